@@ -1,0 +1,49 @@
+# Jarvis: `just up` runs it, `just test` tests it. Both set themselves up on first use.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+venv := ".venv"
+bin := venv / "bin"
+
+# List the recipes
+default:
+    @just --list
+
+# Create .venv and install Jarvis with every extra; does nothing when pyproject.toml is unchanged
+setup:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    stamp="{{venv}}/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+    [ -f "$stamp" ] && exit 0
+    python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+        || { echo "Jarvis needs Python 3.11 or newer as python3" >&2; exit 1; }
+    command -v uv >/dev/null || python3 -m pip install --quiet uv
+    uv="$(command -v uv || echo "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/uv")"
+    [ -x "{{bin}}/python" ] || "$uv" venv --quiet --python python3 "{{venv}}"
+    VIRTUAL_ENV="{{venv}}" "$uv" pip install --quiet -e '.[all,dev]'
+    rm -f "{{venv}}"/.installed-*
+    touch "$stamp"
+
+# Run Jarvis on this machine with embedded defaults (Ctrl-C stops it)
+up: setup
+    {{bin}}/jarvis up
+
+# Run the whole test suite
+test *args: setup
+    {{bin}}/pytest {{args}}
+
+# Lint, format check, type check and the architecture contracts
+lint: setup
+    {{bin}}/ruff check .
+    {{bin}}/ruff format --check .
+    {{bin}}/mypy
+    {{bin}}/lint-imports
+
+# Format the code in place
+fmt: setup
+    {{bin}}/ruff format .
+    {{bin}}/ruff check --fix .
+
+# Run the benchmarks, each printing our figures beside the alternative's
+bench: setup
+    {{bin}}/python bench/intents.py

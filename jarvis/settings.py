@@ -1,0 +1,128 @@
+"""Settings: loaded once per process from environment variables and an optional TOML file.
+
+Precedence: environment variable > TOML file > default. The TOML file is ``$JARVIS_CONFIG`` when
+set, else ``config.toml`` in the data dir when it exists; its keys are the field names below
+(``edge_port = 8765``). A bad value fails at start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+
+
+class SettingsError(ValueError):
+    """A setting has a value Jarvis cannot use; the message names the variable."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    data_dir: Path
+    """Where the edge keeps its database, models and profiles (and the embedded PostgreSQL)."""
+    database_url: str | None = None
+    """PostgreSQL DSN for the cloud; unset means an embedded server under the data dir."""
+    cloud_url: str | None = None
+    """Base URL of the cloud brain the edge connects to."""
+    edge_host: str = "127.0.0.1"
+    """Address the edge HTTP API binds; loopback unless you mean to expose it."""
+    edge_port: Port = 8765
+    """Port of the edge HTTP API (0 picks a free one)."""
+    cloud_port: Port = 8766
+    """Port of the cloud brain's HTTP API."""
+    device_name: str = ""
+    """A human name for this device ("kitchen pi"); defaults to the host name."""
+    timezone: str | None = None
+    """IANA time zone for time and date replies; unset means the system's zone."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    """``auto`` writes readable lines on a terminal and JSON lines otherwise."""
+
+
+ENVIRONMENT: Mapping[str, str] = {
+    "data_dir": "JARVIS_DATA_DIR",
+    "database_url": "DATABASE_URL",
+    "cloud_url": "JARVIS_CLOUD_URL",
+    "edge_host": "JARVIS_EDGE_HOST",
+    "edge_port": "JARVIS_EDGE_PORT",
+    "cloud_port": "JARVIS_CLOUD_PORT",
+    "device_name": "JARVIS_DEVICE_NAME",
+    "timezone": "JARVIS_TIMEZONE",
+    "log_level": "JARVIS_LOG_LEVEL",
+    "log_format": "JARVIS_LOG_FORMAT",
+}
+CONFIG_FILE_VARIABLE = "JARVIS_CONFIG"
+DEFAULT_DATA_DIR = Path("~/.local/share/jarvis")
+
+_FIELD_AT = re.compile(r"at `\$\.(\w+)`")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings for this process; raises SettingsError naming the bad variable."""
+    environ = os.environ if environ is None else environ
+    from_env = {field: environ[var] for field, var in ENVIRONMENT.items() if environ.get(var)}
+    data_dir = Path(from_env.get("data_dir", str(DEFAULT_DATA_DIR))).expanduser()
+    values: dict[str, Any] = {**_read_config_file(environ, data_dir), **from_env}
+    values.setdefault("data_dir", str(data_dir))
+    try:
+        settings = msgspec.convert(values, Settings, strict=False, dec_hook=_decode_path)
+    except msgspec.ValidationError as error:
+        raise SettingsError(_explain(error, values)) from None
+    return _checked(settings)
+
+
+def _decode_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str):
+        return Path(value).expanduser()
+    raise NotImplementedError(kind)
+
+
+def _read_config_file(environ: Mapping[str, str], data_dir: Path) -> dict[str, Any]:
+    explicit = environ.get(CONFIG_FILE_VARIABLE)
+    path = Path(explicit).expanduser() if explicit else data_dir / "config.toml"
+    if not path.exists():
+        if explicit:
+            raise SettingsError(f"{CONFIG_FILE_VARIABLE}: the file {path} does not exist")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"{path}: cannot read the configuration file ({error})") from None
+    unknown = sorted(set(data) - set(ENVIRONMENT))
+    if unknown:
+        raise SettingsError(f"{path}: unknown setting(s) {', '.join(unknown)}")
+    return data
+
+
+def _explain(error: msgspec.ValidationError, values: Mapping[str, Any]) -> str:
+    match = _FIELD_AT.search(str(error))
+    if match is None:
+        return str(error)
+    field = match.group(1)
+    problem = _FIELD_AT.sub("", str(error)).rstrip(" -")
+    return f"{ENVIRONMENT.get(field, field)}={values.get(field)!r} is not valid: {problem}"
+
+
+def _checked(settings: Settings) -> Settings:
+    if settings.timezone is not None:
+        try:
+            zoneinfo.ZoneInfo(settings.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"{ENVIRONMENT['timezone']}: unknown time zone {settings.timezone!r}"
+            ) from None
+    for field in ("cloud_url",):
+        url = getattr(settings, field)
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise SettingsError(f"{ENVIRONMENT[field]}: expected an http(s) URL, got {url!r}")
+    if not settings.device_name:
+        settings = msgspec.structs.replace(settings, device_name=socket.gethostname())
+    return settings

@@ -1,0 +1,25 @@
+"""The shared domain: values both the edge and the cloud speak. Standard library only, no I/O."""
+
+from models.conversation import Intent, Reply, Utterance
+from models.devices import Device, Location
+from models.envelope import PROTOCOL_VERSION, Envelope, new_id
+from models.errors import DecodeError
+from models.missions import Checkpoint, Mission, MissionKind, MissionResult, MissionState, Step
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "Checkpoint",
+    "DecodeError",
+    "Device",
+    "Envelope",
+    "Intent",
+    "Location",
+    "Mission",
+    "MissionKind",
+    "MissionResult",
+    "MissionState",
+    "Reply",
+    "Step",
+    "Utterance",
+    "new_id",
+]

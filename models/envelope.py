@@ -1,0 +1,68 @@
+"""The wire envelope every edge <-> cloud message travels in."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from models._wire import as_object, get_int, get_nonempty_str, get_number
+from models.errors import DecodeError
+
+PROTOCOL_VERSION = 1
+
+
+def new_id() -> str:
+    """A fresh random id (uuid4 hex) for messages, utterances and traces."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """``{"v", "type", "id", "trace_id", "ts", "body"}``; ``id`` is the idempotency key."""
+
+    type: str
+    body: Mapping[str, Any]
+    id: str = field(default_factory=new_id)
+    trace_id: str = field(default_factory=new_id)
+    ts: float = field(default_factory=time.time)
+    """Seconds since the epoch when the message was made."""
+    v: int = PROTOCOL_VERSION
+
+    def encode(self) -> str:
+        return json.dumps(
+            {
+                "v": self.v,
+                "type": self.type,
+                "id": self.id,
+                "trace_id": self.trace_id,
+                "ts": self.ts,
+                "body": self.body,
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def decode(cls, raw: str | bytes) -> Envelope:
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise DecodeError("$", f"not valid JSON ({error})") from None
+        obj = as_object(data, "$")
+        version = get_int(obj, "v", "")
+        if version != PROTOCOL_VERSION:
+            raise DecodeError(
+                "v", f"unsupported envelope version {version}; this build speaks {PROTOCOL_VERSION}"
+            )
+        return cls(
+            v=version,
+            type=get_nonempty_str(obj, "type", ""),
+            id=get_nonempty_str(obj, "id", ""),
+            trace_id=get_nonempty_str(obj, "trace_id", ""),
+            ts=get_number(obj, "ts", ""),
+            body=dict(as_object(obj.get("body"), "body")),
+        )
