@@ -1,0 +1,1 @@
+"""The cloud brain: a stateless aiohttp service over PostgreSQL (being built)."""

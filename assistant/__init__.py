@@ -1,0 +1,1 @@
+"""The edge assistant: hears, understands simple commands itself, and acts on this device."""

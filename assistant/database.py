@@ -1,0 +1,79 @@
+"""The edge's own database: one SQLite file under the data dir, opened with aiosqlite.
+
+Schema changes are numbered migrations applied in order at start-up and recorded in
+``PRAGMA user_version``, so opening an up-to-date database changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiosqlite
+
+DATABASE_FILE = "edge.sqlite3"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: timers, notes, lists, utterance history
+    """
+    CREATE TABLE timers (
+        id TEXT PRIMARY KEY,
+        name TEXT,
+        duration_s REAL NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running', 'paused')),
+        ends_at REAL,          -- epoch seconds, while running
+        remaining_s REAL,      -- while paused
+        utterance_id TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        text TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE list_items (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        list TEXT NOT NULL,
+        item TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        UNIQUE (list, item)
+    );
+    CREATE TABLE utterances (
+        id TEXT PRIMARY KEY,
+        trace_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        intent TEXT,
+        slots TEXT NOT NULL DEFAULT '{}',   -- JSON
+        handled_by TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reply TEXT,
+        error TEXT,
+        interpret_ms REAL NOT NULL,
+        handle_ms REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX utterances_by_time ON utterances (created_at);
+    """,
+)
+
+
+async def open_database(data_dir: Path) -> aiosqlite.Connection:
+    """Open (creating when needed) the edge database and bring its schema up to date."""
+    await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
+    db = await aiosqlite.connect(data_dir / DATABASE_FILE)
+    db.row_factory = aiosqlite.Row
+    # WAL lets `jarvis history` read while the edge writes; NORMAL sync is safe with WAL.
+    await db.execute("PRAGMA journal_mode=WAL")
+    await db.execute("PRAGMA synchronous=NORMAL")
+    await db.execute("PRAGMA busy_timeout=5000")
+    await migrate(db)
+    return db
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")

@@ -1,0 +1,57 @@
+"""The edge's local intent interpreter: text → ``Intent`` or ``None`` ("not mine, ask the cloud").
+
+Every domain is a table of anchored, precompiled full-utterance patterns; a cheap keyword check
+skips domains that cannot match. Text that merely contains a local keyword is never captured.
+"""
+
+from __future__ import annotations
+
+from assistant.interpreter import (
+    calculator,
+    clock,
+    control,
+    keyboard,
+    lists,
+    media,
+    notes,
+    system,
+    timers,
+    volume,
+)
+from assistant.interpreter._common import Matcher
+from assistant.interpreter._grammar import grammar_phrases, grammar_words
+from assistant.interpreter._text import normalize
+from models import Intent
+
+__all__ = ["grammar_phrases", "grammar_words", "interpret"]
+
+_ANY: frozenset[str] = frozenset()
+"""Domains with this trigger set are always tried (their first check is cheap)."""
+
+_DOMAINS: tuple[tuple[frozenset[str], Matcher], ...] = (
+    (clock.TRIGGERS, clock.match),
+    (timers.TRIGGERS, timers.match),
+    (volume.TRIGGERS, volume.match),
+    (media.TRIGGERS, media.match),
+    (system.TRIGGERS, system.match),
+    (notes.TRIGGERS, notes.match),
+    (lists.TRIGGERS, lists.match),
+    (_ANY, control.match),
+    (keyboard.TRIGGERS, keyboard.match),
+    (_ANY, calculator.match),
+)
+
+
+def interpret(text: str) -> Intent | None:
+    """The local intent ``text`` asks for, or ``None`` when the cloud should handle it."""
+    utterance = normalize(text)
+    if utterance is None:
+        return None
+    words = utterance.words
+    for triggers, match in _DOMAINS:
+        if triggers and triggers.isdisjoint(words):
+            continue
+        found = match(utterance)
+        if found is not None:
+            return found
+    return None

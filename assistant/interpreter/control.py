@@ -1,0 +1,47 @@
+"""Talking to the assistant itself: stop, repeat, yes, no."""
+
+from __future__ import annotations
+
+from assistant.interpreter._common import compile_all, intent
+from assistant.interpreter._text import Text
+from models import Intent
+
+_YES = (
+    r"(?:yes|yeah|yep|yup|yes sir|sure|sure thing|confirm|confirmed|correct|do it|go ahead|"
+    r"go for it|ok|okay|affirmative|absolutely|of course|that's right|that's correct|right|"
+    r"please do|definitely|exactly|sounds good|alright|all right|yes do it|proceed)"
+)
+_NO = (
+    r"(?:no|nope|nah|no way|negative|don't|do not|don't do it|don't do that|deny|not now|"
+    r"absolutely not|definitely not|of course not|no don't|not really|no it's not|wrong|incorrect)"
+)
+_RULES = (
+    (
+        "assistant.stop",
+        compile_all(
+            r"(?:ok |okay )?stop(?: it| that| talking| speaking| now| stop)?",
+            r"never ?mind|forget (?:it|about it)|cancel(?: that| it)?",
+            r"(?:be )?quiet|be silent|silence|shut up|hush|shush|enough|that's enough|"
+            r"that(?:'ll| will) do",
+        ),
+    ),
+    (
+        "assistant.repeat",
+        compile_all(
+            r"(?:say|read) (?:that|it) again|repeat(?: that| it| yourself| please| the last"
+            r" (?:thing|answer|sentence))?",
+            r"what did you (?:just )?say|come again|pardon(?: me)?|sorry what|what was that",
+            r"i didn't (?:catch|hear|get|understand) (?:that|you)|one more time",
+        ),
+    ),
+    ("assistant.confirm", compile_all(rf"{_YES}(?: {_YES})*")),
+    ("assistant.deny", compile_all(rf"{_NO}(?: {_NO})*")),
+)
+
+
+def match(text: Text) -> Intent | None:
+    """An ``assistant.*`` intent, or ``None``."""
+    for name, patterns in _RULES:
+        if any(p.fullmatch(text.lower) for p in patterns):
+            return intent(name)
+    return None

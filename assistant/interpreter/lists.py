@@ -1,0 +1,74 @@
+"""Named lists: add, remove, show. The list defaults to ``shopping``; "to do" becomes ``todo``."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.interpreter._common import NAME_WORDS, WHATS, clean_name, compile_all, intent
+from assistant.interpreter._text import Text
+from models import Intent
+
+TRIGGERS = frozenset({"list"})
+DEFAULT_LIST = "shopping"
+
+_ALIASES = {
+    "to do": "todo",
+    "todo": "todo",
+    "to-do": "todo",
+    "grocery": "shopping",
+    "groceries": "shopping",
+    "shopping": "shopping",
+}
+_OWNER = r"(?:(?P<owner>my|the|our) )?"
+_LIST = rf"{_OWNER}(?:(?P<list>to do|{NAME_WORDS}) )?list"
+_ADD = compile_all(rf"(?:add|put|stick|throw|pop) (?P<item>.+?) (?:to|on|onto|in|into) {_LIST}")
+_REMOVE = compile_all(
+    rf"(?:remove|delete|take|cross|scratch|strike|erase) (?P<item>.+?)(?: off)? (?:off|from|of) "
+    rf"{_LIST}"
+)
+_SHOW = compile_all(
+    rf"(?:{WHATS}|what's|what do i have|what have i got|what do we have|what is there) on {_LIST}",
+    rf"(?:read|show|tell|give|list|open|check)(?: me)?(?: back)?(?: out)? (?:what's on )?{_LIST}",
+    rf"(?:my|the|our) (?:(?P<list>to do|{NAME_WORDS}) )?list|(?P<bare>to do|{NAME_WORDS}) list",
+)
+_ARTICLE = re.compile(r"^(?:a|an|the|some) ")
+
+
+def _list_name(found: re.Match[str]) -> str | None:
+    groups = found.groupdict()
+    said = groups.get("list") or groups.get("bare")
+    if said is None:
+        return DEFAULT_LIST
+    if said in _ALIASES:
+        return _ALIASES[said]
+    # Only the user's own lists are local: "the best seller list" is a question for the cloud.
+    if groups.get("owner") not in ("my", "our"):
+        return None
+    return clean_name(said)
+
+
+def _item_rule(name: str, patterns: tuple[re.Pattern[str], ...], lower: str) -> Intent | None:
+    for pattern in patterns:
+        found = pattern.fullmatch(lower)
+        if found is None:
+            continue
+        list_name = _list_name(found)
+        item = _ARTICLE.sub("", found["item"]).strip()
+        if list_name is None or not item:
+            return None
+        return intent(name, item=item, list=list_name)
+    return None
+
+
+def match(text: Text) -> Intent | None:
+    """A list intent with a lowercase ``item`` and ``list``, or ``None``."""
+    lower = text.lower
+    found = _item_rule("list.add", _ADD, lower) or _item_rule("list.remove", _REMOVE, lower)
+    if found is not None:
+        return found
+    for pattern in _SHOW:
+        shown = pattern.fullmatch(lower)
+        if shown is not None:
+            list_name = _list_name(shown)
+            return None if list_name is None else intent("list.show", list=list_name)
+    return None

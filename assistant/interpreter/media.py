@@ -1,0 +1,64 @@
+"""Media playback: pause, resume, next, previous. Anything naming what to play goes to the cloud."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.interpreter._common import HERE, MEDIA_THING, compile_all, intent
+from assistant.interpreter._text import Text
+from models import Intent
+
+TRIGGERS = frozenset(
+    {"pause", "resume", "unpause", "un", "play", "playing", "playback", "continue", "keep"}
+    | {"next", "skip", "previous", "last", "back", "stop", "halt", "music", "song", "track"}
+)
+
+_OBJ = rf"(?: (?:the |this |my |our )?{MEDIA_THING}| it| this)"
+_ITEM = r"(?: (?:song|track|one|episode|video|chapter|tune|item))"
+_HERE_SUFFIX = re.compile(HERE.removesuffix("?") + "$")
+_RULES = (
+    (
+        "media.pause",
+        compile_all(
+            rf"pause{_OBJ}?",
+            rf"(?:stop|halt) (?:the |this |my |our )?{MEDIA_THING}",
+            rf"stop playing{_OBJ}?|stop playback",
+        ),
+    ),
+    (
+        "media.resume",
+        compile_all(
+            rf"(?:resume|unpause|un pause){_OBJ}?",
+            rf"continue(?: playing|{_OBJ}){_OBJ}?",
+            r"keep playing|play|play it|play the music|resume playing|start playing again",
+            rf"start{_OBJ} again",
+        ),
+    ),
+    (
+        "media.next",
+        compile_all(
+            rf"next{_ITEM}?(?: please)?",
+            rf"skip(?:{_OBJ}| this one| it)?",
+            rf"(?:play|go to|skip to|jump to) (?:the )?next{_ITEM}?",
+        ),
+    ),
+    (
+        "media.previous",
+        compile_all(
+            rf"previous{_ITEM}?",
+            rf"(?:play|(?:go|skip|jump)(?: back)? to) (?:the )?(?:previous|last){_ITEM}",
+            rf"(?:play|replay) (?:the )?(?:previous|last){_ITEM}?(?: again)?|replay{_ITEM}?",
+            r"(?:go )?back (?:a|one) (?:song|track)|go back",
+            r"last (?:song|track)",
+        ),
+    ),
+)
+
+
+def match(text: Text) -> Intent | None:
+    """A media intent, or ``None``."""
+    lower = _HERE_SUFFIX.sub("", text.lower)
+    for name, patterns in _RULES:
+        if any(p.fullmatch(lower) for p in patterns):
+            return intent(name)
+    return None

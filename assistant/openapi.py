@@ -1,0 +1,147 @@
+"""The OpenAPI 3.0 document of the edge HTTP API, served at ``/v1/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_STATUSES = {
+    "400": "Malformed JSON, or missing, empty or invalid fields",
+    "413": "The body is larger than 16 KiB",
+    "415": "The body is not application/json",
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _utterance(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Utterance"}}},
+    }
+
+
+SCALAR: dict[str, Any] = {
+    "nullable": True,
+    "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
+}
+
+SCHEMAS: dict[str, Any] = {
+    "UtteranceRequest": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": r"\S"},
+            "trace_id": {
+                "type": "string",
+                "nullable": True,
+                "pattern": "^[0-9A-Za-z_-]{1,64}$",
+                "description": "Continue an existing trace instead of starting a new one.",
+            },
+        },
+    },
+    "Utterance": {
+        "type": "object",
+        "required": ["id", "trace_id", "handled_by", "status", "intent", "slots", "reply"],
+        "properties": {
+            "id": {"type": "string"},
+            "trace_id": {"type": "string"},
+            "text": {"type": "string"},
+            "intent": {"type": "string", "nullable": True},
+            "slots": {"type": "object", "additionalProperties": SCALAR},
+            "handled_by": {"type": "string", "enum": ["edge", "cloud"]},
+            "status": {"type": "string", "enum": ["pending", "done", "failed"]},
+            "reply": {"type": "string", "nullable": True},
+            "error": {"type": "string", "description": "Why a failed utterance failed."},
+            "interpret_ms": {"type": "number", "description": "Milliseconds"},
+            "handle_ms": {"type": "number", "nullable": True, "description": "Milliseconds"},
+            "created_at": {"type": "number", "description": "Seconds since the epoch"},
+            "follow_up_at": {
+                "type": "number",
+                "nullable": True,
+                "description": "Seconds since the epoch when a later event for it is due",
+            },
+        },
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Jarvis edge API", "version": "1"},
+        "paths": {
+            "/v1/utterances": {
+                "post": {
+                    "operationId": "postUtterance",
+                    "summary": "Say something to Jarvis as text",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/UtteranceRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _utterance("A local intent, answered by the edge"),
+                        "202": _utterance("Forwarded to the cloud; the reply comes later"),
+                        **{status: _error(text) for status, text in ERROR_STATUSES.items()},
+                    },
+                }
+            },
+            "/v1/utterances/{id}": {
+                "get": {
+                    "operationId": "getUtterance",
+                    "summary": "An utterance, its status and its reply",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    ],
+                    "responses": {
+                        "200": _utterance("The utterance"),
+                        "404": _error("No utterance has that id"),
+                    },
+                }
+            },
+            "/v1/events": {
+                "get": {
+                    "operationId": "streamEvents",
+                    "summary": "Server-Sent Events: one `reply` event per reply",
+                    "responses": {
+                        "200": {
+                            "description": "An endless event stream",
+                            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
+            "/v1/openapi.json": {
+                "get": {
+                    "operationId": "getOpenapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.0",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }

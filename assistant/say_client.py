@@ -1,0 +1,109 @@
+"""`jarvis say`: ask a running edge over HTTP and follow the answer through its event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+
+FOLLOW_UP_GRACE_S = 10.0
+"""How long past its due time a follow-up (a timer) may arrive before we stop waiting."""
+
+
+class SayError(Exception):
+    """The edge could not be asked, or refused the question."""
+
+
+async def say_and_follow(
+    base_url: str, text: str, *, timeout_s: float, echo: Callable[[str], None]
+) -> bool:
+    """Print the reply and any later event for it; True unless the request failed."""
+    timeout = aiohttp.ClientTimeout(total=None, connect=5, sock_connect=5)
+    async with aiohttp.ClientSession(base_url, timeout=timeout) as session:
+        try:
+            events = await session.get("/v1/events")
+        except aiohttp.ClientError as error:
+            raise SayError(
+                f"No edge answers at {base_url} ({error}). Is `jarvis up` running?"
+            ) from None
+        async with events:
+            stream = _replies(events)
+            # The edge writes a comment once we are subscribed: nothing can slip past us.
+            await events.content.readline()
+            view = await _post(session, text)
+            if view["status"] == "pending":
+                await _await_reply(stream, view["id"], timeout_s)
+                view = await _get(session, view["id"])
+            echo(view["reply"])
+            follow_up_at = view.get("follow_up_at")
+            if view["status"] == "done" and follow_up_at is not None:
+                wait_s = max(0.0, follow_up_at - time.time()) + FOLLOW_UP_GRACE_S
+                await _echo_follow_up(stream, view["id"], wait_s, echo)
+            return bool(view["status"] == "done")
+
+
+async def _post(session: aiohttp.ClientSession, text: str) -> dict[str, Any]:
+    async with session.post("/v1/utterances", json={"text": text}) as response:
+        return await _body(response)
+
+
+async def _get(session: aiohttp.ClientSession, utterance_id: str) -> dict[str, Any]:
+    # The reply event says that it is answered; the record also says whether it failed.
+    async with session.get(f"/v1/utterances/{utterance_id}") as response:
+        return await _body(response)
+
+
+async def _body(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    body: dict[str, Any] = await response.json()
+    if response.status >= 400:
+        raise SayError(body["error"]["message"])
+    return body
+
+
+async def _await_reply(
+    stream: AsyncIterator[dict[str, Any]], utterance_id: str, timeout_s: float
+) -> None:
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for reply in stream:
+                if reply.get("utterance_id") == utterance_id and reply.get("kind") == "reply":
+                    return
+    except TimeoutError:
+        raise SayError(f"No reply within {timeout_s:g} s; it may still come.") from None
+    raise SayError("The edge closed the event stream before the reply came.")
+
+
+async def _echo_follow_up(
+    stream: AsyncIterator[dict[str, Any]],
+    utterance_id: str,
+    wait_s: float,
+    echo: Callable[[str], None],
+) -> None:
+    try:
+        async with asyncio.timeout(wait_s):
+            async for event in stream:
+                if event.get("utterance_id") == utterance_id and event.get("kind") != "reply":
+                    echo(event["text"])
+                    return
+    except TimeoutError:
+        raise SayError("The follow-up did not arrive in time.") from None
+    raise SayError("The edge closed the event stream before the follow-up came.")
+
+
+async def _replies(response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
+    """Parse a Server-Sent Events stream into the JSON of each ``reply`` event."""
+    event, data = "message", list[str]()
+    async for raw in response.content:
+        line = raw.decode("utf-8").rstrip("\r\n")
+        if not line:
+            if event == "reply" and data:
+                yield json.loads("\n".join(data))
+            event, data = "message", list[str]()
+        elif line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip())

@@ -1,0 +1,135 @@
+"""The ``jarvis`` command. Heavy modules are imported inside commands so each starts quickly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+import click
+
+from jarvis.logs import configure_logging
+from jarvis.settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main``; Ctrl-C and SIGTERM cancel it, so every ``finally`` runs."""
+
+    async def guarded() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        # Cancellation is how this process is asked to stop: it ends here, cleanly.
+        with contextlib.suppress(asyncio.CancelledError):
+            await main
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(guarded())
+
+
+@click.group()
+@click.version_option(package_name="jarvis-assistant")
+def main() -> None:
+    """Jarvis: a voice-first personal assistant with a fast edge and a cloud brain."""
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--jsonl", is_flag=True, help="Read one utterance per stdin line, write JSON lines.")
+def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
+    """Show what the edge would do with TEXT, without doing it."""
+    from assistant.interpreter import interpret as understand
+
+    def result(utterance: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        intent = understand(utterance)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        return {
+            "intent": intent.name if intent else None,
+            "slots": dict(intent.slots) if intent else {},
+            "handled_by": "edge" if intent else "cloud",
+            "elapsed_ms": elapsed_ms,
+        }
+
+    if jsonl:
+        if text is not None:
+            raise click.UsageError("--jsonl reads utterances from stdin; give no TEXT.")
+        for line in sys.stdin:
+            click.echo(json.dumps(result(line.rstrip("\r\n"))))
+        return
+    if text is None:
+        raise click.UsageError("Give the TEXT to interpret, or --jsonl to read stdin.")
+    outcome = result(text)
+    if as_json:
+        click.echo(json.dumps(outcome))
+        return
+    where = "the edge" if outcome["intent"] else "the cloud"
+    slots = " ".join(f"{key}={value!r}" for key, value in outcome["slots"].items())
+    click.echo(f"{outcome['intent'] or '(not local)'} {slots}".rstrip())
+    click.echo(f"handled by {where} · interpreted in {outcome['elapsed_ms']:.3f} ms")
+
+
+@main.command()
+def edge() -> None:
+    """Run the edge assistant: the local skills and the HTTP API."""
+    _run_edge(_settings())
+
+
+@main.command()
+def up() -> None:
+    """Run everything Jarvis has on this machine, with embedded defaults."""
+    # Today that is the edge; the cloud brain joins it when it exists.
+    _run_edge(_settings())
+
+
+def _run_edge(settings: Settings) -> None:
+    from assistant.app import run_edge
+
+    def ready(url: str) -> None:
+        click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
+
+    _run_until_stopped(run_edge(settings, on_ready=ready))
+
+
+@main.command()
+@click.argument("text")
+@click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
+@click.option(
+    "--timeout", "timeout_s", default=60.0, show_default=True, help="Seconds to wait for a reply."
+)
+def say(text: str, url: str | None, timeout_s: float) -> None:
+    """Ask the running edge, print its reply, and wait for what follows (a timer, the cloud)."""
+    from assistant.say_client import SayError, say_and_follow
+
+    settings = _settings()
+    base_url = url or f"http://{settings.edge_host}:{settings.edge_port}"
+    try:
+        ok = asyncio.run(say_and_follow(base_url, text, timeout_s=timeout_s, echo=click.echo))
+    except SayError as error:
+        raise click.ClickException(str(error)) from None
+    sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True, help="How many of the latest to show.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def history(limit: int, as_json: bool) -> None:
+    """Show the latest utterances, their intents, replies and timings."""
+    from assistant.history_view import show_history
+
+    asyncio.run(show_history(_settings().data_dir, limit=limit, as_json=as_json))

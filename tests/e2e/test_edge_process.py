@@ -1,0 +1,135 @@
+"""The edge as a real process: timers survive a restart, `jarvis say`, clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from edges import JARVIS, EdgeProcess, edge_environment, start_edge
+
+
+def _post(url: str, text: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{url}/v1/utterances",
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body: dict[str, Any] = json.load(response)
+    return body
+
+
+def _first_reply_event(url: str, timeout_s: float) -> tuple[dict[str, Any], float]:
+    """Block on the event stream until one `reply` event arrives; returns it and when."""
+    with urllib.request.urlopen(f"{url}/v1/events", timeout=timeout_s) as stream:
+        event = ""
+        for raw in stream:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event:"):
+                event = line.removeprefix("event:").strip()
+            elif line.startswith("data:") and event == "reply":
+                return json.loads(line.removeprefix("data:")), time.time()
+    raise AssertionError("the event stream ended")
+
+
+def test_a_timer_set_before_a_restart_fires_after_it(data_dir: Path) -> None:
+    """A timer started, then the edge stopped and started again, still fires on time."""
+    first = start_edge(data_dir)
+    started = _post(first.url, "set a pasta timer for 8 seconds")
+    assert started["intent"] == "timer.start"
+    due_at = started["follow_up_at"]
+    assert first.stop() == 0
+
+    second = start_edge(data_dir, "edge-again.log")
+    try:
+        event, received_at = _first_reply_event(second.url, timeout_s=60)
+    finally:
+        assert second.stop() == 0
+    assert event == {
+        "text": "Your pasta timer is done.",
+        "utterance_id": started["id"],
+        "kind": "timer",
+    }
+    # Not early: the restart did not shorten the timer.
+    assert received_at >= due_at - 0.05
+
+
+def test_say_prints_the_reply_and_then_the_timer(edge: EdgeProcess, data_dir: Path) -> None:
+    """`jarvis say "set a timer for 2 seconds"` prints the reply, then the timer's event."""
+    result = subprocess.run(
+        [JARVIS, "say", "set a timer for 2 seconds", "--url", edge.url],
+        env=edge_environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert "2 seconds" in lines[0]
+    assert lines[1] == "Your 2 second timer is done." or "timer is done" in lines[1]
+
+
+def test_say_reports_a_failed_cloud_request(edge: EdgeProcess, data_dir: Path) -> None:
+    """A request for the cloud prints the honest failure and exits non-zero."""
+    result = subprocess.run(
+        [JARVIS, "say", "what is the weather in Paris", "--url", edge.url],
+        env=edge_environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "not reachable" in result.stdout
+
+
+def test_say_without_an_edge_explains(data_dir: Path) -> None:
+    """With nothing listening, `jarvis say` says so instead of a traceback."""
+    result = subprocess.run(
+        [JARVIS, "say", "hello", "--url", "http://127.0.0.1:9"],
+        env=edge_environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "No edge answers" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_logs_are_json_lines_with_the_trace_keys(edge: EdgeProcess) -> None:
+    """Off a terminal the edge logs JSON lines, each with the four trace keys."""
+    _post(edge.url, "what time is it")
+    edge.stop()
+    lines = [json.loads(line) for line in edge.log().splitlines() if line.startswith("{")]
+    received = [line for line in lines if line["event"] == "utterance.received"]
+    assert received
+    for line in lines:
+        assert {"trace_id", "device_id", "session_id", "mission_id"} <= set(line)
+    assert received[0]["trace_id"]
+    assert received[0]["device_id"]
+    assert received[0]["mission_id"] is None
+
+
+def test_history_lists_what_was_said(edge: EdgeProcess, data_dir: Path) -> None:
+    """`jarvis history --json` shows the utterances with intent and reply."""
+    _post(edge.url, "add eggs to my shopping list")
+    result = subprocess.run(
+        [JARVIS, "history", "--json"],
+        env=edge_environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    (line,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert line["text"] == "add eggs to my shopping list"
+    assert line["intent"] == "list.add"
+    assert line["reply"]

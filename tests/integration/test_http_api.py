@@ -1,0 +1,204 @@
+"""The edge HTTP API in-process: the contract of DESIGN.md, bad input, the event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from assistant.cloud_link import NoCloudLink
+from assistant.conversation import Conversation, Identity
+from assistant.database import open_database
+from assistant.events import ReplyBus
+from assistant.history import History
+from assistant.http_api import MAX_BODY_BYTES, create_api
+from assistant.platform import PlatformAdapters
+from assistant.skills import Skills
+
+Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture
+async def client(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[Client]:
+    db = await open_database(tmp_path)
+    bus = ReplyBus()
+    # No sound server or display here: the edge runs with no platform adapters.
+    skills = await Skills.start(
+        db, bus.publish, timezone=UTC, adapters=PlatformAdapters(None, None, None)
+    )
+    conversation = Conversation(
+        identity=Identity(device_id="test-device", session_id="test-session"),
+        skills=skills,
+        history=History(db),
+        bus=bus,
+        cloud=NoCloudLink(),
+    )
+    yield await aiohttp_client(create_api(conversation, bus))
+    await conversation.close()
+    await skills.close()
+    await db.close()
+
+
+async def _post(client: Client, text: str) -> tuple[int, dict[str, Any]]:
+    response = await client.post("/v1/utterances", json={"text": text})
+    return response.status, await response.json()
+
+
+async def test_a_local_intent_is_answered_at_once(client: Client) -> None:
+    """A local command gets 200 with id, intent, slots, handled_by "edge" and the reply."""
+    status, body = await _post(client, "set a timer for 5 minutes")
+    assert status == 200
+    assert body["intent"] == "timer.start"
+    assert body["slots"] == {"duration_s": 300}
+    assert body["handled_by"] == "edge"
+    assert body["status"] == "done"
+    assert "5 minutes" in body["reply"]
+    assert body["id"]
+    assert body["follow_up_at"] is not None
+
+
+async def test_the_utterance_can_be_read_back(client: Client) -> None:
+    """GET /v1/utterances/{id} returns the same utterance with its status and reply."""
+    _, posted = await _post(client, "add milk to my shopping list")
+    response = await client.get(f"/v1/utterances/{posted['id']}")
+    assert response.status == 200
+    fetched = await response.json()
+    assert fetched["status"] == "done"
+    assert fetched["reply"] == posted["reply"]
+    assert fetched["slots"] == {"item": "milk", "list": "shopping"}
+
+
+async def test_a_cloud_request_is_pending_then_fails_honestly(client: Client) -> None:
+    """Without a cloud link, a forwarded request is 202 pending, then failed with the reason."""
+    status, body = await _post(client, "what is the capital of France")
+    assert status == 202
+    assert body["handled_by"] == "cloud"
+    assert body["status"] == "pending"
+    assert body["intent"] is None
+    for _ in range(100):
+        fetched = await (await client.get(f"/v1/utterances/{body['id']}")).json()
+        if fetched["status"] != "pending":
+            break
+        await asyncio.sleep(0.02)
+    assert fetched["status"] == "failed"
+    assert fetched["error"] == "the cloud brain is not reachable"
+    assert "not reachable" in fetched["reply"]
+
+
+async def test_every_reply_is_an_event(client: Client) -> None:
+    """A subscriber to /v1/events receives a `reply` event carrying the reply and its id."""
+    events = await client.get("/v1/events")
+    assert events.headers["Content-Type"].startswith("text/event-stream")
+    assert await events.content.readline() == b": subscribed\n"
+    assert await events.content.readline() == b"\n"
+    _, body = await _post(client, "what is 12 times 7")
+    lines = [await events.content.readline() for _ in range(3)]
+    assert lines[0] == b"event: reply\n"
+    event = json.loads(lines[1].removeprefix(b"data: "))
+    assert event == {"text": body["reply"], "utterance_id": body["id"], "kind": "reply"}
+    assert "84" in event["text"]
+    events.close()
+
+
+async def test_say_that_again_repeats_the_last_reply(client: Client) -> None:
+    """assistant.repeat answers with the previous reply, not with itself."""
+    _, first = await _post(client, "what is 6 times 7")
+    _, again = await _post(client, "say that again")
+    assert again["intent"] == "assistant.repeat"
+    assert again["reply"] == first["reply"]
+
+
+async def test_a_given_trace_id_is_kept(client: Client) -> None:
+    """A caller that passes trace_id sees it on the utterance."""
+    response = await client.post("/v1/utterances", json={"text": "mute", "trace_id": "abc-123"})
+    assert (await response.json())["trace_id"] == "abc-123"
+
+
+async def test_platform_actions_without_an_adapter_say_so(client: Client) -> None:
+    """With no volume adapter the reply is an honest "can't", never a fake success."""
+    _, body = await _post(client, "set the volume to 40")
+    assert body["intent"] == "volume.set"
+    assert "can't" in body["reply"]
+
+
+async def test_history_keeps_every_utterance(client: Client, tmp_path: Path) -> None:
+    """Each utterance is stored with its intent, reply and timings."""
+    await _post(client, "what time is it")
+    await _post(client, "search the web for timer apps")
+    # The fixture's database file is shared: read it with a second connection.
+    db = await open_database(tmp_path)
+    try:
+        records = await History(db).recent(10)
+    finally:
+        await db.close()
+    assert [r.text for r in records] == ["what time is it", "search the web for timer apps"]
+    assert records[0].intent == "time.now"
+    assert records[0].interpret_ms >= 0
+    assert records[0].handle_ms is not None
+    assert records[1].handled_by == "cloud"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "code"),
+    [
+        (b"{not json", {"Content-Type": "application/json"}, 400, "invalid_json"),
+        (b"{}", {"Content-Type": "application/json"}, 400, "invalid_utterance"),
+        (b'{"text": ""}', {"Content-Type": "application/json"}, 400, "invalid_utterance"),
+        (b'{"text": "   "}', {"Content-Type": "application/json"}, 400, "invalid_utterance"),
+        (b'{"text": 5}', {"Content-Type": "application/json"}, 400, "invalid_utterance"),
+        (b"[]", {"Content-Type": "application/json"}, 400, "invalid_utterance"),
+        (b"text=hi", {"Content-Type": "application/x-www-form-urlencoded"}, 415, None),
+        (b'{"text": "hi"}', {"Content-Type": "text/plain"}, 415, None),
+    ],
+)
+async def test_bad_input_gets_a_clear_json_error(
+    client: Client, body: bytes, headers: dict[str, str], status: int, code: str | None
+) -> None:
+    """Malformed JSON and missing text are 400, a wrong content type 415, all as JSON errors."""
+    response = await client.post("/v1/utterances", data=body, headers=headers)
+    assert response.status == status
+    error = (await response.json())["error"]
+    assert error["message"]
+    if code:
+        assert error["code"] == code
+
+
+async def test_an_oversized_body_is_413(client: Client) -> None:
+    """A body over 16 KiB is refused with 413, with or without a Content-Length."""
+    text = "a" * MAX_BODY_BYTES
+    response = await client.post("/v1/utterances", json={"text": text})
+    assert response.status == 413
+    assert (await response.json())["error"]["code"] == "body_too_large"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(17):
+            yield b"a" * 1024
+        yield b'"}'
+
+    response = await client.post(
+        "/v1/utterances", data=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 413
+
+
+async def test_unknown_paths_and_ids_are_json_404s(client: Client) -> None:
+    """Unknown utterance ids and unknown paths answer with the JSON error shape."""
+    for path in ("/v1/utterances/nope", "/v1/nothing-here"):
+        response = await client.get(path)
+        assert response.status == 404
+        assert (await response.json())["error"]["code"] == "not_found"
+
+
+async def test_the_openapi_document_describes_the_api(client: Client) -> None:
+    """/v1/openapi.json is an OpenAPI 3 document listing the three endpoints."""
+    document = await (await client.get("/v1/openapi.json")).json()
+    assert document["openapi"].startswith("3.")
+    assert {"/v1/utterances", "/v1/utterances/{id}", "/v1/events"} <= set(document["paths"])
