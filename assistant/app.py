@@ -1,4 +1,4 @@
-"""The edge process, wired by hand: database, skills, conversation, HTTP API."""
+"""The edge process, wired by hand: database, skills, conversation, cloud link, HTTP API."""
 
 from __future__ import annotations
 
@@ -8,31 +8,38 @@ import zoneinfo
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import tzinfo
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import aiosqlite
 import structlog
 import tzlocal
 from aiohttp import web
 
-from assistant.cloud_link import NoCloudLink
+from assistant.cloud_link import CloudLink, NoCloudLink
 from assistant.conversation import Conversation, Identity
+from assistant.credentials import device_id_of, read_token, token_path
 from assistant.database import open_database
+from assistant.device_config import ConfigCache
+from assistant.edge_link import EdgeLink
+from assistant.errors import EdgeSetupError
 from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
-from assistant.platform import discover
+from assistant.outbox import Inbox, Outbox
+from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
 from jarvis.logs import traced
 from jarvis.settings import Settings
-from models import new_id
+from models import Device, new_id
 
 log = structlog.get_logger(__name__)
 
 DEVICE_ID_FILE = "device_id"
 
 
-def device_id(data_dir: Path) -> str:
-    """This device's stable id, made once and kept in the data dir."""
+def local_device_id(data_dir: Path) -> str:
+    """The id of an edge that has no cloud token: made once and kept in the data dir."""
     path = data_dir / DEVICE_ID_FILE
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
@@ -51,9 +58,38 @@ def local_timezone(settings: Settings) -> tzinfo:
     return tzlocal.get_localzone()
 
 
+def jarvis_version() -> str:
+    try:
+        return version("jarvis-assistant")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def capabilities(adapters: PlatformAdapters) -> frozenset[str]:
+    """What this device can do for a mission or a command from another device."""
+    found = {"local_intents", "timers", "notes"}
+    for name in ("volume", "media", "keyboard"):
+        if getattr(adapters, name) is not None:
+            found.add(name)
+    return frozenset(found)
+
+
+def _cloud_token(settings: Settings) -> str | None:
+    token = read_token(settings.data_dir)
+    if settings.cloud_url and token is None:
+        raise EdgeSetupError(
+            f"JARVIS_CLOUD_URL is set but this edge has no device token at "
+            f"{token_path(settings.data_dir)}: run `jarvis cloud enroll NAME` where the cloud "
+            f"runs, then `jarvis edge set-token TOKEN` here."
+        )
+    return token if settings.cloud_url else None
+
+
 async def run_edge(settings: Settings, on_ready: Callable[[str], None] | None = None) -> None:
     """Run the edge until cancelled; ``on_ready`` gets the API's base URL once it listens."""
-    identity = Identity(device_id=device_id(settings.data_dir), session_id=new_id())
+    token = _cloud_token(settings)
+    device_id = device_id_of(token) if token else local_device_id(settings.data_dir)
+    identity = Identity(device_id=device_id, session_id=new_id(), device_name=settings.device_name)
     with traced(device_id=identity.device_id, session_id=identity.session_id):
         async with AsyncExitStack() as stack:
             db = await open_database(settings.data_dir)
@@ -68,10 +104,16 @@ async def run_edge(settings: Settings, on_ready: Callable[[str], None] | None = 
                 data_dir=settings.data_dir,
             )
             stack.push_async_callback(skills.close)
+            link = _cloud_link(settings, token, identity, adapters, db)
             conversation = Conversation(
-                identity=identity, skills=skills, history=History(db), bus=bus, cloud=NoCloudLink()
+                identity=identity, skills=skills, history=History(db), bus=bus, cloud=link
             )
             stack.push_async_callback(conversation.close)
+            # Work on the settings the cloud gave last time until it says otherwise.
+            await conversation.on_config(await ConfigCache(db).load())
+            if isinstance(link, EdgeLink):
+                link.start(conversation)
+                stack.push_async_callback(link.close)
             # Open event streams never end by themselves: give them a short grace, then cancel.
             runner = web.AppRunner(create_api(conversation, bus), shutdown_timeout=2.0)
             await runner.setup()
@@ -79,14 +121,43 @@ async def run_edge(settings: Settings, on_ready: Callable[[str], None] | None = 
             site = web.TCPSite(runner, settings.edge_host, settings.edge_port)
             await site.start()
             url = _base_url(runner, settings.edge_host)
-            log.info("edge.ready", url=url, device_name=settings.device_name, adapters=adapters)
+            log.info(
+                "edge.ready",
+                url=url,
+                device_name=settings.device_name,
+                cloud=settings.cloud_url,
+                capabilities=sorted(capabilities(adapters)),
+            )
             if on_ready:
                 on_ready(url)
             await asyncio.Event().wait()
 
 
+def _cloud_link(
+    settings: Settings,
+    token: str | None,
+    identity: Identity,
+    adapters: PlatformAdapters,
+    db: aiosqlite.Connection,
+) -> CloudLink:
+    if settings.cloud_url is None or token is None:
+        log.info("edge.no_cloud", reason="JARVIS_CLOUD_URL is not set")
+        return NoCloudLink()
+    device = Device(
+        id=identity.device_id, name=settings.device_name, capabilities=capabilities(adapters)
+    )
+    return EdgeLink(
+        cloud_url=settings.cloud_url,
+        token=token,
+        device=device,
+        version=jarvis_version(),
+        outbox=Outbox(db),
+        inbox=Inbox(db),
+        config=ConfigCache(db),
+    )
+
+
 def _base_url(runner: web.AppRunner, host: str) -> str:
-    address = runner.addresses[0]
-    port = address[1]
+    port = runner.addresses[0][1]
     shown = f"[{host}]" if ":" in host else host
     return f"http://{shown}:{port}"

@@ -9,13 +9,22 @@ from models import Utterance
 
 
 class CloudLink(Protocol):
-    async def ask(self, utterance: Utterance) -> str:
-        """The cloud's reply to ``utterance``; raises CloudUnavailableError when it can't answer."""
+    def is_connected(self) -> bool: ...
+
+    async def forward(self, utterance: Utterance) -> None:
+        """Hand ``utterance`` over for good: the reply arrives later, as a message.
+
+        Raises CloudUnavailableError only when it can never be delivered (no cloud configured);
+        a cloud that is merely down gets it when it returns.
+        """
         ...
 
 
 class NoCloudLink:
-    """The link while this edge has no connection to a cloud brain: every request fails."""
+    """The link of an edge with no cloud brain configured: every request fails, saying why."""
 
-    async def ask(self, utterance: Utterance) -> str:
+    def is_connected(self) -> bool:
+        return False
+
+    async def forward(self, utterance: Utterance) -> None:
         raise CloudUnavailableError("the cloud brain is not reachable")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +15,7 @@ from assistant import replies
 from assistant.cloud_link import CloudLink
 from assistant.errors import CloudUnavailableError
 from assistant.events import ReplyBus
-from assistant.history import History, UtteranceRecord
+from assistant.history import History, Status, UtteranceRecord
 from assistant.interpreter import interpret
 from assistant.skills import Skills
 from jarvis.logs import traced
@@ -21,8 +23,8 @@ from models import Intent, Reply, Utterance, new_id
 
 log = structlog.get_logger(__name__)
 
-CLOUD_TIMEOUT_S = 30.0
-"""How long a forwarded request may take before the edge gives up on it."""
+WORKING_ON_IT_S = 1.0
+"""A forwarded request still unanswered after this long gets a short "working on it"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +33,11 @@ class Identity:
 
     device_id: str
     session_id: str
+    device_name: str = "device"
 
 
 class Conversation:
-    """Owns the forwarded requests still in flight; `close()` cancels and awaits them."""
+    """Turns text into replies. Owns the "working on it" tasks; `close()` cancels them."""
 
     def __init__(
         self,
@@ -49,8 +52,8 @@ class Conversation:
         self._skills = skills
         self._history = history
         self._bus = bus
-        self._cloud = cloud
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self.cloud = cloud
+        self._waiting: dict[str, asyncio.Task[Any]] = {}
         self._last_reply: str | None = None
 
     async def submit(self, text: str, trace_id: str | None = None) -> UtteranceRecord:
@@ -63,11 +66,7 @@ class Conversation:
             session_id=self._identity.session_id,
             ts=time.time(),
         )
-        with traced(
-            trace_id=utterance.trace_id,
-            device_id=self._identity.device_id,
-            session_id=self._identity.session_id,
-        ):
+        with traced(trace_id=utterance.trace_id):
             return await self._submit(utterance)
 
     async def _submit(self, utterance: Utterance) -> UtteranceRecord:
@@ -94,10 +93,7 @@ class Conversation:
             interpret_ms=round(interpret_ms, 3),
         )
         if intent is None:
-            task = asyncio.create_task(self._forward(utterance, record))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
-            return record
+            return await self._forward(utterance, record)
         reply = await self._run_locally(intent, utterance.id)
         return await self._finish(record, status="done", reply=reply)
 
@@ -111,36 +107,98 @@ class Conversation:
                 return replies.nothing_to_confirm()
         return await self._skills.handle(intent, utterance_id)
 
-    async def _forward(self, utterance: Utterance, record: UtteranceRecord) -> None:
-        with traced(
-            trace_id=utterance.trace_id,
-            device_id=self._identity.device_id,
-            session_id=self._identity.session_id,
-        ):
-            try:
-                async with asyncio.timeout(CLOUD_TIMEOUT_S):
-                    reply = await self._cloud.ask(utterance)
-            except (CloudUnavailableError, TimeoutError) as error:
-                reason = str(error) or "the cloud brain did not answer in time"
-                log.warning("utterance.forward_failed", utterance_id=utterance.id, reason=reason)
-                await self._finish(
-                    record, status="failed", reply=replies.cloud_failed(reason), error=reason
-                )
-                return
-            await self._finish(record, status="done", reply=reply)
+    async def _forward(self, utterance: Utterance, record: UtteranceRecord) -> UtteranceRecord:
+        try:
+            await self.cloud.forward(utterance)
+        except CloudUnavailableError as error:
+            log.warning("utterance.forward_failed", utterance_id=utterance.id, reason=str(error))
+            # Answered after the 202 is returned, like any cloud reply, so listeners see one flow.
+            reason = str(error)
+            failing = self._finish(
+                record, status="failed", reply=replies.cloud_failed(reason), error=reason
+            )
+            self._own(record.id, asyncio.create_task(failing))
+            return record
+        self._own(record.id, asyncio.create_task(self._say_working_on_it(record.id)))
+        return record
+
+    def _own(self, utterance_id: str, task: asyncio.Task[Any]) -> None:
+        self._waiting[utterance_id] = task
+        task.add_done_callback(lambda _: self._waiting.pop(utterance_id, None))
+
+    async def _say_working_on_it(self, utterance_id: str) -> None:
+        await asyncio.sleep(WORKING_ON_IT_S)
+        text = replies.working_on_it() if self.cloud.is_connected() else replies.waiting_for_cloud()
+        self._bus.publish(Reply(text=text, utterance_id=utterance_id, kind="progress"))
 
     async def _finish(
-        self, record: UtteranceRecord, *, status: str, reply: str, error: str | None = None
+        self,
+        record: UtteranceRecord,
+        *,
+        status: Status,
+        reply: str,
+        error: str | None = None,
+        follow_up_at: float | None = None,
     ) -> UtteranceRecord:
         done = await self._history.finish(
-            record, status="done" if status == "done" else "failed", reply=reply, error=error
+            record, status=status, reply=reply, error=error, follow_up_at=follow_up_at
         )
         # "say that again" repeats what was said before, not itself.
         if record.intent != "assistant.repeat":
             self._last_reply = reply
-        self._bus.publish(Reply(text=reply, utterance_id=record.id, kind="reply"))
+        self._bus.publish(
+            Reply(text=reply, utterance_id=record.id, kind="reply", follow_up_at=follow_up_at)
+        )
         log.info("utterance.answered", utterance_id=record.id, status=done.status)
         return done
+
+    # --- what the cloud sends (assistant.edge_link.LinkHandler) ---------------------------
+
+    async def on_reply(self, reply: Reply) -> None:
+        """A reply from the cloud: it answers a pending utterance, or it is news (a reminder)."""
+        record = await self._history.get(reply.utterance_id) if reply.utterance_id else None
+        if reply.kind != "reply" or record is None:
+            self._last_reply = reply.text
+            self._bus.publish(reply)
+            return
+        if record.status != "pending":
+            log.info("utterance.already_answered", utterance_id=record.id)
+            return
+        waiting = self._waiting.pop(record.id, None)
+        if waiting:
+            waiting.cancel()
+        await self._finish(record, status="done", reply=reply.text, follow_up_at=reply.follow_up_at)
+
+    async def on_command(self, text: str) -> str:
+        """Another device asked for ``text`` to run here; the reply goes back to it."""
+        intent = interpret(text)
+        if intent is None:
+            return replies.not_a_local_command(self._identity.device_name)
+        record = UtteranceRecord(
+            id=new_id(),
+            trace_id=new_id(),
+            text=text,
+            intent=intent.name,
+            slots=dict(intent.slots),
+            handled_by="edge",
+            status="pending",
+            interpret_ms=0.0,
+        )
+        await self._history.add(record)
+        reply = await self._run_locally(intent, record.id)
+        await self._history.finish(record, status="done", reply=reply)
+        return reply
+
+    async def on_config(self, settings: Mapping[str, Any]) -> None:
+        timezone = settings.get("timezone")
+        if not isinstance(timezone, str):
+            return
+        try:
+            self._skills.set_timezone(zoneinfo.ZoneInfo(timezone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            log.warning("config.bad_timezone", timezone=timezone)
+
+    # --- reading --------------------------------------------------------------------------
 
     async def lookup(self, utterance_id: str) -> UtteranceRecord | None:
         return await self._history.get(utterance_id)
@@ -148,10 +206,13 @@ class Conversation:
     async def describe(self, record: UtteranceRecord) -> dict[str, Any]:
         """The record as the API shows it, with when a later event for it is due (a timer)."""
         view = record.view()
-        view["follow_up_at"] = await self._skills.follow_up_at(record.id)
+        timer_ends_at = await self._skills.follow_up_at(record.id)
+        if timer_ends_at is not None:
+            view["follow_up_at"] = timer_ends_at
         return view
 
     async def close(self) -> None:
-        for task in list(self._in_flight):
+        tasks = list(self._waiting.values())
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)

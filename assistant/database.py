@@ -55,6 +55,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX utterances_by_time ON utterances (created_at);
     """,
+    # 2: the link to the cloud — outbox, received ids, the cached device settings
+    """
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,       -- the envelope id, the cloud's idempotency key
+        envelope TEXT NOT NULL,    -- JSON, exactly as it will be sent again
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE inbox_seen (
+        id TEXT PRIMARY KEY,
+        received_at REAL NOT NULL
+    );
+    CREATE TABLE device_config (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        settings TEXT NOT NULL,    -- JSON object, as the cloud sent it
+        fetched_at REAL NOT NULL
+    );
+    """,
+    # 3: when a later reply to an utterance is due (a reminder the cloud set)
+    """
+    ALTER TABLE utterances ADD COLUMN follow_up_at REAL;
+    """,
 )
 
 

@@ -37,3 +37,7 @@ class ModelNotFoundError(Exception):
 
 class ModelFetchError(Exception):
     """Downloading a model failed: the network, an unknown name, or a checksum mismatch."""
+
+
+class EdgeSetupError(Exception):
+    """The edge cannot start as configured; the message says what to do."""

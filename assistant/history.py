@@ -30,6 +30,8 @@ class UtteranceRecord:
     """Time from receipt to the reply, in milliseconds (null while pending)."""
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    follow_up_at: float | None = None
+    """Seconds since the epoch when a later reply to it is due (a reminder), if any."""
 
     def view(self) -> dict[str, Any]:
         """The object the HTTP API and `jarvis say` show."""
@@ -45,6 +47,7 @@ class UtteranceRecord:
             "interpret_ms": self.interpret_ms,
             "handle_ms": self.handle_ms,
             "created_at": self.created_at,
+            "follow_up_at": self.follow_up_at,
         }
         if self.error is not None:
             view["error"] = self.error
@@ -81,7 +84,13 @@ class History:
         await self._db.commit()
 
     async def finish(
-        self, record: UtteranceRecord, *, status: Status, reply: str, error: str | None = None
+        self,
+        record: UtteranceRecord,
+        *,
+        status: Status,
+        reply: str,
+        error: str | None = None,
+        follow_up_at: float | None = None,
     ) -> UtteranceRecord:
         now = time.time()
         done = replace(
@@ -91,11 +100,20 @@ class History:
             error=error,
             handle_ms=(now - record.created_at) * 1000,
             updated_at=now,
+            follow_up_at=follow_up_at,
         )
         await self._db.execute(
             """UPDATE utterances SET status = ?, reply = ?, error = ?, handle_ms = ?,
-                   updated_at = ? WHERE id = ?""",
-            (done.status, done.reply, done.error, done.handle_ms, done.updated_at, done.id),
+                   updated_at = ?, follow_up_at = ? WHERE id = ?""",
+            (
+                done.status,
+                done.reply,
+                done.error,
+                done.handle_ms,
+                done.updated_at,
+                done.follow_up_at,
+                done.id,
+            ),
         )
         await self._db.commit()
         return done
@@ -131,4 +149,5 @@ def _record(row: aiosqlite.Row) -> UtteranceRecord:
         handle_ms=row["handle_ms"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        follow_up_at=row["follow_up_at"],
     )

@@ -380,6 +380,18 @@ def cloud_unreachable() -> str:
     return "The cloud brain is not reachable."
 
 
+def working_on_it() -> str:
+    return "Working on it."
+
+
+def waiting_for_cloud() -> str:
+    return "I can't reach the cloud brain right now; I'll answer as soon as it's back."
+
+
+def not_a_local_command(device_name: str) -> str:
+    return f"The {device_name} can't do that by itself."
+
+
 def cloud_failed(reason: str) -> str:
     """``reason`` is a short lower-case clause ("the cloud brain did not answer in time")."""
     return f"Sorry, I couldn't get an answer: {reason.strip().rstrip('.')}."

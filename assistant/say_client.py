@@ -36,7 +36,7 @@ async def say_and_follow(
             await events.content.readline()
             view = await _post(session, text)
             if view["status"] == "pending":
-                await _await_reply(stream, view["id"], timeout_s)
+                await _await_reply(stream, view["id"], timeout_s, echo)
                 view = await _get(session, view["id"])
             echo(view["reply"])
             follow_up_at = view.get("follow_up_at")
@@ -65,13 +65,21 @@ async def _body(response: aiohttp.ClientResponse) -> dict[str, Any]:
 
 
 async def _await_reply(
-    stream: AsyncIterator[dict[str, Any]], utterance_id: str, timeout_s: float
+    stream: AsyncIterator[dict[str, Any]],
+    utterance_id: str,
+    timeout_s: float,
+    echo: Callable[[str], None],
 ) -> None:
+    """Wait for the reply event, echoing progress ("Working on it.") meanwhile."""
     try:
         async with asyncio.timeout(timeout_s):
             async for reply in stream:
-                if reply.get("utterance_id") == utterance_id and reply.get("kind") == "reply":
+                if reply.get("utterance_id") != utterance_id:
+                    continue
+                if reply.get("kind") == "reply":
                     return
+                if reply.get("kind") == "progress":
+                    echo(reply["text"])
     except TimeoutError:
         raise SayError(f"No reply within {timeout_s:g} s; it may still come.") from None
     raise SayError("The edge closed the event stream before the reply came.")
@@ -86,7 +94,10 @@ async def _echo_follow_up(
     try:
         async with asyncio.timeout(wait_s):
             async for event in stream:
-                if event.get("utterance_id") == utterance_id and event.get("kind") != "reply":
+                if event.get("utterance_id") == utterance_id and event.get("kind") not in (
+                    "reply",
+                    "progress",
+                ):
                     echo(event["text"])
                     return
     except TimeoutError:

@@ -84,26 +84,56 @@ def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
     click.echo(f"handled by {where} · interpreted in {outcome['elapsed_ms']:.3f} ms")
 
 
-@main.command()
-def edge() -> None:
-    """Run the edge assistant: the local skills and the HTTP API."""
-    _run_edge(_settings())
+@main.group(invoke_without_command=True)
+@click.pass_context
+def edge(context: click.Context) -> None:
+    """Run the edge assistant: the local skills, the HTTP API, the link to the cloud."""
+    if context.invoked_subcommand is None:
+        _run_edge(_settings())
+
+
+@edge.command("set-token")
+@click.argument("token")
+def set_token(token: str) -> None:
+    """Store the device TOKEN that `jarvis cloud enroll` printed (readable only by you)."""
+    from assistant.credentials import save_token
+
+    try:
+        path = save_token(_settings().data_dir, token)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Saved the device token to {path}.")
 
 
 @main.command()
 def up() -> None:
-    """Run everything Jarvis has on this machine, with embedded defaults."""
-    # Today that is the edge; the cloud brain joins it when it exists.
-    _run_edge(_settings())
+    """Run the cloud brain (embedded PostgreSQL) and an edge connected to it, on this machine."""
+    from assistant.errors import EdgeSetupError
+    from jarvis.up import run_everything
+
+    def cloud_ready(url: str) -> None:
+        click.echo(f"Jarvis cloud listening on {url}", err=True)
+
+    def edge_ready(url: str) -> None:
+        click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
+
+    try:
+        _run_until_stopped(run_everything(_settings(), cloud_ready, edge_ready))
+    except EdgeSetupError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _run_edge(settings: Settings) -> None:
     from assistant.app import run_edge
+    from assistant.errors import EdgeSetupError
 
     def ready(url: str) -> None:
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
-    _run_until_stopped(run_edge(settings, on_ready=ready))
+    try:
+        _run_until_stopped(run_edge(settings, on_ready=ready))
+    except EdgeSetupError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()
@@ -133,3 +163,9 @@ def history(limit: int, as_json: bool) -> None:
     from assistant.history_view import show_history
 
     asyncio.run(show_history(_settings().data_dir, limit=limit, as_json=as_json))
+
+
+
+from jarvis.cli_cloud import cloud  # noqa: E402  (the cloud commands live in their own module)
+
+main.add_command(cloud)

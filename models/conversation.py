@@ -77,9 +77,16 @@ class Reply:
     utterance_id: str | None = None
     kind: str = "reply"
     """``reply`` for an answer; ``timer``, ``reminder``… for something that happened later."""
+    follow_up_at: float | None = None
+    """Seconds since the epoch when a later reply to the same utterance is due (a reminder)."""
 
     def to_wire(self) -> dict[str, Any]:
-        return {"text": self.text, "utterance_id": self.utterance_id, "kind": self.kind}
+        return {
+            "text": self.text,
+            "utterance_id": self.utterance_id,
+            "kind": self.kind,
+            "follow_up_at": self.follow_up_at,
+        }
 
     @classmethod
     def from_wire(cls, data: object, path: str = "reply") -> Reply:
@@ -88,4 +95,5 @@ class Reply:
             text=get_str(obj, "text", path),
             utterance_id=get_str(obj, "utterance_id", path, optional=True),
             kind=get_str(obj, "kind", path),
+            follow_up_at=get_number(obj, "follow_up_at", path, optional=True),
         )

@@ -109,6 +109,10 @@ class Skills:
         """Cancels and awaits every timer task; the timers stay in the database."""
         await self._timers.close()
 
+    def set_timezone(self, timezone: tzinfo) -> None:
+        """Use ``timezone`` from now on (the cloud changed this device's settings)."""
+        self._clock.timezone = timezone
+
     async def follow_up_at(self, utterance_id: str) -> float | None:
         """Epoch seconds when a later reply for ``utterance_id`` is due (its timer), if any."""
         return self._timers.ends_at(utterance_id)

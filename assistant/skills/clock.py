@@ -10,11 +10,11 @@ from assistant import replies
 
 class ClockSkill:
     def __init__(self, timezone: tzinfo, clock: Callable[[], float]) -> None:
-        self._timezone = timezone
+        self.timezone = timezone
         self._clock = clock  # epoch seconds; tests pass a fixed one
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), tz=self._timezone)
+        return datetime.fromtimestamp(self._clock(), tz=self.timezone)
 
     def time_now(self) -> str:
         return replies.time_now(self._now())

@@ -53,6 +53,7 @@ def test_a_timer_set_before_a_restart_fires_after_it(data_dir: Path) -> None:
         "text": "Your pasta timer is done.",
         "utterance_id": started["id"],
         "kind": "timer",
+        "follow_up_at": None,
     }
     # Not early: the restart did not shorten the timer.
     assert received_at >= due_at - 0.05

@@ -102,7 +102,12 @@ async def test_every_reply_is_an_event(client: Client) -> None:
     lines = [await events.content.readline() for _ in range(3)]
     assert lines[0] == b"event: reply\n"
     event = json.loads(lines[1].removeprefix(b"data: "))
-    assert event == {"text": body["reply"], "utterance_id": body["id"], "kind": "reply"}
+    assert event == {
+        "text": body["reply"],
+        "utterance_id": body["id"],
+        "kind": "reply",
+        "follow_up_at": None,
+    }
     assert "84" in event["text"]
     events.close()
 

@@ -84,7 +84,9 @@ utterances = st.builds(
     ts=finite,
 )
 intents = st.builds(Intent, name=text, slots=scalar_maps)
-replies = st.builds(Reply, text=text, utterance_id=st.none() | ids, kind=text)
+replies = st.builds(
+    Reply, text=text, utterance_id=st.none() | ids, kind=text, follow_up_at=st.none() | finite
+)
 envelopes = st.builds(
     Envelope,
     type=text.filter(bool),

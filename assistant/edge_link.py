@@ -1,0 +1,262 @@
+"""The edge's side of the link to the cloud brain: one outbound WebSocket, kept alive.
+
+The edge dials out (so it works behind home NAT), says `hello`, then exchanges envelopes. What
+it sends waits in the outbox until the cloud acks it; what it receives is acted on once, even
+when the cloud sends it again. A dropped link is re-dialled with exponential backoff and jitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import aiohttp
+import psutil
+import structlog
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_never, wait_exponential_jitter
+
+from assistant.device_config import ConfigCache
+from assistant.outbox import Inbox, Outbox
+from jarvis.logs import traced
+from models import DecodeError, Device, Envelope, Reply, Utterance
+
+log = structlog.get_logger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+WELCOME_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 10.0
+DEFAULT_HEARTBEAT_S = 10.0
+CONFIG_CHECK_S = 30.0
+"""How often the cached settings' age is checked against their TTL while connected."""
+
+
+class LinkDroppedError(Exception):
+    """The WebSocket closed or failed; the link dials again."""
+
+
+class LinkHandler(Protocol):
+    """What the edge does with what the cloud sends."""
+
+    async def on_reply(self, reply: Reply) -> None: ...
+
+    async def on_command(self, text: str) -> str:
+        """Run ``text`` as a local command for another device; the reply sentence."""
+        ...
+
+    async def on_config(self, settings: Mapping[str, Any]) -> None: ...
+
+
+class EdgeLink:
+    """Owns the connection task; `close()` cancels and awaits it. Outbox state stays on disk."""
+
+    def __init__(
+        self,
+        *,
+        cloud_url: str,
+        token: str,
+        device: Device,
+        version: str,
+        outbox: Outbox,
+        inbox: Inbox,
+        config: ConfigCache,
+    ) -> None:
+        self._base_url = cloud_url.rstrip("/")
+        self._url = self._base_url + "/v1/edge"
+        self._token = token
+        self._device = device
+        self._version = version
+        self._outbox = outbox
+        self._inbox = inbox
+        self._config = config
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._send_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+
+    def is_connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
+
+    def start(self, handler: LinkHandler) -> None:
+        self._task = asyncio.create_task(self._run(handler), name="edge-link")
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def send(self, envelope: Envelope) -> None:
+        """Store ``envelope`` in the outbox, and send it now if the link is up."""
+        await self._outbox.add(envelope)
+        if self._ws is not None:
+            with contextlib.suppress(ConnectionError, aiohttp.ClientError):
+                await self._send_raw(envelope)
+
+    async def forward(self, utterance: Utterance) -> None:
+        await self.send(
+            Envelope("request", {"utterance": utterance.to_wire()}, trace_id=utterance.trace_id)
+        )
+
+    async def _run(self, handler: LinkHandler) -> None:
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {self._token}"}
+        ) as session:
+            while True:
+                ws = await self._dial(session)
+                try:
+                    await self._serve(session, ws, handler)
+                except (LinkDroppedError, aiohttp.ClientError, ConnectionError, TimeoutError) as e:
+                    log.warning("edge_link.dropped", reason=str(e) or type(e).__name__)
+                finally:
+                    self._ws = None
+                    self._connected.clear()
+                    await ws.close()
+
+    async def _dial(self, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
+        retrying = AsyncRetrying(
+            wait=wait_exponential_jitter(initial=0.5, max=30.0, jitter=1.0),
+            retry=retry_if_exception_type((aiohttp.ClientError, OSError, TimeoutError)),
+            stop=stop_never,
+            before_sleep=lambda state: log.info(
+                "edge_link.retrying",
+                attempt=state.attempt_number,
+                error=str(state.outcome.exception()) if state.outcome else None,
+            ),
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await session.ws_connect(
+                    self._url,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+                    max_msg_size=MAX_FRAME_BYTES * 4,
+                    heartbeat=20.0,
+                )
+        raise AssertionError("unreachable: the retry loop never stops")
+
+    async def _serve(
+        self,
+        session: aiohttp.ClientSession,
+        ws: aiohttp.ClientWebSocketResponse,
+        handler: LinkHandler,
+    ) -> None:
+        hello = Envelope("hello", {"device": self._device.to_wire(), "version": self._version})
+        await ws.send_str(hello.encode())
+        welcome = await self._receive(ws, timeout_s=WELCOME_TIMEOUT_S)
+        if welcome.type != "welcome":
+            raise LinkDroppedError(f"expected welcome, got {welcome.type}")
+        heartbeat_s = float(welcome.body.get("heartbeat_s", DEFAULT_HEARTBEAT_S))
+        if isinstance(welcome.body.get("config"), dict):
+            await self._apply_config(handler, welcome.body["config"])
+        self._ws = ws
+        async with self._send_lock:
+            for envelope in await self._outbox.pending():
+                await ws.send_str(envelope.encode())
+        self._connected.set()
+        log.info("edge_link.connected", instance=welcome.body.get("instance_id"))
+        async with asyncio.TaskGroup() as tasks:
+            beats = tasks.create_task(self._heartbeats(heartbeat_s))
+            refresh = tasks.create_task(self._refresh_config(session, handler))
+            try:
+                while True:
+                    await self._dispatch(await self._receive(ws), handler)
+            finally:
+                beats.cancel()
+                refresh.cancel()
+
+    async def _receive(
+        self, ws: aiohttp.ClientWebSocketResponse, timeout_s: float | None = None
+    ) -> Envelope:
+        while True:
+            message = await ws.receive(timeout=timeout_s)
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                raise LinkDroppedError("the cloud closed the link")
+            if message.type == aiohttp.WSMsgType.ERROR:
+                raise LinkDroppedError(str(ws.exception()))
+            if message.type != aiohttp.WSMsgType.TEXT:
+                continue
+            try:
+                return Envelope.decode(message.data)
+            except DecodeError as error:
+                log.warning("edge_link.bad_frame", field=error.field, problem=error.problem)
+
+    async def _dispatch(self, envelope: Envelope, handler: LinkHandler) -> None:
+        with traced(trace_id=envelope.trace_id):
+            match envelope.type:
+                case "ack":
+                    await self._outbox.acked([str(i) for i in envelope.body.get("ids", [])])
+                case "reply" | "command" | "config":
+                    await self._handle_once(envelope, handler)
+                case "error":
+                    log.warning("edge_link.cloud_error", **_error_fields(envelope.body))
+                case other:
+                    log.warning("edge_link.unknown_type", type=other)
+
+    async def _handle_once(self, envelope: Envelope, handler: LinkHandler) -> None:
+        if not await self._inbox.seen(envelope.id):
+            try:
+                await self._act(envelope, handler)
+            except DecodeError as error:
+                log.warning("edge_link.bad_body", type=envelope.type, field=error.field)
+            await self._inbox.mark(envelope.id)
+        await self._send_raw(Envelope("ack", {"ids": [envelope.id]}, trace_id=envelope.trace_id))
+
+    async def _act(self, envelope: Envelope, handler: LinkHandler) -> None:
+        body = envelope.body
+        if envelope.type == "reply":
+            await handler.on_reply(Reply.from_wire(body, "body"))
+        elif envelope.type == "config":
+            await self._apply_config(handler, dict(body.get("settings") or {}))
+        else:
+            text = await handler.on_command(str(body.get("text", "")))
+            result = {"request_id": body.get("request_id"), "text": text}
+            await self.send(Envelope("command_result", result, trace_id=envelope.trace_id))
+
+    async def _send_raw(self, envelope: Envelope) -> None:
+        ws = self._ws
+        if ws is None:
+            return
+        async with self._send_lock:
+            await ws.send_str(envelope.encode())
+
+    async def _apply_config(self, handler: LinkHandler, settings: Mapping[str, Any]) -> None:
+        await self._config.store(settings)
+        await handler.on_config(settings)
+
+    async def _refresh_config(self, session: aiohttp.ClientSession, handler: LinkHandler) -> None:
+        """Fetch the settings again once the cached copy is older than its TTL."""
+        url = f"{self._base_url}/v1/devices/{self._device.id}/config"
+        while True:
+            await asyncio.sleep(CONFIG_CHECK_S)
+            if not await self._config.stale():
+                continue
+            try:
+                async with session.get(url, timeout=aiohttp.ClientTimeout(total=10)) as response:
+                    response.raise_for_status()
+                    settings = await response.json()
+            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                log.warning("edge_link.config_refresh_failed", error=str(error))
+                continue
+            if isinstance(settings, dict):
+                await self._apply_config(handler, settings)
+
+    async def _heartbeats(self, interval_s: float) -> None:
+        while True:
+            load = await asyncio.to_thread(_sample_load)
+            await self._send_raw(Envelope("heartbeat", {"load": load}))
+            await asyncio.sleep(interval_s)
+
+
+def _sample_load() -> dict[str, float]:
+    return {
+        "cpu_percent": psutil.cpu_percent(interval=None),
+        "memory_percent": psutil.virtual_memory().percent,
+    }
+
+
+def _error_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {"code": body.get("code"), "message": body.get("message"), "ref": body.get("ref")}

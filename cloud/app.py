@@ -1,0 +1,145 @@
+"""Wiring for one cloud instance: the aiohttp app over an asyncpg pool, and running it.
+
+``create_app`` builds the application for a pool that is already migrated; ``running_cloud``
+does everything (embedded PostgreSQL when ``DATABASE_URL`` is unset, pool, migrations, HTTP
+server) for as long as its block lasts; ``run_cloud`` runs until cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+
+import aiohttp
+import asyncpg
+import structlog
+from aiohttp import web
+
+from cloud import database, edge_link, http_api, llm_planner, notify, reminders
+from cloud.devices import ensure_admin_token
+from cloud.http_errors import json_errors
+from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, LINKS, PLANNER, POOL, REMINDER_WAKE
+from cloud.links import LinkRegistry
+from cloud.planner import Planner, RulePlanner
+from cloud.tasks import cancel_and_wait
+from jarvis.settings import Settings
+from models import new_id
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+SHUTDOWN_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunningCloud:
+    """A cloud instance serving right now (see ``running_cloud``)."""
+
+    url: str
+    pool: asyncpg.Pool
+    instance_id: str
+    admin_token: str
+
+
+async def create_app(
+    settings: Settings,
+    pool: asyncpg.Pool,
+    instance_id: str,
+    *,
+    planner: Planner | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> web.Application:
+    """The cloud application; ``planner`` defaults to the rules, or the LLM when configured."""
+    app = web.Application(middlewares=[json_errors], client_max_size=1024 * 1024)
+    app[POOL] = pool
+    app[INSTANCE_ID] = instance_id
+    app[ADMIN_TOKEN] = await asyncio.to_thread(ensure_admin_token, settings.data_dir)
+    app[LINKS] = LinkRegistry()
+    app[REMINDER_WAKE] = asyncio.Event()
+    llm = llm_planner.config_from_env(os.environ if environ is None else environ)
+    if planner is not None or llm is None:
+        app[PLANNER] = planner or RulePlanner()
+    else:
+        app.cleanup_ctx.append(_llm_planner(llm))
+    app.add_routes(http_api.routes)
+    app.router.add_get("/v1/edge", edge_link.edge_socket)
+    app.cleanup_ctx.append(_background)
+    app.on_shutdown.append(_close_links)
+    return app
+
+
+def _llm_planner(
+    config: llm_planner.LlmConfig,
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        timeout = aiohttp.ClientTimeout(total=config.timeout_s)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            app[PLANNER] = llm_planner.LlmPlanner(session, config, fallback=RulePlanner())
+            log.info("language-model planner on", model=config.model)
+            yield
+
+    return context
+
+
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    """The LISTEN connection and the reminder scheduler, cancelled and awaited on exit."""
+    listening = asyncio.Event()
+    tasks = [
+        asyncio.create_task(
+            notify.listen_forever(app[POOL], app[LINKS], app[REMINDER_WAKE], listening)
+        ),
+        asyncio.create_task(reminders.run_scheduler(app[POOL], app[REMINDER_WAKE])),
+    ]
+    with contextlib.suppress(TimeoutError):
+        # Serve only once notifications flow; a slow database must not stall start-up forever.
+        async with asyncio.timeout(notify.ACQUIRE_TIMEOUT_S):
+            await listening.wait()
+    yield
+    await cancel_and_wait(*tasks)
+
+
+async def _close_links(app: web.Application) -> None:
+    await app[LINKS].close_all("the cloud instance is stopping")
+
+
+@contextlib.asynccontextmanager
+async def running_cloud(
+    settings: Settings, *, host: str = DEFAULT_HOST, planner: Planner | None = None
+) -> AsyncIterator[RunningCloud]:
+    """Start everything, serve on ``settings.cloud_port`` (0: a free one) while inside."""
+    async with database.database_dsn(settings.database_url, settings.data_dir) as dsn:
+        pool = await database.create_pool(dsn)
+        try:
+            await database.migrate(pool)
+            instance_id = new_id()[:12]
+            app = await create_app(settings, pool, instance_id, planner=planner)
+            runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+            await runner.setup()
+            try:
+                site = web.TCPSite(runner, host, settings.cloud_port)
+                await site.start()
+                port = runner.addresses[0][1]
+                url = f"http://{host}:{port}"
+                log.info("cloud listening", url=url, instance_id=instance_id)
+                yield RunningCloud(url, pool, instance_id, app[ADMIN_TOKEN])
+            finally:
+                await runner.cleanup()
+        finally:
+            await database.close_pool(pool)
+
+
+async def run_cloud(
+    settings: Settings,
+    on_ready: Callable[[str], object] | None = None,
+    *,
+    host: str = DEFAULT_HOST,
+) -> None:
+    """Run one cloud instance until cancelled; ``on_ready(url)`` is called once it serves."""
+    async with running_cloud(settings, host=host) as cloud:
+        if on_ready is not None:
+            on_ready(cloud.url)
+        await asyncio.Event().wait()

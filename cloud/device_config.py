@@ -1,0 +1,81 @@
+"""Each device's settings. The cloud is their source of truth and pushes changes to the device."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import tzinfo
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+
+from cloud import outbox
+from cloud.database import ACQUIRE_TIMEOUT_S
+from cloud.errors import InvalidRequestError, NotFoundError
+from models import Envelope
+
+UTC = zoneinfo.ZoneInfo("UTC")
+
+
+class DeviceSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, frozen=True):
+    """Settings a device takes from the cloud; every one optional, unknown keys refused."""
+
+    timezone: str | None = None
+    """IANA zone for times said to this device ("Europe/Paris"); unset means UTC."""
+    wake_word: str | None = None
+    voice: str | None = None
+    """A TTS voice name the edge understands."""
+    volume: Annotated[int, msgspec.Meta(ge=0, le=100)] | None = None
+    """Speaking volume, percent."""
+    language: str | None = None
+    """BCP 47 tag ("en-US")."""
+
+    def __post_init__(self) -> None:
+        if self.timezone is not None:
+            try:
+                zoneinfo.ZoneInfo(self.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {self.timezone!r}") from None
+
+
+def parse_settings(data: object) -> DeviceSettings:
+    """Validate a JSON object of settings; InvalidRequestError names the field at fault."""
+    if not isinstance(data, dict):
+        raise InvalidRequestError("expected a JSON object of settings")
+    try:
+        return msgspec.convert(data, DeviceSettings)
+    except msgspec.ValidationError as error:
+        raise InvalidRequestError(str(error)) from None
+
+
+def zone_of(settings: dict[str, Any]) -> tzinfo:
+    name = settings.get("timezone")
+    if not name:
+        return UTC
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+async def get_settings(pool: asyncpg.Pool | asyncpg.Connection, device_id: str) -> dict[str, Any]:
+    settings = await pool.fetchval("SELECT settings FROM devices WHERE id = $1", device_id)
+    if settings is None:
+        raise NotFoundError(f"No device {device_id!r}.")
+    return dict(settings)
+
+
+async def put_settings(
+    pool: asyncpg.Pool, device_id: str, settings: DeviceSettings, *, trace_id: str
+) -> dict[str, Any]:
+    """Replace the device's settings and push them to it (through its outbox)."""
+    stored: dict[str, Any] = msgspec.to_builtins(settings)
+    async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
+        found = await conn.fetchval(
+            "UPDATE devices SET settings = $2 WHERE id = $1 RETURNING id", device_id, stored
+        )
+        if found is None:
+            raise NotFoundError(f"No device {device_id!r}.")
+        envelope = Envelope(type="config", body={"settings": stored}, trace_id=trace_id)
+        await outbox.enqueue(conn, device_id, envelope)
+    return stored

@@ -1,0 +1,55 @@
+"""Errors of the cloud brain; each one that reaches a client carries a stable ``code``."""
+
+
+class CloudError(Exception):
+    """Something the cloud refuses or cannot do; ``code`` and ``status`` say how to answer."""
+
+    code = "internal"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnauthorizedError(CloudError):
+    """A missing, wrong or revoked token. The message is the same for all three, on purpose."""
+
+    code = "unauthorized"
+    status = 401
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("A valid bearer token is required.")
+        self.reason = reason
+        """Why it was refused (``missing``, ``wrong``, ``revoked``): for the log, never the wire."""
+
+
+class NotFoundError(CloudError):
+    code = "not_found"
+    status = 404
+
+
+class ConflictError(CloudError):
+    code = "conflict"
+    status = 409
+
+
+class InvalidRequestError(CloudError):
+    """A request body the cloud cannot use; the message names the field at fault."""
+
+    code = "invalid_request"
+    status = 400
+
+
+class DatabaseError(CloudError):
+    """PostgreSQL is unreachable, or the schema cannot be brought up to date."""
+
+    code = "unavailable"
+    status = 503
+
+
+class PlannerError(CloudError):
+    """A planner could not decide (the language model failed or answered nonsense)."""
+
+    code = "planner_failed"
+    status = 502

@@ -1,0 +1,158 @@
+"""The edge links this instance holds, in memory only: PostgreSQL stays the truth.
+
+Each link sends its device's outbox: on connect, when woken (a NOTIFY said something was queued,
+or an ack freed room), and on a slow sweep as a safety net should a notification be missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from cloud import outbox
+from models import Envelope
+
+log = structlog.get_logger(__name__)
+
+SWEEP_S = 30.0
+"""A link re-reads its outbox at least this often, even without a notification."""
+SEND_TIMEOUT_S = 10.0
+RETRY_AFTER_S = 2.0
+
+
+class EdgeLink:
+    """One device's WebSocket; every send goes through here so frames never interleave."""
+
+    def __init__(
+        self, ws: web.WebSocketResponse, device_id: str, pool: asyncpg.Pool, token_hash: bytes
+    ) -> None:
+        self.ws = ws
+        self.device_id = device_id
+        self.token_hash = token_hash
+        """Hash of the token this link was opened with: it must stay the device's valid one."""
+        self._pool = pool
+        self._send_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._in_flight: set[str] = set()
+        """Ids sent on this link and not acked yet: not re-sent until the next connection."""
+
+    async def send(self, envelope: Envelope) -> None:
+        """Send one envelope; ConnectionResetError when the socket is gone."""
+        async with self._send_lock, asyncio.timeout(SEND_TIMEOUT_S):
+            await self.ws.send_str(envelope.encode())
+
+    async def send_error(self, code: str, message: str, ref: str | None, trace_id: str) -> None:
+        body: dict[str, Any] = {"code": code, "message": message, "ref": ref}
+        with contextlib.suppress(ConnectionResetError):
+            await self.send(Envelope(type="error", body=body, trace_id=trace_id))
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def acked(self, ids: list[str]) -> None:
+        self._in_flight.difference_update(ids)
+        self._wake.set()
+
+    async def flush_forever(self) -> None:
+        """Send what waits in the outbox whenever woken; ends when the socket closes."""
+        while not self.ws.closed:
+            self._wake.clear()
+            try:
+                await self._flush()
+            except ConnectionResetError:
+                return
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("outbox flush failed; retrying", error=str(error))
+                await asyncio.sleep(RETRY_AFTER_S)
+                continue
+            except Exception:
+                # A bug must not silently end delivery for this link: log it and keep going.
+                log.exception("outbox flush crashed; retrying")
+                await asyncio.sleep(RETRY_AFTER_S)
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SWEEP_S):
+                    await self._wake.wait()
+
+    async def _flush(self) -> None:
+        for item in await outbox.pending(self._pool, self.device_id):
+            if item.envelope.id in self._in_flight:
+                continue
+            await self.send(item.envelope)
+            self._in_flight.add(item.envelope.id)
+            log.debug("sent", type=item.envelope.type, message_id=item.envelope.id)
+
+
+class LinkRegistry:
+    """device id → the link this instance holds for it (the newest wins)."""
+
+    def __init__(self) -> None:
+        self._links: dict[str, EdgeLink] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        """Close tasks started from callbacks, held so they are not garbage-collected."""
+
+    def add(self, link: EdgeLink) -> EdgeLink | None:
+        """Register ``link``; returns the older link of the same device, to be closed."""
+        old = self._links.get(link.device_id)
+        self._links[link.device_id] = link
+        return old if old is not link else None
+
+    def remove(self, link: EdgeLink) -> bool:
+        """Forget ``link`` if it is still the device's current one."""
+        if self._links.get(link.device_id) is link:
+            del self._links[link.device_id]
+            return True
+        return False
+
+    def wake(self, device_id: str) -> None:
+        link = self._links.get(device_id)
+        if link is not None:
+            link.wake()
+
+    def wake_all(self) -> None:
+        for link in self._links.values():
+            link.wake()
+
+    def __contains__(self, device_id: object) -> bool:
+        return device_id in self._links
+
+    def recheck_token(self, device_id: str, pool: asyncpg.Pool) -> asyncio.Task[None] | None:
+        """Close the device's link if its token was revoked or replaced (in a task of its own)."""
+        link = self._links.get(device_id)
+        if link is None:
+            return None
+        task = asyncio.create_task(_close_if_revoked(link, pool))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        return task
+
+    async def close_all(self, message: str) -> None:
+        for link in list(self._links.values()):
+            await _close(link, 1001, message)
+
+
+async def _close_if_revoked(link: EdgeLink, pool: asyncpg.Pool) -> None:
+    try:
+        valid = await pool.fetchval(
+            "SELECT token_hash = $2 AND revoked_at IS NULL FROM devices WHERE id = $1",
+            link.device_id,
+            link.token_hash,
+            timeout=SEND_TIMEOUT_S,
+        )
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        log.warning("cannot recheck a link's token", error=str(error))
+        return
+    if not valid:
+        log.info("closing a link whose token was revoked", device_id=link.device_id)
+        await _close(link, 4001, "token revoked")
+
+
+async def _close(link: EdgeLink, code: int, message: str) -> None:
+    with contextlib.suppress(OSError, TimeoutError):
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            await link.ws.close(code=code, message=message.encode())

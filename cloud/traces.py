@@ -1,0 +1,45 @@
+"""Trace events: one row per message the cloud handles, so ``jarvis trace ID`` can tell a story."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+
+async def record(
+    conn: asyncpg.Connection,
+    trace_id: str,
+    kind: str,
+    *,
+    device_id: str | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Store one event (inside the caller's transaction, when it has one)."""
+    await conn.execute(
+        "INSERT INTO trace_events (trace_id, source, device_id, kind, detail)"
+        " VALUES ($1, 'cloud', $2, $3, $4)",
+        trace_id,
+        device_id,
+        kind,
+        detail or {},
+    )
+
+
+async def events(pool: asyncpg.Pool, trace_id: str) -> list[dict[str, Any]]:
+    """Every event of one trace, oldest first."""
+    rows = await pool.fetch(
+        "SELECT ts, source, device_id, kind, detail FROM trace_events"
+        " WHERE trace_id = $1 ORDER BY ts, id",
+        trace_id,
+    )
+    return [
+        {
+            "ts": row["ts"].isoformat(),
+            "source": row["source"],
+            "device_id": row["device_id"],
+            "kind": row["kind"],
+            "detail": row["detail"],
+        }
+        for row in rows
+    ]

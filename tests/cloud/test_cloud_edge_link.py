@@ -1,0 +1,278 @@
+"""The edge link: handshake, requests and replies, acks, the outbox, and bad frames."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+from cloud_helpers import CloudFactory, EdgeClient, wait_for
+
+from models import Device, new_id
+
+
+async def test_hello_is_welcomed_with_config(clouds: CloudFactory) -> None:
+    """hello gets a welcome with the instance id, the device's settings and the heartbeat."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    await clouds.pool.execute(
+        'UPDATE devices SET settings = \'{"timezone": "Europe/Paris"}\' WHERE id = $1', device_id
+    )
+    _, welcome = await clouds.connect(cloud, device_id, token)
+    assert welcome.body == {
+        "instance_id": cloud.instance_id,
+        "config": {"timezone": "Europe/Paris"},
+        "heartbeat_s": 10,
+    }
+    row = await clouds.pool.fetchrow("SELECT * FROM devices WHERE id = $1", device_id)
+    assert row["connected_instance"] == cloud.instance_id
+    assert row["version"] == "test"
+
+
+async def test_hello_for_another_device_is_refused(clouds: CloudFactory) -> None:
+    """A hello naming a device other than the token's gets an error, then the link closes."""
+    cloud = await clouds.start()
+    _, token = await clouds.enroll("kitchen pi")
+    other_id, _ = await clouds.enroll("office laptop")
+    session, ws = await clouds.open_socket(cloud, token)
+    try:
+        device = Device(id=other_id, name="office laptop")
+        hello = {"v": 1, "type": "hello", "id": new_id(), "trace_id": new_id(), "ts": 0}
+        await ws.send_json({**hello, "body": {"device": device.to_wire(), "version": "1"}})
+        error = json.loads((await ws.receive(timeout=5)).data)
+        assert error["type"] == "error"
+        assert error["body"]["code"] == "device_mismatch"
+        assert (await ws.receive(timeout=5)).type == aiohttp.WSMsgType.CLOSE
+    finally:
+        await session.close()
+
+
+async def test_messages_before_hello_are_refused(clouds: CloudFactory) -> None:
+    """Anything but hello as the first message gets hello_required, and hello still works."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    session, ws = await clouds.open_socket(cloud, token)
+    await ws.close()
+    await session.close()
+    await clouds.connect(cloud, device_id, token)
+    # A second link of the same device replaces the first; test the refusal on a fresh socket.
+    session, ws = await clouds.open_socket(cloud, token)
+    try:
+        request = {"v": 1, "type": "request", "id": "r1", "trace_id": "t1", "ts": 0, "body": {}}
+        await ws.send_json(request)
+        error = json.loads((await ws.receive(timeout=5)).data)
+        assert (error["type"], error["body"]["code"], error["body"]["ref"]) == (
+            "error",
+            "hello_required",
+            "r1",
+        )
+    finally:
+        await ws.close()
+        await session.close()
+
+
+async def test_bad_hello_can_be_corrected(clouds: CloudFactory) -> None:
+    """A hello with a bad body gets bad_body and no welcome; a correct hello then works."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    session, ws = await clouds.open_socket(cloud, token)
+    edge = EdgeClient(session, ws, device_id)
+    try:
+        bad = await edge.send("hello", {"device": {"id": device_id}, "version": "1"})
+        error = await edge.expect("error")
+        assert error.body["code"] == "bad_body"
+        assert error.body["ref"] == bad.id
+        assert error.body["message"] == "body.device.capabilities: is missing"
+        request = await edge.request("help")
+        assert (await edge.expect("error")).body == {
+            "code": "hello_required",
+            "message": "Send hello first.",
+            "ref": request.id,
+        }
+        device = Device(id=device_id, name="kitchen pi")
+        await edge.send("hello", {"device": device.to_wire(), "version": "1"})
+        await edge.expect("welcome")
+    finally:
+        await edge.close()
+
+
+async def test_request_is_acked_and_replied(clouds: CloudFactory) -> None:
+    """A request is acked after it is stored, and its reply names the utterance."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    request = await edge.request("what can you do")
+    await edge.expect_ack(request.id)
+    reply = await edge.expect_reply()
+    utterance_id = request.body["utterance"]["id"]
+    assert reply.body["utterance_id"] == utterance_id
+    assert reply.trace_id == request.trace_id
+    assert "remind" in reply.body["text"]
+
+
+async def test_duplicate_request_is_replied_once(clouds: CloudFactory) -> None:
+    """The same request envelope sent twice is acked twice but planned and replied only once."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    first = await edge.request("remind me in 10 minutes to stretch")
+    await edge.send("request", first.body, id_=first.id, trace_id=first.trace_id)
+    await edge.expect_ack(first.id)
+    await edge.expect_ack(first.id)
+    await edge.expect_reply()
+    rest = await edge.quiet(0.5)
+    assert [envelope.type for envelope in rest] == []
+    assert await clouds.pool.fetchval("SELECT count(*) FROM reminders") == 1
+    assert await clouds.pool.fetchval("SELECT count(*) FROM outbox") == 1
+
+
+async def test_ack_clears_the_outbox(clouds: CloudFactory) -> None:
+    """A reply stays pending in the outbox until the edge acks it."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    await edge.request("help")
+    reply = await edge.expect_reply()
+    pending = "SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
+    assert await clouds.pool.fetchval(pending) == 1
+    await edge.ack(reply)
+    await wait_for(lambda: _is_zero(clouds, pending))
+
+
+async def _is_zero(clouds: CloudFactory, query: str) -> bool:
+    return await clouds.pool.fetchval(query) == 0
+
+
+async def test_unacked_messages_are_resent_on_reconnect(clouds: CloudFactory) -> None:
+    """A reply the edge never acked comes again, with the same id, on its next connection."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    await edge.request("help")
+    reply = await edge.expect_reply()
+    await edge.close()
+    again, _ = await clouds.connect(cloud, device_id, token)
+    resent = await again.expect_reply()
+    assert resent.id == reply.id
+    await again.ack(resent)
+    await wait_for(
+        lambda: _is_zero(clouds, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+    )
+    third, _ = await clouds.connect(cloud, device_id, token)
+    assert [e for e in await third.quiet(0.5) if e.type == "reply"] == []
+
+
+async def test_bad_frames_get_errors_and_the_link_stays(clouds: CloudFactory) -> None:
+    """Bad JSON, bad envelopes, unknown types, bad bodies, huge and binary frames get errors."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    envelope = {"v": 1, "type": "request", "id": "m1", "trace_id": "t1", "ts": 0.0, "body": {}}
+    cases = [
+        ("not json", "bad_envelope", "$"),
+        (json.dumps({**envelope, "id": 5}), "bad_envelope", "id"),
+        (json.dumps({**envelope, "v": 9}), "bad_envelope", "v"),
+        (json.dumps({**envelope, "type": "dance"}), "unknown_type", "dance"),
+        (json.dumps(envelope), "bad_body", "body.utterance"),
+        (json.dumps({**envelope, "type": "heartbeat", "body": {"load": {}}}), "bad_body", "load"),
+        (json.dumps({**envelope, "body": {"pad": "x" * 70_000}}), "too_large", "65536"),
+    ]
+    for frame, code, mentioned in cases:
+        await edge.ws.send_str(frame)
+        error = await edge.expect("error")
+        assert error.body["code"] == code, frame[:80]
+        assert mentioned in error.body["message"]
+        if code in {"unknown_type", "bad_body"}:
+            assert error.body["ref"] == "m1"
+    await edge.ws.send_bytes(b"\x00\x01")
+    assert (await edge.expect("error")).body["code"] == "unsupported"
+    request = await edge.request("help")
+    await edge.expect_ack(request.id)
+    await edge.expect_reply()
+
+
+async def test_bad_envelope_error_refers_to_its_id_when_readable(clouds: CloudFactory) -> None:
+    """An invalid envelope with a readable id is named in the error's ref, so it can be dropped."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    await edge.ws.send_str(json.dumps({"v": 1, "type": "request", "id": "m7", "body": {}}))
+    error = await edge.expect("error")
+    assert error.body == {"code": "bad_envelope", "message": "trace_id: is missing", "ref": "m7"}
+
+
+async def test_a_second_link_replaces_the_first(clouds: CloudFactory) -> None:
+    """When a device connects again, the older link is closed and the new one gets the outbox."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    first, _ = await clouds.connect(cloud, device_id, token)
+    second, _ = await clouds.connect(cloud, device_id, token)
+    closed = await first.ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert closed.data == 4000
+    await second.request("help")
+    await second.expect_reply()
+
+
+async def test_revoking_closes_a_live_link_on_any_instance(clouds: CloudFactory) -> None:
+    """Revoking a token (via instance 1) closes the device's open link held by instance 2."""
+    first = await clouds.start()
+    second = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(second, device_id, token)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.delete(
+            f"{first.url}/v1/admin/devices/{device_id}/token", headers=first.admin_headers
+        ) as response,
+    ):
+        assert response.status == 200
+    closed = await edge.ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert closed.data == 4001
+
+
+async def test_heartbeat_records_load(clouds: CloudFactory) -> None:
+    """A heartbeat stores the device's load and last-seen time, and is not acked."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    before = await clouds.pool.fetchval("SELECT last_seen FROM devices WHERE id = $1", device_id)
+    await edge.send("heartbeat", {"load": {"cpu_percent": 12.5, "memory_percent": 40}})
+
+    async def stored() -> object:
+        return await clouds.pool.fetchrow(
+            "SELECT load, last_seen FROM devices WHERE id = $1 AND load IS NOT NULL", device_id
+        )
+
+    row = await wait_for(stored)
+    assert row["load"] == {"cpu_percent": 12.5, "memory_percent": 40.0}
+    assert row["last_seen"] >= before
+    assert [e.type for e in await edge.quiet(0.3)] == []
+
+
+async def test_handled_messages_leave_trace_events(clouds: CloudFactory) -> None:
+    """A request leaves trace events under its trace id: received, planned, queued, delivered."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    request = await edge.request("help")
+    await edge.ack(await edge.expect_reply())
+
+    async def kinds() -> list[str] | None:
+        rows = await clouds.pool.fetch(
+            "SELECT kind, source FROM trace_events WHERE trace_id = $1 ORDER BY id",
+            request.trace_id,
+        )
+        found = [row["kind"] for row in rows]
+        return found if "delivered.reply" in found else None
+
+    expected = ["received.request", "planned.Answer", "enqueued.reply", "delivered.reply"]
+    assert await wait_for(kinds) == expected
+    async with (
+        aiohttp.ClientSession(headers=cloud.admin_headers) as session,
+        session.get(f"{cloud.url}/v1/admin/traces/{request.trace_id}") as response,
+    ):
+        events = (await response.json())["events"]
+    assert [event["kind"] for event in events] == expected
+    assert {event["source"] for event in events} == {"cloud"}
+    assert {event["device_id"] for event in events} == {device_id}

@@ -1,0 +1,113 @@
+"""The language-model planner, against a local imitation of a chat-completions endpoint."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from cloud_helpers import CloudFactory
+
+
+class FakeChatCompletions:
+    """A test double for a remote OpenAI-compatible endpoint, which cannot be reached from tests.
+
+    It serves ``POST /v1/chat/completions`` on 127.0.0.1, records each request, and answers with
+    the next scripted message (or HTTP error status).
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.script: list[dict[str, Any] | int] = []
+        self.url = ""
+
+    def tool_call(self, name: str, **arguments: str) -> None:
+        call = {"type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+        self.script.append({"role": "assistant", "content": None, "tool_calls": [call]})
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append(await request.json())
+        self.headers.append(dict(request.headers))
+        step = self.script.pop(0)
+        if isinstance(step, int):
+            return web.json_response({"error": {"message": "overloaded"}}, status=step)
+        return web.json_response({"choices": [{"index": 0, "message": step}]})
+
+
+@pytest.fixture
+async def chat() -> AsyncIterator[FakeChatCompletions]:
+    fake = FakeChatCompletions()
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", fake.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}/v1"
+    yield fake
+    await runner.cleanup()
+
+
+def _environ(chat: FakeChatCompletions) -> dict[str, str]:
+    return {"JARVIS_LLM_URL": chat.url, "JARVIS_LLM_MODEL": "tiny", "JARVIS_LLM_API_KEY": "k"}
+
+
+async def test_tool_call_sets_a_reminder(clouds: CloudFactory, chat: FakeChatCompletions) -> None:
+    """set_reminder from the model becomes a stored reminder; the request carries the tools."""
+    chat.tool_call("set_reminder", text="stretch", when="in 10 minutes")
+    cloud = await clouds.start(environ=_environ(chat))
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    await edge.request("could you nudge me to stretch in a little while")
+    reply = await edge.expect_reply()
+    assert reply.body["text"].startswith("Okay, I'll remind you to stretch at ")
+    assert await clouds.pool.fetchval("SELECT text FROM reminders") == "stretch"
+    sent = chat.requests[0]
+    assert sent["model"] == "tiny"
+    assert {tool["function"]["name"] for tool in sent["tools"]} == {
+        "set_reminder",
+        "run_on_device",
+        "answer",
+    }
+    assert sent["messages"][-1] == {
+        "role": "user",
+        "content": "could you nudge me to stretch in a little while",
+    }
+    assert "kitchen pi" in sent["messages"][0]["content"]
+    assert chat.headers[0]["Authorization"] == "Bearer k"
+
+
+async def test_tool_calls_run_on_device_and_answer(
+    clouds: CloudFactory, chat: FakeChatCompletions
+) -> None:
+    """run_on_device sends the command to the named device; answer is said as it is."""
+    chat.tool_call("run_on_device", device="Kitchen Pi", command="pause the music")
+    chat.tool_call("answer", text="Lima is the capital of Peru.")
+    cloud = await clouds.start(environ=_environ(chat))
+    office_id, office_token = await clouds.enroll("office laptop")
+    kitchen_id, kitchen_token = await clouds.enroll("kitchen pi")
+    office, _ = await clouds.connect(cloud, office_id, office_token)
+    kitchen, _ = await clouds.connect(cloud, kitchen_id, kitchen_token)
+    await office.request("could the kitchen stop the music")
+    assert (await kitchen.expect("command")).body["text"] == "pause the music"
+    await office.request("what is the capital of peru")
+    assert (await office.expect_reply()).body["text"] == "Lima is the capital of Peru."
+
+
+async def test_model_failure_falls_back_to_the_rules(
+    clouds: CloudFactory, chat: FakeChatCompletions
+) -> None:
+    """An HTTP error or an unusable tool call from the model gets the rule planner's answer."""
+    chat.script.append(503)
+    chat.tool_call("set_reminder", text="stretch", when="whenever")
+    cloud = await clouds.start(environ=_environ(chat))
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    await edge.request("help")
+    assert "remind" in (await edge.expect_reply()).body["text"]
+    await edge.request("remind me in 10 minutes to stretch")
+    assert (await edge.expect_reply()).body["text"].startswith("Okay, I'll remind you to stretch")
+    assert len(chat.requests) == 2

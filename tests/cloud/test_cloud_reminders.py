@@ -1,0 +1,113 @@
+"""Reminders end to end: stored, delivered when due, across restarts, and late when offline."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import asyncpg
+from cloud_helpers import CloudFactory, wait_for
+
+from cloud import reminders
+
+
+async def test_reminder_is_confirmed_in_the_device_time_zone(clouds: CloudFactory) -> None:
+    """The confirmation says the due time on the device's clock (its time zone setting)."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    await clouds.pool.execute(
+        'UPDATE devices SET settings = \'{"timezone": "Asia/Kolkata"}\' WHERE id = $1',
+        device_id,
+    )
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    await edge.request("remind me in 10 minutes to stretch")
+    reply = await edge.expect_reply()
+    pattern = r"Okay, I'll remind you to stretch at (\d+):(\d\d) (AM|PM)\."
+    match = re.fullmatch(pattern, reply.body["text"])
+    assert match is not None, reply.body["text"]
+    due = await clouds.pool.fetchval(
+        "SELECT to_char(due_at AT TIME ZONE 'Asia/Kolkata', 'FMHH12:MI AM') FROM reminders"
+    )
+    assert f"{match[1]}:{match[2]} {match[3]}" == due
+
+
+async def test_reminder_is_delivered_when_due(clouds: CloudFactory) -> None:
+    """A reminder set for a second from now arrives as a reminder reply, on time."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    request = await edge.request("remind me in 1 second to stretch")
+    await edge.expect_reply()
+    reminder = await edge.expect_reply(kind="reminder")
+    assert reminder.body["text"] == "Reminder: stretch."
+    assert reminder.body["utterance_id"] == request.body["utterance"]["id"]
+    assert reminder.trace_id == request.trace_id
+    await edge.ack(reminder)
+    delivered = await clouds.pool.fetchval("SELECT delivered_at FROM reminders")
+    assert delivered is not None
+
+
+async def test_reminder_survives_a_cloud_restart(clouds: CloudFactory) -> None:
+    """A reminder that falls due while no cloud runs is delivered by the next instance."""
+    first = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(first, device_id, token)
+    await edge.request("remind me in 10 minutes to call my sister")
+    await edge.ack(await edge.expect_reply())
+    await edge.close()
+    await clouds.stop(first)
+    await clouds.pool.execute("UPDATE reminders SET due_at = now() - interval '5 seconds'")
+    second = await clouds.start()
+    edge, _ = await clouds.connect(second, device_id, token)
+    reminder = await edge.expect_reply(kind="reminder")
+    assert reminder.body["text"] == "Reminder: call your sister."
+
+
+async def test_late_reminder_says_it_is_late(clouds: CloudFactory) -> None:
+    """A reminder that waited for an offline device says how late it is when it arrives."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    await edge.request("remind me in 10 minutes to stretch")
+    await edge.ack(await edge.expect_reply())
+    await edge.close()
+    await clouds.pool.execute(
+        "UPDATE reminders SET due_at = now() - interval '12 minutes';"
+        " SELECT pg_notify('jarvis_reminders', '')"
+    )
+
+    async def queued() -> bool:
+        query = "SELECT count(*) FROM outbox WHERE reminder_id IS NOT NULL"
+        return bool(await clouds.pool.fetchval(query))
+
+    await wait_for(queued)
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    reminder = await edge.expect_reply(kind="reminder")
+    assert reminder.body["text"] == "Reminder, 12 minutes late: stretch."
+
+
+async def test_each_reminder_is_delivered_once_by_many_instances(clouds: CloudFactory) -> None:
+    """Two instances' schedulers share the work: every due reminder is enqueued exactly once."""
+    cloud = await clouds.start()
+    await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    for index in range(5):
+        await edge.request(f"remind me in 1 second to drink glass {index}")
+    for _ in range(5):
+        await edge.ack(await edge.expect_reply(kind="reminder"))
+    count = await clouds.pool.fetchval("SELECT count(*) FROM outbox WHERE reminder_id IS NOT NULL")
+    assert count == 5
+
+
+async def test_scheduler_stops_when_cancelled_as_it_wakes(pool: asyncpg.Pool) -> None:
+    """A cancel that lands just as the scheduler is woken still stops it (no lost cancellation)."""
+    for _ in range(20):
+        wake = asyncio.Event()
+        task = asyncio.create_task(reminders.run_scheduler(pool, wake))
+        await asyncio.sleep(0.02)
+        wake.set()
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=5)
+        assert done == {task}
+        assert task.cancelled()
