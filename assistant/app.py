@@ -29,6 +29,7 @@ from assistant.http_api import create_api
 from assistant.outbox import Inbox, Outbox
 from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
+from assistant.voice_loop import VoiceLoop, VoiceOptions
 from jarvis.logs import traced
 from jarvis.settings import Settings
 from models import Device, new_id
@@ -85,8 +86,29 @@ def _cloud_token(settings: Settings) -> str | None:
     return token if settings.cloud_url else None
 
 
-async def run_edge(settings: Settings, on_ready: Callable[[str], None] | None = None) -> None:
-    """Run the edge until cancelled; ``on_ready`` gets the API's base URL once it listens."""
+def voice_options(settings: Settings) -> VoiceOptions:
+    return VoiceOptions(
+        stt_engine=settings.stt_engine,
+        vosk_model=settings.vosk_model,
+        whisper_model=settings.whisper_model,
+        language=settings.stt_language,
+        input_device=settings.input_device,
+        trailing_silence_ms=settings.trailing_silence_ms,
+        tts_engine=settings.tts_engine,
+        piper_voice=settings.piper_voice,
+        speak_to=settings.speak_to,
+        ptt_key=settings.ptt_key,
+        barge_in=settings.barge_in,
+    )
+
+
+async def run_edge(
+    settings: Settings,
+    on_ready: Callable[[str], None] | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> None:
+    """Run the edge until cancelled; ``on_ready`` gets the API's base URL once it listens,
+    ``on_status`` the voice loop's lines for a person ("text-only: no microphone found")."""
     token = _cloud_token(settings)
     device_id = device_id_of(token) if token else local_device_id(settings.data_dir)
     identity = Identity(device_id=device_id, session_id=new_id(), device_name=settings.device_name)
@@ -95,6 +117,22 @@ async def run_edge(settings: Settings, on_ready: Callable[[str], None] | None = 
             db = await open_database(settings.data_dir)
             stack.push_async_callback(db.close)
             bus = ReplyBus()
+            conversation_ready: asyncio.Future[Conversation] = asyncio.Future()
+
+            async def submit(text: str) -> object:
+                return await (await conversation_ready).submit(text)
+
+            if settings.voice == "auto":
+                # Speaking subscribes to the replies before the skills start, so a timer that
+                # ended while the edge was off is said aloud too.
+                voice = await VoiceLoop.start(
+                    settings.data_dir,
+                    submit=submit,
+                    bus=bus,
+                    options=voice_options(settings),
+                    on_status=on_status,
+                )
+                stack.push_async_callback(voice.close)
             adapters = await discover()
             skills = await Skills.start(
                 db,
@@ -109,6 +147,7 @@ async def run_edge(settings: Settings, on_ready: Callable[[str], None] | None = 
                 identity=identity, skills=skills, history=History(db), bus=bus, cloud=link
             )
             stack.push_async_callback(conversation.close)
+            conversation_ready.set_result(conversation)
             # Work on the settings the cloud gave last time until it says otherwise.
             await conversation.on_config(await ConfigCache(db).load())
             if isinstance(link, EdgeLink):

@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 
 from assistant import replies
-from assistant.cloud_link import CloudLink
+from assistant.cloud_link import CloudLink, NoCloudLink
 from assistant.errors import CloudUnavailableError
 from assistant.events import ReplyBus
 from assistant.history import History, Status, UtteranceRecord
@@ -199,6 +199,16 @@ class Conversation:
             log.warning("config.bad_timezone", timezone=timezone)
 
     # --- reading --------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "device_id": self._identity.device_id,
+            "device_name": self._identity.device_name,
+            "cloud": {
+                "configured": not isinstance(self.cloud, NoCloudLink),
+                "connected": self.cloud.is_connected(),
+            },
+        }
 
     async def lookup(self, utterance_id: str) -> UtteranceRecord | None:
         return await self._history.get(utterance_id)

@@ -158,15 +158,18 @@ class EdgeLink:
                 await ws.send_str(envelope.encode())
         self._connected.set()
         log.info("edge_link.connected", instance=welcome.body.get("instance_id"))
-        async with asyncio.TaskGroup() as tasks:
-            beats = tasks.create_task(self._heartbeats(heartbeat_s))
-            refresh = tasks.create_task(self._refresh_config(session, handler))
-            try:
-                while True:
-                    await self._dispatch(await self._receive(ws), handler)
-            finally:
-                beats.cancel()
-                refresh.cancel()
+        # Helpers live as long as this connection; a drop (an exception here) ends them too.
+        helpers = [
+            asyncio.create_task(self._heartbeats(heartbeat_s)),
+            asyncio.create_task(self._refresh_config(session, handler)),
+        ]
+        try:
+            while True:
+                await self._dispatch(await self._receive(ws), handler)
+        finally:
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
 
     async def _receive(
         self, ws: aiohttp.ClientWebSocketResponse, timeout_s: float | None = None

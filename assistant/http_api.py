@@ -119,6 +119,11 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def get_status(request: web.Request) -> web.Response:
+    """Who this edge is and whether its link to the cloud brain is up."""
+    return web.json_response(request.app[CONVERSATION].status())
+
+
 async def get_openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
@@ -141,5 +146,6 @@ def create_api(conversation: Conversation, bus: ReplyBus) -> web.Application:
     app.router.add_post("/v1/utterances", post_utterance)
     app.router.add_get("/v1/utterances/{id}", get_utterance)
     app.router.add_get("/v1/events", stream_events)
+    app.router.add_get("/v1/status", get_status)
     app.router.add_get("/v1/openapi.json", get_openapi)
     return app

@@ -67,6 +67,22 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "Status": {
+        "type": "object",
+        "required": ["device_id", "device_name", "cloud"],
+        "properties": {
+            "device_id": {"type": "string"},
+            "device_name": {"type": "string"},
+            "cloud": {
+                "type": "object",
+                "required": ["configured", "connected"],
+                "properties": {
+                    "configured": {"type": "boolean"},
+                    "connected": {"type": "boolean"},
+                },
+            },
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -126,6 +142,22 @@ def openapi_document() -> dict[str, Any]:
                         "200": {
                             "description": "An endless event stream",
                             "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
+            "/v1/status": {
+                "get": {
+                    "operationId": "getStatus",
+                    "summary": "This edge's identity and the state of its cloud link",
+                    "responses": {
+                        "200": {
+                            "description": "Status",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Status"}
+                                }
+                            },
                         }
                     },
                 }

@@ -118,9 +118,13 @@ def up() -> None:
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
     try:
-        _run_until_stopped(run_everything(_settings(), cloud_ready, edge_ready))
+        _run_until_stopped(run_everything(_settings(), cloud_ready, edge_ready, _status))
     except EdgeSetupError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _status(line: str) -> None:
+    click.echo(line, err=True)
 
 
 def _run_edge(settings: Settings) -> None:
@@ -131,7 +135,7 @@ def _run_edge(settings: Settings) -> None:
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
     try:
-        _run_until_stopped(run_edge(settings, on_ready=ready))
+        _run_until_stopped(run_edge(settings, on_ready=ready, on_status=_status))
     except EdgeSetupError as error:
         raise click.ClickException(str(error)) from None
 
@@ -165,6 +169,10 @@ def history(limit: int, as_json: bool) -> None:
     asyncio.run(show_history(_settings().data_dir, limit=limit, as_json=as_json))
 
 
+from jarvis.cli_voice import listen, models  # noqa: E402  (the voice commands live in their own module)
+
+main.add_command(listen)
+main.add_command(models)
 
 from jarvis.cli_cloud import cloud  # noqa: E402  (the cloud commands live in their own module)
 

@@ -42,6 +42,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """A human name for this device ("kitchen pi"); defaults to the host name."""
     timezone: str | None = None
     """IANA time zone for time and date replies; unset means the system's zone."""
+    voice: Literal["auto", "off"] = "auto"
+    """``auto`` listens on the microphone when one exists and speaks replies; ``off``: text only."""
+    stt_engine: Literal["auto", "vosk", "vosk-free", "whisper"] = "auto"
+    """``auto``: vosk with the command grammar first, whisper when that is not a sure command."""
+    vosk_model: Path | None = None
+    whisper_model: Path | None = None
+    """A faster-whisper model folder; unset means the installed package, then the data dir."""
+    stt_language: str = "en"
+    input_device: str | None = None
+    """Microphone name (part of it) or index; unset means the default input device."""
+    trailing_silence_ms: Annotated[int, msgspec.Meta(ge=100, le=5000)] = 600
+    """Silence that ends an utterance, in milliseconds; too short cuts people off."""
+    tts_engine: Literal["pyttsx3", "piper", "none"] = "pyttsx3"
+    piper_voice: Path | None = None
+    speak_to: Path | None = None
+    """Write spoken replies into this WAV file instead of the sound device."""
+    ptt_key: str | None = None
+    """Push-to-talk: one character is a terminal key; a name like ``f8`` a desktop hotkey."""
+    barge_in: bool = True
+    """Talking while Jarvis speaks stops it (use headphones or echo cancellation)."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
     """``auto`` writes readable lines on a terminal and JSON lines otherwise."""
@@ -56,6 +76,18 @@ ENVIRONMENT: Mapping[str, str] = {
     "cloud_port": "JARVIS_CLOUD_PORT",
     "device_name": "JARVIS_DEVICE_NAME",
     "timezone": "JARVIS_TIMEZONE",
+    "voice": "JARVIS_VOICE",
+    "stt_engine": "JARVIS_STT_ENGINE",
+    "vosk_model": "JARVIS_VOSK_MODEL",
+    "whisper_model": "JARVIS_WHISPER_MODEL",
+    "stt_language": "JARVIS_STT_LANGUAGE",
+    "input_device": "JARVIS_INPUT_DEVICE",
+    "trailing_silence_ms": "JARVIS_TRAILING_SILENCE_MS",
+    "tts_engine": "JARVIS_TTS_ENGINE",
+    "piper_voice": "JARVIS_PIPER_VOICE",
+    "speak_to": "JARVIS_SPEAK_TO",
+    "ptt_key": "JARVIS_PTT_KEY",
+    "barge_in": "JARVIS_BARGE_IN",
     "log_level": "JARVIS_LOG_LEVEL",
     "log_format": "JARVIS_LOG_FORMAT",
 }

@@ -20,6 +20,7 @@ async def run_everything(
     settings: Settings,
     on_cloud_ready: Callable[[str], None],
     on_edge_ready: Callable[[str], None],
+    on_status: Callable[[str], None] | None = None,
 ) -> None:
     """Run until cancelled; leaving stops the edge first, then the cloud, then PostgreSQL."""
     async with running_cloud(settings, host="127.0.0.1") as cloud:
@@ -29,4 +30,4 @@ async def run_everything(
         save_token(settings.data_dir, token)
         log.info("up.edge_enrolled", enrolled_device_id=device_id, name=settings.device_name)
         edge_settings = msgspec.structs.replace(settings, cloud_url=cloud.url)
-        await run_edge(edge_settings, on_ready=on_edge_ready)
+        await run_edge(edge_settings, on_ready=on_edge_ready, on_status=on_status)

@@ -39,6 +39,8 @@ def edge_environment(data_dir: Path) -> dict[str, str]:
         JARVIS_EDGE_PORT="0",
         JARVIS_LOG_FORMAT="json",
         JARVIS_TIMEZONE="UTC",
+        # Text only unless a test asks for voice: a developer's microphone stays out of it.
+        JARVIS_VOICE="off",
         # No display or sound server here: keep any the developer has out of the way.
         DISPLAY="",
         WAYLAND_DISPLAY="",
@@ -46,15 +48,32 @@ def edge_environment(data_dir: Path) -> dict[str, str]:
     return environ
 
 
-def start_edge(data_dir: Path, log_name: str = "edge.log") -> EdgeProcess:
+def start_edge(
+    data_dir: Path,
+    log_name: str = "edge.log",
+    *,
+    cloud_url: str | None = None,
+    device_name: str | None = None,
+    voice: bool = False,
+    speak_to: Path | None = None,
+) -> EdgeProcess:
     log_path = data_dir.parent / log_name
+    environ = edge_environment(data_dir)
+    if cloud_url:
+        environ["JARVIS_CLOUD_URL"] = cloud_url
+    if device_name:
+        environ["JARVIS_DEVICE_NAME"] = device_name
+    if voice:
+        environ["JARVIS_VOICE"] = "auto"
+    if speak_to:
+        environ["JARVIS_SPEAK_TO"] = str(speak_to)
+    # A restart may append to the same log: look only at what this start writes.
+    offset = log_path.stat().st_size if log_path.exists() else 0
     with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [JARVIS, "edge"], env=edge_environment(data_dir), stdout=log, stderr=log
-        )
+        process = subprocess.Popen([JARVIS, "edge"], env=environ, stdout=log, stderr=log)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
-        match = READY.search(log_path.read_text(encoding="utf-8", errors="replace"))
+        match = READY.search(log_path.read_bytes()[offset:].decode("utf-8", errors="replace"))
         if match:
             return EdgeProcess(process, match.group(1), log_path)
         if process.poll() is not None:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import time
 import urllib.request
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,31 @@ def test_history_lists_what_was_said(edge: EdgeProcess, data_dir: Path) -> None:
     assert line["text"] == "add eggs to my shopping list"
     assert line["intent"] == "list.add"
     assert line["reply"]
+
+
+def test_every_reply_is_spoken(data_dir: Path) -> None:
+    """With voice on, the reply and the timer's later announcement are both spoken (to a WAV)."""
+    spoken = data_dir.parent / "spoken.wav"
+    edge = start_edge(data_dir, voice=True, speak_to=spoken)
+    try:
+        started = _post(edge.url, "set a timer for 1 second")
+        event, _ = _first_reply_event(edge.url, timeout_s=60)
+        assert event["utterance_id"] == started["id"]
+        assert event["kind"] == "timer"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _seconds(spoken) < 2.0:
+            time.sleep(0.2)
+    finally:
+        edge.stop()
+    with wave.open(str(spoken)) as audio:
+        assert audio.getnchannels() == 1
+    # "Timer set for 1 second." and "Your 1 second timer is done." take well over 2 s to say.
+    assert _seconds(spoken) >= 2.0
+
+
+def _seconds(path: Path) -> float:
+    try:
+        with wave.open(str(path)) as audio:
+            return audio.getnframes() / audio.getframerate()
+    except (FileNotFoundError, EOFError, wave.Error):
+        return 0.0

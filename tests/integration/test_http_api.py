@@ -207,3 +207,13 @@ async def test_the_openapi_document_describes_the_api(client: Client) -> None:
     document = await (await client.get("/v1/openapi.json")).json()
     assert document["openapi"].startswith("3.")
     assert {"/v1/utterances", "/v1/utterances/{id}", "/v1/events"} <= set(document["paths"])
+
+
+async def test_status_says_there_is_no_cloud(client: Client) -> None:
+    """/v1/status names the device and says no cloud link is configured or up."""
+    status = await (await client.get("/v1/status")).json()
+    assert status == {
+        "device_id": "test-device",
+        "device_name": "device",
+        "cloud": {"configured": False, "connected": False},
+    }

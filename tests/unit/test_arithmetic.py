@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -86,12 +84,12 @@ def test_refuses(text: str) -> None:
         evaluate(text)
 
 
-def test_huge_power_is_refused_fast() -> None:
-    """Refusing a power tower takes microseconds, not the CPU: caps apply before computing."""
-    start = time.perf_counter()
+# A hang guard, not a speed test: computing the tower first would never finish.
+@pytest.mark.timeout(30)
+def test_huge_power_is_refused_before_it_is_computed() -> None:
+    """A power tower is refused by its caps instead of being computed."""
     with pytest.raises(ExpressionError):
         evaluate("9 ^ 9 ^ 9 ^ 9")
-    assert time.perf_counter() - start < 0.01
 
 
 def test_integral_results_are_int() -> None:

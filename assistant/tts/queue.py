@@ -1,0 +1,137 @@
+"""Speaking replies in order, in the background, interruptibly.
+
+``say`` never blocks: replies queue and one task speaks them one after another. ``interrupt``
+stops the current reply mid-word and drops the queued ones (the user started talking, or pressed
+push-to-talk). The queue owns its speaker and player and closes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from types import TracebackType
+
+import structlog
+
+from assistant.tts import AudioPlayer, Speaker
+
+log = structlog.get_logger(__name__)
+
+
+class SpeechQueue:
+    def __init__(
+        self,
+        speaker: Speaker,
+        player: AudioPlayer,
+        *,
+        on_audio_start: Callable[[str], None] | None = None,
+    ):
+        self._speaker = speaker
+        self._player = player
+        self._on_audio_start = on_audio_start
+        self._pending: asyncio.Queue[str] = asyncio.Queue()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._runner: asyncio.Task[None] | None = None
+        self._current: asyncio.Task[None] | None = None
+        self.spoken: list[str] = []
+        """Replies spoken to the end, in order."""
+        self.interrupted: list[str] = []
+        """Replies cut off or dropped by ``interrupt``."""
+
+    async def __aenter__(self) -> SpeechQueue:
+        self.start()
+        return self
+
+    async def __aexit__(
+        self, _type: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    def start(self) -> None:
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run(), name="speech-queue")
+
+    @property
+    def speaking(self) -> bool:
+        return self._current is not None
+
+    def say(self, text: str) -> None:
+        """Queue ``text`` to be spoken after everything queued before it."""
+        if text.strip():
+            self._idle.clear()
+            self._pending.put_nowait(text)
+
+    async def speak_all(self, replies: AsyncIterator[str]) -> None:
+        """Queue every text ``replies`` yields, until it ends (or this task is cancelled)."""
+        async for text in replies:
+            self.say(text)
+
+    def interrupt(self) -> None:
+        """Stop speaking now and forget what was queued."""
+        while not self._pending.empty():
+            self.interrupted.append(self._pending.get_nowait())
+        if self._current is not None:
+            self._current.cancel()
+        elif self._pending.empty():
+            self._idle.set()
+
+    async def drain(self) -> None:
+        """Wait until everything queued has been spoken (or interrupted)."""
+        await self._idle.wait()
+
+    async def _run(self) -> None:
+        while True:
+            text = await self._pending.get()
+            self._current = asyncio.create_task(self._speak(text), name="speak")
+            try:
+                # wait() does not raise when the reply is cancelled by interrupt(); only when
+                # this runner itself is cancelled, and then the finally cancels the reply too.
+                await asyncio.wait({self._current})
+                if self._current.cancelled():
+                    self.interrupted.append(text)
+                elif (error := self._current.exception()) is not None:
+                    log.error("tts.failed", text=text, error=repr(error))
+                else:
+                    self.spoken.append(text)
+            finally:
+                if not self._current.done():
+                    self._current.cancel()
+                self._current = None
+                if self._pending.empty():
+                    self._idle.set()
+
+    async def _speak(self, text: str) -> None:
+        first = True
+        async for speech in self._speaker.synthesize(text):
+            if first and self._on_audio_start:
+                self._on_audio_start(text)
+            first = False
+            await self._player.play(speech)
+
+    async def close(self) -> None:
+        """Stop speaking, end the runner, and close the speaker and the player."""
+        if self._runner is not None:
+            self._runner.cancel()
+            try:
+                await self._runner
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # close() itself is being cancelled: let that through
+            self._runner = None
+        await self._player.close()
+        await self._speaker.close()
+
+
+async def load_speaker(engine: str, *, piper_voice: str | None = None) -> Speaker:
+    """The speaker ``engine`` names (``pyttsx3`` or ``piper``), loaded off the event loop."""
+    from pathlib import Path
+
+    if engine == "piper":
+        from assistant.tts.piper_speaker import PiperSpeaker
+
+        return await PiperSpeaker.load(Path(piper_voice) if piper_voice else None)
+    from assistant.tts.pyttsx3_speaker import Pyttsx3Speaker
+
+    return await Pyttsx3Speaker.load()

@@ -1,0 +1,152 @@
+"""The edge and the cloud as real processes, and the network failing between them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pgserver
+import pytest
+from edges import JARVIS, EdgeProcess, edge_environment, start_edge
+from processes import (
+    EventRecorder,
+    TcpProxy,
+    enroll,
+    free_port,
+    get_utterance,
+    post,
+    start_cloud,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+LINK_TIMEOUT_S = 60.0
+
+
+def _connected(edge: EdgeProcess) -> bool:
+    with urllib.request.urlopen(f"{edge.url}/v1/status", timeout=10) as response:
+        return bool(json.load(response)["cloud"]["connected"])
+
+
+def _answered(edge: EdgeProcess, utterance_id: str) -> bool:
+    return get_utterance(edge.url, utterance_id)["status"] != "pending"
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> tuple[Path, Path]:
+    cloud_dir, edge_dir = tmp_path / "cloud" / "data", tmp_path / "edge" / "data"
+    cloud_dir.mkdir(parents=True)
+    edge_dir.mkdir(parents=True)
+    return cloud_dir, edge_dir
+
+
+def test_jarvis_up_answers_a_reminder_later(tmp_path: Path) -> None:
+    """`jarvis up` runs cloud and edge; `jarvis say` prints the ack, then the reminder."""
+    data_dir = tmp_path / "data"
+    environ = edge_environment(data_dir)
+    environ.update(JARVIS_EDGE_PORT=str(free_port()), JARVIS_CLOUD_PORT=str(free_port()))
+    log_path = tmp_path / "up.log"
+    with log_path.open("ab") as log:
+        up = subprocess.Popen([JARVIS, "up"], env=environ, stdout=log, stderr=log)
+    try:
+        edge_url = f"http://127.0.0.1:{environ['JARVIS_EDGE_PORT']}"
+        wait_for(lambda: "Jarvis edge listening" in log_path.read_text(), 120, "jarvis up")
+        said = subprocess.run(
+            [JARVIS, "say", "remind me in 3 seconds to stretch", "--url", edge_url],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        up.terminate()
+        exit_code = up.wait(timeout=60)
+    assert said.returncode == 0, said.stderr + log_path.read_text()[-3000:]
+    acknowledgement, reminder = said.stdout.splitlines()[-2:]
+    assert acknowledgement.startswith("Okay, I'll remind you to stretch")
+    assert reminder == "Reminder: stretch."
+    assert exit_code == 0
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+
+
+def test_cloud_down_local_works_and_forwarded_waits(dirs: tuple[Path, Path]) -> None:
+    """With the cloud down, local intents answer; a forwarded one is answered once it is back."""
+    cloud_dir, edge_dir = dirs
+    port = free_port()
+    cloud = start_cloud(cloud_dir, port)
+    enroll(cloud_dir, edge_dir, "laptop")
+    edge = start_edge(edge_dir, cloud_url=cloud.url, device_name="laptop")
+    events = EventRecorder(edge.url)
+    try:
+        wait_for(lambda: _connected(edge), LINK_TIMEOUT_S, "the link")
+        assert cloud.stop() == 0
+        wait_for(lambda: not _connected(edge), LINK_TIMEOUT_S, "the link to drop")
+
+        status, local = post(edge.url, "what is 6 times 7")
+        assert status == 200
+        assert "42" in local["reply"]
+        status, forwarded = post(edge.url, "what can you do")
+        assert status == 202
+        wait_for(lambda: events.for_utterance(forwarded["id"], "progress"), 30, "progress")
+        assert get_utterance(edge.url, forwarded["id"])["status"] == "pending"
+
+        cloud = start_cloud(cloud_dir, port, log_name="cloud-again.log")
+        wait_for(lambda: _answered(edge, forwarded["id"]), LINK_TIMEOUT_S, "the answer")
+        answered = get_utterance(edge.url, forwarded["id"])
+        assert answered["status"] == "done"
+        assert "remind" in answered["reply"]
+        wait_for(lambda: events.for_utterance(forwarded["id"]), 10, "the reply event")
+        assert len(events.for_utterance(forwarded["id"])) == 1
+        assert (
+            "I'll answer as soon as it's back"
+            in events.for_utterance(forwarded["id"], "progress")[0]["text"]
+        )
+    finally:
+        events.close()
+        edge.stop()
+        cloud.stop()
+
+
+@pytest.mark.parametrize(
+    ("cut_on", "forward_trigger"),
+    [
+        # The reply reaches the edge, but the edge's ack never reaches the cloud.
+        (b'"type":"reply"', True),
+        # The request reaches the cloud, but the cloud's ack never reaches the edge.
+        (b'"type":"ack"', False),
+    ],
+    ids=["ack-of-reply-lost", "ack-of-request-lost"],
+)
+def test_a_cut_mid_reply_loses_nothing_and_repeats_nothing(
+    dirs: tuple[Path, Path], cut_on: bytes, forward_trigger: bool
+) -> None:
+    """After the link is cut mid-exchange, the answer arrives exactly once."""
+    cloud_dir, edge_dir = dirs
+    cloud = start_cloud(cloud_dir, free_port())
+    proxy = TcpProxy(backends=[int(cloud.url.rsplit(":", 1)[1])])
+    enroll(cloud_dir, edge_dir, "laptop")
+    edge = start_edge(edge_dir, cloud_url=proxy.url, device_name="laptop")
+    events = EventRecorder(edge.url)
+    try:
+        wait_for(lambda: _connected(edge), LINK_TIMEOUT_S, "the link")
+        proxy.cut_on, proxy.forward_trigger = cut_on, forward_trigger
+        _, forwarded = post(edge.url, "remind me in 1 hour to water the plants")
+        wait_for(lambda: _answered(edge, forwarded["id"]), LINK_TIMEOUT_S, "the answer")
+        wait_for(lambda: events.for_utterance(forwarded["id"]), 10, "the reply event")
+        assert proxy.cuts == 1
+        assert get_utterance(edge.url, forwarded["id"])["reply"].startswith(
+            "Okay, I'll remind you to water the plants"
+        )
+        assert len(events.for_utterance(forwarded["id"])) == 1
+        # One reminder stored, however often the request travelled.
+        database = pgserver.get_server(cloud_dir / "postgres", cleanup_mode=None)
+        assert database.psql("SELECT count(*) FROM reminders;").split()[2] == "1"
+    finally:
+        events.close()
+        edge.stop()
+        proxy.close()
+        cloud.stop()

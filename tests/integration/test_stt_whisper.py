@@ -1,0 +1,77 @@
+"""faster-whisper on real synthesized speech: the user gets the right intent and slots."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.audio.endpointing import SileroDetector
+from assistant.audio.wav_source import read_wav
+from assistant.interpreter import interpret
+from assistant.stt.auto import AutoRecognizer
+from assistant.stt.listen import hear_recording
+from assistant.stt.whisper_recognizer import WhisperRecognizer, collapse_repeats
+from assistant.testing_speech import Recording
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+REQUIRED_RATIO = 0.9
+
+
+async def _share_understood(
+    recordings: list[Recording], whisper: WhisperRecognizer, silero: SileroDetector
+) -> tuple[float, list[str]]:
+    misses: list[str] = []
+    for recording in recordings:
+        heard = await hear_recording(read_wav(recording.path), whisper, silero, interpret)
+        expected = (recording.utterance.intent, recording.utterance.slots)
+        got = (heard.intent.name, dict(heard.intent.slots)) if heard.intent else (None, {})
+        if got != expected:
+            misses.append(f"{recording.utterance.text!r} → {heard.transcript.text!r} → {got}")
+    return 1 - len(misses) / len(recordings), misses
+
+
+async def test_whisper_understands_synthesized_speech(
+    piper_recordings: list[Recording],
+    espeak_recordings: list[Recording],
+    whisper: WhisperRecognizer,
+    silero: SileroDetector,
+) -> None:
+    """At least 90% of the catalogue, in neural and robotic voices, gets the right intent+slots."""
+    recordings = piper_recordings + espeak_recordings
+    assert len(piper_recordings) >= 30
+    assert len(espeak_recordings) >= 30
+    ratio, misses = await _share_understood(recordings, whisper, silero)
+    assert ratio >= REQUIRED_RATIO, misses
+
+
+async def test_auto_without_vosk_uses_whisper(
+    piper_recordings: list[Recording], whisper: WhisperRecognizer, silero: SileroDetector
+) -> None:
+    """With no vosk model for the language, ``auto`` hands the utterance to whisper."""
+    auto = AutoRecognizer(None, whisper, lambda text: interpret(text) is not None)
+    heard = await hear_recording(read_wav(piper_recordings[0].path), auto, silero, interpret)
+    assert heard.transcript.engine == "whisper"
+    assert heard.intent is not None
+    assert heard.intent.name == piper_recordings[0].utterance.intent
+
+
+async def test_silence_gives_an_empty_transcript(
+    whisper: WhisperRecognizer, silero: SileroDetector
+) -> None:
+    """A recording without speech yields no text and no intent, rather than a hallucination."""
+    heard = await hear_recording(bytes(32000), whisper, silero, interpret)
+    assert heard.transcript.text == ""
+    assert heard.intent is None
+
+
+@pytest.mark.parametrize(
+    ("decoded", "kept"),
+    [
+        ("pause the timer, pause the timer,", "pause the timer"),
+        ("Yes. Yes!", "Yes"),
+        ("Set a timer for 5 minutes.", "Set a timer for 5 minutes."),
+        ("stop, wait", "stop, wait"),
+    ],
+)
+def test_whisper_looping_on_one_phrase_is_collapsed(decoded: str, kept: str) -> None:
+    """A phrase whisper repeated back to back is kept once; different phrases are left alone."""
+    assert collapse_repeats(decoded) == kept

@@ -1,0 +1,105 @@
+"""The endpointer: utterances start on speech, end after trailing silence, and are trimmed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.audio import SAMPLE_RATE_HZ, duration_s, to_pcm
+from assistant.audio.endpointing import (
+    Endpointer,
+    EndpointSettings,
+    EnergyDetector,
+    SpeechAudio,
+    SpeechEnded,
+    SpeechStarted,
+    trim_silence,
+)
+
+
+def _tone(seconds: float) -> bytes:
+    t = np.arange(round(SAMPLE_RATE_HZ * seconds)) / SAMPLE_RATE_HZ
+    return to_pcm(0.3 * np.sin(2 * np.pi * 300 * t))
+
+
+def _silence(seconds: float) -> bytes:
+    return bytes(2 * round(SAMPLE_RATE_HZ * seconds))
+
+
+def _run(endpointer: Endpointer, pcm: bytes, frame_bytes: int = 640) -> list[object]:
+    events: list[object] = []
+    for start in range(0, len(pcm), frame_bytes):
+        events += endpointer.push(pcm[start : start + frame_bytes])
+    return events
+
+
+def test_one_utterance_is_found_and_trimmed() -> None:
+    """Speech between silences gives start, audio, end; the end keeps only the padding around it."""
+    settings = EndpointSettings(trailing_silence_ms=600, lead_padding_ms=300, trail_padding_ms=200)
+    events = _run(Endpointer(EnergyDetector(), settings), _silence(1) + _tone(1) + _silence(1))
+    kinds = [type(e) for e in events]
+    assert kinds[0] is SpeechStarted
+    assert kinds[-1] is SpeechEnded
+    assert set(kinds[1:-1]) == {SpeechAudio}
+    ended = events[-1]
+    assert isinstance(ended, SpeechEnded)
+    assert duration_s(ended.pcm) == pytest.approx(0.3 + 1.0 + 0.2, abs=0.03)
+
+
+@pytest.mark.parametrize("trailing_ms", [300, 600, 1000])
+def test_end_comes_after_the_configured_trailing_silence(trailing_ms: int) -> None:
+    """The end is declared once exactly the configured silence has followed the speech."""
+    endpointer = Endpointer(EnergyDetector(), EndpointSettings(trailing_silence_ms=trailing_ms))
+    _run(endpointer, _silence(0.5) + _tone(0.5))
+    silence_fed_s = 0.0
+    while endpointer.in_speech:
+        endpointer.push(_silence(0.02))
+        silence_fed_s += 0.02
+    assert silence_fed_s == pytest.approx(trailing_ms / 1000, abs=0.021)
+
+
+def test_a_short_pause_does_not_end_the_utterance() -> None:
+    """A pause shorter than the trailing silence keeps both words in one utterance."""
+    endpointer = Endpointer(EnergyDetector(), EndpointSettings(trailing_silence_ms=600))
+    events = _run(endpointer, _tone(0.4) + _silence(0.3) + _tone(0.4) + _silence(1))
+    ended = [e for e in events if isinstance(e, SpeechEnded)]
+    assert len(ended) == 1
+    assert duration_s(ended[0].pcm) > 1.1
+
+
+def test_two_utterances_are_separated() -> None:
+    """Two phrases with a long pause between them are two utterances."""
+    pcm = _tone(0.5) + _silence(1.5) + _tone(0.5) + _silence(1)
+    events = _run(Endpointer(EnergyDetector()), pcm)
+    assert sum(isinstance(e, SpeechStarted) for e in events) == 2
+    assert sum(isinstance(e, SpeechEnded) for e in events) == 2
+
+
+def test_a_click_does_not_start_an_utterance() -> None:
+    """Sound shorter than the minimum speech run is ignored."""
+    events = _run(Endpointer(EnergyDetector()), _silence(0.5) + _tone(0.04) + _silence(1))
+    assert events == []
+
+
+def test_endless_speech_is_cut_at_the_maximum() -> None:
+    """Someone who never pauses is cut off at ``max_utterance_s``."""
+    endpointer = Endpointer(EnergyDetector(), EndpointSettings(max_utterance_s=2.0))
+    ended = [e for e in _run(endpointer, _tone(5)) if isinstance(e, SpeechEnded)]
+    assert len(ended) >= 2
+    assert duration_s(ended[0].pcm) == pytest.approx(2.0, abs=0.05)
+
+
+def test_flush_ends_speech_cut_off_by_the_stream() -> None:
+    """When the stream stops mid-utterance, flush closes it; with nothing open it returns None."""
+    endpointer = Endpointer(EnergyDetector())
+    _run(endpointer, _silence(0.3) + _tone(0.5))
+    assert isinstance(endpointer.flush(), SpeechEnded)
+    assert endpointer.flush() is None
+
+
+def test_trim_silence_keeps_speech_and_padding() -> None:
+    """Leading and trailing silence are cut down to the padding; pure silence becomes empty."""
+    settings = EndpointSettings(lead_padding_ms=300, trail_padding_ms=100)
+    trimmed = trim_silence(_silence(2) + _tone(1) + _silence(2), EnergyDetector(), settings)
+    assert duration_s(trimmed) == pytest.approx(1.4, abs=0.03)
+    assert trim_silence(_silence(1), EnergyDetector()) == b""
