@@ -150,3 +150,43 @@ def test_a_cut_mid_reply_loses_nothing_and_repeats_nothing(
         edge.stop()
         proxy.close()
         cloud.stop()
+
+
+def test_two_cloud_instances_share_one_database(tmp_path: Path) -> None:
+    """An edge on instance 1 runs a command on a device held by instance 2; when instance 1
+    dies its edge reconnects to instance 2 through the balancer and nothing is lost."""
+    database = pgserver.get_server(tmp_path / "postgres", cleanup_mode="stop")
+    database_url = str(database.get_uri())
+    dirs = {name: tmp_path / name / "data" for name in ("cloud1", "cloud2", "laptop", "pi")}
+    for path in dirs.values():
+        path.mkdir(parents=True)
+    first = start_cloud(dirs["cloud1"], free_port(), database_url=database_url)
+    second = start_cloud(dirs["cloud2"], free_port(), database_url=database_url)
+    balancer = TcpProxy(backends=[int(c.url.rsplit(":", 1)[1]) for c in (first, second)])
+    enroll(dirs["cloud1"], dirs["laptop"], "laptop", database_url)
+    enroll(dirs["cloud1"], dirs["pi"], "kitchen pi", database_url)
+    laptop = start_edge(dirs["laptop"], cloud_url=balancer.url, device_name="laptop")
+    pi = start_edge(dirs["pi"], cloud_url=second.url, device_name="kitchen pi")
+    events = EventRecorder(laptop.url)
+    try:
+        wait_for(lambda: _connected(laptop) and _connected(pi), LINK_TIMEOUT_S, "both links")
+        _, asked = post(laptop.url, "on the kitchen pi set a timer for 5 minutes")
+        wait_for(lambda: _answered(laptop, asked["id"]), LINK_TIMEOUT_S, "the pi's answer")
+        assert get_utterance(laptop.url, asked["id"])["reply"] == "Timer set for 5 minutes."
+        _, status = post(pi.url, "how much time is left")
+        assert "minute" in status["reply"]
+
+        first.kill()
+        _, later = post(laptop.url, "what can you do")
+        wait_for(lambda: _answered(laptop, later["id"]), LINK_TIMEOUT_S, "the answer")
+        assert "remind" in get_utterance(laptop.url, later["id"])["reply"]
+        wait_for(lambda: events.for_utterance(later["id"]), 10, "the reply event")
+        assert len(events.for_utterance(later["id"])) == 1
+        assert len(events.for_utterance(asked["id"])) == 1
+    finally:
+        events.close()
+        laptop.stop()
+        pi.stop()
+        balancer.close()
+        second.stop()
+        database.cleanup()
