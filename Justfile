@@ -47,3 +47,4 @@ fmt: setup
 # Run the benchmarks, each printing our figures beside the alternative's
 bench: setup
     {{bin}}/python bench/intents.py
+    {{bin}}/python bench/speech.py
