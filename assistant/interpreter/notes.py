@@ -21,7 +21,7 @@ _ADD = compile_all(
 )
 _LIST = compile_all(
     r"(?:read|show|list|give|tell|open|check)(?: me)?(?: back)?(?: all)? (?:of )?"
-    r"(?:my |the )?notes",
+    r"(?:(?:my |the )?notes|my note)",
     r"(?:what's|whats|what is) in my notes|what (?:are|were) my notes",
     r"what notes do i have|do i have any notes|(?:my |all my )?notes",
 )
