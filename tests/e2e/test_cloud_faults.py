@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import urllib.request
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pgserver
 import pytest
@@ -20,6 +22,8 @@ from processes import (
     start_cloud,
     wait_for,
 )
+
+from assistant import replies
 
 pytestmark = pytest.mark.slow
 
@@ -190,3 +194,40 @@ def test_two_cloud_instances_share_one_database(tmp_path: Path) -> None:
         balancer.close()
         second.stop()
         database.cleanup()
+
+
+def _time_in(zone: str) -> str:
+    return replies.time_now(datetime.now(ZoneInfo(zone)))
+
+
+def test_device_settings_come_from_the_cloud_and_outlive_it(dirs: tuple[Path, Path]) -> None:
+    """A time zone set in the cloud reaches the edge at once, and stays after a restart offline."""
+    cloud_dir, edge_dir = dirs
+    cloud = start_cloud(cloud_dir, free_port())
+    device_id = enroll(cloud_dir, edge_dir, "laptop")
+    edge = start_edge(edge_dir, cloud_url=cloud.url, device_name="laptop")
+    try:
+        wait_for(lambda: _connected(edge), LINK_TIMEOUT_S, "the link")
+        admin_token = (cloud_dir / "cloud" / "admin_token").read_text().strip()
+        request = urllib.request.Request(
+            f"{cloud.url}/v1/devices/{device_id}/config",
+            data=json.dumps({"timezone": "Asia/Tokyo"}).encode(),
+            headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"},
+            method="PUT",
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+
+        def says_tokyo_time() -> bool:
+            before = _time_in("Asia/Tokyo")
+            reply = post(edge.url, "what time is it")[1]["reply"]
+            return reply in {before, _time_in("Asia/Tokyo")}
+
+        wait_for(says_tokyo_time, LINK_TIMEOUT_S, "the pushed time zone")
+        edge.stop()
+        assert cloud.stop() == 0
+        # The cloud is gone; the edge starts on its cached copy of the settings.
+        edge = start_edge(edge_dir, "edge-offline.log", cloud_url=cloud.url, device_name="laptop")
+        assert says_tokyo_time()
+    finally:
+        edge.stop()
+        cloud.stop()
