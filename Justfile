@@ -48,3 +48,4 @@ fmt: setup
 bench: setup
     {{bin}}/python bench/intents.py
     {{bin}}/python bench/speech.py
+    {{bin}}/python bench/missions.py

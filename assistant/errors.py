@@ -41,3 +41,32 @@ class ModelFetchError(Exception):
 
 class EdgeSetupError(Exception):
     """The edge cannot start as configured; the message says what to do."""
+
+
+class MissionError(Exception):
+    """A mission could not be carried out; the message says why, for a person."""
+
+
+class MissionPayloadError(MissionError):
+    """A mission is malformed or too big: unknown action, missing parameter, a cap exceeded."""
+
+
+class MissionStepError(MissionError):
+    """A step of a mission failed while running (a bad selector, a failed install, exit status)."""
+
+    def __init__(self, message: str, *, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+        """What the step printed before it failed (capped), for the mission's result."""
+
+
+class MissionLimitError(MissionStepError):
+    """A mission's process tree broke its time or memory limit and was killed."""
+
+
+class PathNotAllowedError(MissionError):
+    """A file outside the directories a device shares was asked for."""
+
+
+class DeviceCapabilityError(MissionError):
+    """The device lacks what the step needs: no camera, no way to capture its screen."""
