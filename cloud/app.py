@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from cloud import database, edge_link, http_api, llm_planner, notify, reminders
+from cloud import database, edge_link, http_api, llm_planner, notify, reminders, rest_requests
 from cloud.devices import ensure_admin_token
 from cloud.http_errors import json_errors
 from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, LINKS, PLANNER, POOL, REMINDER_WAKE
@@ -65,6 +65,7 @@ async def create_app(
     else:
         app.cleanup_ctx.append(_llm_planner(llm))
     app.add_routes(http_api.routes)
+    app.add_routes(rest_requests.routes)
     app.router.add_get("/v1/edge", edge_link.edge_socket)
     app.cleanup_ctx.append(_background)
     app.on_shutdown.append(_close_links)

@@ -73,7 +73,8 @@ async def edge_socket(request: web.Request) -> web.WebSocketResponse:
 
 
 async def _serve(app: web.Application, link: EdgeLink) -> None:
-    ctx = Context(link=link, pool=app[POOL], planner=app[PLANNER])
+    here = edge_messages.Here(app[INSTANCE_ID], app[LINKS].wake)
+    ctx = Context(link=link, pool=app[POOL], planner=app[PLANNER], here=here)
     flusher: asyncio.Task[None] | None = None
     try:
         while not link.ws.closed:

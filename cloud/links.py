@@ -40,6 +40,8 @@ class EdgeLink:
         self._wake = asyncio.Event()
         self._in_flight: set[str] = set()
         """Ids sent on this link and not acked yet: not re-sent until the next connection."""
+        self._batch_full = False
+        """The last flush read a full batch: more may wait behind the messages in flight."""
 
     async def send(self, envelope: Envelope) -> None:
         """Send one envelope; ConnectionResetError when the socket is gone."""
@@ -56,7 +58,9 @@ class EdgeLink:
 
     def acked(self, ids: list[str]) -> None:
         self._in_flight.difference_update(ids)
-        self._wake.set()
+        if self._batch_full:
+            # Only then can an ack make room for more; otherwise re-reading finds nothing new.
+            self._wake.set()
 
     async def flush_forever(self) -> None:
         """Send what waits in the outbox whenever woken; ends when the socket closes."""
@@ -80,7 +84,9 @@ class EdgeLink:
                     await self._wake.wait()
 
     async def _flush(self) -> None:
-        for item in await outbox.pending(self._pool, self.device_id):
+        found = await outbox.pending(self._pool, self.device_id)
+        self._batch_full = len(found) >= outbox.FLUSH_BATCH
+        for item in found:
             if item.envelope.id in self._in_flight:
                 continue
             await self.send(item.envelope)

@@ -15,7 +15,6 @@ from datetime import datetime
 import asyncpg
 
 from cloud import traces
-from cloud.database import ACQUIRE_TIMEOUT_S
 from cloud.time_phrases import reminder_text
 from models import Envelope, Reply
 
@@ -39,21 +38,21 @@ async def enqueue(
     reminder_id: str | None = None,
 ) -> None:
     """Queue ``envelope`` for ``device_id`` in the caller's transaction, and wake its holder."""
+    # One statement: the message, its trace event and the notification (sent on commit).
     await conn.execute(
-        "INSERT INTO outbox (id, device_id, envelope, reminder_id) VALUES ($1, $2, $3, $4)",
+        "WITH queued AS (INSERT INTO outbox (id, device_id, envelope, reminder_id)"
+        " VALUES ($1, $2, $3, $4)),"
+        f" traced AS ({traces.INSERT} VALUES ($5, 'cloud', $2, $6, $7::jsonb))"
+        " SELECT pg_notify($8, $2)",
         envelope.id,
         device_id,
-        _to_json(envelope),
+        envelope_json(envelope),
         reminder_id,
-    )
-    await traces.record(
-        conn,
         envelope.trace_id,
         f"enqueued.{envelope.type}",
-        device_id=device_id,
-        detail={"message_id": envelope.id, "body": dict(envelope.body)},
+        {"message_id": envelope.id, "body": dict(envelope.body)},
+        OUTBOX_CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, $2)", OUTBOX_CHANNEL, device_id)
 
 
 async def enqueue_reply(
@@ -82,45 +81,59 @@ async def pending(pool: asyncpg.Pool, device_id: str) -> list[Pending]:
         device_id,
         FLUSH_BATCH,
     )
-    found = []
-    for row in rows:
-        envelope = _from_json(row["envelope"])
-        if row["reminder"] is not None:
-            body = dict(envelope.body)
-            body["text"] = reminder_text(row["reminder"], row["due_at"], row["now"])
-            envelope = Envelope(
-                type=envelope.type,
-                body=body,
-                id=envelope.id,
-                trace_id=envelope.trace_id,
-                ts=envelope.ts,
-            )
-        found.append(Pending(envelope=envelope, created_at=row["created_at"]))
-    return found
+    return [_pending(row) for row in rows]
+
+
+async def reply_to(pool: asyncpg.Pool, device_id: str, utterance_id: str) -> Pending | None:
+    """The device's reply to ``utterance_id``: the oldest still pending, else the one delivered
+    last (so a client retrying a lost answer gets it again); None while there is none yet."""
+    row = await pool.fetchrow(
+        "SELECT o.envelope, o.created_at, r.text AS reminder, r.due_at, now() AS now"
+        " FROM outbox o LEFT JOIN reminders r ON r.id = o.reminder_id"
+        " WHERE o.device_id = $1 AND o.envelope->'body'->>'utterance_id' = $2"
+        " AND o.envelope->>'type' = 'reply'"
+        " ORDER BY o.delivered_at DESC NULLS FIRST, o.seq LIMIT 1",
+        device_id,
+        utterance_id,
+    )
+    return None if row is None else _pending(row)
+
+
+def _pending(row: asyncpg.Record) -> Pending:
+    envelope = _from_json(row["envelope"])
+    if row["reminder"] is not None:
+        body = dict(envelope.body)
+        body["text"] = reminder_text(row["reminder"], row["due_at"], row["now"])
+        envelope = Envelope(
+            type=envelope.type,
+            body=body,
+            id=envelope.id,
+            trace_id=envelope.trace_id,
+            ts=envelope.ts,
+        )
+    return Pending(envelope=envelope, created_at=row["created_at"])
 
 
 async def acknowledge(pool: asyncpg.Pool, device_id: str, ids: Sequence[str]) -> int:
     """Mark the device's messages ``ids`` delivered; returns how many were still pending."""
-    async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-        rows = await conn.fetch(
-            "UPDATE outbox SET delivered_at = now()"
-            " WHERE device_id = $1 AND id = ANY($2::text[]) AND delivered_at IS NULL"
-            " RETURNING id, envelope->>'trace_id' AS trace_id, envelope->>'type' AS type",
-            device_id,
-            list(ids),
-        )
-        for row in rows:
-            await traces.record(
-                conn,
-                row["trace_id"],
-                f"delivered.{row['type']}",
-                device_id=device_id,
-                detail={"message_id": row["id"]},
-            )
-    return len(rows)
+    # One statement, so atomic without a transaction: the update and an event per message.
+    # Committed without waiting for the disk: an ack lost in a crash only means the message is
+    # sent again, and edges drop duplicates by id.
+    count: int = await pool.fetchval(
+        "WITH delivered AS (UPDATE outbox SET delivered_at = now()"
+        " WHERE device_id = $1 AND id = ANY($2::text[]) AND delivered_at IS NULL"
+        " RETURNING id, envelope->>'trace_id' AS trace_id, envelope->>'type' AS type),"
+        f" traced AS ({traces.INSERT} SELECT trace_id, 'cloud', $1, 'delivered.' || type,"
+        " jsonb_build_object('message_id', id) FROM delivered)"
+        " SELECT (SELECT count(*) FROM delivered), set_config('synchronous_commit', 'off', true)",
+        device_id,
+        list(ids),
+    )
+    return count
 
 
-def _to_json(envelope: Envelope) -> dict[str, object]:
+def envelope_json(envelope: Envelope) -> dict[str, object]:
+    """The envelope as the outbox stores it (jsonb)."""
     return {
         "v": envelope.v,
         "type": envelope.type,

@@ -6,6 +6,10 @@ from typing import Any
 
 import asyncpg
 
+INSERT = "INSERT INTO trace_events (trace_id, source, device_id, kind, detail)"
+"""The head of an event insert, for statements that store an event with the rows it is about
+(one round trip instead of two on the request path)."""
+
 
 async def record(
     conn: asyncpg.Connection,
@@ -17,8 +21,7 @@ async def record(
 ) -> None:
     """Store one event (inside the caller's transaction, when it has one)."""
     await conn.execute(
-        "INSERT INTO trace_events (trace_id, source, device_id, kind, detail)"
-        " VALUES ($1, 'cloud', $2, $3, $4)",
+        f"{INSERT} VALUES ($1, 'cloud', $2, $3, $4)",
         trace_id,
         device_id,
         kind,
