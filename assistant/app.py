@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
+import sys
 import zoneinfo
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from datetime import tzinfo
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -16,23 +19,36 @@ import structlog
 import tzlocal
 from aiohttp import web
 
+from assistant.audio.microphone import Microphone, input_devices
 from assistant.cloud_link import CloudLink, NoCloudLink
 from assistant.conversation import Conversation, Identity
 from assistant.credentials import device_id_of, read_token, token_path
 from assistant.database import open_database
 from assistant.device_config import ConfigCache
 from assistant.edge_link import EdgeLink
-from assistant.errors import EdgeSetupError
+from assistant.errors import EdgeSetupError, NoInputDeviceError
 from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
+from assistant.http_auth import access_policy
+from assistant.missions import MissionRunner
+from assistant.missions.browser_runner import BrowserRunner, BrowserRunnerConfig
+from assistant.missions.privacy import (
+    PrivacyRunner,
+    PrivacyRunnerConfig,
+    ScreenCapturer,
+    find_screen_capturer,
+)
+from assistant.missions.python_env import VenvTools, find_uv
+from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.outbox import Inbox, Outbox
 from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
 from assistant.voice_loop import VoiceLoop, VoiceOptions
+from assistant.worker import Worker
 from jarvis.logs import traced
 from jarvis.settings import Settings
-from models import Device, new_id
+from models import Device, MissionKind, new_id
 
 log = structlog.get_logger(__name__)
 
@@ -66,13 +82,103 @@ def jarvis_version() -> str:
         return "unknown"
 
 
-def capabilities(adapters: PlatformAdapters) -> frozenset[str]:
+@dataclass(frozen=True, slots=True)
+class MissionFacilities:
+    """What this device has for missions, found once at start-up."""
+
+    uv: Path | None = None
+    venv: bool = False
+    """The standard library's venv can make environments with pip (ensurepip is there)."""
+    chromium: Path | None = None
+    """The configured chromium, when it exists and can be run."""
+    microphone: bool = False
+    screen: ScreenCapturer | None = None
+    allowed_dirs: tuple[Path, ...] = ()
+
+
+async def find_facilities(settings: Settings) -> MissionFacilities:
+    """What this device offers for missions: nothing when it is not a worker."""
+    if not settings.worker:
+        return MissionFacilities()
+    chromium = settings.chromium
+    return MissionFacilities(
+        uv=find_uv(),
+        venv=importlib.util.find_spec("ensurepip") is not None,
+        chromium=chromium if os.access(chromium, os.X_OK) and chromium.is_file() else None,
+        microphone=await asyncio.to_thread(_has_microphone),
+        screen=find_screen_capturer(),
+        allowed_dirs=settings.allowed_dirs,
+    )
+
+
+def _has_microphone() -> bool:
+    try:
+        return bool(input_devices())
+    except NoInputDeviceError:
+        return False
+
+
+def capabilities(
+    adapters: PlatformAdapters, facilities: MissionFacilities | None = None
+) -> frozenset[str]:
     """What this device can do for a mission or a command from another device."""
     found = {"local_intents", "timers", "notes"}
     for name in ("volume", "media", "keyboard"):
         if getattr(adapters, name) is not None:
             found.add(name)
+    facilities = facilities or MissionFacilities()
+    offered = {
+        "python": facilities.uv is not None or facilities.venv,
+        "browser": facilities.chromium is not None,
+        "microphone": facilities.microphone,
+        "files": bool(facilities.allowed_dirs),
+        "screen": facilities.screen is not None,
+        # "camera" waits for a real camera adapter: none exists yet.
+    }
+    found.update(name for name, present in offered.items() if present)
     return frozenset(found)
+
+
+def mission_runners(
+    settings: Settings, facilities: MissionFacilities
+) -> dict[MissionKind, MissionRunner]:
+    """One runner per kind this device can run; built here, started lazily by each runner."""
+    missions_dir = settings.data_dir / "missions"
+    runners: dict[MissionKind, MissionRunner] = {}
+    if facilities.uv is not None or facilities.venv:
+        tools = VenvTools(
+            python=Path(sys.executable),
+            uv=facilities.uv,
+            find_links=settings.wheel_dir,
+            offline=settings.wheel_dir is not None,
+        )
+        runners[MissionKind.PYTHON] = PythonRunner(
+            PythonRunnerConfig(
+                tools=tools,
+                work_root=missions_dir / "python",
+                time_limit_s=settings.mission_time_limit_s,
+                memory_limit_bytes=settings.mission_memory_limit_mb * 1024 * 1024,
+            )
+        )
+    if facilities.chromium is not None:
+        runners[MissionKind.BROWSER] = BrowserRunner(
+            BrowserRunnerConfig(
+                profile_dir=settings.data_dir / "browser-profile",
+                data_dir=missions_dir,
+                executable_path=facilities.chromium,
+            )
+        )
+
+    async def open_audio() -> Microphone:
+        return await Microphone.open(settings.input_device)
+
+    runners[MissionKind.DEVICE_ACTION] = PrivacyRunner(
+        PrivacyRunnerConfig(data_dir=missions_dir, allowed_dirs=settings.allowed_dirs),
+        open_audio=open_audio if facilities.microphone else None,
+        screen=facilities.screen,
+        camera=None,
+    )
+    return runners
 
 
 def _cloud_token(settings: Settings) -> str | None:
@@ -109,6 +215,8 @@ async def run_edge(
 ) -> None:
     """Run the edge until cancelled; ``on_ready`` gets the API's base URL once it listens,
     ``on_status`` the voice loop's lines for a person ("text-only: no microphone found")."""
+    # Checked before anything opens: an exposed API without a token must never start.
+    access = access_policy(settings.edge_host, settings.edge_token, settings.edge_allow)
     token = _cloud_token(settings)
     device_id = device_id_of(token) if token else local_device_id(settings.data_dir)
     identity = Identity(device_id=device_id, session_id=new_id(), device_name=settings.device_name)
@@ -142,7 +250,8 @@ async def run_edge(
                 data_dir=settings.data_dir,
             )
             stack.push_async_callback(skills.close)
-            link = _cloud_link(settings, token, identity, adapters, db)
+            facilities = await find_facilities(settings)
+            link = _cloud_link(settings, token, identity, capabilities(adapters, facilities), db)
             conversation = Conversation(
                 identity=identity, skills=skills, history=History(db), bus=bus, cloud=link
             )
@@ -151,10 +260,16 @@ async def run_edge(
             # Work on the settings the cloud gave last time until it says otherwise.
             await conversation.on_config(await ConfigCache(db).load())
             if isinstance(link, EdgeLink):
-                link.start(conversation)
-                stack.push_async_callback(link.close)
+                # Missions come only over the authenticated cloud link, never the HTTP API.
+                worker = None
+                if settings.worker:
+                    worker = Worker(mission_runners(settings, facilities), link)
+                    stack.push_async_callback(worker.close)
+                link.start(conversation, worker)
+                stack.push_async_callback(link.close)  # closed first: no new missions
             # Open event streams never end by themselves: give them a short grace, then cancel.
-            runner = web.AppRunner(create_api(conversation, bus), shutdown_timeout=2.0)
+            api = create_api(conversation, bus, access=access)
+            runner = web.AppRunner(api, shutdown_timeout=2.0)
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             site = web.TCPSite(runner, settings.edge_host, settings.edge_port)
@@ -165,7 +280,7 @@ async def run_edge(
                 url=url,
                 device_name=settings.device_name,
                 cloud=settings.cloud_url,
-                capabilities=sorted(capabilities(adapters)),
+                capabilities=sorted(capabilities(adapters, facilities)),
             )
             if on_ready:
                 on_ready(url)
@@ -176,14 +291,17 @@ def _cloud_link(
     settings: Settings,
     token: str | None,
     identity: Identity,
-    adapters: PlatformAdapters,
+    offered: frozenset[str],
     db: aiosqlite.Connection,
 ) -> CloudLink:
     if settings.cloud_url is None or token is None:
         log.info("edge.no_cloud", reason="JARVIS_CLOUD_URL is not set")
         return NoCloudLink()
     device = Device(
-        id=identity.device_id, name=settings.device_name, capabilities=capabilities(adapters)
+        id=identity.device_id,
+        name=settings.device_name,
+        capabilities=offered,
+        location=settings.device_location,
     )
     return EdgeLink(
         cloud_url=settings.cloud_url,

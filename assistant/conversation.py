@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,9 @@ log = structlog.get_logger(__name__)
 
 WORKING_ON_IT_S = 1.0
 """A forwarded request still unanswered after this long gets a short "working on it"."""
+CONFIRMATION_WINDOW_S = 60.0
+"""After a cloud reply that awaits a yes or no, how long the answer goes to the cloud."""
+CONFIRMATION_INTENTS = frozenset({"assistant.confirm", "assistant.deny"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +50,9 @@ class Conversation:
         history: History,
         bus: ReplyBus,
         cloud: CloudLink,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` (seconds, monotonic) times the confirmation window."""
         self._identity = identity
         self._skills = skills
         self._history = history
@@ -55,6 +60,9 @@ class Conversation:
         self.cloud = cloud
         self._waiting: dict[str, asyncio.Task[Any]] = {}
         self._last_reply: str | None = None
+        self._clock = clock
+        self._confirm_until: float | None = None
+        """While the clock is before this, a yes or no answers the cloud, not this edge."""
 
     async def submit(self, text: str, trace_id: str | None = None) -> UtteranceRecord:
         """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise."""
@@ -73,13 +81,14 @@ class Conversation:
         started = time.perf_counter()
         intent = interpret(utterance.text)
         interpret_ms = (time.perf_counter() - started) * 1000
+        to_cloud = intent is None or self._answers_the_cloud(intent)
         record = UtteranceRecord(
             id=utterance.id,
             trace_id=utterance.trace_id,
             text=utterance.text,
             intent=intent.name if intent else None,
             slots=dict(intent.slots) if intent else {},
-            handled_by="edge" if intent else "cloud",
+            handled_by="cloud" if to_cloud else "edge",
             status="pending",
             interpret_ms=interpret_ms,
             created_at=utterance.ts,
@@ -92,10 +101,19 @@ class Conversation:
             handled_by=record.handled_by,
             interpret_ms=round(interpret_ms, 3),
         )
-        if intent is None:
+        if intent is None or to_cloud:
             return await self._forward(utterance, record)
         reply = await self._run_locally(intent, utterance.id)
         return await self._finish(record, status="done", reply=reply)
+
+    def _answers_the_cloud(self, intent: Intent) -> bool:
+        """A yes or no while the cloud waits for one goes there (once), not to "nothing to
+        confirm"."""
+        if intent.name not in CONFIRMATION_INTENTS or self._confirm_until is None:
+            return False
+        awaited = self._clock() < self._confirm_until
+        self._confirm_until = None
+        return awaited
 
     async def _run_locally(self, intent: Intent, utterance_id: str) -> str:
         match intent.name:
@@ -155,7 +173,11 @@ class Conversation:
     # --- what the cloud sends (assistant.edge_link.LinkHandler) ---------------------------
 
     async def on_reply(self, reply: Reply) -> None:
-        """A reply from the cloud: it answers a pending utterance, or it is news (a reminder)."""
+        """A reply from the cloud: it answers a pending utterance, or it is news (a reminder).
+        One that awaits a confirmation sends the next yes or no to the cloud."""
+        if reply.awaiting_confirmation:
+            self._confirm_until = self._clock() + CONFIRMATION_WINDOW_S
+            log.info("utterance.awaiting_confirmation", window_s=CONFIRMATION_WINDOW_S)
         record = await self._history.get(reply.utterance_id) if reply.utterance_id else None
         if reply.kind != "reply" or record is None:
             self._last_reply = reply.text

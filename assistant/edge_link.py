@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_never, wait_ex
 from assistant.device_config import ConfigCache
 from assistant.outbox import Inbox, Outbox
 from jarvis.logs import traced
-from models import DecodeError, Device, Envelope, Reply, Utterance
+from models import DecodeError, Device, Envelope, MissionResult, Reply, Utterance
 
 log = structlog.get_logger(__name__)
 
@@ -30,6 +31,8 @@ CONNECT_TIMEOUT_S = 10.0
 DEFAULT_HEARTBEAT_S = 10.0
 CONFIG_CHECK_S = 30.0
 """How often the cached settings' age is checked against their TTL while connected."""
+RECENT_ACKS = 1024
+"""Acked ids remembered for ``wait_acked`` callers that ask after the ack came."""
 
 
 class LinkDroppedError(Exception):
@@ -46,6 +49,14 @@ class LinkHandler(Protocol):
         ...
 
     async def on_config(self, settings: Mapping[str, Any]) -> None: ...
+
+
+class MissionAcceptor(Protocol):
+    """Where ``mission`` envelopes go (``assistant.worker.Worker``)."""
+
+    async def accept(self, envelope: Envelope) -> bool:
+        """Queue the mission; returns once accepted (not when it ends)."""
+        ...
 
 
 class EdgeLink:
@@ -74,6 +85,9 @@ class EdgeLink:
         self._send_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
+        self._worker: MissionAcceptor | None = None
+        self._ack_waiters: dict[str, asyncio.Event] = {}
+        self._recent_acks: OrderedDict[str, None] = OrderedDict()
 
     def is_connected(self) -> bool:
         return self._connected.is_set()
@@ -81,7 +95,9 @@ class EdgeLink:
     async def wait_connected(self) -> None:
         await self._connected.wait()
 
-    def start(self, handler: LinkHandler) -> None:
+    def start(self, handler: LinkHandler, worker: MissionAcceptor | None = None) -> None:
+        """Connect, and keep connected; missions go to ``worker`` (refused without one)."""
+        self._worker = worker
         self._task = asyncio.create_task(self._run(handler), name="edge-link")
 
     async def close(self) -> None:
@@ -96,6 +112,29 @@ class EdgeLink:
         if self._ws is not None:
             with contextlib.suppress(ConnectionError, aiohttp.ClientError):
                 await self._send_raw(envelope)
+
+    async def wait_acked(self, envelope_id: str, timeout_s: float) -> bool:
+        """True once the cloud acked ``envelope_id`` (sent with ``send``); False on timeout."""
+        if envelope_id in self._recent_acks:
+            return True
+        waiter = self._ack_waiters.setdefault(envelope_id, asyncio.Event())
+        try:
+            async with asyncio.timeout(timeout_s):
+                await waiter.wait()
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            self._ack_waiters.pop(envelope_id, None)
+
+    def _note_acks(self, ids: list[str]) -> None:
+        # Remembered briefly: an ack may come before anyone waits for it.
+        for acked in ids:
+            self._recent_acks[acked] = None
+            if acked in self._ack_waiters:
+                self._ack_waiters[acked].set()
+        while len(self._recent_acks) > RECENT_ACKS:
+            self._recent_acks.popitem(last=False)
 
     async def forward(self, utterance: Utterance) -> None:
         await self.send(
@@ -157,6 +196,8 @@ class EdgeLink:
             for envelope in await self._outbox.pending():
                 await ws.send_str(envelope.encode())
         self._connected.set()
+        # Ids older than the cloud's longest re-send window can go; once per connection is enough.
+        await self._inbox.forget_old()
         log.info("edge_link.connected", instance=welcome.body.get("instance_id"))
         # Helpers live as long as this connection; a drop (an exception here) ends them too.
         helpers = [
@@ -191,8 +232,10 @@ class EdgeLink:
         with traced(trace_id=envelope.trace_id):
             match envelope.type:
                 case "ack":
-                    await self._outbox.acked([str(i) for i in envelope.body.get("ids", [])])
-                case "reply" | "command" | "config":
+                    ids = [str(i) for i in envelope.body.get("ids", [])]
+                    await self._outbox.acked(ids)
+                    self._note_acks(ids)
+                case "reply" | "command" | "config" | "mission":
                     await self._handle_once(envelope, handler)
                 case "error":
                     log.warning("edge_link.cloud_error", **_error_fields(envelope.body))
@@ -214,10 +257,25 @@ class EdgeLink:
             await handler.on_reply(Reply.from_wire(body, "body"))
         elif envelope.type == "config":
             await self._apply_config(handler, dict(body.get("settings") or {}))
+        elif envelope.type == "mission":
+            await self._accept_mission(envelope)
         else:
             text = await handler.on_command(str(body.get("text", "")))
             result = {"request_id": body.get("request_id"), "text": text}
             await self.send(Envelope("command_result", result, trace_id=envelope.trace_id))
+
+    async def _accept_mission(self, envelope: Envelope) -> None:
+        if self._worker is not None:
+            await self._worker.accept(envelope)
+            return
+        # Told at once, so the cloud routes the mission elsewhere instead of waiting on a lease.
+        mission = envelope.body.get("mission")
+        mission_id = mission.get("id") if isinstance(mission, Mapping) else None
+        log.warning("edge_link.mission_refused", mission_id=mission_id, reason="no worker")
+        if isinstance(mission_id, str) and mission_id:
+            result = MissionResult(mission_id, ok=False, error="this device runs no missions")
+            body = {**result.to_wire(), "attempt": envelope.body.get("attempt")}
+            await self.send(Envelope("mission_result", body, trace_id=envelope.trace_id))
 
     async def _send_raw(self, envelope: Envelope) -> None:
         ws = self._ws

@@ -10,9 +10,11 @@ from typing import Annotated
 import msgspec
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from assistant.conversation import Conversation
 from assistant.events import ReplyBus
+from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
 
 log = structlog.get_logger(__name__)
@@ -139,8 +141,15 @@ def _explain(error: msgspec.ValidationError) -> str:
     return message[:1].upper() + message[1:] + "."
 
 
-def create_api(conversation: Conversation, bus: ReplyBus) -> web.Application:
-    app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+def create_api(
+    conversation: Conversation, bus: ReplyBus, *, access: AccessPolicy | None = None
+) -> web.Application:
+    """The API; ``access`` (from ``http_auth.access_policy``) guards every route when given."""
+    middlewares: list[Middleware] = [json_errors]
+    if access is not None:
+        # Outermost, so a refused request never reaches a handler or reads its body.
+        middlewares.insert(0, access_middleware(access, error_response))
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[CONVERSATION] = conversation
     app[BUS] = bus
     app.router.add_post("/v1/utterances", post_utterance)

@@ -11,6 +11,21 @@ ERROR_STATUSES = {
 }
 
 
+AUTH_STATUSES = {
+    "401": "The edge requires a bearer token (JARVIS_EDGE_TOKEN) and none or a wrong one was sent",
+    "403": "The client's address is outside the networks allowed (JARVIS_EDGE_ALLOW)",
+}
+"""Possible on every operation when the edge is configured with a token or an allowlist."""
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "JARVIS_EDGE_TOKEN; required when the API binds beyond loopback.",
+    }
+}
+
+
 def _error(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -98,8 +113,19 @@ SCHEMAS: dict[str, Any] = {
 
 
 def openapi_document() -> dict[str, Any]:
+    document = _document()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for status, text in AUTH_STATUSES.items():
+                operation["responses"][status] = _error(text)
+    return document
+
+
+def _document() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
+        # Either no credentials (loopback, nothing configured) or the bearer token.
+        "security": [{}, {"bearer": []}],
         "info": {"title": "Jarvis edge API", "version": "1"},
         "paths": {
             "/v1/utterances": {
@@ -175,5 +201,5 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
     }

@@ -19,11 +19,19 @@ class SayError(Exception):
 
 
 async def say_and_follow(
-    base_url: str, text: str, *, timeout_s: float, echo: Callable[[str], None]
+    base_url: str,
+    text: str,
+    *,
+    timeout_s: float,
+    echo: Callable[[str], None],
+    token: str | None = None,
 ) -> bool:
-    """Print the reply and any later event for it; True unless the request failed."""
+    """Print the reply and any later event for it; True unless the request failed.
+
+    ``token`` (``JARVIS_EDGE_TOKEN``) is sent as a bearer token when given."""
     timeout = aiohttp.ClientTimeout(total=None, connect=5, sock_connect=5)
-    async with aiohttp.ClientSession(base_url, timeout=timeout) as session:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    async with aiohttp.ClientSession(base_url, timeout=timeout, headers=headers) as session:
         try:
             events = await session.get("/v1/events")
         except aiohttp.ClientError as error:
@@ -31,6 +39,8 @@ async def say_and_follow(
                 f"No edge answers at {base_url} ({error}). Is `jarvis up` running?"
             ) from None
         async with events:
+            if events.status >= 400:
+                await _body(events)  # raises SayError with the edge's message (401, 403…)
             stream = _replies(events)
             # The edge writes a comment once we are subscribed: nothing can slip past us.
             await events.content.readline()
@@ -58,7 +68,10 @@ async def _get(session: aiohttp.ClientSession, utterance_id: str) -> dict[str, A
 
 
 async def _body(response: aiohttp.ClientResponse) -> dict[str, Any]:
-    body: dict[str, Any] = await response.json()
+    try:
+        body: dict[str, Any] = await response.json()
+    except (aiohttp.ContentTypeError, ValueError):
+        raise SayError(f"The edge answered {response.status} without JSON.") from None
     if response.status >= 400:
         raise SayError(body["error"]["message"])
     return body

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import AdapterError
-from models import Reply
+from models import Envelope, Reply, Utterance
 
 
 @dataclass
@@ -105,6 +105,45 @@ class ReplyRecorder:
         """The next published reply; raises ``TimeoutError`` if none comes in ``timeout_s``."""
         async with asyncio.timeout(timeout_s):
             return await self._queue.get()
+
+
+class FakeLink:
+    """Implements ``worker.WorkerLink``: keeps every envelope sent, acks each one at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[Envelope] = []
+        self._changed = asyncio.Event()
+
+    async def send(self, envelope: Envelope) -> None:
+        self.sent.append(envelope)
+        self._changed.set()
+
+    async def wait_acked(self, envelope_id: str, timeout_s: float) -> bool:
+        return any(envelope.id == envelope_id for envelope in self.sent)
+
+    def of_type(self, kind: str) -> list[Envelope]:
+        return [envelope for envelope in self.sent if envelope.type == kind]
+
+    async def wait_for(self, kind: str, count: int = 1, timeout_s: float = 60.0) -> list[Envelope]:
+        """The envelopes of ``kind`` once at least ``count`` were sent; ``TimeoutError`` else."""
+        async with asyncio.timeout(timeout_s):
+            while len(self.of_type(kind)) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.of_type(kind)
+
+
+class FakeCloudLink:
+    """Implements ``CloudLink``, connected, keeping every utterance forwarded to the cloud."""
+
+    def __init__(self) -> None:
+        self.forwarded: list[Utterance] = []
+
+    def is_connected(self) -> bool:
+        return True
+
+    async def forward(self, utterance: Utterance) -> None:
+        self.forwarded.append(utterance)
 
 
 @dataclass

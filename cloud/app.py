@@ -18,7 +18,18 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from cloud import database, edge_link, http_api, llm_planner, notify, reminders, rest_requests
+from cloud import (
+    database,
+    edge_link,
+    http_api,
+    llm_planner,
+    mission_api,
+    mission_supervisor,
+    missions,
+    notify,
+    reminders,
+    rest_requests,
+)
 from cloud.devices import ensure_admin_token
 from cloud.http_errors import json_errors
 from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, LINKS, PLANNER, POOL, REMINDER_WAKE
@@ -59,13 +70,17 @@ async def create_app(
     app[ADMIN_TOKEN] = await asyncio.to_thread(ensure_admin_token, settings.data_dir)
     app[LINKS] = LinkRegistry()
     app[REMINDER_WAKE] = asyncio.Event()
-    llm = llm_planner.config_from_env(os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    app[missions.MISSION_CONFIG] = mission_config = missions.config_from_env(environ)
+    rules = RulePlanner(privacy_distance_km=mission_config.privacy_distance_km)
+    llm = llm_planner.config_from_env(environ)
     if planner is not None or llm is None:
-        app[PLANNER] = planner or RulePlanner()
+        app[PLANNER] = planner or rules
     else:
-        app.cleanup_ctx.append(_llm_planner(llm))
+        app.cleanup_ctx.append(_llm_planner(llm, rules))
     app.add_routes(http_api.routes)
     app.add_routes(rest_requests.routes)
+    app.add_routes(mission_api.routes)
     app.router.add_get("/v1/edge", edge_link.edge_socket)
     app.cleanup_ctx.append(_background)
     app.on_shutdown.append(_close_links)
@@ -73,13 +88,15 @@ async def create_app(
 
 
 def _llm_planner(
-    config: llm_planner.LlmConfig,
+    config: llm_planner.LlmConfig, rules: RulePlanner
 ) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def context(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=config.timeout_s)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            app[PLANNER] = llm_planner.LlmPlanner(session, config, fallback=RulePlanner())
+            app[PLANNER] = llm_planner.LlmPlanner(
+                session, config, fallback=rules, privacy_distance_km=rules.privacy_distance_km
+            )
             log.info("language-model planner on", model=config.model)
             yield
 
@@ -87,13 +104,17 @@ def _llm_planner(
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
-    """The LISTEN connection and the reminder scheduler, cancelled and awaited on exit."""
+    """The LISTEN connection, the reminder scheduler and the mission supervisor, cancelled and
+    awaited on exit."""
     listening = asyncio.Event()
     tasks = [
         asyncio.create_task(
             notify.listen_forever(app[POOL], app[LINKS], app[REMINDER_WAKE], listening)
         ),
         asyncio.create_task(reminders.run_scheduler(app[POOL], app[REMINDER_WAKE])),
+        asyncio.create_task(
+            mission_supervisor.run_supervisor(app[POOL], app[missions.MISSION_CONFIG])
+        ),
     ]
     with contextlib.suppress(TimeoutError):
         # Serve only once notifications flow; a slow database must not stall start-up forever.

@@ -17,7 +17,7 @@ import aiohttp
 import structlog
 from aiohttp import web
 
-from cloud import devices, edge_messages, traces
+from cloud import devices, edge_messages, mission_messages, missions, traces
 from cloud.edge_messages import Context
 from cloud.keys import INSTANCE_ID, LINKS, PLANNER, POOL
 from cloud.links import EdgeLink
@@ -50,6 +50,9 @@ HANDLERS: dict[str, Handler] = {
     "command_result": edge_messages.on_command_result,
     "heartbeat": edge_messages.on_heartbeat,
     "ack": edge_messages.on_ack,
+    "checkpoint": mission_messages.on_checkpoint,
+    "mission_result": mission_messages.on_mission_result,
+    "trace_event": mission_messages.on_trace_event,
 }
 
 
@@ -213,11 +216,14 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
         return "closed"
     settings = await app[POOL].fetchval(
         "UPDATE devices SET capabilities = $2, version = $3, last_seen = now(),"
-        " connected_instance = $4 WHERE id = $1 RETURNING settings",
+        " connected_instance = $4, lat = coalesce($5, lat), lon = coalesce($6, lon)"
+        " WHERE id = $1 RETURNING settings",
         device.id,
         sorted(device.capabilities),
         version,
         app[INSTANCE_ID],
+        device.location.lat if device.location else None,
+        device.location.lon if device.location else None,
     )
     await traces.record(
         app[POOL],
@@ -231,8 +237,10 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
         with contextlib.suppress(OSError, TimeoutError):
             async with asyncio.timeout(DB_TIMEOUT_S):
                 await old.ws.close(code=4000, message=b"replaced by a newer connection")
-    body = {"instance_id": app[INSTANCE_ID], "config": settings, "heartbeat_s": HEARTBEAT_S}
+    heartbeat_s = app[missions.MISSION_CONFIG].heartbeat_s(HEARTBEAT_S)
+    body = {"instance_id": app[INSTANCE_ID], "config": settings, "heartbeat_s": heartbeat_s}
     await link.send(Envelope(type="welcome", body=body, trace_id=envelope.trace_id))
+    await missions.worker_ready(app, device.id)
     return "welcomed"
 
 

@@ -145,7 +145,12 @@ async def handle_request(
         if not await _mark_processed(conn, envelope, device_id):
             return False
         await skills.carry_out(
-            conn, action, device_id=device_id, utterance=utterance, trace_id=envelope.trace_id
+            conn,
+            action,
+            device_id=device_id,
+            utterance=utterance,
+            trace_id=envelope.trace_id,
+            message_id=envelope.id,
         )
     return True
 

@@ -19,6 +19,7 @@ import msgspec
 import structlog
 
 from cloud.errors import PlannerError
+from cloud.mission_plans import DEFAULT_PRIVACY_DISTANCE_KM, plan_mission
 from cloud.planner import Action, Answer, PlanContext, Planner, RunOnDevice, SetReminder
 from cloud.time_phrases import parse_when
 from models import Utterance
@@ -113,13 +114,26 @@ class LlmPlanner:
     """A Planner that asks a language model which skill to use."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, config: LlmConfig, *, fallback: Planner
+        self,
+        session: aiohttp.ClientSession,
+        config: LlmConfig,
+        *,
+        fallback: Planner,
+        privacy_distance_km: float = DEFAULT_PRIVACY_DISTANCE_KM,
     ) -> None:
         self._session = session
         self._config = config
         self._fallback = fallback
+        self._privacy_distance_km = privacy_distance_km
 
     async def plan(self, utterance: Utterance, context: PlanContext) -> Action:
+        # Missions and the yes or no that confirms one are read by the rules, never guessed:
+        # a privacy action must not depend on how a model read the sentence.
+        mission = plan_mission(
+            utterance.text, context.device_names, privacy_distance_km=self._privacy_distance_km
+        )
+        if mission is not None:
+            return mission
         try:
             return await self._ask(utterance, context)
         except (PlannerError, aiohttp.ClientError, TimeoutError) as error:

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from cloud.mission_plans import (
+    DEFAULT_PRIVACY_DISTANCE_KM,
+    AnswerConfirmation,
+    RunScript,
+    StartMission,
+    plan_mission,
+)
 from cloud.time_phrases import WHEN, normalize, parse_when
 from models import Utterance
 
@@ -39,7 +46,7 @@ class RunOnDevice:
     """The command for that device's own interpreter ("set a timer for 5 minutes")."""
 
 
-Action = Answer | SetReminder | RunOnDevice
+Action = Answer | SetReminder | RunOnDevice | StartMission | RunScript | AnswerConfirmation
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +68,10 @@ class Planner(Protocol):
 CAPABILITIES = (
     "I can set reminders, like “remind me in 10 minutes to stretch” or “remind me tomorrow at "
     "9 to take out the trash”, and run a command on another of your devices, like “on the "
-    "kitchen pi set a timer for 5 minutes”. Your device itself handles timers, notes, lists, "
-    "volume, music, the time and the date."
+    "kitchen pi set a timer for 5 minutes”. I can also have a device open a page and read you "
+    "its title or headline, take a screenshot of a page, run your scripts (“run my backup "
+    "script”), or record audio, read a file, capture the screen or take a photo on it. Your "
+    "device itself handles timers, notes, lists, volume, music, the time and the date."
 )
 HELP_TEXT = f"Here is what I can do. {CAPABILITIES}"
 UNKNOWN_TEXT = f"Sorry, I can't do that yet. {CAPABILITIES}"
@@ -90,7 +99,11 @@ _INDIRECT = re.compile(
 
 
 class RulePlanner:
-    """Reminders, commands for other devices, and an honest answer for everything else."""
+    """Reminders, missions, commands for other devices, and an honest answer for the rest."""
+
+    def __init__(self, *, privacy_distance_km: float = DEFAULT_PRIVACY_DISTANCE_KM) -> None:
+        self.privacy_distance_km = privacy_distance_km
+        """Privacy actions on a device farther than this from the asker need a spoken yes."""
 
     async def plan(self, utterance: Utterance, context: PlanContext) -> Action:
         text = normalize(utterance.text)
@@ -99,6 +112,11 @@ class RulePlanner:
         remind = _REMIND.fullmatch(text)
         if remind:
             return plan_reminder(remind.group("rest"), context.now)
+        mission = plan_mission(
+            utterance.text, context.device_names, privacy_distance_km=self.privacy_distance_km
+        )
+        if mission is not None:
+            return mission
         command = plan_device_command(text, context.device_names)
         if command is not None:
             return command

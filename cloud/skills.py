@@ -11,8 +11,9 @@ from collections.abc import Sequence
 import asyncpg
 import structlog
 
-from cloud import outbox, reminders, traces
+from cloud import mission_skills, outbox, reminders, traces
 from cloud.devices import ONLINE_WITHIN_S
+from cloud.mission_plans import AnswerConfirmation, RunScript, StartMission
 from cloud.planner import Action, RunOnDevice, SetReminder
 from cloud.time_phrases import spoken_time
 from models import Envelope, Reply, Utterance, new_id
@@ -27,8 +28,10 @@ async def carry_out(
     device_id: str,
     utterance: Utterance,
     trace_id: str,
+    message_id: str | None = None,
 ) -> None:
-    """Apply ``action`` for the request ``utterance`` from ``device_id``."""
+    """Apply ``action`` for the request ``utterance`` from ``device_id``; ``message_id`` (the
+    request envelope's id) keys the mission a request may start."""
     text: str | None
     follow_up_at: float | None = None
     if isinstance(action, SetReminder):
@@ -36,6 +39,15 @@ async def carry_out(
         follow_up_at = action.due_at.timestamp()
     elif isinstance(action, RunOnDevice):
         text = await _run_on_device(conn, action, device_id, utterance, trace_id)
+    elif isinstance(action, StartMission | RunScript | AnswerConfirmation):
+        text = await mission_skills.carry_out(
+            conn,
+            action,
+            device_id=device_id,
+            utterance=utterance,
+            trace_id=trace_id,
+            message_id=message_id,
+        )
     else:
         text = action.text
     await traces.record(

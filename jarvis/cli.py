@@ -3,42 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import signal
 import sys
 import time
-from collections.abc import Coroutine
 from typing import Any
 
 import click
 
-from jarvis.logs import configure_logging
-from jarvis.settings import Settings, SettingsError, load_settings
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
-
-
-def _run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
-    """Run ``main``; Ctrl-C and SIGTERM cancel it, so every ``finally`` runs."""
-
-    async def guarded() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-        # Cancellation is how this process is asked to stop: it ends here, cleanly.
-        with contextlib.suppress(asyncio.CancelledError):
-            await main
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(guarded())
+from jarvis.cli_support import run_until_stopped, settings_or_exit
+from jarvis.settings import Settings
 
 
 @click.group()
@@ -89,7 +62,7 @@ def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
 def edge(context: click.Context) -> None:
     """Run the edge assistant: the local skills, the HTTP API, the link to the cloud."""
     if context.invoked_subcommand is None:
-        _run_edge(_settings())
+        _run_edge(settings_or_exit())
 
 
 @edge.command("set-token")
@@ -99,7 +72,7 @@ def set_token(token: str) -> None:
     from assistant.credentials import save_token
 
     try:
-        path = save_token(_settings().data_dir, token)
+        path = save_token(settings_or_exit().data_dir, token)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Saved the device token to {path}.")
@@ -118,7 +91,7 @@ def up() -> None:
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
     try:
-        _run_until_stopped(run_everything(_settings(), cloud_ready, edge_ready, _status))
+        run_until_stopped(run_everything(settings_or_exit(), cloud_ready, edge_ready, _status))
     except EdgeSetupError as error:
         raise click.ClickException(str(error)) from None
 
@@ -135,7 +108,7 @@ def _run_edge(settings: Settings) -> None:
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
     try:
-        _run_until_stopped(run_edge(settings, on_ready=ready, on_status=_status))
+        run_until_stopped(run_edge(settings, on_ready=ready, on_status=_status))
     except EdgeSetupError as error:
         raise click.ClickException(str(error)) from None
 
@@ -150,10 +123,14 @@ def say(text: str, url: str | None, timeout_s: float) -> None:
     """Ask the running edge, print its reply, and wait for what follows (a timer, the cloud)."""
     from assistant.say_client import SayError, say_and_follow
 
-    settings = _settings()
+    settings = settings_or_exit()
     base_url = url or f"http://{settings.edge_host}:{settings.edge_port}"
     try:
-        ok = asyncio.run(say_and_follow(base_url, text, timeout_s=timeout_s, echo=click.echo))
+        ok = asyncio.run(
+            say_and_follow(
+                base_url, text, timeout_s=timeout_s, echo=click.echo, token=settings.edge_token
+            )
+        )
     except SayError as error:
         raise click.ClickException(str(error)) from None
     sys.exit(0 if ok else 1)
@@ -166,7 +143,7 @@ def history(limit: int, as_json: bool) -> None:
     """Show the latest utterances, their intents, replies and timings."""
     from assistant.history_view import show_history
 
-    asyncio.run(show_history(_settings().data_dir, limit=limit, as_json=as_json))
+    asyncio.run(show_history(settings_or_exit().data_dir, limit=limit, as_json=as_json))
 
 
 from jarvis.cli_voice import listen, models  # noqa: E402  (the voice commands live in their own module)
@@ -177,3 +154,8 @@ main.add_command(models)
 from jarvis.cli_cloud import cloud  # noqa: E402  (the cloud commands live in their own module)
 
 main.add_command(cloud)
+
+from jarvis.cli_missions import missions, trace  # noqa: E402  (mission views live in their own module)
+
+main.add_command(missions)
+main.add_command(trace)

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from jarvis.cli_support import run_until_stopped, settings_or_exit
+
 if TYPE_CHECKING:
     import asyncpg
 
@@ -17,13 +19,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _settings() -> Settings:
-    from jarvis.cli import _settings as load
-
-    return load()
-
-
-def _with_pool(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
+def with_cloud_pool(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
     """Run ``work`` with a pool on the cloud's database (embedded or DATABASE_URL), migrated."""
     from cloud import database
     from cloud.errors import CloudError
@@ -58,15 +54,14 @@ def cloud(ctx: click.Context, host: str) -> None:
         return
     from cloud.app import run_cloud
     from cloud.errors import CloudError
-    from jarvis.cli import _run_until_stopped
 
-    settings = _settings()
+    settings = settings_or_exit()
 
     def ready(url: str) -> None:
         click.echo(f"Jarvis cloud listening on {url} (Ctrl-C to stop)", err=True)
 
     try:
-        _run_until_stopped(run_cloud(settings, on_ready=ready, host=host))
+        run_until_stopped(run_cloud(settings, on_ready=ready, host=host))
     except CloudError as error:
         raise click.ClickException(error.message) from None
 
@@ -78,8 +73,8 @@ def enroll(name: str, replace: bool) -> None:
     """Enroll a device called NAME and print its token (shown only this once)."""
     from cloud.devices import enroll_device
 
-    device_id, token = _with_pool(
-        _settings(), lambda pool: enroll_device(pool, name, replace=replace)
+    device_id, token = with_cloud_pool(
+        settings_or_exit(), lambda pool: enroll_device(pool, name, replace=replace)
     )
     click.echo(f"device id: {device_id}")
     click.echo(f"token:     {token}")
@@ -92,7 +87,7 @@ def revoke(device: str) -> None:
     """Revoke the token of DEVICE (its id or its name)."""
     from cloud.devices import revoke_token
 
-    device_id = _with_pool(_settings(), lambda pool: revoke_token(pool, device))
+    device_id = with_cloud_pool(settings_or_exit(), lambda pool: revoke_token(pool, device))
     click.echo(f"revoked the token of {device_id}")
 
 
@@ -102,7 +97,7 @@ def devices(as_json: bool) -> None:
     """List the enrolled devices."""
     from cloud.devices import list_devices
 
-    found = _with_pool(_settings(), list_devices)
+    found = with_cloud_pool(settings_or_exit(), list_devices)
     for device in found:
         if as_json:
             click.echo(json.dumps(device.to_json()))
@@ -111,3 +106,40 @@ def devices(as_json: bool) -> None:
         click.echo(f"{device.id}  {device.name:<24} {state}")
     if not found and not as_json:
         click.echo("No devices enrolled yet: jarvis cloud enroll NAME", err=True)
+
+
+@cloud.group()
+def script() -> None:
+    """The scripts people can run by voice ("run my backup script")."""
+
+
+@script.command("add")
+@click.argument("name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--package", "packages", multiple=True, help="A package it needs (repeat for more).")
+def add_script(name: str, file: str, packages: tuple[str, ...]) -> None:
+    """Register (or replace) the script NAME with the Python code in FILE."""
+    from pathlib import Path
+
+    from cloud.scripts import put_script
+
+    try:
+        code = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"cannot read {file}: {error}") from None
+    stored, created = with_cloud_pool(
+        settings_or_exit(), lambda pool: put_script(pool, name, code, list(packages))
+    )
+    verb = "added" if created else "replaced"
+    extra = f" (packages: {', '.join(stored.packages)})" if stored.packages else ""
+    click.echo(f"{verb} the script {stored.name!r}{extra}; say “run my {stored.name} script”.")
+
+
+@script.command("list")
+def list_scripts_command() -> None:
+    """List the registered scripts."""
+    from cloud.scripts import list_scripts
+
+    for found in with_cloud_pool(settings_or_exit(), list_scripts):
+        packages = ", ".join(found.packages) or "-"
+        click.echo(f"{found.name:<24} {len(found.code.encode()):>7} bytes  packages: {packages}")

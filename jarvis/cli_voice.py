@@ -10,23 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from jarvis.logs import configure_logging
-from jarvis.settings import Settings, SettingsError, load_settings
+from jarvis.cli_support import settings_or_exit
+from jarvis.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.stt.listen import Heard
 
 ENGINES = ("auto", "vosk", "vosk-free", "whisper")
 TTS_ENGINES = ("pyttsx3", "piper")
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
 
 
 @click.command()
@@ -74,7 +65,7 @@ def listen(
 
     if wav is not None and from_stdin:
         raise click.UsageError("give --wav FILE or --stdin, not both")
-    settings = _settings()
+    settings = settings_or_exit()
     options = {
         "engine": engine, "vosk_model": vosk_model, "whisper_model": whisper_model,
         "language": language, "input_device": input_device,
@@ -183,7 +174,7 @@ def list_models() -> None:
 
     from assistant.stt.model_paths import installed_models
 
-    settings = _settings()
+    settings = settings_or_exit()
     table = Table("name", "engine", "lang", "size", "installed")
     for model, found in installed_models(settings.data_dir):
         where = f"{found.path} ({found.source})" if found else _how_to_get(model.name)
@@ -211,7 +202,7 @@ def fetch(name: str, base_url: str | None, expected_sha256: str | None, force: b
     from assistant.stt.fetch import fetch_model
     from assistant.stt.model_paths import DEFAULT_BASE_URL, find_installed, known_model
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         model = known_model(name)
         found = find_installed(model, settings.data_dir)

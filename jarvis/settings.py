@@ -7,6 +7,7 @@ set, else ``config.toml`` in the data dir when it exists; its keys are the field
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import socket
@@ -17,6 +18,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
+
+from models.devices import Location
+from models.errors import DecodeError
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 
@@ -65,6 +69,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
     """``auto`` writes readable lines on a terminal and JSON lines otherwise."""
+    worker: bool = True
+    """Offer this device to the cloud as a mission worker; false: it only asks."""
+    location: str | None = None
+    """Where this device is, ``"lat,lon"`` in decimal degrees; the cloud routes by it."""
+    chromium: Path = Path("/usr/bin/chromium")
+    """The chromium executable browser missions drive."""
+    allowed_dirs: tuple[Path, ...] = ()
+    """Directories a mission may read files from (``os.pathsep``-separated in the variable)."""
+    mission_time_limit_s: Annotated[float, msgspec.Meta(gt=0)] = 300.0
+    """Longest a Python mission's code may run, in seconds."""
+    mission_memory_limit_mb: Annotated[int, msgspec.Meta(ge=16)] = 1024
+    """Resident memory of a mission's whole process tree, in MiB."""
+    wheel_dir: Path | None = None
+    """A local directory of wheels: Python missions then install from it only, offline."""
+    edge_token: str | None = None
+    """Bearer token the edge HTTP API requires; needed when it binds beyond loopback."""
+    edge_allow: tuple[str, ...] = ()
+    """Client networks (CIDRs, comma-separated in the variable) the edge HTTP API admits."""
+
+    @property
+    def device_location(self) -> Location | None:
+        """``location`` parsed (it was validated at load)."""
+        return None if self.location is None else parse_location(self.location)
 
 
 ENVIRONMENT: Mapping[str, str] = {
@@ -90,7 +117,18 @@ ENVIRONMENT: Mapping[str, str] = {
     "barge_in": "JARVIS_BARGE_IN",
     "log_level": "JARVIS_LOG_LEVEL",
     "log_format": "JARVIS_LOG_FORMAT",
+    "worker": "JARVIS_WORKER",
+    "location": "JARVIS_LOCATION",
+    "chromium": "JARVIS_CHROMIUM",
+    "allowed_dirs": "JARVIS_ALLOWED_DIRS",
+    "mission_time_limit_s": "JARVIS_MISSION_TIME_LIMIT_S",
+    "mission_memory_limit_mb": "JARVIS_MISSION_MEMORY_LIMIT_MB",
+    "wheel_dir": "JARVIS_WHEEL_DIR",
+    "edge_token": "JARVIS_EDGE_TOKEN",
+    "edge_allow": "JARVIS_EDGE_ALLOW",
 }
+LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
+"""Settings that hold a list: how their environment variable separates the items."""
 CONFIG_FILE_VARIABLE = "JARVIS_CONFIG"
 DEFAULT_DATA_DIR = Path("~/.local/share/jarvis")
 
@@ -100,7 +138,13 @@ _FIELD_AT = re.compile(r"at `\$\.(\w+)`")
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings for this process; raises SettingsError naming the bad variable."""
     environ = os.environ if environ is None else environ
-    from_env = {field: environ[var] for field, var in ENVIRONMENT.items() if environ.get(var)}
+    from_env: dict[str, Any] = {
+        field: environ[var] for field, var in ENVIRONMENT.items() if environ.get(var)
+    }
+    for field, separator in LIST_SEPARATORS.items():
+        if field in from_env:
+            items = (item.strip() for item in from_env[field].split(separator))
+            from_env[field] = [item for item in items if item]
     data_dir = Path(from_env.get("data_dir", str(DEFAULT_DATA_DIR))).expanduser()
     values: dict[str, Any] = {**_read_config_file(environ, data_dir), **from_env}
     values.setdefault("data_dir", str(data_dir))
@@ -155,6 +199,35 @@ def _checked(settings: Settings) -> Settings:
         url = getattr(settings, field)
         if url is not None and not url.startswith(("http://", "https://")):
             raise SettingsError(f"{ENVIRONMENT[field]}: expected an http(s) URL, got {url!r}")
+    if settings.location is not None:
+        try:
+            parse_location(settings.location)
+        except ValueError as error:
+            raise SettingsError(f"{ENVIRONMENT['location']}: {error}") from None
+    for network in settings.edge_allow:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{ENVIRONMENT['edge_allow']}: {network!r} is not a network such as 192.168.1.0/24"
+            ) from None
+    if settings.edge_token is not None and not settings.edge_token.strip():
+        raise SettingsError(f"{ENVIRONMENT['edge_token']}: the token must not be blank")
     if not settings.device_name:
         settings = msgspec.structs.replace(settings, device_name=socket.gethostname())
     return settings
+
+
+def parse_location(text: str) -> Location:
+    """``"48.8566,2.3522"`` → a Location; ValueError saying what is wrong otherwise."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"expected 'lat,lon' in decimal degrees, got {text!r}")
+    try:
+        lat, lon = (float(part) for part in parts)
+    except ValueError:
+        raise ValueError(f"expected 'lat,lon' in decimal degrees, got {text!r}") from None
+    try:
+        return Location(lat=lat, lon=lon)
+    except DecodeError as error:
+        raise ValueError(f"{error.field} {error.problem}") from None

@@ -49,7 +49,10 @@ def get_number(obj: Mapping[str, Any], key: str, path: str, *, optional: bool = 
     return float(value)
 
 
-def get_bool(obj: Mapping[str, Any], key: str, path: str) -> bool:
+def get_bool(obj: Mapping[str, Any], key: str, path: str, *, default: bool | None = None) -> bool:
+    """A boolean; when ``default`` is given, a missing key reads as it."""
+    if default is not None and key not in obj:
+        return default
     value = _get(obj, key, path)
     if not isinstance(value, bool):
         raise DecodeError(_join(path, key), f"expected true or false, got {_kind(value)}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from models._wire import Scalar, as_object, get_number, get_scalars, get_str
+from models._wire import Scalar, as_object, get_bool, get_number, get_scalars, get_str
 
 
 def _frozen_mapping(values: Mapping[str, Scalar]) -> Mapping[str, Scalar]:
@@ -79,6 +79,8 @@ class Reply:
     """``reply`` for an answer; ``timer``, ``reminder``… for something that happened later."""
     follow_up_at: float | None = None
     """Seconds since the epoch when a later reply to the same utterance is due (a reminder)."""
+    awaiting_confirmation: bool = False
+    """The cloud waits for a yes or no to this reply (a privacy action on a far device)."""
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -86,6 +88,7 @@ class Reply:
             "utterance_id": self.utterance_id,
             "kind": self.kind,
             "follow_up_at": self.follow_up_at,
+            "awaiting_confirmation": self.awaiting_confirmation,
         }
 
     @classmethod
@@ -96,4 +99,6 @@ class Reply:
             utterance_id=get_str(obj, "utterance_id", path, optional=True),
             kind=get_str(obj, "kind", path),
             follow_up_at=get_number(obj, "follow_up_at", path, optional=True),
+            # Optional on the wire: older clouds never send it.
+            awaiting_confirmation=get_bool(obj, "awaiting_confirmation", path, default=False),
         )

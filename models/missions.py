@@ -37,6 +37,20 @@ class MissionState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+STEP_ACTIONS: Mapping[MissionKind, frozenset[str]] = MappingProxyType(
+    {
+        MissionKind.PYTHON: frozenset({"create_venv", "install_deps", "run_code"}),
+        MissionKind.BROWSER: frozenset(
+            {"goto", "click", "fill", "wait_for", "read_text", "read_title", "screenshot"}
+        ),
+        MissionKind.DEVICE_ACTION: frozenset(
+            {"record_audio", "read_file", "capture_screen", "take_photo"}
+        ),
+    }
+)
+"""The steps a worker knows for each kind of mission: the cloud plans only these."""
+
+
 def _enum(cls: type[enum.StrEnum], value: str, field_name: str) -> Any:
     try:
         return cls(value)

@@ -44,7 +44,7 @@ from assistant.missions._steps import (
     str_param,
 )
 from assistant.missions.process_tree import CappedOutput
-from models.missions import Mission, MissionKind, MissionResult, Step
+from models.missions import STEP_ACTIONS, Mission, MissionKind, MissionResult, Step
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +56,7 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--no-first-run",
 )
-ACTIONS = frozenset({"goto", "click", "fill", "wait_for", "read_text", "read_title", "screenshot"})
+ACTIONS = STEP_ACTIONS[MissionKind.BROWSER]
 _NEEDS_SELECTOR = frozenset({"click", "fill", "wait_for", "read_text"})
 MAX_STEP_TIMEOUT_MS = 300_000.0
 _HANG_GUARD_S = 10.0

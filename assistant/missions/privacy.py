@@ -46,11 +46,11 @@ from assistant.missions._steps import (
     str_param,
 )
 from assistant.missions.process_tree import ProcessLimits, run_limited
-from models.missions import Mission, MissionKind, MissionResult, Step
+from models.missions import STEP_ACTIONS, Mission, MissionKind, MissionResult, Step
 
 log = structlog.get_logger(__name__)
 
-ACTIONS = frozenset({"record_audio", "read_file", "capture_screen", "take_photo"})
+ACTIONS = STEP_ACTIONS[MissionKind.DEVICE_ACTION]
 DEVICE_TIMEOUT_S = 30.0
 """For a screenshot or a photo; a recording gets its own length on top."""
 

@@ -45,11 +45,11 @@ from assistant.missions._steps import (
 )
 from assistant.missions.process_tree import ProcessLimits, run_limited
 from assistant.missions.python_env import VenvTools, parse_packages, venv_python
-from models.missions import Mission, MissionKind, MissionResult, Step
+from models.missions import STEP_ACTIONS, Mission, MissionKind, MissionResult, Step
 
 log = structlog.get_logger(__name__)
 
-ACTIONS = frozenset({"create_venv", "install_deps", "run_code"})
+ACTIONS = STEP_ACTIONS[MissionKind.PYTHON]
 MAX_CODE_BYTES = 64 * KIB
 
 

@@ -49,6 +49,7 @@ async def test_command_runs_on_the_named_device(clouds: CloudFactory) -> None:
         "utterance_id": request.body["utterance"]["id"],
         "kind": "reply",
         "follow_up_at": None,
+        "awaiting_confirmation": False,
     }
     assert reply.trace_id == command.trace_id == request.trace_id
 

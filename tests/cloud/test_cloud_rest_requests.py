@@ -66,6 +66,7 @@ async def test_post_then_get_returns_the_planners_reply(clouds: CloudFactory) ->
         "utterance_id": utterance["id"],
         "kind": "reply",
         "follow_up_at": None,
+        "awaiting_confirmation": False,
     }
     assert await clouds.pool.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NULL") == 0
     kinds = await clouds.pool.fetch(

@@ -56,9 +56,11 @@ def start_edge(
     device_name: str | None = None,
     voice: bool = False,
     speak_to: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> EdgeProcess:
     log_path = data_dir.parent / log_name
     environ = edge_environment(data_dir)
+    environ.update(extra_env or {})
     if cloud_url:
         environ["JARVIS_CLOUD_URL"] = cloud_url
     if device_name:

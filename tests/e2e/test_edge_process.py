@@ -55,6 +55,7 @@ def test_a_timer_set_before_a_restart_fires_after_it(data_dir: Path) -> None:
         "utterance_id": started["id"],
         "kind": "timer",
         "follow_up_at": None,
+        "awaiting_confirmation": False,
     }
     # Not early: the restart did not shorten the timer.
     assert received_at >= due_at - 0.05

@@ -73,3 +73,17 @@ def test_the_token_file_is_private(tmp_path: Path) -> None:
     assert device_id_of("dev123.s3cret") == "dev123"
     with pytest.raises(ValueError, match=r"DEVICE_ID\.SECRET"):
         save_token(tmp_path, "no-dot")
+
+
+async def test_old_received_ids_are_forgotten(db: aiosqlite.Connection) -> None:
+    """Ids received longer ago than the retention are dropped; recent ones are kept."""
+    inbox = Inbox(db)
+    await inbox.mark("old")
+    await inbox.mark("new")
+    await db.execute(
+        "UPDATE inbox_seen SET received_at = received_at - 8 * 24 * 3600 WHERE id = 'old'"
+    )
+    await db.commit()
+    await inbox.forget_old()
+    assert not await inbox.seen("old")
+    assert await inbox.seen("new")

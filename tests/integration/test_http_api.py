@@ -107,6 +107,7 @@ async def test_every_reply_is_an_event(client: Client) -> None:
         "utterance_id": body["id"],
         "kind": "reply",
         "follow_up_at": None,
+        "awaiting_confirmation": False,
     }
     assert "84" in event["text"]
     events.close()

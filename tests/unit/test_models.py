@@ -85,7 +85,12 @@ utterances = st.builds(
 )
 intents = st.builds(Intent, name=text, slots=scalar_maps)
 replies = st.builds(
-    Reply, text=text, utterance_id=st.none() | ids, kind=text, follow_up_at=st.none() | finite
+    Reply,
+    text=text,
+    utterance_id=st.none() | ids,
+    kind=text,
+    follow_up_at=st.none() | finite,
+    awaiting_confirmation=st.booleans(),
 )
 envelopes = st.builds(
     Envelope,
@@ -181,6 +186,14 @@ def test_nested_errors_carry_the_full_path() -> None:
     wire["kind"] = "teleport"
     with pytest.raises(DecodeError, match=r"^mission\.kind: 'teleport' is not one of"):
         Mission.from_wire(wire)
+
+
+def test_a_reply_without_awaiting_confirmation_reads_as_not_awaiting() -> None:
+    """``awaiting_confirmation`` is optional on the wire and defaults to false."""
+    reply = Reply.from_wire({"text": "hi", "utterance_id": None, "kind": "reply"})
+    assert reply.awaiting_confirmation is False
+    with pytest.raises(DecodeError, match=r"^reply\.awaiting_confirmation: expected true"):
+        Reply.from_wire({"text": "hi", "kind": "reply", "awaiting_confirmation": "yes"})
 
 
 def test_slots_reject_nested_values() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from jarvis.settings import Settings, SettingsError, load_settings
+from models import Location
 
 
 def test_defaults_without_any_configuration(tmp_path: Path) -> None:
@@ -47,12 +49,52 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
         ("JARVIS_TIMEZONE", "Mars/Olympus_Mons"),
         ("JARVIS_CLOUD_URL", "ftp://example"),
         ("JARVIS_LOG_LEVEL", "chatty"),
+        ("JARVIS_LOCATION", "48.85"),
+        ("JARVIS_LOCATION", "95,2.35"),
+        ("JARVIS_LOCATION", "north,east"),
+        ("JARVIS_EDGE_ALLOW", "192.168.1.0/33"),
+        ("JARVIS_MISSION_TIME_LIMIT_S", "0"),
+        ("JARVIS_MISSION_MEMORY_LIMIT_MB", "lots"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str) -> None:
     """Each bad value fails at load with a message that starts with the variable's name."""
     with pytest.raises(SettingsError, match=rf"^{variable}"):
         load_settings({"JARVIS_DATA_DIR": str(tmp_path), variable: value})
+
+
+def test_worker_and_exposure_settings_are_read(tmp_path: Path) -> None:
+    """Location, chromium, shared dirs, mission limits, wheel dir, token and networks load."""
+    settings = load_settings(
+        {
+            "JARVIS_DATA_DIR": str(tmp_path),
+            "JARVIS_LOCATION": "48.8566, 2.3522",
+            "JARVIS_CHROMIUM": "/opt/chromium/chrome",
+            "JARVIS_ALLOWED_DIRS": os.pathsep.join(["/srv/docs", str(tmp_path)]),
+            "JARVIS_MISSION_TIME_LIMIT_S": "60",
+            "JARVIS_MISSION_MEMORY_LIMIT_MB": "512",
+            "JARVIS_WHEEL_DIR": str(tmp_path / "wheels"),
+            "JARVIS_EDGE_TOKEN": "token-1234567890",
+            "JARVIS_EDGE_ALLOW": "192.168.1.0/24, fd00::/8",
+        }
+    )
+    assert settings.device_location == Location(lat=48.8566, lon=2.3522)
+    assert settings.chromium == Path("/opt/chromium/chrome")
+    assert settings.allowed_dirs == (Path("/srv/docs"), tmp_path)
+    assert (settings.mission_time_limit_s, settings.mission_memory_limit_mb) == (60.0, 512)
+    assert settings.wheel_dir == tmp_path / "wheels"
+    assert settings.edge_token == "token-1234567890"
+    assert settings.edge_allow == ("192.168.1.0/24", "fd00::/8")
+
+
+def test_worker_settings_have_their_defaults(tmp_path: Path) -> None:
+    """No location, the Debian chromium, no shared dirs, 300 s and 1024 MiB, online installs."""
+    settings = load_settings({"JARVIS_DATA_DIR": str(tmp_path)})
+    assert settings.device_location is None
+    assert settings.chromium == Path("/usr/bin/chromium")
+    assert settings.allowed_dirs == ()
+    assert (settings.mission_time_limit_s, settings.mission_memory_limit_mb) == (300.0, 1024)
+    assert (settings.wheel_dir, settings.edge_token, settings.edge_allow) == (None, None, ())
 
 
 def test_a_broken_config_file_is_reported(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Benchmark: edge → cloud → edge over the WebSocket link, against REST polling, side by side.
 
-Run ``python bench/cloud.py [--edges 1,50,500] [--seconds 6]``. It starts one real cloud
+Run ``python bench/cloud_roundtrip.py [--edges 1,50,500] [--seconds 6]``. It starts one real cloud
 instance as a child process (``jarvis cloud``, embedded PostgreSQL in a temporary data dir, or
 ``DATABASE_URL`` when set: the edges are enrolled there too, as "bench <random> N"), so the
 simulated edges never share the server's event loop. It enrolls the edges through the admin API,
@@ -443,15 +443,8 @@ def verdict(runs: list[Run]) -> list[str]:
     return lines
 
 
-def _unshadow_cloud() -> None:
-    """This script is bench/cloud.py: its folder, first on sys.path, hides the ``cloud`` package."""
-    here = Path(__file__).resolve().parent
-    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != here]
-
-
 async def planning_cost_us() -> float:
     """What the planner itself spends on the request, so the rest is the transport and storage."""
-    _unshadow_cloud()
     from cloud.planner import PlanContext, RulePlanner
 
     planner = RulePlanner()

@@ -1,0 +1,239 @@
+"""The edge as a worker: runs the missions the cloud hands it, one owned task per mission.
+
+A ``mission`` envelope arrives over the authenticated cloud link only (never the HTTP API). The
+worker accepts it at once (the link acks it then, not when the mission ends), runs the runner of
+its kind, and reports through the link's outbox: a ``checkpoint`` after each step, a
+``mission_result`` at the end, and ``trace_event``s for the merged timeline.
+
+One mission id runs at most once at a time here: a re-delivered ``(mission id, attempt)`` that is
+running or recently finished is ignored; a newer attempt of a running mission replaces the older
+one (the cloud re-assigned it with newer ``done_steps``), an older attempt is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import structlog
+
+from assistant.missions import MissionRunner
+from jarvis.logs import traced
+from models import DecodeError, Envelope
+from models.missions import Checkpoint, Mission, MissionKind, MissionResult
+
+log = structlog.get_logger(__name__)
+
+CHECKPOINT_ACK_TIMEOUT_S = 30.0
+"""How long a step waits for the cloud to store its checkpoint before the next step runs anyway
+(the checkpoint stays in the outbox). Bounded so a silent cloud cannot stall a mission."""
+RECENT_MISSIONS = 256
+"""Finished ``(mission id, attempt)`` pairs remembered, so a late duplicate never runs again."""
+
+
+class WorkerLink(Protocol):
+    """What the worker needs of the link to the cloud (``EdgeLink``)."""
+
+    async def send(self, envelope: Envelope) -> None:
+        """Store ``envelope`` in the outbox and send it when the link is up."""
+        ...
+
+    async def wait_acked(self, envelope_id: str, timeout_s: float) -> bool:
+        """True once the cloud acked ``envelope_id``; False after ``timeout_s``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """The body of a ``mission`` envelope."""
+
+    mission: Mission
+    done_steps: frozenset[int]
+    attempt: int
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.mission.id, self.attempt)
+
+    @classmethod
+    def from_wire(cls, data: object, path: str = "body") -> Assignment:
+        if not isinstance(data, Mapping):
+            raise DecodeError(path, "expected an object")
+        done = data.get("done_steps", [])
+        if not isinstance(done, list) or not all(_is_int(step) for step in done):
+            raise DecodeError(f"{path}.done_steps", "expected a list of integers")
+        attempt = data.get("attempt", 1)
+        if not _is_int(attempt):
+            raise DecodeError(f"{path}.attempt", "expected an integer")
+        return cls(
+            mission=Mission.from_wire(data.get("mission"), f"{path}.mission"),
+            done_steps=frozenset(done),
+            attempt=attempt,
+        )
+
+
+class Worker:
+    """Owns the runners and one task per running mission; ``close()`` cancels and awaits them."""
+
+    def __init__(
+        self,
+        runners: Mapping[MissionKind, MissionRunner],
+        link: WorkerLink,
+        *,
+        clock: Callable[[], float] = time.time,
+        checkpoint_ack_timeout_s: float = CHECKPOINT_ACK_TIMEOUT_S,
+    ) -> None:
+        self._runners = dict(runners)
+        self._link = link
+        self._clock = clock
+        self._ack_timeout_s = checkpoint_ack_timeout_s
+        self._running: dict[str, tuple[int, asyncio.Task[None]]] = {}
+        self._finished: OrderedDict[tuple[str, int], None] = OrderedDict()
+        self._closed = False
+
+    def running(self) -> dict[str, int]:
+        """Mission id → attempt of the missions running now."""
+        return {mission_id: attempt for mission_id, (attempt, _) in self._running.items()}
+
+    async def accept(self, envelope: Envelope) -> bool:
+        """Start the mission in ``envelope`` unless it runs or ran already; True if started.
+
+        Returns once the mission is queued, not when it ends. ``DecodeError`` for a bad body."""
+        assignment = Assignment.from_wire(envelope.body)
+        if not assignment.mission.trace_id:
+            mission = replace(assignment.mission, trace_id=envelope.trace_id)
+            assignment = replace(assignment, mission=mission)
+        mission = assignment.mission
+        with traced(mission_id=mission.id, trace_id=mission.trace_id):
+            if self._closed:
+                log.warning("mission.refused", reason="the worker is closing")
+                return False
+            if assignment.key in self._finished:
+                log.info("mission.duplicate", attempt=assignment.attempt, state="finished")
+                return False
+            current = self._running.get(mission.id)
+            if current is not None:
+                attempt, task = current
+                if attempt >= assignment.attempt:
+                    log.info("mission.duplicate", attempt=assignment.attempt, running=attempt)
+                    return False
+                log.info("mission.superseded", attempt=attempt, by=assignment.attempt)
+                await _cancel(task)
+            task = asyncio.create_task(self._run(assignment), name=f"mission-{mission.id}")
+            self._running[mission.id] = (assignment.attempt, task)
+            task.add_done_callback(lambda done: self._forget(assignment, done))
+            log.info("mission.accepted", kind=mission.kind.value, attempt=assignment.attempt)
+            return True
+
+    async def close(self) -> None:
+        """Cancel the running missions (another worker resumes them), then close the runners."""
+        self._closed = True
+        tasks = [task for _, task in self._running.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for runner in self._runners.values():
+            await runner.close()
+
+    def _forget(self, assignment: Assignment, task: asyncio.Task[None]) -> None:
+        current = self._running.get(assignment.mission.id)
+        if current is not None and current[1] is task:
+            del self._running[assignment.mission.id]
+        if not task.cancelled():
+            self._finished[assignment.key] = None
+            while len(self._finished) > RECENT_MISSIONS:
+                self._finished.popitem(last=False)
+
+    async def _run(self, assignment: Assignment) -> None:
+        mission = assignment.mission
+        started = time.perf_counter()
+        await self._trace(
+            assignment,
+            "mission.started",
+            kind=mission.kind.value,
+            attempt=assignment.attempt,
+            done_steps=sorted(assignment.done_steps),
+        )
+        try:
+            result = await self._execute(assignment)
+        except asyncio.CancelledError:
+            log.info("mission.interrupted", attempt=assignment.attempt)
+            raise
+        await self._report(assignment, "mission_result", result.to_wire())
+        await self._trace(
+            assignment,
+            "mission.finished",
+            ok=result.ok,
+            error=result.error,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        log.info("mission.finished", ok=result.ok, error=result.error)
+
+    async def _execute(self, assignment: Assignment) -> MissionResult:
+        mission = assignment.mission
+        runner = self._runners.get(mission.kind)
+        if runner is None:
+            return MissionResult(
+                mission.id, ok=False, error=f"this device cannot run {mission.kind} missions"
+            )
+
+        async def on_checkpoint(checkpoint: Checkpoint) -> None:
+            envelope = await self._report(assignment, "checkpoint", checkpoint.to_wire())
+            await self._trace(
+                assignment,
+                "mission.step_done",
+                step_index=checkpoint.step_index,
+                name=checkpoint.name,
+            )
+            # The next step may have side effects: let the cloud store this proof first.
+            if not await self._link.wait_acked(envelope.id, self._ack_timeout_s):
+                log.warning("mission.checkpoint_unacked", step_index=checkpoint.step_index)
+
+        try:
+            return await runner.run(
+                mission, done_steps=assignment.done_steps, on_checkpoint=on_checkpoint
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            # A runner bug must still end the mission, or the cloud waits for it forever.
+            log.exception("mission.runner_failed")
+            return MissionResult(
+                mission.id, ok=False, error=f"the worker failed: {type(error).__name__}"
+            )
+
+    async def _report(self, assignment: Assignment, kind: str, body: dict[str, Any]) -> Envelope:
+        # ``attempt`` rides along so the cloud can drop reports of an attempt it replaced.
+        envelope = Envelope(
+            kind, {**body, "attempt": assignment.attempt}, trace_id=self._trace_id(assignment)
+        )
+        await self._link.send(envelope)
+        return envelope
+
+    async def _trace(self, assignment: Assignment, event: str, **detail: Any) -> None:
+        trace_id = self._trace_id(assignment)
+        body = {
+            "trace_id": trace_id,
+            "kind": event,
+            "detail": {"mission_id": assignment.mission.id, **detail},
+            "ts": self._clock(),
+        }
+        await self._link.send(Envelope("trace_event", body, trace_id=trace_id))
+
+    @staticmethod
+    def _trace_id(assignment: Assignment) -> str:
+        return assignment.mission.trace_id
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    # wait() never raises the task's CancelledError, so our own cancellation still propagates.
+    await asyncio.wait({task})

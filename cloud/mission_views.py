@@ -1,0 +1,124 @@
+"""Reading missions and traces back: for ``GET /v1/missions…``, ``/v1/traces/…`` and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+MAX_LIST = 500
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value.isoformat())
+
+
+async def mission_detail(pool: asyncpg.Pool, mission_id: str) -> dict[str, Any] | None:
+    """The mission with its steps, state, result, checkpoints and event log; None if unknown."""
+    row = await pool.fetchrow(
+        "SELECT m.*, d.name AS worker_name, r.name AS asker_name FROM missions m"
+        " LEFT JOIN devices d ON d.id = m.assigned_to"
+        " LEFT JOIN devices r ON r.id = m.requested_by WHERE m.id = $1",
+        mission_id,
+    )
+    if row is None:
+        return None
+    checkpoints = await pool.fetch(
+        "SELECT step_index, name, data, ts, device_id, attempt, stored_at"
+        " FROM mission_checkpoints WHERE mission_id = $1 ORDER BY step_index",
+        mission_id,
+    )
+    events = await pool.fetch(
+        "SELECT ts, kind, device_id, detail FROM mission_events WHERE mission_id = $1 ORDER BY id",
+        mission_id,
+    )
+    detail = summary_of(row)
+    detail["steps"] = row["steps"]
+    detail["checkpoints"] = [
+        {
+            "step_index": cp["step_index"],
+            "name": cp["name"],
+            "data": cp["data"],
+            "ts": cp["ts"],
+            "device_id": cp["device_id"],
+            "attempt": cp["attempt"],
+            "stored_at": _iso(cp["stored_at"]),
+        }
+        for cp in checkpoints
+    ]
+    detail["events"] = [
+        {"ts": _iso(ev["ts"]), "kind": ev["kind"], "device_id": ev["device_id"], **ev["detail"]}
+        for ev in events
+    ]
+    return detail
+
+
+def summary_of(row: asyncpg.Record) -> dict[str, Any]:
+    finished = row["result_ok"] is not None
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "summary": row["summary"],
+        "state": row["state"],
+        "trace_id": row["trace_id"],
+        "idempotency_key": row["idempotency_key"],
+        "requested_by": row["requested_by"],
+        "requested_by_name": row["asker_name"],
+        "utterance_id": row["utterance_id"],
+        "capabilities": row["capabilities"],
+        "device_name": row["device_name"],
+        "assigned_to": row["assigned_to"],
+        "assigned_to_name": row["worker_name"],
+        "attempt": row["attempt"],
+        "created_at": _iso(row["created_at"]),
+        "updated_at": _iso(row["updated_at"]),
+        "finished_at": _iso(row["finished_at"]),
+        "result": (
+            {"ok": row["result_ok"], "output": row["result_output"], "error": row["result_error"]}
+            if finished
+            else None
+        ),
+    }
+
+
+async def list_missions(
+    pool: asyncpg.Pool, *, limit: int = 50, state: str | None = None
+) -> list[dict[str, Any]]:
+    """The latest missions first, without steps or logs."""
+    rows = await pool.fetch(
+        "SELECT m.*, d.name AS worker_name, r.name AS asker_name FROM missions m"
+        " LEFT JOIN devices d ON d.id = m.assigned_to"
+        " LEFT JOIN devices r ON r.id = m.requested_by"
+        " WHERE ($2::text IS NULL OR m.state = $2) ORDER BY m.created_at DESC LIMIT $1",
+        max(1, min(limit, MAX_LIST)),
+        state,
+    )
+    return [summary_of(row) for row in rows]
+
+
+async def timeline(pool: asyncpg.Pool, trace_id: str) -> list[dict[str, Any]]:
+    """Cloud and edge events of one trace merged by time, each with the milliseconds since the
+    one before (null for the first)."""
+    rows = await pool.fetch(
+        "SELECT t.ts, t.source, t.device_id, d.name AS device_name, t.kind, t.detail"
+        " FROM trace_events t LEFT JOIN devices d ON d.id = t.device_id"
+        " WHERE t.trace_id = $1 ORDER BY t.ts, t.id",
+        trace_id,
+    )
+    found: list[dict[str, Any]] = []
+    previous = None
+    for row in rows:
+        since_ms = None if previous is None else (row["ts"] - previous).total_seconds() * 1000
+        previous = row["ts"]
+        found.append(
+            {
+                "ts": _iso(row["ts"]),
+                "source": row["source"],
+                "device_id": row["device_id"],
+                "device_name": row["device_name"],
+                "kind": row["kind"],
+                "detail": row["detail"],
+                "since_previous_ms": None if since_ms is None else round(since_ms, 3),
+            }
+        )
+    return found

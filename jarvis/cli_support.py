@@ -1,0 +1,39 @@
+"""What every `jarvis` command module shares: settings that fail politely, a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Coroutine
+from typing import Any
+
+import click
+
+from jarvis.logs import configure_logging
+from jarvis.settings import Settings, SettingsError, load_settings
+
+
+def settings_or_exit() -> Settings:
+    """This process's settings, with logging configured; a bad value exits with its message."""
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main``; Ctrl-C and SIGTERM cancel it, so every ``finally`` runs."""
+
+    async def guarded() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        # Cancellation is how this process is asked to stop: it ends here, cleanly.
+        with contextlib.suppress(asyncio.CancelledError):
+            await main
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(guarded())
