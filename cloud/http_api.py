@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from cloud import device_config, devices, traces
+from cloud import device_config, devices
 from cloud.errors import InvalidRequestError, UnauthorizedError
 from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, POOL
 from models import new_id
@@ -72,14 +72,6 @@ async def revoke(request: web.Request) -> web.Response:
     _require_admin(request)
     device_id = await devices.revoke_token(request.app[POOL], request.match_info["device_id"])
     return web.json_response({"device_id": device_id, "revoked": True})
-
-
-@routes.get("/v1/admin/traces/{trace_id}")
-async def trace(request: web.Request) -> web.Response:
-    _require_admin(request)
-    trace_id = request.match_info["trace_id"]
-    found = await traces.events(request.app[POOL], trace_id)
-    return web.json_response({"trace_id": trace_id, "events": found})
 
 
 @routes.get("/v1/devices/{device_id}/config")

@@ -71,6 +71,7 @@ async def list_missions(request: web.Request) -> web.Response:
 
 
 @routes.get("/v1/traces/{trace_id}")
+@routes.get("/v1/admin/traces/{trace_id}")  # the first name it had; kept for old callers
 async def get_trace(request: web.Request) -> web.Response:
     """Every cloud and edge event of one trace, by time, with the gap since the one before."""
     _require_admin(request)

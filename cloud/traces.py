@@ -27,22 +27,3 @@ async def record(
         kind,
         detail or {},
     )
-
-
-async def events(pool: asyncpg.Pool, trace_id: str) -> list[dict[str, Any]]:
-    """Every event of one trace, oldest first."""
-    rows = await pool.fetch(
-        "SELECT ts, source, device_id, kind, detail FROM trace_events"
-        " WHERE trace_id = $1 ORDER BY ts, id",
-        trace_id,
-    )
-    return [
-        {
-            "ts": row["ts"].isoformat(),
-            "source": row["source"],
-            "device_id": row["device_id"],
-            "kind": row["kind"],
-            "detail": row["detail"],
-        }
-        for row in rows
-    ]
