@@ -263,7 +263,11 @@ async def run_edge(
                 # Missions come only over the authenticated cloud link, never the HTTP API.
                 worker = None
                 if settings.worker:
-                    worker = Worker(mission_runners(settings, facilities), link)
+                    runners = mission_runners(settings, facilities)
+                    python = runners.get(MissionKind.PYTHON)
+                    if isinstance(python, PythonRunner):
+                        await python.remove_leftovers()
+                    worker = Worker(runners, link)
                     stack.push_async_callback(worker.close)
                 link.start(conversation, worker)
                 stack.push_async_callback(link.close)  # closed first: no new missions

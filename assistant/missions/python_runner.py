@@ -21,6 +21,7 @@ none of the worker's variables, which may hold tokens.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -98,6 +99,20 @@ class PythonRunner:
         finally:
             # Synchronous on purpose: under cancellation an awaited thread could be abandoned.
             shutil.rmtree(root, ignore_errors=True)
+
+    async def remove_leftovers(self) -> int:
+        """Delete environments a previous process left behind (it was killed mid-run, so its
+        ``finally`` never ran); call before the first run. Returns how many were removed."""
+
+        def sweep() -> int:
+            if not self._config.work_root.is_dir():
+                return 0
+            stale = [path for path in self._config.work_root.iterdir() if path.is_dir()]
+            for path in stale:
+                shutil.rmtree(path, ignore_errors=True)
+            return len(stale)
+
+        return await asyncio.to_thread(sweep)
 
     async def close(self) -> None:
         """Nothing is held between runs."""

@@ -443,3 +443,16 @@ async def test_oversized_or_malformed_missions_fail_before_any_step(
 def test_package_lists_split_on_commas_and_spaces() -> None:
     """Requirements are separated by commas or spaces, extras keeping their own commas."""
     assert parse_packages("a, b[x,y]>=1.0  c==2,d") == ["a", "b[x,y]>=1.0", "c==2", "d"]
+
+
+async def test_environments_left_by_a_killed_worker_are_removed_at_start(
+    make_runner: Callable[..., PythonRunner], work_root: Path
+) -> None:
+    """A run directory that outlived its (killed) process is deleted before the next runs."""
+    leftover = work_root / "m-dead-abc123"
+    (leftover / "venv" / "bin").mkdir(parents=True)
+    (leftover / "venv" / "bin" / "python").write_text("")
+    runner = make_runner()
+    assert await runner.remove_leftovers() == 1
+    assert_no_environment_left(work_root)
+    assert await runner.remove_leftovers() == 0
