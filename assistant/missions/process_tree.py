@@ -111,6 +111,33 @@ def kill_tree(pid: int, *, root_alive: bool) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+def record_group(pid_file: Path, pid: int) -> None:
+    """Note the running group (its leader's pid and start time), for ``kill_recorded_group``."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        pid_file.write_text(f"{pid} {psutil.Process(pid).create_time()}\n", encoding="utf-8")
+
+
+def kill_recorded_group(pid_file: Path) -> bool:
+    """Kill the group a dead worker left running, as noted in ``pid_file``; True if it did.
+
+    The start time must match, so a pid reused since by another program is never signalled.
+    """
+    try:
+        pid_text, started_text = pid_file.read_text(encoding="utf-8").split()
+        pid, started = int(pid_text), float(started_text)
+    except (OSError, ValueError):
+        return False
+    try:
+        if psutil.Process(pid).create_time() != started:
+            return False
+    except psutil.NoSuchProcess:
+        # The leader is gone; members of its group may not be: signal the group alone.
+        kill_tree(pid, root_alive=False)
+        return False
+    kill_tree(pid, root_alive=True)
+    return True
+
+
 class _Protocol(asyncio.SubprocessProtocol):
     """Keeps the capped output and says when the program exits and when its output ends.
 
@@ -142,9 +169,13 @@ async def run_limited(
     cwd: Path,
     limits: ProcessLimits,
     env: Mapping[str, str] | None = None,
+    pid_file: Path | None = None,
 ) -> ProcessOutcome:
     """Run ``argv`` (never through a shell) to its end or its first broken limit; whatever
-    happens, cancellation included, the tree is dead when this returns or raises."""
+    happens, cancellation included, the tree is dead when this returns or raises.
+
+    ``pid_file`` records the running group while it runs, so that if this whole process is
+    killed, the next one can find and end what it left (``kill_recorded_group``)."""
     output = CappedOutput(limits.output_bytes)
     transport, protocol = await asyncio.get_running_loop().subprocess_exec(
         lambda: _Protocol(output),
@@ -157,6 +188,8 @@ async def run_limited(
         start_new_session=True,
     )
     pid = transport.get_pid()
+    if pid_file is not None:
+        record_group(pid_file, pid)
     watcher = asyncio.create_task(_watch_memory(pid, limits))
     broken: str | None = None
     try:
@@ -176,6 +209,10 @@ async def run_limited(
             await asyncio.wait({protocol.output_closed}, timeout=_DRAIN_AFTER_KILL_S)
         finally:
             transport.close()
+            if pid_file is not None:
+                # One quick syscall, synchronous so that cancellation cannot skip it.
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(pid_file)
     if broken is not None:
         log.warning("mission.process_killed", program=Path(argv[0]).name, reason=broken)
         return ProcessOutcome(None, output.text(), broken)

@@ -44,7 +44,7 @@ from assistant.missions._steps import (
     safe_name,
     str_param,
 )
-from assistant.missions.process_tree import ProcessLimits, run_limited
+from assistant.missions.process_tree import ProcessLimits, kill_recorded_group, run_limited
 from assistant.missions.python_env import VenvTools, parse_packages, venv_python
 from models.missions import STEP_ACTIONS, Mission, MissionKind, MissionResult, Step
 
@@ -52,6 +52,8 @@ log = structlog.get_logger(__name__)
 
 ACTIONS = STEP_ACTIONS[MissionKind.PYTHON]
 MAX_CODE_BYTES = 64 * KIB
+RUNNING_FILE = "running.pid"
+"""In a run's directory while one of its programs runs: that program's group and start time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,9 @@ class PythonRunner:
                 return 0
             stale = [path for path in self._config.work_root.iterdir() if path.is_dir()]
             for path in stale:
+                # Its code may still be running, unwatched, since its worker died: end it first.
+                if kill_recorded_group(path / RUNNING_FILE):
+                    log.warning("mission.leftover_process_killed", run_dir=path.name)
                 shutil.rmtree(path, ignore_errors=True)
             return len(stale)
 
@@ -135,6 +140,7 @@ class _Run:
         self._venv = root / "venv"
         self._work = root / "work"
         self._tmp = root / "tmp"
+        self._pid_file = root / RUNNING_FILE
         for directory in (self._work, self._tmp):
             directory.mkdir()
         self._venv_ready = False
@@ -180,7 +186,9 @@ class _Run:
         )
         env = {**os.environ, "TMPDIR": str(self._tmp), "PIP_NO_INPUT": "1"}
         try:
-            outcome = await run_limited(argv, cwd=self._work, limits=limits, env=env)
+            outcome = await run_limited(
+                argv, cwd=self._work, limits=limits, env=env, pid_file=self._pid_file
+            )
         except OSError as error:  # the tool vanished or cannot be executed
             raise MissionStepError(f"{doing}: cannot run {argv[0]}: {error.strerror}") from None
         if outcome.broken_limit is not None:
@@ -201,7 +209,9 @@ class _Run:
         # -I: no PYTHON* variables, no user site, no script directory on sys.path; -u: output
         # unbuffered, so what was printed before a kill is not lost in a buffer.
         argv = [str(venv_python(self._venv)), "-I", "-u", str(script)]
-        outcome = await run_limited(argv, cwd=self._work, limits=limits, env=self._code_env())
+        outcome = await run_limited(
+            argv, cwd=self._work, limits=limits, env=self._code_env(), pid_file=self._pid_file
+        )
         if outcome.broken_limit is not None:
             raise MissionLimitError(outcome.broken_limit, output=outcome.output)
         if outcome.exit_code != 0:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import signal
+import subprocess
 import sys
 import time
 import zipfile
@@ -15,6 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
+from assistant.missions.process_tree import kill_recorded_group, record_group
 from assistant.missions.python_env import VenvTools, find_uv, parse_packages
 from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from models.missions import Checkpoint, Mission, MissionKind, Step
@@ -456,3 +459,35 @@ async def test_environments_left_by_a_killed_worker_are_removed_at_start(
     assert await runner.remove_leftovers() == 1
     assert_no_environment_left(work_root)
     assert await runner.remove_leftovers() == 0
+
+
+def test_code_left_running_by_a_killed_worker_is_ended_at_start(
+    make_runner: Callable[..., PythonRunner], work_root: Path
+) -> None:
+    """A mission program whose worker died is found through its run directory and killed."""
+    run_dir = work_root / "m-dead-def456"
+    run_dir.mkdir(parents=True)
+    orphan = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(300)"], start_new_session=True
+    )
+    try:
+        record_group(run_dir / "running.pid", orphan.pid)
+        assert asyncio.run(make_runner().remove_leftovers()) == 1
+        assert orphan.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        orphan.kill()
+    assert_no_environment_left(work_root)
+
+
+def test_a_reused_pid_is_never_signalled(work_root: Path) -> None:
+    """A recorded pid whose start time differs (reused by another program) is left alone."""
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    try:
+        pid_file = work_root / "running.pid"
+        work_root.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(f"{bystander.pid} 12345.0\n")
+        assert not kill_recorded_group(pid_file)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait(timeout=30)
