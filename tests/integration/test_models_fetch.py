@@ -98,9 +98,26 @@ async def test_bad_downloads_are_clear_errors(
         files[MODEL.archive or ""] = _model_zip(MODEL.folder, evil=True)
     elif isinstance(content, bytes):
         files[MODEL.archive or ""] = content
+    served = files.get(MODEL.archive or "")
+    # The served bytes pass the checksum, so what is checked next is the archive itself.
+    digest = hashlib.sha256(served).hexdigest() if served else None
     with pytest.raises(ModelFetchError, match=message):
-        await fetch_model(MODEL, tmp_path, base_url=base_url, show_progress=False)
+        await fetch_model(
+            MODEL, tmp_path, base_url=base_url, expected_sha256=digest, show_progress=False
+        )
     assert not (tmp_path / "escaped.txt").exists()
+
+
+async def test_the_published_checksum_guards_a_known_model(
+    server: tuple[str, dict[str, bytes]], tmp_path: Path
+) -> None:
+    """Without --sha256, a known model is checked against its pinned published checksum."""
+    assert MODEL.sha256 == "30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498"
+    base_url, files = server
+    files[MODEL.archive or ""] = _model_zip(MODEL.folder)  # not the published archive
+    with pytest.raises(ModelFetchError, match="checksum mismatch"):
+        await fetch_model(MODEL, tmp_path, base_url=base_url, show_progress=False)
+    assert list((tmp_path / "models").iterdir()) == []
 
 
 async def test_cli_fetch_then_list(server: tuple[str, dict[str, bytes]], tmp_path: Path) -> None:
