@@ -9,11 +9,21 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from assistant.cloud_link import CloudLink, NoCloudLink
 from assistant.errors import AdapterError
 from models import Envelope, Reply, Utterance
+
+if TYPE_CHECKING:
+    from assistant.conversation import Conversation
+    from assistant.events import ReplyBus
 
 
 @dataclass
@@ -210,3 +220,38 @@ class FakeExecutable:
         if not log.exists():
             return []
         return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+@asynccontextmanager
+async def conversation_for_tests(
+    data_dir: Path,
+    *,
+    cloud: CloudLink | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncIterator[tuple[Conversation, ReplyBus]]:
+    """A whole edge conversation in-process on a real database, with no platform adapters
+    (there is no sound server or display here) and ``cloud`` (no cloud link by default)."""
+    from assistant.conversation import Conversation, Identity
+    from assistant.database import open_database
+    from assistant.events import ReplyBus
+    from assistant.history import History
+    from assistant.platform import PlatformAdapters
+    from assistant.skills import Skills
+
+    db = await open_database(data_dir)
+    bus = ReplyBus()
+    skills = await Skills.start(db, bus.publish, timezone=UTC, adapters=PlatformAdapters())
+    conversation = Conversation(
+        identity=Identity(device_id="test-device", session_id="test-session"),
+        skills=skills,
+        history=History(db),
+        bus=bus,
+        cloud=cloud or NoCloudLink(),
+        clock=clock,
+    )
+    try:
+        yield conversation, bus
+    finally:
+        await conversation.close()
+        await skills.close()
+        await db.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from assistant import replies
-from assistant.conversation import CONFIRMATION_WINDOW_S, Conversation, Identity
-from assistant.database import open_database
-from assistant.events import ReplyBus
-from assistant.history import History
+from assistant.conversation import CONFIRMATION_WINDOW_S, Conversation
 from assistant.http_api import create_api
-from assistant.platform import PlatformAdapters
-from assistant.skills import Skills
-from assistant.testing import FakeCloudLink, FixedClock
+from assistant.testing import FakeCloudLink, FixedClock, conversation_for_tests
 from models import Reply
 
 Client = TestClient[web.Request, web.Application]
@@ -49,25 +43,11 @@ class Edge:
 
 @pytest.fixture
 async def edge(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[Edge]:
-    db = await open_database(tmp_path)
-    bus = ReplyBus()
-    skills = await Skills.start(
-        db, bus.publish, timezone=UTC, adapters=PlatformAdapters(None, None, None)
-    )
     cloud = FakeCloudLink()
     clock = FixedClock(now=1000.0)
-    conversation = Conversation(
-        identity=Identity(device_id="test-device", session_id="test-session"),
-        skills=skills,
-        history=History(db),
-        bus=bus,
-        cloud=cloud,
-        clock=clock,
-    )
-    yield Edge(await aiohttp_client(create_api(conversation, bus)), conversation, cloud, clock)
-    await conversation.close()
-    await skills.close()
-    await db.close()
+    async with conversation_for_tests(tmp_path, cloud=cloud, clock=clock) as (conversation, bus):
+        client = await aiohttp_client(create_api(conversation, bus))
+        yield Edge(client, conversation, cloud, clock)
 
 
 async def test_after_a_question_from_the_cloud_yes_is_forwarded(edge: Edge) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -13,37 +12,18 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from assistant.cloud_link import NoCloudLink
-from assistant.conversation import Conversation, Identity
 from assistant.database import open_database
-from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import MAX_BODY_BYTES, create_api
-from assistant.platform import PlatformAdapters
-from assistant.skills import Skills
+from assistant.testing import conversation_for_tests
 
 Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
 async def client(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[Client]:
-    db = await open_database(tmp_path)
-    bus = ReplyBus()
-    # No sound server or display here: the edge runs with no platform adapters.
-    skills = await Skills.start(
-        db, bus.publish, timezone=UTC, adapters=PlatformAdapters(None, None, None)
-    )
-    conversation = Conversation(
-        identity=Identity(device_id="test-device", session_id="test-session"),
-        skills=skills,
-        history=History(db),
-        bus=bus,
-        cloud=NoCloudLink(),
-    )
-    yield await aiohttp_client(create_api(conversation, bus))
-    await conversation.close()
-    await skills.close()
-    await db.close()
+    async with conversation_for_tests(tmp_path) as (conversation, bus):
+        yield await aiohttp_client(create_api(conversation, bus))
 
 
 async def _post(client: Client, text: str) -> tuple[int, dict[str, Any]]:

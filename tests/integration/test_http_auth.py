@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +13,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from assistant.app import run_edge
-from assistant.cloud_link import NoCloudLink
-from assistant.conversation import Conversation, Identity
-from assistant.database import open_database
 from assistant.errors import EdgeSetupError
-from assistant.events import ReplyBus
-from assistant.history import History
 from assistant.http_api import create_api
 from assistant.http_auth import AccessPolicy, access_policy, is_loopback
-from assistant.platform import PlatformAdapters
 from assistant.say_client import SayError, say_and_follow
-from assistant.skills import Skills
+from assistant.testing import conversation_for_tests
 from jarvis.settings import load_settings
 
 Client = TestClient[web.Request, web.Application]
@@ -34,27 +27,13 @@ TOKEN = "s3cret-token-for-tests"
 
 @pytest.fixture
 async def make_client(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[MakeClient]:
-    db = await open_database(tmp_path)
-    bus = ReplyBus()
-    skills = await Skills.start(
-        db, bus.publish, timezone=UTC, adapters=PlatformAdapters(None, None, None)
-    )
-    conversation = Conversation(
-        identity=Identity(device_id="test-device", session_id="test-session"),
-        skills=skills,
-        history=History(db),
-        bus=bus,
-        cloud=NoCloudLink(),
-    )
+    async with conversation_for_tests(tmp_path) as (conversation, bus):
 
-    async def make(policy: AccessPolicy) -> Client:
-        client: Client = await aiohttp_client(create_api(conversation, bus, access=policy))
-        return client
+        async def make(policy: AccessPolicy) -> Client:
+            client: Client = await aiohttp_client(create_api(conversation, bus, access=policy))
+            return client
 
-    yield make
-    await conversation.close()
-    await skills.close()
-    await db.close()
+        yield make
 
 
 def nothing_in(directory: Path) -> bool:
