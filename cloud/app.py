@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -27,14 +28,28 @@ from cloud import (
     mission_supervisor,
     missions,
     notify,
+    outbox,
     reminders,
     rest_requests,
 )
+from cloud.batches import Batches
+from cloud.device_directory import DeviceDirectory
 from cloud.devices import ensure_admin_token
 from cloud.http_errors import json_errors
-from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, LINKS, PLANNER, POOL, REMINDER_WAKE
+from cloud.keys import (
+    ACKS,
+    ADMIN_TOKEN,
+    DEVICES,
+    INSTANCE_ID,
+    LINKS,
+    PLANNER,
+    POOL,
+    REMINDER_WAKE,
+    REQUESTS,
+)
 from cloud.links import LinkRegistry
 from cloud.planner import Planner, RulePlanner
+from cloud.request_batches import RequestBatches
 from cloud.tasks import cancel_and_wait
 from jarvis.settings import Settings
 from models import new_id
@@ -43,6 +58,8 @@ log = structlog.get_logger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 SHUTDOWN_TIMEOUT_S = 10.0
+ACK_BATCH = 1000
+"""Acks marked delivered per statement at most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,14 @@ async def create_app(
     app[INSTANCE_ID] = instance_id
     app[ADMIN_TOKEN] = await asyncio.to_thread(ensure_admin_token, settings.data_dir)
     app[LINKS] = LinkRegistry()
+    app[DEVICES] = directory = DeviceDirectory(pool)
+    app[REQUESTS] = RequestBatches(pool, lambda: app[PLANNER], instance_id, directory)
+    app[ACKS] = Batches(
+        "acks",
+        functools.partial(outbox.acknowledge_batch, pool),
+        max_batch=ACK_BATCH,
+        workers=1,
+    )
     app[REMINDER_WAKE] = asyncio.Event()
     environ = os.environ if environ is None else environ
     app[missions.MISSION_CONFIG] = mission_config = missions.config_from_env(environ)
@@ -104,12 +129,16 @@ def _llm_planner(
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
-    """The LISTEN connection, the reminder scheduler and the mission supervisor, cancelled and
-    awaited on exit."""
+    """The request and ack batch workers, the LISTEN connection, the reminder scheduler and
+    the mission supervisor, cancelled and awaited on exit."""
     listening = asyncio.Event()
+    batches = [*app[REQUESTS].batches, app[ACKS]]
     tasks = [
+        *(asyncio.create_task(each.run(), name=each.name) for each in batches),
         asyncio.create_task(
-            notify.listen_forever(app[POOL], app[LINKS], app[REMINDER_WAKE], listening)
+            notify.listen_forever(
+                app[POOL], app[LINKS], app[REMINDER_WAKE], app[DEVICES].invalidate, listening
+            )
         ),
         asyncio.create_task(reminders.run_scheduler(app[POOL], app[REMINDER_WAKE])),
         asyncio.create_task(
@@ -122,6 +151,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             await listening.wait()
     yield
     await cancel_and_wait(*tasks)
+    await app[REQUESTS].release()
+    await app[DEVICES].close()
 
 
 async def _close_links(app: web.Application) -> None:

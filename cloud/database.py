@@ -79,7 +79,7 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     asyncpg still rolls back a transaction left open and drops listener callbacks."""
 
 
-async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(dsn: str, *, max_size: int = 16) -> asyncpg.Pool:
     """A pool whose connections read and write json/jsonb as Python values."""
     try:
         pool: asyncpg.Pool = await asyncpg.create_pool(

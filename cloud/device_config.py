@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Annotated, Any
 
@@ -48,7 +49,7 @@ def parse_settings(data: object) -> DeviceSettings:
         raise InvalidRequestError(str(error)) from None
 
 
-def zone_of(settings: dict[str, Any]) -> tzinfo:
+def zone_of(settings: Mapping[str, Any]) -> tzinfo:
     name = settings.get("timezone")
     if not name:
         return UTC

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from cloud import devices, edge_messages, mission_messages, missions, traces
 from cloud.edge_messages import Context
-from cloud.keys import INSTANCE_ID, LINKS, PLANNER, POOL
+from cloud.keys import ACKS, INSTANCE_ID, LINKS, POOL, REQUESTS
 from cloud.links import EdgeLink
 from cloud.tasks import cancel_and_wait
 from jarvis.logs import traced
@@ -76,8 +76,8 @@ async def edge_socket(request: web.Request) -> web.WebSocketResponse:
 
 
 async def _serve(app: web.Application, link: EdgeLink) -> None:
-    here = edge_messages.Here(app[INSTANCE_ID], app[LINKS].wake)
-    ctx = Context(link=link, pool=app[POOL], planner=app[PLANNER], here=here)
+    here = edge_messages.Here(app[INSTANCE_ID], app[LINKS])
+    ctx = Context(link=link, pool=app[POOL], requests=app[REQUESTS], acks=app[ACKS], here=here)
     flusher: asyncio.Task[None] | None = None
     try:
         while not link.ws.closed:

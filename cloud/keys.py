@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import asyncpg
 from aiohttp import web
@@ -10,10 +11,19 @@ from aiohttp import web
 from cloud.links import LinkRegistry
 from cloud.planner import Planner
 
+if TYPE_CHECKING:  # request handling imports the skills, which import these keys
+    from cloud.batches import Batches
+    from cloud.device_directory import DeviceDirectory
+    from cloud.outbox import Ack
+    from cloud.request_batches import RequestBatches
+
 POOL = web.AppKey("pool", asyncpg.Pool)
 PLANNER = web.AppKey("planner", Planner)
 LINKS = web.AppKey("links", LinkRegistry)
 INSTANCE_ID = web.AppKey("instance_id", str)
+REQUESTS: web.AppKey[RequestBatches] = web.AppKey("requests")
+ACKS: web.AppKey[Batches[Ack, int]] = web.AppKey("acks")
+DEVICES: web.AppKey[DeviceDirectory] = web.AppKey("devices")
 ADMIN_TOKEN = web.AppKey("admin_token", str)
 REMINDER_WAKE = web.AppKey("reminder_wake", asyncio.Event)
 """Set when a reminder was stored anywhere (NOTIFY), so this instance's scheduler looks again."""

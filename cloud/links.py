@@ -43,10 +43,11 @@ class EdgeLink:
         self._batch_full = False
         """The last flush read a full batch: more may wait behind the messages in flight."""
 
-    async def send(self, envelope: Envelope) -> None:
-        """Send one envelope; ConnectionResetError when the socket is gone."""
+    async def send(self, envelope: Envelope, encoded: str | None = None) -> None:
+        """Send one envelope (``encoded``: its ``encode()``, when the caller has it already);
+        ConnectionResetError when the socket is gone."""
         async with self._send_lock, asyncio.timeout(SEND_TIMEOUT_S):
-            await self.ws.send_str(envelope.encode())
+            await self.ws.send_str(encoded or envelope.encode())
 
     async def send_error(self, code: str, message: str, ref: str | None, trace_id: str) -> None:
         body: dict[str, Any] = {"code": code, "message": message, "ref": ref}
@@ -55,6 +56,22 @@ class EdgeLink:
 
     def wake(self) -> None:
         self._wake.set()
+
+    async def deliver(self, envelope: Envelope, encoded: str | None = None) -> None:
+        """Send a message of the outbox now, rather than when a flush reads it back."""
+        if envelope.id not in self._in_flight:
+            await self._send_once(envelope, encoded)
+
+    async def _send_once(self, envelope: Envelope, encoded: str | None = None) -> None:
+        """Send a message of the outbox, marked in flight first: a ``deliver`` and a flush
+        racing for it send it once. A failed send unmarks it, so a retry sends it again."""
+        self._in_flight.add(envelope.id)
+        try:
+            await self.send(envelope, encoded)
+        except BaseException:
+            self._in_flight.discard(envelope.id)
+            raise
+        log.debug("sent", type=envelope.type, message_id=envelope.id)
 
     def acked(self, ids: list[str]) -> None:
         self._in_flight.difference_update(ids)
@@ -87,11 +104,8 @@ class EdgeLink:
         found = await outbox.pending(self._pool, self.device_id)
         self._batch_full = len(found) >= outbox.FLUSH_BATCH
         for item in found:
-            if item.envelope.id in self._in_flight:
-                continue
-            await self.send(item.envelope)
-            self._in_flight.add(item.envelope.id)
-            log.debug("sent", type=item.envelope.type, message_id=item.envelope.id)
+            if item.envelope.id not in self._in_flight:
+                await self._send_once(item.envelope)
 
 
 class LinkRegistry:

@@ -1,9 +1,10 @@
 """LISTEN for the cloud's channels on one held connection, and act on each notification.
 
 ``jarvis_outbox`` (payload: a device id) wakes that device's link if this instance holds it;
-``jarvis_reminders`` wakes the reminder scheduler; ``jarvis_revoked`` (a device id) closes the
-link of a device whose token was revoked or replaced. A lost connection is re-opened, and every
-link is woken then, since notifications sent meanwhile were lost.
+``jarvis_reminders`` wakes the reminder scheduler; ``jarvis_devices`` drops the in-memory copy
+of the devices' names and settings; ``jarvis_revoked`` (a device id) closes the link of a device
+whose token was revoked or replaced. A lost connection is re-opened, and then every link is
+woken and the device copy dropped, since notifications sent meanwhile were lost.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from cloud.device_directory import DEVICES_CHANNEL
 from cloud.devices import REVOKED_CHANNEL
 from cloud.links import LinkRegistry
 from cloud.outbox import OUTBOX_CHANNEL
@@ -32,6 +34,7 @@ async def listen_forever(
     pool: asyncpg.Pool,
     links: LinkRegistry,
     reminder_wake: asyncio.Event,
+    devices_changed: Callable[[], None],
     ready: asyncio.Event | None = None,
 ) -> None:
     """Hold a LISTEN connection until cancelled; ``ready`` is set once listening."""
@@ -42,6 +45,9 @@ async def listen_forever(
     def on_reminder(_conn: Any, _pid: int, _channel: str, _payload: str) -> None:
         reminder_wake.set()
 
+    def on_devices(_conn: Any, _pid: int, _channel: str, _payload: str) -> None:
+        devices_changed()
+
     def on_revoked(_conn: Any, _pid: int, _channel: str, device_id: str) -> None:
         links.recheck_token(device_id, pool)
 
@@ -49,6 +55,7 @@ async def listen_forever(
         OUTBOX_CHANNEL: on_outbox,
         REMINDER_CHANNEL: on_reminder,
         REVOKED_CHANNEL: on_revoked,
+        DEVICES_CHANNEL: on_devices,
     }
 
     while True:
@@ -61,6 +68,7 @@ async def listen_forever(
                 try:
                     links.wake_all()
                     reminder_wake.set()
+                    devices_changed()
                     if ready is not None:
                         ready.set()
                     await _hold(conn, lost)

@@ -132,6 +132,35 @@ async def acknowledge(pool: asyncpg.Pool, device_id: str, ids: Sequence[str]) ->
     return count
 
 
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """A device's ack of some of its messages."""
+
+    device_id: str
+    ids: tuple[str, ...]
+
+
+async def acknowledge_batch(pool: asyncpg.Pool, acks: Sequence[Ack]) -> list[int]:
+    """``acknowledge`` for many acks in one statement; per ack, how many were still pending."""
+    device_ids = [ack.device_id for ack in acks for _ in ack.ids]
+    ids = [message_id for ack in acks for message_id in ack.ids]
+    rows = await pool.fetch(
+        "WITH acked AS (SELECT * FROM unnest($1::text[], $2::text[]) AS acked (device_id, id)),"
+        " delivered AS (UPDATE outbox SET delivered_at = now() FROM acked"
+        " WHERE outbox.device_id = acked.device_id AND outbox.id = acked.id"
+        " AND outbox.delivered_at IS NULL RETURNING outbox.id, outbox.device_id,"
+        " outbox.envelope->>'trace_id' AS trace_id, outbox.envelope->>'type' AS type),"
+        f" traced AS ({traces.INSERT} SELECT trace_id, 'cloud', device_id, 'delivered.' || type,"
+        " jsonb_build_object('message_id', id) FROM delivered)"
+        " SELECT delivered.device_id, delivered.id,"
+        " set_config('synchronous_commit', 'off', true) FROM delivered",
+        device_ids,
+        ids,
+    )
+    delivered = {(row["device_id"], row["id"]) for row in rows}
+    return [sum((ack.device_id, message_id) in delivered for message_id in ack.ids) for ack in acks]
+
+
 def envelope_json(envelope: Envelope) -> dict[str, object]:
     """The envelope as the outbox stores it (jsonb)."""
     return {

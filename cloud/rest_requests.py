@@ -1,7 +1,7 @@
 """Requests over plain HTTP, for edges that cannot hold a WebSocket (captive proxies).
 
 ``POST /v1/requests`` goes through exactly what a WebSocket ``request`` does
-(``edge_messages.handle_request``: de-duplication by message id, the planner, one transaction),
+(``RequestBatches.handle``: de-duplication by message id, the planner, one transaction),
 so its reply lands in the device's outbox; ``GET /v1/requests/{utterance_id}/reply`` polls for
 it. Both take the device token as ``Authorization: Bearer <token>``.
 """
@@ -15,9 +15,8 @@ import structlog
 from aiohttp import web
 
 from cloud import devices, outbox
-from cloud.edge_messages import Here, handle_request
 from cloud.errors import InvalidRequestError
-from cloud.keys import INSTANCE_ID, LINKS, PLANNER, POOL
+from cloud.keys import INSTANCE_ID, LINKS, POOL, REQUESTS
 from jarvis.logs import traced
 from models import DecodeError, Envelope, Reply, Utterance, new_id
 
@@ -39,12 +38,14 @@ async def post_request(request: web.Request) -> web.Response:
     device_id = await devices.authenticate_device(pool, request.headers.get("Authorization"))
     envelope = _envelope(await _json_body(request))
     with traced(device_id=device_id, trace_id=envelope.trace_id):
-        here = Here(request.app[INSTANCE_ID], request.app[LINKS].wake)
-        fresh = await handle_request(pool, request.app[PLANNER], here, device_id, envelope)
+        handled = await request.app[REQUESTS].handle(device_id, envelope)
+        await request.app[REQUESTS].settled(handled)
+    if handled.fresh and handled.holder == request.app[INSTANCE_ID]:
+        request.app[LINKS].wake(device_id)
     body = {
         "id": envelope.id,
         "utterance_id": envelope.body["utterance"]["id"],
-        "duplicate": not fresh,
+        "duplicate": not handled.fresh,
     }
     return web.json_response(body, status=202)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import structlog
 
 log = structlog.get_logger(__name__)
 
 
-async def cancel_and_wait(*tasks: asyncio.Task[None]) -> None:
+async def cancel_and_wait(*tasks: asyncio.Task[Any]) -> None:
     """Cancel ``tasks`` and wait for them to end.
 
     Their CancelledError is expected and absorbed; one aimed at the caller (it is being cancelled

@@ -61,7 +61,7 @@ def cloud(ctx: click.Context, host: str) -> None:
         click.echo(f"Jarvis cloud listening on {url} (Ctrl-C to stop)", err=True)
 
     try:
-        run_until_stopped(run_cloud(settings, on_ready=ready, host=host))
+        run_until_stopped(run_cloud(settings, on_ready=ready, host=host), fast_loop=True)
     except CloudError as error:
         raise click.ClickException(error.message) from None
 

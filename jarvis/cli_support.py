@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import click
@@ -24,8 +24,12 @@ def settings_or_exit() -> Settings:
     return settings
 
 
-def run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
-    """Run ``main``; Ctrl-C and SIGTERM cancel it, so every ``finally`` runs."""
+def run_until_stopped(main: Coroutine[Any, Any, None], *, fast_loop: bool = False) -> None:
+    """Run ``main``; Ctrl-C and SIGTERM cancel it, so every ``finally`` runs.
+
+    ``fast_loop``: run on uvloop where it is installed (the cloud, whose work is all sockets);
+    the standard loop otherwise.
+    """
 
     async def guarded() -> None:
         task = asyncio.current_task()
@@ -35,5 +39,18 @@ def run_until_stopped(main: Coroutine[Any, Any, None]) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await main
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(guarded())
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        asyncio.Runner(loop_factory=_loop_factory(fast_loop)) as runner,
+    ):
+        runner.run(guarded())
+
+
+def _loop_factory(fast: bool) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    if not fast:
+        return None
+    try:
+        import uvloop
+    except ImportError:  # not built for this platform (Windows): the standard loop does the job
+        return None
+    return uvloop.new_event_loop

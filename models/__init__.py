@@ -2,7 +2,7 @@
 
 from models.conversation import Intent, Reply, Utterance
 from models.devices import Device, Location
-from models.envelope import PROTOCOL_VERSION, Envelope, new_id
+from models.envelope import PROTOCOL_VERSION, Envelope, derived_id, new_id
 from models.errors import DecodeError
 from models.missions import Checkpoint, Mission, MissionKind, MissionResult, MissionState, Step
 
@@ -21,5 +21,6 @@ __all__ = [
     "Reply",
     "Step",
     "Utterance",
+    "derived_id",
     "new_id",
 ]

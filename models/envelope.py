@@ -20,6 +20,16 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+_DERIVED = uuid.UUID("6a617276-6973-4d73-8000-000000000001")
+
+
+def derived_id(source_id: str, role: str) -> str:
+    """An id made from another message's id (uuid5 hex): the same inputs always give the same
+    id, so a message made again for the same cause (after a crash, say) is a duplicate that the
+    receiver drops by id."""
+    return uuid.uuid5(_DERIVED, f"{source_id}/{role}").hex
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """``{"v", "type", "id", "trace_id", "ts", "body"}``; ``id`` is the idempotency key."""

@@ -130,10 +130,14 @@ class CloudFactory:
         self._edges: list[EdgeClient] = []
 
     async def start(
-        self, *, planner: Planner | None = None, environ: Mapping[str, str] | None = None
+        self,
+        *,
+        planner: Planner | None = None,
+        environ: Mapping[str, str] | None = None,
+        pool_size: int = 3,
     ) -> CloudInstance:
         instance_id = new_id()[:12]
-        pool = await database.create_pool(self.database_url, max_size=3)
+        pool = await database.create_pool(self.database_url, max_size=pool_size)
         app = await create_app(
             self.settings, pool, instance_id, planner=planner, environ=environ or {}
         )

@@ -126,16 +126,44 @@ async def test_duplicate_request_is_replied_once(clouds: CloudFactory) -> None:
 
 
 async def test_ack_clears_the_outbox(clouds: CloudFactory) -> None:
-    """A reply stays pending in the outbox until the edge acks it."""
+    """A reply stays pending in the outbox until the edge acks it (a plain answer may reach
+    the edge a moment before its row is written; the row is pending all the same)."""
     cloud = await clouds.start()
     device_id, token = await clouds.enroll("kitchen pi")
     edge, _ = await clouds.connect(cloud, device_id, token)
-    await edge.request("help")
+    request = await edge.request("help")
     reply = await edge.expect_reply()
+    await edge.expect_ack(request.id)  # acked only once stored: the row is there now
     pending = "SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
     assert await clouds.pool.fetchval(pending) == 1
     await edge.ack(reply)
     await wait_for(lambda: _is_zero(clouds, pending))
+
+
+async def test_an_ack_that_outruns_the_write_still_marks_the_reply_delivered(
+    clouds: CloudFactory,
+) -> None:
+    """A plain answer goes out before it is stored. Here its write is held up (the device row is
+    locked): the reply arrives all the same, the edge acks it before it is stored, the request
+    itself stays unacked, and once the write goes through the reply ends up delivered, not
+    pending (which would send it again)."""
+    cloud = await clouds.start(pool_size=8)  # room for the ack's statement while the write waits
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    async with clouds.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT 1 FROM devices WHERE id = $1 FOR UPDATE", device_id)
+        request = await edge.request("help")
+        reply = await edge.expect_reply()
+        await edge.ack(reply)
+        assert [e.type for e in await edge.quiet(0.5)] == []  # no ack while not on disk
+        assert await clouds.pool.fetchval("SELECT count(*) FROM outbox") == 0
+    await edge.expect_ack(request.id)
+    delivered = "SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL"
+    await wait_for(lambda: _equals(clouds, delivered, 1))
+
+
+async def _equals(clouds: CloudFactory, query: str, expected: int) -> bool:
+    return await clouds.pool.fetchval(query) == expected
 
 
 async def _is_zero(clouds: CloudFactory, query: str) -> bool:

@@ -230,3 +230,14 @@ def test_distance_is_symmetric_and_bounded(a: Location, b: Location) -> None:
     assert a.distance_km(b) == pytest.approx(b.distance_km(a), abs=1e-6)
     assert a.distance_km(a) == pytest.approx(0.0, abs=1e-6)
     assert a.distance_km(b) <= math.pi * 6371.0088 + 1e-6
+
+
+def test_derived_ids_are_stable_per_source_and_role_and_look_like_new_ids() -> None:
+    """A message made again for the same cause gets the same id; another role, another id."""
+    from models import derived_id, new_id
+
+    source = new_id()
+    assert derived_id(source, "reply") == derived_id(source, "reply")
+    assert derived_id(source, "reply") != derived_id(source, "ack")
+    assert derived_id(source, "reply") != derived_id(new_id(), "reply")
+    assert len(derived_id(source, "reply")) == len(new_id()) == 32
