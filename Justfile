@@ -49,4 +49,4 @@ bench: setup
     {{bin}}/python bench/intents.py
     {{bin}}/python bench/speech.py
     {{bin}}/python bench/missions.py
-    {{bin}}/python bench/cloud_roundtrip.py
+    {{bin}}/python bench/cloud.py

@@ -39,6 +39,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+if not __package__:
+    # Run as `python bench/NAME.py`, bench/ comes first on sys.path, and bench/cloud.py (named
+    # after what it measures, as the issue asks) would stand in for the `cloud` package.
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 import psutil
 
 from assistant.missions.process_tree import ProcessLimits, run_limited
