@@ -13,6 +13,7 @@ import functools
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 import asyncpg
@@ -31,6 +32,7 @@ from cloud import (
     outbox,
     reminders,
     rest_requests,
+    retention,
 )
 from cloud.batches import Batches
 from cloud.device_directory import DeviceDirectory
@@ -46,6 +48,7 @@ from cloud.keys import (
     POOL,
     REMINDER_WAKE,
     REQUESTS,
+    RETENTION,
 )
 from cloud.links import LinkRegistry
 from cloud.planner import Planner, RulePlanner
@@ -95,6 +98,7 @@ async def create_app(
         workers=1,
     )
     app[REMINDER_WAKE] = asyncio.Event()
+    app[RETENTION] = timedelta(days=settings.retention_days)
     environ = os.environ if environ is None else environ
     app[missions.MISSION_CONFIG] = mission_config = missions.config_from_env(environ)
     rules = RulePlanner(privacy_distance_km=mission_config.privacy_distance_km)
@@ -129,8 +133,9 @@ def _llm_planner(
 
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
-    """The request and ack batch workers, the LISTEN connection, the reminder scheduler and
-    the mission supervisor, cancelled and awaited on exit."""
+    """The request and ack batch workers, the LISTEN connection, the reminder scheduler, the
+    retention sweeper, the link watchdog and the mission supervisor, cancelled and awaited on
+    exit."""
     listening = asyncio.Event()
     batches = [*app[REQUESTS].batches, app[ACKS]]
     tasks = [
@@ -141,6 +146,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             )
         ),
         asyncio.create_task(reminders.run_scheduler(app[POOL], app[REMINDER_WAKE])),
+        asyncio.create_task(retention.run_sweeper(app[POOL], app[RETENTION])),
+        asyncio.create_task(app[LINKS].watch(edge_link.IDLE_TIMEOUT_S)),
         asyncio.create_task(
             mission_supervisor.run_supervisor(app[POOL], app[missions.MISSION_CONFIG])
         ),

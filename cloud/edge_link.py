@@ -34,6 +34,8 @@ TRANSPORT_CAP_BYTES = 1024 * 1024
 HEARTBEAT_S = 10
 IDLE_TIMEOUT_S = 4 * HEARTBEAT_S
 """A link with no frame for this long is closed (the edge heartbeats every HEARTBEAT_S)."""
+PING_EVERY_S = IDLE_TIMEOUT_S
+"""WebSocket pings on a quiet link; a peer that does not answer in half of this is gone."""
 HELLO_TIMEOUT_S = 30.0
 DB_TIMEOUT_S = 5.0
 
@@ -62,7 +64,7 @@ async def edge_socket(request: web.Request) -> web.WebSocketResponse:
     authorization = request.headers.get("Authorization")
     device_id = await devices.authenticate_device(pool, authorization)
     token_hash = devices.hash_token(devices.bearer_token(authorization))
-    ws = web.WebSocketResponse(max_msg_size=TRANSPORT_CAP_BYTES, heartbeat=IDLE_TIMEOUT_S)
+    ws = web.WebSocketResponse(max_msg_size=TRANSPORT_CAP_BYTES, heartbeat=PING_EVERY_S)
     await ws.prepare(request)
     link = EdgeLink(ws, device_id, pool, token_hash)
     with traced(device_id=device_id):
@@ -81,14 +83,16 @@ async def _serve(app: web.Application, link: EdgeLink) -> None:
     flusher: asyncio.Task[None] | None = None
     try:
         while not link.ws.closed:
-            timeout = IDLE_TIMEOUT_S if flusher else HELLO_TIMEOUT_S
+            # Once welcomed, the registry's watchdog minds silence (no timer per frame).
+            timeout = None if flusher else HELLO_TIMEOUT_S
             try:
                 message = await link.ws.receive(timeout=timeout)
             except TimeoutError:
-                await link.ws.close(code=4008, message=b"idle for too long")
+                await link.ws.close(code=4008, message=b"no hello")
                 return
             if message.type in _CLOSING:
                 return
+            link.heard()
             envelope = await _envelope(link, message)
             if envelope is None:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -25,5 +26,7 @@ REQUESTS: web.AppKey[RequestBatches] = web.AppKey("requests")
 ACKS: web.AppKey[Batches[Ack, int]] = web.AppKey("acks")
 DEVICES: web.AppKey[DeviceDirectory] = web.AppKey("devices")
 ADMIN_TOKEN = web.AppKey("admin_token", str)
+RETENTION = web.AppKey("retention", timedelta)
+"""How long handled message ids, delivered messages and trace events are kept."""
 REMINDER_WAKE = web.AppKey("reminder_wake", asyncio.Event)
 """Set when a reminder was stored anywhere (NOTIFY), so this instance's scheduler looks again."""

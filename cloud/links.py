@@ -2,12 +2,17 @@
 
 Each link sends its device's outbox: on connect, when woken (a NOTIFY said something was queued,
 or an ack freed room), and on a slow sweep as a safety net should a notification be missed.
+
+One watchdog per instance (``LinkRegistry.watch``) closes the links that went silent and those
+whose peer stopped reading (a send stuck that long): a timestamp per frame instead of a timer per
+frame, which on the request path cost more than the frame's own handling.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 import asyncpg
@@ -22,7 +27,10 @@ log = structlog.get_logger(__name__)
 SWEEP_S = 30.0
 """A link re-reads its outbox at least this often, even without a notification."""
 SEND_TIMEOUT_S = 10.0
+"""A send still waiting for the peer to read after this long closes the link."""
 RETRY_AFTER_S = 2.0
+WATCH_EVERY_S = 2.0
+"""How often the watchdog looks at every link."""
 
 
 class EdgeLink:
@@ -42,12 +50,34 @@ class EdgeLink:
         """Ids sent on this link and not acked yet: not re-sent until the next connection."""
         self._batch_full = False
         """The last flush read a full batch: more may wait behind the messages in flight."""
+        self.heard_at = time.monotonic()
+        """When the last frame came in (``heard``)."""
+        self._sending_since: float | None = None
+        self.closing = False
+        """The watchdog is closing it."""
+
+    def heard(self) -> None:
+        """A frame came in: the link is alive."""
+        self.heard_at = time.monotonic()
+
+    def overdue(self, now: float, idle_after_s: float) -> str | None:
+        """Why the watchdog should close this link now, or None."""
+        if self._sending_since is not None and now - self._sending_since > SEND_TIMEOUT_S:
+            return "the edge stopped reading"
+        if now - self.heard_at > idle_after_s:
+            return "idle for too long"
+        return None
 
     async def send(self, envelope: Envelope, encoded: str | None = None) -> None:
         """Send one envelope (``encoded``: its ``encode()``, when the caller has it already);
-        ConnectionResetError when the socket is gone."""
-        async with self._send_lock, asyncio.timeout(SEND_TIMEOUT_S):
-            await self.ws.send_str(encoded or envelope.encode())
+        ConnectionResetError when the socket is gone, or closed by the watchdog while this send
+        waited on a peer that stopped reading."""
+        async with self._send_lock:
+            self._sending_since = time.monotonic()
+            try:
+                await self.ws.send_str(encoded or envelope.encode())
+            finally:
+                self._sending_since = None
 
     async def send_error(self, code: str, message: str, ref: str | None, trace_id: str) -> None:
         body: dict[str, Any] = {"code": code, "message": message, "ref": ref}
@@ -155,6 +185,23 @@ class LinkRegistry:
         for link in list(self._links.values()):
             await _close(link, 1001, message)
 
+    async def watch(self, idle_after_s: float) -> None:
+        """Until cancelled: close the links silent for ``idle_after_s`` (edges heartbeat well
+        within it) and those whose send waits on a peer that stopped reading."""
+        while True:
+            await asyncio.sleep(WATCH_EVERY_S)
+            now = time.monotonic()
+            for link in list(self._links.values()):
+                reason = link.overdue(now, idle_after_s)
+                if reason is not None and not link.closing:
+                    # Closed, not removed: the link's own handler removes it on the way out,
+                    # and records that the device is no longer connected here.
+                    link.closing = True
+                    log.info("closing a link", device_id=link.device_id, reason=reason)
+                    task = asyncio.create_task(_close(link, 4008, reason))
+                    self._closing.add(task)
+                    task.add_done_callback(self._closing.discard)
+
 
 async def _close_if_revoked(link: EdgeLink, pool: asyncpg.Pool) -> None:
     try:
@@ -173,6 +220,11 @@ async def _close_if_revoked(link: EdgeLink, pool: asyncpg.Pool) -> None:
 
 
 async def _close(link: EdgeLink, code: int, message: str) -> None:
-    with contextlib.suppress(OSError, TimeoutError):
+    """Close politely; a peer that does not take the close frame in time loses the socket."""
+    try:
         async with asyncio.timeout(SEND_TIMEOUT_S):
             await link.ws.close(code=code, message=message.encode())
+    except (OSError, TimeoutError):
+        transport = link.ws.get_extra_info("transport")
+        if transport is not None:
+            transport.abort()

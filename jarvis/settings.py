@@ -87,6 +87,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Bearer token the edge HTTP API requires; needed when it binds beyond loopback."""
     edge_allow: tuple[str, ...] = ()
     """Client networks (CIDRs, comma-separated in the variable) the edge HTTP API admits."""
+    retention_days: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    """How long the cloud keeps handled message ids, delivered messages and trace events."""
 
     @property
     def device_location(self) -> Location | None:
@@ -126,6 +128,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "wheel_dir": "JARVIS_WHEEL_DIR",
     "edge_token": "JARVIS_EDGE_TOKEN",
     "edge_allow": "JARVIS_EDGE_ALLOW",
+    "retention_days": "JARVIS_RETENTION_DAYS",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""

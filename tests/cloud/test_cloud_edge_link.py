@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
+import pytest
 from cloud_helpers import CloudFactory, EdgeClient, wait_for
 
 from models import Device, new_id
@@ -304,3 +306,31 @@ async def test_handled_messages_leave_trace_events(clouds: CloudFactory) -> None
     assert [event["kind"] for event in events] == expected
     assert {event["source"] for event in events} == {"cloud"}
     assert {event["device_id"] for event in events} == {device_id}
+
+
+async def test_a_silent_link_is_closed_and_a_heartbeating_one_kept(
+    clouds: CloudFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watchdog closes a link that sent nothing for the idle time (4008), marks the device
+    no longer connected, and leaves alone a link whose edge heartbeats."""
+    monkeypatch.setattr("cloud.edge_link.IDLE_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("cloud.links.WATCH_EVERY_S", 0.1)
+    cloud = await clouds.start()
+    quiet_id, quiet_token = await clouds.enroll("kitchen pi")
+    busy_id, busy_token = await clouds.enroll("office laptop")
+    quiet, _ = await clouds.connect(cloud, quiet_id, quiet_token)
+    busy, _ = await clouds.connect(cloud, busy_id, busy_token)
+    for _ in range(15):
+        await busy.send("heartbeat", {"load": {"cpu_percent": 1.0, "memory_percent": 2.0}})
+        await asyncio.sleep(0.2)
+    closed = await quiet.ws.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE
+    assert closed.data == 4008
+    assert not busy.ws.closed
+    connected = "SELECT connected_instance FROM devices WHERE id = $1"
+    await wait_for(lambda: _is_none(clouds, connected, quiet_id))
+    assert await clouds.pool.fetchval(connected, busy_id) == cloud.instance_id
+
+
+async def _is_none(clouds: CloudFactory, query: str, device_id: str) -> bool:
+    return await clouds.pool.fetchval(query, device_id) is None
