@@ -1,5 +1,5 @@
-"""Work submitted by many tasks, done together: one database round trip (and, for writes, one
-durable commit) for a whole batch instead of one per item.
+"""Work submitted by many tasks, done together: one database round trip (and one commit) for a
+whole batch instead of one per item.
 
 There is no timer and no minimum size. A worker takes everything waiting the moment it is free,
 so a lone request goes at once and, under load, items pile up behind the work in flight and leave

@@ -1,14 +1,18 @@
-"""Requests from edges, the hot path: read what planning needs, plan, store, in batches.
+"""Requests from edges, the hot path: plan, answer, store in shared statements, then ack.
 
 What planning needs (the device's settings, the device names) comes from the instance's
 ``DeviceDirectory``, without a round trip. Planning runs in each request's own task, so a slow
-planner (a language model) holds up only its own request. A plain answer then costs one database
-round trip, shared with every other answer in flight: one statement stores the message ids, the
-replies in the outboxes and the trace events, and commits. So a thousand edges asking at once
-cost a few dozen commits, not a thousand.
+planner (a language model) holds up only its own request. A plain answer is sent on the asking
+link as soon as it is planned; then one statement, shared with every other answer in flight,
+stores the message ids, the replies in the outboxes and the trace events, committed without
+waiting for the disk; then one durable commit, shared again, puts all of them on disk, and only
+then are the requests acked. So a thousand edges asking at once cost a few dozen commits, not a
+thousand, and nothing an edge was told is lost: until the ack it keeps the request and sends it
+again, and the answer made anew carries the same id, which it drops as a duplicate.
 
 Actions with effects (reminders, missions, commands for other devices) take the careful path:
-their own transaction, exactly as ``cloud.skills`` stores them; they are rarer and slower anyway.
+their own durable transaction before any reply, exactly as ``cloud.skills`` stores them; they
+are rarer and slower anyway.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ log = structlog.get_logger(__name__)
 MAX_BATCH = 256
 """Requests per round trip at most (the statement's arrays stay small; a batch stays quick)."""
 WRITE_WORKERS = 2
-"""Writes overlap: while one batch waits for its commit to reach the disk, the next is sent."""
+"""Writes overlap: while one batch's statement is in the database, the next can be sent."""
 
 
 SendEarly = Callable[[Envelope, str], Awaitable[None]]
@@ -194,10 +198,10 @@ class RequestBatches:
         the WebSocket ``request`` and ``POST /v1/requests``.
 
         ``send_early``: for a plain answer, called with the reply as soon as it is planned,
-        before it is stored. An answer depends on nothing but the request, its
-        id is derived from the request's, and the request is acked only once stored and on disk,
-        so an edge never loses it and never hears it twice: should the store fail, the edge
-        sends the request again and drops the reply made anew as a duplicate.
+        before it is stored. An answer depends on nothing but the request, its id is derived
+        from the request's, and the request is acked only once stored and on disk, so an edge
+        never loses it and never hears it twice: should the store fail, the edge sends the
+        request again and drops the reply made anew as a duplicate.
         """
         utterance = Utterance.from_wire(envelope.body.get("utterance"), "body.utterance")
         settings = await self._directory.settings_of(device_id)
