@@ -84,6 +84,12 @@ async def post_utterance(request: web.Request) -> web.Response:
         return error_response(400, "invalid_utterance", _explain(error))
     if not body.text.strip():
         return error_response(400, "invalid_utterance", "`text` must not be blank.")
+    if "\x00" in body.text:
+        # Refused here, where the sender hears why: PostgreSQL text cannot hold it, so the
+        # cloud could never store the request, and the edge would send it again forever.
+        return error_response(
+            400, "invalid_utterance", "`text` must not contain NUL (\\u0000) characters."
+        )
     conversation = request.app[CONVERSATION]
     record = await conversation.submit(body.text.strip(), trace_id=body.trace_id)
     view = await conversation.describe(record)

@@ -50,7 +50,13 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["text"],
         "properties": {
-            "text": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": r"\S"},
+            "text": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 4000,
+                # Something to say, and no NUL character (text stores cannot hold one).
+                "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+            },
             "trace_id": {
                 "type": "string",
                 "nullable": True,

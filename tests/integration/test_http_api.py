@@ -138,6 +138,7 @@ async def test_history_keeps_every_utterance(client: Client, tmp_path: Path) -> 
         (b"{}", {"Content-Type": "application/json"}, 400, "invalid_utterance"),
         (b'{"text": ""}', {"Content-Type": "application/json"}, 400, "invalid_utterance"),
         (b'{"text": "   "}', {"Content-Type": "application/json"}, 400, "invalid_utterance"),
+        (b'{"text": "hi\\u0000"}', {"Content-Type": "application/json"}, 400, "invalid_utterance"),
         (b'{"text": 5}', {"Content-Type": "application/json"}, 400, "invalid_utterance"),
         (b"[]", {"Content-Type": "application/json"}, 400, "invalid_utterance"),
         (b"text=hi", {"Content-Type": "application/x-www-form-urlencoded"}, 415, None),
