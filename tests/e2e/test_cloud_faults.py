@@ -146,9 +146,13 @@ def test_a_cut_mid_reply_loses_nothing_and_repeats_nothing(
             "Okay, I'll remind you to water the plants"
         )
         assert len(events.for_utterance(forwarded["id"])) == 1
-        # One reminder stored, however often the request travelled.
-        database = pgserver.get_server(cloud_dir / "postgres", cleanup_mode=None)
-        assert database.psql("SELECT count(*) FROM reminders;").split()[2] == "1"
+        # One reminder stored, however often the request travelled. The handle is let go at
+        # once, so the cloud, last to hold the embedded server, stops it when it stops.
+        database = pgserver.get_server(cloud_dir / "postgres", cleanup_mode="stop")
+        try:
+            assert database.psql("SELECT count(*) FROM reminders;").split()[2] == "1"
+        finally:
+            database.cleanup()
     finally:
         events.close()
         edge.stop()
