@@ -58,6 +58,7 @@ if not __package__:
 import aiohttp
 import psutil
 
+from jarvis.cli_support import loop_factory
 from models import Device, Envelope, Utterance, new_id
 
 TEXT = "what can you do"
@@ -641,18 +642,10 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop where installed, as the cloud uses: the simulated edges cost less CPU with it."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
-
-
 if __name__ == "__main__":
     arguments = parse_args()
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+    # uvloop where installed, as the cloud uses: the simulated edges cost less CPU with it.
+    with asyncio.Runner(loop_factory=loop_factory(fast=True)) as runner:
         if arguments.bare_server:
             runner.run(serve_bare())
         sys.exit(runner.run(main(arguments)))

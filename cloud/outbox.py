@@ -114,24 +114,6 @@ def _pending(row: asyncpg.Record) -> Pending:
     return Pending(envelope=envelope, created_at=row["created_at"])
 
 
-async def acknowledge(pool: asyncpg.Pool, device_id: str, ids: Sequence[str]) -> int:
-    """Mark the device's messages ``ids`` delivered; returns how many were still pending."""
-    # One statement, so atomic without a transaction: the update and an event per message.
-    # Committed without waiting for the disk: an ack lost in a crash only means the message is
-    # sent again, and edges drop duplicates by id.
-    count: int = await pool.fetchval(
-        "WITH delivered AS (UPDATE outbox SET delivered_at = now()"
-        " WHERE device_id = $1 AND id = ANY($2::text[]) AND delivered_at IS NULL"
-        " RETURNING id, envelope->>'trace_id' AS trace_id, envelope->>'type' AS type),"
-        f" traced AS ({traces.INSERT} SELECT trace_id, 'cloud', $1, 'delivered.' || type,"
-        " jsonb_build_object('message_id', id) FROM delivered)"
-        " SELECT (SELECT count(*) FROM delivered), set_config('synchronous_commit', 'off', true)",
-        device_id,
-        list(ids),
-    )
-    return count
-
-
 @dataclass(frozen=True, slots=True)
 class Ack:
     """A device's ack of some of its messages."""
@@ -140,8 +122,17 @@ class Ack:
     ids: tuple[str, ...]
 
 
+async def acknowledge(pool: asyncpg.Pool, device_id: str, ids: Sequence[str]) -> int:
+    """Mark the device's messages ``ids`` delivered; returns how many were still pending."""
+    counts = await acknowledge_batch(pool, [Ack(device_id, tuple(ids))])
+    return counts[0]
+
+
 async def acknowledge_batch(pool: asyncpg.Pool, acks: Sequence[Ack]) -> list[int]:
-    """``acknowledge`` for many acks in one statement; per ack, how many were still pending."""
+    """Mark many devices' acked messages delivered in one statement; per ack, how many were
+    still pending. One statement, so atomic without a transaction: the updates and an event per
+    message. Committed without waiting for the disk: an ack lost in a crash only means the
+    message is sent again, and edges drop duplicates by id."""
     device_ids = [ack.device_id for ack in acks for _ in ack.ids]
     ids = [message_id for ack in acks for message_id in ack.ids]
     rows = await pool.fetch(

@@ -41,12 +41,13 @@ def run_until_stopped(main: Coroutine[Any, Any, None], *, fast_loop: bool = Fals
 
     with (
         contextlib.suppress(KeyboardInterrupt),
-        asyncio.Runner(loop_factory=_loop_factory(fast_loop)) as runner,
+        asyncio.Runner(loop_factory=loop_factory(fast_loop)) as runner,
     ):
         runner.run(guarded())
 
 
-def _loop_factory(fast: bool) -> Callable[[], asyncio.AbstractEventLoop] | None:
+def loop_factory(fast: bool) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's when ``fast`` and it is installed; None (the standard loop) otherwise."""
     if not fast:
         return None
     try:

@@ -139,7 +139,7 @@ async def test_ack_clears_the_outbox(clouds: CloudFactory) -> None:
     pending = "SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
     assert await clouds.pool.fetchval(pending) == 1
     await edge.ack(reply)
-    await wait_for(lambda: _is_zero(clouds, pending))
+    await wait_for(lambda: _equals(clouds, pending, 0))
 
 
 async def test_an_ack_that_outruns_the_write_still_marks_the_reply_delivered(
@@ -168,10 +168,6 @@ async def _equals(clouds: CloudFactory, query: str, expected: int) -> bool:
     return await clouds.pool.fetchval(query) == expected
 
 
-async def _is_zero(clouds: CloudFactory, query: str) -> bool:
-    return await clouds.pool.fetchval(query) == 0
-
-
 async def test_unacked_messages_are_resent_on_reconnect(clouds: CloudFactory) -> None:
     """A reply the edge never acked comes again, with the same id, on its next connection."""
     cloud = await clouds.start()
@@ -185,7 +181,7 @@ async def test_unacked_messages_are_resent_on_reconnect(clouds: CloudFactory) ->
     assert resent.id == reply.id
     await again.ack(resent)
     await wait_for(
-        lambda: _is_zero(clouds, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+        lambda: _equals(clouds, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL", 0)
     )
     third, _ = await clouds.connect(cloud, device_id, token)
     assert [e for e in await third.quiet(0.5) if e.type == "reply"] == []

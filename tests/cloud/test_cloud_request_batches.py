@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import asyncpg
 import pytest
+from cloud_helpers import wait_for
 
 from cloud import device_config, devices, notify, outbox
 from cloud.device_directory import DeviceDirectory
@@ -149,16 +150,21 @@ async def test_the_device_copy_follows_enrollment_and_settings_via_notifications
         first, _ = await devices.enroll_device(pool, "kitchen pi")
         assert await directory.names() == ("kitchen pi",)
         await devices.enroll_device(pool, "office laptop")
-        await _until(lambda: directory.names(), lambda names: "office laptop" in names)
+
+        async def named(name: str) -> bool:
+            return name in await directory.names()
+
+        async def in_paris() -> bool:
+            found = await directory.settings_of(first)
+            return (found or {}).get("timezone") == "Europe/Paris"
+
+        await wait_for(lambda: named("office laptop"))
         await device_config.put_settings(
             pool, first, {"timezone": "Europe/Paris"}, trace_id=new_id()
         )
-        await _until(
-            lambda: directory.settings_of(first),
-            lambda found: (found or {}).get("timezone") == "Europe/Paris",
-        )
+        await wait_for(in_paris)
         await devices.revoke_token(pool, first)
-        await _until(lambda: directory.names(), lambda names: "kitchen pi" not in names)
+        await wait_for(lambda: _not(named("kitchen pi")))
     finally:
         listener.cancel()
         await asyncio.gather(listener, return_exceptions=True)
@@ -201,12 +207,5 @@ async def test_acks_of_several_devices_go_in_one_statement_each_for_its_own(
     assert again == [0]
 
 
-async def _until(read, accept, timeout_s: float = 10.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = await read()
-        if accept(found):
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still {found!r}")
-        await asyncio.sleep(0.05)
+async def _not(check: Awaitable[bool]) -> bool:
+    return not await check
