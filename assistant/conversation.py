@@ -191,6 +191,17 @@ class Conversation:
             waiting.cancel()
         await self._finish(record, status="done", reply=reply.text, follow_up_at=reply.follow_up_at)
 
+    async def on_refused(self, utterance_id: str, reason: str) -> None:
+        """The cloud refused the forwarded request for good: the utterance fails, said aloud."""
+        record = await self._history.get(utterance_id)
+        if record is None or record.status != "pending":
+            return
+        waiting = self._waiting.pop(record.id, None)
+        if waiting:
+            waiting.cancel()
+        reply = replies.cloud_failed("the cloud brain refused the request")
+        await self._finish(record, status="failed", reply=reply, error=reason)
+
     async def on_command(self, text: str) -> str:
         """Another device asked for ``text`` to run here; the reply goes back to it."""
         intent = interpret(text)

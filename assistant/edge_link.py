@@ -21,7 +21,15 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_never, wait_ex
 from assistant.device_config import ConfigCache
 from assistant.outbox import Inbox, Outbox
 from jarvis.logs import traced
-from models import DecodeError, Device, Envelope, MissionResult, Reply, Utterance
+from models import (
+    REFUSED_FOR_GOOD,
+    DecodeError,
+    Device,
+    Envelope,
+    MissionResult,
+    Reply,
+    Utterance,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -50,12 +58,20 @@ class LinkHandler(Protocol):
 
     async def on_config(self, settings: Mapping[str, Any]) -> None: ...
 
+    async def on_refused(self, utterance_id: str, reason: str) -> None:
+        """The cloud refused the request for this utterance for good; it is not sent again."""
+        ...
+
 
 class MissionAcceptor(Protocol):
-    """Where ``mission`` envelopes go (``assistant.worker.Worker``)."""
+    """Where ``mission`` and ``mission_cancel`` envelopes go (``assistant.worker.Worker``)."""
 
     async def accept(self, envelope: Envelope) -> bool:
         """Queue the mission; returns once accepted (not when it ends)."""
+        ...
+
+    async def cancel(self, envelope: Envelope) -> bool:
+        """Stop the attempt the envelope names, if it runs here."""
         ...
 
 
@@ -193,8 +209,8 @@ class EdgeLink:
             await self._apply_config(handler, welcome.body["config"])
         self._ws = ws
         async with self._send_lock:
-            for envelope in await self._outbox.pending():
-                await ws.send_str(envelope.encode())
+            for frame in await self._outbox.pending():
+                await ws.send_str(frame)
         self._connected.set()
         # Ids older than the cloud's longest re-send window can go; once per connection is enough.
         await self._inbox.forget_old()
@@ -235,10 +251,10 @@ class EdgeLink:
                     ids = [str(i) for i in envelope.body.get("ids", [])]
                     await self._outbox.acked(ids)
                     self._note_acks(ids)
-                case "reply" | "command" | "config" | "mission":
+                case "reply" | "command" | "config" | "mission" | "mission_cancel":
                     await self._handle_once(envelope, handler)
                 case "error":
-                    log.warning("edge_link.cloud_error", **_error_fields(envelope.body))
+                    await self._on_error(envelope.body, handler)
                 case other:
                     log.warning("edge_link.unknown_type", type=other)
 
@@ -251,6 +267,23 @@ class EdgeLink:
             await self._inbox.mark(envelope.id)
         await self._send_raw(Envelope("ack", {"ids": [envelope.id]}, trace_id=envelope.trace_id))
 
+    async def _on_error(self, body: Mapping[str, Any], handler: LinkHandler) -> None:
+        """Log what the cloud could not do. A message it refused for good (malformed, or data
+        it cannot store) leaves the outbox, where it would otherwise be sent again on every
+        reconnect, and a request's utterance fails with a reply instead of waiting forever."""
+        fields = _error_fields(body)
+        ref = fields["ref"]
+        if fields["code"] not in REFUSED_FOR_GOOD or not isinstance(ref, str):
+            log.warning("edge_link.cloud_error", **fields)
+            return
+        refused = await self._outbox.drop(ref) or {}
+        log.error("edge_link.refused", **fields, type=refused.get("type"))
+        refused_body = refused.get("body")
+        utterance = refused_body.get("utterance") if isinstance(refused_body, Mapping) else None
+        utterance_id = utterance.get("id") if isinstance(utterance, Mapping) else None
+        if refused.get("type") == "request" and isinstance(utterance_id, str):
+            await handler.on_refused(utterance_id, f"{fields['code']}: {fields['message']}")
+
     async def _act(self, envelope: Envelope, handler: LinkHandler) -> None:
         body = envelope.body
         if envelope.type == "reply":
@@ -259,6 +292,9 @@ class EdgeLink:
             await self._apply_config(handler, dict(body.get("settings") or {}))
         elif envelope.type == "mission":
             await self._accept_mission(envelope)
+        elif envelope.type == "mission_cancel":
+            if self._worker is not None:
+                await self._worker.cancel(envelope)
         else:
             text = await handler.on_command(str(body.get("text", "")))
             result = {"request_id": body.get("request_id"), "text": text}

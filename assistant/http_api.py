@@ -16,6 +16,7 @@ from assistant.conversation import Conversation
 from assistant.events import ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
+from models import DecodeError, strict_json
 
 log = structlog.get_logger(__name__)
 
@@ -75,21 +76,19 @@ async def post_utterance(request: web.Request) -> web.Response:
     if len(raw) > MAX_BODY_BYTES:
         return _too_large()
     try:
-        payload = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return error_response(400, "invalid_json", f"The body is not valid JSON: {error}")
+        # Strict: text the edge's store (and the cloud's) could not hold is refused here, where
+        # the sender hears why, not forwarded to fail later and be sent again forever.
+        payload = strict_json(raw)
+    except DecodeError as error:
+        if error.field == "$":
+            return error_response(400, "invalid_json", f"The body is {error.problem}.")
+        return error_response(400, "invalid_utterance", f"`{error.field}`: {error.problem}.")
     try:
         body = msgspec.convert(payload, UtteranceRequest)
     except msgspec.ValidationError as error:
         return error_response(400, "invalid_utterance", _explain(error))
     if not body.text.strip():
         return error_response(400, "invalid_utterance", "`text` must not be blank.")
-    if "\x00" in body.text:
-        # Refused here, where the sender hears why: PostgreSQL text cannot hold it, so the
-        # cloud could never store the request, and the edge would send it again forever.
-        return error_response(
-            400, "invalid_utterance", "`text` must not contain NUL (\\u0000) characters."
-        )
     conversation = request.app[CONVERSATION]
     record = await conversation.submit(body.text.strip(), trace_id=body.trace_id)
     view = await conversation.describe(record)

@@ -7,7 +7,9 @@ are remembered, so a message the cloud sends again (its ack was lost) is not act
 
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 
 import aiosqlite
 
@@ -28,11 +30,28 @@ class Outbox:
         )
         await self._db.commit()
 
-    async def pending(self) -> list[Envelope]:
-        """Everything not yet acked, oldest first."""
+    async def pending(self) -> list[str]:
+        """Everything not yet acked, oldest first, encoded as it is sent. Not decoded again: a
+        message this build would refuse (queued by an older one) must still go, and be
+        refused by the cloud, which then tells the edge to drop it."""
         async with self._db.execute("SELECT envelope FROM outbox ORDER BY created_at") as cursor:
             rows = await cursor.fetchall()
-        return [Envelope.decode(row[0]) for row in rows]
+        return [row[0] for row in rows]
+
+    async def drop(self, message_id: str) -> dict[str, Any] | None:
+        """Remove a message the cloud refused for good; it (as JSON, not decoded strictly: it
+        may be what the cloud refused), when it was still waiting."""
+        # SELECT, then DELETE: RETURNING needs SQLite 3.35, newer than some devices have.
+        async with self._db.execute(
+            "SELECT envelope FROM outbox WHERE id = ?", (message_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        await self._db.execute("DELETE FROM outbox WHERE id = ?", (message_id,))
+        await self._db.commit()
+        if row is None:
+            return None
+        refused = json.loads(row[0])
+        return refused if isinstance(refused, dict) else {}
 
     async def acked(self, ids: list[str]) -> None:
         await self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])

@@ -7,7 +7,8 @@ its kind, and reports through the link's outbox: a ``checkpoint`` after each ste
 
 One mission id runs at most once at a time here: a re-delivered ``(mission id, attempt)`` that is
 running or recently finished is ignored; a newer attempt of a running mission replaces the older
-one (the cloud re-assigned it with newer ``done_steps``), an older attempt is ignored.
+one (the cloud re-assigned it with newer ``done_steps``), an older attempt is ignored. A
+``mission_cancel`` stops an attempt the cloud has given to another worker meanwhile.
 """
 
 from __future__ import annotations
@@ -129,6 +130,27 @@ class Worker:
             log.info("mission.accepted", kind=mission.kind.value, attempt=assignment.attempt)
             return True
 
+    async def cancel(self, envelope: Envelope) -> bool:
+        """Stop the attempt a ``mission_cancel`` names: the cloud gave the mission to another
+        worker while this one was out of reach. Its code is killed and its environment
+        deleted, as on any cancellation; a copy of that attempt arriving late never starts.
+        True if it was running; a newer attempt running here is left alone."""
+        body = envelope.body
+        mission_id, attempt = body.get("mission_id"), body.get("attempt")
+        if not isinstance(mission_id, str) or not mission_id:
+            raise DecodeError("body.mission_id", "expected a non-empty string")
+        if not isinstance(attempt, int) or isinstance(attempt, bool):
+            raise DecodeError("body.attempt", "expected an integer")
+        with traced(mission_id=mission_id, trace_id=envelope.trace_id):
+            self._remember_finished((mission_id, attempt))
+            current = self._running.get(mission_id)
+            if current is None or current[0] > attempt:
+                log.info("mission.cancel_ignored", attempt=attempt, running=current and current[0])
+                return False
+            log.warning("mission.cancelled", attempt=current[0], reason=body.get("reason"))
+            await _cancel(current[1])
+            return True
+
     async def close(self) -> None:
         """Cancel the running missions (another worker resumes them), then close the runners."""
         self._closed = True
@@ -144,9 +166,12 @@ class Worker:
         if current is not None and current[1] is task:
             del self._running[assignment.mission.id]
         if not task.cancelled():
-            self._finished[assignment.key] = None
-            while len(self._finished) > RECENT_MISSIONS:
-                self._finished.popitem(last=False)
+            self._remember_finished(assignment.key)
+
+    def _remember_finished(self, key: tuple[str, int]) -> None:
+        self._finished[key] = None
+        while len(self._finished) > RECENT_MISSIONS:
+            self._finished.popitem(last=False)
 
     async def _run(self, assignment: Assignment) -> None:
         mission = assignment.mission

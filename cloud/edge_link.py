@@ -14,11 +14,13 @@ from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import aiohttp
+import asyncpg
 import structlog
 from aiohttp import web
 
 from cloud import devices, edge_messages, mission_messages, missions, traces
 from cloud.edge_messages import Context
+from cloud.errors import NotFoundError, UnstorableError
 from cloud.keys import ACKS, INSTANCE_ID, LINKS, POOL, REQUESTS
 from cloud.links import EdgeLink
 from cloud.tasks import cancel_and_wait
@@ -165,6 +167,15 @@ async def _dispatch(ctx: Context, envelope: Envelope) -> None:
         await handler(ctx, envelope)
     except DecodeError as error:
         await ctx.link.send_error("bad_body", str(error), envelope.id, envelope.trace_id)
+    except NotFoundError as error:
+        # Refused for good (models.REFUSED_FOR_GOOD): the edge stops sending it and says so.
+        await ctx.link.send_error(error.code, error.message, envelope.id, envelope.trace_id)
+    except asyncpg.DataError as error:
+        # The data itself, which the strict decoder did not catch: sent again, it would fail
+        # the same way, so it is refused for good rather than retried forever.
+        log.warning("message unstorable", type=envelope.type, message_id=envelope.id)
+        refused = UnstorableError.of(error)
+        await ctx.link.send_error(refused.code, refused.message, envelope.id, envelope.trace_id)
     except ConnectionResetError:
         raise
     except Exception:

@@ -1,5 +1,7 @@
 """Errors of the cloud brain; each one that reaches a client carries a stable ``code``."""
 
+from __future__ import annotations
+
 
 class CloudError(Exception):
     """Something the cloud refuses or cannot do; ``code`` and ``status`` say how to answer."""
@@ -39,6 +41,19 @@ class InvalidRequestError(CloudError):
 
     code = "invalid_request"
     status = 400
+
+
+class UnstorableError(CloudError):
+    """PostgreSQL refused the data itself (a NUL character, a number out of range): sending the
+    same message again can never succeed, so it is refused for good rather than retried."""
+
+    code = "unstorable"
+    status = 422
+
+    @classmethod
+    def of(cls, error: Exception) -> UnstorableError:
+        """The refusal for PostgreSQL's ``error`` (an ``asyncpg.DataError``)."""
+        return cls(f"The cloud cannot store this: {error}.")
 
 
 class DatabaseError(CloudError):

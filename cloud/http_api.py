@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from aiohttp import web
 
 from cloud import device_config, devices
 from cloud.errors import InvalidRequestError, UnauthorizedError
+from cloud.http_bodies import json_body
 from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, POOL
 from models import new_id
 
 routes = web.RouteTableDef()
-
-
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequestError("The body must be JSON.") from None
 
 
 def _require_admin(request: web.Request) -> None:
@@ -50,7 +41,7 @@ async def health(request: web.Request) -> web.Response:
 async def enroll(request: web.Request) -> web.Response:
     """``{"name"}`` → ``201 {"device_id", "name", "token"}``; the token is shown only here."""
     _require_admin(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str):
         raise InvalidRequestError("name: expected a string")
@@ -86,7 +77,7 @@ async def put_config(request: web.Request) -> web.Response:
     """Replace the device's settings (a JSON object) and push them to it."""
     device_id = request.match_info["device_id"]
     await _require_device_or_admin(request, device_id)
-    settings = device_config.parse_settings(await _json_body(request))
+    settings = device_config.parse_settings(await json_body(request))
     trace_id = request.headers.get("X-Trace-Id") or new_id()
     stored = await device_config.put_settings(
         request.app[POOL], device_id, settings, trace_id=trace_id

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import structlog
 from aiohttp import web
 
-from cloud.errors import CloudError, UnauthorizedError
+from cloud.errors import CloudError, UnauthorizedError, UnstorableError
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +45,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_response(error.status, error.code, error.message)
     except CloudError as error:
         return error_response(error.status, error.code, error.message)
+    except asyncpg.DataError as error:
+        # The data itself: the same request would fail again, so it is not a 500 to retry.
+        log.warning("request unstorable", method=request.method, path=request.path)
+        refused = UnstorableError.of(error)
+        return error_response(refused.status, refused.code, refused.message)
     except web.HTTPException as error:
         if error.status < 400:
             raise

@@ -18,6 +18,7 @@ from aiohttp import web
 from cloud import devices, mission_skills, mission_views, scripts
 from cloud.database import ACQUIRE_TIMEOUT_S
 from cloud.errors import InvalidRequestError, NotFoundError, UnauthorizedError
+from cloud.http_bodies import json_body
 from cloud.keys import ADMIN_TOKEN, POOL
 from cloud.mission_plans import PRIVACY_CAPABILITY, StartMission, StepPlan
 from models import new_id
@@ -85,7 +86,7 @@ async def put_script(request: web.Request) -> web.Response:
     """``{"code": str, "packages": [str]}`` → ``201`` (new) or ``200`` (replaced) with the
     script's name, packages and size."""
     _require_admin(request)
-    body = await _json_body(request)
+    body = await json_body(request)
     if not isinstance(body, dict):
         raise InvalidRequestError("body: expected a JSON object")
     script, created = await scripts.put_script(
@@ -107,7 +108,7 @@ async def post_mission(request: web.Request) -> web.Response:
     "idempotency_key"?}`` → ``201`` with the mission (``200`` with the existing one for a known
     idempotency key); the asker, when given, hears the result as news."""
     _require_admin(request)
-    view, created = await submit_mission(request.app[POOL], await _json_body(request))
+    view, created = await submit_mission(request.app[POOL], await json_body(request))
     return web.json_response(view, status=201 if created else 200)
 
 
@@ -193,10 +194,3 @@ def _optional_str(body: dict[str, Any], name: str) -> str | None:
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise InvalidRequestError(f"{name}: expected a non-empty string")
     return value
-
-
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequestError("body: must be JSON") from None

@@ -15,7 +15,7 @@ from cloud import missions
 from cloud.database import ACQUIRE_TIMEOUT_S
 from cloud.edge_messages import Context, decode_body, send_ack
 from jarvis.logs import traced
-from models import Envelope
+from models import DecodeError, Envelope
 from models.missions import Checkpoint, MissionResult
 
 MAX_KIND_LENGTH = 100
@@ -54,10 +54,19 @@ async def on_mission_result(ctx: Context, envelope: Envelope) -> None:
     await send_ack(ctx.link, envelope)
 
 
+MAX_ATTEMPT = 2**31 - 1
+"""The largest attempt number the ``integer`` column holds."""
+
+
 def _attempt(envelope: Envelope) -> int | None:
     """The attempt a report belongs to, when the worker says (optional on the wire)."""
     attempt = envelope.body.get("attempt")
-    return attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else None
+    if not isinstance(attempt, int) or isinstance(attempt, bool):
+        return None
+    if not 0 <= attempt <= MAX_ATTEMPT:
+        # Refused for good, here: PostgreSQL could never compare it, and would fail every time.
+        raise DecodeError("body.attempt", f"must be between 0 and {MAX_ATTEMPT}")
+    return attempt
 
 
 async def on_trace_event(ctx: Context, envelope: Envelope) -> None:

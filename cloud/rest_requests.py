@@ -8,7 +8,6 @@ it. Both take the device token as ``Authorization: Bearer <token>``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import structlog
@@ -16,6 +15,7 @@ from aiohttp import web
 
 from cloud import devices, outbox
 from cloud.errors import InvalidRequestError
+from cloud.http_bodies import json_body
 from cloud.keys import INSTANCE_ID, LINKS, POOL, REQUESTS
 from jarvis.logs import traced
 from models import DecodeError, Envelope, Reply, Utterance, new_id
@@ -36,7 +36,7 @@ async def post_request(request: web.Request) -> web.Response:
     """
     pool = request.app[POOL]
     device_id = await devices.authenticate_device(pool, request.headers.get("Authorization"))
-    envelope = _envelope(await _json_body(request))
+    envelope = _envelope(await json_body(request))
     with traced(device_id=device_id, trace_id=envelope.trace_id):
         handled = await request.app[REQUESTS].handle(device_id, envelope)
         await request.app[REQUESTS].settled(handled)
@@ -69,13 +69,6 @@ async def get_reply(request: web.Request) -> web.Response:
         await outbox.acknowledge(pool, device_id, [envelope.id])
         log.debug("reply fetched", message_id=envelope.id)
     return web.json_response(Reply.from_wire(envelope.body, "body").to_wire())
-
-
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequestError("body: must be JSON") from None
 
 
 def _envelope(body: Any) -> Envelope:

@@ -1,13 +1,15 @@
 """The shared domain: values both the edge and the cloud speak. Standard library only, no I/O."""
 
+from models._wire import strict_json
 from models.conversation import Intent, Reply, Utterance
 from models.devices import Device, Location
-from models.envelope import PROTOCOL_VERSION, Envelope, derived_id, new_id
+from models.envelope import PROTOCOL_VERSION, REFUSED_FOR_GOOD, Envelope, derived_id, new_id
 from models.errors import DecodeError
 from models.missions import Checkpoint, Mission, MissionKind, MissionResult, MissionState, Step
 
 __all__ = [
     "PROTOCOL_VERSION",
+    "REFUSED_FOR_GOOD",
     "Checkpoint",
     "DecodeError",
     "Device",
@@ -23,4 +25,5 @@ __all__ = [
     "Utterance",
     "derived_id",
     "new_id",
+    "strict_json",
 ]

@@ -1,5 +1,8 @@
 """Small, strict readers for JSON-shaped data, so every decoder reports the field at fault."""
 
+import json
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -9,6 +12,65 @@ T = TypeVar("T")
 
 # JSON scalars a slot or a step parameter may hold.
 Scalar = str | int | float | bool | None
+
+
+_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+"""A JSON escape for NUL or a UTF-16 surrogate (half of a pair, or alone)."""
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""Characters no text store here holds: NUL (PostgreSQL text) and lone surrogates (UTF-8 has no
+encoding for them). A surrogate pair in JSON is read as one character, so any left is alone."""
+
+
+def strict_json(raw: str | bytes) -> Any:
+    """JSON as the standard has it, and text any store can hold; DecodeError otherwise.
+
+    Python's reader takes more: ``NaN`` and ``Infinity``, ``1e999`` (read as infinity), lone
+    surrogates and NUL characters. Each would pass here and fail later, in PostgreSQL or
+    SQLite, where the sender can no longer hear why and would send it again forever."""
+    try:
+        data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
+        raise DecodeError("$", f"not valid JSON ({error})") from None
+    except RecursionError:
+        raise DecodeError("$", "not valid JSON (nested too deeply)") from None
+    text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+    # Escapes are rare (encoders write text as is), so most frames skip the walk.
+    if _ESCAPE.search(text):
+        _check_text(data, "$")
+    return data
+
+
+def unstorable_character(text: str) -> str | None:
+    """What in ``text`` cannot be stored ("NUL (\\u0000) characters"), or None."""
+    found = _UNSTORABLE.search(text)
+    if found is None:
+        return None
+    return "NUL (\\u0000) characters" if found.group() == "\x00" else "lone surrogates"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"{literal} is out of range")
+    return value
+
+
+def _check_text(value: Any, path: str) -> None:
+    if isinstance(value, str):
+        bad = unstorable_character(value)
+        if bad:
+            raise DecodeError(path, f"text must not hold {bad}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, path)
+            _check_text(item, _join(path, key) if path != "$" else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(item, f"{path}[{index}]")
 
 
 def as_object(value: object, field: str) -> Mapping[str, Any]:

@@ -9,10 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from models._wire import as_object, get_int, get_nonempty_str, get_number
+from models._wire import as_object, get_int, get_nonempty_str, get_number, strict_json
 from models.errors import DecodeError
 
 PROTOCOL_VERSION = 1
+
+REFUSED_FOR_GOOD = frozenset(
+    {"bad_envelope", "bad_body", "unknown_type", "too_large", "unstorable", "not_found"}
+)
+"""Codes of an ``error`` message after which sending the message it names (``ref``) again can
+never succeed: the sender drops it from its outbox and reports the failure. Any other code
+(``internal``, say) means "try again later", and the message stays in the outbox."""
 
 
 def new_id() -> str:
@@ -58,11 +65,8 @@ class Envelope:
 
     @classmethod
     def decode(cls, raw: str | bytes) -> Envelope:
-        try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise DecodeError("$", f"not valid JSON ({error})") from None
-        obj = as_object(data, "$")
+        """The envelope in ``raw``; DecodeError for anything else, strict JSON included."""
+        obj = as_object(strict_json(raw), "$")
         version = get_int(obj, "v", "")
         if version != PROTOCOL_VERSION:
             raise DecodeError(

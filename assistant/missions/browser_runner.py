@@ -224,7 +224,7 @@ class _Session:
                 raise MissionStepError(f"step {step.index} (goto): the page answered HTTP {status}")
             return StepOutcome("navigated", {"url": page.url, "status": status})
         if action == "read_title":
-            title = await page.title()
+            title = self._capped(await page.title())
             return StepOutcome("title_read", {"title": title}, output=title)
         if action == "screenshot":
             return await self._screenshot(page, step, timeout_ms)
@@ -252,7 +252,8 @@ class _Session:
 
     def _capped(self, text: str) -> str:
         output = CappedOutput(self._runner.config.text_bytes)
-        output.add(text.encode())
+        # Page text is JavaScript's: it may hold lone surrogates, which become U+FFFD.
+        output.add(text.encode(errors="surrogatepass"))
         return output.text()
 
 

@@ -71,11 +71,17 @@ class CappedOutput:
 
     def text(self) -> str:
         if self.total_bytes <= self._cap:
-            return self._head.decode(errors="replace")
+            return _readable(self._head)
         head = self._head[: self._cap - self._tail_cap]
         cut = self.total_bytes - len(head) - len(self._tail)
         marker = f"\n[… output truncated: {format_bytes(cut)} cut …]\n"
-        return head.decode(errors="replace") + marker + self._tail.decode(errors="replace")
+        return _readable(head) + marker + _readable(self._tail)
+
+
+def _readable(output: bytes | bytearray) -> str:
+    """Bytes as text any store holds: what is not UTF-8, and NUL, become U+FFFD (PostgreSQL
+    text cannot hold NUL; the cloud would refuse the report, and it shows as nothing anyway)."""
+    return output.decode(errors="replace").replace("\x00", "\ufffd")
 
 
 def tree_rss_bytes(pid: int) -> int:

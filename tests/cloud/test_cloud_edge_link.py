@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from cloud_helpers import CloudFactory, EdgeClient, wait_for
 
-from models import Device, new_id
+from models import REFUSED_FOR_GOOD, Device, new_id
 
 
 async def test_hello_is_welcomed_with_config(clouds: CloudFactory) -> None:
@@ -23,7 +23,7 @@ async def test_hello_is_welcomed_with_config(clouds: CloudFactory) -> None:
     assert welcome.body == {
         "instance_id": cloud.instance_id,
         "config": {"timezone": "Europe/Paris"},
-        "heartbeat_s": 10,
+        "heartbeat_s": 5,  # three in the default 15 s lease
     }
     row = await clouds.pool.fetchrow("SELECT * FROM devices WHERE id = $1", device_id)
     assert row["connected_instance"] == cloud.instance_id
@@ -201,19 +201,45 @@ async def test_bad_frames_get_errors_and_the_link_stays(clouds: CloudFactory) ->
         (json.dumps(envelope), "bad_body", "body.utterance"),
         (json.dumps({**envelope, "type": "heartbeat", "body": {"load": {}}}), "bad_body", "load"),
         (json.dumps({**envelope, "body": {"pad": "x" * 70_000}}), "too_large", "65536"),
+        (json.dumps({**envelope, "body": {"text": "hi\x00"}}), "bad_envelope", "body.text"),
+        (json.dumps({**envelope, "body": {"text": "\ud800"}}), "bad_envelope", "surrogate"),
+        (json.dumps({**envelope, "ts": float("nan")}), "bad_envelope", "NaN"),
     ]
     for frame, code, mentioned in cases:
         await edge.ws.send_str(frame)
         error = await edge.expect("error")
         assert error.body["code"] == code, frame[:80]
         assert mentioned in error.body["message"]
-        if code in {"unknown_type", "bad_body"}:
+        if code in {"unknown_type", "bad_body"} or mentioned in {"body.text", "surrogate"}:
             assert error.body["ref"] == "m1"
+        assert code in REFUSED_FOR_GOOD
     await edge.ws.send_bytes(b"\x00\x01")
     assert (await edge.expect("error")).body["code"] == "unsupported"
     request = await edge.request("help")
     await edge.expect_ack(request.id)
     await edge.expect_reply()
+
+
+async def test_data_postgresql_refuses_is_refused_for_good(clouds: CloudFactory) -> None:
+    """A message whose data PostgreSQL refuses (a timestamp out of its range) would fail the
+    same way every time: it is answered ``unstorable``, a code the edge drops it for, not
+    ``internal``, which would have it sent again forever. Nothing of it is stored."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    body = {"trace_id": "t1", "kind": "mission.step_done", "ts": 1e300}
+    sent = await edge.send("trace_event", body)
+    error = await edge.expect("error")
+    assert error.body["code"] == "unstorable"
+    assert error.body["ref"] == sent.id
+    assert "out of range" in error.body["message"]
+    assert "unstorable" in REFUSED_FOR_GOOD
+    stored = "SELECT count(*) FROM processed_messages WHERE id = $1"
+    assert await clouds.pool.fetchval(stored, sent.id) == 0
+    # The link stays up, and the same event with a sane timestamp is stored.
+    await edge.send("trace_event", {**body, "ts": 1.7e9})
+    from_edge = "SELECT count(*) FROM trace_events WHERE source = 'edge'"
+    await wait_for(lambda: _equals(clouds, from_edge, 1))
 
 
 async def test_bad_envelope_error_refers_to_its_id_when_readable(clouds: CloudFactory) -> None:

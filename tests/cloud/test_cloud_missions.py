@@ -316,6 +316,9 @@ async def test_a_lapsed_lease_moves_the_mission_with_its_done_steps(fleet: Fleet
     moved = await second.expect("mission", timeout_s=10)
     assert moved.body["mission"]["id"] == mission_id
     assert (moved.body["done_steps"], moved.body["attempt"]) == ([0, 1], 2)
+    # The first worker, alive after all, is told to stop its attempt rather than run beside.
+    stop = await first.expect("mission_cancel")
+    assert stop.body == {"mission_id": mission_id, "attempt": 1, "reason": "lease lapsed"}
     await finish(first, MissionResult(mission_id, ok=True, output="stale"))
     await checkpoint(second, mission_id, 2, "code_executed")
     await finish(second, MissionResult(mission_id, ok=True, output="Backed up 3 files. Done."))
@@ -365,6 +368,11 @@ async def test_a_closed_worker_with_no_replacement_requeues_the_mission(fleet: F
     sent = await again.send("mission_result", late)
     await again.expect_ack(sent.id)
     assert await fleet.pool.fetchval("SELECT state FROM missions") == "assigned"
+    # An attempt no integer column holds is refused for good, not retried as an internal error.
+    sent = await again.send("mission_result", {**late, "attempt": 2**40})
+    refused = await again.expect("error")
+    assert (refused.body["code"], refused.body["ref"]) == ("bad_body", sent.id)
+    assert "body.attempt" in refused.body["message"]
     done = {**MissionResult(mission_id, ok=True, output="ok").to_wire(), "attempt": 2}
     sent = await again.send("mission_result", done)
     await again.expect_ack(sent.id)

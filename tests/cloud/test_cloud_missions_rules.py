@@ -146,6 +146,9 @@ def test_settings_from_the_environment() -> None:
     config = config_from_env({"JARVIS_MISSION_LEASE_S": "3", "JARVIS_PRIVACY_DISTANCE_KM": "10"})
     assert (config.lease_s, config.privacy_distance_km, config.check_every_s) == (3.0, 10.0, 1.0)
     assert config_from_env({}).lease_s == 15.0
+    # Three heartbeats fit in a lease: one late frame does not cost a worker its mission.
+    assert config_from_env({}).heartbeat_s(10.0) == 5.0
+    assert config_from_env({"JARVIS_MISSION_LEASE_S": "60"}).heartbeat_s(10.0) == 10.0
     with pytest.raises(CloudError, match="JARVIS_MISSION_LEASE_S"):
         config_from_env({"JARVIS_MISSION_LEASE_S": "soon"})
 

@@ -150,6 +150,9 @@ async def test_missing_or_wrong_token_is_401(clouds: CloudFactory, token: str | 
         ({"utterance": {"id": "u1", "text": 5, "trace_id": "t1", "ts": 0}}, "utterance.text"),
         ({"utterance": {"text": "help", "trace_id": "t1", "ts": 0}}, "utterance.id"),
         ({"utterance": {"id": "u1", "text": "help", "trace_id": "t1", "ts": 0}, "id": 7}, "id"),
+        # Text PostgreSQL cannot hold, and numbers JSON has not: refused, not a 500 later.
+        ({"utterance": {"id": "u1", "text": "a\x00", "trace_id": "t", "ts": 0}}, "utterance.text"),
+        ({"utterance": {"id": "u1", "text": "a", "trace_id": "t", "ts": float("inf")}}, "body"),
     ],
 )
 async def test_bad_body_is_400_naming_the_field(

@@ -159,6 +159,10 @@ class TcpProxy:
     ``cut_on`` makes it sever the next connection that carries those bytes from the backend,
     after forwarding them (``forward_trigger``) or not, and after dropping whatever the client
     sends from then on — the shape of a network that fails in the middle of a reply.
+
+    ``blackhole`` drops everything both ways while the connections stay open — a partition,
+    where neither side hears the other and neither knows; ``heal`` ends it by closing those
+    connections, as a NAT that forgot them would, so the client dials again.
     """
 
     backends: list[int]
@@ -167,6 +171,8 @@ class TcpProxy:
     cut_on: bytes | None = None
     forward_trigger: bool = True
     cuts: int = 0
+    blackhole: bool = False
+    _open: set[asyncio.StreamWriter] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -195,6 +201,7 @@ class TcpProxy:
             client_w.close()
             return
         backend_r, backend_w = backend
+        self._open.update((client_w, backend_w))
         severed = asyncio.Event()
         upstream = asyncio.create_task(self._pump(client_r, backend_w, severed, downstream=False))
         downstream = asyncio.create_task(self._pump(backend_r, client_w, severed, downstream=True))
@@ -204,6 +211,7 @@ class TcpProxy:
         for task in (upstream, downstream):
             task.cancel()
         for writer in (client_w, backend_w):
+            self._open.discard(writer)
             writer.close()
 
     async def _open_backend(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
@@ -223,7 +231,7 @@ class TcpProxy:
         downstream: bool,
     ) -> None:
         while data := await reader.read(65536):
-            if severed.is_set():
+            if severed.is_set() or self.blackhole:
                 continue  # the network is gone: nothing more gets through
             if downstream:
                 self.seen.append(data)
@@ -237,6 +245,16 @@ class TcpProxy:
                     return
             writer.write(data)
             await writer.drain()
+
+    def heal(self) -> None:
+        """End a blackhole: close the connections it swallowed, and forward again."""
+
+        def close_all() -> None:
+            for writer in list(self._open):
+                writer.close()
+            self.blackhole = False
+
+        self._loop.call_soon_threadsafe(close_all)
 
     def count(self, needle: bytes) -> int:
         return sum(chunk.count(needle) for chunk in self.seen)

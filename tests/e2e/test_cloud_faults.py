@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import urllib.request
 from datetime import datetime
@@ -24,6 +25,7 @@ from processes import (
 )
 
 from assistant import replies
+from assistant.database import DATABASE_FILE
 
 pytestmark = pytest.mark.slow
 
@@ -113,6 +115,49 @@ def test_cloud_down_local_works_and_forwarded_waits(dirs: tuple[Path, Path]) -> 
         events.close()
         edge.stop()
         cloud.stop()
+
+
+def test_a_request_the_cloud_refuses_for_good_fails_and_is_not_sent_again(
+    dirs: tuple[Path, Path],
+) -> None:
+    """A queued request the cloud can never take fails, said aloud, and leaves the outbox; the
+    one queued with it is answered. The bad one holds a NUL character, which this edge's API
+    refuses but an older edge could have queued; the edge still sends it, as queued."""
+    cloud_dir, edge_dir = dirs
+    port = free_port()
+    enroll(cloud_dir, edge_dir, "laptop")
+    edge = start_edge(edge_dir, cloud_url=f"http://127.0.0.1:{port}", device_name="laptop")
+    try:
+        refused = post(edge.url, "what can you do")[1]
+        answered = post(edge.url, "what can you do for me")[1]
+    finally:
+        assert edge.stop() == 0
+    database = sqlite3.connect(edge_dir / DATABASE_FILE)
+    (refused_message,) = database.execute(
+        "SELECT id FROM outbox WHERE envelope LIKE ?", (f'%"id":"{refused["id"]}"%',)
+    ).fetchone()
+    with database:
+        changed = database.execute(
+            "UPDATE outbox SET envelope = replace(envelope, ?, ?) WHERE id = ?",
+            ('"text":"what can you do"', '"text":"what can you do\\u0000"', refused_message),
+        ).rowcount
+    assert changed == 1
+    cloud = start_cloud(cloud_dir, port)
+    edge = start_edge(edge_dir, "edge-again.log", cloud_url=cloud.url, device_name="laptop")
+    try:
+        wait_for(lambda: _answered(edge, refused["id"]), LINK_TIMEOUT_S, "the refusal")
+        wait_for(lambda: _answered(edge, answered["id"]), LINK_TIMEOUT_S, "the answer")
+        failed = get_utterance(edge.url, refused["id"])
+        assert failed["status"] == "failed"
+        assert failed["reply"] == replies.cloud_failed("the cloud brain refused the request")
+        assert failed["error"].startswith("bad_envelope: body.utterance.text: ")
+        assert get_utterance(edge.url, answered["id"])["status"] == "done"
+    finally:
+        assert edge.stop() == 0
+        cloud.stop()
+    outbox = database.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    database.close()
+    assert outbox == 0, "a refused request would be sent again on every reconnect"
 
 
 @pytest.mark.parametrize(

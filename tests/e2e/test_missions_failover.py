@@ -34,6 +34,7 @@ from processes import (
     CLOUD_READY,
     CloudProcess,
     EventRecorder,
+    TcpProxy,
     cloud_environment,
     enroll,
     free_port,
@@ -57,6 +58,8 @@ class Fleet:
     asker_id: str
     laptop: EdgeProcess
     desktop: EdgeProcess
+    laptop_network: TcpProxy
+    """What lies between the laptop and the cloud: a partition is made here."""
 
 
 def start_cloud_with(data_dir: Path, **env: str) -> CloudProcess:
@@ -94,11 +97,11 @@ def cloud_call(fleet: Fleet, method: str, path: str, body: Any = None) -> Any:
         raise AssertionError(f"{method} {path}: {error.code} {error.read()!r}") from None
 
 
-def _edge(root: Path, name: str, cloud: CloudProcess, **env: str) -> tuple[EdgeProcess, str]:
+def _edge(root: Path, name: str, cloud_url: str, **env: str) -> tuple[EdgeProcess, str]:
     data = root / name / "data"
     data.mkdir(parents=True)
     device_id = enroll(root / "cloud" / "data", data, name)
-    edge = start_edge(data, f"{name}.log", cloud_url=cloud.url, device_name=name, extra_env=env)
+    edge = start_edge(data, f"{name}.log", cloud_url=cloud_url, device_name=name, extra_env=env)
     return edge, device_id
 
 
@@ -112,25 +115,27 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
     cloud_dir = tmp_path / "cloud" / "data"
     cloud_dir.mkdir(parents=True)
     cloud = start_cloud_with(cloud_dir, JARVIS_MISSION_LEASE_S=str(LEASE_S))
+    laptop_network = TcpProxy(backends=[int(cloud.url.rsplit(":", 1)[1])])
     edges: list[EdgeProcess] = []
     try:
         asker, asker_id = _edge(
-            tmp_path, "phone", cloud, JARVIS_WORKER="false", JARVIS_LOCATION=HOME
+            tmp_path, "phone", cloud.url, JARVIS_WORKER="false", JARVIS_LOCATION=HOME
         )
         edges.append(asker)
-        laptop, _ = _edge(tmp_path, "laptop", cloud, JARVIS_LOCATION=NEXT_DOOR)
+        laptop, _ = _edge(tmp_path, "laptop", laptop_network.url, JARVIS_LOCATION=NEXT_DOOR)
         edges.append(laptop)
-        desktop, _ = _edge(tmp_path, "desktop", cloud, JARVIS_LOCATION=FAR_AWAY)
+        desktop, _ = _edge(tmp_path, "desktop", cloud.url, JARVIS_LOCATION=FAR_AWAY)
         edges.append(desktop)
         for edge in edges:
             wait_for(lambda edge=edge: _connected(edge), 60, "the edges to connect")
         token = (cloud_dir / "cloud" / "admin_token").read_text(encoding="utf-8").strip()
-        yield Fleet(cloud, token, asker, asker_id, laptop, desktop)
+        yield Fleet(cloud, token, asker, asker_id, laptop, desktop, laptop_network)
     finally:
         for edge in edges:
             if edge.process.poll() is None:
                 edge.stop()
         cloud.stop()
+        laptop_network.close()
 
 
 def step_code(markers: Path, number: int, *, sleep_first: bool = False) -> str:
@@ -173,27 +178,16 @@ def test_a_worker_killed_after_step_2_of_4_leaves_steps_3_and_4_to_another(
     """SIGKILL after two checkpointed steps: the other worker runs steps 3 and 4 only, the
     mission succeeds on attempt 2 and the asker hears the result once."""
     markers = tmp_path / "markers"
-    markers.mkdir()
     replies = EventRecorder(fleet.asker.url)
-    steps = [
-        {"action": "run_code", "params": {"code": step_code(markers, 1)}},
-        {"action": "run_code", "params": {"code": step_code(markers, 2)}},
-        {"action": "run_code", "params": {"code": step_code(markers, 3, sleep_first=True)}},
-        {"action": "run_code", "params": {"code": step_code(markers, 4)}},
-    ]
-    body = {"kind": "python", "steps": steps, "requested_by": fleet.asker_id}
-    created = cloud_call(fleet, "POST", "/v1/admin/missions", body)
-    mission_id = created["id"]
-    assert created["assigned_to_name"] == "laptop", created
+    mission_id = _start_four_steps(fleet, markers)
     path = f"/v1/missions/{mission_id}"
     gate = markers / "step-3.sleeping"
     try:
-
-        def two_checkpoints() -> bool:
-            stored = {cp["step_index"] for cp in cloud_call(fleet, "GET", path)["checkpoints"]}
-            return stored == {0, 1} and gate.exists()
-
-        wait_for(two_checkpoints, TIMEOUT_S, "steps 1 and 2 checkpointed, step 3 running")
+        wait_for(
+            lambda: _in_step_3(fleet, path, gate),
+            TIMEOUT_S,
+            "steps 1 and 2 checkpointed, step 3 running",
+        )
         killed_at = time.monotonic()
         os.kill(fleet.laptop.process.pid, signal.SIGKILL)
         fleet.laptop.process.wait(timeout=30)
@@ -229,6 +223,77 @@ def test_a_worker_killed_after_step_2_of_4_leaves_steps_3_and_4_to_another(
         ("desktop", 2),
     ]
     assert started[1]["detail"]["done_steps"] == [0, 1]
+
+
+def test_a_worker_cut_off_mid_mission_stops_its_attempt_when_the_network_heals(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    """A partition, not a crash: the laptop goes unheard during step 3, loses the mission to
+    the desktop, and its step 3 keeps running meanwhile. Once the network heals, the cloud's
+    ``mission_cancel`` stops it there: the code is killed and the laptop reports nothing, so
+    steps 3 and 4 are the desktop's alone."""
+    markers = tmp_path / "markers"
+    mission_id = _start_four_steps(fleet, markers)
+    path = f"/v1/missions/{mission_id}"
+    gate = markers / "step-3.sleeping"
+    try:
+        wait_for(
+            lambda: _in_step_3(fleet, path, gate),
+            TIMEOUT_S,
+            "steps 1 and 2 checkpointed, step 3 running",
+        )
+        sleeping = psutil.Process(int(gate.read_text(encoding="ascii")))
+        fleet.laptop_network.blackhole = True
+        wait_for(
+            lambda: cloud_call(fleet, "GET", path)["state"] in ("succeeded", "failed"),
+            TIMEOUT_S,
+            "the mission to finish on the desktop",
+        )
+        assert sleeping.is_running(), "the partitioned laptop's step 3 is still running"
+        fleet.laptop_network.heal()
+        wait_for(lambda: not _alive(sleeping), TIMEOUT_S, "the laptop to stop its attempt")
+    finally:
+        _kill_orphan(gate)
+    mission = cloud_call(fleet, "GET", path)
+    assert (mission["state"], mission["attempt"]) == ("succeeded", 2), mission
+    laptop, desktop = fleet.laptop.process.pid, fleet.desktop.process.pid
+    assert [_pids(markers, n) for n in (1, 2, 3, 4)] == [[laptop], [laptop], [desktop], [desktop]]
+    cancelled = [
+        json.loads(line)
+        for line in fleet.laptop.log().splitlines()
+        if line.startswith("{") and '"mission.cancelled"' in line
+    ]
+    assert [(c["mission_id"], c["attempt"], c["reason"]) for c in cancelled] == [
+        (mission_id, 1, "lease lapsed")
+    ]
+    assert fleet.laptop.process.poll() is None, "the laptop itself keeps running"
+
+
+def _start_four_steps(fleet: Fleet, markers: Path) -> str:
+    """Submit the four-step mission of the module docstring; the laptop gets it first."""
+    markers.mkdir()
+    steps = [
+        {"action": "run_code", "params": {"code": step_code(markers, 1)}},
+        {"action": "run_code", "params": {"code": step_code(markers, 2)}},
+        {"action": "run_code", "params": {"code": step_code(markers, 3, sleep_first=True)}},
+        {"action": "run_code", "params": {"code": step_code(markers, 4)}},
+    ]
+    body = {"kind": "python", "steps": steps, "requested_by": fleet.asker_id}
+    created = cloud_call(fleet, "POST", "/v1/admin/missions", body)
+    assert created["assigned_to_name"] == "laptop", created
+    return str(created["id"])
+
+
+def _in_step_3(fleet: Fleet, path: str, gate: Path) -> bool:
+    stored = {cp["step_index"] for cp in cloud_call(fleet, "GET", path)["checkpoints"]}
+    return stored == {0, 1} and gate.exists()
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _news(replies: EventRecorder) -> list[dict[str, Any]]:

@@ -34,11 +34,25 @@ async def test_the_outbox_keeps_messages_until_acked_across_a_restart(tmp_path: 
 
     db = await open_database(tmp_path)
     outbox = Outbox(db)
-    assert [e.id for e in await outbox.pending()] == [first.id, second.id]
-    assert (await outbox.pending())[0] == first
+    assert await outbox.pending() == [first.encode(), second.encode()]
     await outbox.acked([first.id])
-    assert [e.id for e in await outbox.pending()] == [second.id]
+    assert await outbox.pending() == [second.encode()]
     await db.close()
+
+
+async def test_a_message_refused_for_good_leaves_the_outbox(db: aiosqlite.Connection) -> None:
+    """``drop`` removes the message and hands it back as JSON, even one this build would not
+    decode (an older build queued it); dropping it again finds nothing."""
+    outbox = Outbox(db)
+    kept = Envelope("request", {"n": 1})
+    refused = Envelope("request", {"utterance": {"id": "u1", "text": "hi\x00"}})
+    await outbox.add(kept)
+    await outbox.add(refused)
+    dropped = await outbox.drop(refused.id)
+    assert dropped is not None
+    assert dropped["body"]["utterance"]["text"] == "hi\x00"
+    assert await outbox.pending() == [kept.encode()]
+    assert await outbox.drop(refused.id) is None
 
 
 async def test_the_inbox_tells_a_redelivery(db: aiosqlite.Connection) -> None:

@@ -20,6 +20,7 @@ import pytest
 from assistant.missions.process_tree import kill_recorded_group, record_group
 from assistant.missions.python_env import VenvTools, find_uv, parse_packages
 from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
+from models import Envelope
 from models.missions import Checkpoint, Mission, MissionKind, Step
 
 MIB = 1024 * 1024
@@ -258,6 +259,23 @@ async def test_output_is_capped_with_a_marker(
     assert result.output.endswith("END\n")
     assert "[… output truncated: " in result.output
     assert len(result.output.encode()) < 4096 + 100
+    assert_no_environment_left(work_root)
+
+
+async def test_output_that_is_not_text_becomes_replacement_characters(
+    make_runner: Callable[..., PythonRunner], work_root: Path
+) -> None:
+    """NUL bytes and bytes that are not UTF-8 become U+FFFD: the report stays storable (the
+    cloud refuses NUL, which PostgreSQL text cannot hold) and the rest of the output is kept."""
+    source = "import sys\nsys.stdout.buffer.write(b'a\\x00b\\xffc\\n')"
+    log = CheckpointLog()
+    result = await make_runner().run(
+        mission(code(source)), done_steps=frozenset(), on_checkpoint=log
+    )
+    assert result.ok, result.error
+    assert result.output == "a\ufffdb\ufffdc\n"
+    assert log.checkpoints[-1].data["output"] == result.output
+    Envelope.decode(Envelope("mission_result", result.to_wire()).encode())
     assert_no_environment_left(work_root)
 
 

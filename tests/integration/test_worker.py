@@ -207,6 +207,38 @@ async def test_a_newer_attempt_replaces_the_running_one(
     )
 
 
+def cancellation(mission_id: str, attempt: int) -> Envelope:
+    body = {"mission_id": mission_id, "attempt": attempt, "reason": "lease lapsed"}
+    return Envelope("mission_cancel", body)
+
+
+async def test_a_cancel_stops_its_attempt_and_a_late_copy_never_starts(
+    link_and_worker: tuple[FakeLink, Worker], work_root: Path
+) -> None:
+    """``mission_cancel`` for the running attempt (the cloud moved the mission while this
+    worker was away) kills its code, deletes its environment and reports nothing; that
+    attempt delivered again later is not run. A cancel for an older attempt than the one
+    running, or for a mission not running here, changes nothing."""
+    link, worker = link_and_worker
+    code = "import os, pathlib, time\npathlib.Path('started').write_text(str(os.getpid()))\n"
+    mission = python_mission(code + "time.sleep(120)\n")
+    assert await worker.accept(assignment(mission, attempt=2))
+    pid = await started_pid(work_root)
+    assert not await worker.cancel(cancellation("m-1", 1))
+    assert not await worker.cancel(cancellation("m-other", 1))
+    assert worker.running() == {"m-1": 2}
+    assert await worker.cancel(cancellation("m-1", 2))
+    assert worker.running() == {}
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert leftovers(work_root) == []
+    assert not await worker.accept(assignment(mission, attempt=2))
+    assert link.of_type("mission_result") == []
+    # A later attempt (given back to this worker) runs as usual.
+    assert await worker.accept(assignment(python_mission(code), done_steps=(0,), attempt=3))
+    (result,) = await link.wait_for("mission_result")
+    assert (result.body["attempt"], result.body["ok"]) == (3, True)
+
+
 def test_capabilities_follow_what_the_device_has(tmp_path: Path) -> None:
     """python, browser, microphone, files and screen are offered only when present."""
     bare = PlatformAdapters(None, None, None)

@@ -26,6 +26,8 @@ from models import (
 )
 
 text = st.text(max_size=30)
+storable_text = st.text(st.characters(blacklist_characters="\x00"), max_size=30)
+"""Text an envelope may carry: no NUL (and hypothesis draws no lone surrogates)."""
 ids = st.text(alphabet="0123456789abcdef", min_size=1, max_size=32)
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), finite, text)
@@ -92,10 +94,14 @@ replies = st.builds(
     follow_up_at=st.none() | finite,
     awaiting_confirmation=st.booleans(),
 )
+storable_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), finite, storable_text),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(storable_text, inner, max_size=3),
+)
 envelopes = st.builds(
     Envelope,
-    type=text.filter(bool),
-    body=st.dictionaries(text, json_values, max_size=4),
+    type=storable_text.filter(bool),
+    body=st.dictionaries(storable_text, storable_values, max_size=4),
     id=ids,
     trace_id=ids,
     ts=finite,
@@ -133,6 +139,40 @@ def test_values_survive_a_json_round_trip(
 def test_envelope_round_trip(envelope: Envelope) -> None:
     """An encoded envelope decodes to the same envelope."""
     assert Envelope.decode(envelope.encode()) == envelope
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "problem"),
+    [
+        (r'{"text": "hi\u0000"}', "body.text", "NUL"),
+        (r'{"a": {"b\u0000": 1}}', "body.a", "NUL"),
+        (r'{"list": ["ok", "\ud800"]}', "body.list[1]", "lone surrogates"),
+        (r'{"x": "\uDC00 alone"}', "body.x", "lone surrogates"),
+        ('{"x": NaN}', "$", "NaN is not a JSON value"),
+        ('{"x": -Infinity}', "$", "-Infinity is not a JSON value"),
+        ('{"x": 1e999}', "$", "1e999 is out of range"),
+    ],
+)
+def test_text_no_store_can_hold_is_refused_by_field(raw: str, field: str, problem: str) -> None:
+    """NUL, lone surrogates and non-finite numbers are refused when decoded, naming the field:
+    otherwise they pass here and fail in PostgreSQL, where the sender cannot hear why."""
+    envelope = '{"v": 1, "type": "x", "id": "a", "trace_id": "t", "ts": 1, "body": ' + raw + "}"
+    with pytest.raises(DecodeError) as caught:
+        Envelope.decode(envelope)
+    assert caught.value.field == field
+    assert problem in caught.value.problem
+
+
+def test_escaped_surrogate_pairs_and_a_literal_backslash_u_are_fine() -> None:
+    """A surrogate pair is one character, and the text ``\\u0000`` is six storable ones."""
+    raw = r'{"v": 1, "type": "x", "id": "a", "trace_id": "t", "ts": 1,'
+    raw += r' "body": {"emoji": "\ud83d\ude00", "literal": "\\u0000"}}'
+    assert Envelope.decode(raw).body == {"emoji": "😀", "literal": "\\u0000"}
+
+
+def test_a_frame_nested_too_deeply_is_refused_not_crashed() -> None:
+    with pytest.raises(DecodeError, match="nested too deeply"):
+        Envelope.decode("[" * 100_000)
 
 
 def test_envelope_has_the_wire_fields_of_the_design() -> None:
