@@ -16,7 +16,7 @@ from assistant.conversation import Conversation
 from assistant.events import ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
-from models import DecodeError, strict_json
+from models import DecodeError, strict_json, unstorable_character
 
 log = structlog.get_logger(__name__)
 
@@ -76,19 +76,20 @@ async def post_utterance(request: web.Request) -> web.Response:
     if len(raw) > MAX_BODY_BYTES:
         return _too_large()
     try:
-        # Strict: text the edge's store (and the cloud's) could not hold is refused here, where
-        # the sender hears why, not forwarded to fail later and be sent again forever.
-        payload = strict_json(raw)
+        payload = strict_json(raw, storable=False)
     except DecodeError as error:
-        if error.field == "$":
-            return error_response(400, "invalid_json", f"The body is {error.problem}.")
-        return error_response(400, "invalid_utterance", f"`{error.field}`: {error.problem}.")
+        return error_response(400, "invalid_json", f"The body is {error.problem}.")
     try:
         body = msgspec.convert(payload, UtteranceRequest)
     except msgspec.ValidationError as error:
         return error_response(400, "invalid_utterance", _explain(error))
     if not body.text.strip():
         return error_response(400, "invalid_utterance", "`text` must not be blank.")
+    unstorable = unstorable_character(body.text)
+    if unstorable:
+        # Refused here, where the sender hears why: no store here holds it, and forwarded to
+        # the cloud it would only fail there. Fields this API ignores may hold anything.
+        return error_response(400, "invalid_utterance", f"`text` must not hold {unstorable}.")
     conversation = request.app[CONVERSATION]
     record = await conversation.submit(body.text.strip(), trace_id=body.trace_id)
     view = await conversation.describe(record)

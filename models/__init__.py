@@ -1,6 +1,6 @@
 """The shared domain: values both the edge and the cloud speak. Standard library only, no I/O."""
 
-from models._wire import strict_json
+from models._wire import strict_json, unstorable_character
 from models.conversation import Intent, Reply, Utterance
 from models.devices import Device, Location
 from models.envelope import PROTOCOL_VERSION, REFUSED_FOR_GOOD, Envelope, derived_id, new_id
@@ -26,4 +26,5 @@ __all__ = [
     "derived_id",
     "new_id",
     "strict_json",
+    "unstorable_character",
 ]

@@ -21,12 +21,15 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 encoding for them). A surrogate pair in JSON is read as one character, so any left is alone."""
 
 
-def strict_json(raw: str | bytes) -> Any:
+def strict_json(raw: str | bytes, *, storable: bool = True) -> Any:
     """JSON as the standard has it, and text any store can hold; DecodeError otherwise.
 
     Python's reader takes more: ``NaN`` and ``Infinity``, ``1e999`` (read as infinity), lone
     surrogates and NUL characters. Each would pass here and fail later, in PostgreSQL or
-    SQLite, where the sender can no longer hear why and would send it again forever."""
+    SQLite, where the sender can no longer hear why and would send it again forever.
+
+    ``storable=False`` leaves the text to the caller, which checks only the fields it keeps
+    (with ``unstorable_character``) and ignores the rest."""
     try:
         data = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as error:
@@ -35,7 +38,7 @@ def strict_json(raw: str | bytes) -> Any:
         raise DecodeError("$", "not valid JSON (nested too deeply)") from None
     text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
     # Escapes are rare (encoders write text as is), so most frames skip the walk.
-    if _ESCAPE.search(text):
+    if storable and _ESCAPE.search(text):
         _check_text(data, "$")
     return data
 
@@ -66,8 +69,12 @@ def _check_text(value: Any, path: str) -> None:
             raise DecodeError(path, f"text must not hold {bad}")
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_text(key, path)
-            _check_text(item, _join(path, key) if path != "$" else key)
+            # A key is named by itself, made printable: "$" is kept for JSON that is not JSON.
+            field = _join(path, key) if path != "$" else key
+            if unstorable_character(key):
+                field = _UNSTORABLE.sub("\ufffd", field)
+                raise DecodeError(field, f"keys must not hold {unstorable_character(key)}")
+            _check_text(item, field)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_text(item, f"{path}[{index}]")
