@@ -19,9 +19,11 @@ import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_never, wait_exponential_jitter
 
 from assistant.device_config import ConfigCache
+from assistant.frames import fit_to_frame
 from assistant.outbox import Inbox, Outbox
 from jarvis.logs import traced
 from models import (
+    MAX_FRAME_BYTES,
     REFUSED_FOR_GOOD,
     DecodeError,
     Device,
@@ -33,7 +35,6 @@ from models import (
 
 log = structlog.get_logger(__name__)
 
-MAX_FRAME_BYTES = 64 * 1024
 WELCOME_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 10.0
 DEFAULT_HEARTBEAT_S = 10.0
@@ -123,7 +124,12 @@ class EdgeLink:
                 await self._task
 
     async def send(self, envelope: Envelope) -> None:
-        """Store ``envelope`` in the outbox, and send it now if the link is up."""
+        """Store ``envelope`` in the outbox, and send it now if the link is up. One too big
+        for a frame has its longest texts cut in the middle first (``assistant.frames``)."""
+        fitted = fit_to_frame(envelope)
+        if fitted is not envelope:
+            log.warning("edge_link.cut_to_fit", type=envelope.type, message_id=envelope.id)
+            envelope = fitted
         await self._outbox.add(envelope)
         if self._ws is not None:
             with contextlib.suppress(ConnectionError, aiohttp.ClientError):

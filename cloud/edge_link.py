@@ -25,14 +25,13 @@ from cloud.keys import ACKS, INSTANCE_ID, LINKS, POOL, REQUESTS
 from cloud.links import EdgeLink
 from cloud.tasks import cancel_and_wait
 from jarvis.logs import traced
-from models import DecodeError, Device, Envelope, new_id
+from models import MAX_FRAME_BYTES, DecodeError, Device, Envelope, new_id
 
 log = structlog.get_logger(__name__)
 
-MAX_FRAME_BYTES = 64 * 1024
-"""Frames above this are answered with ``too_large`` (and otherwise ignored)."""
 TRANSPORT_CAP_BYTES = 1024 * 1024
-"""aiohttp closes the socket above this; between the two caps we can still answer politely."""
+"""aiohttp closes the socket above this; between it and ``MAX_FRAME_BYTES`` a frame is answered
+``too_large``, naming it when its id can be read, so the edge drops it instead of resending."""
 HEARTBEAT_S = 10
 IDLE_TIMEOUT_S = 4 * HEARTBEAT_S
 """A link with no frame for this long is closed (the edge heartbeats every HEARTBEAT_S)."""
@@ -130,9 +129,13 @@ async def _envelope(link: EdgeLink, message: aiohttp.WSMessage) -> Envelope | No
         )
         return None
     raw: str = message.data
-    if len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+    # UTF-8 takes at most 4 bytes a character: most frames need no encoding to be measured.
+    if len(raw) > MAX_FRAME_BYTES // 4 and len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
         await link.send_error(
-            "too_large", f"A frame may hold at most {MAX_FRAME_BYTES} bytes.", None, trace_id
+            "too_large",
+            f"A frame may hold at most {MAX_FRAME_BYTES} bytes.",
+            _readable_id(raw),
+            trace_id,
         )
         return None
     try:

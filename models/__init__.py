@@ -3,11 +3,19 @@
 from models._wire import strict_json, unstorable_character
 from models.conversation import Intent, Reply, Utterance
 from models.devices import Device, Location
-from models.envelope import PROTOCOL_VERSION, REFUSED_FOR_GOOD, Envelope, derived_id, new_id
+from models.envelope import (
+    MAX_FRAME_BYTES,
+    PROTOCOL_VERSION,
+    REFUSED_FOR_GOOD,
+    Envelope,
+    derived_id,
+    new_id,
+)
 from models.errors import DecodeError
 from models.missions import Checkpoint, Mission, MissionKind, MissionResult, MissionState, Step
 
 __all__ = [
+    "MAX_FRAME_BYTES",
     "PROTOCOL_VERSION",
     "REFUSED_FOR_GOOD",
     "Checkpoint",

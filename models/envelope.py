@@ -14,6 +14,11 @@ from models.errors import DecodeError
 
 PROTOCOL_VERSION = 1
 
+MAX_FRAME_BYTES = 64 * 1024
+"""The most an encoded envelope may take on the wire (UTF-8), either way. The cloud refuses a
+larger one (``too_large``), so what a sender cannot bound by design (a program's output) it must
+cut to fit before sending."""
+
 REFUSED_FOR_GOOD = frozenset(
     {"bad_envelope", "bad_body", "unknown_type", "too_large", "unstorable", "not_found"}
 )

@@ -214,6 +214,35 @@ def test_one_trace_id_runs_from_the_utterance_through_the_worker_to_the_reply(
     assert "+ms" in shown.stdout
 
 
+def test_output_too_big_for_a_frame_is_cut_and_the_mission_still_finishes(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """30,000 control characters, each six bytes as a JSON escape, plus NUL bytes: the
+    checkpoint and the result would not fit a frame, so the worker cuts their middle (the cloud
+    would refuse them, and the mission would never end), and the asker hears the result."""
+    script = tmp_path / "loud.py"
+    script.write_text(
+        "import sys\n"
+        "print('Loud start.')\n"
+        "sys.stdout.write('\\x01' * 30_000 + '\\x00' * 10 + '\\n')\n"
+        "print('Loud end.')\n",
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [JARVIS, "cloud", "script", "add", "loud", str(script)],
+        env=cloud_environment(stack.cloud_dir, 0, None),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    utterance_id = _ask(stack, "run my loud script")
+    answer = get_utterance(stack.asker.url, utterance_id)
+    assert answer["status"] == "done", answer
+    assert answer["reply"].startswith("Loud start."), answer
+    cut = {e["type"] for e in _log_events(stack.laptop, "edge_link.cut_to_fit")}
+    assert cut == {"checkpoint", "mission_result"}
+
+
 def test_a_killed_worker_s_mission_resumes_elsewhere_from_its_checkpoint(
     stack: Stack, tmp_path: Path
 ) -> None:
