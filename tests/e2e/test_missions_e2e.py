@@ -127,6 +127,17 @@ def _ask(stack: Stack, text: str) -> str:
     return str(body["id"])
 
 
+def _add_script(stack: Stack, name: str, path: Path) -> None:
+    """``jarvis cloud script add NAME PATH``: "run my NAME script" runs it."""
+    subprocess.run(
+        [JARVIS, "cloud", "script", "add", name, str(path)],
+        env=cloud_environment(stack.cloud_dir, 0, None),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+
+
 def _log_events(edge: EdgeProcess, event: str) -> list[dict[str, Any]]:
     found = []
     for line in edge.log().splitlines():
@@ -228,13 +239,7 @@ def test_output_too_big_for_a_frame_is_cut_and_the_mission_still_finishes(
         "print('Loud end.')\n",
         encoding="utf-8",
     )
-    subprocess.run(
-        [JARVIS, "cloud", "script", "add", "loud", str(script)],
-        env=cloud_environment(stack.cloud_dir, 0, None),
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    _add_script(stack, "loud", script)
     utterance_id = _ask(stack, "run my loud script")
     answer = get_utterance(stack.asker.url, utterance_id)
     assert answer["status"] == "done", answer
@@ -260,13 +265,7 @@ def test_a_killed_worker_s_mission_resumes_elsewhere_from_its_checkpoint(
     )
     script = tmp_path / "slow.py"
     script.write_text(code, encoding="utf-8")
-    subprocess.run(
-        [JARVIS, "cloud", "script", "add", "slow", str(script)],
-        env=cloud_environment(stack.cloud_dir, 0, None),
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
+    _add_script(stack, "slow", script)
     status, body = post(stack.asker.url, "run my slow script")
     assert status == 202, body
     try:

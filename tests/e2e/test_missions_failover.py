@@ -179,15 +179,10 @@ def test_a_worker_killed_after_step_2_of_4_leaves_steps_3_and_4_to_another(
     mission succeeds on attempt 2 and the asker hears the result once."""
     markers = tmp_path / "markers"
     replies = EventRecorder(fleet.asker.url)
-    mission_id = _start_four_steps(fleet, markers)
-    path = f"/v1/missions/{mission_id}"
     gate = markers / "step-3.sleeping"
     try:
-        wait_for(
-            lambda: _in_step_3(fleet, path, gate),
-            TIMEOUT_S,
-            "steps 1 and 2 checkpointed, step 3 running",
-        )
+        mission_id = _until_step_3(fleet, markers)
+        path = f"/v1/missions/{mission_id}"
         killed_at = time.monotonic()
         os.kill(fleet.laptop.process.pid, signal.SIGKILL)
         fleet.laptop.process.wait(timeout=30)
@@ -233,15 +228,10 @@ def test_a_worker_cut_off_mid_mission_stops_its_attempt_when_the_network_heals(
     ``mission_cancel`` stops it there: the code is killed and the laptop reports nothing, so
     steps 3 and 4 are the desktop's alone."""
     markers = tmp_path / "markers"
-    mission_id = _start_four_steps(fleet, markers)
-    path = f"/v1/missions/{mission_id}"
     gate = markers / "step-3.sleeping"
     try:
-        wait_for(
-            lambda: _in_step_3(fleet, path, gate),
-            TIMEOUT_S,
-            "steps 1 and 2 checkpointed, step 3 running",
-        )
+        mission_id = _until_step_3(fleet, markers)
+        path = f"/v1/missions/{mission_id}"
         sleeping = psutil.Process(int(gate.read_text(encoding="ascii")))
         fleet.laptop_network.blackhole = True
         wait_for(
@@ -269,8 +259,9 @@ def test_a_worker_cut_off_mid_mission_stops_its_attempt_when_the_network_heals(
     assert fleet.laptop.process.poll() is None, "the laptop itself keeps running"
 
 
-def _start_four_steps(fleet: Fleet, markers: Path) -> str:
-    """Submit the four-step mission of the module docstring; the laptop gets it first."""
+def _until_step_3(fleet: Fleet, markers: Path) -> str:
+    """Submit the four-step mission of the module docstring (the laptop gets it first) and
+    wait until steps 1 and 2 are checkpointed and step 3 sleeps; the mission's id."""
     markers.mkdir()
     steps = [
         {"action": "run_code", "params": {"code": step_code(markers, 1)}},
@@ -281,12 +272,14 @@ def _start_four_steps(fleet: Fleet, markers: Path) -> str:
     body = {"kind": "python", "steps": steps, "requested_by": fleet.asker_id}
     created = cloud_call(fleet, "POST", "/v1/admin/missions", body)
     assert created["assigned_to_name"] == "laptop", created
+    path, gate = f"/v1/missions/{created['id']}", markers / "step-3.sleeping"
+
+    def in_step_3() -> bool:
+        stored = {cp["step_index"] for cp in cloud_call(fleet, "GET", path)["checkpoints"]}
+        return stored == {0, 1} and gate.exists()
+
+    wait_for(in_step_3, TIMEOUT_S, "steps 1 and 2 checkpointed, step 3 running")
     return str(created["id"])
-
-
-def _in_step_3(fleet: Fleet, path: str, gate: Path) -> bool:
-    stored = {cp["step_index"] for cp in cloud_call(fleet, "GET", path)["checkpoints"]}
-    return stored == {0, 1} and gate.exists()
 
 
 def _alive(process: psutil.Process) -> bool:
