@@ -250,6 +250,7 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
         device_id=device.id,
         detail={"version": version, "instance_id": app[INSTANCE_ID]},
     )
+    link.heard_stamp(envelope.ts)
     old = app[LINKS].add(link)
     if old is not None:
         with contextlib.suppress(OSError, TimeoutError):

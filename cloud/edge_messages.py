@@ -89,7 +89,12 @@ async def send_ack(link: EdgeLink, envelope: Envelope) -> None:
 async def on_request(ctx: Context, envelope: Envelope) -> None:
     """Handle the request (a plain answer goes back on this link at once); ack it once what it
     stored is on disk."""
-    handled = await ctx.requests.handle(ctx.device_id, envelope, send_early=ctx.link.deliver)
+    handled = await ctx.requests.handle(
+        ctx.device_id,
+        envelope,
+        send_early=ctx.link.deliver,
+        clock_offset_s=ctx.link.clock_offset_s,
+    )
     if handled.reply is not None and handled.holder == ctx.here.instance_id:
         ctx.here.wake(ctx.device_id)
     await ctx.requests.settled(handled)
@@ -122,6 +127,7 @@ async def on_command_result(ctx: Context, envelope: Envelope) -> None:
 
 async def on_heartbeat(ctx: Context, envelope: Envelope) -> None:
     body = decode_body(envelope.body, HeartbeatBody)
+    ctx.link.heard_stamp(envelope.ts)
     await ctx.pool.execute(
         "UPDATE devices SET last_seen = now(), load = $2 WHERE id = $1",
         ctx.device_id,

@@ -55,6 +55,14 @@ class EdgeLink:
         self._sending_since: float | None = None
         self.closing = False
         """The watchdog is closing it."""
+        self.clock_offset_s: float | None = None
+        """The cloud's clock minus the edge's, from the last hello or heartbeat (their ``ts``
+        against the arrival time), so a time the edge stamped can be read on the cloud's clock
+        even when the edge's is off."""
+
+    def heard_stamp(self, stamped_at: float) -> None:
+        """A fresh frame made at ``stamped_at`` on the edge's clock came in just now."""
+        self.clock_offset_s = time.time() - stamped_at
 
     def heard(self) -> None:
         """A frame came in: the link is alive."""

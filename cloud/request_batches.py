@@ -137,6 +137,20 @@ _BARRIER = "SELECT pg_current_xact_id()"
 so every commit before it is on disk too (and on synchronous standbys, where there are any)."""
 
 
+def said_at(utterance: Utterance, now: datetime, clock_offset_s: float | None) -> datetime:
+    """When ``utterance`` was said, on the cloud's clock, in ``now``'s zone: its ``ts`` (the
+    edge's clock) moved by the offset measured on its link; ``now`` when either is unknown.
+    Never later than ``now``: what was said cannot come from the future, only a clock read
+    imprecisely by the network's delay."""
+    if clock_offset_s is None or utterance.ts <= 0:
+        return now
+    try:
+        said = datetime.fromtimestamp(utterance.ts + clock_offset_s, now.tzinfo)
+    except (OverflowError, OSError, ValueError):
+        return now  # a time no calendar holds: the edge's clock is of no use
+    return min(said, now)
+
+
 async def mark_processed(conn: asyncpg.Connection, envelope: Envelope, device_id: str) -> bool:
     """Record the message id with its trace event; False when it was there already (a
     duplicate: the caller does nothing again)."""
@@ -189,7 +203,12 @@ class RequestBatches:
         return (self._writes, self._flushes)
 
     async def handle(
-        self, device_id: str, envelope: Envelope, *, send_early: SendEarly | None = None
+        self,
+        device_id: str,
+        envelope: Envelope,
+        *,
+        send_early: SendEarly | None = None,
+        clock_offset_s: float | None = None,
     ) -> Handled:
         """Plan the request, then store its effects and its reply with its message id.
 
@@ -202,12 +221,17 @@ class RequestBatches:
         from the request's, and the request is acked only once stored and on disk, so an edge
         never loses it and never hears it twice: should the store fail, the edge sends the
         request again and drops the reply made anew as a duplicate.
+
+        ``clock_offset_s`` (the cloud's clock minus the asking edge's, see ``cloud.links``):
+        with it, the request is planned at the moment it was said, not the moment it arrived,
+        so "in 10 minutes" means ten minutes after the words, however long the request waited
+        in the edge's outbox for the cloud. Without it (plain HTTP), at its arrival.
         """
         utterance = Utterance.from_wire(envelope.body.get("utterance"), "body.utterance")
         settings = await self._directory.settings_of(device_id)
         if settings is None:
             raise NotFoundError(f"No device {device_id!r}.")
-        now = datetime.now(device_config.zone_of(settings))
+        now = said_at(utterance, datetime.now(device_config.zone_of(settings)), clock_offset_s)
         names = await self._directory.names()
         planner = self._planner()
         if not isinstance(planner, RulePlanner) and await self._seen(envelope.id):

@@ -80,6 +80,9 @@ async def _set_reminder(
     now = await conn.fetchval("SELECT now()")
     when = spoken_time(action.due_at, now.astimezone(action.due_at.tzinfo))
     connector = "" if action.text.startswith(("that ", "about ")) else "to "
+    if action.due_at <= now:
+        # Asked while the cloud was out of reach, and due meanwhile: the reminder comes now.
+        return f"Okay, I'll remind you {connector}{action.text} right away: it was due {when}."
     return f"Okay, I'll remind you {connector}{action.text} {when}."
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,17 +46,24 @@ class EdgeClient:
     device_id: str
     inbox: list[Envelope] = field(default_factory=list)
 
+    clock_s: Callable[[], float] = time.time
+    """This edge's clock: what it stamps its envelopes (and utterances) with."""
+
     async def send(
         self, type_: str, body: Mapping[str, Any], *, id_: str | None = None, trace_id: str = ""
     ) -> Envelope:
-        envelope = Envelope(type=type_, body=dict(body), id=id_ or new_id())
-        if trace_id:
-            envelope = Envelope(type=type_, body=dict(body), id=envelope.id, trace_id=trace_id)
+        envelope = Envelope(
+            type=type_, body=dict(body), id=id_ or new_id(), trace_id=trace_id or new_id()
+        )
+        envelope = dataclasses.replace(envelope, ts=self.clock_s())
         await self.ws.send_str(envelope.encode())
         return envelope
 
-    async def request(self, text: str, *, id_: str | None = None) -> Envelope:
-        utterance = Utterance(id=new_id(), text=text, trace_id=new_id(), device_id=self.device_id)
+    async def request(self, text: str, *, id_: str | None = None, said_at: float = 0.0) -> Envelope:
+        """``said_at``: the utterance's time on this edge's clock (0: not given)."""
+        utterance = Utterance(
+            id=new_id(), text=text, trace_id=new_id(), device_id=self.device_id, ts=said_at
+        )
         return await self.send(
             "request",
             {"utterance": utterance.to_wire()},
@@ -171,11 +179,18 @@ class CloudFactory:
         return session, ws
 
     async def connect(
-        self, instance: CloudInstance, device_id: str, token: str, *, name: str = "test device"
+        self,
+        instance: CloudInstance,
+        device_id: str,
+        token: str,
+        *,
+        name: str = "test device",
+        clock_off_s: float = 0.0,
     ) -> tuple[EdgeClient, Envelope]:
-        """An edge that said hello; returns it and the welcome."""
+        """An edge that said hello; returns it and the welcome. ``clock_off_s``: how far its
+        clock is ahead of the real time (negative: behind)."""
         session, ws = await self.open_socket(instance, token)
-        edge = EdgeClient(session, ws, device_id)
+        edge = EdgeClient(session, ws, device_id, clock_s=lambda: time.time() + clock_off_s)
         self._edges.append(edge)
         device = Device(id=device_id, name=name, capabilities=frozenset({"speaker"}))
         await edge.send("hello", {"device": device.to_wire(), "version": "test"})

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import asyncpg
+import pytest
 from cloud_helpers import CloudFactory, wait_for
 
 from cloud import reminders
@@ -31,6 +33,43 @@ async def test_reminder_is_confirmed_in_the_device_time_zone(clouds: CloudFactor
     )
     day = "tomorrow " if days_ahead == 1 else ""
     assert reply.body["text"] == f"Okay, I'll remind you to stretch {day}at {due_clock}."
+
+
+async def test_a_reminder_counts_from_when_it_was_said_not_when_it_arrived(
+    clouds: CloudFactory,
+) -> None:
+    """Said 30 minutes ago (it waited in the edge's outbox while the cloud was away), "in 10
+    minutes" was due 20 minutes ago: the confirmation says so and the reminder comes at once,
+    late. The edge's clock is an hour slow; the offset measured on its link corrects it."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token, clock_off_s=-3600)
+    said_at = edge.clock_s() - 30 * 60
+    await edge.request("remind me in 10 minutes to stretch", said_at=said_at)
+    reply = await edge.expect_reply()
+    assert re.fullmatch(
+        r"Okay, I'll remind you to stretch right away: it was due (tomorrow )?at \d+:\d\d [AP]M\.",
+        reply.body["text"],
+    ), reply.body["text"]
+    due_ago = "SELECT extract(epoch FROM now() - due_at) FROM reminders"
+    assert 19 * 60 < await clouds.pool.fetchval(due_ago) < 21 * 60
+    reminder = await edge.expect_reply(kind="reminder")
+    assert reminder.body["text"] == "Reminder, 20 minutes late: stretch."
+
+
+@pytest.mark.parametrize("clock_off_s", [-3600.0, 3600.0])
+async def test_a_fresh_request_from_an_edge_with_a_wrong_clock_counts_from_now(
+    clouds: CloudFactory, clock_off_s: float
+) -> None:
+    """An edge clock an hour slow or fast does not move a reminder: "in 10 minutes", said
+    just now, is due ten minutes from now on the cloud's clock."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token, clock_off_s=clock_off_s)
+    await edge.request("remind me in 10 minutes to stretch", said_at=edge.clock_s())
+    await edge.expect_reply()
+    due_in = "SELECT extract(epoch FROM due_at - now()) FROM reminders"
+    assert 9 * 60 < await clouds.pool.fetchval(due_in) <= 10 * 60
 
 
 async def test_reminder_is_delivered_when_due(clouds: CloudFactory) -> None:
