@@ -302,8 +302,13 @@ async def store_result(
 ) -> bool:
     """Finish the mission and queue the asker's reply, once; False when ignored (finished
     already, from a worker that no longer holds it, or from an ``attempt`` since replaced)."""
+    # A resumed mission's output starts with what the steps run by an earlier worker printed
+    # (their checkpoints keep it): the asker hears the whole mission, as if never interrupted.
     row = await conn.fetchrow(
-        "UPDATE missions SET state = $3, result_ok = $4, result_output = $5, result_error = $6,"
+        "UPDATE missions SET state = $3, result_ok = $4, result_error = $6,"
+        " result_output = concat_ws(E'\\n', (SELECT string_agg(c.data->>'output', E'\\n'"
+        " ORDER BY c.step_index) FROM mission_checkpoints c WHERE c.mission_id = missions.id"
+        " AND c.attempt < missions.attempt AND c.data->>'output' <> ''), NULLIF($5, '')),"
         " finished_at = now(), updated_at = now()"
         " WHERE id = $1 AND assigned_to = $2 AND state IN ('assigned', 'running')"
         " AND ($7::integer IS NULL OR attempt = $7)"
@@ -333,7 +338,7 @@ async def store_result(
         summary=row["summary"],
         worker_name=row["worker_name"],
         ok=result.ok,
-        output=result.output,
+        output=row["result_output"],
         error=result.error,
         checkpoints=checkpoints,
     )

@@ -159,8 +159,13 @@ async def run_steps(
                 outcome = await perform(step)
                 if outcome.output:
                     outputs.append(outcome.output)
+                data = dict(outcome.data)
+                if outcome.output:
+                    # Kept with the checkpoint: should this worker die, the cloud puts what
+                    # the steps done here printed before the output of the worker resuming.
+                    data.setdefault("output", outcome.output)
                 checkpoint = Checkpoint(
-                    mission.id, step.index, outcome.checkpoint, outcome.data, ts=time.time()
+                    mission.id, step.index, outcome.checkpoint, data, ts=time.time()
                 )
                 await on_checkpoint(checkpoint)
                 log.info("mission.step_done", step=step.index, checkpoint=outcome.checkpoint)

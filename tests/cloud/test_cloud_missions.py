@@ -300,7 +300,8 @@ async def _python_mission(fleet: Fleet, asker: EdgeClient) -> Envelope:
 async def test_a_lapsed_lease_moves_the_mission_with_its_done_steps(fleet: Fleet) -> None:
     """A worker that stops heartbeating loses its mission after the lease; the next worker gets
     the checkpointed steps as done_steps and attempt 2, the old worker's late result is ignored,
-    and the asker hears the result once."""
+    and the asker hears the result once: what the first worker's steps printed, then the
+    second's."""
     await fleet.start({"JARVIS_MISSION_LEASE_S": "1"})
     asker = await fleet.join("kitchen pi")
     fleet.keep_beating(asker)
@@ -310,7 +311,7 @@ async def test_a_lapsed_lease_moves_the_mission_with_its_done_steps(fleet: Fleet
     mission_id = sent.body["mission"]["id"]
     assert [action for action, _ in steps_of(sent)] == ["create_venv", "install_deps", "run_code"]
     await checkpoint(first, mission_id, 0, "venv_created")
-    await checkpoint(first, mission_id, 1, "deps_installed")
+    await checkpoint(first, mission_id, 1, "deps_installed", output="Installed 2 packages.")
     second = await fleet.join("desktop", "python")
     fleet.keep_beating(second)
     moved = await second.expect("mission", timeout_s=10)
@@ -323,7 +324,9 @@ async def test_a_lapsed_lease_moves_the_mission_with_its_done_steps(fleet: Fleet
     await checkpoint(second, mission_id, 2, "code_executed")
     await finish(second, MissionResult(mission_id, ok=True, output="Backed up 3 files. Done."))
     reply = await asker.expect_reply()
-    assert reply.body["text"] == "Backed up 3 files. Done."
+    assert reply.body["text"] == "Installed 2 packages. Backed up 3 files."  # two sentences
+    output = await fleet.pool.fetchval("SELECT result_output FROM missions")
+    assert output == "Installed 2 packages.\nBacked up 3 files. Done."
     assert reply.body["utterance_id"] == request.body["utterance"]["id"]
     assert not [e for e in await asker.quiet(0.3) if e.type == "reply"]
     kinds = [

@@ -242,7 +242,7 @@ async def test_screenshot_is_a_png_under_the_data_dir(
     assert path == config.data_dir / "screenshots" / "shot-1.png"
     png = await asyncio.to_thread(path.read_bytes)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert log.checkpoints[-1].data == {"path": str(path)}
+    assert log.checkpoints[-1].data == {"path": str(path), "output": f"screenshot: {path}"}
 
 
 async def test_a_missing_element_fails_the_step_with_a_clear_error(

@@ -130,7 +130,11 @@ async def test_record_audio_writes_the_asked_seconds_as_16khz_mono_wav(
     assert result.output == f"recording: {path} (1.0 s)"
     assert await asyncio.to_thread(wav_format, path) == (1, 2, 16_000, 16_000)
     assert log.checkpoints[0].name == "audio_recorded"
-    assert log.checkpoints[0].data == {"path": str(path), "duration_s": 1.0}
+    assert log.checkpoints[0].data == {
+        "path": str(path),
+        "duration_s": 1.0,
+        "output": f"recording: {path} (1.0 s)",
+    }
     assert source.closed
 
 
@@ -181,7 +185,11 @@ async def test_read_file_returns_the_text_of_a_shared_file(
     assert result.ok, result.error
     assert result.output == "buy milk\n"
     assert log.checkpoints[0].name == "file_read"
-    assert log.checkpoints[0].data == {"path": str(shared / "notes.txt"), "bytes": 9}
+    assert log.checkpoints[0].data == {
+        "path": str(shared / "notes.txt"),
+        "bytes": 9,
+        "output": "buy milk\n",
+    }
 
 
 async def test_read_file_follows_a_link_that_stays_inside(
