@@ -184,7 +184,11 @@ class Conversation:
             self._bus.publish(reply)
             return
         if record.status != "pending":
-            log.info("utterance.already_answered", utterance_id=record.id)
+            # News about it, not a copy (copies never get here: the link drops them by id): a
+            # mission queued with "I'll start it as soon as one connects" ends much later.
+            log.info("utterance.follow_up", utterance_id=record.id)
+            self._last_reply = reply.text
+            self._bus.publish(reply)
             return
         waiting = self._waiting.pop(record.id, None)
         if waiting:
