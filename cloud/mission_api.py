@@ -3,8 +3,9 @@
 ``GET /v1/missions/{id}`` (the admin token, or the token of the device that asked),
 ``GET /v1/missions`` (admin; ``?state=&limit=``), ``GET /v1/traces/{trace_id}`` (admin: the
 merged cloud and edge timeline), ``PUT /v1/admin/scripts/{name}`` (admin; ``{"code",
-"packages"}``), ``GET /v1/admin/scripts`` (admin) and ``POST /v1/admin/missions`` (admin: a
-mission given step by step, routed as a spoken one is).
+"packages"}``), ``GET /v1/admin/scripts`` (admin), ``POST /v1/admin/missions`` (admin: a
+mission given step by step, routed as a spoken one is) and ``POST
+/v1/admin/missions/{id}/cancel`` (admin).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from cloud import devices, mission_skills, mission_views, scripts
+from cloud import devices, mission_cancel, mission_skills, mission_views, scripts
 from cloud.database import ACQUIRE_TIMEOUT_S
 from cloud.errors import InvalidRequestError, NotFoundError, UnauthorizedError
 from cloud.http_bodies import json_body
@@ -110,6 +111,18 @@ async def post_mission(request: web.Request) -> web.Response:
     _require_admin(request)
     view, created = await submit_mission(request.app[POOL], await json_body(request))
     return web.json_response(view, status=201 if created else 200)
+
+
+@routes.post("/v1/admin/missions/{mission_id}/cancel")
+async def cancel_mission(request: web.Request) -> web.Response:
+    """Stop an unfinished mission → ``200`` with the mission, now ``cancelled``; ``404`` for
+    an unknown one, ``409`` for one that has ended. Its worker is told to stop, its asker
+    hears it was stopped."""
+    _require_admin(request)
+    mission_id = request.match_info["mission_id"]
+    await mission_cancel.cancel_by_id(request.app[POOL], mission_id)
+    found = await mission_views.mission_detail(request.app[POOL], mission_id)
+    return web.json_response(found)
 
 
 async def submit_mission(pool: asyncpg.Pool, body: object) -> tuple[dict[str, Any], bool]:

@@ -97,7 +97,17 @@ class AnswerConfirmation:
     yes: bool
 
 
-MissionAction = StartMission | RunScript | AnswerConfirmation
+@dataclass(frozen=True, slots=True)
+class CancelMission:
+    """Stop the asker's latest unfinished mission ("cancel my backup script")."""
+
+    name: str | None = None
+    """Words its summary holds ("backup"), when said."""
+    device_name: str | None = None
+    """The device running it, when said."""
+
+
+MissionAction = StartMission | RunScript | AnswerConfirmation | CancelMission
 
 _YES = {"yes", "yes please", "yeah", "yep", "confirm", "confirmed", "do it", "go ahead", "sure"}
 _NO = {"no", "no thanks", "nope", "cancel", "don't", "do not"}
@@ -133,6 +143,11 @@ _BROWSER = [
     (re.compile(rf"take\s+a\s+screenshot\s+of\s+{_URL}", re.I), "screenshot"),
 ]
 _SCRIPT = re.compile(r"run\s+(?:my|the)\s+(?P<name>[\w\s-]+?)\s+script", re.I)
+_CANCEL = re.compile(
+    r"(?:cancel|stop|abort)\s+(?:the|my|that)\s+(?:(?P<name>[\w\s-]+?)\s+)?"
+    r"(?:mission|script|job|task)",
+    re.I,
+)
 _RECORD = re.compile(
     r"record\s+(?:some\s+)?(?:audio|sound)(?:\s+for\s+(?P<seconds>[\w\s.]+?)\s+seconds?)?", re.I
 )
@@ -159,6 +174,10 @@ def plan_mission(
         match = pattern.fullmatch(rest)
         if match:
             return _browser(what, _with_scheme(match.group("url")), device_name)
+    cancel = _CANCEL.fullmatch(rest)
+    if cancel:
+        name = " ".join((cancel.group("name") or "").lower().split()) or None
+        return CancelMission(name=name, device_name=device_name)
     script = _SCRIPT.fullmatch(rest)
     if script:
         return RunScript(

@@ -13,8 +13,15 @@ from collections.abc import Sequence
 import asyncpg
 import structlog
 
-from cloud import missions, outbox, routing, scripts
-from cloud.mission_plans import AnswerConfirmation, MissionAction, RunScript, StartMission, StepPlan
+from cloud import mission_cancel, missions, outbox, routing, scripts
+from cloud.mission_plans import (
+    AnswerConfirmation,
+    CancelMission,
+    MissionAction,
+    RunScript,
+    StartMission,
+    StepPlan,
+)
 from models import Envelope, Location, Reply, Utterance
 from models.missions import MissionKind
 
@@ -38,6 +45,8 @@ async def carry_out(
     """What the asker hears now; None when nothing (the mission's result will be the reply, or
     the reply was queued here)."""
     key = f"request:{message_id or utterance.id}"
+    if isinstance(action, CancelMission):
+        return await mission_cancel.cancel_for_asker(conn, action, device_id)
     if isinstance(action, AnswerConfirmation):
         return await _answer_confirmation(conn, action.yes, device_id, utterance)
     if isinstance(action, RunScript):

@@ -12,10 +12,9 @@ import asyncio
 import asyncpg
 import structlog
 
-from cloud import missions, outbox, traces
+from cloud import missions, traces
 from cloud.database import ACQUIRE_TIMEOUT_S
 from jarvis.logs import traced
-from models import Envelope
 
 log = structlog.get_logger(__name__)
 
@@ -43,15 +42,7 @@ async def _fail_over(conn: asyncpg.Connection, row: asyncpg.Record, lease_s: flo
         log.warning("mission lease lapsed", worker=old)
         await missions.event(conn, row, "lease_lapsed", old, {"worker": old, "lease_s": lease_s})
         if old is not None:
-            # The lapsed worker must not start it later from a copy still waiting for it.
-            await conn.execute(
-                "DELETE FROM outbox WHERE device_id = $1 AND delivered_at IS NULL"
-                " AND envelope->>'type' = 'mission'"
-                " AND envelope->'body'->'mission'->>'id' = $2",
-                old,
-                row["id"],
-            )
-            await _tell_to_stop(conn, old, row)
+            await missions.stop_attempt(conn, old, row, "lease lapsed")
         exclude = [old] if old is not None else []
         worker = await missions.route(
             conn, row, exclude=exclude, seen_within_s=lease_s, reassigned_from=old
@@ -63,17 +54,6 @@ async def _fail_over(conn: asyncpg.Connection, row: asyncpg.Record, lease_s: flo
                 row["id"],
             )
             await missions.event(conn, row, "requeued", None, {"reason": "no other capable worker"})
-
-
-async def _tell_to_stop(conn: asyncpg.Connection, device_id: str, row: asyncpg.Record) -> None:
-    """The lapsed worker may be alive behind a broken network, still running the attempt: the
-    moment it is back, its outbox tells it to stop, so the mission does not run on two workers.
-    (Not for a device deleted meanwhile: it has no outbox, and no link to come back on.)"""
-    if not await conn.fetchval("SELECT true FROM devices WHERE id = $1", device_id):
-        return
-    body = {"mission_id": row["id"], "attempt": row["attempt"], "reason": "lease lapsed"}
-    cancel = Envelope(type="mission_cancel", body=body, trace_id=row["trace_id"])
-    await outbox.enqueue(conn, device_id, cancel)
 
 
 async def assign_queued(pool: asyncpg.Pool, lease_s: float) -> int:

@@ -225,6 +225,27 @@ async def event(
     )
 
 
+async def stop_attempt(
+    conn: asyncpg.Connection, device_id: str, row: Mapping[str, Any], reason: str
+) -> None:
+    """Take the mission's current attempt back from ``device_id``, in the caller's transaction:
+    a copy of the assignment still waiting for it is withdrawn, and ``mission_cancel`` is
+    queued, so a worker that is alive (cut off, say) stops the attempt the moment it hears,
+    rather than run it beside another worker or after a cancel. (Not for a device deleted
+    meanwhile: it has no outbox, and no link to come back on.)"""
+    await conn.execute(
+        "DELETE FROM outbox WHERE device_id = $1 AND delivered_at IS NULL"
+        " AND envelope->>'type' = 'mission' AND envelope->'body'->'mission'->>'id' = $2",
+        device_id,
+        row["id"],
+    )
+    if not await conn.fetchval("SELECT true FROM devices WHERE id = $1", device_id):
+        return
+    body = {"mission_id": row["id"], "attempt": row["attempt"], "reason": reason}
+    stop = Envelope(type="mission_cancel", body=body, trace_id=row["trace_id"])
+    await outbox.enqueue(conn, device_id, stop)
+
+
 async def assign_waiting(pool: asyncpg.Pool, device_id: str, *, lease_s: float) -> int:
     """Route the queued missions the device could take (it just connected); returns how many
     were assigned (to it or to a better worker)."""

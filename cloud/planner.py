@@ -15,6 +15,7 @@ from typing import Protocol
 from cloud.mission_plans import (
     DEFAULT_PRIVACY_DISTANCE_KM,
     AnswerConfirmation,
+    CancelMission,
     RunScript,
     StartMission,
     plan_mission,
@@ -46,7 +47,15 @@ class RunOnDevice:
     """The command for that device's own interpreter ("set a timer for 5 minutes")."""
 
 
-Action = Answer | SetReminder | RunOnDevice | StartMission | RunScript | AnswerConfirmation
+Action = (
+    Answer
+    | SetReminder
+    | RunOnDevice
+    | StartMission
+    | RunScript
+    | AnswerConfirmation
+    | CancelMission
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +79,9 @@ CAPABILITIES = (
     "9 to take out the trash”, and run a command on another of your devices, like “on the "
     "kitchen pi set a timer for 5 minutes”. I can also have a device open a page and read you "
     "its title or headline, take a screenshot of a page, run your scripts (“run my backup "
-    "script”), or record audio, read a file, capture the screen or take a photo on it. Your "
-    "device itself handles timers, notes, lists, volume, music, the time and the date."
+    "script”) and stop them (“cancel my backup script”), or record audio, read a file, "
+    "capture the screen or take a photo on it. Your device itself handles timers, notes, "
+    "lists, volume, music, the time and the date."
 )
 HELP_TEXT = f"Here is what I can do. {CAPABILITIES}"
 UNKNOWN_TEXT = f"Sorry, I can't do that yet. {CAPABILITIES}"

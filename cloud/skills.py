@@ -13,7 +13,7 @@ import structlog
 
 from cloud import mission_skills, outbox, reminders, traces
 from cloud.devices import ONLINE_WITHIN_S
-from cloud.mission_plans import AnswerConfirmation, RunScript, StartMission
+from cloud.mission_plans import AnswerConfirmation, CancelMission, RunScript, StartMission
 from cloud.planner import Action, RunOnDevice, SetReminder
 from cloud.time_phrases import spoken_time
 from models import Envelope, Reply, Utterance, new_id
@@ -39,7 +39,7 @@ async def carry_out(
         follow_up_at = action.due_at.timestamp()
     elif isinstance(action, RunOnDevice):
         text = await _run_on_device(conn, action, device_id, utterance, trace_id)
-    elif isinstance(action, StartMission | RunScript | AnswerConfirmation):
+    elif isinstance(action, StartMission | RunScript | AnswerConfirmation | CancelMission):
         text = await mission_skills.carry_out(
             conn,
             action,

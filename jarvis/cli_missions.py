@@ -1,6 +1,7 @@
 """``jarvis missions`` and ``jarvis trace TRACE_ID``: what the cloud did, read from its database
-(embedded under the data dir, or ``DATABASE_URL``), like ``jarvis cloud devices``; and
-``jarvis missions submit FILE.json``, the body of ``POST /v1/admin/missions`` stored there."""
+(embedded under the data dir, or ``DATABASE_URL``), like ``jarvis cloud devices``;
+``jarvis missions submit FILE.json``, the body of ``POST /v1/admin/missions`` stored there; and
+``jarvis missions cancel ID``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    import asyncpg
     from rich.console import Console
 
 from jarvis.cli_cloud import with_cloud_pool
@@ -73,6 +75,22 @@ def submit(file: Path) -> None:
     where = view["assigned_to_name"] or "the queue"
     how = "started" if created else "already known (same idempotency_key)"
     click.echo(f"mission {view['id']} {how}: {view['state']} on {where}", err=True)
+
+
+@missions.command()
+@click.argument("mission_id")
+def cancel(mission_id: str) -> None:
+    """Stop MISSION_ID: its worker stops the code, its asker hears it was stopped."""
+    from cloud.mission_cancel import cancel_by_id
+    from cloud.mission_views import mission_detail
+
+    async def work(pool: asyncpg.Pool) -> dict[str, Any] | None:
+        await cancel_by_id(pool, mission_id)
+        return await mission_detail(pool, mission_id)
+
+    view = with_cloud_pool(settings_or_exit(), work)
+    where = f" on the {view['assigned_to_name']}" if view and view["assigned_to_name"] else ""
+    click.echo(f"mission {mission_id} cancelled{where}")
 
 
 def _result(result: dict[str, Any] | None) -> str:

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 from cloud_helpers import CloudFactory, CloudInstance, EdgeClient, wait_for
@@ -411,3 +412,80 @@ async def test_hello_stores_the_device_location(fleet: Fleet) -> None:
     await fleet.join("laptop", enroll=False)
     row = await fleet.pool.fetchrow("SELECT lat, lon FROM devices WHERE id = $1", edge.device_id)
     assert (row["lat"], row["lon"]) == (PARIS.lat, PARIS.lon)
+
+
+async def _admin_cancel(fleet: Fleet, mission_id: str) -> tuple[int, dict[str, Any]]:
+    assert fleet.cloud is not None
+    url = f"{fleet.cloud.url}/v1/admin/missions/{mission_id}/cancel"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url, headers=fleet.cloud.admin_headers) as response,
+    ):
+        return response.status, await response.json()
+
+
+async def test_the_admin_cancels_a_running_mission(fleet: Fleet) -> None:
+    """``POST /v1/admin/missions/{id}/cancel``: the worker is told to stop its attempt, the
+    asker hears it on the utterance that started it, and the worker's late result changes
+    nothing. An ended mission cannot be cancelled (409), an unknown one is 404."""
+    await fleet.start()
+    asker = await fleet.join("kitchen pi")
+    laptop = await fleet.join("laptop", "python")
+    request = await _python_mission(fleet, asker)
+    mission_id = (await laptop.expect("mission")).body["mission"]["id"]
+    await checkpoint(laptop, mission_id, 0, "venv_created")
+    status, view = await _admin_cancel(fleet, mission_id)
+    assert (status, view["state"]) == (200, "cancelled")
+    assert view["result"]["error"] == "cancelled by the admin"
+    stop = await laptop.expect("mission_cancel")
+    assert stop.body == {"mission_id": mission_id, "attempt": 1, "reason": "cancelled by the admin"}
+    heard = await asker.expect_reply()
+    assert heard.body["text"] == "I stopped the mission to run the backup script on the laptop."
+    assert heard.body["utterance_id"] == request.body["utterance"]["id"]
+    await finish(laptop, MissionResult(mission_id, ok=True, output="too late"))
+    assert await fleet.pool.fetchval("SELECT state FROM missions") == "cancelled"
+    assert not [e for e in await asker.quiet(0.3) if e.type == "reply"]
+    status, error = await _admin_cancel(fleet, mission_id)
+    assert (status, error["error"]["code"]) == (409, "conflict")
+    status, error = await _admin_cancel(fleet, "no-such-mission")
+    assert (status, error["error"]["code"]) == (404, "not_found")
+
+
+async def test_the_asker_cancels_its_mission_by_voice(fleet: Fleet) -> None:
+    """ "cancel my backup script" stops the asker's own running mission; said again, there
+    is nothing left to cancel."""
+    await fleet.start()
+    asker = await fleet.join("kitchen pi")
+    laptop = await fleet.join("laptop", "python")
+    started = await _python_mission(fleet, asker)
+    mission_id = (await laptop.expect("mission")).body["mission"]["id"]
+    cancelling = await asker.request("cancel my backup script")
+    stop = await laptop.expect("mission_cancel")
+    assert (stop.body["mission_id"], stop.body["reason"]) == (mission_id, "cancelled by its asker")
+    replies = {
+        reply.body["utterance_id"]: reply.body["text"]
+        for reply in [await asker.expect_reply(), await asker.expect_reply()]
+    }
+    assert replies == {
+        started.body["utterance"]["id"]: (
+            "I stopped the mission to run the backup script on the laptop."
+        ),
+        cancelling.body["utterance"]["id"]: "Okay.",
+    }
+    await asker.request("cancel my backup script")
+    again = await asker.expect_reply()
+    assert again.body["text"] == "You have no backup mission running, so there's nothing to cancel."
+
+
+async def test_a_queued_mission_cancelled_never_starts(fleet: Fleet) -> None:
+    """Cancelled while it waits for a worker: no worker is told anything, and one that comes
+    online later is not given it."""
+    await fleet.start()
+    asker = await fleet.join("kitchen pi")
+    await _python_mission(fleet, asker)
+    assert (await asker.expect_reply()).body["text"] == QUEUED
+    mission_id = await fleet.pool.fetchval("SELECT id FROM missions")
+    status, view = await _admin_cancel(fleet, mission_id)
+    assert (status, view["state"]) == (200, "cancelled")
+    laptop = await fleet.join("laptop", "python")
+    assert not [e for e in await laptop.quiet(0.5) if e.type in ("mission", "mission_cancel")]

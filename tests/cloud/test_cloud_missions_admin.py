@@ -144,7 +144,8 @@ async def test_cli_submits_a_mission_from_a_file(
     fleet: Fleet, database_url: str, tmp_path: Path
 ) -> None:
     """`jarvis missions submit FILE.json` stores and routes the mission on the cloud's database
-    (the worker's cloud sends it); a bad file fails naming the field."""
+    (the worker's cloud sends it); a bad file fails naming the field. `jarvis missions cancel
+    ID` stops it (the worker is told), and says so when it has ended already."""
     await fleet.start()
     worker = await fleet.join("desktop", "python")
     env = {"DATABASE_URL": database_url, "JARVIS_DATA_DIR": str(tmp_path)}
@@ -165,3 +166,15 @@ async def test_cli_submits_a_mission_from_a_file(
     refused = await invoke({"kind": "python", "steps": [{"action": "goto"}]})
     assert refused.exit_code == 1
     assert "steps[0].action:" in refused.output
+
+    async def cancel() -> Result:
+        args = ["missions", "cancel", view["id"]]
+        return await asyncio.to_thread(CliRunner().invoke, main, args, env=env)
+
+    cancelled = await cancel()
+    assert cancelled.exit_code == 0, cancelled.output
+    assert cancelled.stdout.strip() == f"mission {view['id']} cancelled on the desktop"
+    assert (await worker.expect("mission_cancel")).body["mission_id"] == view["id"]
+    again = await cancel()
+    assert again.exit_code == 1
+    assert "ended already: it was cancelled" in again.output
