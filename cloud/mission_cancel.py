@@ -20,7 +20,7 @@ from cloud.database import ACQUIRE_TIMEOUT_S
 from cloud.errors import ConflictError, NotFoundError
 from cloud.mission_plans import CancelMission
 from jarvis.logs import traced
-from models import Reply
+from models import Reply, Utterance
 
 log = structlog.get_logger(__name__)
 
@@ -46,9 +46,16 @@ async def cancel_by_id(pool: asyncpg.Pool, mission_id: str) -> None:
         await cancel(conn, row, reason=BY_ADMIN)
 
 
-async def cancel_for_asker(conn: asyncpg.Connection, action: CancelMission, device_id: str) -> str:
+async def cancel_for_asker(
+    conn: asyncpg.Connection,
+    action: CancelMission,
+    device_id: str,
+    utterance: Utterance,
+    trace_id: str,
+) -> str | None:
     """The asker's cancel, by voice: its latest unfinished mission, narrowed by the words it
-    used (a script's name, a device); what it hears now."""
+    used (a script's name, a device). What it hears now when there is nothing to cancel;
+    otherwise None: "Okay." is queued here, before what the mission's own utterance hears."""
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM missions m LEFT JOIN devices d ON d.id = m.assigned_to"
         " WHERE m.requested_by = $1 AND m.state = ANY($2::text[])"
@@ -64,8 +71,10 @@ async def cancel_for_asker(conn: asyncpg.Connection, action: CancelMission, devi
         what = f" {action.name}" if action.name else ""
         where = f" on the {action.device_name}" if action.device_name else ""
         return f"You have no{what} mission running{where}, so there's nothing to cancel."
+    okay = Reply(text="Okay.", utterance_id=utterance.id, kind="reply")
+    await outbox.enqueue_reply(conn, device_id, okay, trace_id=trace_id)
     await cancel(conn, row, reason=BY_ASKER)
-    return "Okay."
+    return None
 
 
 async def cancel(conn: asyncpg.Connection, row: Mapping[str, Any], *, reason: str) -> None:

@@ -46,7 +46,7 @@ async def carry_out(
     the reply was queued here)."""
     key = f"request:{message_id or utterance.id}"
     if isinstance(action, CancelMission):
-        return await mission_cancel.cancel_for_asker(conn, action, device_id)
+        return await mission_cancel.cancel_for_asker(conn, action, device_id, utterance, trace_id)
     if isinstance(action, AnswerConfirmation):
         return await _answer_confirmation(conn, action.yes, device_id, utterance)
     if isinstance(action, RunScript):
