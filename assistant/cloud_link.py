@@ -11,11 +11,17 @@ from models import Utterance
 class CloudLink(Protocol):
     def is_connected(self) -> bool: ...
 
+    def problem(self) -> str | None:
+        """Why the cloud cannot be reached in a way waiting will not mend (it refuses this
+        device's token), for a person; None otherwise."""
+        ...
+
     async def forward(self, utterance: Utterance) -> None:
         """Hand ``utterance`` over for good: the reply arrives later, as a message.
 
-        Raises CloudUnavailableError only when it can never be delivered (no cloud configured);
-        a cloud that is merely down gets it when it returns.
+        Raises CloudUnavailableError only when it cannot be delivered until a person acts (no
+        cloud configured, a token the cloud refuses); a cloud that is merely down gets it when
+        it returns.
         """
         ...
 
@@ -25,6 +31,9 @@ class NoCloudLink:
 
     def is_connected(self) -> bool:
         return False
+
+    def problem(self) -> str | None:
+        return None
 
     async def forward(self, utterance: Utterance) -> None:
         raise CloudUnavailableError("the cloud brain is not reachable")

@@ -244,6 +244,7 @@ class Conversation:
             "cloud": {
                 "configured": not isinstance(self.cloud, NoCloudLink),
                 "connected": self.cloud.is_connected(),
+                "problem": self.cloud.problem(),
             },
         }
 

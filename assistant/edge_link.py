@@ -19,6 +19,7 @@ import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_never, wait_exponential_jitter
 
 from assistant.device_config import ConfigCache
+from assistant.errors import CloudUnavailableError
 from assistant.frames import fit_to_frame
 from assistant.outbox import Inbox, Outbox
 from jarvis.logs import traced
@@ -40,6 +41,12 @@ CONNECT_TIMEOUT_S = 10.0
 DEFAULT_HEARTBEAT_S = 10.0
 CONFIG_CHECK_S = 30.0
 """How often the cached settings' age is checked against their TTL while connected."""
+REFUSED_TOKEN = (
+    "the cloud brain refused this device's token (wrong or revoked); enroll the device again "
+    "and run `jarvis edge set-token`"
+)
+REFUSED_RETRY_S = 300.0
+"""How often a refused edge tries again (a token the admin restores, a cloud fixed)."""
 RECENT_ACKS = 1024
 """Acked ids remembered for ``wait_acked`` callers that ask after the ack came."""
 
@@ -105,9 +112,14 @@ class EdgeLink:
         self._worker: MissionAcceptor | None = None
         self._ack_waiters: dict[str, asyncio.Event] = {}
         self._recent_acks: OrderedDict[str, None] = OrderedDict()
+        self._problem: str | None = None
+        """Set while the cloud refuses this device's token (401 at the handshake)."""
 
     def is_connected(self) -> bool:
         return self._connected.is_set()
+
+    def problem(self) -> str | None:
+        return self._problem
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
@@ -159,6 +171,9 @@ class EdgeLink:
             self._recent_acks.popitem(last=False)
 
     async def forward(self, utterance: Utterance) -> None:
+        if self._problem is not None:
+            # Waiting would not help: the request fails now, saying what to do.
+            raise CloudUnavailableError(self._problem)
         await self.send(
             Envelope("request", {"utterance": utterance.to_wire()}, trace_id=utterance.trace_id)
         )
@@ -191,13 +206,29 @@ class EdgeLink:
         )
         async for attempt in retrying:
             with attempt:
-                return await session.ws_connect(
-                    self._url,
-                    timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
-                    max_msg_size=MAX_FRAME_BYTES * 4,
-                    heartbeat=20.0,
-                )
+                try:
+                    ws = await session.ws_connect(
+                        self._url,
+                        timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+                        max_msg_size=MAX_FRAME_BYTES * 4,
+                        heartbeat=20.0,
+                    )
+                except aiohttp.WSServerHandshakeError as error:
+                    if error.status == 401:
+                        await self._refused()
+                    raise
+                if self._problem is not None:
+                    log.info("edge_link.token_accepted")
+                self._problem = None
+                return ws
         raise AssertionError("unreachable: the retry loop never stops")
+
+    async def _refused(self) -> None:
+        """The cloud refuses the token: said once, then tried again only now and then."""
+        if self._problem is None:
+            log.error("edge_link.token_refused", advice=REFUSED_TOKEN)
+        self._problem = REFUSED_TOKEN
+        await asyncio.sleep(REFUSED_RETRY_S)
 
     async def _serve(
         self,

@@ -100,6 +100,12 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {
                     "configured": {"type": "boolean"},
                     "connected": {"type": "boolean"},
+                    "problem": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "What keeps the edge from the cloud until a person acts "
+                        "(the cloud refuses its token); null otherwise.",
+                    },
                 },
             },
         },

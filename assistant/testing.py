@@ -152,6 +152,9 @@ class FakeCloudLink:
     def is_connected(self) -> bool:
         return True
 
+    def problem(self) -> str | None:
+        return None
+
     async def forward(self, utterance: Utterance) -> None:
         self.forwarded.append(utterance)
 

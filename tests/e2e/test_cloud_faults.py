@@ -8,6 +8,7 @@ import subprocess
 import urllib.request
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pgserver
@@ -16,6 +17,7 @@ from edges import JARVIS, EdgeProcess, edge_environment, start_edge
 from processes import (
     EventRecorder,
     TcpProxy,
+    cloud_environment,
     enroll,
     free_port,
     get_utterance,
@@ -247,6 +249,48 @@ def test_two_cloud_instances_share_one_database(tmp_path: Path) -> None:
 
 def _time_in(zone: str) -> str:
     return replies.time_now(datetime.now(ZoneInfo(zone)))
+
+
+def test_a_revoked_device_says_why_and_fails_new_requests_at_once(
+    dirs: tuple[Path, Path],
+) -> None:
+    """`jarvis cloud revoke`: the edge's link is closed and the cloud refuses its token from
+    then on. The edge shows why in /v1/status, a forwarded request fails at once saying what
+    to do (rather than wait for a cloud that will never take it), and local intents work."""
+    cloud_dir, edge_dir = dirs
+    cloud = start_cloud(cloud_dir, free_port())
+    device_id = enroll(cloud_dir, edge_dir, "laptop")
+    edge = start_edge(edge_dir, cloud_url=cloud.url, device_name="laptop")
+    try:
+        wait_for(lambda: _connected(edge), LINK_TIMEOUT_S, "the link")
+        subprocess.run(
+            [JARVIS, "cloud", "revoke", device_id],
+            env=cloud_environment(cloud_dir, 0, None),
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        wait_for(lambda: _status(edge)["problem"] is not None, LINK_TIMEOUT_S, "the refusal")
+        assert not _status(edge)["connected"]
+        assert "refused this device's token" in _status(edge)["problem"]
+        status, forwarded = post(edge.url, "what can you do")
+        assert status == 202
+        wait_for(lambda: _answered(edge, forwarded["id"]), 10, "the failure")
+        failed = get_utterance(edge.url, forwarded["id"])
+        assert failed["status"] == "failed"
+        assert "jarvis edge set-token" in failed["reply"]
+        status, local = post(edge.url, "what is 6 times 7")
+        assert (status, "42" in local["reply"]) == (200, True)
+        assert "edge_link.token_refused" in edge.log()
+    finally:
+        edge.stop()
+        cloud.stop()
+
+
+def _status(edge: EdgeProcess) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{edge.url}/v1/status", timeout=10) as response:
+        cloud: dict[str, Any] = json.load(response)["cloud"]
+    return cloud
 
 
 def test_device_settings_come_from_the_cloud_and_outlive_it(dirs: tuple[Path, Path]) -> None:

@@ -200,5 +200,5 @@ async def test_status_says_there_is_no_cloud(client: Client) -> None:
     assert status == {
         "device_id": "test-device",
         "device_name": "device",
-        "cloud": {"configured": False, "connected": False},
+        "cloud": {"configured": False, "connected": False, "problem": None},
     }
