@@ -15,6 +15,7 @@ import pgserver
 import pytest
 from edges import JARVIS, EdgeProcess, edge_environment, start_edge
 from processes import (
+    CloudProcess,
     EventRecorder,
     TcpProxy,
     cloud_environment,
@@ -258,11 +259,8 @@ def test_a_revoked_device_says_why_and_fails_new_requests_at_once(
     then on. The edge shows why in /v1/status, a forwarded request fails at once saying what
     to do (rather than wait for a cloud that will never take it), and local intents work."""
     cloud_dir, edge_dir = dirs
-    cloud = start_cloud(cloud_dir, free_port())
-    device_id = enroll(cloud_dir, edge_dir, "laptop")
-    edge = start_edge(edge_dir, cloud_url=cloud.url, device_name="laptop")
+    cloud, edge, device_id = _linked_laptop(cloud_dir, edge_dir)
     try:
-        wait_for(lambda: _connected(edge), LINK_TIMEOUT_S, "the link")
         subprocess.run(
             [JARVIS, "cloud", "revoke", device_id],
             env=cloud_environment(cloud_dir, 0, None),
@@ -287,6 +285,20 @@ def test_a_revoked_device_says_why_and_fails_new_requests_at_once(
         cloud.stop()
 
 
+def _linked_laptop(cloud_dir: Path, edge_dir: Path) -> tuple[CloudProcess, EdgeProcess, str]:
+    """A cloud, and a "laptop" edge enrolled in it and linked to it; and the laptop's id."""
+    cloud = start_cloud(cloud_dir, free_port())
+    device_id = enroll(cloud_dir, edge_dir, "laptop")
+    edge = start_edge(edge_dir, cloud_url=cloud.url, device_name="laptop")
+    try:
+        wait_for(lambda: _connected(edge), LINK_TIMEOUT_S, "the link")
+    except AssertionError:
+        edge.stop()
+        cloud.stop()
+        raise
+    return cloud, edge, device_id
+
+
 def _status(edge: EdgeProcess) -> dict[str, Any]:
     with urllib.request.urlopen(f"{edge.url}/v1/status", timeout=10) as response:
         cloud: dict[str, Any] = json.load(response)["cloud"]
@@ -296,11 +308,8 @@ def _status(edge: EdgeProcess) -> dict[str, Any]:
 def test_device_settings_come_from_the_cloud_and_outlive_it(dirs: tuple[Path, Path]) -> None:
     """A time zone set in the cloud reaches the edge at once, and stays after a restart offline."""
     cloud_dir, edge_dir = dirs
-    cloud = start_cloud(cloud_dir, free_port())
-    device_id = enroll(cloud_dir, edge_dir, "laptop")
-    edge = start_edge(edge_dir, cloud_url=cloud.url, device_name="laptop")
+    cloud, edge, device_id = _linked_laptop(cloud_dir, edge_dir)
     try:
-        wait_for(lambda: _connected(edge), LINK_TIMEOUT_S, "the link")
         admin_token = (cloud_dir / "cloud" / "admin_token").read_text().strip()
         request = urllib.request.Request(
             f"{cloud.url}/v1/devices/{device_id}/config",
