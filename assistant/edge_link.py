@@ -2,7 +2,7 @@
 
 The edge dials out (so it works behind home NAT), says `hello`, then exchanges envelopes. What
 it sends waits in the outbox until the cloud acks it; what it receives is acted on once, even
-when the cloud sends it again. A dropped link is re-dialled with exponential backoff and jitter.
+when the cloud sends it again. A dropped link is dialled again (``assistant.cloud_dialer``).
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ from typing import Any, Protocol
 import aiohttp
 import psutil
 import structlog
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_never, wait_exponential_jitter
 
+from assistant.cloud_dialer import Dialer
 from assistant.device_config import ConfigCache
 from assistant.errors import CloudUnavailableError
 from assistant.frames import fit_to_frame
 from assistant.outbox import Inbox, Outbox
 from jarvis.logs import traced
 from models import (
-    MAX_FRAME_BYTES,
     REFUSED_FOR_GOOD,
     DecodeError,
     Device,
@@ -37,16 +36,9 @@ from models import (
 log = structlog.get_logger(__name__)
 
 WELCOME_TIMEOUT_S = 10.0
-CONNECT_TIMEOUT_S = 10.0
 DEFAULT_HEARTBEAT_S = 10.0
 CONFIG_CHECK_S = 30.0
 """How often the cached settings' age is checked against their TTL while connected."""
-REFUSED_TOKEN = (
-    "the cloud brain refused this device's token (wrong or revoked); enroll the device again "
-    "and run `jarvis edge set-token`"
-)
-REFUSED_RETRY_S = 300.0
-"""How often a refused edge tries again (a token the admin restores, a cloud fixed)."""
 RECENT_ACKS = 1024
 """Acked ids remembered for ``wait_acked`` callers that ask after the ack came."""
 
@@ -112,14 +104,13 @@ class EdgeLink:
         self._worker: MissionAcceptor | None = None
         self._ack_waiters: dict[str, asyncio.Event] = {}
         self._recent_acks: OrderedDict[str, None] = OrderedDict()
-        self._problem: str | None = None
-        """Set while the cloud refuses this device's token (401 at the handshake)."""
+        self._dialer = Dialer(self._url)
 
     def is_connected(self) -> bool:
         return self._connected.is_set()
 
     def problem(self) -> str | None:
-        return self._problem
+        return self._dialer.problem
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
@@ -171,9 +162,10 @@ class EdgeLink:
             self._recent_acks.popitem(last=False)
 
     async def forward(self, utterance: Utterance) -> None:
-        if self._problem is not None:
+        problem = self._dialer.problem
+        if problem is not None:
             # Waiting would not help: the request fails now, saying what to do.
-            raise CloudUnavailableError(self._problem)
+            raise CloudUnavailableError(problem)
         await self.send(
             Envelope("request", {"utterance": utterance.to_wire()}, trace_id=utterance.trace_id)
         )
@@ -183,7 +175,7 @@ class EdgeLink:
             headers={"Authorization": f"Bearer {self._token}"}
         ) as session:
             while True:
-                ws = await self._dial(session)
+                ws = await self._dialer.dial(session)
                 try:
                     await self._serve(session, ws, handler)
                 except (LinkDroppedError, aiohttp.ClientError, ConnectionError, TimeoutError) as e:
@@ -192,43 +184,6 @@ class EdgeLink:
                     self._ws = None
                     self._connected.clear()
                     await ws.close()
-
-    async def _dial(self, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
-        retrying = AsyncRetrying(
-            wait=wait_exponential_jitter(initial=0.5, max=30.0, jitter=1.0),
-            retry=retry_if_exception_type((aiohttp.ClientError, OSError, TimeoutError)),
-            stop=stop_never,
-            before_sleep=lambda state: log.info(
-                "edge_link.retrying",
-                attempt=state.attempt_number,
-                error=str(state.outcome.exception()) if state.outcome else None,
-            ),
-        )
-        async for attempt in retrying:
-            with attempt:
-                try:
-                    ws = await session.ws_connect(
-                        self._url,
-                        timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
-                        max_msg_size=MAX_FRAME_BYTES * 4,
-                        heartbeat=20.0,
-                    )
-                except aiohttp.WSServerHandshakeError as error:
-                    if error.status == 401:
-                        await self._refused()
-                    raise
-                if self._problem is not None:
-                    log.info("edge_link.token_accepted")
-                self._problem = None
-                return ws
-        raise AssertionError("unreachable: the retry loop never stops")
-
-    async def _refused(self) -> None:
-        """The cloud refuses the token: said once, then tried again only now and then."""
-        if self._problem is None:
-            log.error("edge_link.token_refused", advice=REFUSED_TOKEN)
-        self._problem = REFUSED_TOKEN
-        await asyncio.sleep(REFUSED_RETRY_S)
 
     async def _serve(
         self,
