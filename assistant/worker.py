@@ -8,7 +8,7 @@ its kind, and reports through the link's outbox: a ``checkpoint`` after each ste
 One mission id runs at most once at a time here: a re-delivered ``(mission id, attempt)`` that is
 running or recently finished is ignored; a newer attempt of a running mission replaces the older
 one (the cloud re-assigned it with newer ``done_steps``), an older attempt is ignored. A
-``mission_cancel`` stops an attempt the cloud has given to another worker meanwhile.
+``mission_cancel`` stops an attempt the cloud has taken back (moved or cancelled).
 """
 
 from __future__ import annotations
@@ -131,10 +131,10 @@ class Worker:
             return True
 
     async def cancel(self, envelope: Envelope) -> bool:
-        """Stop the attempt a ``mission_cancel`` names: the cloud gave the mission to another
-        worker while this one was out of reach. Its code is killed and its environment
-        deleted, as on any cancellation; a copy of that attempt arriving late never starts.
-        True if it was running; a newer attempt running here is left alone."""
+        """Stop the attempt a ``mission_cancel`` names: the cloud took the mission back (it gave
+        it to another worker while this one was out of reach, or it was cancelled). Its code is
+        killed and its environment deleted, as on any cancellation; a copy of that attempt
+        arriving late never starts. True if it was running; a newer attempt is left alone."""
         body = envelope.body
         mission_id, attempt = body.get("mission_id"), body.get("attempt")
         if not isinstance(mission_id, str) or not mission_id:

@@ -176,7 +176,9 @@ async def _dispatch(ctx: Context, envelope: Envelope) -> None:
     except asyncpg.DataError as error:
         # The data itself, which the strict decoder did not catch: sent again, it would fail
         # the same way, so it is refused for good rather than retried forever.
-        log.warning("message unstorable", type=envelope.type, message_id=envelope.id)
+        log.warning(
+            "message unstorable", type=envelope.type, message_id=envelope.id, error=str(error)
+        )
         refused = UnstorableError.of(error)
         await ctx.link.send_error(refused.code, refused.message, envelope.id, envelope.trace_id)
     except ConnectionResetError:

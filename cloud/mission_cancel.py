@@ -27,6 +27,8 @@ log = structlog.get_logger(__name__)
 UNFINISHED = ("queued", "assigned", "running")
 BY_ADMIN = "cancelled by the admin"
 BY_ASKER = "cancelled by its asker"
+_COLUMNS = "m.*, d.name AS worker_name"
+"""A mission row with its worker's name (``missions m LEFT JOIN devices d``)."""
 
 
 async def cancel_by_id(pool: asyncpg.Pool, mission_id: str) -> None:
@@ -95,6 +97,3 @@ async def cancel(conn: asyncpg.Connection, row: Mapping[str, Any], *, reason: st
             reply = Reply(text=text, utterance_id=row["utterance_id"], kind="reply")
             await outbox.enqueue_reply(conn, row["requested_by"], reply, trace_id=row["trace_id"])
         log.info("mission cancelled", reason=reason, worker=row["assigned_to"])
-
-
-_COLUMNS = "m.*, d.name AS worker_name"
