@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -59,7 +58,6 @@ from models import new_id
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_HOST = "127.0.0.1"
 SHUTDOWN_TIMEOUT_S = 10.0
 ACK_BATCH = 1000
 """Acks marked delivered per statement at most."""
@@ -81,7 +79,6 @@ async def create_app(
     instance_id: str,
     *,
     planner: Planner | None = None,
-    environ: Mapping[str, str] | None = None,
 ) -> web.Application:
     """The cloud application; ``planner`` defaults to the rules, or the LLM when configured."""
     app = web.Application(middlewares=[json_errors], client_max_size=1024 * 1024)
@@ -99,10 +96,9 @@ async def create_app(
     )
     app[REMINDER_WAKE] = asyncio.Event()
     app[RETENTION] = timedelta(days=settings.retention_days)
-    environ = os.environ if environ is None else environ
-    app[missions.MISSION_CONFIG] = mission_config = missions.config_from_env(environ)
+    app[missions.MISSION_CONFIG] = mission_config = missions.config_from(settings)
     rules = RulePlanner(privacy_distance_km=mission_config.privacy_distance_km)
-    llm = llm_planner.config_from_env(environ)
+    llm = llm_planner.config_from(settings)
     if planner is not None or llm is None:
         app[PLANNER] = planner or rules
     else:
@@ -168,7 +164,7 @@ async def _close_links(app: web.Application) -> None:
 
 @contextlib.asynccontextmanager
 async def running_cloud(
-    settings: Settings, *, host: str = DEFAULT_HOST, planner: Planner | None = None
+    settings: Settings, *, host: str | None = None, planner: Planner | None = None
 ) -> AsyncIterator[RunningCloud]:
     """Start everything, serve on ``settings.cloud_port`` (0: a free one) while inside."""
     async with database.database_dsn(settings.database_url, settings.data_dir) as dsn:
@@ -180,6 +176,7 @@ async def running_cloud(
             runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
             await runner.setup()
             try:
+                host = host or settings.cloud_host
                 site = web.TCPSite(runner, host, settings.cloud_port)
                 await site.start()
                 port = runner.addresses[0][1]
@@ -196,7 +193,7 @@ async def run_cloud(
     settings: Settings,
     on_ready: Callable[[str], object] | None = None,
     *,
-    host: str = DEFAULT_HOST,
+    host: str | None = None,
 ) -> None:
     """Run one cloud instance until cancelled; ``on_ready(url)`` is called once it serves."""
     async with running_cloud(settings, host=host) as cloud:

@@ -10,7 +10,6 @@ model (timeout, HTTP error, nonsense) falls back to the rule planner, and the lo
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +21,11 @@ from cloud.errors import PlannerError
 from cloud.mission_plans import DEFAULT_PRIVACY_DISTANCE_KM, plan_mission
 from cloud.planner import Action, Answer, PlanContext, Planner, RunOnDevice, SetReminder
 from cloud.time_phrases import parse_when
+from jarvis.settings import Settings
 from models import Utterance
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_TIMEOUT_S = 20.0
 
 
@@ -39,16 +38,13 @@ class LlmConfig:
     timeout_s: float = DEFAULT_TIMEOUT_S
 
 
-def config_from_env(environ: Mapping[str, str]) -> LlmConfig | None:
-    base = environ.get("JARVIS_LLM_URL", "").strip()
+def config_from(settings: Settings) -> LlmConfig | None:
+    """The planner's endpoint, or None when no ``llm_url`` is set (the rules alone plan)."""
+    base = (settings.llm_url or "").strip()
     if not base:
         return None
     url = base if base.endswith("/chat/completions") else base.rstrip("/") + "/chat/completions"
-    return LlmConfig(
-        url=url,
-        model=environ.get("JARVIS_LLM_MODEL") or DEFAULT_MODEL,
-        api_key=environ.get("JARVIS_LLM_API_KEY") or None,
-    )
+    return LlmConfig(url=url, model=settings.llm_model, api_key=settings.llm_api_key or None)
 
 
 def _tool(name: str, description: str, properties: dict[str, Any]) -> dict[str, Any]:

@@ -22,18 +22,16 @@ from aiohttp import web
 from cloud import outbox, routing, traces
 from cloud.database import ACQUIRE_TIMEOUT_S
 from cloud.devices import ONLINE_WITHIN_S
-from cloud.errors import CloudError
 from cloud.keys import POOL
 from cloud.mission_plans import DEFAULT_PRIVACY_DISTANCE_KM, StartMission
 from cloud.mission_replies import result_text
+from jarvis.settings import Settings
 from models import Envelope, Reply, new_id
 from models.missions import Checkpoint, Mission, MissionKind, MissionResult, Step
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_LEASE_S = 15.0
-LEASE_ENV = "JARVIS_MISSION_LEASE_S"
-DISTANCE_ENV = "JARVIS_PRIVACY_DISTANCE_KM"
 BATCH = 50
 MAX_CHECK_EVERY_S = 5.0
 ACTIVE = ("assigned", "running")
@@ -60,25 +58,10 @@ class MissionConfig:
 MISSION_CONFIG = web.AppKey("mission_config", MissionConfig)
 
 
-def config_from_env(environ: Mapping[str, str]) -> MissionConfig:
-    """Read once at start-up; a bad value fails with a message naming the variable."""
+def config_from(settings: Settings) -> MissionConfig:
     return MissionConfig(
-        lease_s=_positive(environ, LEASE_ENV, DEFAULT_LEASE_S),
-        privacy_distance_km=_positive(environ, DISTANCE_ENV, DEFAULT_PRIVACY_DISTANCE_KM),
+        lease_s=settings.mission_lease_s, privacy_distance_km=settings.privacy_distance_km
     )
-
-
-def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise CloudError(f"{name}: expected a number above 0, got {raw!r}")
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,13 +42,12 @@ def with_cloud_pool(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable
 @click.group(invoke_without_command=True)
 @click.option(
     "--host",
-    default="127.0.0.1",
-    show_default=True,
-    envvar="JARVIS_CLOUD_HOST",
-    help="Address to bind; 0.0.0.0 to accept edges from other machines.",
+    default=None,
+    help="Address to bind; 0.0.0.0 to accept edges from other machines. "
+    "[default: JARVIS_CLOUD_HOST, else 127.0.0.1]",
 )
 @click.pass_context
-def cloud(ctx: click.Context, host: str) -> None:
+def cloud(ctx: click.Context, host: str | None) -> None:
     """Run the cloud brain (PostgreSQL: DATABASE_URL, or embedded under the data dir)."""
     if ctx.invoked_subcommand is not None:
         return

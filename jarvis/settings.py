@@ -89,6 +89,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Client networks (CIDRs, comma-separated in the variable) the edge HTTP API admits."""
     retention_days: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     """How long the cloud keeps handled message ids, delivered messages and trace events."""
+    cloud_host: str = "127.0.0.1"
+    """Address the cloud brain binds (``jarvis cloud --host`` overrides it)."""
+    mission_lease_s: Annotated[float, msgspec.Meta(gt=0)] = 15.0
+    """A worker unheard for this long loses its mission to another (edges heartbeat every
+    third of it, at most every 10 s)."""
+    privacy_distance_km: Annotated[float, msgspec.Meta(gt=0)] = 50.0
+    """Privacy actions on a device farther than this from the asker need a spoken yes."""
+    llm_url: str | None = None
+    """An OpenAI-compatible endpoint for the cloud's optional language-model planner."""
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = None
 
     @property
     def device_location(self) -> Location | None:
@@ -129,6 +140,12 @@ ENVIRONMENT: Mapping[str, str] = {
     "edge_token": "JARVIS_EDGE_TOKEN",
     "edge_allow": "JARVIS_EDGE_ALLOW",
     "retention_days": "JARVIS_RETENTION_DAYS",
+    "cloud_host": "JARVIS_CLOUD_HOST",
+    "mission_lease_s": "JARVIS_MISSION_LEASE_S",
+    "privacy_distance_km": "JARVIS_PRIVACY_DISTANCE_KM",
+    "llm_url": "JARVIS_LLM_URL",
+    "llm_model": "JARVIS_LLM_MODEL",
+    "llm_api_key": "JARVIS_LLM_API_KEY",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""
@@ -198,7 +215,7 @@ def _checked(settings: Settings) -> Settings:
             raise SettingsError(
                 f"{ENVIRONMENT['timezone']}: unknown time zone {settings.timezone!r}"
             ) from None
-    for field in ("cloud_url",):
+    for field in ("cloud_url", "llm_url"):
         url = getattr(settings, field)
         if url is not None and not url.startswith(("http://", "https://")):
             raise SettingsError(f"{ENVIRONMENT[field]}: expected an http(s) URL, got {url!r}")

@@ -18,7 +18,7 @@ from cloud import database, devices
 from cloud.app import create_app
 from cloud.keys import ADMIN_TOKEN
 from cloud.planner import Planner
-from jarvis.settings import Settings
+from jarvis.settings import Settings, load_settings
 from models import Device, Envelope, Utterance, new_id
 
 TIMEOUT_S = 10.0
@@ -146,9 +146,12 @@ class CloudFactory:
     ) -> CloudInstance:
         instance_id = new_id()[:12]
         pool = await database.create_pool(self.database_url, max_size=pool_size)
-        app = await create_app(
-            self.settings, pool, instance_id, planner=planner, environ=environ or {}
-        )
+        settings = self.settings
+        if environ:
+            # Read as the cloud process reads them, over this factory's data dir.
+            base = {"JARVIS_DATA_DIR": str(settings.data_dir), "JARVIS_CLOUD_PORT": "0"}
+            settings = load_settings({**base, **environ})
+        app = await create_app(settings, pool, instance_id, planner=planner)
         runner = web.AppRunner(app, shutdown_timeout=2.0)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

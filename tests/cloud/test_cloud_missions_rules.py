@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiohttp
 import pytest
 
-from cloud.errors import CloudError
 from cloud.llm_planner import LlmConfig, LlmPlanner
 from cloud.mission_plans import AnswerConfirmation, RunScript, StartMission, plan_mission
 from cloud.mission_replies import result_text
-from cloud.missions import config_from_env
+from cloud.missions import MissionConfig, config_from
 from cloud.planner import PlanContext, RulePlanner
 from cloud.routing import Worker, load_of, rank
+from jarvis.settings import SettingsError, load_settings
 from models import Location, Utterance
 from models.missions import MissionKind
 
@@ -141,16 +142,22 @@ def test_result_sentences() -> None:
     )
 
 
-def test_settings_from_the_environment() -> None:
-    """The lease and the privacy distance are read once; a bad value names its variable."""
-    config = config_from_env({"JARVIS_MISSION_LEASE_S": "3", "JARVIS_PRIVACY_DISTANCE_KM": "10"})
-    assert (config.lease_s, config.privacy_distance_km, config.check_every_s) == (3.0, 10.0, 1.0)
-    assert config_from_env({}).lease_s == 15.0
+def test_settings_from_the_environment(tmp_path: Path) -> None:
+    """The lease and the privacy distance come from the settings; a bad value names its
+    variable."""
+
+    def config(**environ: str) -> MissionConfig:
+        return config_from(load_settings({"JARVIS_DATA_DIR": str(tmp_path), **environ}))
+
+    lease_3 = config(JARVIS_MISSION_LEASE_S="3", JARVIS_PRIVACY_DISTANCE_KM="10")
+    assert (lease_3.lease_s, lease_3.privacy_distance_km, lease_3.check_every_s) == (3, 10, 1)
+    assert config().lease_s == 15.0
     # Three heartbeats fit in a lease: one late frame does not cost a worker its mission.
-    assert config_from_env({}).heartbeat_s(10.0) == 5.0
-    assert config_from_env({"JARVIS_MISSION_LEASE_S": "60"}).heartbeat_s(10.0) == 10.0
-    with pytest.raises(CloudError, match="JARVIS_MISSION_LEASE_S"):
-        config_from_env({"JARVIS_MISSION_LEASE_S": "soon"})
+    assert config().heartbeat_s(10.0) == 5.0
+    assert config(JARVIS_MISSION_LEASE_S="60").heartbeat_s(10.0) == 10.0
+    for bad in ("soon", "0", "-5"):
+        with pytest.raises(SettingsError, match="JARVIS_MISSION_LEASE_S"):
+            config(JARVIS_MISSION_LEASE_S=bad)
 
 
 async def test_the_language_model_never_reads_missions_or_confirmations() -> None:

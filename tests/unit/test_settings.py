@@ -113,3 +113,24 @@ def test_a_missing_explicit_config_file_is_an_error(tmp_path: Path) -> None:
     """JARVIS_CONFIG pointing nowhere is a mistake, not something to ignore."""
     with pytest.raises(SettingsError, match=r"^JARVIS_CONFIG"):
         load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_CONFIG": str(tmp_path / "x")})
+
+
+def test_the_cloud_reads_its_settings_like_the_edge(tmp_path: Path) -> None:
+    """The cloud's own settings (bind address, mission lease, privacy distance, language model)
+    come from variables or the TOML file like every other, and bad values name the variable."""
+    (tmp_path / "config.toml").write_text(
+        'mission_lease_s = 30\nllm_url = "http://127.0.0.1:9/v1"\n', encoding="utf-8"
+    )
+    settings = load_settings(
+        {"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_PRIVACY_DISTANCE_KM": "7.5"}
+    )
+    assert (settings.mission_lease_s, settings.privacy_distance_km) == (30.0, 7.5)
+    assert (settings.llm_url, settings.llm_model, settings.cloud_host) == (
+        "http://127.0.0.1:9/v1",
+        "gpt-4o-mini",
+        "127.0.0.1",
+    )
+    with pytest.raises(SettingsError, match="JARVIS_LLM_URL"):
+        load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_LLM_URL": "ftp://x"})
+    with pytest.raises(SettingsError, match="JARVIS_PRIVACY_DISTANCE_KM"):
+        load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_PRIVACY_DISTANCE_KM": "-1"})
