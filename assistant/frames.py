@@ -28,6 +28,9 @@ def fit_to_frame(envelope: Envelope, limit: int = MAX_FRAME_BYTES) -> Envelope:
         if found is None:
             break
         path, text = found
+        if len(text) <= MIN_KEPT_CHARS:
+            spent.add(path)
+            continue
         # Characters take 1 byte ("x") to 6 ("\u0001" escaped): cut by this text's average,
         # and the loop takes another slice should its middle be denser than that.
         per_char = len(json.dumps(text, ensure_ascii=False).encode("utf-8")) / len(text)

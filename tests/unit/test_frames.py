@@ -63,8 +63,10 @@ def test_the_longest_texts_are_cut_wherever_they_are() -> None:
 
 
 def test_what_is_not_text_is_left_for_the_cloud_to_refuse() -> None:
-    """No endless loop on an envelope too big for reasons other than text."""
-    envelope = Envelope("checkpoint", {"numbers": list(range(20_000)), "note": "n" * 500})
+    """No endless loop, and no crash on an empty text, for an envelope too big for reasons
+    other than text."""
+    body = {"numbers": list(range(20_000)), "note": "n" * 500, "empty": ""}
+    envelope = Envelope("checkpoint", body)
     fitted = fit_to_frame(envelope)
     assert fitted.body["numbers"] == list(range(20_000))
     assert len(fitted.body["note"]) <= MIN_KEPT_CHARS + 60
