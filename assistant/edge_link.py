@@ -129,14 +129,13 @@ class EdgeLink:
     async def send(self, envelope: Envelope) -> None:
         """Store ``envelope`` in the outbox, and send it now if the link is up. One too big
         for a frame has its longest texts cut in the middle first (``assistant.frames``)."""
-        fitted = fit_to_frame(envelope)
+        fitted, frame = fit_to_frame(envelope)
         if fitted is not envelope:
             log.warning("edge_link.cut_to_fit", type=envelope.type, message_id=envelope.id)
-            envelope = fitted
-        await self._outbox.add(envelope)
+        await self._outbox.add(fitted, frame)
         if self._ws is not None:
             with contextlib.suppress(ConnectionError, aiohttp.ClientError):
-                await self._send_raw(envelope)
+                await self._send_frame(frame)
 
     async def wait_acked(self, envelope_id: str, timeout_s: float) -> bool:
         """True once the cloud acked ``envelope_id`` (sent with ``send``); False on timeout."""
@@ -306,11 +305,14 @@ class EdgeLink:
             await self.send(Envelope("mission_result", body, trace_id=envelope.trace_id))
 
     async def _send_raw(self, envelope: Envelope) -> None:
+        await self._send_frame(envelope.encode())
+
+    async def _send_frame(self, frame: str) -> None:
         ws = self._ws
         if ws is None:
             return
         async with self._send_lock:
-            await ws.send_str(envelope.encode())
+            await ws.send_str(frame)
 
     async def _apply_config(self, handler: LinkHandler, settings: Mapping[str, Any]) -> None:
         await self._config.store(settings)

@@ -16,14 +16,19 @@ MIN_KEPT_CHARS = 64
 """Text shorter than this is not cut further: whatever is too big then is not text."""
 
 
-def fit_to_frame(envelope: Envelope, limit: int = MAX_FRAME_BYTES) -> Envelope:
+def fit_to_frame(envelope: Envelope, limit: int = MAX_FRAME_BYTES) -> tuple[Envelope, str]:
     """``envelope``, or a copy whose longest texts are cut in the middle (the start and the end
-    kept, as the runners keep output) until it encodes to at most ``limit`` bytes. What is too
-    big for other reasons is left as it is, for the cloud to refuse."""
+    kept, as the runners keep output) until it encodes to at most ``limit`` bytes; and its
+    ``encode()``, measured here, so the caller need not encode it again. What is too big for
+    other reasons is left as it is, for the cloud to refuse."""
     body: Any = envelope.body
     spent: set[tuple[Any, ...]] = set()
     """Texts cut as far as they go."""
-    while (over := len(_with(envelope, body).encode().encode("utf-8")) - limit) > 0:
+    while True:
+        frame = _with(envelope, body).encode()
+        over = len(frame.encode("utf-8")) - limit
+        if over <= 0:
+            break
         found = _longest_text(body, (), spent)
         if found is None:
             break
@@ -42,7 +47,7 @@ def fit_to_frame(envelope: Envelope, limit: int = MAX_FRAME_BYTES) -> Envelope:
         head = (len(text) - cut) * 3 // 4
         tail = len(text) - cut - head
         body = _replaced(body, path, text[:head] + marker + (text[-tail:] if tail else ""))
-    return _with(envelope, body)
+    return _with(envelope, body), frame
 
 
 def _with(envelope: Envelope, body: Any) -> Envelope:

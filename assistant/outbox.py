@@ -23,10 +23,11 @@ class Outbox:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
-    async def add(self, envelope: Envelope) -> None:
+    async def add(self, envelope: Envelope, frame: str | None = None) -> None:
+        """Keep ``envelope`` until acked; ``frame``: its ``encode()``, when the caller has it."""
         await self._db.execute(
             "INSERT OR IGNORE INTO outbox (id, envelope, created_at) VALUES (?, ?, ?)",
-            (envelope.id, envelope.encode(), time.time()),
+            (envelope.id, frame or envelope.encode(), time.time()),
         )
         await self._db.commit()
 

@@ -36,10 +36,11 @@ def strict_json(raw: str | bytes, *, storable: bool = True) -> Any:
         raise DecodeError("$", f"not valid JSON ({error})") from None
     except RecursionError:
         raise DecodeError("$", "not valid JSON (nested too deeply)") from None
-    text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
-    # Escapes are rare (encoders write text as is), so most frames skip the walk.
-    if storable and _ESCAPE.search(text):
-        _check_text(data, "$")
+    if storable:
+        text = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+        # Escapes are rare (encoders write text as is), so most frames skip the walk.
+        if _ESCAPE.search(text):
+            _check_text(data, "$")
     return data
 
 
@@ -71,9 +72,9 @@ def _check_text(value: Any, path: str) -> None:
         for key, item in value.items():
             # A key is named by itself, made printable: "$" is kept for JSON that is not JSON.
             field = _join(path, key) if path != "$" else key
-            if unstorable_character(key):
-                field = _UNSTORABLE.sub("\ufffd", field)
-                raise DecodeError(field, f"keys must not hold {unstorable_character(key)}")
+            bad = unstorable_character(key)
+            if bad:
+                raise DecodeError(_UNSTORABLE.sub("\ufffd", field), f"keys must not hold {bad}")
             _check_text(item, field)
     elif isinstance(value, list):
         for index, item in enumerate(value):

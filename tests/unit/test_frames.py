@@ -16,7 +16,9 @@ def _size(envelope: Envelope) -> int:
 
 def test_an_envelope_that_fits_is_left_as_it_is() -> None:
     envelope = Envelope("mission_result", {"mission_id": "m", "ok": True, "output": "x" * 1000})
-    assert fit_to_frame(envelope) is envelope
+    fitted, frame = fit_to_frame(envelope)
+    assert fitted is envelope
+    assert frame == envelope.encode()
 
 
 @pytest.mark.parametrize(
@@ -33,7 +35,8 @@ def test_a_long_output_is_cut_in_the_middle_to_fit(filler: str) -> None:
     everything else in the envelope is unchanged, its id included."""
     output = "START\n" + filler * 200_000 + "\nEND"
     envelope = Envelope("mission_result", {"mission_id": "m", "ok": True, "output": output})
-    fitted = fit_to_frame(envelope)
+    fitted, frame = fit_to_frame(envelope)
+    assert frame == fitted.encode()
     assert _size(fitted) <= MAX_FRAME_BYTES
     assert _size(fitted) > MAX_FRAME_BYTES * 0.75  # cut to fit, not to nothing
     assert (fitted.id, fitted.trace_id, fitted.ts) == (envelope.id, envelope.trace_id, envelope.ts)
@@ -53,7 +56,8 @@ def test_the_longest_texts_are_cut_wherever_they_are() -> None:
     the next longest is cut too, and short ones are left alone."""
     data = {"output": "a" * 40_000, "text": "b" * 39_000, "title": "c" * 30_000, "name": "short"}
     envelope = Envelope("checkpoint", {"mission_id": "m", "step_index": 1, "data": data})
-    fitted = fit_to_frame(envelope)
+    fitted, frame = fit_to_frame(envelope)
+    assert frame == fitted.encode()
     assert _size(fitted) <= MAX_FRAME_BYTES
     cut = fitted.body["data"]
     assert len(cut["output"]) < 200
@@ -67,7 +71,8 @@ def test_what_is_not_text_is_left_for_the_cloud_to_refuse() -> None:
     other than text."""
     body = {"numbers": list(range(20_000)), "note": "n" * 500, "empty": ""}
     envelope = Envelope("checkpoint", body)
-    fitted = fit_to_frame(envelope)
+    fitted, frame = fit_to_frame(envelope)
+    assert frame == fitted.encode()
     assert fitted.body["numbers"] == list(range(20_000))
     assert len(fitted.body["note"]) <= MIN_KEPT_CHARS + 60
 
@@ -85,7 +90,8 @@ def test_any_body_ends_up_fitting_or_cut_as_far_as_text_goes(body: dict[str, obj
     """With a small frame: the result fits, or every text in it is cut as far as it goes."""
     limit = 600
     envelope = Envelope("checkpoint", body, id="i", trace_id="t", ts=1.0)
-    fitted = fit_to_frame(envelope, limit)
+    fitted, frame = fit_to_frame(envelope, limit)
+    assert frame == fitted.encode()
     assert (fitted.id, fitted.type) == ("i", "checkpoint")
     if _size(fitted) > limit:
         assert all(len(text) <= MIN_KEPT_CHARS + 60 for text in _texts(fitted.body))
