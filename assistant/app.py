@@ -42,8 +42,10 @@ from assistant.missions.privacy import (
 from assistant.missions.python_env import VenvTools, find_uv
 from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.outbox import Inbox, Outbox
+from assistant.phrase_book import PhraseBook
 from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
+from assistant.skills.phrases import PhraseSkill
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.worker import Worker
 from jarvis.logs import traced
@@ -252,8 +254,14 @@ async def run_edge(
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)
             link = _cloud_link(settings, token, identity, capabilities(adapters, facilities), db)
+            phrases = PhraseSkill(await PhraseBook.open(db), link)
             conversation = Conversation(
-                identity=identity, skills=skills, history=History(db), bus=bus, cloud=link
+                identity=identity,
+                skills=skills,
+                history=History(db),
+                bus=bus,
+                cloud=link,
+                phrases=phrases,
             )
             stack.push_async_callback(conversation.close)
             conversation_ready.set_result(conversation)

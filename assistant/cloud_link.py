@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from assistant.errors import CloudUnavailableError
-from models import Utterance
+from models import Envelope, Utterance
 
 
 class CloudLink(Protocol):
@@ -25,6 +25,11 @@ class CloudLink(Protocol):
         """
         ...
 
+    async def share(self, envelope: Envelope) -> bool:
+        """Hand the cloud something it keeps for all devices (a taught phrase), delivered when
+        it can be; False when this edge has no cloud, so it stays here."""
+        ...
+
 
 class NoCloudLink:
     """The link of an edge with no cloud brain configured: every request fails, saying why."""
@@ -37,3 +42,6 @@ class NoCloudLink:
 
     async def forward(self, utterance: Utterance) -> None:
         raise CloudUnavailableError("the cloud brain is not reachable")
+
+    async def share(self, envelope: Envelope) -> bool:
+        return False

@@ -18,8 +18,9 @@ from assistant.events import ReplyBus
 from assistant.history import History, Status, UtteranceRecord
 from assistant.interpreter import interpret
 from assistant.skills import Skills
+from assistant.skills.phrases import PhraseSkill
 from jarvis.logs import traced
-from models import Intent, Reply, Utterance, new_id
+from models import Intent, Reply, TaughtPhrase, Utterance, new_id
 
 log = structlog.get_logger(__name__)
 
@@ -50,11 +51,14 @@ class Conversation:
         history: History,
         bus: ReplyBus,
         cloud: CloudLink,
+        phrases: PhraseSkill | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``clock`` (seconds, monotonic) times the confirmation window."""
+        """``clock`` (seconds, monotonic) times the confirmation window; without ``phrases``
+        nothing can be taught (an edge with no database for them)."""
         self._identity = identity
         self._skills = skills
+        self._phrases = phrases
         self._history = history
         self._bus = bus
         self.cloud = cloud
@@ -79,7 +83,7 @@ class Conversation:
 
     async def _submit(self, utterance: Utterance) -> UtteranceRecord:
         started = time.perf_counter()
-        intent = interpret(utterance.text)
+        intent = self._understand(utterance.text)
         interpret_ms = (time.perf_counter() - started) * 1000
         to_cloud = intent is None or self._answers_the_cloud(intent)
         record = UtteranceRecord(
@@ -106,6 +110,13 @@ class Conversation:
         reply = await self._run_locally(intent, utterance.id)
         return await self._finish(record, status="done", reply=reply)
 
+    def _understand(self, text: str) -> Intent | None:
+        """What the user taught comes first: a taught phrase is theirs to define."""
+        taught = self._phrases.match(text) if self._phrases else None
+        if taught is not None:
+            return Intent("phrase.run", {"phrase": taught.phrase})
+        return interpret(text)
+
     def _answers_the_cloud(self, intent: Intent) -> bool:
         """A yes or no while the cloud waits for one goes there (once), not to "nothing to
         confirm"."""
@@ -123,7 +134,22 @@ class Conversation:
                 return replies.stopped()
             case "assistant.confirm" | "assistant.deny":
                 return replies.nothing_to_confirm()
+            case "phrase.run" | "phrase.teach" | "phrase.forget" | "phrase.list":
+                return await self._phrase(intent, utterance_id)
         return await self._skills.handle(intent, utterance_id)
+
+    async def _phrase(self, intent: Intent, utterance_id: str) -> str:
+        if self._phrases is None:
+            return replies.phrases_unavailable()
+        if intent.name != "phrase.run":
+            return await self._phrases.handle(intent)
+        taught = self._phrases.match(str(intent.slots.get("phrase", "")))
+        if taught is None:
+            # Forgotten (a push from the cloud) between understanding and running it.
+            return replies.phrase_unknown(str(intent.slots.get("phrase", "")))
+        # In order, each as if said on its own: "pause the music and set the volume to 20".
+        said = [await self._run_locally(each, utterance_id) for each in taught.intents]
+        return " ".join(said)
 
     async def _forward(self, utterance: Utterance, record: UtteranceRecord) -> UtteranceRecord:
         try:
@@ -225,6 +251,16 @@ class Conversation:
         reply = await self._run_locally(intent, record.id)
         await self._history.finish(record, status="done", reply=reply)
         return reply
+
+    async def on_phrases(self, phrases: tuple[TaughtPhrase, ...]) -> None:
+        if self._phrases is not None:
+            await self._phrases.replace_all(phrases)
+            log.info("phrases.updated", count=len(phrases))
+
+    @property
+    def phrases(self) -> PhraseSkill | None:
+        """Teaching and forgetting phrases directly (the HTTP API), not by a sentence."""
+        return self._phrases
 
     async def on_config(self, settings: Mapping[str, Any]) -> None:
         timezone = settings.get("timezone")

@@ -76,6 +76,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE utterances ADD COLUMN follow_up_at REAL;
     """,
+    # 4: phrases the user taught, as the cloud last sent them (or as taught here, until then)
+    """
+    CREATE TABLE taught_phrases (
+        key TEXT PRIMARY KEY,      -- the phrase as matched: lower case, words only
+        phrase TEXT NOT NULL,      -- as the user said it
+        actions TEXT NOT NULL,     -- what it does, in the user's words
+        intents TEXT NOT NULL      -- JSON [{"name", "slots"}], run in order
+    );
+    """,
 )
 
 

@@ -30,7 +30,9 @@ from models import (
     Envelope,
     MissionResult,
     Reply,
+    TaughtPhrase,
     Utterance,
+    phrases_from_wire,
 )
 
 log = structlog.get_logger(__name__)
@@ -57,6 +59,10 @@ class LinkHandler(Protocol):
         ...
 
     async def on_config(self, settings: Mapping[str, Any]) -> None: ...
+
+    async def on_phrases(self, phrases: tuple[TaughtPhrase, ...]) -> None:
+        """The cloud's list of taught phrases, the one every device shares."""
+        ...
 
     async def on_refused(self, utterance_id: str, reason: str) -> None:
         """The cloud refused the request for this utterance for good; it is not sent again."""
@@ -160,6 +166,10 @@ class EdgeLink:
         while len(self._recent_acks) > RECENT_ACKS:
             self._recent_acks.popitem(last=False)
 
+    async def share(self, envelope: Envelope) -> bool:
+        await self.send(envelope)
+        return True
+
     async def forward(self, utterance: Utterance) -> None:
         problem = self._dialer.problem
         if problem is not None:
@@ -198,6 +208,11 @@ class EdgeLink:
         heartbeat_s = float(welcome.body.get("heartbeat_s", DEFAULT_HEARTBEAT_S))
         if isinstance(welcome.body.get("config"), dict):
             await self._apply_config(handler, welcome.body["config"])
+        if "phrases" in welcome.body:
+            try:
+                await handler.on_phrases(phrases_from_wire(welcome.body["phrases"], "phrases"))
+            except DecodeError as error:
+                log.warning("edge_link.bad_phrases", field=error.field, problem=error.problem)
         self._ws = ws
         async with self._send_lock:
             for frame in await self._outbox.pending():
@@ -242,7 +257,7 @@ class EdgeLink:
                     ids = [str(i) for i in envelope.body.get("ids", [])]
                     await self._outbox.acked(ids)
                     self._note_acks(ids)
-                case "reply" | "command" | "config" | "mission" | "mission_cancel":
+                case "reply" | "command" | "config" | "phrases" | "mission" | "mission_cancel":
                     await self._handle_once(envelope, handler)
                 case "error":
                     await self._on_error(envelope.body, handler)
@@ -281,6 +296,8 @@ class EdgeLink:
             await handler.on_reply(Reply.from_wire(body, "body"))
         elif envelope.type == "config":
             await self._apply_config(handler, dict(body.get("settings") or {}))
+        elif envelope.type == "phrases":
+            await handler.on_phrases(phrases_from_wire(body.get("phrases"), "body.phrases"))
         elif envelope.type == "mission":
             await self._accept_mission(envelope)
         elif envelope.type == "mission_cancel":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import msgspec
 import structlog
@@ -16,7 +16,9 @@ from assistant.conversation import Conversation
 from assistant.events import ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
+from assistant.skills.phrases import PhraseSkill
 from models import DecodeError, strict_json, unstorable_character
+from models.phrases import MAX_ACTIONS_CHARS, MAX_PHRASE_CHARS
 
 log = structlog.get_logger(__name__)
 
@@ -24,6 +26,8 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_CHARS = 4000
 SSE_KEEPALIVE_S = 15.0
 """A comment line this often lets both ends notice a dead connection."""
+
+T = TypeVar("T")
 
 CONVERSATION = web.AppKey("conversation", Conversation)
 BUS = web.AppKey("bus", ReplyBus)
@@ -61,11 +65,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_response(500, "internal", "Something went wrong inside Jarvis.")
 
 
-async def post_utterance(request: web.Request) -> web.Response:
+async def read_body(request: web.Request, kind: type[T], code: str) -> T | web.Response:
+    """The JSON body as ``kind``, or the error response that says what is wrong with it
+    (415, 413, 400 ``invalid_json``, or 400 ``code`` naming the field)."""
     if request.content_type != "application/json":
-        return error_response(
-            415, "unsupported_media_type", "Send the utterance as application/json."
-        )
+        return error_response(415, "unsupported_media_type", "Send the body as application/json.")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _too_large()
     try:
@@ -80,9 +84,15 @@ async def post_utterance(request: web.Request) -> web.Response:
     except DecodeError as error:
         return error_response(400, "invalid_json", f"The body is {error.problem}.")
     try:
-        body = msgspec.convert(payload, UtteranceRequest)
+        return msgspec.convert(payload, kind)
     except msgspec.ValidationError as error:
-        return error_response(400, "invalid_utterance", _explain(error))
+        return error_response(400, code, _explain(error))
+
+
+async def post_utterance(request: web.Request) -> web.Response:
+    body = await read_body(request, UtteranceRequest, "invalid_utterance")
+    if isinstance(body, web.Response):
+        return body
     if not body.text.strip():
         return error_response(400, "invalid_utterance", "`text` must not be blank.")
     unstorable = unstorable_character(body.text)
@@ -132,6 +142,47 @@ async def get_status(request: web.Request) -> web.Response:
     return web.json_response(request.app[CONVERSATION].status())
 
 
+class PhraseRequest(msgspec.Struct, forbid_unknown_fields=False):
+    phrase: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PHRASE_CHARS)]
+    actions: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ACTIONS_CHARS)]
+
+
+async def get_phrases(request: web.Request) -> web.Response:
+    """The phrases the user taught, as this edge knows them (the cloud's list, or its copy)."""
+    skill = _phrase_skill(request)
+    return web.json_response({"phrases": [taught.to_wire() for taught in skill.all()]})
+
+
+async def post_phrase(request: web.Request) -> web.Response:
+    """Teach a phrase: 201 with the reply, or 409 ``phrase_refused`` saying why not (it would
+    shadow a command or another phrase, or what it should do is not a local command)."""
+    body = await read_body(request, PhraseRequest, "invalid_phrase")
+    if isinstance(body, web.Response):
+        return body
+    unstorable = unstorable_character(body.phrase + body.actions)
+    if unstorable:
+        return error_response(400, "invalid_phrase", f"The phrase must not hold {unstorable}.")
+    outcome = await _phrase_skill(request).teach(body.phrase, body.actions)
+    if not outcome.ok:
+        return error_response(409, "phrase_refused", outcome.reply)
+    return web.json_response({"phrase": body.phrase.strip(), "reply": outcome.reply}, status=201)
+
+
+async def delete_phrase(request: web.Request) -> web.Response:
+    """Forget a phrase: 200 with the reply, or 404 when it was never taught."""
+    outcome = await _phrase_skill(request).forget(request.match_info["phrase"])
+    if not outcome.ok:
+        return error_response(404, "not_found", outcome.reply)
+    return web.json_response({"reply": outcome.reply})
+
+
+def _phrase_skill(request: web.Request) -> PhraseSkill:
+    skill = request.app[CONVERSATION].phrases
+    if skill is None:
+        raise web.HTTPNotFound(text="This edge keeps no taught phrases.")
+    return skill
+
+
 async def get_openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
@@ -163,4 +214,7 @@ def create_api(
     app.router.add_get("/v1/events", stream_events)
     app.router.add_get("/v1/status", get_status)
     app.router.add_get("/v1/openapi.json", get_openapi)
+    app.router.add_get("/v1/phrases", get_phrases)
+    app.router.add_post("/v1/phrases", post_phrase)
+    app.router.add_delete("/v1/phrases/{phrase}", delete_phrase)
     return app

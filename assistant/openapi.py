@@ -110,6 +110,52 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "PhraseRequest": {
+        "type": "object",
+        "required": ["phrase", "actions"],
+        "properties": {
+            "phrase": {"type": "string", "minLength": 1, "maxLength": 80},
+            "actions": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 300,
+                "description": "Local commands joined by 'and' or 'then'",
+            },
+        },
+    },
+    "Phrases": {
+        "type": "object",
+        "required": ["phrases"],
+        "properties": {
+            "phrases": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["phrase", "actions", "intents"],
+                    "properties": {
+                        "phrase": {"type": "string"},
+                        "actions": {"type": "string"},
+                        "intents": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["name", "slots"],
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "slots": {"type": "object", "additionalProperties": SCALAR},
+                                },
+                            },
+                        },
+                    },
+                },
+            }
+        },
+    },
+    "PhraseReply": {
+        "type": "object",
+        "required": ["reply"],
+        "properties": {"phrase": {"type": "string"}, "reply": {"type": "string"}},
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -120,6 +166,52 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
             }
         },
+    },
+}
+
+
+def _json(description: str, schema: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+PHRASE_PATHS: dict[str, Any] = {
+    "/v1/phrases": {
+        "get": {
+            "operationId": "getPhrases",
+            "summary": "The phrases the user taught",
+            "responses": {"200": _json("Taught phrases", "Phrases")},
+        },
+        "post": {
+            "operationId": "postPhrase",
+            "summary": "Teach a phrase that runs local commands",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/PhraseRequest"}}
+                },
+            },
+            "responses": {
+                "201": _json("Taught", "PhraseReply"),
+                "409": _error("Refused: it would shadow a command or a phrase, or runs no command"),
+                **{status: _error(text) for status, text in ERROR_STATUSES.items()},
+            },
+        },
+    },
+    "/v1/phrases/{phrase}": {
+        "delete": {
+            "operationId": "deletePhrase",
+            "summary": "Forget a taught phrase",
+            "parameters": [
+                {"name": "phrase", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json("Forgotten", "PhraseReply"),
+                "404": _error("No such phrase was taught"),
+            },
+        }
     },
 }
 
@@ -212,6 +304,7 @@ def _document() -> dict[str, Any]:
                     },
                 }
             },
+            **PHRASE_PATHS,
         },
         "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
     }

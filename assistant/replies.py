@@ -411,3 +411,54 @@ def stopped() -> str:
 
 def something_went_wrong() -> str:
     return "Sorry, something went wrong."
+
+
+# --- phrases users teach ---------------------------------------------------------------------
+
+
+def phrases_unavailable() -> str:
+    return "I can't learn phrases on this device."
+
+
+def phrase_taught(phrase: str, actions: str, *, shared: bool) -> str:
+    where = "" if shared else " on this device"
+    return f"Okay. When you say “{phrase}”{where}, I'll {actions}."
+
+
+def phrase_is_a_command(phrase: str) -> str:
+    return f"“{phrase}” already means something to me, so I can't teach it another meaning."
+
+
+def phrase_taken(phrase: str, actions: str) -> str:
+    return f"“{phrase}” already means: {actions}. Say “forget the phrase {phrase}” first."
+
+
+def phrase_needs_commands(actions: str) -> str:
+    return f"I can only link a phrase to commands I run myself, and “{actions}” isn't one."
+
+
+def phrase_too_many_commands(limit: int) -> str:
+    return f"A phrase can run at most {limit} commands."
+
+
+def phrase_unusable(limit: int) -> str:
+    return f"A phrase needs a few words, at most {limit} characters."
+
+
+def phrase_book_full(limit: int) -> str:
+    return f"I already know {limit} phrases, the most I keep. Forget one first."
+
+
+def phrase_unknown(phrase: str) -> str:
+    return f"You haven't taught me “{phrase}”."
+
+
+def phrase_forgotten(phrase: str) -> str:
+    return f"Okay, I forgot “{phrase}”."
+
+
+def phrases_listed(phrases: Sequence[tuple[str, str]]) -> str:
+    if not phrases:
+        return "You haven't taught me any phrases yet."
+    said = [f"“{phrase}” to {actions}" for phrase, actions in phrases]
+    return f"You taught me {plural(len(phrases), 'phrase')}: {join_words(said)}."

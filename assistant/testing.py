@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from assistant.cloud_link import CloudLink, NoCloudLink
 from assistant.errors import AdapterError
+from assistant.platform import PlatformAdapters
 from models import Envelope, Reply, Utterance
 
 if TYPE_CHECKING:
@@ -144,10 +145,11 @@ class FakeLink:
 
 
 class FakeCloudLink:
-    """Implements ``CloudLink``, connected, keeping every utterance forwarded to the cloud."""
+    """Implements ``CloudLink``, connected, keeping every utterance forwarded and message shared."""
 
     def __init__(self) -> None:
         self.forwarded: list[Utterance] = []
+        self.shared: list[Envelope] = []
 
     def is_connected(self) -> bool:
         return True
@@ -157,6 +159,10 @@ class FakeCloudLink:
 
     async def forward(self, utterance: Utterance) -> None:
         self.forwarded.append(utterance)
+
+    async def share(self, envelope: Envelope) -> bool:
+        self.shared.append(envelope)
+        return True
 
 
 @dataclass
@@ -231,25 +237,32 @@ async def conversation_for_tests(
     *,
     cloud: CloudLink | None = None,
     clock: Callable[[], float] = time.monotonic,
+    adapters: PlatformAdapters | None = None,
 ) -> AsyncIterator[tuple[Conversation, ReplyBus]]:
-    """A whole edge conversation in-process on a real database, with no platform adapters
-    (there is no sound server or display here) and ``cloud`` (no cloud link by default)."""
+    """A whole edge conversation in-process on a real database, with ``adapters`` (none by
+    default: there is no sound server or display here; pass fakes) and ``cloud`` (no cloud
+    link by default)."""
     from assistant.conversation import Conversation, Identity
     from assistant.database import open_database
     from assistant.events import ReplyBus
     from assistant.history import History
-    from assistant.platform import PlatformAdapters
+    from assistant.phrase_book import PhraseBook
     from assistant.skills import Skills
+    from assistant.skills.phrases import PhraseSkill
 
     db = await open_database(data_dir)
     bus = ReplyBus()
-    skills = await Skills.start(db, bus.publish, timezone=UTC, adapters=PlatformAdapters())
+    skills = await Skills.start(
+        db, bus.publish, timezone=UTC, adapters=adapters or PlatformAdapters()
+    )
+    link = cloud or NoCloudLink()
     conversation = Conversation(
         identity=Identity(device_id="test-device", session_id="test-session"),
         skills=skills,
         history=History(db),
         bus=bus,
-        cloud=cloud or NoCloudLink(),
+        cloud=link,
+        phrases=PhraseSkill(await PhraseBook.open(db), link),
         clock=clock,
     )
     try:

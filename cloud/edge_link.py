@@ -18,14 +18,14 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from cloud import devices, edge_messages, mission_messages, missions, traces
+from cloud import devices, edge_messages, mission_messages, missions, phrases, traces
 from cloud.edge_messages import Context
 from cloud.errors import NotFoundError, UnstorableError
 from cloud.keys import ACKS, INSTANCE_ID, LINKS, POOL, REQUESTS
 from cloud.links import EdgeLink
 from cloud.tasks import cancel_and_wait
 from jarvis.logs import traced
-from models import MAX_FRAME_BYTES, DecodeError, Device, Envelope, new_id
+from models import MAX_FRAME_BYTES, DecodeError, Device, Envelope, new_id, phrases_to_wire
 
 log = structlog.get_logger(__name__)
 
@@ -56,6 +56,7 @@ HANDLERS: dict[str, Handler] = {
     "checkpoint": mission_messages.on_checkpoint,
     "mission_result": mission_messages.on_mission_result,
     "trace_event": mission_messages.on_trace_event,
+    "phrases_update": phrases.on_phrases_update,
 }
 
 
@@ -259,7 +260,12 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
             async with asyncio.timeout(DB_TIMEOUT_S):
                 await old.ws.close(code=4000, message=b"replaced by a newer connection")
     heartbeat_s = app[missions.MISSION_CONFIG].heartbeat_s(HEARTBEAT_S)
-    body = {"instance_id": app[INSTANCE_ID], "config": settings, "heartbeat_s": heartbeat_s}
+    body = {
+        "instance_id": app[INSTANCE_ID],
+        "config": settings,
+        "heartbeat_s": heartbeat_s,
+        "phrases": phrases_to_wire(await phrases.listing(app[POOL])),
+    }
     await link.send(Envelope(type="welcome", body=body, trace_id=envelope.trace_id))
     await missions.worker_ready(app, device.id)
     return "welcomed"

@@ -159,3 +159,7 @@ from jarvis.cli_missions import missions, trace  # noqa: E402  (mission views li
 
 main.add_command(missions)
 main.add_command(trace)
+
+from jarvis.cli_phrases import phrases  # noqa: E402  (taught phrases live in their own module)
+
+main.add_command(phrases)

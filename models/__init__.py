@@ -13,6 +13,7 @@ from models.envelope import (
 )
 from models.errors import DecodeError
 from models.missions import Checkpoint, Mission, MissionKind, MissionResult, MissionState, Step
+from models.phrases import TaughtPhrase, phrase_key, phrases_from_wire, phrases_to_wire
 
 __all__ = [
     "MAX_FRAME_BYTES",
@@ -30,9 +31,13 @@ __all__ = [
     "MissionState",
     "Reply",
     "Step",
+    "TaughtPhrase",
     "Utterance",
     "derived_id",
     "new_id",
+    "phrase_key",
+    "phrases_from_wire",
+    "phrases_to_wire",
     "strict_json",
     "unstorable_character",
 ]

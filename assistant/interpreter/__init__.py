@@ -14,6 +14,7 @@ from assistant.interpreter import (
     lists,
     media,
     notes,
+    phrases,
     system,
     timers,
     volume,
@@ -29,6 +30,7 @@ _ANY: frozenset[str] = frozenset()
 """Domains with this trigger set are always tried (their first check is cheap)."""
 
 _DOMAINS: tuple[tuple[frozenset[str], Matcher], ...] = (
+    (phrases.TRIGGERS, phrases.match),
     (clock.TRIGGERS, clock.match),
     (timers.TRIGGERS, timers.match),
     (volume.TRIGGERS, volume.match),

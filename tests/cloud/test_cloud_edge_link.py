@@ -13,7 +13,8 @@ from models import REFUSED_FOR_GOOD, Device, new_id
 
 
 async def test_hello_is_welcomed_with_config(clouds: CloudFactory) -> None:
-    """hello gets a welcome with the instance id, the device's settings and the heartbeat."""
+    """hello gets a welcome with the instance id, the device's settings, the heartbeat and the
+    taught phrases."""
     cloud = await clouds.start()
     device_id, token = await clouds.enroll("kitchen pi")
     await clouds.pool.execute(
@@ -24,6 +25,7 @@ async def test_hello_is_welcomed_with_config(clouds: CloudFactory) -> None:
         "instance_id": cloud.instance_id,
         "config": {"timezone": "Europe/Paris"},
         "heartbeat_s": 5,  # three in the default 15 s lease
+        "phrases": [],  # none taught yet
     }
     row = await clouds.pool.fetchrow("SELECT * FROM devices WHERE id = $1", device_id)
     assert row["connected_instance"] == cloud.instance_id

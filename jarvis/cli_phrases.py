@@ -1,0 +1,84 @@
+"""``jarvis phrases list|add|remove``: the phrases the user taught, through the running edge.
+
+The edge checks a new phrase against what it understands (a phrase may not shadow a command or
+another phrase) and tells the cloud, which keeps the list for every device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import quote
+
+import click
+
+from jarvis.cli_support import settings_or_exit
+
+REQUEST_TIMEOUT_S = 10.0
+
+
+@click.group()
+def phrases() -> None:
+    """Phrases you taught Jarvis ("when I say movie time, pause the music")."""
+
+
+@phrases.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
+def list_phrases(as_json: bool, url: str | None) -> None:
+    """Show every taught phrase and what it does."""
+    body = _call("GET", "/v1/phrases", url)
+    taught = body["phrases"]
+    if as_json:
+        for phrase in taught:
+            click.echo(json.dumps(phrase, ensure_ascii=False))
+        return
+    if not taught:
+        click.echo("No phrases taught yet.", err=True)
+    for phrase in taught:
+        click.echo(f"{phrase['phrase']} → {phrase['actions']}")
+
+
+@phrases.command("add")
+@click.argument("phrase")
+@click.argument("actions")
+@click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
+def add_phrase(phrase: str, actions: str, url: str | None) -> None:
+    """Teach PHRASE to run ACTIONS: local commands joined by "and" or "then"."""
+    click.echo(_call("POST", "/v1/phrases", url, {"phrase": phrase, "actions": actions})["reply"])
+
+
+@phrases.command("remove")
+@click.argument("phrase")
+@click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
+def remove_phrase(phrase: str, url: str | None) -> None:
+    """Forget PHRASE."""
+    click.echo(_call("DELETE", f"/v1/phrases/{quote(phrase, safe='')}", url)["reply"])
+
+
+def _call(method: str, path: str, url: str | None, body: Any = None) -> dict[str, Any]:
+    settings = settings_or_exit()
+    base_url = url or f"http://{settings.edge_host}:{settings.edge_port}"
+    token = settings.edge_token
+    return asyncio.run(_request(method, base_url + path, body, token))
+
+
+async def _request(method: str, url: str, body: Any, token: str | None) -> dict[str, Any]:
+    import aiohttp
+
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
+            session.request(method, url, json=body) as response,
+        ):
+            answer: dict[str, Any] = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        raise click.ClickException(
+            f"No edge answers at {url} ({error}). Is `jarvis up` running?"
+        ) from None
+    if response.status >= 400:
+        raise click.ClickException(answer.get("error", {}).get("message", str(answer)))
+    return answer
