@@ -76,6 +76,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE utterances ADD COLUMN follow_up_at REAL;
     """,
+    # 4: weather — the device's own forecast as the cloud last pushed it
+    """
+    CREATE TABLE weather_forecast (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        forecast TEXT NOT NULL,    -- JSON, models.weather.Forecast.to_wire()
+        received_at REAL NOT NULL
+    );
+    """,
 )
 
 

@@ -411,3 +411,10 @@ def stopped() -> str:
 
 def something_went_wrong() -> str:
     return "Sorry, something went wrong."
+
+
+# --- weather (the sentences themselves are models.weather's, shared with the cloud) -----------
+
+
+def no_weather_here() -> str:
+    return "I don't have a recent forecast on this device. Ask me again when I'm online."

@@ -17,6 +17,7 @@ from assistant.interpreter import (
     system,
     timers,
     volume,
+    weather,
 )
 from assistant.interpreter._common import Matcher
 from assistant.interpreter._grammar import grammar_phrases, grammar_words
@@ -39,6 +40,7 @@ _DOMAINS: tuple[tuple[frozenset[str], Matcher], ...] = (
     (_ANY, control.match),
     (keyboard.TRIGGERS, keyboard.match),
     (_ANY, calculator.match),
+    (weather.TRIGGERS, weather.match),
 )
 
 
