@@ -262,7 +262,7 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
     body = {"instance_id": app[INSTANCE_ID], "config": settings, "heartbeat_s": heartbeat_s}
     await link.send(Envelope(type="welcome", body=body, trace_id=envelope.trace_id))
     await missions.worker_ready(app, device.id)
-    weather_app.device_connected(app, device.id)
+    weather_app.push_soon(app, device.id)
     return "welcomed"
 
 

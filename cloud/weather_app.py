@@ -12,7 +12,6 @@ from aiohttp import web
 
 from cloud import open_meteo
 from cloud.keys import INSTANCE_ID, POOL, WEATHER, WEATHER_PUSHER
-from cloud.tasks import cancel_and_wait
 from cloud.weather_service import PUSH_CHECK_S, WeatherPusher, WeatherService
 from jarvis.settings import Settings
 
@@ -38,13 +37,19 @@ def weather_context(
             try:
                 yield
             finally:
-                await cancel_and_wait(task)
+                # Not cancel_and_wait: on shutdown this runs in the cancelled main task, where
+                # it would raise a second CancelledError beside the background tasks' own, and
+                # aiohttp turns two into a CleanupError. ``wait`` raises only if we are
+                # cancelled again while waiting, and the pusher's own cancellation stays its own.
+                task.cancel()
+                await asyncio.wait([task])
 
     return context
 
 
-def device_connected(app: web.Application, device_id: str) -> None:
-    """Push the device its own forecast soon (no-op before the weather is set up)."""
+def push_soon(app: web.Application, device_id: str) -> None:
+    """Push the device its own forecast soon: it just connected, or its settings (its place)
+    changed. A no-op before the weather is set up."""
     pusher = app.get(WEATHER_PUSHER)
     if pusher is not None:
         pusher.wake(device_id)
