@@ -6,68 +6,14 @@ A real edge database and conversation; the cloud link is a fake that keeps what 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from weather_helpers import FETCHED, OfflineCloud, edge, lisbon_forecast
 
-from assistant.cloud_link import CloudLink
-from assistant.conversation import Conversation, Identity
-from assistant.database import open_database
-from assistant.events import ReplyBus
-from assistant.history import History, UtteranceRecord
-from assistant.platform import PlatformAdapters
-from assistant.skills import Skills
+from assistant.history import UtteranceRecord
 from assistant.testing import FakeCloudLink, FixedClock
-from assistant.weather_cache import WeatherCache
-from models.weather import CurrentWeather, DayWeather, Forecast
-
-LISBON = ZoneInfo("Europe/Lisbon")
-FETCHED = datetime(2026, 12, 2, 13, 0, tzinfo=LISBON)
-
-
-class OfflineCloud(FakeCloudLink):
-    """A link whose cloud is out of reach: what is forwarded waits (like the edge's outbox)."""
-
-    def is_connected(self) -> bool:
-        return False
-
-
-def lisbon_forecast() -> Forecast:
-    codes, lows, highs = (3, 61, 80, 2, 0, 63, 95), (11, 14, 13, 10, 10, 10, 10), (17, 19, 17) * 3
-    today = FETCHED.date()
-    days = tuple(
-        DayWeather((today + timedelta(days=i)).isoformat(), codes[i], lows[i], highs[i])
-        for i in range(7)
-    )
-    current = CurrentWeather("2026-12-02T13:00", 16.6, 3)
-    return Forecast("Lisbon", 38.72, -9.14, "Europe/Lisbon", FETCHED.timestamp(), current, days)
-
-
-@asynccontextmanager
-async def edge(
-    tmp_path: Path, cloud: CloudLink, clock: FixedClock
-) -> AsyncIterator[tuple[Conversation, WeatherCache]]:
-    db = await open_database(tmp_path)
-    skills = await Skills.start(
-        db, ReplyBus().publish, timezone=LISBON, adapters=PlatformAdapters(), clock=clock
-    )
-    conversation = Conversation(
-        identity=Identity(device_id="d", session_id="s"),
-        skills=skills,
-        history=History(db),
-        bus=ReplyBus(),
-        cloud=cloud,
-    )
-    try:
-        yield conversation, WeatherCache(db)
-    finally:
-        await conversation.close()
-        await skills.close()
-        await db.close()
+from models.weather import Forecast
 
 
 def answered_here(record: UtteranceRecord) -> str:
