@@ -17,9 +17,10 @@ from cloud_helpers import CloudFactory
 
 from cloud import weather_cache
 from cloud.errors import WeatherUnavailableError
+from cloud.llm_planner import LlmConfig, LlmPlanner
 from cloud.open_meteo import OpenMeteo, OpenMeteoConfig
 from cloud.open_meteo_testing import FakeOpenMeteo, Mode
-from cloud.planner import PlanContext, RulePlanner
+from cloud.planner import Action, PlanContext, RulePlanner
 from cloud.weather import Place
 from cloud.weather_plans import Weather
 from cloud.weather_service import WeatherPusher, WeatherService
@@ -145,6 +146,22 @@ async def test_the_planner_recognizes_weather(text: str, expected: Weather) -> N
     context = PlanContext(now=NOW, device_names=["kitchen pi"])
     action = await RulePlanner().plan(Utterance(id="u", text=text, trace_id="t"), context)
     assert action == expected
+
+
+async def test_a_language_model_planner_never_makes_the_weather_up() -> None:
+    """With a model configured, weather requests are still the rules' (the provider answers);
+    the model is not asked, nor its fallback."""
+
+    class Unused:
+        async def plan(self, utterance: Utterance, context: PlanContext) -> Action:
+            raise AssertionError("the model's fallback was asked")
+
+    config = LlmConfig(url="http://127.0.0.1:9/v1/chat/completions", model="m", api_key=None)
+    async with aiohttp.ClientSession() as session:
+        planner = LlmPlanner(session, config, fallback=Unused())
+        utterance = Utterance(id="u", text="Will it rain tomorrow in Lisbon?", trace_id="t")
+        action = await planner.plan(utterance, PlanContext(now=NOW, device_names=[]))
+    assert action == Weather("weather.forecast", "lisbon", "tomorrow")
 
 
 async def test_a_device_command_about_the_weather_stays_a_device_command() -> None:
