@@ -38,7 +38,7 @@ NO_PLACE_TEXT = (
 
 
 def unknown_place_text(name: str) -> str:
-    return f"I don't know a place called {name}."
+    return f"I don't know a place called {name.title()}."
 
 
 def unavailable_text(error: WeatherUnavailableError) -> str:
@@ -60,21 +60,20 @@ class WeatherService:
         """The sentence for ``request`` from ``device_id`` (``now`` aware). A provider failure
         or an unknown place is a short sentence; a database failure goes up."""
         try:
-            home = await self.home_place(device_id, settings)
             if request.place is None:
-                place = home
+                place = await self.home_place(device_id, settings)
+                if place is None:
+                    return NO_PLACE_TEXT
             else:
                 place = await weather_cache.find_place(self._pool, self._provider, request.place)
                 if place is None:
                     return unknown_place_text(request.place)
-            if place is None:
-                return NO_PLACE_TEXT
             forecast = await weather_cache.forecast_for(
                 self._pool, self._provider, place, ttl_s=self.ttl_s
             )
         except WeatherUnavailableError as error:
             return unavailable_text(error)
-        if home is not None and weather_cache.place_key(home) == weather_cache.place_key(place):
+        if request.place is None or request.place == _home_name(settings):
             # Asked for its own place: the device gets the fresh copy and answers next time.
             await self.push(device_id, settings, forecast)
         unit = unit_for(settings.get("temperature_unit"), settings.get("language"))
@@ -171,6 +170,12 @@ class WeatherPusher:
                 continue
             if fetched_at is not None:
                 self._pushed[device_id] = fetched_at
+
+
+def _home_name(settings: Mapping[str, Any]) -> str | None:
+    """The device's ``place`` setting as a request would name it ("lisbon")."""
+    name = settings.get("place")
+    return " ".join(name.lower().split()) if isinstance(name, str) else None
 
 
 def _in_zone(now: datetime, zone: str) -> datetime:

@@ -183,7 +183,7 @@ async def test_the_cloud_answers_the_weather_for_a_named_place(
     reply = await edge.expect_reply()
     assert reply.body["text"] == "Tomorrow in Lisbon: light rain, 14 to 19 degrees."
     await edge.request("what's the weather in Atlantis")
-    assert (await edge.expect_reply()).body["text"] == "I don't know a place called atlantis."
+    assert (await edge.expect_reply()).body["text"] == "I don't know a place called Atlantis."
 
 
 async def test_without_a_place_the_device_is_told_how_to_give_one(

@@ -141,7 +141,7 @@ def test_the_weather_is_pushed_said_on_the_edge_and_forwarded_when_stale(
         wait_for(lambda: get_utterance(edge.url, stale["id"])["status"] == "done", 60, "answer")
         assert get_utterance(edge.url, stale["id"])["reply"] == TOMORROW_IN_LISBON
         assert get_utterance(edge.url, elsewhere["id"])["reply"] == (
-            "I don't know a place called atlantis."
+            "I don't know a place called Atlantis."
         )
         # The cloud kept its forecast in PostgreSQL: nobody asked the provider again.
         assert open_meteo.count("/v1/forecast") == calls
