@@ -168,6 +168,10 @@ class WeatherPusher:
             except (asyncpg.PostgresError, OSError, TimeoutError) as error:
                 log.warning("weather.push_failed", device_id=device_id, reason=str(error))
                 continue
+            except Exception:
+                # One device's bad data must not end the pushes for all the others.
+                log.exception("weather.push_failed", device_id=device_id)
+                continue
             if fetched_at is not None:
                 self._pushed[device_id] = fetched_at
 
