@@ -286,3 +286,22 @@ async def test_the_pusher_renews_a_forecast_older_than_the_ttl(
         await asyncio.gather(task, return_exceptions=True)
     assert renewed.body["settings"] == {"place": "Lisbon"}
     assert open_meteo.count("/v1/forecast") >= 2
+
+
+async def test_a_new_place_setting_is_pushed_with_its_forecast(
+    clouds: CloudFactory, open_meteo: FakeOpenMeteo
+) -> None:
+    """A device that sets its place gets the forecast for it at once; bad values are refused."""
+    cloud = await clouds.start(environ={"JARVIS_WEATHER_URL": open_meteo.url})
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    url = f"{cloud.url}/v1/devices/{device_id}/config"
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
+        for bad in ({"place": ""}, {"temperature_unit": "kelvin"}):
+            async with session.put(url, json=bad) as response:
+                assert response.status == 400
+        async with session.put(url, json={"place": "Lisbon"}) as response:
+            assert response.status == 200
+    pushed = await edge.expect("config", lambda envelope: "weather" in envelope.body)
+    assert pushed.body["settings"] == {"place": "Lisbon"}
+    assert Forecast.from_wire(pushed.body["weather"]).place == "Lisbon"
