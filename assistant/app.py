@@ -47,6 +47,7 @@ from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
 from assistant.voice_loop import VoiceLoop, VoiceOptions
+from assistant.weather_cache import WeatherCache
 from assistant.worker import Worker
 from jarvis.logs import traced
 from jarvis.settings import Settings
@@ -323,6 +324,7 @@ def _cloud_link(
         outbox=Outbox(db),
         inbox=Inbox(db),
         config=ConfigCache(db),
+        weather=WeatherCache(db),
     )
 
 

@@ -19,6 +19,7 @@ from assistant.history import History, Status, UtteranceRecord
 from assistant.interpreter import interpret
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
+from assistant.skills.weather import INTENTS as WEATHER_INTENTS
 from jarvis.logs import traced
 from models import Intent, Reply, TaughtPhrase, Utterance, new_id
 
@@ -86,6 +87,11 @@ class Conversation:
         intent = self._understand(utterance.text)
         interpret_ms = (time.perf_counter() - started) * 1000
         to_cloud = intent is None or self._answers_the_cloud(intent)
+        said_here: str | None = None
+        if intent is not None and not to_cloud and intent.name in WEATHER_INTENTS:
+            # The cloud's forecast, kept here: said at once while fresh, else the cloud says it.
+            said_here = await self._skills.weather_here(intent, self.cloud.is_connected())
+            to_cloud = said_here is None
         record = UtteranceRecord(
             id=utterance.id,
             trace_id=utterance.trace_id,
@@ -107,7 +113,7 @@ class Conversation:
         )
         if intent is None or to_cloud:
             return await self._forward(utterance, record)
-        reply = await self._run_locally(intent, utterance.id)
+        reply = said_here or await self._run_locally(intent, utterance.id)
         return await self._finish(record, status="done", reply=reply)
 
     def _understand(self, text: str) -> Intent | None:
@@ -263,6 +269,7 @@ class Conversation:
         return self._phrases
 
     async def on_config(self, settings: Mapping[str, Any]) -> None:
+        self._skills.configure(settings)
         timezone = settings.get("timezone")
         if not isinstance(timezone, str):
             return

@@ -76,7 +76,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE utterances ADD COLUMN follow_up_at REAL;
     """,
-    # 4: phrases the user taught, as the cloud last sent them (or as taught here, until then)
+    # 4: weather — the device's own forecast as the cloud last pushed it
+    """
+    CREATE TABLE weather_forecast (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        forecast TEXT NOT NULL,    -- JSON, models.weather.Forecast.to_wire()
+        received_at REAL NOT NULL
+    );
+    """,
+    # 5: phrases the user taught, as the cloud last sent them (or as taught here, until then)
     """
     CREATE TABLE taught_phrases (
         key TEXT PRIMARY KEY,      -- the phrase as matched: lower case, words only

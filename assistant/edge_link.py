@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -22,6 +23,7 @@ from assistant.device_config import ConfigCache
 from assistant.errors import CloudUnavailableError
 from assistant.frames import fit_to_frame
 from assistant.outbox import Inbox, Outbox
+from assistant.weather_cache import WeatherCache
 from jarvis.logs import traced
 from models import (
     REFUSED_FOR_GOOD,
@@ -34,6 +36,7 @@ from models import (
     Utterance,
     phrases_from_wire,
 )
+from models.weather import Forecast
 
 log = structlog.get_logger(__name__)
 
@@ -94,6 +97,7 @@ class EdgeLink:
         outbox: Outbox,
         inbox: Inbox,
         config: ConfigCache,
+        weather: WeatherCache | None = None,
     ) -> None:
         self._base_url = cloud_url.rstrip("/")
         self._url = self._base_url + "/v1/edge"
@@ -103,6 +107,7 @@ class EdgeLink:
         self._outbox = outbox
         self._inbox = inbox
         self._config = config
+        self._weather = weather
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._send_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -296,6 +301,10 @@ class EdgeLink:
             await handler.on_reply(Reply.from_wire(body, "body"))
         elif envelope.type == "config":
             await self._apply_config(handler, dict(body.get("settings") or {}))
+            if body.get("weather") is not None and self._weather is not None:
+                # The device's own forecast, pushed with its settings (models.weather).
+                forecast = Forecast.from_wire(body["weather"], "body.weather")
+                await self._weather.store(forecast, time.time())
         elif envelope.type == "phrases":
             await handler.on_phrases(phrases_from_wire(body.get("phrases"), "body.phrases"))
         elif envelope.type == "mission":

@@ -462,3 +462,10 @@ def phrases_listed(phrases: Sequence[tuple[str, str]]) -> str:
         return "You haven't taught me any phrases yet."
     said = [f"“{phrase}” to {actions}" for phrase, actions in phrases]
     return f"You taught me {plural(len(phrases), 'phrase')}: {join_words(said)}."
+
+
+# --- weather (the sentences themselves are models.weather's, shared with the cloud) -----------
+
+
+def no_weather_here() -> str:
+    return "I don't have a recent forecast on this device. Ask me again when I'm online."

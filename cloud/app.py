@@ -32,6 +32,7 @@ from cloud import (
     reminders,
     rest_requests,
     retention,
+    weather_app,
 )
 from cloud.batches import Batches
 from cloud.device_directory import DeviceDirectory
@@ -48,6 +49,7 @@ from cloud.keys import (
     REMINDER_WAKE,
     REQUESTS,
     RETENTION,
+    WEATHER,
 )
 from cloud.links import LinkRegistry
 from cloud.planner import Planner, RulePlanner
@@ -87,7 +89,9 @@ async def create_app(
     app[ADMIN_TOKEN] = await asyncio.to_thread(ensure_admin_token, settings.data_dir)
     app[LINKS] = LinkRegistry()
     app[DEVICES] = directory = DeviceDirectory(pool)
-    app[REQUESTS] = RequestBatches(pool, lambda: app[PLANNER], instance_id, directory)
+    app[REQUESTS] = RequestBatches(
+        pool, lambda: app[PLANNER], instance_id, directory, weather=lambda: app.get(WEATHER)
+    )
     app[ACKS] = Batches(
         "acks",
         functools.partial(outbox.acknowledge_batch, pool),
@@ -108,6 +112,7 @@ async def create_app(
     app.add_routes(mission_api.routes)
     app.router.add_get("/v1/edge", edge_link.edge_socket)
     app.cleanup_ctx.append(_background)
+    app.cleanup_ctx.append(weather_app.weather_context(settings))
     app.on_shutdown.append(_close_links)
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Mapping
 from datetime import tzinfo
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import asyncpg
 import msgspec
@@ -30,6 +30,11 @@ class DeviceSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     """Speaking volume, percent."""
     language: str | None = None
     """BCP 47 tag ("en-US")."""
+    place: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+    """Where the device is, by name ("Lisbon"), for the weather; unset: the location its
+    hello gave (``JARVIS_LOCATION``)."""
+    temperature_unit: Literal["celsius", "fahrenheit"] | None = None
+    """How temperatures are said; unset: what the ``language`` tag's region uses."""
 
     def __post_init__(self) -> None:
         if self.timezone is not None:

@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from cloud import devices, edge_messages, mission_messages, missions, phrases, traces
+from cloud import devices, edge_messages, mission_messages, missions, phrases, traces, weather_app
 from cloud.edge_messages import Context
 from cloud.errors import NotFoundError, UnstorableError
 from cloud.keys import ACKS, INSTANCE_ID, LINKS, POOL, REQUESTS
@@ -268,6 +268,7 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
     }
     await link.send(Envelope(type="welcome", body=body, trace_id=envelope.trace_id))
     await missions.worker_ready(app, device.id)
+    weather_app.push_soon(app, device.id)
     return "welcomed"
 
 

@@ -68,3 +68,11 @@ class PlannerError(CloudError):
 
     code = "planner_failed"
     status = 502
+
+
+class WeatherUnavailableError(CloudError):
+    """The weather provider failed: unreachable, too slow, an HTTP error or an answer it
+    cannot read. Said to the user in a short sentence, never as a trace."""
+
+    code = "weather_unavailable"
+    status = 502

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cloud import device_config, devices
+from cloud import device_config, devices, weather_app
 from cloud.errors import InvalidRequestError, UnauthorizedError
 from cloud.http_bodies import json_body
 from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, POOL
@@ -82,4 +82,5 @@ async def put_config(request: web.Request) -> web.Response:
     stored = await device_config.put_settings(
         request.app[POOL], device_id, settings, trace_id=trace_id
     )
+    weather_app.push_soon(request.app, device_id)  # its place may be another now
     return web.json_response(stored)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # request handling imports the skills, which import these key
     from cloud.device_directory import DeviceDirectory
     from cloud.outbox import Ack
     from cloud.request_batches import RequestBatches
+    from cloud.weather_service import WeatherPusher, WeatherService
 
 POOL = web.AppKey("pool", asyncpg.Pool)
 PLANNER = web.AppKey("planner", Planner)
@@ -30,3 +31,7 @@ RETENTION = web.AppKey("retention", timedelta)
 """How long handled message ids, delivered messages and trace events are kept."""
 REMINDER_WAKE = web.AppKey("reminder_wake", asyncio.Event)
 """Set when a reminder was stored anywhere (NOTIFY), so this instance's scheduler looks again."""
+WEATHER: web.AppKey[WeatherService] = web.AppKey("weather")
+"""Answers the weather (set once the instance's HTTP session for the provider is open)."""
+WEATHER_PUSHER: web.AppKey[WeatherPusher] = web.AppKey("weather_pusher")
+"""Keeps connected devices' own forecasts fresh on them; woken when a device connects."""

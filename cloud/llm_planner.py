@@ -21,6 +21,7 @@ from cloud.errors import PlannerError
 from cloud.mission_plans import DEFAULT_PRIVACY_DISTANCE_KM, plan_mission
 from cloud.planner import Action, Answer, PlanContext, Planner, RunOnDevice, SetReminder
 from cloud.time_phrases import parse_when
+from cloud.weather_plans import plan_weather
 from jarvis.settings import Settings
 from models import Utterance
 
@@ -130,6 +131,10 @@ class LlmPlanner:
         )
         if mission is not None:
             return mission
+        # The weather comes from the provider, never from what a model remembers.
+        weather = plan_weather(utterance.text)
+        if weather is not None:
+            return weather
         try:
             return await self._ask(utterance, context)
         except (PlannerError, aiohttp.ClientError, TimeoutError) as error:

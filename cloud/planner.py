@@ -21,6 +21,7 @@ from cloud.mission_plans import (
     plan_mission,
 )
 from cloud.time_phrases import WHEN, normalize, parse_when
+from cloud.weather_plans import Weather, plan_weather
 from models import Utterance
 
 
@@ -55,6 +56,7 @@ Action = (
     | RunScript
     | AnswerConfirmation
     | CancelMission
+    | Weather
 )
 
 
@@ -130,6 +132,9 @@ class RulePlanner:
         command = plan_device_command(text, context.device_names)
         if command is not None:
             return command
+        weather = plan_weather(text)
+        if weather is not None:
+            return weather
         return Answer(UNKNOWN_TEXT)
 
 

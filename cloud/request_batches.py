@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,8 @@ from cloud.device_directory import DeviceDirectory
 from cloud.errors import NotFoundError
 from cloud.planner import Answer, PlanContext, Planner, RulePlanner
 from cloud.traces import INSERT as TRACE_INSERT
+from cloud.weather_plans import Weather
+from cloud.weather_service import WeatherService
 from models import Envelope, Reply, Utterance, derived_id
 
 log = structlog.get_logger(__name__)
@@ -178,8 +180,11 @@ class RequestBatches:
         planner: Callable[[], Planner],
         instance_id: str,
         directory: DeviceDirectory,
+        weather: Callable[[], WeatherService | None] = lambda: None,
     ) -> None:
         self._pool = pool
+        self._weather = weather
+        """The weather service in use, once the instance has set it up (None: no weather)."""
         self._directory = directory
         self._planner = planner
         """The planner in use (it may be set up after this object, with the HTTP client a
@@ -241,6 +246,9 @@ class RequestBatches:
             log.info("duplicate request", message_id=envelope.id)
             return Handled(fresh=False, holder=None, reply=None, durable=False)
         action = await planner.plan(utterance, PlanContext(now, names))
+        if isinstance(action, Weather):
+            # Said now, from the provider or the kept forecast: then an answer like any other.
+            action = await self._say_weather(action, device_id, settings, now)
         log.info("request planned", action=type(action).__name__, utterance_id=utterance.id)
         if not isinstance(action, Answer):
             async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
@@ -287,6 +295,14 @@ class RequestBatches:
             log.info("duplicate request", message_id=envelope.id)
         reply_left = queued if stored.fresh and not sent else None
         return Handled(stored.fresh, stored.holder, reply_left, durable=False)
+
+    async def _say_weather(
+        self, action: Weather, device_id: str, settings: Mapping[str, Any], now: datetime
+    ) -> Answer:
+        service = self._weather()
+        if service is None:
+            return Answer(skills.NO_WEATHER_TEXT)
+        return Answer(await service.answer(action, device_id, settings, now))
 
     async def settled(self, handled: Handled) -> None:
         """Return once what ``handled`` stored is on disk: then, and only then, may the request

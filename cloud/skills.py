@@ -16,9 +16,12 @@ from cloud.devices import ONLINE_WITHIN_S
 from cloud.mission_plans import AnswerConfirmation, CancelMission, RunScript, StartMission
 from cloud.planner import Action, RunOnDevice, SetReminder
 from cloud.time_phrases import spoken_time
+from cloud.weather_plans import Weather
 from models import Envelope, Reply, Utterance, new_id
 
 log = structlog.get_logger(__name__)
+
+NO_WEATHER_TEXT = "Sorry, I can't get the weather from here."
 
 
 async def carry_out(
@@ -48,6 +51,10 @@ async def carry_out(
             trace_id=trace_id,
             message_id=message_id,
         )
+    elif isinstance(action, Weather):
+        # The request path says the weather before it stores anything (no transaction waits on
+        # the provider); a weather action reaching here had no provider to ask.
+        text = NO_WEATHER_TEXT
     else:
         text = action.text
     await traces.record(

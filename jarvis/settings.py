@@ -100,6 +100,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An OpenAI-compatible endpoint for the cloud's optional language-model planner."""
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
+    weather_url: str = "https://api.open-meteo.com"
+    """Base URL of the Open-Meteo forecast API the cloud asks for the weather."""
+    geocoding_url: str | None = None
+    """Base URL of Open-Meteo's geocoding API (place names); unset: Open-Meteo's own for the
+    public forecast API, the forecast server's for any other."""
+    weather_ttl_s: Annotated[float, msgspec.Meta(gt=0)] = 1800.0
+    """How long the cloud keeps a place's forecast before asking the provider again."""
+    weather_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    """Longest one call to the weather provider may take."""
 
     @property
     def device_location(self) -> Location | None:
@@ -146,6 +155,10 @@ ENVIRONMENT: Mapping[str, str] = {
     "llm_url": "JARVIS_LLM_URL",
     "llm_model": "JARVIS_LLM_MODEL",
     "llm_api_key": "JARVIS_LLM_API_KEY",
+    "weather_url": "JARVIS_WEATHER_URL",
+    "geocoding_url": "JARVIS_GEOCODING_URL",
+    "weather_ttl_s": "JARVIS_WEATHER_TTL_S",
+    "weather_timeout_s": "JARVIS_WEATHER_TIMEOUT_S",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""
@@ -215,7 +228,7 @@ def _checked(settings: Settings) -> Settings:
             raise SettingsError(
                 f"{ENVIRONMENT['timezone']}: unknown time zone {settings.timezone!r}"
             ) from None
-    for field in ("cloud_url", "llm_url"):
+    for field in ("cloud_url", "llm_url", "weather_url", "geocoding_url"):
         url = getattr(settings, field)
         if url is not None and not url.startswith(("http://", "https://")):
             raise SettingsError(f"{ENVIRONMENT[field]}: expected an http(s) URL, got {url!r}")

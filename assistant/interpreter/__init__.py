@@ -18,6 +18,7 @@ from assistant.interpreter import (
     system,
     timers,
     volume,
+    weather,
 )
 from assistant.interpreter._common import Matcher
 from assistant.interpreter._grammar import grammar_phrases, grammar_words
@@ -41,6 +42,7 @@ _DOMAINS: tuple[tuple[frozenset[str], Matcher], ...] = (
     (_ANY, control.match),
     (keyboard.TRIGGERS, keyboard.match),
     (_ANY, calculator.match),
+    (weather.TRIGGERS, weather.match),
 )
 
 

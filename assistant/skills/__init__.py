@@ -24,6 +24,8 @@ from assistant.skills.devices import DeviceSkill
 from assistant.skills.notes import NotesSkill
 from assistant.skills.system_status import SystemStatusSkill
 from assistant.skills.timers import TimerSkill
+from assistant.skills.weather import WeatherSkill
+from assistant.weather_cache import WeatherCache
 from models import Intent, Reply
 
 __all__ = ["Skills"]
@@ -60,6 +62,8 @@ class Skills:
             "list.show",
             "math.eval",
             "keyboard.type",
+            "weather.current",
+            "weather.forecast",
         }
     )
 
@@ -71,8 +75,10 @@ class Skills:
         clock: ClockSkill,
         system: SystemStatusSkill,
         devices: DeviceSkill,
+        weather: WeatherSkill | None = None,
     ) -> None:
         """Use :meth:`start`, which also loads and schedules the persisted timers."""
+        self._weather = weather
         self._timers = timers
         self._notes = notes
         self._clock = clock
@@ -103,6 +109,7 @@ class Skills:
             clock=ClockSkill(timezone, clock),
             system=SystemStatusSkill(data_dir or Path("/")),
             devices=DeviceSkill(adapters),
+            weather=WeatherSkill(WeatherCache(db), clock),
         )
 
     async def close(self) -> None:
@@ -112,6 +119,17 @@ class Skills:
     def set_timezone(self, timezone: tzinfo) -> None:
         """Use ``timezone`` from now on (the cloud changed this device's settings)."""
         self._clock.timezone = timezone
+
+    def configure(self, settings: Mapping[str, object]) -> None:
+        """Take what the skills use from the device's settings (the weather's unit)."""
+        if self._weather is not None:
+            self._weather.configure(settings)
+
+    async def weather_here(self, intent: Intent, cloud_reachable: bool) -> str | None:
+        """The weather said from this device's kept forecast, or None: the cloud answers."""
+        if self._weather is None:
+            return None
+        return await self._weather.answer_here(intent.slots, cloud_reachable)
 
     async def follow_up_at(self, utterance_id: str) -> float | None:
         """Epoch seconds when a later reply for ``utterance_id`` is due (its timer), if any."""
@@ -167,4 +185,6 @@ class Skills:
                 return calculator.say_result(slots)
             case "keyboard.type":
                 return await self._devices.type_text(slots)
+            case "weather.current" | "weather.forecast" if self._weather is not None:
+                return await self._weather.say(slots)
         raise UnhandledIntentError(f"the skills do not handle {name!r}")

@@ -22,6 +22,9 @@ from jarvis.settings import Settings, load_settings
 from models import Device, Envelope, Utterance, new_id
 
 TIMEOUT_S = 10.0
+NO_WEATHER_URL = "http://127.0.0.1:9"
+"""The discard port: nothing listens, so a cloud under test never asks the real weather
+provider (a test that wants the weather serves cloud.open_meteo_testing and says so)."""
 
 
 @dataclass
@@ -133,7 +136,7 @@ class CloudFactory:
         self.pool = pool
         """The test's own pool, for looking at (and arranging) rows."""
         self.database_url = database_url
-        self.settings = Settings(data_dir=data_dir, cloud_port=0)
+        self.settings = Settings(data_dir=data_dir, cloud_port=0, weather_url=NO_WEATHER_URL)
         self._instances: list[CloudInstance] = []
         self._edges: list[EdgeClient] = []
 
@@ -149,7 +152,11 @@ class CloudFactory:
         settings = self.settings
         if environ:
             # Read as the cloud process reads them, over this factory's data dir.
-            base = {"JARVIS_DATA_DIR": str(settings.data_dir), "JARVIS_CLOUD_PORT": "0"}
+            base = {
+                "JARVIS_DATA_DIR": str(settings.data_dir),
+                "JARVIS_CLOUD_PORT": "0",
+                "JARVIS_WEATHER_URL": NO_WEATHER_URL,
+            }
             settings = load_settings({**base, **environ})
         app = await create_app(settings, pool, instance_id, planner=planner)
         runner = web.AppRunner(app, shutdown_timeout=2.0)

@@ -49,6 +49,8 @@ CATALOGUE = {
     "assistant.repeat": set(),
     "assistant.confirm": set(),
     "assistant.deny": set(),
+    "weather.current": {"place", "when"},
+    "weather.forecast": {"place", "when"},
 }
 WORDS = re.findall(
     r"\S+",

@@ -21,6 +21,7 @@ CATALOGUE = {
     "system.status", "note.add", "note.list", "list.add", "list.remove", "list.show",
     "math.eval", "keyboard.type", "assistant.stop", "assistant.repeat", "assistant.confirm",
     "assistant.deny",
+    "weather.current", "weather.forecast",
 }  # fmt: skip
 APP_OWN = {"assistant.stop", "assistant.repeat", "assistant.confirm", "assistant.deny"}
 
@@ -54,7 +55,7 @@ WEIRD_VALUES: list[str | int | float | bool | None] = [
     None, "", "  ", "abc", "12", -1, 0, 1e308, -1e308, float("nan"), True, 10**30, "pasta",
 ]  # fmt: skip
 SLOT_NAMES = ("duration_s", "name", "all", "delta_s", "level", "delta", "aspect", "text", "item",
-              "list", "expression", "result")  # fmt: skip
+              "list", "expression", "result", "place", "when")  # fmt: skip
 
 
 async def test_malformed_slots_never_raise(tmp_path: Path) -> None:
