@@ -44,6 +44,7 @@ from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.outbox import Inbox, Outbox
 from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
+from assistant.understander import APP_INTENTS, Understander
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.worker import Worker
 from jarvis.logs import traced
@@ -252,8 +253,14 @@ async def run_edge(
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)
             link = _cloud_link(settings, token, identity, capabilities(adapters, facilities), db)
+            understander = await Understander.start(Skills.HANDLED | APP_INTENTS)
             conversation = Conversation(
-                identity=identity, skills=skills, history=History(db), bus=bus, cloud=link
+                identity=identity,
+                skills=skills,
+                history=History(db),
+                bus=bus,
+                cloud=link,
+                understander=understander,
             )
             stack.push_async_callback(conversation.close)
             conversation_ready.set_result(conversation)

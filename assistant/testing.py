@@ -24,6 +24,7 @@ from models import Envelope, Reply, Utterance
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
     from assistant.events import ReplyBus
+    from assistant.understander import Understander
 
 
 @dataclass
@@ -231,9 +232,11 @@ async def conversation_for_tests(
     *,
     cloud: CloudLink | None = None,
     clock: Callable[[], float] = time.monotonic,
+    understander: Understander | None = None,
 ) -> AsyncIterator[tuple[Conversation, ReplyBus]]:
     """A whole edge conversation in-process on a real database, with no platform adapters
-    (there is no sound server or display here) and ``cloud`` (no cloud link by default)."""
+    (there is no sound server or display here) and ``cloud`` (no cloud link by default);
+    ``understander`` adds the learned tier (templates only by default)."""
     from assistant.conversation import Conversation, Identity
     from assistant.database import open_database
     from assistant.events import ReplyBus
@@ -251,6 +254,7 @@ async def conversation_for_tests(
         bus=bus,
         cloud=cloud or NoCloudLink(),
         clock=clock,
+        understander=understander,
     )
     try:
         yield conversation, bus
