@@ -20,7 +20,7 @@ from assistant.interpreter.extractors import Filled, fill
 from models import Intent
 
 if TYPE_CHECKING:
-    from understanding import IntentModel
+    from understanding import Guess, IntentModel
 
 log = structlog.get_logger(__name__)
 
@@ -95,7 +95,12 @@ class Understander:
         """The learned tier alone (blocking, milliseconds)."""
         if self.model is None:
             return Understood(None)
-        best = self.model.best(text)
+        return self.decide(text, self.model.best(text))
+
+    def decide(self, text: str, best: Guess) -> Understood:
+        """The verdict on the model's ``best`` label for ``text``: run it, ask, or forward."""
+        if self.model is None:
+            return Understood(None)
         local = best.intent in self.handled and best.confidence >= self.model.threshold
         filled = fill(best.intent, text) if local else None
         if filled is None:
