@@ -51,3 +51,8 @@ bench: setup
     {{bin}}/python bench/missions.py
     {{bin}}/python bench/cloud.py
     {{bin}}/python bench/weather.py
+    {{bin}}/python bench/understanding.py
+
+# Retrain the learned tier's head (seeded; writes understanding/artifact/); CI never runs this
+train: setup
+    nice -n 10 {{bin}}/python scripts/train_understanding.py

@@ -46,6 +46,7 @@ from assistant.phrase_book import PhraseBook
 from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
+from assistant.understander import APP_INTENTS, Understander
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.weather_cache import WeatherCache
 from assistant.worker import Worker
@@ -256,6 +257,7 @@ async def run_edge(
             facilities = await find_facilities(settings)
             link = _cloud_link(settings, token, identity, capabilities(adapters, facilities), db)
             phrases = PhraseSkill(await PhraseBook.open(db), link)
+            understander = await Understander.start(Skills.HANDLED | APP_INTENTS)
             conversation = Conversation(
                 identity=identity,
                 skills=skills,
@@ -263,6 +265,7 @@ async def run_edge(
                 bus=bus,
                 cloud=link,
                 phrases=phrases,
+                understander=understander,
             )
             stack.push_async_callback(conversation.close)
             conversation_ready.set_result(conversation)

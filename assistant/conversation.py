@@ -17,9 +17,11 @@ from assistant.errors import CloudUnavailableError
 from assistant.events import ReplyBus
 from assistant.history import History, Status, UtteranceRecord
 from assistant.interpreter import interpret
+from assistant.interpreter.extractors import Filled, answer, question
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
 from assistant.skills.weather import INTENTS as WEATHER_INTENTS
+from assistant.understander import APP_INTENTS, Understander, Understood
 from jarvis.logs import traced
 from models import Intent, Reply, TaughtPhrase, Utterance, new_id
 
@@ -30,6 +32,8 @@ WORKING_ON_IT_S = 1.0
 CONFIRMATION_WINDOW_S = 60.0
 """After a cloud reply that awaits a yes or no, how long the answer goes to the cloud."""
 CONFIRMATION_INTENTS = frozenset({"assistant.confirm", "assistant.deny"})
+SLOT_ANSWER_WINDOW_S = 30.0
+"""After "Add what to your shopping list?", how long the next words are taken as the answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +58,11 @@ class Conversation:
         cloud: CloudLink,
         phrases: PhraseSkill | None = None,
         clock: Callable[[], float] = time.monotonic,
+        understander: Understander | None = None,
     ) -> None:
         """``clock`` (seconds, monotonic) times the confirmation window; without ``phrases``
-        nothing can be taught (an edge with no database for them)."""
+        nothing can be taught (an edge with no database for them); ``understander`` (templates
+        only by default) turns text into intents."""
         self._identity = identity
         self._skills = skills
         self._phrases = phrases
@@ -68,6 +74,9 @@ class Conversation:
         self._clock = clock
         self._confirm_until: float | None = None
         """While the clock is before this, a yes or no answers the cloud, not this edge."""
+        self._understander = understander or Understander(Skills.HANDLED | APP_INTENTS)
+        self._asked: tuple[Filled, float] | None = None
+        """The intent waiting for a slot the user was asked for, and until when."""
 
     async def submit(self, text: str, trace_id: str | None = None) -> UtteranceRecord:
         """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise."""
@@ -84,7 +93,12 @@ class Conversation:
 
     async def _submit(self, utterance: Utterance) -> UtteranceRecord:
         started = time.perf_counter()
-        intent = self._understand(utterance.text)
+        understood = (
+            self._taught(utterance.text)
+            or self._answer_to_question(utterance.text)
+            or await self._understander.understand(utterance.text)
+        )
+        intent = understood.intent
         interpret_ms = (time.perf_counter() - started) * 1000
         to_cloud = intent is None or self._answers_the_cloud(intent)
         said_here: str | None = None
@@ -110,18 +124,40 @@ class Conversation:
             intent=record.intent,
             handled_by=record.handled_by,
             interpret_ms=round(interpret_ms, 3),
+            tier=understood.tier,
+            confidence=understood.confidence,
         )
         if intent is None or to_cloud:
             return await self._forward(utterance, record)
+        if understood.missing is not None:
+            # Asked, not guessed: the next words are taken as the missing slot.
+            self._asked = (understood.missing, self._clock() + SLOT_ANSWER_WINDOW_S)
+            return await self._finish(record, status="done", reply=question(understood.missing))
         reply = said_here or await self._run_locally(intent, utterance.id)
         return await self._finish(record, status="done", reply=reply)
 
-    def _understand(self, text: str) -> Intent | None:
+    def _taught(self, text: str) -> Understood | None:
         """What the user taught comes first: a taught phrase is theirs to define."""
         taught = self._phrases.match(text) if self._phrases else None
-        if taught is not None:
-            return Intent("phrase.run", {"phrase": taught.phrase})
-        return interpret(text)
+        if taught is None:
+            return None
+        return Understood(Intent("phrase.run", {"phrase": taught.phrase}), "taught", 1.0)
+
+    def _answer_to_question(self, text: str) -> Understood | None:
+        """The asked-for intent completed by ``text``, when the edge just asked for a slot.
+
+        A command the templates know ("never mind", "what time is it") is not an answer: it
+        drops the question and runs as itself."""
+        if self._asked is None:
+            return None
+        filled, until = self._asked
+        self._asked = None
+        if self._clock() >= until or interpret(text) is not None:
+            return None
+        completed = answer(filled, text)
+        if completed is None:
+            return None
+        return Understood(completed, "model", 1.0)
 
     def _answers_the_cloud(self, intent: Intent) -> bool:
         """A yes or no while the cloud waits for one goes there (once), not to "nothing to

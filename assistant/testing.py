@@ -25,6 +25,7 @@ from models import Envelope, Reply, Utterance
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
     from assistant.events import ReplyBus
+    from assistant.understander import Understander
 
 
 @dataclass
@@ -238,10 +239,11 @@ async def conversation_for_tests(
     cloud: CloudLink | None = None,
     clock: Callable[[], float] = time.monotonic,
     adapters: PlatformAdapters | None = None,
+    understander: Understander | None = None,
 ) -> AsyncIterator[tuple[Conversation, ReplyBus]]:
     """A whole edge conversation in-process on a real database, with ``adapters`` (none by
     default: there is no sound server or display here; pass fakes) and ``cloud`` (no cloud
-    link by default)."""
+    link by default); ``understander`` adds the learned tier (templates only by default)."""
     from assistant.conversation import Conversation, Identity
     from assistant.database import open_database
     from assistant.events import ReplyBus
@@ -264,6 +266,7 @@ async def conversation_for_tests(
         cloud=link,
         phrases=PhraseSkill(await PhraseBook.open(db), link),
         clock=clock,
+        understander=understander,
     )
     try:
         yield conversation, bus

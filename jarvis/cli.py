@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from typing import Any
 
 import click
@@ -26,18 +25,10 @@ def main() -> None:
 @click.option("--jsonl", is_flag=True, help="Read one utterance per stdin line, write JSON lines.")
 def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
     """Show what the edge would do with TEXT, without doing it."""
-    from assistant.interpreter import interpret as understand
+    from jarvis.cli_understanding import interpretation
 
     def result(utterance: str) -> dict[str, Any]:
-        started = time.perf_counter()
-        intent = understand(utterance)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        return {
-            "intent": intent.name if intent else None,
-            "slots": dict(intent.slots) if intent else {},
-            "handled_by": "edge" if intent else "cloud",
-            "elapsed_ms": elapsed_ms,
-        }
+        return interpretation(utterance)
 
     if jsonl:
         if text is not None:

@@ -7,7 +7,7 @@ import subprocess
 
 from edges import JARVIS
 
-CONTRACT_FIELDS = {"intent", "slots", "handled_by", "elapsed_ms"}
+CONTRACT_FIELDS = {"intent", "slots", "handled_by", "elapsed_ms", "tier", "confidence"}
 
 
 def _interpret(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -22,13 +22,14 @@ def _interpret(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
 
 
 def test_interpret_json_prints_one_contract_object() -> None:
-    """`jarvis interpret TEXT --json` prints exactly intent, slots, handled_by, elapsed_ms."""
+    """`jarvis interpret TEXT --json` prints the contract object, tier and confidence included."""
     result = json.loads(_interpret("set a timer for 5 minutes", "--json").stdout)
     assert set(result) == CONTRACT_FIELDS
     assert result["intent"] == "timer.start"
     assert result["slots"] == {"duration_s": 300}
     assert result["handled_by"] == "edge"
     assert isinstance(result["elapsed_ms"], float)
+    assert (result["tier"], result["confidence"]) == ("template", 1.0)
 
 
 def test_interpret_json_for_the_cloud_has_a_null_intent() -> None:
@@ -46,3 +47,12 @@ def test_interpret_jsonl_answers_each_stdin_line() -> None:
     results = [json.loads(line) for line in output]
     assert [r["intent"] for r in results] == ["time.now", None, "volume.mute"]
     assert all(set(r) == CONTRACT_FIELDS for r in results)
+
+
+def test_interpret_says_which_tier_understood_and_how_sure() -> None:
+    """A phrasing only the learned tier knows reports tier "model" and a confidence in (0, 1]."""
+    result = json.loads(_interpret("raise the volume to fifty", "--json").stdout)
+    assert set(result) == CONTRACT_FIELDS
+    assert (result["intent"], result["slots"]) == ("volume.set", {"level": 50})
+    assert result["tier"] == "model"
+    assert 0.0 < result["confidence"] <= 1.0

@@ -1,0 +1,385 @@
+"""Slots for an intent the learned tier recognised: the model names the intent, these find its
+slots in the words ("raise the volume to fifty" → ``level=50``).
+
+``fill`` answers one of three things: a runnable ``Intent``; an ``Intent`` still missing one
+required slot (the edge asks for it, and ``answer`` reads the user's next words as that slot);
+or ``None`` — the edge cannot run this text faithfully (an intent it has no extractor for, a
+"mute for twenty minutes" the edge cannot time), so it is forwarded rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from assistant.interpreter import calculator
+from assistant.interpreter._common import clean_name, intent
+from assistant.interpreter._durations import DURATION, duration_s
+from assistant.interpreter._text import Text, normalize
+from assistant.interpreter.arithmetic import calculate
+from assistant.interpreter.errors import ExpressionError
+from assistant.interpreter.lists import DEFAULT_LIST
+from assistant.interpreter.volume import DEFAULT_STEP
+from models import Intent
+
+__all__ = ["Filled", "answer", "fill", "question"]
+
+
+@dataclass(frozen=True, slots=True)
+class Filled:
+    """An intent with the slots found; ``missing`` names the required slot still to ask for."""
+
+    intent: Intent
+    missing: str | None = None
+
+
+_NO_SLOTS: Final = frozenset(
+    {
+        "time.now",
+        "date.today",
+        "timer.pause",
+        "timer.resume",
+        "timer.status",
+        "media.pause",
+        "media.resume",
+        "media.next",
+        "media.previous",
+        "volume.mute",
+        "volume.unmute",
+        "note.list",
+        "assistant.stop",
+        "assistant.repeat",
+        "assistant.confirm",
+        "assistant.deny",
+        "alarm.list",
+        "joke.tell",
+        "chitchat.greeting",
+        "chitchat.thanks",
+        "chitchat.goodbye",
+        "chitchat.about",
+        "random.coin",
+        "weather.current",
+    }
+)
+"""Intents whose slots are all optional: the name alone runs them."""
+_UNTIMED: Final = frozenset(
+    {"volume.mute", "volume.unmute", "media.pause", "media.resume", "assistant.stop"}
+)
+"""Intents that cannot last "for twenty minutes" here: with a duration they are forwarded."""
+
+_DURATION = re.compile(rf"(?P<dur>{DURATION})")
+_NUMBER = re.compile(r"(?<![\d.])(\d+)(?: ?(?:percent|%))?")
+_LEVEL = re.compile(
+    r"\b(?:to|at|on)(?: level| the level of| number)? (\d+)\b(?! (?:minutes?|hours?))"
+)
+_UP = re.compile(
+    r"\b(?:up|louder|raise|increase|higher|boost|more|crank|pump|can't hear|cannot hear|"
+    r"too quiet|too soft|speak up)\b"
+)
+_DOWN = re.compile(r"\b(?:down|lower|quieter|softer|decrease|reduce|too loud|less)\b")
+_BY = re.compile(r"\bby (\d+)\b")
+
+_ALIASES = {
+    "to do": "todo",
+    "todo": "todo",
+    "to-do": "todo",
+    "task": "todo",
+    "tasks": "todo",
+    "things to do": "todo",
+    "grocery": "shopping",
+    "groceries": "shopping",
+    "shopping": "shopping",
+}
+_LIST_OF = re.compile(r"\blist of (?P<name>things to do|tasks|groceries|(?:[a-z]+ ){0,2}[a-z]+)$")
+_LIST_NAME = re.compile(r"\b(?P<name>to do|(?:[a-z]+ )?[a-z]+) list\b")
+_NOT_LIST_NAMES = frozenset(
+    {"my", "the", "our", "a", "this", "that", "your", "on", "to", "from", "off", "of", "in"}
+)
+_PRONOUN_ITEMS = frozenset(
+    {"it", "that", "this", "that item", "this item", "the item", "an item", "something",
+     "items", "things", "stuff", "them", "one", "that one", "this one", "a thing"}
+)  # fmt: skip
+_ADD = re.compile(
+    r"\b(?:add|put|have|had|stick|throw|pop|include|at|write|place)(?: down)? (?P<item>.+?)"
+    r" (?:to|on|onto|in|into|two|too|at|for) (?:my |the |our |a |this )?(?:[a-z -]+ )?list\b"
+)
+_ADD_BARE = re.compile(r"^(?:please )?(?:add|put) (?P<item>.+?)$")
+_REMOVE = re.compile(
+    r"\b(?:remove|delete|take|cross|scratch|strike|erase|get rid of|drop|clear)"
+    r"(?: out)? (?P<item>.+?)(?: off| out)? (?:off|from|out of|of) (?:of )?"
+    r"(?:my |the |our |this )?(?:[a-z -]+ )?list\b"
+)
+_REMOVE_BARE = re.compile(r"^(?:remove|delete|take off|cross off) (?P<item>.+?)$")
+_ARTICLE = re.compile(r"^(?:a|an|the|some|my) ")
+_NOTE = re.compile(
+    r"\b(?:note|notes|remember|write down|jot down|memo)(?: that| down| this| saying)?:? "
+    r"(?P<text>.+)$"
+)
+_TYPE = re.compile(r"\b(?:type|write)(?: out| in| down)? (?P<text>.+)$")
+_ASPECTS = {
+    "cpu": "cpu",
+    "processor": "cpu",
+    "memory": "memory",
+    "ram": "memory",
+    "battery": "battery",
+    "disk": "disk",
+    "storage": "disk",
+}
+_MATH_WORDS = re.compile(r"\b(?:math|maths|calculat\w*|arithmetic|sum|equation)\b")
+_EXPRESSION = re.compile(
+    r"^(?:.*?\b(?:what's|whats|what is|calculate|compute|how much is|tell me|solve|is))?"
+    r" ?(?:the answer to |the result of |the value of )?(?P<expr>.+?)(?: equal| equals| is)?$"
+)
+_ARTICLE_NUMBER = re.compile(r"\ban? (?=\d)")
+_ALARM_TIME = re.compile(
+    r"\b(?:at|for|to)? ?(?P<h>\d{1,2})(?:[: ](?P<m>\d{2}))? ?(?P<ampm>a ?m|p ?m|o'clock|oclock)?"
+    r"(?:\b|$)"
+)
+_IN_ZONE = re.compile(r"\b(?:in|at|for) (?P<place>(?!the moment|my |here)[a-z][a-z .'-]+?)$")
+_SPELL = re.compile(r"\bspell(?: out)?(?: the word| for me)? (?P<word>[a-z'-]+)\b")
+_DELTA_DOWN = re.compile(r"\b(?:take|remove|subtract|less|shorten|reduce|cut|knock|minus)\b")
+
+
+def _digits(text: Text) -> str:
+    return text.digits
+
+
+def _volume(name: str, text: Text) -> Filled | None:
+    digits = _digits(text)
+    level = _LEVEL.search(digits)
+    if level is not None and not _BY.search(digits):
+        return Filled(intent("volume.set", level=min(int(level[1]), 100)))
+    up, down = _UP.search(text.lower), _DOWN.search(text.lower)
+    if up or down:
+        by = _BY.search(digits)
+        step = int(by[1]) if by else DEFAULT_STEP
+        if not 0 < step <= 100:
+            return None
+        # "too loud, turn it down" has both words; the later one is the wish.
+        going_up = up is not None and (down is None or up.start() > down.start())
+        return Filled(intent("volume.change", delta=step if going_up else -step))
+    if name == "volume.set":
+        number = _NUMBER.search(digits)
+        if number is not None:
+            return Filled(intent("volume.set", level=min(int(number[1]), 100)))
+    return Filled(Intent("volume.set", {}), missing="level")
+
+
+def _list_name(lower: str) -> str | None:
+    """The list named in ``lower``: an alias, the user's own list, the default, or ``None``."""
+    found = _LIST_OF.search(lower)
+    if found is None:
+        # The last "... list" in the sentence names it: "add the list of names to my work list".
+        named = list(_LIST_NAME.finditer(lower))
+        found = named[-1] if named else None
+    if found is None:
+        return DEFAULT_LIST
+    said = found["name"].strip()
+    if said in _ALIASES:
+        return _ALIASES[said]
+    words = [w for w in said.split() if w not in _NOT_LIST_NAMES]
+    said = " ".join(words)
+    if not said:
+        return DEFAULT_LIST
+    if said in _ALIASES:
+        return _ALIASES[said]
+    last = said.split()[-1]
+    if last in _ALIASES:
+        return _ALIASES[last]
+    return clean_name(said)
+
+
+def _item(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    item = _ARTICLE.sub("", raw.strip())
+    return None if not item or item in _PRONOUN_ITEMS else item
+
+
+def _list_item(name: str, text: Text) -> Filled | None:
+    lower = text.lower
+    list_name = _list_name(lower)
+    if list_name is None:
+        return None
+    patterns = (_ADD, _ADD_BARE) if name == "list.add" else (_REMOVE, _REMOVE_BARE)
+    for pattern in patterns:
+        found = pattern.search(lower)
+        if found is not None:
+            item = _item(found["item"])
+            if item is not None and "list" not in item.split():
+                return Filled(intent(name, item=item, list=list_name))
+            break
+    return Filled(intent(name, list=list_name), missing="item")
+
+
+def _math(text: Text) -> Filled | None:
+    template = calculator.match(text)
+    if template is not None:
+        return Filled(template)
+    found = _EXPRESSION.fullmatch(_digits(text))
+    if found is not None:
+        try:
+            calculation = calculate(_ARTICLE_NUMBER.sub("", found["expr"]))
+        except ExpressionError:
+            calculation = None
+        if calculation is not None and calculation.operators > 0:
+            return Filled(
+                intent("math.eval", expression=calculation.expression, result=calculation.result)
+            )
+    if _MATH_WORDS.search(text.lower):
+        return Filled(Intent("math.eval", {}), missing="expression")
+    return None
+
+
+def _timer(name: str, text: Text) -> Filled | None:
+    found = _DURATION.search(_digits(text))
+    seconds = duration_s(found["dur"]) if found else None
+    if name == "timer.start":
+        if seconds is None:
+            return Filled(Intent("timer.start", {}), missing="duration_s")
+        return Filled(intent("timer.start", duration_s=seconds))
+    if seconds is None:
+        return None
+    sign = -1 if _DELTA_DOWN.search(text.lower) else 1
+    return Filled(intent("timer.adjust", delta_s=sign * seconds))
+
+
+def _free_text(name: str, pattern: re.Pattern[str], text: Text, slot: str) -> Filled:
+    found = pattern.search(text.lower)
+    if found is not None:
+        start, end = found.span("text")
+        said = text.span(start, end).strip()
+        if said:
+            return Filled(Intent(name, {slot: said}))
+    return Filled(Intent(name, {}), missing=slot)
+
+
+def _clock_time(text: Text) -> str | None:
+    """ "7", "7 30", "7:30 pm", "19:00" → "HH:MM"; ``None`` without an hour."""
+    for found in _ALARM_TIME.finditer(_digits(text)):
+        hour, minute = int(found["h"]), int(found["m"] or 0)
+        ampm = (found["ampm"] or "").replace(" ", "")
+        if hour > 23 or minute > 59 or (ampm in ("am", "pm") and not 1 <= hour <= 12):
+            continue
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+        return f"{hour:02d}:{minute:02d}"
+    return None
+
+
+def fill(name: str, raw: str) -> Filled | None:
+    """``name``'s slots found in ``raw``; ``None`` when the edge should forward the text."""
+    text = normalize(raw)
+    if text is None:
+        return None
+    if name in _UNTIMED and _DURATION.search(_digits(text)):
+        return None
+    if name in _NO_SLOTS:
+        return Filled(Intent(name, {}))
+    match name:
+        case "volume.set" | "volume.change":
+            return _volume(name, text)
+        case "list.add" | "list.remove":
+            return _list_item(name, text)
+        case "list.show":
+            list_name = _list_name(text.lower)
+            return None if list_name is None else Filled(intent(name, list=list_name))
+        case "math.eval":
+            return _math(text)
+        case "timer.start" | "timer.adjust":
+            return _timer(name, text)
+        case "timer.cancel":
+            every = bool({"all", "every", "both"} & text.words)
+            return Filled(intent(name, all=True if every else None))
+        case "note.add":
+            return _free_text(name, _NOTE, text, "text")
+        case "keyboard.type":
+            return _free_text(name, _TYPE, text, "text")
+        case "system.status":
+            aspects = [_ASPECTS[w] for w in text.lower.split() if w in _ASPECTS]
+            return Filled(intent(name, aspect=aspects[0] if aspects else None))
+        case "alarm.set":
+            at = _clock_time(text)
+            return (
+                Filled(Intent(name, {}), missing="time")
+                if at is None
+                else Filled(intent(name, time=at))
+            )
+        case "alarm.cancel":
+            every = bool({"all", "every"} & text.words)
+            return Filled(intent(name, all=True if every else None, time=_clock_time(text)))
+        case "time.in_zone":
+            place = _IN_ZONE.search(text.lower)
+            return None if place is None else Filled(intent(name, place=place["place"]))
+        case "spell.word":
+            word = _SPELL.search(text.lower)
+            return (
+                Filled(Intent(name, {}), missing="word")
+                if word is None
+                else Filled(intent(name, word=word["word"]))
+            )
+    # No extractor (unit conversion, countdowns, dice, forecasts): the cloud does it right.
+    return None
+
+
+def answer(filled: Filled, raw: str) -> Intent | None:
+    """``filled``'s intent with its missing slot taken from the user's answer ``raw``."""
+    text = normalize(raw)
+    slot = filled.missing
+    if text is None or slot is None:
+        return None
+    slots = dict(filled.intent.slots)
+    name = filled.intent.name
+    match slot:
+        case "item":
+            item = _item(text.lower)
+            if item is None:
+                return None
+            slots["item"] = item
+        case "duration_s":
+            found = _DURATION.search(_digits(text))
+            seconds = duration_s(found["dur"]) if found else None
+            if seconds is None:
+                return None
+            slots["duration_s"] = seconds
+        case "level":
+            number = _NUMBER.search(_digits(text))
+            if number is None:
+                return None
+            slots["level"] = min(int(number[1]), 100)
+        case "expression":
+            reread = _math(text)
+            return None if reread is None or reread.missing else reread.intent
+        case "time":
+            at = _clock_time(text)
+            if at is None:
+                return None
+            slots["time"] = at
+        case "text" | "word":
+            slots[slot] = text.cased
+    return Intent(name, slots)
+
+
+_QUESTIONS = {
+    ("list.add", "item"): "Add what to your {list} list?",
+    ("list.remove", "item"): "Remove what from your {list} list?",
+    ("timer.start", "duration_s"): "For how long?",
+    ("volume.set", "level"): "To what level, from 0 to 100?",
+    ("math.eval", "expression"): "What should I calculate?",
+    ("note.add", "text"): "What should the note say?",
+    ("keyboard.type", "text"): "What should I type?",
+    ("alarm.set", "time"): "For what time?",
+    ("spell.word", "word"): "Which word should I spell?",
+}
+
+
+def question(filled: Filled) -> str:
+    """The short question that asks for ``filled``'s missing slot."""
+    template = _QUESTIONS.get(
+        (filled.intent.name, filled.missing or ""), "Could you say that again?"
+    )
+    list_name = str(filled.intent.slots.get("list", DEFAULT_LIST))
+    return template.format(list="to-do" if list_name == "todo" else list_name)

@@ -1,0 +1,112 @@
+"""Understanding in tiers on the edge: the templates first (microseconds, exact slots), then the
+learned model (a few milliseconds, in a worker thread) with per-intent slot extractors.
+
+The model only ever returns intents this edge handles (``handled``); a missing required slot is
+returned as a question to ask instead of a guess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import structlog
+
+from assistant.interpreter import interpret
+from assistant.interpreter.extractors import Filled, fill
+from models import Intent
+
+if TYPE_CHECKING:
+    from understanding import Guess, IntentModel
+
+log = structlog.get_logger(__name__)
+
+Tier = Literal["template", "model", "taught"]
+APP_INTENTS = frozenset(
+    {"assistant.stop", "assistant.repeat", "assistant.confirm", "assistant.deny"}
+)
+"""Intents the conversation itself answers (the skills handle the rest)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """What the edge made of one utterance."""
+
+    intent: Intent | None
+    """``None``: forward to the cloud."""
+    tier: Tier | None = None
+    confidence: float = 1.0
+    """0–1: how sure the tier is of ``intent`` (of forwarding, when ``intent`` is ``None``)."""
+    missing: Filled | None = None
+    """Set when ``intent`` still needs a required slot: ask for it before running anything."""
+
+
+def load_model() -> IntentModel:
+    """The packaged learned tier (blocking, about a second; call it in a thread)."""
+    from understanding import load_default
+
+    return load_default()
+
+
+class Understander:
+    """Templates, then the learned tier. Thread-safe; holds no per-conversation state."""
+
+    def __init__(self, handled: Collection[str], model: IntentModel | None = None) -> None:
+        """``model`` ``None`` keeps to the templates (the learned tier is not installed)."""
+        self.handled = frozenset(handled)
+        self.model = model
+
+    @classmethod
+    async def start(cls, handled: Collection[str]) -> Understander:
+        """Loads the learned tier in a worker thread; without it, templates only (logged)."""
+        started = time.perf_counter()
+        try:
+            model = await asyncio.to_thread(load_model)
+        except (ImportError, OSError) as error:
+            log.warning("understanding.model_unavailable", reason=str(error))
+            return cls(handled)
+        log.info(
+            "understanding.model_loaded", load_ms=round((time.perf_counter() - started) * 1000)
+        )
+        return cls(handled, model)
+
+    def templates(self, text: str) -> Understood | None:
+        """The templates' answer, or ``None`` when they do not know ``text``."""
+        found = interpret(text)
+        return None if found is None else Understood(found, "template", 1.0)
+
+    def understand_now(self, text: str) -> Understood:
+        """Every tier, in this thread (the CLI, benchmarks, worker threads)."""
+        return self.templates(text) or self.learned(text)
+
+    async def understand(self, text: str) -> Understood:
+        """Every tier; the model runs in a worker thread, never on the event loop."""
+        found = self.templates(text)
+        if found is not None:
+            return found
+        if self.model is None:
+            return Understood(None)
+        return await asyncio.to_thread(self.learned, text)
+
+    def learned(self, text: str) -> Understood:
+        """The learned tier alone (blocking, milliseconds)."""
+        if self.model is None:
+            return Understood(None)
+        return self.decide(text, self.model.best(text))
+
+    def decide(self, text: str, best: Guess) -> Understood:
+        """The verdict on the model's ``best`` label for ``text``: run it, ask, or forward."""
+        if self.model is None:
+            return Understood(None)
+        local = best.intent in self.handled and best.confidence >= self.model.threshold
+        filled = fill(best.intent, text) if local else None
+        if filled is None:
+            sure = 1.0 - best.confidence if best.intent in self.handled else best.confidence
+            return Understood(None, confidence=round(max(sure, 0.0), 4))
+        confidence = round(best.confidence, 4)
+        if filled.missing is not None:
+            return Understood(filled.intent, "model", confidence, missing=filled)
+        return Understood(filled.intent, "model", confidence)

@@ -1,0 +1,129 @@
+"""Slots for intents the learned tier names: per-intent extractors and answers to questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.interpreter.extractors import Filled, answer, fill, question
+from models import Intent
+
+
+def _slots(name: str, text: str) -> dict[str, object] | None:
+    filled = fill(name, text)
+    return None if filled is None or filled.missing else dict(filled.intent.slots)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("volume.change", "raise the volume to fifty", ("volume.set", {"level": 50})),
+        ("volume.set", "make the sound level 30 please", ("volume.set", {"level": 30})),
+        ("volume.change", "it's too loud", ("volume.change", {"delta": -10})),
+        ("volume.change", "louder by 20", ("volume.change", {"delta": 20})),
+        (
+            "list.remove",
+            "take eggs off the grocery list",
+            ("list.remove", {"item": "eggs", "list": "shopping"}),
+        ),
+        (
+            "list.add",
+            "have bananas to my shopping list",
+            ("list.add", {"item": "bananas", "list": "shopping"}),
+        ),
+        (
+            "list.add",
+            "put mopping on my list of things to do",
+            ("list.add", {"item": "mopping", "list": "todo"}),
+        ),
+        ("list.show", "what items are on my shopping list", ("list.show", {"list": "shopping"})),
+        (
+            "math.eval",
+            "what is the answer to two plus two",
+            ("math.eval", {"expression": "2 + 2", "result": 4}),
+        ),
+        ("timer.start", "start at fifteen minute timer", ("timer.start", {"duration_s": 900})),
+        ("timer.adjust", "take two minutes off the timer", ("timer.adjust", {"delta_s": -120})),
+        ("system.status", "how much battery have i got", ("system.status", {"aspect": "battery"})),
+        ("alarm.set", "wake me up at 7 30 pm", ("alarm.set", {"time": "19:30"})),
+        ("time.now", "show me the time", ("time.now", {})),
+    ],
+)
+def test_extractors_find_the_slots(
+    name: str, text: str, expected: tuple[str, dict[str, object]]
+) -> None:
+    """Each intent's extractor reads its slots from the words, numbers as digits or words."""
+    filled = fill(name, text)
+    assert filled is not None
+    assert filled.missing is None
+    assert (filled.intent.name, dict(filled.intent.slots)) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("volume.mute", "mute for twenty minutes"), ("media.pause", "pause for an hour")],
+)
+def test_a_timed_mute_or_pause_is_forwarded(name: str, text: str) -> None:
+    """The edge cannot mute "for twenty minutes": it forwards rather than mutes for ever."""
+    assert fill(name, text) is None
+
+
+def test_intents_without_an_extractor_are_forwarded() -> None:
+    """A unit conversion has no extractor on the edge yet, so the cloud gets it."""
+    assert fill("convert.units", "how many cups in a liter") is None
+    assert fill("math.eval", "what's his number") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "missing", "asked"),
+    [
+        ("list.add", "add to my shopping list", "item", "Add what to your shopping list?"),
+        (
+            "list.remove",
+            "remove that item from my to do list",
+            "item",
+            "Remove what from your to-do list?",
+        ),
+        ("timer.start", "please run a timer for me", "duration_s", "For how long?"),
+        ("math.eval", "help me with some math", "expression", "What should I calculate?"),
+        ("note.add", "take a note", "text", "What should the note say?"),
+    ],
+)
+def test_a_missing_required_slot_is_asked_for(
+    name: str, text: str, missing: str, asked: str
+) -> None:
+    """Without its required slot the intent asks instead of guessing."""
+    filled = fill(name, text)
+    assert filled is not None
+    assert filled.missing == missing
+    assert question(filled) == asked
+
+
+@pytest.mark.parametrize(
+    ("filled", "said", "expected"),
+    [
+        (
+            Filled(Intent("list.add", {"list": "shopping"}), "item"),
+            "Oat milk",
+            {"item": "oat milk", "list": "shopping"},
+        ),
+        (Filled(Intent("timer.start", {}), "duration_s"), "ten minutes", {"duration_s": 600}),
+        (Filled(Intent("volume.set", {}), "level"), "fifty", {"level": 50}),
+        (
+            Filled(Intent("math.eval", {}), "expression"),
+            "six times seven",
+            {"expression": "6 * 7", "result": 42},
+        ),
+    ],
+)
+def test_the_answer_fills_the_missing_slot(
+    filled: Filled, said: str, expected: dict[str, object]
+) -> None:
+    """The user's answer becomes the slot that was asked for."""
+    completed = answer(filled, said)
+    assert completed is not None
+    assert dict(completed.slots) == expected
+
+
+def test_an_answer_that_does_not_fit_is_refused() -> None:
+    """ "banana" is no duration: the question is dropped rather than a timer guessed."""
+    assert answer(Filled(Intent("timer.start", {}), "duration_s"), "banana") is None
