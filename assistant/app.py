@@ -43,7 +43,7 @@ from assistant.missions.python_env import VenvTools, find_uv
 from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.outbox import Inbox, Outbox
 from assistant.platform import PlatformAdapters, discover
-from assistant.skills import Skills
+from assistant.skills import AlarmSettings, Skills
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.worker import Worker
 from jarvis.logs import traced
@@ -248,6 +248,9 @@ async def run_edge(
                 timezone=local_timezone(settings),
                 adapters=adapters,
                 data_dir=settings.data_dir,
+                alarm_settings=AlarmSettings(
+                    snooze_min=settings.alarm_snooze_min, ring_s=settings.alarm_ring_s
+                ),
             )
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)

@@ -120,7 +120,8 @@ class Conversation:
             case "assistant.repeat":
                 return self._last_reply or replies.nothing_to_repeat()
             case "assistant.stop":
-                return replies.stopped()
+                # "Stop" while an alarm rings silences it.
+                return await self._skills.stop_alarm() or replies.stopped()
             case "assistant.confirm" | "assistant.deny":
                 return replies.nothing_to_confirm()
         return await self._skills.handle(intent, utterance_id)

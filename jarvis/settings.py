@@ -100,6 +100,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An OpenAI-compatible endpoint for the cloud's optional language-model planner."""
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
+    alarm_snooze_min: Annotated[int, msgspec.Meta(ge=1, le=60)] = 10
+    """Minutes a plain "snooze" puts a ringing alarm off."""
+    alarm_ring_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 300.0
+    """How long an unanswered alarm keeps ringing, in seconds, before it gives up."""
 
     @property
     def device_location(self) -> Location | None:
@@ -146,6 +150,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "llm_url": "JARVIS_LLM_URL",
     "llm_model": "JARVIS_LLM_MODEL",
     "llm_api_key": "JARVIS_LLM_API_KEY",
+    "alarm_snooze_min": "JARVIS_ALARM_SNOOZE_MIN",
+    "alarm_ring_s": "JARVIS_ALARM_RING_S",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""

@@ -7,6 +7,7 @@ skips domains that cannot match. Text that merely contains a local keyword is ne
 from __future__ import annotations
 
 from assistant.interpreter import (
+    alarms,
     calculator,
     clock,
     control,
@@ -31,6 +32,7 @@ _ANY: frozenset[str] = frozenset()
 _DOMAINS: tuple[tuple[frozenset[str], Matcher], ...] = (
     (clock.TRIGGERS, clock.match),
     (timers.TRIGGERS, timers.match),
+    (alarms.TRIGGERS, alarms.match),
     (volume.TRIGGERS, volume.match),
     (media.TRIGGERS, media.match),
     (system.TRIGGERS, system.match),

@@ -52,6 +52,8 @@ stop|never mind|be quiet|shut up|cancel|forget it|stop talking|that's enough
 say that again|repeat that|what did you say|come again|repeat
 yes|yeah|yes please|sure|confirm|go ahead|do it|correct|okay
 no|nope|no thanks|don't|cancel that|not now
+what alarms do i have|when is my alarm|list my alarms|cancel the alarm|cancel all alarms
+delete all alarms|turn off the alarm|stop the alarm|snooze|snooze the alarm
 """
 
 
@@ -67,6 +69,18 @@ def _numbered() -> list[str]:
     for n in range(1, 11):
         unit = "minute" if n == 1 else "minutes"
         phrases += [f"add {spell(n)} {unit} to the timer", f"add {spell(n)} more {unit}"]
+    for hour in range(1, 13):
+        for meridiem in ("am", "pm"):
+            phrases += [
+                f"set an alarm for {spell(hour)} {meridiem}",
+                f"wake me up at {spell(hour)} {meridiem}",
+                f"set an alarm for {spell(hour)} thirty {meridiem}",
+                f"cancel my {spell(hour)} {meridiem} alarm",
+            ]
+        phrases += [
+            f"set an alarm for {spell(hour)} {meridiem} tomorrow" for meridiem in ("am", "pm")
+        ]
+    phrases += [f"snooze for {spell(n)} minutes" for n in (5, 10, 15)]
     phrases += [f"set the volume to {spell(n)}" for n in range(101)]
     phrases += [f"volume {spell(n)}" for n in range(0, 101, 10)]
     for a in range(13):

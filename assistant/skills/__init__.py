@@ -16,9 +16,12 @@ import aiosqlite
 import structlog
 
 from assistant.errors import UnhandledIntentError
+from assistant.history import History
 from assistant.platform import PlatformAdapters
 from assistant.skills import calculator
+from assistant.skills._alarm_store import AlarmStore
 from assistant.skills._timer_store import TimerStore
+from assistant.skills.alarms import AlarmSettings, AlarmSkill
 from assistant.skills.clock import ClockSkill
 from assistant.skills.devices import DeviceSkill
 from assistant.skills.notes import NotesSkill
@@ -26,7 +29,7 @@ from assistant.skills.system_status import SystemStatusSkill
 from assistant.skills.timers import TimerSkill
 from models import Intent, Reply
 
-__all__ = ["Skills"]
+__all__ = ["AlarmSettings", "Skills"]
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +63,10 @@ class Skills:
             "list.show",
             "math.eval",
             "keyboard.type",
+            "alarm.set",
+            "alarm.list",
+            "alarm.cancel",
+            "alarm.snooze",
         }
     )
 
@@ -71,9 +78,11 @@ class Skills:
         clock: ClockSkill,
         system: SystemStatusSkill,
         devices: DeviceSkill,
+        alarms: AlarmSkill,
     ) -> None:
-        """Use :meth:`start`, which also loads and schedules the persisted timers."""
+        """Use :meth:`start`, which also loads and schedules the persisted timers and alarms."""
         self._timers = timers
+        self._alarms = alarms
         self._notes = notes
         self._clock = clock
         self._system = system
@@ -89,29 +98,49 @@ class Skills:
         adapters: PlatformAdapters,
         data_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
+        alarm_settings: AlarmSettings | None = None,
     ) -> Skills:
         """Builds the skills and schedules persisted timers (overdue ones fire at once).
 
         ``publish`` receives the later replies (a timer ending), ``kind="timer"``; ``data_dir``
         picks the filesystem "disk" reports on (``/`` without one); ``clock`` gives epoch seconds.
+        Alarms ring through ``publish`` too (``kind="alarm"``), and each ring is kept in the
+        history.
         """
         timers = TimerSkill(TimerStore(db), publish, clock)
         await timers.load()
+        alarms = AlarmSkill(
+            AlarmStore(db),
+            publish,
+            clock,
+            timezone,
+            history=History(db),
+            settings=alarm_settings,
+        )
+        await alarms.load()
         return cls(
             timers=timers,
             notes=NotesSkill(db, clock),
             clock=ClockSkill(timezone, clock),
             system=SystemStatusSkill(data_dir or Path("/")),
             devices=DeviceSkill(adapters),
+            alarms=alarms,
         )
 
     async def close(self) -> None:
-        """Cancels and awaits every timer task; the timers stay in the database."""
+        """Cancels and awaits every timer and alarm task; both stay in the database."""
         await self._timers.close()
+        await self._alarms.close()
 
     def set_timezone(self, timezone: tzinfo) -> None:
         """Use ``timezone`` from now on (the cloud changed this device's settings)."""
         self._clock.timezone = timezone
+        self._alarms.timezone = timezone
+        self._alarms.recheck()
+
+    async def stop_alarm(self) -> str | None:
+        """Silences ringing alarms ("stop"): what to say, or ``None`` when none was ringing."""
+        return await self._alarms.stop()
 
     async def follow_up_at(self, utterance_id: str) -> float | None:
         """Epoch seconds when a later reply for ``utterance_id`` is due (its timer), if any."""
@@ -167,4 +196,12 @@ class Skills:
                 return calculator.say_result(slots)
             case "keyboard.type":
                 return await self._devices.type_text(slots)
+            case "alarm.set":
+                return await self._alarms.set_alarm(slots, utterance_id)
+            case "alarm.list":
+                return await self._alarms.list_alarms()
+            case "alarm.cancel":
+                return await self._alarms.cancel(slots)
+            case "alarm.snooze":
+                return await self._alarms.snooze(slots)
         raise UnhandledIntentError(f"the skills do not handle {name!r}")

@@ -49,6 +49,10 @@ CATALOGUE = {
     "assistant.repeat": set(),
     "assistant.confirm": set(),
     "assistant.deny": set(),
+    "alarm.set": {"time", "date", "repeat", "label"},
+    "alarm.list": set(),
+    "alarm.cancel": {"time", "all"},
+    "alarm.snooze": {"minutes"},
 }
 WORDS = re.findall(
     r"\S+",

@@ -22,6 +22,8 @@ CATALOGUE = {
     "math.eval", "keyboard.type", "assistant.stop", "assistant.repeat", "assistant.confirm",
     "assistant.deny",
 }  # fmt: skip
+# The everyday skills (issue 12).
+CATALOGUE |= {"alarm.set", "alarm.list", "alarm.cancel", "alarm.snooze"}
 APP_OWN = {"assistant.stop", "assistant.repeat", "assistant.confirm", "assistant.deny"}
 
 
