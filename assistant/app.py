@@ -251,6 +251,7 @@ async def run_edge(
                 alarm_settings=AlarmSettings(
                     snooze_min=settings.alarm_snooze_min, ring_s=settings.alarm_ring_s
                 ),
+                country=settings.holiday_country,
             )
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from assistant.replies import join_words, plural, sentence
+from assistant.replies import join_words, number, plural, sentence
+from assistant.units import Unit
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
@@ -138,3 +139,115 @@ def nothing_ringing() -> str:
 def alarm_missed(label: str | None, due: datetime, now: datetime) -> str:
     when = day_phrase(due.date(), now.date())
     return f"Your {_alarm_name(label)} for {clock(due)} {when} went off while I was off."
+
+
+# --- the time elsewhere ----------------------------------------------------------------------
+
+
+def time_in(place: str, there: datetime, here: datetime) -> str:
+    """``In Tokyo it's 9:05 PM.``, naming the day when it is not the same as here."""
+    if there.date() == here.date():
+        return f"In {place} it's {clock(there)}."
+    relative = "tomorrow" if there.date() > here.date() else "yesterday"
+    return f"In {place} it's {clock(there)} {relative}, {_WEEKDAYS[there.weekday()]}."
+
+
+def which_place() -> str:
+    return "Which place?"
+
+
+def unknown_place(place: str) -> str:
+    return f"I don't know where {place} is."
+
+
+# --- countdowns ------------------------------------------------------------------------------
+
+
+def _calendar_day(day: date, today: date) -> str:
+    text = long_date(day)
+    return text if day.year == today.year else f"{text}, {day.year}"
+
+
+def countdown(event: str | None, day: date, today: date) -> str:
+    """``Christmas Day is in 23 days, on Friday, December 25.``; ``event`` is a holiday's
+    name (any case), ``birthday``/``anniversary`` (yours), or ``None`` for a plain date."""
+    if event in ("birthday", "anniversary", "wedding anniversary"):
+        subject = f"Your {event}"
+    elif event:
+        subject = " ".join(word[:1].upper() + word[1:] for word in event.split())
+    else:
+        subject = f"{_MONTHS[day.month - 1]} {day.day}" + (
+            f", {day.year}" if day.year != today.year else ""
+        )
+    days = (day - today).days
+    on = _calendar_day(day, today)
+    if days < 0:
+        return f"{subject} was {plural(-days, 'day')} ago, on {on}."
+    if days == 0:
+        return f"{subject} is today!"
+    if days == 1:
+        return f"{subject} is tomorrow, {on}."
+    if event is None:
+        return f"{subject} is in {plural(days, 'day')}, a {_WEEKDAYS[day.weekday()]}."
+    return f"{subject} is in {plural(days, 'day')}, on {on}."
+
+
+def countdown_what() -> str:
+    return "Counting down to what?"
+
+
+def countdown_bad_date() -> str:
+    return "I couldn't tell which day that is."
+
+
+def countdown_unknown(event: str) -> str:
+    return f"I don't know when {event} is."
+
+
+# --- unit conversions ------------------------------------------------------------------------
+
+
+def amount(value: float) -> str:
+    """A measured value for speech: integers as they are, else about three significant
+    digits ("8.05", "21.1", "0.236"), one decimal from 100, none from 1,000."""
+    if float(value).is_integer() or abs(value) >= 1000:
+        return number(round(value))
+    if abs(value) >= 100:
+        return number(round(value, 1))
+    text = f"{value:.3g}"
+    return number(float(value)) if "e" in text else text
+
+
+def _plural_word(word: str) -> str:
+    if word == "foot":
+        return "feet"
+    return word + ("es" if word.endswith(("ch", "sh", "s", "x")) else "s")
+
+
+def _unit_words(name: str, kind: str, value: float) -> str:
+    """``mile``/``miles``, ``fluid ounces``, ``miles per hour``, ``degrees Fahrenheit``."""
+    if kind == "temperature":
+        if name == "kelvin":
+            return name if abs(value) == 1 else "kelvins"
+        return f"{'degree' if abs(value) == 1 else 'degrees'} {name.capitalize()}"
+    if abs(value) == 1:
+        return name
+    if " per " in name:
+        first, rest = name.split(" per ", 1)
+        return f"{_plural_word(first)} per {rest}"
+    *head, last = name.split()
+    return " ".join([*head, _plural_word(last)])
+
+
+def converted(value: float, source: Unit, result: float, target: Unit) -> str:
+    """``5 miles is 8.05 kilometers.``"""
+    said = f"{amount(value)} {_unit_words(source.name, source.kind, value)}"
+    return sentence(f"{said} is {amount(result)} {_unit_words(target.name, target.kind, result)}.")
+
+
+def conversion_need_units() -> str:
+    return "What should I convert, and into what?"
+
+
+def cannot_convert(source: str, target: str) -> str:
+    return f"I can't convert {source}s into {target}s."

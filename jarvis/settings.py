@@ -104,6 +104,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Minutes a plain "snooze" puts a ringing alarm off."""
     alarm_ring_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 300.0
     """How long an unanswered alarm keeps ringing, in seconds, before it gives up."""
+    holiday_country: Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2}$")] = "US"
+    """ISO 3166 country code whose holidays "how many days until …" counts to."""
 
     @property
     def device_location(self) -> Location | None:
@@ -152,6 +154,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "llm_api_key": "JARVIS_LLM_API_KEY",
     "alarm_snooze_min": "JARVIS_ALARM_SNOOZE_MIN",
     "alarm_ring_s": "JARVIS_ALARM_RING_S",
+    "holiday_country": "JARVIS_HOLIDAY_COUNTRY",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""

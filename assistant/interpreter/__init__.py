@@ -11,6 +11,8 @@ from assistant.interpreter import (
     calculator,
     clock,
     control,
+    conversions,
+    countdown,
     keyboard,
     lists,
     media,
@@ -18,6 +20,7 @@ from assistant.interpreter import (
     system,
     timers,
     volume,
+    world_clock,
 )
 from assistant.interpreter._common import Matcher
 from assistant.interpreter._grammar import grammar_phrases, grammar_words
@@ -38,6 +41,9 @@ _DOMAINS: tuple[tuple[frozenset[str], Matcher], ...] = (
     (system.TRIGGERS, system.match),
     (notes.TRIGGERS, notes.match),
     (lists.TRIGGERS, lists.match),
+    (world_clock.TRIGGERS, world_clock.match),
+    (countdown.TRIGGERS, countdown.match),
+    (conversions.TRIGGERS, conversions.match),
     (_ANY, control.match),
     (keyboard.TRIGGERS, keyboard.match),
     (_ANY, calculator.match),

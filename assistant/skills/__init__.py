@@ -7,6 +7,7 @@ and ``deny`` belong to the app, not here.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
@@ -15,18 +16,21 @@ from pathlib import Path
 import aiosqlite
 import structlog
 
+from assistant import gazetteer
 from assistant.errors import UnhandledIntentError
 from assistant.history import History
 from assistant.platform import PlatformAdapters
-from assistant.skills import calculator
+from assistant.skills import calculator, conversions
 from assistant.skills._alarm_store import AlarmStore
 from assistant.skills._timer_store import TimerStore
 from assistant.skills.alarms import AlarmSettings, AlarmSkill
 from assistant.skills.clock import ClockSkill
+from assistant.skills.countdown import CountdownSkill
 from assistant.skills.devices import DeviceSkill
 from assistant.skills.notes import NotesSkill
 from assistant.skills.system_status import SystemStatusSkill
 from assistant.skills.timers import TimerSkill
+from assistant.skills.world_clock import WorldClockSkill
 from models import Intent, Reply
 
 __all__ = ["AlarmSettings", "Skills"]
@@ -67,6 +71,9 @@ class Skills:
             "alarm.list",
             "alarm.cancel",
             "alarm.snooze",
+            "time.in_zone",
+            "date.countdown",
+            "convert.units",
         }
     )
 
@@ -79,10 +86,14 @@ class Skills:
         system: SystemStatusSkill,
         devices: DeviceSkill,
         alarms: AlarmSkill,
+        world_clock: WorldClockSkill,
+        countdown: CountdownSkill,
     ) -> None:
         """Use :meth:`start`, which also loads and schedules the persisted timers and alarms."""
         self._timers = timers
         self._alarms = alarms
+        self._world_clock = world_clock
+        self._countdown = countdown
         self._notes = notes
         self._clock = clock
         self._system = system
@@ -99,13 +110,14 @@ class Skills:
         data_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
         alarm_settings: AlarmSettings | None = None,
+        country: str = "US",
     ) -> Skills:
         """Builds the skills and schedules persisted timers (overdue ones fire at once).
 
         ``publish`` receives the later replies (a timer ending), ``kind="timer"``; ``data_dir``
         picks the filesystem "disk" reports on (``/`` without one); ``clock`` gives epoch seconds.
         Alarms ring through ``publish`` too (``kind="alarm"``), and each ring is kept in the
-        history.
+        history. ``country`` (ISO 3166 code) picks the holiday calendar for countdowns.
         """
         timers = TimerSkill(TimerStore(db), publish, clock)
         await timers.load()
@@ -118,6 +130,8 @@ class Skills:
             settings=alarm_settings,
         )
         await alarms.load()
+        # The interpreter looks places up in the gazetteer: read it now, off the event loop.
+        await asyncio.to_thread(gazetteer.load)
         return cls(
             timers=timers,
             notes=NotesSkill(db, clock),
@@ -125,6 +139,8 @@ class Skills:
             system=SystemStatusSkill(data_dir or Path("/")),
             devices=DeviceSkill(adapters),
             alarms=alarms,
+            world_clock=WorldClockSkill(timezone, clock),
+            countdown=CountdownSkill(timezone, clock, country),
         )
 
     async def close(self) -> None:
@@ -137,6 +153,8 @@ class Skills:
         self._clock.timezone = timezone
         self._alarms.timezone = timezone
         self._alarms.recheck()
+        self._world_clock.timezone = timezone
+        self._countdown.timezone = timezone
 
     async def stop_alarm(self) -> str | None:
         """Silences ringing alarms ("stop"): what to say, or ``None`` when none was ringing."""
@@ -204,4 +222,10 @@ class Skills:
                 return await self._alarms.cancel(slots)
             case "alarm.snooze":
                 return await self._alarms.snooze(slots)
+            case "time.in_zone":
+                return await self._world_clock.time_in(slots)
+            case "date.countdown":
+                return await self._countdown.countdown(slots)
+            case "convert.units":
+                return await conversions.convert_units(slots)
         raise UnhandledIntentError(f"the skills do not handle {name!r}")

@@ -53,6 +53,9 @@ CATALOGUE = {
     "alarm.list": set(),
     "alarm.cancel": {"time", "all"},
     "alarm.snooze": {"minutes"},
+    "time.in_zone": {"place"},
+    "date.countdown": {"event", "date"},
+    "convert.units": {"value", "from", "to"},
 }
 WORDS = re.findall(
     r"\S+",

@@ -24,6 +24,7 @@ CATALOGUE = {
 }  # fmt: skip
 # The everyday skills (issue 12).
 CATALOGUE |= {"alarm.set", "alarm.list", "alarm.cancel", "alarm.snooze"}
+CATALOGUE |= {"time.in_zone", "date.countdown", "convert.units"}
 APP_OWN = {"assistant.stop", "assistant.repeat", "assistant.confirm", "assistant.deny"}
 
 
