@@ -118,7 +118,7 @@ def alarms_cancelled(count: int) -> str:
 def alarm_ringing(label: str | None, now: datetime) -> str:
     if label:
         return f"{sentence(label)} alarm. It's {clock(now)}."
-    return f"Wake up! It's {clock(now)}."
+    return f"Wake up. It's {clock(now)}."
 
 
 def alarm_stopped(next_ring: datetime | None, now: datetime) -> str:
@@ -184,7 +184,7 @@ def countdown(event: str | None, day: date, today: date) -> str:
     if days < 0:
         return f"{subject} was {plural(-days, 'day')} ago, on {on}."
     if days == 0:
-        return f"{subject} is today!"
+        return f"{subject} is today."
     if days == 1:
         return f"{subject} is tomorrow, {on}."
     if event is None:
@@ -251,3 +251,53 @@ def conversion_need_units() -> str:
 
 def cannot_convert(source: str, target: str) -> str:
     return f"I can't convert {source}s into {target}s."
+
+
+# --- small things ----------------------------------------------------------------------------
+
+
+def coin(side: str) -> str:
+    return f"It's {side}."
+
+
+def dice(rolls: Sequence[int]) -> str:
+    if len(rolls) == 1:
+        return f"You rolled {'an' if rolls[0] in (8, 11, 18) else 'a'} {rolls[0]}."
+    return f"You rolled {join_words([str(r) for r in rolls])}: {sum(rolls)} in all."
+
+
+def dice_too_many(max_dice: int, max_sides: int) -> str:
+    return f"I can roll up to {max_dice} dice of up to {max_sides} sides."
+
+
+def spelled(word: str) -> str:
+    letters = ", ".join(letter.upper() for letter in word if letter.isalpha())
+    return f"{sentence(word.lower())} is spelled {letters}."
+
+
+def spell_what() -> str:
+    return "Which word should I spell?"
+
+
+def greeting(hour: int) -> str:
+    """Greets by the time of day here, whatever the greeting said."""
+    if 5 <= hour < 12:
+        return "Good morning. What can I do for you?"
+    if 12 <= hour < 18:
+        return "Good afternoon. What can I do for you?"
+    return "Good evening. What can I do for you?"
+
+
+def thanks() -> str:
+    return "You're welcome."
+
+
+def goodbye(hour: int) -> str:
+    return "Good night." if hour >= 20 or hour < 5 else "Goodbye."
+
+
+def about() -> str:
+    return (
+        "I'm Jarvis, a voice assistant: software, not a person, made by the people behind the "
+        "open-source Jarvis project. I run on your own devices."
+    )

@@ -59,6 +59,12 @@ how many days until halloween|when is easter|how long until new year's eve|when 
 how many days until new year|how many cups in a liter|how many ounces in a cup
 how many teaspoons in a tablespoon|how many feet in a mile|how many grams in a pound
 how many tablespoons in a cup|how many inches in a foot|how many centimeters in an inch
+flip a coin|toss a coin|heads or tails|roll a die|roll the dice|roll two dice|roll three dice
+roll a six sided die|roll a twenty sided die|tell me a joke|tell me another joke|make me laugh
+do you know any jokes|hello|hi|hi there|good morning|good afternoon|good evening|thank you
+thanks|thank you so much|thanks a lot|good night|goodbye|bye|see you later|see you tomorrow
+who made you|who are you|what are you|are you a robot|what's your name|are you human
+how do you spell necessary|how do you spell separate|how do you spell definitely
 """
 
 

@@ -8,6 +8,7 @@ and ``deny`` belong to the app, not here.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
@@ -16,7 +17,7 @@ from pathlib import Path
 import aiosqlite
 import structlog
 
-from assistant import gazetteer
+from assistant import gazetteer, replies_everyday
 from assistant.errors import UnhandledIntentError
 from assistant.history import History
 from assistant.platform import PlatformAdapters
@@ -28,6 +29,7 @@ from assistant.skills.clock import ClockSkill
 from assistant.skills.countdown import CountdownSkill
 from assistant.skills.devices import DeviceSkill
 from assistant.skills.notes import NotesSkill
+from assistant.skills.small_talk import SmallTalkSkill
 from assistant.skills.system_status import SystemStatusSkill
 from assistant.skills.timers import TimerSkill
 from assistant.skills.world_clock import WorldClockSkill
@@ -74,6 +76,14 @@ class Skills:
             "time.in_zone",
             "date.countdown",
             "convert.units",
+            "random.coin",
+            "random.dice",
+            "spell.word",
+            "joke.tell",
+            "chitchat.greeting",
+            "chitchat.thanks",
+            "chitchat.goodbye",
+            "chitchat.about",
         }
     )
 
@@ -88,12 +98,14 @@ class Skills:
         alarms: AlarmSkill,
         world_clock: WorldClockSkill,
         countdown: CountdownSkill,
+        small_talk: SmallTalkSkill,
     ) -> None:
         """Use :meth:`start`, which also loads and schedules the persisted timers and alarms."""
         self._timers = timers
         self._alarms = alarms
         self._world_clock = world_clock
         self._countdown = countdown
+        self._small_talk = small_talk
         self._notes = notes
         self._clock = clock
         self._system = system
@@ -111,13 +123,15 @@ class Skills:
         clock: Callable[[], float] = time.time,
         alarm_settings: AlarmSettings | None = None,
         country: str = "US",
+        rng: random.Random | None = None,
     ) -> Skills:
         """Builds the skills and schedules persisted timers (overdue ones fire at once).
 
         ``publish`` receives the later replies (a timer ending), ``kind="timer"``; ``data_dir``
         picks the filesystem "disk" reports on (``/`` without one); ``clock`` gives epoch seconds.
         Alarms ring through ``publish`` too (``kind="alarm"``), and each ring is kept in the
-        history. ``country`` (ISO 3166 code) picks the holiday calendar for countdowns.
+        history. ``country`` (ISO 3166 code) picks the holiday calendar for countdowns; ``rng``
+        flips the coins and rolls the dice.
         """
         timers = TimerSkill(TimerStore(db), publish, clock)
         await timers.load()
@@ -141,6 +155,7 @@ class Skills:
             alarms=alarms,
             world_clock=WorldClockSkill(timezone, clock),
             countdown=CountdownSkill(timezone, clock, country),
+            small_talk=SmallTalkSkill(rng or random.Random(), timezone, clock),
         )
 
     async def close(self) -> None:
@@ -155,6 +170,7 @@ class Skills:
         self._alarms.recheck()
         self._world_clock.timezone = timezone
         self._countdown.timezone = timezone
+        self._small_talk.timezone = timezone
 
     async def stop_alarm(self) -> str | None:
         """Silences ringing alarms ("stop"): what to say, or ``None`` when none was ringing."""
@@ -228,4 +244,20 @@ class Skills:
                 return await self._countdown.countdown(slots)
             case "convert.units":
                 return await conversions.convert_units(slots)
+            case "random.coin":
+                return self._small_talk.coin()
+            case "random.dice":
+                return self._small_talk.dice(slots)
+            case "spell.word":
+                return self._small_talk.spell(slots)
+            case "joke.tell":
+                return self._small_talk.joke()
+            case "chitchat.greeting":
+                return self._small_talk.greeting()
+            case "chitchat.thanks":
+                return replies_everyday.thanks()
+            case "chitchat.goodbye":
+                return self._small_talk.goodbye()
+            case "chitchat.about":
+                return replies_everyday.about()
         raise UnhandledIntentError(f"the skills do not handle {name!r}")

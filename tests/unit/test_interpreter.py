@@ -56,6 +56,14 @@ CATALOGUE = {
     "time.in_zone": {"place"},
     "date.countdown": {"event", "date"},
     "convert.units": {"value", "from", "to"},
+    "random.coin": set(),
+    "random.dice": {"sides", "count"},
+    "spell.word": {"word"},
+    "joke.tell": set(),
+    "chitchat.greeting": set(),
+    "chitchat.thanks": set(),
+    "chitchat.goodbye": set(),
+    "chitchat.about": set(),
 }
 WORDS = re.findall(
     r"\S+",

@@ -129,7 +129,7 @@ async def test_ring_is_kept_in_history(
     await next_alarm(recorder)
     await skills.stop_alarm()
     records = await History(db).recent(5)
-    assert [(r.text, r.reply) for r in records] == [("(alarm 10:00)", "Wake up! It's 10:00 AM.")]
+    assert [(r.text, r.reply) for r in records] == [("(alarm 10:00)", "Wake up. It's 10:00 AM.")]
 
 
 async def test_snooze_rings_again_after_the_minutes_asked(
@@ -144,7 +144,7 @@ async def test_snooze_rings_again_after_the_minutes_asked(
     assert await say(skills, "alarm.snooze", minutes=5) == "Snoozed for 5 minutes, until 9:05 AM."
     assert await rows(db) == [("09:00", None, None, nine + 300, 1)]
     await ring_at(skills, clock, nine + 300)
-    assert (await next_alarm(recorder)).text == "Wake up! It's 9:05 AM."
+    assert (await next_alarm(recorder)).text == "Wake up. It's 9:05 AM."
     assert await say(skills, "alarm.snooze") == "Snoozed for 10 minutes, until 9:15 AM."
     await ring_at(skills, clock, nine + 900)
     await next_alarm(recorder)
@@ -162,7 +162,7 @@ async def test_daily_alarm_rings_at_the_same_wall_time_across_the_dst_change(
     sunday = datetime(2027, 3, 14, 7, 0, tzinfo=NEW_YORK).timestamp()
     assert (await rows(db))[0][3] == sunday
     await ring_at(skills, clock, sunday)
-    assert (await next_alarm(recorder)).text == "Wake up! It's 7:00 AM."
+    assert (await next_alarm(recorder)).text == "Wake up. It's 7:00 AM."
     assert await skills.stop_alarm() == "Alarm off. It rings again tomorrow at 7:00 AM."
     monday = (await rows(db))[0][3]
     assert local(monday).isoformat() == "2027-03-15T07:00:00-04:00"
