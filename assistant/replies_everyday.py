@@ -301,3 +301,25 @@ def about() -> str:
         "I'm Jarvis, a voice assistant: software, not a person, made by the people behind the "
         "open-source Jarvis project. I run on your own devices."
     )
+
+
+# --- tips ------------------------------------------------------------------------------------
+
+
+def _money(value: float) -> str:
+    return number(value) if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _article(spoken_number: str) -> str:
+    """``An`` before numbers said with a vowel sound (8, 11, 18, the eighties, 800), else ``A``."""
+    head = spoken_number.split(".")[0].replace(",", "")
+    vowel = head.startswith("8") or head in ("11", "18")
+    return "An" if vowel else "A"
+
+
+def tip(percent: str, bill: str, tip_amount: float, total: float) -> str:
+    """``An 18 percent tip on 45 is 8.10; 53.10 in all.``"""
+    return (
+        f"{_article(percent)} {percent} percent tip on {bill} is {_money(tip_amount)}; "
+        f"{_money(total)} in all."
+    )

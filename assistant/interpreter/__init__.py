@@ -20,6 +20,7 @@ from assistant.interpreter import (
     small_talk,
     system,
     timers,
+    tips,
     volume,
     world_clock,
 )
@@ -46,6 +47,7 @@ _DOMAINS: tuple[tuple[frozenset[str], Matcher], ...] = (
     (countdown.TRIGGERS, countdown.match),
     (conversions.TRIGGERS, conversions.match),
     (small_talk.TRIGGERS, small_talk.match),
+    (tips.TRIGGERS, tips.match),
     (_ANY, control.match),
     (keyboard.TRIGGERS, keyboard.match),
     (_ANY, calculator.match),

@@ -43,7 +43,7 @@ CATALOGUE = {
     "list.add": {"item", "list"},
     "list.remove": {"item", "list"},
     "list.show": {"list"},
-    "math.eval": {"expression", "result"},
+    "math.eval": {"expression", "result", "total"},
     "keyboard.type": {"text"},
     "assistant.stop": set(),
     "assistant.repeat": set(),
