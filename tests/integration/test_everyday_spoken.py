@@ -6,19 +6,25 @@ The recognizer, the VAD and the voice are the session's (loaded once, see confte
 
 from __future__ import annotations
 
+import asyncio
+import wave
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import pytest
 
+from assistant.audio.alarm_tone import alarm_tone
 from assistant.audio.endpointing import SileroDetector
 from assistant.audio.wav_source import read_wav
+from assistant.events import ReplyBus
 from assistant.interpreter import interpret
 from assistant.stt.listen import hear_recording
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing import conversation_for_tests
 from assistant.testing_speech import piper_wav
+from assistant.voice_loop import VoiceLoop, VoiceOptions
+from models import Reply
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -72,3 +78,37 @@ async def test_each_everyday_domain_works_by_voice(
             async with aiosqlite.connect(tmp_path / "edge.sqlite3") as db:
                 rows = await (await db.execute("SELECT time FROM alarms")).fetchall()
             assert [tuple(row) for row in rows] == [("07:30",)]
+
+
+async def test_a_ringing_alarm_beeps_then_says_its_label(tmp_path: Path) -> None:
+    """The voice loop plays the alarm tone for an ``alarm`` reply, then speaks it (pyttsx3
+    into a WAV: there is no sound card here)."""
+
+    async def submit(text: str) -> None:
+        raise AssertionError(f"nothing should be heard, got {text!r}")
+
+    bus, spoken = ReplyBus(), tmp_path / "ring.wav"
+    voice = await VoiceLoop.start(
+        tmp_path, submit=submit, bus=bus, options=VoiceOptions(speak_to=spoken),
+        on_status=lambda _: None,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            if bus.subscriber_count:
+                break
+            await asyncio.sleep(0.01)
+        bus.publish(Reply("Gym alarm. It's 6:45 AM.", kind="alarm"))
+        speech = voice.speech
+        assert speech is not None
+        for _ in range(500):
+            if speech.spoken:
+                break
+            await asyncio.sleep(0.02)
+        assert (speech.sounds_played, speech.spoken) == (1, ["Gym alarm. It's 6:45 AM."])
+    finally:
+        await voice.close()
+    tone = alarm_tone()
+    with wave.open(str(spoken), "rb") as out:
+        written = out.readframes(out.getnframes())
+    assert written.startswith(tone.pcm)  # the tone first, at its own rate
+    assert len(written) > len(tone.pcm)

@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
+from assistant.cloud_link import NoCloudLink
+from assistant.conversation import Conversation, Identity
 from assistant.database import open_database
+from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.platform import PlatformAdapters
 from assistant.skills import AlarmSettings, Skills
@@ -269,3 +272,20 @@ async def test_alarm_survives_a_restart_and_one_missed_while_off_is_reported(
     finally:
         await skills.close()
         await db.close()
+
+
+async def test_saying_stop_silences_a_ringing_alarm(
+    db: aiosqlite.Connection, skills: Skills, recorder: ReplyRecorder, clock: FixedClock
+) -> None:
+    """ "Stop" through the conversation ends the ring ("Alarm off."); with nothing ringing it is
+    the plain "Okay."."""
+    conversation = Conversation(
+        identity=Identity(device_id="d", session_id="s"), skills=skills, history=History(db),
+        bus=ReplyBus(), cloud=NoCloudLink(),
+    )  # fmt: skip
+    await say(skills, "alarm.set", time="09:00")
+    await ring_at(skills, clock, datetime(2027, 3, 13, 9, 0, tzinfo=NEW_YORK).timestamp())
+    await next_alarm(recorder)
+    assert (await conversation.submit("stop")).reply == "Alarm off."
+    assert (await conversation.submit("stop")).reply == "Okay."
+    await conversation.close()
