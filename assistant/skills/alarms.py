@@ -23,6 +23,7 @@ from assistant.history import History, UtteranceRecord
 from assistant.skills import _slots
 from assistant.skills._alarm_schedule import (
     ScheduleError,
+    at,
     first_ring,
     next_ring,
     repeat_days,
@@ -71,6 +72,8 @@ class AlarmSkill:
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
+        self._zone_of_rings = timezone
+        """The zone the stored ``ring_at`` instants were computed in."""
 
     async def load(self) -> None:
         """Loads persisted alarms and starts the scheduler (overdue ones ring or are reported
@@ -248,6 +251,8 @@ class AlarmSkill:
         while True:
             self._changed.clear()
             async with self._lock:
+                if self.timezone != self._zone_of_rings:
+                    await self._rezone()
                 now = self._clock()
                 due = [
                     a
@@ -266,6 +271,22 @@ class AlarmSkill:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait_s):
                     await self._changed.wait()
+
+    async def _rezone(self) -> None:
+        """The device moved to another zone: an alarm for 7:00 rings at 7:00 there, on the same
+        local day (a repeating one whose time has passed there moves to its next day); a snooze
+        stays the number of minutes it was."""
+        old, self._zone_of_rings = self._zone_of_rings, self.timezone
+        now = self._now()
+        for alarm in list(self._alarms.values()):
+            if alarm.snoozed or alarm.id in self._ringing:
+                continue
+            day = datetime.fromtimestamp(alarm.ring_at, tz=old).date()
+            ring = at(day, wall_time(alarm.time), self.timezone)
+            if alarm.repeat is not None and ring <= now:
+                ring = next_ring(wall_time(alarm.time), repeat_days(alarm.repeat), after=now)
+            await self._save(dataclasses.replace(alarm, ring_at=ring.timestamp()))
+        log.info("alarms.rezoned", zone=str(self.timezone), count=len(self._alarms))
 
     async def _due(self, alarm: Alarm, now: float) -> None:
         if now - alarm.ring_at > self._settings.ring_s:

@@ -289,3 +289,19 @@ async def test_saying_stop_silences_a_ringing_alarm(
     assert (await conversation.submit("stop")).reply == "Alarm off."
     assert (await conversation.submit("stop")).reply == "Okay."
     await conversation.close()
+
+
+async def test_a_new_time_zone_keeps_the_wall_time(
+    skills: Skills, db: aiosqlite.Connection
+) -> None:
+    """When the cloud moves the device to Lisbon, a 7:00 alarm rings at 7:00 Lisbon time."""
+    await say(skills, "alarm.set", time="07:00", label="work")
+    lisbon = ZoneInfo("Europe/Lisbon")
+    skills.set_timezone(lisbon)
+    for _ in range(100):
+        ring = (await rows(db))[0][3]
+        if datetime.fromtimestamp(ring, tz=lisbon).hour == 7:
+            break
+        await asyncio.sleep(0.01)
+    assert datetime.fromtimestamp(ring, tz=lisbon).isoformat() == "2027-03-14T07:00:00+00:00"
+    assert await say(skills, "alarm.list") == "You have one alarm: work at 7:00 AM tomorrow."
