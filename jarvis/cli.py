@@ -27,6 +27,9 @@ def main() -> None:
 def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
     """Show what the edge would do with TEXT, without doing it."""
     from assistant.interpreter import interpret as understand
+    from assistant.interpreter import warm
+
+    warm()  # data some templates consult is loaded before the clock starts
 
     def result(utterance: str) -> dict[str, Any]:
         started = time.perf_counter()

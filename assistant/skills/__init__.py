@@ -17,7 +17,7 @@ from pathlib import Path
 import aiosqlite
 import structlog
 
-from assistant import gazetteer, replies_everyday
+from assistant import interpreter, replies_everyday
 from assistant.errors import UnhandledIntentError
 from assistant.history import History
 from assistant.platform import PlatformAdapters
@@ -145,7 +145,7 @@ class Skills:
         )
         await alarms.load()
         # The interpreter looks places up in the gazetteer: read it now, off the event loop.
-        await asyncio.to_thread(gazetteer.load)
+        await asyncio.to_thread(interpreter.warm)
         return cls(
             timers=timers,
             notes=NotesSkill(db, clock),
