@@ -10,6 +10,7 @@ country and zone per city (msgspec typed decoding: ~18 MB, ~0.2 s, instead of th
 from __future__ import annotations
 
 import importlib.resources
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -53,9 +54,18 @@ def _read(file: str) -> bytes:
     return (importlib.resources.files(_DATA_PACKAGE) / "data" / file).read_bytes()
 
 
-@cache
+_LOADING = threading.Lock()
+
+
 def load() -> dict[str, Place]:
-    """Lowercase name → place; built once per process."""
+    """Lowercase name → place; built once per process (a caller arriving while another thread
+    builds it waits for that one rather than building it again)."""
+    with _LOADING:
+        return _load()
+
+
+@cache
+def _load() -> dict[str, Place]:
     cities = msgspec.json.decode(_read(_CITIES_FILE), type=dict[str, _City])
     biggest: dict[str, _City] = {}
     capitals: dict[tuple[str, str], _City] = {}

@@ -106,6 +106,7 @@ class Skills:
         self._world_clock = world_clock
         self._countdown = countdown
         self._small_talk = small_talk
+        self._warming: asyncio.Task[None] | None = None
         self._notes = notes
         self._clock = clock
         self._system = system
@@ -144,9 +145,7 @@ class Skills:
             settings=alarm_settings,
         )
         await alarms.load()
-        # The interpreter looks places up in the gazetteer: read it now, off the event loop.
-        await asyncio.to_thread(interpreter.warm)
-        return cls(
+        skills = cls(
             timers=timers,
             notes=NotesSkill(db, clock),
             clock=ClockSkill(timezone, clock),
@@ -157,11 +156,19 @@ class Skills:
             countdown=CountdownSkill(timezone, clock, country),
             small_talk=SmallTalkSkill(rng or random.Random(), timezone, clock),
         )
+        # The interpreter looks places up in the gazetteer: read it in a thread, meanwhile.
+        skills._warming = asyncio.create_task(asyncio.to_thread(interpreter.warm))
+        return skills
 
     async def close(self) -> None:
         """Cancels and awaits every timer and alarm task; both stay in the database."""
         await self._timers.close()
         await self._alarms.close()
+        if self._warming is not None:
+            # A thread cannot be cancelled; it ends in a fraction of a second.
+            (outcome,) = await asyncio.gather(self._warming, return_exceptions=True)
+            if isinstance(outcome, Exception):
+                log.warning("interpreter.warm_failed", error=repr(outcome))
 
     def set_timezone(self, timezone: tzinfo) -> None:
         """Use ``timezone`` from now on (the cloud changed this device's settings)."""
