@@ -44,7 +44,7 @@ from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.outbox import Inbox, Outbox
 from assistant.phrase_book import PhraseBook
 from assistant.platform import PlatformAdapters, discover
-from assistant.skills import Skills
+from assistant.skills import AlarmSettings, Skills
 from assistant.skills.phrases import PhraseSkill
 from assistant.understander import APP_INTENTS, Understander
 from assistant.voice_loop import VoiceLoop, VoiceOptions
@@ -252,6 +252,10 @@ async def run_edge(
                 timezone=local_timezone(settings),
                 adapters=adapters,
                 data_dir=settings.data_dir,
+                alarm_settings=AlarmSettings(
+                    snooze_min=settings.alarm_snooze_min, ring_s=settings.alarm_ring_s
+                ),
+                country=settings.holiday_country,
             )
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)

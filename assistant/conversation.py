@@ -173,7 +173,8 @@ class Conversation:
             case "assistant.repeat":
                 return self._last_reply or replies.nothing_to_repeat()
             case "assistant.stop":
-                return replies.stopped()
+                # "Stop" while an alarm rings silences it.
+                return await self._skills.stop_alarm() or replies.stopped()
             case "assistant.confirm" | "assistant.deny":
                 return replies.nothing_to_confirm()
             case "phrase.run" | "phrase.teach" | "phrase.forget" | "phrase.list":

@@ -93,6 +93,19 @@ MIGRATIONS: tuple[str, ...] = (
         intents TEXT NOT NULL      -- JSON [{"name", "slots"}], run in order
     );
     """,
+    # 6: alarms — a time of day, once or repeating, and when each rings next
+    """
+    CREATE TABLE alarms (
+        id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,        -- "HH:MM", local wall time
+        repeat TEXT,               -- daily, weekdays, weekends, "monday,friday"; null: once
+        label TEXT,
+        ring_at REAL NOT NULL,     -- epoch seconds of the next ring (a snooze moves it)
+        snoozed INTEGER NOT NULL DEFAULT 0,
+        utterance_id TEXT,
+        created_at REAL NOT NULL
+    );
+    """,
 )
 
 

@@ -33,7 +33,8 @@ _MEDIA_DONE = {
 }
 _OPERATORS = {"*": "times", "×": "times", "/": "divided by", "÷": "divided by", "+": "plus",
               "-": "minus", "−": "minus", "^": "to the power of", "**": "to the power of",
-              "%": "modulo"}  # fmt: skip
+              "%": "percent"}  # fmt: skip
+# "%" only ever reaches a reply as "15 % of 80" (the calculator writes "mod" for a remainder).
 _OPERATOR_PATTERN = re.compile(r"\*\*|[*×/÷+\-−^%]")
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import structlog
 
 from assistant.audio import AudioSource
+from assistant.audio.alarm_tone import alarm_tone
 from assistant.errors import ModelNotFoundError, NoInputDeviceError, NoOutputDeviceError
 from assistant.stt import Recognizer
 from assistant.tts import AudioPlayer
@@ -135,6 +136,8 @@ class VoiceLoop:
         async with bus.subscribe() as replies:
             while True:
                 reply = await replies.get()
+                if reply.kind == "alarm":
+                    speech.play(alarm_tone())  # a ringing alarm beeps before its words
                 speech.say(reply.text)
 
     def _first_audio(self, text: str) -> None:

@@ -172,8 +172,67 @@ def _math_keyboard_assistant() -> Iterator[Case]:
         yield from (Case(t, name) for t in texts)
 
 
+def _everyday() -> Iterator[Case]:
+    """The everyday skills (issue 12): alarms, the time elsewhere, countdowns, conversions,
+    small talk and tips."""
+    alarms = [
+        ("set an alarm for 7 am", {"time": "07:00"}),
+        ("wake me up at six thirty tomorrow", {"time": "06:30", "date": "tomorrow"}),
+        ("alarm every weekday at 6:45", {"time": "06:45", "repeat": "weekdays"}),
+        ("set a gym alarm for 6 pm", {"time": "18:00", "label": "gym"}),
+    ]
+    for text, slots in alarms:
+        yield from (Case(t, "alarm.set", slots) for t in _polite([text]))
+    yield from (Case(t, "alarm.list") for t in ["what alarms do i have", "when is my alarm"])
+    yield Case("cancel my 7 am alarm", "alarm.cancel", {"time": "07:00"})
+    yield Case("delete all alarms", "alarm.cancel", {"all": True})
+    yield Case("snooze", "alarm.snooze")
+    yield Case("snooze for 5 minutes", "alarm.snooze", {"minutes": 5})
+    places = {"tokyo": "Tokyo", "paris": "Paris", "new york": "New York City", "lima": "Lima"}
+    for spoken, place in places.items():
+        for text in _polite([f"what time is it in {spoken}", f"time in {spoken}"]):
+            yield Case(text, "time.in_zone", {"place": place})
+    for spoken, event in [
+        ("christmas", "christmas"),
+        ("halloween", "halloween"),
+        ("thanksgiving", "thanksgiving"),
+        ("new year's eve", "new year's eve"),
+    ]:
+        yield Case(f"how many days until {spoken}", "date.countdown", {"event": event})
+    yield Case(
+        "how long until my birthday on june 3",
+        "date.countdown",
+        {"event": "birthday", "date": "--06-03"},
+    )
+    conversions = [
+        ("convert 5 miles to kilometers", 5, "mile", "kilometer"),
+        ("how many cups in a liter", 1, "liter", "cup"),
+        ("70 fahrenheit in celsius", 70, "fahrenheit", "celsius"),
+        ("what is 100 kilograms in pounds", 100, "kilogram", "pound"),
+    ]
+    for text, value, source, target in conversions:
+        yield Case(text, "convert.units", {"value": value, "from": source, "to": target})
+    small = {
+        "random.coin": ["flip a coin", "heads or tails"],
+        "joke.tell": ["tell me a joke", "make me laugh"],
+        "chitchat.greeting": ["good morning", "hello there"],
+        "chitchat.thanks": ["thank you", "thanks a lot"],
+        "chitchat.goodbye": ["good night", "see you later"],
+        "chitchat.about": ["who made you", "are you a robot"],
+    }
+    for name, texts in small.items():
+        yield from (Case(t, name) for t in texts)
+    yield Case("roll two dice", "random.dice", {"count": 2})
+    yield Case("how do you spell necessary", "spell.word", {"word": "necessary"})
+    yield Case(
+        "tip of 18% on 45 dollars",
+        "math.eval",
+        {"expression": "18 % of 45", "result": 8.1, "total": 53.1},
+    )
+
+
 CLOUD_TEMPLATES = [
-    "what time is it in {city}",
+    "what's the time difference between {city} and here",
     "what's the weather in {city}",
     "how far is {city} from here",
     "search the web for {thing}",
@@ -220,7 +279,9 @@ def _cloud() -> Iterator[Case]:
 
 def template_cases() -> list[Case]:
     """All template-generated cases."""
-    families = [_timers, _volume_media, _clock_system, _notes_lists, _math_keyboard_assistant]
+    families = [
+        _timers, _volume_media, _clock_system, _notes_lists, _math_keyboard_assistant, _everyday
+    ]  # fmt: skip
     cases = [case for family in families for case in family()]
     return cases + list(_cloud())
 

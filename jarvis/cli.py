@@ -25,7 +25,10 @@ def main() -> None:
 @click.option("--jsonl", is_flag=True, help="Read one utterance per stdin line, write JSON lines.")
 def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
     """Show what the edge would do with TEXT, without doing it."""
+    from assistant.interpreter import warm
     from jarvis.cli_understanding import interpretation
+
+    warm()  # data some templates consult is loaded before the clock starts
 
     def result(utterance: str) -> dict[str, Any]:
         return interpretation(utterance)

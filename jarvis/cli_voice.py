@@ -92,7 +92,7 @@ async def _listen(
 ) -> Heard | None:
     from assistant.audio.endpointing import Endpointer, EndpointSettings, load_detector
     from assistant.audio.wav_source import read_wav
-    from assistant.interpreter import interpret
+    from assistant.interpreter import interpret, warm
     from assistant.stt.auto import load_recognizer
     from assistant.stt.listen import hear_next, hear_recording
 
@@ -106,6 +106,7 @@ async def _listen(
     )  # fmt: skip
     try:
         detector = await asyncio.to_thread(load_detector)
+        await asyncio.to_thread(warm)
         if pcm is not None:
             return await hear_recording(pcm, recognizer, detector, interpret)
         source = await _live_source(from_stdin, options["input_device"])

@@ -109,6 +109,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How long the cloud keeps a place's forecast before asking the provider again."""
     weather_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
     """Longest one call to the weather provider may take."""
+    alarm_snooze_min: Annotated[int, msgspec.Meta(ge=1, le=60)] = 10
+    """Minutes a plain "snooze" puts a ringing alarm off."""
+    alarm_ring_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 300.0
+    """How long an unanswered alarm keeps ringing, in seconds, before it gives up."""
+    holiday_country: Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2}$")] = "US"
+    """ISO 3166 country code whose holidays "how many days until …" counts to."""
 
     @property
     def device_location(self) -> Location | None:
@@ -159,6 +165,9 @@ ENVIRONMENT: Mapping[str, str] = {
     "geocoding_url": "JARVIS_GEOCODING_URL",
     "weather_ttl_s": "JARVIS_WEATHER_TTL_S",
     "weather_timeout_s": "JARVIS_WEATHER_TIMEOUT_S",
+    "alarm_snooze_min": "JARVIS_ALARM_SNOOZE_MIN",
+    "alarm_ring_s": "JARVIS_ALARM_RING_S",
+    "holiday_country": "JARVIS_HOLIDAY_COUNTRY",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""

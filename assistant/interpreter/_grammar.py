@@ -52,7 +52,31 @@ stop|never mind|be quiet|shut up|cancel|forget it|stop talking|that's enough
 say that again|repeat that|what did you say|come again|repeat
 yes|yeah|yes please|sure|confirm|go ahead|do it|correct|okay
 no|nope|no thanks|don't|cancel that|not now
+what alarms do i have|when is my alarm|list my alarms|cancel the alarm|cancel all alarms
+delete all alarms|turn off the alarm|stop the alarm|snooze|snooze the alarm
+how many days until christmas|how long until christmas|what day is thanksgiving this year
+how many days until halloween|when is easter|how long until new year's eve|when is thanksgiving
+how many days until new year|how many cups in a liter|how many ounces in a cup
+how many teaspoons in a tablespoon|how many feet in a mile|how many grams in a pound
+how many tablespoons in a cup|how many inches in a foot|how many centimeters in an inch
+flip a coin|toss a coin|heads or tails|roll a die|roll the dice|roll two dice|roll three dice
+roll a six sided die|roll a twenty sided die|tell me a joke|tell me another joke|make me laugh
+do you know any jokes|hello|hi|hi there|good morning|good afternoon|good evening|thank you
+thanks|thank you so much|thanks a lot|good night|goodbye|bye|see you later|see you tomorrow
+who made you|who are you|what are you|are you a robot|what's your name|are you human
+how do you spell necessary|how do you spell separate|how do you spell definitely
 """
+
+
+_CITIES = (
+    "tokyo", "london", "paris", "new york", "los angeles", "chicago", "sydney", "berlin",
+    "moscow", "beijing", "dubai", "mumbai", "singapore", "hong kong", "toronto", "mexico city",
+)  # fmt: skip
+_CONVERSIONS = (
+    ("miles", "kilometers"), ("kilometers", "miles"), ("pounds", "kilograms"),
+    ("kilograms", "pounds"), ("feet", "meters"), ("meters", "feet"), ("inches", "centimeters"),
+    ("cups", "milliliters"), ("liters", "gallons"), ("gallons", "liters"), ("ounces", "grams"),
+)  # fmt: skip
 
 
 def _numbered() -> list[str]:
@@ -67,6 +91,24 @@ def _numbered() -> list[str]:
     for n in range(1, 11):
         unit = "minute" if n == 1 else "minutes"
         phrases += [f"add {spell(n)} {unit} to the timer", f"add {spell(n)} more {unit}"]
+    for hour in range(1, 13):
+        for meridiem in ("am", "pm"):
+            phrases += [
+                f"set an alarm for {spell(hour)} {meridiem}",
+                f"wake me up at {spell(hour)} {meridiem}",
+                f"set an alarm for {spell(hour)} thirty {meridiem}",
+                f"cancel my {spell(hour)} {meridiem} alarm",
+            ]
+        phrases += [
+            f"set an alarm for {spell(hour)} {meridiem} tomorrow" for meridiem in ("am", "pm")
+        ]
+    phrases += [f"snooze for {spell(n)} minutes" for n in (5, 10, 15)]
+    for city in _CITIES:
+        phrases += [f"what time is it in {city}", f"what's the time in {city}"]
+    for source, target in _CONVERSIONS:
+        phrases += [f"convert {spell(n)} {source} to {target}" for n in (2, 5, 10, 100)]
+    phrases += [f"{spell(n)} degrees fahrenheit in celsius" for n in range(0, 101, 10)]
+    phrases += [f"{spell(n)} degrees celsius in fahrenheit" for n in range(0, 41, 5)]
     phrases += [f"set the volume to {spell(n)}" for n in range(101)]
     phrases += [f"volume {spell(n)}" for n in range(0, 101, 10)]
     for a in range(13):

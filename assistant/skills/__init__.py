@@ -7,6 +7,8 @@ and ``deny`` belong to the app, not here.
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
@@ -15,20 +17,27 @@ from pathlib import Path
 import aiosqlite
 import structlog
 
+from assistant import interpreter, replies_everyday
 from assistant.errors import UnhandledIntentError
+from assistant.history import History
 from assistant.platform import PlatformAdapters
-from assistant.skills import calculator
+from assistant.skills import calculator, conversions
+from assistant.skills._alarm_store import AlarmStore
 from assistant.skills._timer_store import TimerStore
+from assistant.skills.alarms import AlarmSettings, AlarmSkill
 from assistant.skills.clock import ClockSkill
+from assistant.skills.countdown import CountdownSkill
 from assistant.skills.devices import DeviceSkill
 from assistant.skills.notes import NotesSkill
+from assistant.skills.small_talk import SmallTalkSkill
 from assistant.skills.system_status import SystemStatusSkill
 from assistant.skills.timers import TimerSkill
 from assistant.skills.weather import WeatherSkill
+from assistant.skills.world_clock import WorldClockSkill
 from assistant.weather_cache import WeatherCache
 from models import Intent, Reply
 
-__all__ = ["Skills"]
+__all__ = ["AlarmSettings", "Skills"]
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +73,21 @@ class Skills:
             "keyboard.type",
             "weather.current",
             "weather.forecast",
+            "alarm.set",
+            "alarm.list",
+            "alarm.cancel",
+            "alarm.snooze",
+            "time.in_zone",
+            "date.countdown",
+            "convert.units",
+            "random.coin",
+            "random.dice",
+            "spell.word",
+            "joke.tell",
+            "chitchat.greeting",
+            "chitchat.thanks",
+            "chitchat.goodbye",
+            "chitchat.about",
         }
     )
 
@@ -75,11 +99,20 @@ class Skills:
         clock: ClockSkill,
         system: SystemStatusSkill,
         devices: DeviceSkill,
+        alarms: AlarmSkill,
+        world_clock: WorldClockSkill,
+        countdown: CountdownSkill,
+        small_talk: SmallTalkSkill,
         weather: WeatherSkill | None = None,
     ) -> None:
-        """Use :meth:`start`, which also loads and schedules the persisted timers."""
+        """Use :meth:`start`, which also loads and schedules the persisted timers and alarms."""
         self._weather = weather
         self._timers = timers
+        self._alarms = alarms
+        self._world_clock = world_clock
+        self._countdown = countdown
+        self._small_talk = small_talk
+        self._warming: asyncio.Task[None] | None = None
         self._notes = notes
         self._clock = clock
         self._system = system
@@ -95,30 +128,67 @@ class Skills:
         adapters: PlatformAdapters,
         data_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
+        alarm_settings: AlarmSettings | None = None,
+        country: str = "US",
+        rng: random.Random | None = None,
     ) -> Skills:
         """Builds the skills and schedules persisted timers (overdue ones fire at once).
 
         ``publish`` receives the later replies (a timer ending), ``kind="timer"``; ``data_dir``
         picks the filesystem "disk" reports on (``/`` without one); ``clock`` gives epoch seconds.
+        Alarms ring through ``publish`` too (``kind="alarm"``), and each ring is kept in the
+        history. ``country`` (ISO 3166 code) picks the holiday calendar for countdowns; ``rng``
+        flips the coins and rolls the dice.
         """
         timers = TimerSkill(TimerStore(db), publish, clock)
         await timers.load()
-        return cls(
+        alarms = AlarmSkill(
+            AlarmStore(db),
+            publish,
+            clock,
+            timezone,
+            history=History(db),
+            settings=alarm_settings,
+        )
+        await alarms.load()
+        skills = cls(
             timers=timers,
             notes=NotesSkill(db, clock),
             clock=ClockSkill(timezone, clock),
             system=SystemStatusSkill(data_dir or Path("/")),
             devices=DeviceSkill(adapters),
+            alarms=alarms,
+            world_clock=WorldClockSkill(timezone, clock),
+            countdown=CountdownSkill(timezone, clock, country),
+            small_talk=SmallTalkSkill(rng or random.Random(), timezone, clock),
             weather=WeatherSkill(WeatherCache(db), clock),
         )
+        # The interpreter looks places up in the gazetteer: read it in a thread, meanwhile.
+        skills._warming = asyncio.create_task(asyncio.to_thread(interpreter.warm))
+        return skills
 
     async def close(self) -> None:
-        """Cancels and awaits every timer task; the timers stay in the database."""
+        """Cancels and awaits every timer and alarm task; both stay in the database."""
         await self._timers.close()
+        await self._alarms.close()
+        if self._warming is not None:
+            # A thread cannot be cancelled; it ends in a fraction of a second.
+            (outcome,) = await asyncio.gather(self._warming, return_exceptions=True)
+            if isinstance(outcome, Exception):
+                log.warning("interpreter.warm_failed", error=repr(outcome))
 
     def set_timezone(self, timezone: tzinfo) -> None:
         """Use ``timezone`` from now on (the cloud changed this device's settings)."""
         self._clock.timezone = timezone
+        self._alarms.timezone = timezone
+        self._alarms.recheck()
+        self._world_clock.timezone = timezone
+        self._countdown.timezone = timezone
+        self._small_talk.timezone = timezone
+
+    async def stop_alarm(self) -> str | None:
+        """Silences ringing alarms ("stop"): what to say, or ``None`` when none was ringing."""
+        return await self._alarms.stop()
 
     def configure(self, settings: Mapping[str, object]) -> None:
         """Take what the skills use from the device's settings (the weather's unit)."""
@@ -187,4 +257,34 @@ class Skills:
                 return await self._devices.type_text(slots)
             case "weather.current" | "weather.forecast" if self._weather is not None:
                 return await self._weather.say(slots)
+            case "alarm.set":
+                return await self._alarms.set_alarm(slots, utterance_id)
+            case "alarm.list":
+                return await self._alarms.list_alarms()
+            case "alarm.cancel":
+                return await self._alarms.cancel(slots)
+            case "alarm.snooze":
+                return await self._alarms.snooze(slots)
+            case "time.in_zone":
+                return await self._world_clock.time_in(slots)
+            case "date.countdown":
+                return await self._countdown.countdown(slots)
+            case "convert.units":
+                return await conversions.convert_units(slots)
+            case "random.coin":
+                return self._small_talk.coin()
+            case "random.dice":
+                return self._small_talk.dice(slots)
+            case "spell.word":
+                return self._small_talk.spell(slots)
+            case "joke.tell":
+                return self._small_talk.joke()
+            case "chitchat.greeting":
+                return self._small_talk.greeting()
+            case "chitchat.thanks":
+                return replies_everyday.thanks()
+            case "chitchat.goodbye":
+                return self._small_talk.goodbye()
+            case "chitchat.about":
+                return replies_everyday.about()
         raise UnhandledIntentError(f"the skills do not handle {name!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from assistant import replies
+from assistant import replies, replies_everyday
 from assistant.skills import _slots
 
 
@@ -13,4 +13,8 @@ def say_result(slots: Mapping[str, object]) -> str:
     result = _slots.number(slots, "result")  # None for a division by zero, say, or overflow
     if result is None or not expression:
         return replies.math_failed(expression)
+    total = _slots.number(slots, "total")  # present for a tip: the bill plus the tip
+    percent, _, bill = expression.partition(" % of ")
+    if total is not None and bill:
+        return replies_everyday.tip(percent, bill, result, total)
     return replies.math_result(expression, result)

@@ -13,7 +13,7 @@ from types import TracebackType
 
 import structlog
 
-from assistant.tts import AudioPlayer, Speaker
+from assistant.tts import AudioPlayer, Speaker, Speech
 
 log = structlog.get_logger(__name__)
 
@@ -29,7 +29,7 @@ class SpeechQueue:
         self._speaker = speaker
         self._player = player
         self._on_audio_start = on_audio_start
-        self._pending: asyncio.Queue[str] = asyncio.Queue()
+        self._pending: asyncio.Queue[str | Speech] = asyncio.Queue()
         self._idle = asyncio.Event()
         self._idle.set()
         self._runner: asyncio.Task[None] | None = None
@@ -38,6 +38,8 @@ class SpeechQueue:
         """Replies spoken to the end, in order."""
         self.interrupted: list[str] = []
         """Replies cut off or dropped by ``interrupt``."""
+        self.sounds_played = 0
+        """Sounds (an alarm tone) played to the end."""
 
     async def __aenter__(self) -> SpeechQueue:
         self.start()
@@ -62,6 +64,11 @@ class SpeechQueue:
             self._idle.clear()
             self._pending.put_nowait(text)
 
+    def play(self, sound: Speech) -> None:
+        """Queue a sound (an alarm tone) to be played in turn, like a reply."""
+        self._idle.clear()
+        self._pending.put_nowait(sound)
+
     async def speak_all(self, replies: AsyncIterator[str]) -> None:
         """Queue every text ``replies`` yields, until it ends (or this task is cancelled)."""
         async for text in replies:
@@ -70,7 +77,9 @@ class SpeechQueue:
     def interrupt(self) -> None:
         """Stop speaking now and forget what was queued."""
         while not self._pending.empty():
-            self.interrupted.append(self._pending.get_nowait())
+            dropped = self._pending.get_nowait()
+            if isinstance(dropped, str):
+                self.interrupted.append(dropped)
         if self._current is not None:
             self._current.cancel()
         elif self._pending.empty():
@@ -83,6 +92,9 @@ class SpeechQueue:
     async def _run(self) -> None:
         while True:
             text = await self._pending.get()
+            if isinstance(text, Speech):
+                await self._play_sound(text)
+                continue
             self._current = asyncio.create_task(self._speak(text), name="speak")
             try:
                 # wait() does not raise when the reply is cancelled by interrupt(); only when
@@ -100,6 +112,19 @@ class SpeechQueue:
                 self._current = None
                 if self._pending.empty():
                     self._idle.set()
+
+    async def _play_sound(self, sound: Speech) -> None:
+        self._current = asyncio.create_task(self._player.play(sound), name="sound")
+        try:
+            await asyncio.wait({self._current})
+            if not self._current.cancelled() and self._current.exception() is None:
+                self.sounds_played += 1
+        finally:
+            if not self._current.done():
+                self._current.cancel()
+            self._current = None
+            if self._pending.empty():
+                self._idle.set()
 
     async def _speak(self, text: str) -> None:
         first = True

@@ -119,3 +119,19 @@ async def test_wav_player_resamples_later_speech_to_the_file_rate(tmp_path: Path
     await player.play(Speech(bytes(2 * 16000), 16000))
     await player.close()
     assert _seconds(tmp_path / "mixed.wav") == pytest.approx(2.0, abs=0.001)
+
+
+async def test_an_alarm_tone_plays_before_the_words_in_turn(tmp_path: Path) -> None:
+    """A queued alarm tone plays to the end, then the alarm's words are spoken after it."""
+    from assistant.audio.alarm_tone import alarm_tone
+
+    tone = alarm_tone()
+    path = tmp_path / "alarm.wav"
+    async with SpeechQueue(await load_speaker("pyttsx3"), WavFilePlayer(path)) as queue:
+        queue.play(tone)
+        queue.say("Wake up! It's 7:00 AM.")
+        await queue.drain()
+        assert (queue.sounds_played, queue.spoken) == (1, ["Wake up! It's 7:00 AM."])
+    tone_s = len(tone.pcm) / 2 / tone.sample_rate_hz
+    assert 1.0 < tone_s < 3.0
+    assert _seconds(path) > tone_s + 0.5

@@ -23,6 +23,11 @@ CATALOGUE = {
     "assistant.deny",
     "weather.current", "weather.forecast",
 }  # fmt: skip
+# The everyday skills (issue 12).
+CATALOGUE |= {"alarm.set", "alarm.list", "alarm.cancel", "alarm.snooze"}
+CATALOGUE |= {"time.in_zone", "date.countdown", "convert.units"}
+CATALOGUE |= {"random.coin", "random.dice", "spell.word", "joke.tell", "chitchat.greeting"}
+CATALOGUE |= {"chitchat.thanks", "chitchat.goodbye", "chitchat.about"}
 APP_OWN = {"assistant.stop", "assistant.repeat", "assistant.confirm", "assistant.deny"}
 
 

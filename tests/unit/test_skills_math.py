@@ -31,3 +31,26 @@ def test_missing_result_is_said_honestly() -> None:
         "I couldn't work out 1 divided by 0."
     )
     assert say_result({}) == "I couldn't work that out."
+
+
+def test_a_percentage_is_said_as_percent_not_modulo() -> None:
+    """ "15 % of 80" is "15 percent of 80 is 12." (it once said "15 modulo of 80")."""
+    assert say_result({"expression": "15 % of 80", "result": 12}) == "15 percent of 80 is 12."
+
+
+@pytest.mark.parametrize(
+    ("slots", "spoken"),
+    [
+        (
+            {"expression": "18 % of 45", "result": 8.1, "total": 53.1},
+            "An 18 percent tip on 45 is 8.10; 53.10 in all.",
+        ),
+        (
+            {"expression": "20 % of 60", "result": 12, "total": 72},
+            "A 20 percent tip on 60 is 12; 72 in all.",
+        ),
+    ],
+)
+def test_a_tip_is_said_as_a_tip_with_the_total(slots: dict[str, object], spoken: str) -> None:
+    """With a ``total`` the percentage is a tip: its amount, then the bill plus the tip."""
+    assert say_result(slots) == spoken
