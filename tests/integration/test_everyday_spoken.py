@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 # (domain, what is said, intent, slots, a piece of the reply that proves it was done)
 SPOKEN: list[tuple[str, str, str, dict[str, Any], str]] = [
-    ("alarms", "set an alarm for seven thirty a m", "alarm.set", {"time": "07:30"},
+    ("alarms", "set an alarm for seven thirty in the morning", "alarm.set", {"time": "07:30"},
      "Alarm set for 7:30 AM"),
     ("time zones", "what time is it in Tokyo", "time.in_zone", {"place": "Tokyo"},
      "In Tokyo it's"),
