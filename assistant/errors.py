@@ -43,6 +43,10 @@ class EdgeSetupError(Exception):
     """The edge cannot start as configured; the message says what to do."""
 
 
+class DamagedStoreError(EdgeSetupError):
+    """The edge's SQLite file cannot be read; the message names it and says what to do."""
+
+
 class MissionError(Exception):
     """A mission could not be carried out; the message says why, for a person."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from jarvis.cli_support import run_until_stopped, settings_or_exit
+from jarvis.cli_support import run_service, settings_or_exit
 from jarvis.settings import Settings
 
 
@@ -62,7 +62,7 @@ def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
 def edge(context: click.Context) -> None:
     """Run the edge assistant: the local skills, the HTTP API, the link to the cloud."""
     if context.invoked_subcommand is None:
-        _run_edge(settings_or_exit())
+        _run_edge(settings_or_exit(service=True))
 
 
 @edge.command("set-token")
@@ -81,19 +81,19 @@ def set_token(token: str) -> None:
 @main.command()
 def up() -> None:
     """Run the cloud brain (embedded PostgreSQL) and an edge connected to it, on this machine."""
-    from assistant.errors import EdgeSetupError
+    from jarvis.data_dir import record_parts
     from jarvis.up import run_everything
+
+    settings = settings_or_exit(service=True)
 
     def cloud_ready(url: str) -> None:
         click.echo(f"Jarvis cloud listening on {url}", err=True)
 
     def edge_ready(url: str) -> None:
+        record_parts(settings.data_dir)
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
-    try:
-        run_until_stopped(run_everything(settings_or_exit(), cloud_ready, edge_ready, _status))
-    except EdgeSetupError as error:
-        raise click.ClickException(str(error)) from None
+    run_service(settings, lambda: run_everything(settings, cloud_ready, edge_ready, _status))
 
 
 def _status(line: str) -> None:
@@ -102,15 +102,13 @@ def _status(line: str) -> None:
 
 def _run_edge(settings: Settings) -> None:
     from assistant.app import run_edge
-    from assistant.errors import EdgeSetupError
+    from jarvis.data_dir import record_parts
 
     def ready(url: str) -> None:
+        record_parts(settings.data_dir)
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
-    try:
-        run_until_stopped(run_edge(settings, on_ready=ready, on_status=_status))
-    except EdgeSetupError as error:
-        raise click.ClickException(str(error)) from None
+    run_service(settings, lambda: run_edge(settings, on_ready=ready, on_status=_status))
 
 
 @main.command()
@@ -141,9 +139,21 @@ def say(text: str, url: str | None, timeout_s: float) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def history(limit: int, as_json: bool) -> None:
     """Show the latest utterances, their intents, replies and timings."""
+    from assistant.database import DATABASE_FILE
+    from assistant.errors import EdgeSetupError
     from assistant.history_view import show_history
 
-    asyncio.run(show_history(settings_or_exit().data_dir, limit=limit, as_json=as_json))
+    data_dir = settings_or_exit().data_dir
+    if not (data_dir / DATABASE_FILE).is_file():
+        # Reading must not create: a mistyped JARVIS_DATA_DIR would get an empty store.
+        raise click.ClickException(
+            f"No history: {data_dir} has no {DATABASE_FILE} (is JARVIS_DATA_DIR right? "
+            "Has `jarvis up` run there?)"
+        )
+    try:
+        asyncio.run(show_history(data_dir, limit=limit, as_json=as_json))
+    except EdgeSetupError as error:
+        raise click.ClickException(str(error)) from None
 
 
 from jarvis.cli_voice import listen, models  # noqa: E402  (the voice commands live in their own module)
