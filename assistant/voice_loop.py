@@ -27,7 +27,12 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import structlog
 
 from assistant.audio import AudioSource
-from assistant.errors import ModelNotFoundError, NoInputDeviceError, NoOutputDeviceError
+from assistant.errors import (
+    ModelNotFoundError,
+    NoInputDeviceError,
+    NoOutputDeviceError,
+    PortAudioMissingError,
+)
 from assistant.stt import Recognizer
 from assistant.tts import AudioPlayer
 from models import Reply
@@ -100,7 +105,7 @@ class VoiceLoop:
         receives the human-readable progress lines ("Loading whisper model…", "text-only: …").
         """
         options = options or VoiceOptions()
-        status = on_status or (lambda line: log.info("voice.status", line=line))
+        status = _once_each(on_status or (lambda line: log.info("voice.status", line=line)))
         loop = cls()
         try:
             await loop._start_speaking(options, bus, status, player)
@@ -268,6 +273,9 @@ def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:
         return WavFilePlayer(options.speak_to)
     try:
         return SoundDevicePlayer()
+    except PortAudioMissingError as error:
+        status(f"text-only: {error}")  # the microphone says the same; said once
+        return None
     except NoOutputDeviceError as error:
         status(f"{error}; replies are shown, not spoken")
         return None
@@ -287,6 +295,18 @@ async def _same(frames: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
     """``frames`` itself, behind a generator that can be closed without closing the source."""
     async for frame in frames:
         yield frame
+
+
+def _once_each(status: Callable[[str], None]) -> Callable[[str], None]:
+    """``status``, passing each distinct line only the first time."""
+    said: set[str] = set()
+
+    def once(line: str) -> None:
+        if line not in said:
+            said.add(line)
+            status(line)
+
+    return once
 
 
 def _str(path: Path | None) -> str | None:

@@ -115,18 +115,33 @@ def _run_edge(settings: Settings) -> None:
 @click.argument("text")
 @click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
 @click.option(
-    "--timeout", "timeout_s", default=60.0, show_default=True, help="Seconds to wait for a reply."
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=None,
+    help="Seconds the whole command may take. [default: 60; with --follow, until it fires]",
 )
-def say(text: str, url: str | None, timeout_s: float) -> None:
-    """Ask the running edge, print its reply, and wait for what follows (a timer, the cloud)."""
+@click.option(
+    "--follow", is_flag=True, help="Also wait for the timer or reminder it sets, and print it."
+)
+def say(text: str, url: str | None, timeout_s: float | None, follow: bool) -> None:
+    """Ask the running edge and print its reply (and, with --follow, what it set once due)."""
     from assistant.say_client import SayError, say_and_follow
 
     settings = settings_or_exit()
     base_url = url or f"http://{settings.edge_host}:{settings.edge_port}"
+    if timeout_s is None and not follow:
+        timeout_s = 60.0
     try:
         ok = asyncio.run(
             say_and_follow(
-                base_url, text, timeout_s=timeout_s, echo=click.echo, token=settings.edge_token
+                base_url,
+                text,
+                timeout_s=timeout_s,
+                echo=click.echo,
+                token=settings.edge_token,
+                follow=follow,
+                note=lambda line: click.echo(line, err=True),
             )
         )
     except SayError as error:
