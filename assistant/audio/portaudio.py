@@ -4,7 +4,7 @@ machine may lack, and sounddevice then fails on import with ``OSError``."""
 from __future__ import annotations
 
 import sys
-from types import ModuleType
+from typing import Any
 
 from assistant.errors import PortAudioMissingError
 
@@ -15,8 +15,9 @@ INSTALL = {
 }
 
 
-def load_sounddevice() -> ModuleType:
-    """The sounddevice module; ``PortAudioMissingError`` naming what to install otherwise."""
+def load_sounddevice() -> Any:
+    """The sounddevice module (untyped, hence Any); ``PortAudioMissingError`` naming what to
+    install otherwise."""
     try:
         import sounddevice
     except OSError:  # "PortAudio library not found"
