@@ -25,12 +25,16 @@ setup:
     touch "$stamp"
 
 # Run Jarvis on this machine with embedded defaults (Ctrl-C stops it)
-up: setup
+up: (system-packages "up") setup
     {{bin}}/jarvis up
 
 # Run the whole test suite
-test *args: setup
+test *args: (system-packages "test") setup
     {{bin}}/pytest {{args}}
+
+# Check the system packages (scripts/system-packages.txt) and install what is missing
+system-packages for="all":
+    scripts/system-packages {{for}}
 
 # Lint, format check, type check and the architecture contracts
 lint: setup
