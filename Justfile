@@ -54,3 +54,7 @@ bench: setup
     {{bin}}/python bench/speech.py
     {{bin}}/python bench/missions.py
     {{bin}}/python bench/cloud.py
+
+# Chaos: cloud, PostgreSQL and two edges as real processes, killed and cut at random under traffic
+chaos *args: setup
+    {{bin}}/python bench/chaos.py {{args}}
