@@ -9,6 +9,7 @@ found``, exactly as it did for the people who hit it.
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from pathlib import Path
 
@@ -37,7 +38,8 @@ def test_no_portaudio_means_text_only_with_one_line(data_dir: Path, tmp_path: Pa
     site.mkdir()
     (site / "sitecustomize.py").write_text(NO_PORTAUDIO)
 
-    edge = start_edge(data_dir, voice=True, extra_env={"PYTHONPATH": str(site)})
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    edge = start_edge(data_dir, voice=True, extra_env={"PYTHONPATH": path})
     try:
         request = urllib.request.Request(
             f"{edge.url}/v1/utterances",
