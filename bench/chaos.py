@@ -190,6 +190,9 @@ class Chaos:
     proxy: Proxy | None = None
     work: list[Work] = field(default_factory=list)
     recoveries: list[float] = field(default_factory=list)
+    fault_log: list[tuple[float, str, float]] = field(default_factory=list)
+    """(started, fault, recovered) for each fault, to say what preceded a late delivery."""
+    late: list[str] = field(default_factory=list)
     faults: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     refused: int = 0
     sending: set[asyncio.Task[None]] = field(default_factory=set)
@@ -345,6 +348,12 @@ class Chaos:
                 raise
 
     async def inject(self, fault: str) -> None:
+        started = time.time()
+        await self._inject(fault)
+        self.recoveries.append(time.time())
+        self.fault_log.append((started, fault, time.time()))
+
+    async def _inject(self, fault: str) -> None:
         if fault == "kill edge":
             edge = self.rng.choice(self.edges)
             edge.process.kill()
@@ -372,7 +381,6 @@ class Chaos:
                 await second.start()
                 await asyncio.sleep(self.rng.uniform(5, 15))
             second.kill()
-        self.recoveries.append(time.time())
 
     # --- the verdict ------------------------------------------------------------------------
 
@@ -415,11 +423,20 @@ class Chaos:
                     if lateness > LATE_AFTER_S:
                         late += 1
                         worst = max(worst, lateness)
+                        self.late.append(self._why_late(work.due_at, times[0], lateness))
             bad += lost + twice
             rows.append(
                 [kind, str(len(items)), str(once), str(twice), str(lost), str(late), f"{worst:.1f}"]
             )
         return rows, bad
+
+    def _why_late(self, due_at: float, received_at: float, lateness: float) -> str:
+        around = [
+            f"{fault} ({started - due_at:+.1f} s to {recovered - due_at:+.1f} s)"
+            for started, fault, recovered in self.fault_log
+            if started <= received_at and recovered >= due_at - 30
+        ]
+        return f"{lateness:.1f} s late; faults around its due time: {', '.join(around) or 'none'}"
 
     async def tear_down(self) -> None:
         for edge in self.edges:
@@ -458,6 +475,8 @@ async def run(minutes: float, seed: int, root: Path) -> int:
         print("| " + " | ".join(row) + " |")
     print()
     print(f"faults: {dict(chaos.faults)}; requests refused while an edge was down: {chaos.refused}")
+    for line in chaos.late:
+        print(f"late reminder: {line}")
     return 1 if bad else 0
 
 
