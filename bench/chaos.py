@@ -193,6 +193,7 @@ class Chaos:
     fault_log: list[tuple[float, str, float]] = field(default_factory=list)
     """(started, fault, recovered) for each fault, to say what preceded a late delivery."""
     late: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
     faults: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     refused: int = 0
     sending: set[asyncio.Task[None]] = field(default_factory=set)
@@ -204,7 +205,7 @@ class Chaos:
         environ.update(
             JARVIS_DATA_DIR=str(data_dir),
             JARVIS_LOG_FORMAT="json",
-            JARVIS_LOG_LEVEL="warning",
+            JARVIS_LOG_LEVEL="info",
             JARVIS_VOICE="off",
             JARVIS_TIMEZONE="UTC",
             DISPLAY="",
@@ -263,18 +264,34 @@ class Chaos:
     # --- watching ---------------------------------------------------------------------------
 
     async def watch(self, session: aiohttp.ClientSession, edge: Edge) -> None:
-        """Follow the edge's event stream; reconnect whenever it is back."""
+        """Follow the edge's event stream; reconnect whenever it is back, asking with
+        ``Last-Event-ID`` for what was published meanwhile (the SSE standard) where the edge
+        numbers its events. An event seen twice under one id is the replay, not a duplicate."""
+        last_id: str | None = None
+        seen: set[str] = set()
         while True:
+            headers = {"Last-Event-ID": last_id} if last_id else {}
             try:
-                async with session.get(f"{edge.url}/v1/events") as stream:
-                    kind = ""
+                async with session.get(f"{edge.url}/v1/events", headers=headers) as stream:
+                    kind, event_id, data = "", None, ""
                     async for raw in stream.content:
                         line = raw.decode("utf-8").rstrip("\r\n")
                         if line.startswith("event:"):
                             kind = line[6:].strip()
-                        elif line.startswith("data:") and kind == "reply":
-                            event = json.loads(line[5:])
-                            edge.events[event["utterance_id"]].append((event["kind"], time.time()))
+                        elif line.startswith("id:"):
+                            event_id = line[3:].strip()
+                        elif line.startswith("data:"):
+                            data += line[5:]
+                        elif not line:  # the end of one event: dispatch it
+                            if kind == "reply" and data:
+                                last_id = event_id or last_id
+                                if event_id is None or event_id not in seen:
+                                    seen.add(event_id or "")
+                                    event = json.loads(data)
+                                    edge.events[event["utterance_id"]].append(
+                                        (event["kind"], time.time())
+                                    )
+                            kind, event_id, data = "", None, ""
             except (TimeoutError, aiohttp.ClientError, OSError, ValueError):
                 pass
             await asyncio.sleep(0.3)
@@ -412,6 +429,11 @@ class Chaos:
                         times = [work.answered_at or work.sent_at]
                 if not times:
                     lost += 1
+                    if work.due_at is not None:
+                        self.lost.append(
+                            f"edge {work.edge}, {work.utterance_id}: "
+                            + self._why_late(work.due_at, work.due_at + SETTLE_S, 0.0)
+                        )
                     continue
                 once += len(times) == 1
                 twice += len(times) > 1
@@ -477,6 +499,8 @@ async def run(minutes: float, seed: int, root: Path) -> int:
     print(f"faults: {dict(chaos.faults)}; requests refused while an edge was down: {chaos.refused}")
     for line in chaos.late:
         print(f"late reminder: {line}")
+    for line in chaos.lost:
+        print(f"lost reminder: {line}")
     return 1 if bad else 0
 
 
