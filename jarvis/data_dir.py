@@ -81,6 +81,8 @@ def make_private(data_dir: Path) -> None:
 
 def _tighten(path: Path, mode: int) -> None:
     """Take group and other permissions away from a path we own (others' files are left)."""
+    if not hasattr(os, "getuid"):  # Windows: no such modes; the user's profile is private
+        return
     with contextlib.suppress(OSError):
         info = path.stat()
         if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
