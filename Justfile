@@ -25,12 +25,16 @@ setup:
     touch "$stamp"
 
 # Run Jarvis on this machine with embedded defaults (Ctrl-C stops it)
-up: setup
+up: (system-packages "up") setup
     {{bin}}/jarvis up
 
 # Run the whole test suite
-test *args: setup
+test *args: (system-packages "test") setup
     {{bin}}/pytest {{args}}
+
+# Check the system packages (scripts/system-packages.txt) and install what is missing
+system-packages for="all":
+    scripts/system-packages {{for}}
 
 # Lint, format check, type check and the architecture contracts
 lint: setup
@@ -56,3 +60,7 @@ bench: setup
 # Retrain the learned tier's head (seeded; writes understanding/artifact/); CI never runs this
 train: setup
     nice -n 10 {{bin}}/python scripts/train_understanding.py
+
+# Chaos: cloud, PostgreSQL and two edges as real processes, killed and cut at random under traffic
+chaos *args: setup
+    {{bin}}/python bench/chaos.py {{args}}

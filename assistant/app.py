@@ -51,6 +51,7 @@ from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.weather_cache import WeatherCache
 from assistant.worker import Worker
 from jarvis.logs import traced
+from jarvis.ports import cannot_listen
 from jarvis.settings import Settings
 from models import Device, MissionKind, new_id
 
@@ -293,7 +294,12 @@ async def run_edge(
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             site = web.TCPSite(runner, settings.edge_host, settings.edge_port)
-            await site.start()
+            try:
+                await site.start()
+            except OSError as error:
+                raise EdgeSetupError(
+                    cannot_listen(settings.edge_host, settings.edge_port, error, "edge_port")
+                ) from None
             url = _base_url(runner, settings.edge_host)
             log.info(
                 "edge.ready",

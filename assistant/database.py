@@ -7,9 +7,12 @@ Schema changes are numbered migrations applied in order at start-up and recorded
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import aiosqlite
+
+from assistant.errors import DamagedStoreError
 
 DATABASE_FILE = "edge.sqlite3"
 
@@ -110,16 +113,35 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 async def open_database(data_dir: Path) -> aiosqlite.Connection:
-    """Open (creating when needed) the edge database and bring its schema up to date."""
+    """Open (creating when needed) the edge database and bring its schema up to date.
+
+    A file SQLite cannot read raises ``DamagedStoreError`` saying what to do; the connection's
+    thread is closed first, or it would keep the process alive after the error."""
     await asyncio.to_thread(data_dir.mkdir, parents=True, exist_ok=True)
-    db = await aiosqlite.connect(data_dir / DATABASE_FILE)
-    db.row_factory = aiosqlite.Row
-    # WAL lets `jarvis history` read while the edge writes; NORMAL sync is safe with WAL.
-    await db.execute("PRAGMA journal_mode=WAL")
-    await db.execute("PRAGMA synchronous=NORMAL")
-    await db.execute("PRAGMA busy_timeout=5000")
-    await migrate(db)
+    path = data_dir / DATABASE_FILE
+    db = await aiosqlite.connect(path)
+    try:
+        db.row_factory = aiosqlite.Row
+        # WAL lets `jarvis history` read while the edge writes; NORMAL sync is safe with WAL.
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA busy_timeout=5000")
+        await migrate(db)
+    except sqlite3.DatabaseError as error:
+        await db.close()
+        raise DamagedStoreError(damaged_message(path, error)) from None
+    except BaseException:
+        await db.close()
+        raise
     return db
+
+
+def damaged_message(path: Path, error: Exception) -> str:
+    """One line for a person: which file, what is wrong, what to do."""
+    return (
+        f"The edge database {path} is damaged ({error}). Move it aside "
+        f"(mv {path} {path}.damaged) to start with an empty one, or restore it from a backup."
+    )
 
 
 async def migrate(db: aiosqlite.Connection) -> None:

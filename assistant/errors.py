@@ -27,6 +27,10 @@ class NoOutputDeviceError(Exception):
     """No sound output device exists, so replies cannot be played aloud."""
 
 
+class PortAudioMissingError(NoInputDeviceError, NoOutputDeviceError):
+    """The PortAudio system library is not installed: no microphone and no speaker at all."""
+
+
 class AudioFormatError(Exception):
     """Audio that cannot be read: not a WAV, a truncated file, an unsupported sample format."""
 
@@ -41,6 +45,10 @@ class ModelFetchError(Exception):
 
 class EdgeSetupError(Exception):
     """The edge cannot start as configured; the message says what to do."""
+
+
+class DamagedStoreError(EdgeSetupError):
+    """The edge's SQLite file cannot be read; the message names it and says what to do."""
 
 
 class MissionError(Exception):

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -22,13 +23,38 @@ async def say_and_follow(
     base_url: str,
     text: str,
     *,
-    timeout_s: float,
+    timeout_s: float | None,
     echo: Callable[[str], None],
     token: str | None = None,
+    follow: bool = False,
+    note: Callable[[str], None] | None = None,
 ) -> bool:
-    """Print the reply and any later event for it; True unless the request failed.
+    """Print the reply, and with ``follow`` the timer or reminder it set once that fires;
+    True unless the request failed.
 
-    ``token`` (``JARVIS_EDGE_TOKEN``) is sent as a bearer token when given."""
+    ``timeout_s`` bounds the whole command (None: no bound; then a follow-up is awaited until
+    its due time plus a grace). ``note`` hears what is said about waiting, for a person (the
+    CLI's stderr); ``token`` (``JARVIS_EDGE_TOKEN``) is sent as a bearer token when given."""
+    note = note or (lambda _line: None)
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _say(base_url, text, echo=echo, token=token, follow=follow, note=note)
+    except TimeoutError:
+        raise SayError(
+            f"Gave up after {timeout_s:g} s (--timeout); the edge may still answer, and "
+            "`jarvis history` will show it."
+        ) from None
+
+
+async def _say(
+    base_url: str,
+    text: str,
+    *,
+    echo: Callable[[str], None],
+    token: str | None,
+    follow: bool,
+    note: Callable[[str], None],
+) -> bool:
     timeout = aiohttp.ClientTimeout(total=None, connect=5, sock_connect=5)
     headers = {"Authorization": f"Bearer {token}"} if token else None
     async with aiohttp.ClientSession(base_url, timeout=timeout, headers=headers) as session:
@@ -46,11 +72,16 @@ async def say_and_follow(
             await events.content.readline()
             view = await _post(session, text)
             if view["status"] == "pending":
-                await _await_reply(stream, view["id"], timeout_s, echo)
+                await _await_reply(stream, view["id"], echo)
                 view = await _get(session, view["id"])
             echo(view["reply"])
             follow_up_at = view.get("follow_up_at")
             if view["status"] == "done" and follow_up_at is not None:
+                due = datetime.fromtimestamp(follow_up_at).strftime("%H:%M:%S")
+                if not follow:
+                    note(f"(Due at {due}; `jarvis say --follow` waits for it and prints it.)")
+                    return True
+                note(f"(Waiting for what is due at {due}; Ctrl-C stops waiting, not it.)")
                 wait_s = max(0.0, follow_up_at - time.time()) + FOLLOW_UP_GRACE_S
                 await _echo_follow_up(stream, view["id"], wait_s, echo)
             return bool(view["status"] == "done")
@@ -80,21 +111,16 @@ async def _body(response: aiohttp.ClientResponse) -> dict[str, Any]:
 async def _await_reply(
     stream: AsyncIterator[dict[str, Any]],
     utterance_id: str,
-    timeout_s: float,
     echo: Callable[[str], None],
 ) -> None:
     """Wait for the reply event, echoing progress ("Working on it.") meanwhile."""
-    try:
-        async with asyncio.timeout(timeout_s):
-            async for reply in stream:
-                if reply.get("utterance_id") != utterance_id:
-                    continue
-                if reply.get("kind") == "reply":
-                    return
-                if reply.get("kind") == "progress":
-                    echo(reply["text"])
-    except TimeoutError:
-        raise SayError(f"No reply within {timeout_s:g} s; it may still come.") from None
+    async for reply in stream:
+        if reply.get("utterance_id") != utterance_id:
+            continue
+        if reply.get("kind") == "reply":
+            return
+        if reply.get("kind") == "progress":
+            echo(reply["text"])
     raise SayError("The edge closed the event stream before the reply came.")
 
 

@@ -28,7 +28,12 @@ import structlog
 
 from assistant.audio import AudioSource
 from assistant.audio.alarm_tone import alarm_tone
-from assistant.errors import ModelNotFoundError, NoInputDeviceError, NoOutputDeviceError
+from assistant.errors import (
+    ModelNotFoundError,
+    NoInputDeviceError,
+    NoOutputDeviceError,
+    PortAudioMissingError,
+)
 from assistant.stt import Recognizer
 from assistant.tts import AudioPlayer
 from models import Reply
@@ -101,7 +106,7 @@ class VoiceLoop:
         receives the human-readable progress lines ("Loading whisper model…", "text-only: …").
         """
         options = options or VoiceOptions()
-        status = on_status or (lambda line: log.info("voice.status", line=line))
+        status = _once_each(on_status or (lambda line: log.info("voice.status", line=line)))
         loop = cls()
         try:
             await loop._start_speaking(options, bus, status, player)
@@ -271,6 +276,9 @@ def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:
         return WavFilePlayer(options.speak_to)
     try:
         return SoundDevicePlayer()
+    except PortAudioMissingError as error:
+        status(f"text-only: {error}")  # the microphone says the same; said once
+        return None
     except NoOutputDeviceError as error:
         status(f"{error}; replies are shown, not spoken")
         return None
@@ -290,6 +298,18 @@ async def _same(frames: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
     """``frames`` itself, behind a generator that can be closed without closing the source."""
     async for frame in frames:
         yield frame
+
+
+def _once_each(status: Callable[[str], None]) -> Callable[[str], None]:
+    """``status``, passing each distinct line only the first time."""
+    said: set[str] = set()
+
+    def once(line: str) -> None:
+        if line not in said:
+            said.add(line)
+            status(line)
+
+    return once
 
 
 def _str(path: Path | None) -> str | None:

@@ -37,6 +37,7 @@ from cloud import (
 from cloud.batches import Batches
 from cloud.device_directory import DeviceDirectory
 from cloud.devices import ensure_admin_token
+from cloud.errors import CloudError
 from cloud.http_errors import json_errors
 from cloud.keys import (
     ACKS,
@@ -55,6 +56,7 @@ from cloud.links import LinkRegistry
 from cloud.planner import Planner, RulePlanner
 from cloud.request_batches import RequestBatches
 from cloud.tasks import cancel_and_wait
+from jarvis.ports import cannot_listen
 from jarvis.settings import Settings
 from models import new_id
 
@@ -183,7 +185,12 @@ async def running_cloud(
             try:
                 host = host or settings.cloud_host
                 site = web.TCPSite(runner, host, settings.cloud_port)
-                await site.start()
+                try:
+                    await site.start()
+                except OSError as error:
+                    raise CloudError(
+                        cannot_listen(host, settings.cloud_port, error, "cloud_port")
+                    ) from None
                 port = runner.addresses[0][1]
                 url = f"http://{host}:{port}"
                 log.info("cloud listening", url=url, instance_id=instance_id)

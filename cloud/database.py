@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import structlog
 
+from cloud import embedded_pg
 from cloud.errors import DatabaseError
 
 log = structlog.get_logger(__name__)
@@ -48,17 +49,22 @@ async def database_dsn(database_url: str | None, data_dir: Path) -> AsyncIterato
 
 
 async def start_embedded(pgdata: Path) -> Any:
-    """Start (or join) the embedded PostgreSQL in ``pgdata``; pg_ctl blocks, so off the loop."""
-    from pgserver.postgres_server import get_server
+    """Start (or join) the embedded PostgreSQL in ``pgdata``; pg_ctl blocks, so off the loop.
 
+    Damaged data fails before pg_ctl runs, and any failure is one ``DatabaseError`` naming the
+    data and the log; handles of processes that died (kill -9) are dropped first, so the last
+    live process to leave stops the server (see ``cloud.embedded_pg``)."""
+    get_server = embedded_pg.import_get_server()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    embedded_pg.check_not_damaged(pgdata)
     log.info("embedded postgres starting", pgdata=str(pgdata))
     try:
-        return await asyncio.to_thread(get_server, pgdata)
+        await asyncio.to_thread(embedded_pg.forget_dead_handles, pgdata)
+        server = await asyncio.to_thread(get_server, pgdata)
     except (OSError, subprocess.SubprocessError) as error:
-        raise DatabaseError(
-            f"cannot start the embedded PostgreSQL in {pgdata} ({error}); its log is {pgdata}/log"
-        ) from error
+        raise DatabaseError(embedded_pg.failure_message(pgdata, error)) from None
+    await asyncio.to_thread(embedded_pg.tighten_data_dir, pgdata.parent)
+    return server
 
 
 async def stop_embedded(server: Any) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from cloud.as_said import head_as_said, tail_as_said
 from cloud.mission_plans import (
     DEFAULT_PRIVACY_DISTANCE_KM,
     AnswerConfirmation,
@@ -96,6 +97,8 @@ NO_TASK_TEXT = (
 
 _HELP = re.compile(r"(?:help|what can you do|what do you do|what are you able to do)(?: for me)?")
 _REMIND = re.compile(r"(?:please\s+)?remind me\s+(?P<rest>.+)")
+_REMIND_SAID = re.compile(r"(?:\W*\w+\W+){0,3}?remind\s+me\W+(?:to\s+)?", re.IGNORECASE)
+"""Up to the reminder's words in the request as said ("Jarvis, please remind me to ")."""
 _WHEN_ONLY = re.compile(WHEN)
 _WHEN_FIRST = re.compile(rf"(?P<when>{WHEN}),?\s+(?:to\s+)?(?P<what>.+)")
 _WHEN_LAST = re.compile(rf"(?:to\s+)?(?P<what>.+?),?\s+(?P<when>{WHEN})")
@@ -123,7 +126,7 @@ class RulePlanner:
             return Answer(HELP_TEXT)
         remind = _REMIND.fullmatch(text)
         if remind:
-            return plan_reminder(remind.group("rest"), context.now)
+            return plan_reminder(remind.group("rest"), context.now, said=utterance.text)
         mission = plan_mission(
             utterance.text, context.device_names, privacy_distance_km=self.privacy_distance_km
         )
@@ -138,8 +141,11 @@ class RulePlanner:
         return Answer(UNKNOWN_TEXT)
 
 
-def plan_reminder(rest: str, now: datetime) -> Action:
-    """ "in 10 minutes to stretch" or "to stretch in 10 minutes" → a SetReminder."""
+def plan_reminder(rest: str, now: datetime, *, said: str | None = None) -> Action:
+    """ "in 10 minutes to stretch" or "to stretch in 10 minutes" → a SetReminder.
+
+    ``rest`` is normalized; ``said`` (the whole request as said) gives back the reminder's own
+    words with their case and punctuation ("call Dr. O'Brien")."""
     if _WHEN_ONLY.fullmatch(rest):
         return Answer(NO_TASK_TEXT)
     for pattern in (_WHEN_FIRST, _WHEN_LAST):
@@ -148,8 +154,19 @@ def plan_reminder(rest: str, now: datetime) -> Action:
             continue
         due_at = parse_when(match.group("when"), now)
         if due_at is not None:
-            return SetReminder(text=for_listener(match.group("what")), due_at=due_at)
+            what = match.group("what")
+            if said is not None:
+                what = _what_as_said(what, said, when_first=pattern is _WHEN_FIRST)
+            return SetReminder(text=for_listener(what), due_at=due_at)
     return Answer(NO_TIME_TEXT)
+
+
+def _what_as_said(what: str, said: str, *, when_first: bool) -> str:
+    if when_first:
+        return tail_as_said(what, said, normalize)
+    # "remind me to X at 9": X is the head of what follows "remind me (to)".
+    after = _REMIND_SAID.match(said.strip())
+    return head_as_said(what, said.strip()[after.end() :] if after else said, normalize)
 
 
 def plan_device_command(text: str, device_names: Sequence[str]) -> RunOnDevice | None:
@@ -199,4 +216,4 @@ def _direct_question(text: str) -> str:
 
 def for_listener(text: str) -> str:
     """ "call my sister" → "call your sister": the reminder is said back to the person."""
-    return " ".join(_SWAPS.get(word, word) for word in text.split())
+    return " ".join(_SWAPS.get(word.lower(), word) for word in text.split())

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from jarvis.cli_support import run_until_stopped, settings_or_exit
+from jarvis.cli_support import run_service, settings_or_exit
 from jarvis.settings import Settings
 
 
@@ -56,7 +56,7 @@ def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
 def edge(context: click.Context) -> None:
     """Run the edge assistant: the local skills, the HTTP API, the link to the cloud."""
     if context.invoked_subcommand is None:
-        _run_edge(settings_or_exit())
+        _run_edge(settings_or_exit(service=True))
 
 
 @edge.command("set-token")
@@ -75,19 +75,19 @@ def set_token(token: str) -> None:
 @main.command()
 def up() -> None:
     """Run the cloud brain (embedded PostgreSQL) and an edge connected to it, on this machine."""
-    from assistant.errors import EdgeSetupError
+    from jarvis.data_dir import record_parts
     from jarvis.up import run_everything
+
+    settings = settings_or_exit(service=True)
 
     def cloud_ready(url: str) -> None:
         click.echo(f"Jarvis cloud listening on {url}", err=True)
 
     def edge_ready(url: str) -> None:
+        record_parts(settings.data_dir)
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
-    try:
-        run_until_stopped(run_everything(settings_or_exit(), cloud_ready, edge_ready, _status))
-    except EdgeSetupError as error:
-        raise click.ClickException(str(error)) from None
+    run_service(settings, lambda: run_everything(settings, cloud_ready, edge_ready, _status))
 
 
 def _status(line: str) -> None:
@@ -96,33 +96,46 @@ def _status(line: str) -> None:
 
 def _run_edge(settings: Settings) -> None:
     from assistant.app import run_edge
-    from assistant.errors import EdgeSetupError
+    from jarvis.data_dir import record_parts
 
     def ready(url: str) -> None:
+        record_parts(settings.data_dir)
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
-    try:
-        run_until_stopped(run_edge(settings, on_ready=ready, on_status=_status))
-    except EdgeSetupError as error:
-        raise click.ClickException(str(error)) from None
+    run_service(settings, lambda: run_edge(settings, on_ready=ready, on_status=_status))
 
 
 @main.command()
 @click.argument("text")
 @click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
 @click.option(
-    "--timeout", "timeout_s", default=60.0, show_default=True, help="Seconds to wait for a reply."
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=None,
+    help="Seconds the whole command may take. [default: 60; with --follow, until it fires]",
 )
-def say(text: str, url: str | None, timeout_s: float) -> None:
-    """Ask the running edge, print its reply, and wait for what follows (a timer, the cloud)."""
+@click.option(
+    "--follow", is_flag=True, help="Also wait for the timer or reminder it sets, and print it."
+)
+def say(text: str, url: str | None, timeout_s: float | None, follow: bool) -> None:
+    """Ask the running edge and print its reply (and, with --follow, what it set once due)."""
     from assistant.say_client import SayError, say_and_follow
 
     settings = settings_or_exit()
     base_url = url or f"http://{settings.edge_host}:{settings.edge_port}"
+    if timeout_s is None and not follow:
+        timeout_s = 60.0
     try:
         ok = asyncio.run(
             say_and_follow(
-                base_url, text, timeout_s=timeout_s, echo=click.echo, token=settings.edge_token
+                base_url,
+                text,
+                timeout_s=timeout_s,
+                echo=click.echo,
+                token=settings.edge_token,
+                follow=follow,
+                note=lambda line: click.echo(line, err=True),
             )
         )
     except SayError as error:
@@ -135,9 +148,21 @@ def say(text: str, url: str | None, timeout_s: float) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def history(limit: int, as_json: bool) -> None:
     """Show the latest utterances, their intents, replies and timings."""
+    from assistant.database import DATABASE_FILE
+    from assistant.errors import EdgeSetupError
     from assistant.history_view import show_history
 
-    asyncio.run(show_history(settings_or_exit().data_dir, limit=limit, as_json=as_json))
+    data_dir = settings_or_exit().data_dir
+    if not (data_dir / DATABASE_FILE).is_file():
+        # Reading must not create: a mistyped JARVIS_DATA_DIR would get an empty store.
+        raise click.ClickException(
+            f"No history: {data_dir} has no {DATABASE_FILE} (is JARVIS_DATA_DIR right? "
+            "Has `jarvis up` run there?)"
+        )
+    try:
+        asyncio.run(show_history(data_dir, limit=limit, as_json=as_json))
+    except EdgeSetupError as error:
+        raise click.ClickException(str(error)) from None
 
 
 from jarvis.cli_voice import listen, models  # noqa: E402  (the voice commands live in their own module)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from jarvis.cli_support import run_until_stopped, settings_or_exit
+from jarvis.cli_support import run_service, settings_or_exit
 
 if TYPE_CHECKING:
     import asyncpg
@@ -52,17 +52,19 @@ def cloud(ctx: click.Context, host: str | None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from cloud.app import run_cloud
-    from cloud.errors import CloudError
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(service=True)
 
     def ready(url: str) -> None:
         click.echo(f"Jarvis cloud listening on {url} (Ctrl-C to stop)", err=True)
 
-    try:
-        run_until_stopped(run_cloud(settings, on_ready=ready, host=host), fast_loop=True)
-    except CloudError as error:
-        raise click.ClickException(error.message) from None
+    # Not the data dir's lock: cloud instances are stateless, several may share one database.
+    run_service(
+        settings,
+        lambda: run_cloud(settings, on_ready=ready, host=host),
+        fast_loop=True,
+        own_data_dir=False,
+    )
 
 
 @cloud.command()

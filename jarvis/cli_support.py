@@ -14,13 +14,18 @@ from jarvis.logs import configure_logging
 from jarvis.settings import Settings, SettingsError, load_settings
 
 
-def settings_or_exit() -> Settings:
-    """This process's settings, with logging configured; a bad value exits with its message."""
+def settings_or_exit(*, service: bool = False) -> Settings:
+    """This process's settings, with logging configured; a bad value exits with its message.
+
+    ``service``: a long-running process (`up`, `edge`, `cloud`), whose JSON logs keep ``info``
+    lines unless a level is asked for; other commands log warnings and errors only."""
     try:
         settings = load_settings()
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(
+        settings.log_level, settings.log_format, json_default="info" if service else "warning"
+    )
     return settings
 
 
@@ -55,3 +60,29 @@ def loop_factory(fast: bool) -> Callable[[], asyncio.AbstractEventLoop] | None:
     except ImportError:  # not built for this platform (Windows): the standard loop does the job
         return None
     return uvloop.new_event_loop
+
+
+def run_service(
+    settings: Settings,
+    main: Callable[[], Coroutine[Any, Any, None]],
+    *,
+    fast_loop: bool = False,
+    own_data_dir: bool = True,
+) -> None:
+    """Run ``main()`` until stopped, holding the data dir when ``own_data_dir``; what stops it
+    at start-up (a busy data dir or port, damaged data, an unsafe setting) is one line, exit 1.
+    """
+    from assistant.errors import EdgeSetupError
+    from cloud.errors import CloudError
+    from jarvis.data_dir import DataDirBusyError, owning
+
+    def warn(line: str) -> None:
+        click.echo(f"Warning: {line}", err=True)
+
+    try:
+        with owning(settings.data_dir, warn) if own_data_dir else contextlib.nullcontext():
+            run_until_stopped(main(), fast_loop=fast_loop)
+    except (DataDirBusyError, EdgeSetupError) as error:
+        raise click.ClickException(str(error)) from None
+    except CloudError as error:
+        raise click.ClickException(error.message) from None

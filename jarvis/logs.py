@@ -52,13 +52,19 @@ def add_trace_ids(
 
 
 def configure_logging(
-    level: str = "info",
+    level: str | None = "info",
     output: Literal["auto", "json", "console"] = "auto",
     stream: TextIO | None = None,
+    *,
+    json_default: str = "warning",
 ) -> None:
-    """Set up structlog (and route stdlib logging through it) for this process."""
+    """Set up structlog (and route stdlib logging through it) for this process.
+
+    ``level`` None means the person did not ask: a console gets warnings and errors only, JSON
+    lines (read by a log collector) ``json_default``."""
     stream = stream or sys.stderr
     as_json = output == "json" or (output == "auto" and not stream.isatty())
+    level = level or (json_default if as_json else "warning")
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if as_json
@@ -99,3 +105,6 @@ def configure_logging(
     root.setLevel(level.upper())
     # aiohttp's access log is one line per request: useful, but only at debug.
     logging.getLogger("aiohttp.access").setLevel(logging.DEBUG if level == "debug" else "WARNING")
+    # The embedded PostgreSQL narrates every pg_ctl call, and on a failure prints its whole
+    # log; Jarvis reports such failures itself, in one line naming the log file.
+    logging.getLogger("pgserver").setLevel(logging.DEBUG if level == "debug" else "CRITICAL")

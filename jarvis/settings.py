@@ -13,7 +13,7 @@ import re
 import socket
 import tomllib
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -66,7 +66,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Push-to-talk: one character is a terminal key; a name like ``f8`` a desktop hotkey."""
     barge_in: bool = True
     """Talking while Jarvis speaks stops it (use headphones or echo cancellation)."""
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Literal["debug", "info", "warning", "error"] | None = None
+    """Unset: warnings and errors on a console; `up`, `edge` and `cloud` log `info` as JSON."""
     log_format: Literal["auto", "json", "console"] = "auto"
     """``auto`` writes readable lines on a terminal and JSON lines otherwise."""
     worker: bool = True
@@ -188,13 +189,41 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             items = (item.strip() for item in from_env[field].split(separator))
             from_env[field] = [item for item in items if item]
     data_dir = Path(from_env.get("data_dir", str(DEFAULT_DATA_DIR))).expanduser()
-    values: dict[str, Any] = {**_read_config_file(environ, data_dir), **from_env}
+    from_file = _read_config_file(environ, data_dir)
+    values: dict[str, Any] = {**from_file, **from_env}
     values.setdefault("data_dir", str(data_dir))
+    name = _namer(set(from_file) - set(from_env), _config_path(environ, data_dir))
     try:
         settings = msgspec.convert(values, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as error:
-        raise SettingsError(_explain(error, values)) from None
-    return _checked(settings)
+        raise SettingsError(_explain(error, values, name)) from None
+    return _checked(settings, name)
+
+
+def setting_name(field: str, environ: Mapping[str, str] | None = None) -> str:
+    """How the user wrote ``field``: ``timezone in /path/config.toml`` when the config file set
+    it and no variable overrides it, else its environment variable (``JARVIS_TIMEZONE``)."""
+    environ = os.environ if environ is None else environ
+    data_dir = Path(environ.get(ENVIRONMENT["data_dir"]) or DEFAULT_DATA_DIR).expanduser()
+    path = _config_path(environ, data_dir)
+    try:
+        in_file = set(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        in_file = set()
+    from_env = {key for key, var in ENVIRONMENT.items() if environ.get(var)}
+    return _namer(in_file - from_env, path)(field)
+
+
+def _namer(file_only: set[str], path: Path) -> Callable[[str], str]:
+    def name(field: str) -> str:
+        return f"{field} in {path}" if field in file_only else ENVIRONMENT.get(field, field)
+
+    return name
+
+
+def _config_path(environ: Mapping[str, str], data_dir: Path) -> Path:
+    explicit = environ.get(CONFIG_FILE_VARIABLE)
+    return Path(explicit).expanduser() if explicit else data_dir / "config.toml"
 
 
 def _decode_path(kind: type, value: Any) -> Any:
@@ -205,7 +234,7 @@ def _decode_path(kind: type, value: Any) -> Any:
 
 def _read_config_file(environ: Mapping[str, str], data_dir: Path) -> dict[str, Any]:
     explicit = environ.get(CONFIG_FILE_VARIABLE)
-    path = Path(explicit).expanduser() if explicit else data_dir / "config.toml"
+    path = _config_path(environ, data_dir)
     if not path.exists():
         if explicit:
             raise SettingsError(f"{CONFIG_FILE_VARIABLE}: the file {path} does not exist")
@@ -220,41 +249,43 @@ def _read_config_file(environ: Mapping[str, str], data_dir: Path) -> dict[str, A
     return data
 
 
-def _explain(error: msgspec.ValidationError, values: Mapping[str, Any]) -> str:
+def _explain(
+    error: msgspec.ValidationError, values: Mapping[str, Any], name: Callable[[str], str]
+) -> str:
     match = _FIELD_AT.search(str(error))
     if match is None:
         return str(error)
     field = match.group(1)
     problem = _FIELD_AT.sub("", str(error)).rstrip(" -")
-    return f"{ENVIRONMENT.get(field, field)}={values.get(field)!r} is not valid: {problem}"
+    return f"{name(field)}: {values.get(field)!r} is not valid: {problem}"
 
 
-def _checked(settings: Settings) -> Settings:
+def _checked(settings: Settings, name: Callable[[str], str]) -> Settings:
     if settings.timezone is not None:
         try:
             zoneinfo.ZoneInfo(settings.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise SettingsError(
-                f"{ENVIRONMENT['timezone']}: unknown time zone {settings.timezone!r}"
+                f"{name('timezone')}: unknown time zone {settings.timezone!r}"
             ) from None
     for field in ("cloud_url", "llm_url", "weather_url", "geocoding_url"):
         url = getattr(settings, field)
         if url is not None and not url.startswith(("http://", "https://")):
-            raise SettingsError(f"{ENVIRONMENT[field]}: expected an http(s) URL, got {url!r}")
+            raise SettingsError(f"{name(field)}: expected an http(s) URL, got {url!r}")
     if settings.location is not None:
         try:
             parse_location(settings.location)
         except ValueError as error:
-            raise SettingsError(f"{ENVIRONMENT['location']}: {error}") from None
+            raise SettingsError(f"{name('location')}: {error}") from None
     for network in settings.edge_allow:
         try:
             ipaddress.ip_network(network, strict=False)
         except ValueError:
             raise SettingsError(
-                f"{ENVIRONMENT['edge_allow']}: {network!r} is not a network such as 192.168.1.0/24"
+                f"{name('edge_allow')}: {network!r} is not a network such as 192.168.1.0/24"
             ) from None
     if settings.edge_token is not None and not settings.edge_token.strip():
-        raise SettingsError(f"{ENVIRONMENT['edge_token']}: the token must not be blank")
+        raise SettingsError(f"{name('edge_token')}: the token must not be blank")
     if not settings.device_name:
         settings = msgspec.structs.replace(settings, device_name=socket.gethostname())
     return settings

@@ -9,6 +9,7 @@ import structlog
 
 from assistant.app import run_edge
 from assistant.credentials import save_token
+from assistant.http_auth import access_policy
 from cloud.app import running_cloud
 from cloud.devices import enroll_device
 from jarvis.settings import Settings
@@ -23,6 +24,8 @@ async def run_everything(
     on_status: Callable[[str], None] | None = None,
 ) -> None:
     """Run until cancelled; leaving stops the edge first, then the cloud, then PostgreSQL."""
+    # The edge's own checks, made before PostgreSQL and the cloud start for nothing.
+    access_policy(settings.edge_host, settings.edge_token, settings.edge_allow)
     async with running_cloud(settings, host="127.0.0.1") as cloud:
         on_cloud_ready(cloud.url)
         # Same name, same device id; a fresh token each start, and the old one stops working.

@@ -14,6 +14,7 @@ from typing import Any
 import structlog
 
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
+from assistant.audio.portaudio import load_sounddevice
 from assistant.errors import NoInputDeviceError
 
 log = structlog.get_logger(__name__)
@@ -32,13 +33,7 @@ class InputDevice:
 
 def input_devices() -> list[InputDevice]:
     """The sound devices that can record; empty (never an error) on a machine without any."""
-    try:
-        import sounddevice
-    except OSError:  # the PortAudio library itself is missing
-        raise NoInputDeviceError(
-            "no microphone support: the PortAudio library is missing (apt install libportaudio2)"
-        ) from None
-
+    sounddevice = load_sounddevice()
     try:
         devices: Any = sounddevice.query_devices()
     except sounddevice.PortAudioError:
@@ -100,8 +95,7 @@ class Microphone:
     @classmethod
     async def open(cls, wanted: str | int | None = None) -> Microphone:
         """Open and start the device; ``NoInputDeviceError`` when there is none."""
-        import sounddevice
-
+        sounddevice = load_sounddevice()
         device = choose_device(wanted, await asyncio.to_thread(input_devices))
         bridge = FrameBridge(asyncio.get_running_loop())
 

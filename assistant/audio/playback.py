@@ -16,6 +16,7 @@ import numpy as np
 import structlog
 
 from assistant.audio import resample, to_float, to_pcm
+from assistant.audio.portaudio import load_sounddevice
 from assistant.errors import NoOutputDeviceError
 from assistant.tts import Speech
 
@@ -26,8 +27,8 @@ CHUNK_S = 0.02
 
 
 def has_output_device() -> bool:
-    import sounddevice
-
+    """Whether a device can play sound; ``PortAudioMissingError`` when PortAudio is missing."""
+    sounddevice = load_sounddevice()
     try:
         devices: Any = sounddevice.query_devices()
     except sounddevice.PortAudioError:

@@ -32,16 +32,26 @@ _OTHER_DEVICE = re.compile(
 )
 
 
+_WORD = re.compile(r"\S+")
+_OPENING = frozenset("\"'“‘«([")
+_CLOSING = frozenset("\"'”’»)]?!")
+"""Punctuation kept around a span that reaches it; a final full stop is the sentence's, not
+the dictated text's, and is left out ("Type hello world." types "hello world")."""
+
+
 class Text:
     """One utterance, normalized once and shared by every domain matcher."""
 
-    __slots__ = ("_digits", "cased", "lower", "words")
+    __slots__ = ("_digits", "_offsets", "_raw", "cased", "lower", "words")
 
-    def __init__(self, cased: str) -> None:
+    def __init__(self, cased: str, raw: str | None = None, offsets: list[int] | None = None):
         lower = cased.lower()
         if len(lower) != len(cased):
             # A few characters change length when lowercased; spans would not carry over.
-            cased = lower
+            cased, offsets = lower, None
+        self._raw = raw
+        self._offsets = offsets if raw is not None and offsets is not None else None
+        """Where each character of ``cased`` was in ``raw``: spans are cut from what was said."""
         self.cased = cased
         """Normalized text in the speaker's casing (for typed or noted text)."""
         self.lower = _HYPHEN.sub(" ", lower)
@@ -59,24 +69,45 @@ class Text:
         return self._digits
 
     def span(self, start: int, end: int) -> str:
-        """The cased text between two offsets of ``lower``."""
-        return self.cased[start:end]
+        """The text as said between two offsets of ``lower``: its case, digits and the
+        punctuation inside it (``"Dr. O'Brien at 555-1234; ask"``). Matching uses ``lower``;
+        this is what is stored, typed and read back."""
+        if self._offsets is None or self._raw is None or start >= end:
+            return self.cased[start:end]
+        raw = self._raw
+        first, last = self._offsets[start], self._offsets[end - 1] + 1
+        while first > 0 and raw[first - 1] in _OPENING:
+            first -= 1
+        while last < len(raw) and raw[last] in _CLOSING:
+            last += 1
+        return raw[first:last]
 
 
 def normalize(raw: str) -> Text | None:
     """Strip punctuation, fillers and politeness; ``None`` when nothing is left or too long."""
     if len(raw) > MAX_CHARS:
         return None
-    text = raw.replace("’", "'").replace("‘", "'")
-    text = _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
+    # Every step keeps track of where each character came from in ``raw`` (``offsets``).
+    spaced = _PUNCTUATION.sub(" ", raw.replace("’", "'").replace("‘", "'"))
+    words = list(_WORD.finditer(spaced))
+    text = " ".join(word.group() for word in words)
+    offsets: list[int] = []
+    for word in words:
+        if offsets:
+            offsets.append(word.start() - 1)  # the space between words
+        offsets.extend(range(word.start(), word.end()))
     while True:
-        stripped = _TRAILING.sub("", _LEADING.sub("", text))
-        if stripped == text:
+        leading = _LEADING.match(text)
+        if leading is not None:
+            text, offsets = text[leading.end() :], offsets[leading.end() :]
+        trailing = _TRAILING.search(text)
+        if trailing is not None:
+            text, offsets = text[: trailing.start()], offsets[: trailing.start()]
+        if leading is None and trailing is None:
             break
-        text = stripped
     if not text:
         return None
-    utterance = Text(text)
+    utterance = Text(text, raw, offsets)
     if _OTHER_DEVICE.search(utterance.lower):
         return None
     return utterance

@@ -31,7 +31,7 @@ _SHOW = compile_all(
     rf"(?:read|show|tell|give|list|open|check)(?: me)?(?: back)?(?: out)? (?:what's on )?{_LIST}",
     rf"(?:my|the|our) (?:(?P<list>to do|{NAME_WORDS}) )?list|(?P<bare>to do|{NAME_WORDS}) list",
 )
-_ARTICLE = re.compile(r"^(?:a|an|the|some) ")
+_ARTICLE = re.compile(r"^(?:a|an|the|some) ", re.IGNORECASE)
 
 
 def _list_name(found: re.Match[str]) -> str | None:
@@ -47,13 +47,14 @@ def _list_name(found: re.Match[str]) -> str | None:
     return clean_name(said)
 
 
-def _item_rule(name: str, patterns: tuple[re.Pattern[str], ...], lower: str) -> Intent | None:
+def _item_rule(name: str, patterns: tuple[re.Pattern[str], ...], text: Text) -> Intent | None:
     for pattern in patterns:
-        found = pattern.fullmatch(lower)
+        found = pattern.fullmatch(text.lower)
         if found is None:
             continue
         list_name = _list_name(found)
-        item = _ARTICLE.sub("", found["item"]).strip()
+        # As said ("Ben & Jerry's"); the store compares items without case.
+        item = _ARTICLE.sub("", text.span(*found.span("item"))).strip()
         if list_name is None or not item:
             return None
         return intent(name, item=item, list=list_name)
@@ -61,9 +62,9 @@ def _item_rule(name: str, patterns: tuple[re.Pattern[str], ...], lower: str) -> 
 
 
 def match(text: Text) -> Intent | None:
-    """A list intent with a lowercase ``item`` and ``list``, or ``None``."""
+    """A list intent with the ``item`` as said and a lowercase ``list``, or ``None``."""
     lower = text.lower
-    found = _item_rule("list.add", _ADD, lower) or _item_rule("list.remove", _REMOVE, lower)
+    found = _item_rule("list.add", _ADD, text) or _item_rule("list.remove", _REMOVE, text)
     if found is not None:
         return found
     for pattern in _SHOW:

@@ -39,21 +39,23 @@ _LIST = compile_all(
 
 def match(text: Text) -> Intent | None:
     """``phrase.teach`` (``phrase``, ``actions``), ``phrase.forget`` (``phrase``),
-    ``phrase.list``, or ``None``. The phrase and the actions keep the speaker's casing."""
+    ``phrase.list``, or ``None``. The phrase and the actions keep the speaker's casing, not
+    the punctuation that marked them (the split is found by words, so a quoted phrase and one
+    said aloud are taught alike)."""
     lower = text.lower
     for pattern in _TEACH:
         found = pattern.fullmatch(lower)
         if found is not None:
-            return _teaching(text.span(found.start("rest"), len(lower)))
+            return _teaching(text.cased[found.start("rest") :])
     means = _MEANS.fullmatch(lower)
     if means is not None and lower.startswith("from now on "):
-        phrase = text.span(*means.span("phrase"))
-        actions = text.span(*means.span("actions"))
+        phrase = text.cased[slice(*means.span("phrase"))]
+        actions = text.cased[slice(*means.span("actions"))]
         return _taught(phrase, actions) if commands_in(actions) else None
     for pattern in _FORGET:
         found = pattern.fullmatch(lower)
         if found is not None:
-            return intent("phrase.forget", phrase=text.span(*found.span("phrase")))
+            return intent("phrase.forget", phrase=text.cased[slice(*found.span("phrase"))])
     if any(pattern.fullmatch(lower) for pattern in _LIST):
         return intent("phrase.list")
     return None

@@ -48,6 +48,23 @@ async def test_reminders_are_understood(text: str, what: str, due_at: datetime) 
     assert await plan(text) == SetReminder(text=what, due_at=due_at)
 
 
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("remind me in 10 minutes to call Dr. O'Brien", "call Dr. O'Brien"),
+        ("Remind me to buy Ben & Jerry's at 6 pm.", "buy Ben & Jerry's"),
+        ("remind me tomorrow to plan Jean-Luc's party!", "plan Jean-Luc's party"),
+        ("remind me to call My sister at 555-1234 in ten minutes", "call your sister at 555-1234"),
+        ("remind me tomorrow at 9 to buy three Apples", "buy three Apples"),
+    ],
+)
+async def test_reminder_text_is_kept_as_said(text: str, what: str) -> None:
+    """The reminder's own words keep their case, digits and punctuation; only "my" turns."""
+    planned = await plan(text)
+    assert isinstance(planned, SetReminder)
+    assert planned.text == what
+
+
 async def test_reminder_without_a_time_asks_for_one() -> None:
     """A reminder with no readable time is not guessed: Jarvis asks when (or what)."""
     assert await plan("remind me to stretch") == Answer(NO_TIME_TEXT)

@@ -64,7 +64,7 @@ def test_jarvis_up_answers_a_reminder_later(tmp_path: Path) -> None:
         edge_url = f"http://127.0.0.1:{environ['JARVIS_EDGE_PORT']}"
         wait_for(lambda: "Jarvis edge listening" in log_path.read_text(), 120, "jarvis up")
         said = subprocess.run(
-            [JARVIS, "say", "remind me in 3 seconds to stretch", "--url", edge_url],
+            [JARVIS, "say", "--follow", "remind me in 3 seconds to stretch", "--url", edge_url],
             env=environ,
             capture_output=True,
             text=True,

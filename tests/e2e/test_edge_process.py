@@ -62,9 +62,9 @@ def test_a_timer_set_before_a_restart_fires_after_it(data_dir: Path) -> None:
 
 
 def test_say_prints_the_reply_and_then_the_timer(edge: EdgeProcess, data_dir: Path) -> None:
-    """`jarvis say "set a timer for 2 seconds"` prints the reply, then the timer's event."""
+    """`jarvis say --follow "set a timer for 2 seconds"` prints the reply, then the timer."""
     result = subprocess.run(
-        [JARVIS, "say", "set a timer for 2 seconds", "--url", edge.url],
+        [JARVIS, "say", "--follow", "set a timer for 2 seconds", "--url", edge.url],
         env=edge_environment(data_dir),
         capture_output=True,
         text=True,

@@ -73,7 +73,8 @@ WORDS = re.findall(
     "volume up please type note plus times and hour half",
 )
 # Intents whose slots carry the speaker's words verbatim, casing included.
-VERBATIM = {"keyboard.type", "note.add"}
+VERBATIM = {"keyboard.type", "note.add", "list.add", "list.remove"}
+"""Intents whose free text is kept as said: shouting it changes the slot, on purpose."""
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row["text"] for row in ROWS])
@@ -125,7 +126,40 @@ def test_typed_text_keeps_its_casing() -> None:
     """keyboard.type keeps the original casing of the words after the verb."""
     found = interpret("Jarvis, type Hello World!")
     assert found is not None
-    assert dict(found.slots) == {"text": "Hello World"}
+    assert dict(found.slots) == {"text": "Hello World!"}
+
+
+@pytest.mark.parametrize(
+    ("said", "name", "slots"),
+    [
+        (
+            "take a note: Call Dr. O'Brien at 555-1234; ask about the MRI",
+            "note.add",
+            {"text": "Call Dr. O'Brien at 555-1234; ask about the MRI"},
+        ),
+        (
+            "Add Ben & Jerry's to my shopping list.",
+            "list.add",
+            {"item": "Ben & Jerry's", "list": "shopping"},
+        ),
+        (
+            "put Jean-Luc's party on my to-do list",
+            "list.add",
+            {"item": "Jean-Luc's party", "list": "todo"},
+        ),
+        (
+            "remove Ben & Jerry's from my list",
+            "list.remove",
+            {"item": "Ben & Jerry's", "list": "shopping"},
+        ),
+        ('type "Hello, World!"', "keyboard.type", {"text": '"Hello, World!"'}),
+    ],
+)
+def test_free_text_is_kept_as_said(said: str, name: str, slots: dict[str, str]) -> None:
+    """Notes, list items and typed text keep their case, digits and inner punctuation."""
+    found = interpret(said)
+    assert found is not None
+    assert (found.name, dict(found.slots)) == (name, slots)
 
 
 def test_grammar_phrases_all_interpret() -> None:

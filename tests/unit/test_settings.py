@@ -134,3 +134,18 @@ def test_the_cloud_reads_its_settings_like_the_edge(tmp_path: Path) -> None:
         load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_LLM_URL": "ftp://x"})
     with pytest.raises(SettingsError, match="JARVIS_PRIVACY_DISTANCE_KM"):
         load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_PRIVACY_DISTANCE_KM": "-1"})
+
+
+def test_a_bad_value_in_the_config_file_names_its_key_and_file(tmp_path: Path) -> None:
+    """A bad time zone written in config.toml is reported as that key of that file."""
+    config = tmp_path / "config.toml"
+    config.write_text('timezone = "Mars/Olympus_Mons"\n')
+    with pytest.raises(SettingsError, match=rf"^timezone in {config}: unknown time zone"):
+        load_settings({"JARVIS_DATA_DIR": str(tmp_path)})
+
+
+def test_a_bad_port_in_the_config_file_names_its_key(tmp_path: Path) -> None:
+    """A port of the wrong type in config.toml names the key, not the environment variable."""
+    (tmp_path / "config.toml").write_text('edge_port = "eighty"\n')
+    with pytest.raises(SettingsError, match=r"^edge_port in .*config\.toml: 'eighty'"):
+        load_settings({"JARVIS_DATA_DIR": str(tmp_path)})
