@@ -46,6 +46,7 @@ from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.worker import Worker
+from jarvis.http_guard import allowed_hosts, runner_options
 from jarvis.logs import traced
 from jarvis.settings import Settings
 from models import Device, MissionKind, new_id
@@ -272,8 +273,9 @@ async def run_edge(
                 link.start(conversation, worker)
                 stack.push_async_callback(link.close)  # closed first: no new missions
             # Open event streams never end by themselves: give them a short grace, then cancel.
-            api = create_api(conversation, bus, access=access)
-            runner = web.AppRunner(api, shutdown_timeout=2.0)
+            hosts = allowed_hosts(settings.edge_host, settings.allowed_hosts)
+            api = create_api(conversation, bus, access=access, hosts=hosts)
+            runner = web.AppRunner(api, shutdown_timeout=2.0, **runner_options())
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             site = web.TCPSite(runner, settings.edge_host, settings.edge_port)

@@ -9,13 +9,14 @@ from typing import Annotated
 
 import msgspec
 import structlog
-from aiohttp import web
+from aiohttp import StreamReader, web
 from aiohttp.typedefs import Middleware
 
 from assistant.conversation import Conversation
 from assistant.events import ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
+from jarvis.http_guard import BODY_TIMEOUT_S, host_guard
 from models import DecodeError, strict_json, unstorable_character
 
 log = structlog.get_logger(__name__)
@@ -69,10 +70,16 @@ async def post_utterance(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _too_large()
     try:
-        # Read at most one byte past the cap, so a body without Content-Length is capped too.
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
+        # Read at most one byte past the cap, so a body without Content-Length is capped too;
+        # a client that dribbles it is cut off rather than holding the connection forever.
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            raw = await _read_capped(request.content, MAX_BODY_BYTES + 1)
     except ValueError:
         return error_response(400, "bad_body", "The request body could not be read.")
+    except TimeoutError:
+        return error_response(
+            408, "request_timeout", f"The body did not arrive within {BODY_TIMEOUT_S:g} s."
+        )
     if len(raw) > MAX_BODY_BYTES:
         return _too_large()
     try:
@@ -136,6 +143,14 @@ async def get_openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
+async def _read_capped(content: StreamReader, cap: int) -> bytes:
+    """The body up to ``cap`` bytes: read until its end, as it may come in many segments."""
+    body = bytearray()
+    while len(body) < cap and (chunk := await content.read(cap - len(body))):
+        body += chunk
+    return bytes(body)
+
+
 def _too_large() -> web.Response:
     return error_response(
         413, "body_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes."
@@ -148,13 +163,19 @@ def _explain(error: msgspec.ValidationError) -> str:
 
 
 def create_api(
-    conversation: Conversation, bus: ReplyBus, *, access: AccessPolicy | None = None
+    conversation: Conversation,
+    bus: ReplyBus,
+    *,
+    access: AccessPolicy | None = None,
+    hosts: frozenset[str] = frozenset(),
 ) -> web.Application:
-    """The API; ``access`` (from ``http_auth.access_policy``) guards every route when given."""
+    """The API; ``access`` (from ``http_auth.access_policy``) guards every route when given.
+    Only requests whose ``Host`` is loopback or one of ``hosts`` are answered (421 else)."""
     middlewares: list[Middleware] = [json_errors]
     if access is not None:
         # Outermost, so a refused request never reaches a handler or reads its body.
         middlewares.insert(0, access_middleware(access, error_response))
+    middlewares.insert(0, host_guard(hosts, error_response))
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[CONVERSATION] = conversation
     app[BUS] = bus

@@ -43,6 +43,19 @@ class InvalidRequestError(CloudError):
     status = 400
 
 
+class InvalidUtteranceError(InvalidRequestError):
+    """An utterance outside the edge's own limits (blank, too long, an id out of bounds)."""
+
+    code = "invalid_utterance"
+
+
+class RequestTimeoutError(CloudError):
+    """The client took too long to send its request body."""
+
+    code = "request_timeout"
+    status = 408
+
+
 class UnstorableError(CloudError):
     """PostgreSQL refused the data itself (a NUL character, a number out of range): sending the
     same message again can never succeed, so it is refused for good rather than retried."""

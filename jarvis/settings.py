@@ -100,6 +100,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An OpenAI-compatible endpoint for the cloud's optional language-model planner."""
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names (comma-separated in the variable) the edge and cloud HTTP APIs answer besides
+    loopback ones and their bind address; any other ``Host`` gets 421 (DNS rebinding)."""
 
     @property
     def device_location(self) -> Location | None:
@@ -146,8 +149,13 @@ ENVIRONMENT: Mapping[str, str] = {
     "llm_url": "JARVIS_LLM_URL",
     "llm_model": "JARVIS_LLM_MODEL",
     "llm_api_key": "JARVIS_LLM_API_KEY",
+    "allowed_hosts": "JARVIS_ALLOWED_HOSTS",
 }
-LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
+LIST_SEPARATORS: Mapping[str, str] = {
+    "allowed_dirs": os.pathsep,
+    "edge_allow": ",",
+    "allowed_hosts": ",",
+}
 """Settings that hold a list: how their environment variable separates the items."""
 CONFIG_FILE_VARIABLE = "JARVIS_CONFIG"
 DEFAULT_DATA_DIR = Path("~/.local/share/jarvis")
