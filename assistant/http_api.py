@@ -18,11 +18,11 @@ from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
 from jarvis.http_guard import BODY_TIMEOUT_S, host_guard
 from models import DecodeError, strict_json, unstorable_character
+from models.limits import ID_PATTERN, MAX_TEXT_CHARS
 
 log = structlog.get_logger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
-MAX_TEXT_CHARS = 4000
 SSE_KEEPALIVE_S = 15.0
 """A comment line this often lets both ends notice a dead connection."""
 
@@ -32,7 +32,7 @@ BUS = web.AppKey("bus", ReplyBus)
 
 class UtteranceRequest(msgspec.Struct, forbid_unknown_fields=False):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
-    trace_id: Annotated[str, msgspec.Meta(pattern="^[0-9A-Za-z_-]{1,64}$")] | None = None
+    trace_id: Annotated[str, msgspec.Meta(pattern=ID_PATTERN)] | None = None
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:

@@ -103,8 +103,9 @@ SCHEMAS: dict[str, Any] = {
                     "problem": {
                         "type": "string",
                         "nullable": True,
-                        "description": "What keeps the edge from the cloud until a person acts "
-                        "(the cloud refuses its token); null otherwise.",
+                        "description": "What keeps the edge from the cloud: the cloud refuses "
+                        "its token (until a person acts), or the link keeps failing (it is "
+                        "retried with growing waits); null otherwise.",
                     },
                 },
             },

@@ -49,6 +49,14 @@ class InvalidUtteranceError(InvalidRequestError):
     code = "invalid_utterance"
 
 
+class TooLargeError(CloudError):
+    """A message for an edge that cannot fit one frame (``models.MAX_FRAME_BYTES``) even with
+    its texts cut: refused where it is made, never queued to jam the link."""
+
+    code = "too_large"
+    status = 413
+
+
 class RequestTimeoutError(CloudError):
     """The client took too long to send its request body."""
 
