@@ -13,7 +13,7 @@ from aiohttp import StreamReader, web
 from aiohttp.typedefs import Middleware
 
 from assistant.conversation import Conversation
-from assistant.events import ReplyBus
+from assistant.events import Event, ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
 from jarvis.http_guard import BODY_TIMEOUT_S, host_guard
@@ -112,26 +112,44 @@ async def get_utterance(request: web.Request) -> web.Response:
 
 
 async def stream_events(request: web.Request) -> web.StreamResponse:
-    """Server-Sent Events: one ``reply`` event per reply, local or asynchronous."""
+    """Server-Sent Events: one ``reply`` event per reply, local or asynchronous, each with its
+    ``id``. A client that reconnects with ``Last-Event-ID`` (as browsers do) first gets every
+    event it missed; a new one, the alerts of the last 10 minutes no client has seen."""
+    bus = request.app[BUS]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    async with request.app[BUS].subscribe() as replies:
+    async with bus.stream(_last_event_id(request)) as events:
         try:
             # Tell the client it is subscribed, so it can send its utterance without a race.
             await response.write(b": subscribed\n\n")
             while True:
                 try:
-                    reply = await asyncio.wait_for(replies.get(), SSE_KEEPALIVE_S)
+                    event = await asyncio.wait_for(events.get(), SSE_KEEPALIVE_S)
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
                     continue
-                data = json.dumps(reply.to_wire(), ensure_ascii=False)
-                await response.write(f"event: reply\ndata: {data}\n\n".encode())
+                await response.write(_sse(event))
+                bus.seen(event)
         except ConnectionResetError:
             log.debug("sse.client_gone")
     return response
+
+
+def _sse(event: Event) -> bytes:
+    # The data stays the reply as it always was; the id says when (microseconds since 1970).
+    data = json.dumps(event.reply.to_wire(), ensure_ascii=False)
+    return f"id: {event.id}\nevent: reply\ndata: {data}\n\n".encode()
+
+
+def _last_event_id(request: web.Request) -> int | None:
+    """The SSE ``Last-Event-ID`` header (or ``?last_event_id=``); one that is not an id this
+    edge gave is treated as absent."""
+    raw = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
+    if raw is None or not raw.strip().isdigit():
+        return None
+    return int(raw.strip())
 
 
 async def get_status(request: web.Request) -> web.Response:

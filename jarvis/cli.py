@@ -82,7 +82,7 @@ def set_token(token: str) -> None:
 def up() -> None:
     """Run the cloud brain (embedded PostgreSQL) and an edge connected to it, on this machine."""
     from assistant.errors import EdgeSetupError
-    from jarvis.up import run_everything
+    from jarvis.up import print_reply, run_everything
 
     def cloud_ready(url: str) -> None:
         click.echo(f"Jarvis cloud listening on {url}", err=True)
@@ -91,7 +91,11 @@ def up() -> None:
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
     try:
-        run_until_stopped(run_everything(settings_or_exit(), cloud_ready, edge_ready, _status))
+        run_until_stopped(
+            run_everything(
+                settings_or_exit(), cloud_ready, edge_ready, _status, on_reply=print_reply
+            )
+        )
     except EdgeSetupError as error:
         raise click.ClickException(str(error)) from None
 

@@ -73,15 +73,18 @@ async def test_a_cloud_request_is_pending_then_fails_honestly(client: Client) ->
 
 
 async def test_every_reply_is_an_event(client: Client) -> None:
-    """A subscriber to /v1/events receives a `reply` event carrying the reply and its id."""
+    """A subscriber to /v1/events receives a `reply` event with an event id, carrying the
+    reply and its utterance's id."""
     events = await client.get("/v1/events")
     assert events.headers["Content-Type"].startswith("text/event-stream")
     assert await events.content.readline() == b": subscribed\n"
     assert await events.content.readline() == b"\n"
     _, body = await _post(client, "what is 12 times 7")
-    lines = [await events.content.readline() for _ in range(3)]
-    assert lines[0] == b"event: reply\n"
-    event = json.loads(lines[1].removeprefix(b"data: "))
+    lines = [await events.content.readline() for _ in range(4)]
+    assert lines[0].startswith(b"id: ")
+    assert int(lines[0].removeprefix(b"id: ")) > 0
+    assert lines[1] == b"event: reply\n"
+    event = json.loads(lines[2].removeprefix(b"data: "))
     assert event == {
         "text": body["reply"],
         "utterance_id": body["id"],
