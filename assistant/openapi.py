@@ -75,7 +75,7 @@ SCHEMAS: dict[str, Any] = {
             "intent": {"type": "string", "nullable": True},
             "slots": {"type": "object", "additionalProperties": SCALAR},
             "handled_by": {"type": "string", "enum": ["edge", "cloud"]},
-            "status": {"type": "string", "enum": ["pending", "done", "failed"]},
+            "status": {"type": "string", "enum": ["pending", "done", "failed", "cancelled"]},
             "reply": {"type": "string", "nullable": True},
             "error": {"type": "string", "description": "Why a failed utterance failed."},
             "interpret_ms": {"type": "number", "description": "Milliseconds"},

@@ -30,6 +30,8 @@ async def print_replies(
 async def _forward(replies: asyncio.Queue[Reply], on_reply: Callable[[Reply], None]) -> None:
     while True:
         reply = await replies.get()
+        if not reply.text.strip():  # a request marked cancelled says nothing
+            continue
         try:
             on_reply(reply)
         except Exception:

@@ -89,7 +89,7 @@ async def _await_reply(
             async for reply in stream:
                 if reply.get("utterance_id") != utterance_id:
                     continue
-                if reply.get("kind") == "reply":
+                if reply.get("kind") in ("reply", "cancelled"):
                     return
                 if reply.get("kind") == "progress":
                     echo(reply["text"])

@@ -135,7 +135,8 @@ class VoiceLoop:
         async with bus.subscribe() as replies:
             while True:
                 reply = await replies.get()
-                speech.say(reply.text)
+                if reply.text.strip():  # a request marked cancelled says nothing
+                    speech.say(reply.text)
 
     def _first_audio(self, text: str) -> None:
         if self._last_end_of_speech is not None:
