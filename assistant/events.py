@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -23,6 +24,7 @@ from typing import Protocol
 
 import structlog
 
+from assistant import replies
 from models import Reply
 
 log = structlog.get_logger(__name__)
@@ -34,6 +36,8 @@ RECENT_EVENTS = 1000
 UNSEEN_ALERTS_S = 600.0
 """A new client is given the alerts of this many last seconds that no client has seen."""
 ANSWER_KINDS = frozenset({"reply", "progress"})
+TOLD_LATE_AFTER_S = 60.0
+"""An alert replayed this long after it happened says how long ago it was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,15 @@ class Event:
     def is_alert(self) -> bool:
         """Something that happened (a timer, a reminder), not an answer to what was said."""
         return self.reply.kind not in ANSWER_KINDS
+
+    def told_at(self, now: float) -> Reply:
+        """The reply as told at ``now``: an alert told a minute or more after it happened (to a
+        client that was away) says how long ago that was."""
+        late_s = now - self.ts
+        if not self.is_alert or late_s < TOLD_LATE_AFTER_S or not self.reply.text:
+            return self.reply
+        text = f"{self.reply.text} That was {replies.approximate_duration(late_s)} ago."
+        return dataclasses.replace(self.reply, text=text)
 
 
 class EventStore(Protocol):
@@ -116,6 +129,10 @@ class ReplyBus:
             _put(stream, event)
         if self._store is not None:
             self._writes.put_nowait(event)
+
+    def now(self) -> float:
+        """Seconds since the epoch, on the clock events are stamped with."""
+        return self._clock()
 
     def seen(self, event: Event) -> None:
         """A client was sent ``event``: a new client is not given it again."""

@@ -130,16 +130,16 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
                     continue
-                await response.write(_sse(event))
+                await response.write(_sse(event, bus.now()))
                 bus.seen(event)
         except ConnectionResetError:
             log.debug("sse.client_gone")
     return response
 
 
-def _sse(event: Event) -> bytes:
+def _sse(event: Event, now: float) -> bytes:
     # The data stays the reply as it always was; the id says when (microseconds since 1970).
-    data = json.dumps(event.reply.to_wire(), ensure_ascii=False)
+    data = json.dumps(event.told_at(now).to_wire(), ensure_ascii=False)
     return f"id: {event.id}\nevent: reply\ndata: {data}\n\n".encode()
 
 

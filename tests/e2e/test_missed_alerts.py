@@ -98,10 +98,11 @@ def test_jarvis_up_prints_the_replies_it_cannot_speak(tmp_path: Path) -> None:
         wait_for(lambda: "Jarvis edge listening" in err_path.read_text(), 120, "jarvis up")
         edge_url = f"http://127.0.0.1:{environ['JARVIS_EDGE_PORT']}"
         post(edge_url, "set a timer for 1 second")
-        wait_for(lambda: "timer is done" in out_path.read_text(), 30, "the timer line")
+        wait_for(lambda: out_path.read_text().count("1 second") >= 2, 60, "both lines")
     finally:
         up.terminate()
         up.wait(timeout=60)
     lines = out_path.read_text().splitlines()
     assert "Jarvis: Your 1 second timer is done." in lines
-    assert any(line.startswith("Jarvis: ") and "1 second" in line for line in lines[:-1])
+    # The answer too (on a loaded machine it may come after the timer: the order is not asked).
+    assert len([line for line in lines if line.startswith("Jarvis: ") and "1 second" in line]) == 2

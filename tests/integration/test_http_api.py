@@ -205,3 +205,22 @@ async def test_status_says_there_is_no_cloud(client: Client) -> None:
         "device_name": "device",
         "cloud": {"configured": False, "connected": False, "problem": None},
     }
+
+
+async def test_an_alert_replayed_late_says_how_late(tmp_path: Path, aiohttp_client: Any) -> None:
+    """A timer that rang two minutes before any client listened is given to the first client
+    saying how long ago it was."""
+    from assistant.events import ReplyBus
+    from models import Reply
+
+    now = [1_000_000.0]
+    bus = ReplyBus(clock=lambda: now[0])
+    async with conversation_for_tests(tmp_path) as (conversation, _):
+        client = await aiohttp_client(create_api(conversation, bus))
+        bus.publish(Reply("Your 5 second timer is done.", kind="timer"))
+        now[0] += 120
+        events = await client.get("/v1/events")
+        lines = [await events.content.readline() for _ in range(5)]
+        events.close()
+    event = json.loads(lines[4].removeprefix(b"data: "))
+    assert event["text"] == "Your 5 second timer is done. That was 2 minutes ago."
