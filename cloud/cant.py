@@ -1,9 +1,9 @@
 """What Jarvis says when it cannot do something: one short sentence, and one thing it can.
 
 Read aloud, a list of every capability is a minute of speech nobody asked for. So a request the
-cloud cannot carry out gets what was not possible and one related offer ("I can't check the
-weather yet. I can set a reminder to look it up."), under 25 words; the whole picture, by domain,
-only for "what can you do".
+cloud cannot carry out gets what was not possible and one related offer ("I can't answer that
+about the weather. I can set a reminder to look it up."), under 25 words; the whole picture, by
+domain, only for "what can you do".
 
 Topics are matched by keywords, first match wins, like the interpreter's table of domains. A
 topic Jarvis learns later is caught by its planner or skill before anything here is reached, so
@@ -34,7 +34,8 @@ def _topic(words: str, sentence: str) -> Cant:
 TOPICS = (
     _topic(
         r"weather|forecast|rain\w*|snow\w*|temperature|sunny|umbrella|humid\w*",
-        "I can't check the weather yet. I can set a reminder to look it up.",
+        # True before and after the weather skill lands: it catches what it can answer first.
+        "I can't answer that about the weather. I can set a reminder to look it up.",
     ),
     _topic(
         r"e-?mails?|messages?|texts?|sms|whatsapp|reply to",
