@@ -152,13 +152,16 @@ class ReplyBus:
             self._subscribers.discard(queue)
 
     @asynccontextmanager
-    async def stream(self, last_event_id: int | None) -> AsyncIterator[asyncio.Queue[Event]]:
-        """Every event from now on, after those the client missed: all after
-        ``last_event_id`` when given, else the alerts of the last ``UNSEEN_ALERTS_S`` that no
-        client has seen. Replay and live events come in order, none twice."""
+    async def stream(
+        self, last_event_id: int | None, *, replay: bool = True
+    ) -> AsyncIterator[asyncio.Queue[Event]]:
+        """Every event from now on, after those the client missed (unless not ``replay``):
+        all after ``last_event_id`` when given, else the alerts of the last
+        ``UNSEEN_ALERTS_S`` that no client has seen. Replay and live events come in order, none
+        twice."""
         queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE_SIZE + RECENT_EVENTS)
         # No await between the snapshot and subscribing: nothing can fall between the two.
-        for event in self._missed(last_event_id):
+        for event in self._missed(last_event_id) if replay else ():
             queue.put_nowait(event)
         self._streams.add(queue)
         try:

@@ -114,13 +114,15 @@ async def get_utterance(request: web.Request) -> web.Response:
 async def stream_events(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events: one ``reply`` event per reply, local or asynchronous, each with its
     ``id``. A client that reconnects with ``Last-Event-ID`` (as browsers do) first gets every
-    event it missed; a new one, the alerts of the last 10 minutes no client has seen."""
+    event it missed; a new one, the alerts of the last 10 minutes no client has seen, unless it
+    asks for none (``?replay=0``: a client that only waits for its own answer)."""
     bus = request.app[BUS]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    async with bus.stream(_last_event_id(request)) as events:
+    replay = request.query.get("replay") != "0"
+    async with bus.stream(_last_event_id(request), replay=replay) as events:
         try:
             # Tell the client it is subscribed, so it can send its utterance without a race.
             await response.write(b": subscribed\n\n")

@@ -33,7 +33,8 @@ async def say_and_follow(
     headers = {"Authorization": f"Bearer {token}"} if token else None
     async with aiohttp.ClientSession(base_url, timeout=timeout, headers=headers) as session:
         try:
-            events = await session.get("/v1/events")
+            # Only what comes from now on: alerts nobody saw are left for a client that shows them.
+            events = await session.get("/v1/events", params={"replay": "0"})
         except aiohttp.ClientError as error:
             raise SayError(
                 f"No edge answers at {base_url} ({error}). Is `jarvis up` running?"

@@ -224,3 +224,22 @@ async def test_an_alert_replayed_late_says_how_late(tmp_path: Path, aiohttp_clie
         events.close()
     event = json.loads(lines[4].removeprefix(b"data: "))
     assert event["text"] == "Your 5 second timer is done. That was 2 minutes ago."
+
+
+async def test_a_client_may_ask_for_no_replay(tmp_path: Path, aiohttp_client: Any) -> None:
+    """`?replay=0` (what `jarvis say` asks) leaves an unseen alert for the next client."""
+    from assistant.events import ReplyBus
+    from models import Reply
+
+    bus = ReplyBus()
+    async with conversation_for_tests(tmp_path) as (conversation, _):
+        client = await aiohttp_client(create_api(conversation, bus))
+        bus.publish(Reply("Your 5 second timer is done.", kind="timer"))
+        quiet = await client.get("/v1/events", params={"replay": "0"})
+        assert await quiet.content.readline() == b": subscribed\n"
+        assert await quiet.content.readline() == b"\n"
+        quiet.close()
+        later = await client.get("/v1/events")
+        lines = [await later.content.readline() for _ in range(5)]
+        later.close()
+    assert json.loads(lines[4].removeprefix(b"data: "))["text"] == "Your 5 second timer is done."
