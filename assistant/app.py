@@ -27,6 +27,7 @@ from assistant.database import open_database
 from assistant.device_config import ConfigCache
 from assistant.edge_link import EdgeLink
 from assistant.errors import EdgeSetupError, NoInputDeviceError
+from assistant.event_log import EventLog
 from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
@@ -44,16 +45,18 @@ from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.outbox import Inbox, Outbox
 from assistant.phrase_book import PhraseBook
 from assistant.platform import PlatformAdapters, discover
+from assistant.reply_printer import print_replies
 from assistant.skills import AlarmSettings, Skills
 from assistant.skills.phrases import PhraseSkill
 from assistant.understander import APP_INTENTS, Understander
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.weather_cache import WeatherCache
 from assistant.worker import Worker
+from jarvis.http_guard import allowed_hosts, runner_options
 from jarvis.logs import traced
 from jarvis.ports import cannot_listen
 from jarvis.settings import Settings
-from models import Device, MissionKind, new_id
+from models import Device, MissionKind, Reply, new_id
 
 log = structlog.get_logger(__name__)
 
@@ -217,9 +220,11 @@ async def run_edge(
     settings: Settings,
     on_ready: Callable[[str], None] | None = None,
     on_status: Callable[[str], None] | None = None,
+    on_reply: Callable[[Reply], None] | None = None,
 ) -> None:
     """Run the edge until cancelled; ``on_ready`` gets the API's base URL once it listens,
-    ``on_status`` the voice loop's lines for a person ("text-only: no microphone found")."""
+    ``on_status`` the voice loop's lines for a person ("text-only: no microphone found"),
+    ``on_reply`` every reply when none can be spoken (text only, no speaker)."""
     # Checked before anything opens: an exposed API without a token must never start.
     access = access_policy(settings.edge_host, settings.edge_token, settings.edge_allow)
     token = _cloud_token(settings)
@@ -229,7 +234,11 @@ async def run_edge(
         async with AsyncExitStack() as stack:
             db = await open_database(settings.data_dir)
             stack.push_async_callback(db.close)
-            bus = ReplyBus()
+            # Every reply is kept (a client that missed one is given it): loaded before anything
+            # can publish, written until everything that publishes has stopped.
+            bus = ReplyBus(EventLog(db))
+            await bus.start()
+            stack.push_async_callback(bus.close)
             conversation_ready: asyncio.Future[Conversation] = asyncio.Future()
 
             async def submit(text: str) -> object:
@@ -246,6 +255,11 @@ async def run_edge(
                     on_status=on_status,
                 )
                 stack.push_async_callback(voice.close)
+                speaks = voice.speech is not None
+            else:
+                speaks = False
+            if on_reply is not None and not speaks:
+                await print_replies(stack, bus, on_reply)
             adapters = await discover()
             skills = await Skills.start(
                 db,
@@ -289,8 +303,9 @@ async def run_edge(
                 link.start(conversation, worker)
                 stack.push_async_callback(link.close)  # closed first: no new missions
             # Open event streams never end by themselves: give them a short grace, then cancel.
-            api = create_api(conversation, bus, access=access)
-            runner = web.AppRunner(api, shutdown_timeout=2.0)
+            hosts = allowed_hosts(settings.edge_host, settings.allowed_hosts)
+            api = create_api(conversation, bus, access=access, hosts=hosts)
+            runner = web.AppRunner(api, shutdown_timeout=2.0, **runner_options())
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             site = web.TCPSite(runner, settings.edge_host, settings.edge_port)

@@ -1,16 +1,30 @@
-"""Dialling the cloud brain: retried with exponential backoff and jitter, for as long as it
-takes; a token the cloud refuses is remembered as the link's problem, said once, and tried
-again only now and then."""
+"""Dialling the cloud brain, again and again for as long as it takes, never in a tight loop.
+
+Every way a link can end (the dial fails, the cloud closes the socket, a frame breaks it, the
+handshake is refused) counts as a failure, and the next dial waits longer: exponential backoff
+with jitter (tenacity), from half a second up to half a minute. Only a link that stayed up a
+while (``STABLE_AFTER_S``) is dialled again at once, with the backoff started afresh.
+
+A link that keeps failing becomes the edge's ``problem`` (``GET /v1/status``) and is logged once
+per backoff step (attempts 1, 2, 4, 8…), not once per attempt. A token the cloud refuses is a
+problem of its own: said once, and tried again only now and then.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import structlog
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_never, wait_exponential_jitter
-
-from models import MAX_FRAME_BYTES
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_never,
+    wait_exponential,
+    wait_random,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -21,47 +35,103 @@ REFUSED_TOKEN = (
 REFUSED_RETRY_S = 300.0
 """How often a refused edge tries again (a token the admin restores, a cloud fixed)."""
 PING_EVERY_S = 20.0
+FIRST_WAIT_S = 0.5
+MAX_WAIT_S = 30.0
+JITTER_S = 1.0
+STABLE_AFTER_S = 30.0
+"""A link up this long is healthy: its end is dialled again at once, the backoff reset."""
+TROUBLE_AFTER = 3
+"""Failures in a row after which the link's trouble shows as the edge's problem."""
+
+
+class LinkDroppedError(Exception):
+    """The WebSocket closed or failed; the link dials again."""
+
+
+class StableLinkEndedError(Exception):
+    """A link that had been up for ``STABLE_AFTER_S`` ended: dial again at once."""
+
+
+RETRIED = (LinkDroppedError, aiohttp.ClientError, OSError, TimeoutError)
+"""What ends an attempt and is retried after a backoff (anything else is a bug, and raised)."""
 
 
 class Dialer:
-    """Opens the WebSocket to ``url``; ``problem`` says why waiting will not help, if so."""
+    """Opens the WebSocket to ``url`` and keeps a session on it alive.
+
+    ``problem`` says why waiting will not help (a refused token); ``trouble`` says that the link
+    keeps failing (it may mend by itself)."""
 
     def __init__(self, url: str) -> None:
         self._url = url
         self.problem: str | None = None
         """Set while the cloud refuses this device's token (401 at the handshake)."""
+        self.trouble: str | None = None
+        """Set while the link fails again and again (``TROUBLE_AFTER`` times in a row)."""
+
+    async def keep_up(self, session: Callable[[], Awaitable[None]]) -> None:
+        """Run ``session`` (dial, then serve until the link ends) again and again, for ever
+        (cancel to stop), backing off after each failure."""
+        while True:
+            try:
+                async for attempt in self._retrying():
+                    with attempt:
+                        await session()
+            except StableLinkEndedError as ended:
+                log.warning("edge_link.dropped", reason=str(ended.__cause__ or ended))
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            # Exponential backoff plus random jitter, so many edges do not re-dial in step.
+            wait=wait_exponential(multiplier=FIRST_WAIT_S, max=MAX_WAIT_S)
+            + wait_random(0, JITTER_S),
+            retry=retry_if_exception_type(RETRIED),
+            stop=stop_never,
+            before_sleep=self._failed,
+            reraise=True,
+        )
+
+    def _failed(self, state: RetryCallState) -> None:
+        attempt = state.attempt_number
+        error = state.outcome.exception() if state.outcome else None
+        reason = (str(error) or type(error).__name__) if error else "unknown"
+        if attempt >= TROUBLE_AFTER:
+            self.trouble = f"the link to the cloud brain keeps failing ({reason}); retrying"
+        # Once per backoff step: a link that fails for hours logs a few dozen lines, not
+        # thousands (the waits double until they reach MAX_WAIT_S).
+        if attempt & (attempt - 1) == 0:
+            log.warning(
+                "edge_link.retrying",
+                attempt=attempt,
+                next_in_s=round(state.upcoming_sleep, 1),
+                error=reason,
+            )
+
+    def stable(self) -> None:
+        """The link has been up ``STABLE_AFTER_S``: it is healthy again."""
+        if self.trouble is not None:
+            log.info("edge_link.recovered")
+        self.trouble = None
 
     async def dial(self, session: aiohttp.ClientSession) -> aiohttp.ClientWebSocketResponse:
-        """A connected WebSocket, however many tries it takes (cancel to give up)."""
-        retrying = AsyncRetrying(
-            wait=wait_exponential_jitter(initial=0.5, max=30.0, jitter=1.0),
-            retry=retry_if_exception_type((aiohttp.ClientError, OSError, TimeoutError)),
-            stop=stop_never,
-            before_sleep=lambda state: log.info(
-                "edge_link.retrying",
-                attempt=state.attempt_number,
-                error=str(state.outcome.exception()) if state.outcome else None,
-            ),
-        )
-        async for attempt in retrying:
-            with attempt:
-                try:
-                    ws = await session.ws_connect(
-                        self._url,
-                        timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
-                        # Replies are small; the cap only bounds what a broken cloud could send.
-                        max_msg_size=MAX_FRAME_BYTES * 4,
-                        heartbeat=PING_EVERY_S,
-                    )
-                except aiohttp.WSServerHandshakeError as error:
-                    if error.status == 401:
-                        await self._refused()
-                    raise
-                if self.problem is not None:
-                    log.info("edge_link.token_accepted")
-                self.problem = None
-                return ws
-        raise AssertionError("unreachable: the retry loop never stops")
+        """One try at opening the WebSocket; what fails is raised for ``keep_up`` to retry."""
+        try:
+            ws = await session.ws_connect(
+                self._url,
+                timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+                # No cap that closes the socket: a frame too large is refused by its id
+                # (``too_large``), so the cloud drops it instead of sending it again forever.
+                max_msg_size=0,
+                heartbeat=PING_EVERY_S,
+            )
+        except aiohttp.WSServerHandshakeError as error:
+            if error.status == 401:
+                await self._refused()
+            raise
+        if self.problem is not None:
+            log.info("edge_link.token_accepted")
+        self.problem = None
+        return ws
 
     async def _refused(self) -> None:
         if self.problem is None:

@@ -12,8 +12,8 @@ class CloudLink(Protocol):
     def is_connected(self) -> bool: ...
 
     def problem(self) -> str | None:
-        """Why the cloud cannot be reached in a way waiting will not mend (it refuses this
-        device's token), for a person; None otherwise."""
+        """Why the cloud cannot be reached, for a person: in a way waiting will not mend (it
+        refuses this device's token), or a link that keeps failing; None otherwise."""
         ...
 
     async def forward(self, utterance: Utterance) -> None:

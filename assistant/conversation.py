@@ -248,6 +248,9 @@ class Conversation:
             self._confirm_until = self._clock() + CONFIRMATION_WINDOW_S
             log.info("utterance.awaiting_confirmation", window_s=CONFIRMATION_WINDOW_S)
         record = await self._history.get(reply.utterance_id) if reply.utterance_id else None
+        if reply.kind == "cancelled" and record is not None:
+            await self._cancelled(record, reply)
+            return
         if reply.kind != "reply" or record is None:
             self._last_reply = reply.text
             self._bus.publish(reply)
@@ -263,6 +266,20 @@ class Conversation:
         if waiting:
             waiting.cancel()
         await self._finish(record, status="done", reply=reply.text, follow_up_at=reply.follow_up_at)
+
+    async def _cancelled(self, record: UtteranceRecord, reply: Reply) -> None:
+        """The request was stopped (by its asker, or the admin): marked cancelled, its text
+        (the admin's cancel told to the asker; empty when the asker cancelled it and heard so on
+        that utterance) published as the event that ends it."""
+        waiting = self._waiting.pop(record.id, None)
+        if waiting:
+            waiting.cancel()
+        text = reply.text or record.reply or ""
+        await self._history.finish(record, status="cancelled", reply=text, error="cancelled")
+        if reply.text:
+            self._last_reply = reply.text
+        self._bus.publish(reply)
+        log.info("utterance.cancelled", utterance_id=record.id)
 
     async def on_refused(self, utterance_id: str, reason: str) -> None:
         """The cloud refused the forwarded request for good: the utterance fails, said aloud."""

@@ -109,6 +109,18 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
+    # 7: event history — every published reply, so a client that missed one is given it
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,    -- grows across restarts: microseconds since the epoch
+        ts REAL NOT NULL,          -- epoch seconds, when published
+        kind TEXT NOT NULL,        -- reply, progress, timer, reminder…
+        utterance_id TEXT,
+        reply TEXT NOT NULL,       -- JSON, Reply.to_wire()
+        seen INTEGER NOT NULL DEFAULT 0  -- an alert some client was sent
+    );
+    CREATE INDEX events_by_time ON events (ts);
+    """,
 )
 
 

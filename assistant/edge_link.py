@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -18,14 +19,20 @@ import aiohttp
 import psutil
 import structlog
 
-from assistant.cloud_dialer import Dialer
+from assistant.cloud_dialer import (
+    RETRIED,
+    STABLE_AFTER_S,
+    Dialer,
+    LinkDroppedError,
+    StableLinkEndedError,
+)
 from assistant.device_config import ConfigCache
 from assistant.errors import CloudUnavailableError
-from assistant.frames import fit_to_frame
 from assistant.outbox import Inbox, Outbox
 from assistant.weather_cache import WeatherCache
 from jarvis.logs import traced
 from models import (
+    MAX_FRAME_BYTES,
     REFUSED_FOR_GOOD,
     DecodeError,
     Device,
@@ -36,6 +43,8 @@ from models import (
     Utterance,
     phrases_from_wire,
 )
+from models.frames import fit_to_frame
+from models.limits import is_well_formed_id
 from models.weather import Forecast
 
 log = structlog.get_logger(__name__)
@@ -46,10 +55,6 @@ CONFIG_CHECK_S = 30.0
 """How often the cached settings' age is checked against their TTL while connected."""
 RECENT_ACKS = 1024
 """Acked ids remembered for ``wait_acked`` callers that ask after the ack came."""
-
-
-class LinkDroppedError(Exception):
-    """The WebSocket closed or failed; the link dials again."""
 
 
 class LinkHandler(Protocol):
@@ -121,7 +126,8 @@ class EdgeLink:
         return self._connected.is_set()
 
     def problem(self) -> str | None:
-        return self._dialer.problem
+        """A refused token, or a link that keeps failing (which may mend by itself)."""
+        return self._dialer.problem or self._dialer.trouble
 
     async def wait_connected(self) -> None:
         await self._connected.wait()
@@ -139,7 +145,7 @@ class EdgeLink:
 
     async def send(self, envelope: Envelope) -> None:
         """Store ``envelope`` in the outbox, and send it now if the link is up. One too big
-        for a frame has its longest texts cut in the middle first (``assistant.frames``)."""
+        for a frame has its longest texts cut in the middle first (``models.frames``)."""
         fitted, frame = fit_to_frame(envelope)
         if fitted is not envelope:
             log.warning("edge_link.cut_to_fit", type=envelope.type, message_id=envelope.id)
@@ -188,16 +194,24 @@ class EdgeLink:
         async with aiohttp.ClientSession(
             headers={"Authorization": f"Bearer {self._token}"}
         ) as session:
-            while True:
-                ws = await self._dialer.dial(session)
-                try:
-                    await self._serve(session, ws, handler)
-                except (LinkDroppedError, aiohttp.ClientError, ConnectionError, TimeoutError) as e:
-                    log.warning("edge_link.dropped", reason=str(e) or type(e).__name__)
-                finally:
-                    self._ws = None
-                    self._connected.clear()
-                    await ws.close()
+            await self._dialer.keep_up(lambda: self._session(session, handler))
+
+    async def _session(self, session: aiohttp.ClientSession, handler: LinkHandler) -> None:
+        """Dial, then serve the link until it ends; raises how it ended, for the dialler to
+        back off (or, after a long healthy link, to dial again at once)."""
+        ws = await self._dialer.dial(session)
+        opened = asyncio.get_running_loop().time()
+        try:
+            await self._serve(session, ws, handler)
+        except RETRIED as error:
+            if asyncio.get_running_loop().time() - opened >= STABLE_AFTER_S:
+                raise StableLinkEndedError(str(error) or type(error).__name__) from error
+            log.debug("edge_link.dropped", reason=str(error) or type(error).__name__)
+            raise
+        finally:
+            self._ws = None
+            self._connected.clear()
+            await ws.close()
 
     async def _serve(
         self,
@@ -226,6 +240,7 @@ class EdgeLink:
         # Ids older than the cloud's longest re-send window can go; once per connection is enough.
         await self._inbox.forget_old()
         log.info("edge_link.connected", instance=welcome.body.get("instance_id"))
+        healthy = asyncio.get_running_loop().call_later(STABLE_AFTER_S, self._dialer.stable)
         # Helpers live as long as this connection; a drop (an exception here) ends them too.
         helpers = [
             asyncio.create_task(self._heartbeats(heartbeat_s)),
@@ -235,6 +250,7 @@ class EdgeLink:
             while True:
                 await self._dispatch(await self._receive(ws), handler)
         finally:
+            healthy.cancel()
             for helper in helpers:
                 helper.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
@@ -245,15 +261,33 @@ class EdgeLink:
         while True:
             message = await ws.receive(timeout=timeout_s)
             if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
-                raise LinkDroppedError("the cloud closed the link")
+                raise LinkDroppedError(f"the cloud closed the link ({ws.close_code})")
             if message.type == aiohttp.WSMsgType.ERROR:
                 raise LinkDroppedError(str(ws.exception()))
             if message.type != aiohttp.WSMsgType.TEXT:
                 continue
+            raw: str = message.data
+            # UTF-8 takes at most 4 bytes a character: most frames need no encoding to measure.
+            if len(raw) > MAX_FRAME_BYTES // 4 and len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+                await self._refuse(ws, raw, "too_large", f"frames hold {MAX_FRAME_BYTES} bytes")
+                continue
             try:
-                return Envelope.decode(message.data)
+                return Envelope.decode(raw)
             except DecodeError as error:
-                log.warning("edge_link.bad_frame", field=error.field, problem=error.problem)
+                await self._refuse(ws, raw, "bad_envelope", str(error))
+
+    async def _refuse(
+        self, ws: aiohttp.ClientWebSocketResponse, raw: str, code: str, message: str
+    ) -> None:
+        """Tell the cloud this edge can never take the frame, naming it by id: the cloud drops
+        it from its outbox (``code`` is one of ``REFUSED_FOR_GOOD``). The link stays up."""
+        ref = _readable_id(raw)
+        log.error("edge_link.refused_frame", code=code, problem=message, ref=ref, size=len(raw))
+        if ref is None:
+            return
+        refusal = Envelope("error", {"code": code, "message": message, "ref": ref})
+        async with self._send_lock:
+            await ws.send_str(refusal.encode())
 
     async def _dispatch(self, envelope: Envelope, handler: LinkHandler) -> None:
         with traced(trace_id=envelope.trace_id):
@@ -373,6 +407,16 @@ def _sample_load() -> dict[str, float]:
         "cpu_percent": psutil.cpu_percent(interval=None),
         "memory_percent": psutil.virtual_memory().percent,
     }
+
+
+def _readable_id(raw: str) -> str | None:
+    """The id of a frame this edge cannot take, when one can be read from it."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    found = data.get("id") if isinstance(data, dict) else None
+    return found if is_well_formed_id(found) else None
 
 
 def _error_fields(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import aiosqlite
 
-Status = Literal["pending", "done", "failed"]
+Status = Literal["pending", "done", "failed", "cancelled"]
 HandledBy = Literal["edge", "cloud"]
 
 

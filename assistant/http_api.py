@@ -9,21 +9,22 @@ from typing import Annotated, TypeVar
 
 import msgspec
 import structlog
-from aiohttp import web
+from aiohttp import StreamReader, web
 from aiohttp.typedefs import Middleware
 
 from assistant.conversation import Conversation
-from assistant.events import ReplyBus
+from assistant.events import Event, ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
 from assistant.skills.phrases import PhraseSkill
+from jarvis.http_guard import BODY_TIMEOUT_S, host_guard
 from models import DecodeError, strict_json, unstorable_character
+from models.limits import ID_PATTERN, MAX_TEXT_CHARS
 from models.phrases import MAX_ACTIONS_CHARS, MAX_PHRASE_CHARS
 
 log = structlog.get_logger(__name__)
 
 MAX_BODY_BYTES = 16 * 1024
-MAX_TEXT_CHARS = 4000
 SSE_KEEPALIVE_S = 15.0
 """A comment line this often lets both ends notice a dead connection."""
 
@@ -35,7 +36,7 @@ BUS = web.AppKey("bus", ReplyBus)
 
 class UtteranceRequest(msgspec.Struct, forbid_unknown_fields=False):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
-    trace_id: Annotated[str, msgspec.Meta(pattern="^[0-9A-Za-z_-]{1,64}$")] | None = None
+    trace_id: Annotated[str, msgspec.Meta(pattern=ID_PATTERN)] | None = None
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:
@@ -73,10 +74,16 @@ async def read_body(request: web.Request, kind: type[T], code: str) -> T | web.R
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return _too_large()
     try:
-        # Read at most one byte past the cap, so a body without Content-Length is capped too.
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
+        # Read at most one byte past the cap, so a body without Content-Length is capped too;
+        # a client that dribbles it is cut off rather than holding the connection forever.
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            raw = await _read_capped(request.content, MAX_BODY_BYTES + 1)
     except ValueError:
         return error_response(400, "bad_body", "The request body could not be read.")
+    except TimeoutError:
+        return error_response(
+            408, "request_timeout", f"The body did not arrive within {BODY_TIMEOUT_S:g} s."
+        )
     if len(raw) > MAX_BODY_BYTES:
         return _too_large()
     try:
@@ -115,26 +122,46 @@ async def get_utterance(request: web.Request) -> web.Response:
 
 
 async def stream_events(request: web.Request) -> web.StreamResponse:
-    """Server-Sent Events: one ``reply`` event per reply, local or asynchronous."""
+    """Server-Sent Events: one ``reply`` event per reply, local or asynchronous, each with its
+    ``id``. A client that reconnects with ``Last-Event-ID`` (as browsers do) first gets every
+    event it missed; a new one, the alerts of the last 10 minutes no client has seen, unless it
+    asks for none (``?replay=0``: a client that only waits for its own answer)."""
+    bus = request.app[BUS]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    async with request.app[BUS].subscribe() as replies:
+    replay = request.query.get("replay") != "0"
+    async with bus.stream(_last_event_id(request), replay=replay) as events:
         try:
             # Tell the client it is subscribed, so it can send its utterance without a race.
             await response.write(b": subscribed\n\n")
             while True:
                 try:
-                    reply = await asyncio.wait_for(replies.get(), SSE_KEEPALIVE_S)
+                    event = await asyncio.wait_for(events.get(), SSE_KEEPALIVE_S)
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
                     continue
-                data = json.dumps(reply.to_wire(), ensure_ascii=False)
-                await response.write(f"event: reply\ndata: {data}\n\n".encode())
+                await response.write(_sse(event, bus.now()))
+                bus.seen(event)
         except ConnectionResetError:
             log.debug("sse.client_gone")
     return response
+
+
+def _sse(event: Event, now: float) -> bytes:
+    # The data stays the reply as it always was; the id says when (microseconds since 1970).
+    data = json.dumps(event.told_at(now).to_wire(), ensure_ascii=False)
+    return f"id: {event.id}\nevent: reply\ndata: {data}\n\n".encode()
+
+
+def _last_event_id(request: web.Request) -> int | None:
+    """The SSE ``Last-Event-ID`` header (or ``?last_event_id=``); one that is not an id this
+    edge gave is treated as absent."""
+    raw = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
+    if raw is None or not raw.strip().isdigit():
+        return None
+    return int(raw.strip())
 
 
 async def get_status(request: web.Request) -> web.Response:
@@ -187,6 +214,14 @@ async def get_openapi(_request: web.Request) -> web.Response:
     return web.json_response(openapi_document())
 
 
+async def _read_capped(content: StreamReader, cap: int) -> bytes:
+    """The body up to ``cap`` bytes: read until its end, as it may come in many segments."""
+    body = bytearray()
+    while len(body) < cap and (chunk := await content.read(cap - len(body))):
+        body += chunk
+    return bytes(body)
+
+
 def _too_large() -> web.Response:
     return error_response(
         413, "body_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes."
@@ -199,13 +234,19 @@ def _explain(error: msgspec.ValidationError) -> str:
 
 
 def create_api(
-    conversation: Conversation, bus: ReplyBus, *, access: AccessPolicy | None = None
+    conversation: Conversation,
+    bus: ReplyBus,
+    *,
+    access: AccessPolicy | None = None,
+    hosts: frozenset[str] = frozenset(),
 ) -> web.Application:
-    """The API; ``access`` (from ``http_auth.access_policy``) guards every route when given."""
+    """The API; ``access`` (from ``http_auth.access_policy``) guards every route when given.
+    Only requests whose ``Host`` is loopback or one of ``hosts`` are answered (421 else)."""
     middlewares: list[Middleware] = [json_errors]
     if access is not None:
         # Outermost, so a refused request never reaches a handler or reads its body.
         middlewares.insert(0, access_middleware(access, error_response))
+    middlewares.insert(0, host_guard(hosts, error_response))
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[CONVERSATION] = conversation
     app[BUS] = bus

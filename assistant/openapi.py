@@ -75,7 +75,7 @@ SCHEMAS: dict[str, Any] = {
             "intent": {"type": "string", "nullable": True},
             "slots": {"type": "object", "additionalProperties": SCALAR},
             "handled_by": {"type": "string", "enum": ["edge", "cloud"]},
-            "status": {"type": "string", "enum": ["pending", "done", "failed"]},
+            "status": {"type": "string", "enum": ["pending", "done", "failed", "cancelled"]},
             "reply": {"type": "string", "nullable": True},
             "error": {"type": "string", "description": "Why a failed utterance failed."},
             "interpret_ms": {"type": "number", "description": "Milliseconds"},
@@ -103,8 +103,9 @@ SCHEMAS: dict[str, Any] = {
                     "problem": {
                         "type": "string",
                         "nullable": True,
-                        "description": "What keeps the edge from the cloud until a person acts "
-                        "(the cloud refuses its token); null otherwise.",
+                        "description": "What keeps the edge from the cloud: the cloud refuses "
+                        "its token (until a person acts), or the link keeps failing (it is "
+                        "retried with growing waits); null otherwise.",
                     },
                 },
             },

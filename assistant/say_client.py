@@ -59,7 +59,8 @@ async def _say(
     headers = {"Authorization": f"Bearer {token}"} if token else None
     async with aiohttp.ClientSession(base_url, timeout=timeout, headers=headers) as session:
         try:
-            events = await session.get("/v1/events")
+            # Only what comes from now on: alerts nobody saw are left for a client that shows them.
+            events = await session.get("/v1/events", params={"replay": "0"})
         except aiohttp.ClientError as error:
             raise SayError(
                 f"No edge answers at {base_url} ({error}). Is `jarvis up` running?"
@@ -113,11 +114,12 @@ async def _await_reply(
     utterance_id: str,
     echo: Callable[[str], None],
 ) -> None:
-    """Wait for the reply event, echoing progress ("Working on it.") meanwhile."""
+    """Wait for the reply event, echoing progress ("Working on it.") meanwhile (the whole
+    command's timeout bounds the wait)."""
     async for reply in stream:
         if reply.get("utterance_id") != utterance_id:
             continue
-        if reply.get("kind") == "reply":
+        if reply.get("kind") in ("reply", "cancelled"):
             return
         if reply.get("kind") == "progress":
             echo(reply["text"])

@@ -143,7 +143,8 @@ class VoiceLoop:
                 reply = await replies.get()
                 if reply.kind == "alarm":
                     speech.play(alarm_tone())  # a ringing alarm beeps before its words
-                speech.say(reply.text)
+                if reply.text.strip():  # a request marked cancelled says nothing
+                    speech.say(reply.text)
 
     def _first_audio(self, text: str) -> None:
         if self._last_end_of_speech is not None:

@@ -38,7 +38,7 @@ from cloud.batches import Batches
 from cloud.device_directory import DeviceDirectory
 from cloud.devices import ensure_admin_token
 from cloud.errors import CloudError
-from cloud.http_errors import json_errors
+from cloud.http_errors import error_response, json_errors
 from cloud.keys import (
     ACKS,
     ADMIN_TOKEN,
@@ -56,6 +56,7 @@ from cloud.links import LinkRegistry
 from cloud.planner import Planner, RulePlanner
 from cloud.request_batches import RequestBatches
 from cloud.tasks import cancel_and_wait
+from jarvis.http_guard import allowed_hosts, host_guard, runner_options
 from jarvis.ports import cannot_listen
 from jarvis.settings import Settings
 from models import new_id
@@ -85,7 +86,11 @@ async def create_app(
     planner: Planner | None = None,
 ) -> web.Application:
     """The cloud application; ``planner`` defaults to the rules, or the LLM when configured."""
-    app = web.Application(middlewares=[json_errors], client_max_size=1024 * 1024)
+    hosts = allowed_hosts(settings.cloud_host, settings.allowed_hosts)
+    app = web.Application(
+        middlewares=[host_guard(hosts, error_response), json_errors],
+        client_max_size=1024 * 1024,
+    )
     app[POOL] = pool
     app[INSTANCE_ID] = instance_id
     app[ADMIN_TOKEN] = await asyncio.to_thread(ensure_admin_token, settings.data_dir)
@@ -180,7 +185,7 @@ async def running_cloud(
             await database.migrate(pool)
             instance_id = new_id()[:12]
             app = await create_app(settings, pool, instance_id, planner=planner)
-            runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+            runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT_S, **runner_options())
             await runner.setup()
             try:
                 host = host or settings.cloud_host

@@ -83,5 +83,6 @@ async def put_settings(
         if found is None:
             raise NotFoundError(f"No device {device_id!r}.")
         envelope = Envelope(type="config", body={"settings": stored}, trace_id=trace_id)
+        # Settings cut short would be wrong settings: too big, they are refused (413).
         await outbox.enqueue(conn, device_id, envelope)
     return stored

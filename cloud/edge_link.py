@@ -20,7 +20,7 @@ from aiohttp import web
 
 from cloud import devices, edge_messages, mission_messages, missions, phrases, traces, weather_app
 from cloud.edge_messages import Context
-from cloud.errors import NotFoundError, UnstorableError
+from cloud.errors import NotFoundError, TooLargeError, UnstorableError
 from cloud.keys import ACKS, INSTANCE_ID, LINKS, POOL, REQUESTS
 from cloud.links import EdgeLink
 from cloud.tasks import cancel_and_wait
@@ -57,6 +57,7 @@ HANDLERS: dict[str, Handler] = {
     "mission_result": mission_messages.on_mission_result,
     "trace_event": mission_messages.on_trace_event,
     "phrases_update": phrases.on_phrases_update,
+    "error": edge_messages.on_error,
 }
 
 
@@ -171,7 +172,7 @@ async def _dispatch(ctx: Context, envelope: Envelope) -> None:
         await handler(ctx, envelope)
     except DecodeError as error:
         await ctx.link.send_error("bad_body", str(error), envelope.id, envelope.trace_id)
-    except NotFoundError as error:
+    except (NotFoundError, TooLargeError) as error:
         # Refused for good (models.REFUSED_FOR_GOOD): the edge stops sending it and says so.
         await ctx.link.send_error(error.code, error.message, envelope.id, envelope.trace_id)
     except asyncpg.DataError as error:

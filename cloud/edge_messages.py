@@ -15,7 +15,7 @@ from cloud.batches import Batches
 from cloud.database import ACQUIRE_TIMEOUT_S
 from cloud.links import EdgeLink, LinkRegistry
 from cloud.request_batches import RequestBatches, mark_processed
-from models import DecodeError, Envelope
+from models import REFUSED_FOR_GOOD, DecodeError, Envelope
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +39,14 @@ class AckBody(msgspec.Struct, frozen=True):
 class CommandResultBody(msgspec.Struct, frozen=True):
     request_id: str
     text: str
+
+
+class ErrorBody(msgspec.Struct, frozen=True):
+    """An edge's refusal of a message the cloud sent (``ref``), like the cloud's own."""
+
+    code: str
+    message: str = ""
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +153,22 @@ async def on_ack(ctx: Context, envelope: Envelope) -> None:
     body = decode_body(envelope.body, AckBody)
     ctx.link.acked(body.ids)
     ctx.acks.submit_nowait(outbox.Ack(ctx.device_id, tuple(body.ids)))
+
+
+async def on_error(ctx: Context, envelope: Envelope) -> None:
+    """The edge could not take a message: one it refused for good (``REFUSED_FOR_GOOD``: it
+    cannot read it, it is too large) leaves the outbox, where it would be sent again on every
+    reconnect and hold up every message behind it. Any other code is only logged."""
+    body = decode_body(envelope.body, ErrorBody)
+    if body.code not in REFUSED_FOR_GOOD or body.ref is None:
+        log.warning("edge reported an error", code=body.code, message=body.message, ref=body.ref)
+        return
+    ctx.link.acked([body.ref])
+    dropped = await outbox.drop(ctx.pool, ctx.device_id, body.ref, reason=body.code)
+    log.error(
+        "edge refused a message for good; dropped",
+        code=body.code,
+        message=body.message,
+        ref=body.ref,
+        type=dropped,
+    )

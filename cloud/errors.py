@@ -43,6 +43,27 @@ class InvalidRequestError(CloudError):
     status = 400
 
 
+class InvalidUtteranceError(InvalidRequestError):
+    """An utterance outside the edge's own limits (blank, too long, an id out of bounds)."""
+
+    code = "invalid_utterance"
+
+
+class TooLargeError(CloudError):
+    """A message for an edge that cannot fit one frame (``models.MAX_FRAME_BYTES``) even with
+    its texts cut: refused where it is made, never queued to jam the link."""
+
+    code = "too_large"
+    status = 413
+
+
+class RequestTimeoutError(CloudError):
+    """The client took too long to send its request body."""
+
+    code = "request_timeout"
+    status = 408
+
+
 class UnstorableError(CloudError):
     """PostgreSQL refused the data itself (a NUL character, a number out of range): sending the
     same message again can never succeed, so it is refused for good rather than retried."""

@@ -9,6 +9,7 @@ from cloud.errors import InvalidRequestError, UnauthorizedError
 from cloud.http_bodies import json_body
 from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, POOL
 from models import new_id
+from models.limits import MAX_ID_CHARS, is_well_formed_id
 
 routes = web.RouteTableDef()
 
@@ -79,6 +80,10 @@ async def put_config(request: web.Request) -> web.Response:
     await _require_device_or_admin(request, device_id)
     settings = device_config.parse_settings(await json_body(request))
     trace_id = request.headers.get("X-Trace-Id") or new_id()
+    if not is_well_formed_id(trace_id):
+        raise InvalidRequestError(
+            f"X-Trace-Id: expected an id of 1 to {MAX_ID_CHARS} letters, digits, _ or -"
+        )
     stored = await device_config.put_settings(
         request.app[POOL], device_id, settings, trace_id=trace_id
     )

@@ -142,8 +142,16 @@ class EdgeLink:
         found = await outbox.pending(self._pool, self.device_id)
         self._batch_full = len(found) >= outbox.FLUSH_BATCH
         for item in found:
-            if item.envelope.id not in self._in_flight:
-                await self._send_once(item.envelope)
+            if item.envelope.id in self._in_flight:
+                continue
+            envelope = outbox.sendable(item.envelope)
+            if envelope is None:
+                # Sent, it would be refused for good; kept, it would block every message
+                # behind it. Dropped, with a trace event that says so.
+                log.error("message cannot fit a frame; dropped", message_id=item.envelope.id)
+                await outbox.drop(self._pool, self.device_id, item.envelope.id, reason="too_large")
+                continue
+            await self._send_once(envelope)
 
 
 class LinkRegistry:

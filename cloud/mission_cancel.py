@@ -2,9 +2,10 @@
 ``jarvis missions cancel ID``) or by the device that asked for it ("cancel my backup script").
 
 A cancelled mission is finished: its worker is told to stop the attempt (``mission_cancel``,
-as a lapsed worker is), its late reports are ignored like any stale attempt's, and the asker
-hears that it was stopped, on the utterance that started it, which would otherwise wait for a
-result that never comes.
+as a lapsed worker is) and its late reports are ignored like any stale attempt's. The utterance
+that started it, which would otherwise wait for a result that never comes, is marked cancelled
+(a ``cancelled`` reply). The confirmation goes to whoever cancelled: the person who said "cancel
+my backup script" hears it on that utterance; an admin's cancel is told to the asker.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ async def cancel_for_asker(
 ) -> str | None:
     """The asker's cancel, by voice: its latest unfinished mission, narrowed by the words it
     used (a script's name, a device). What it hears now when there is nothing to cancel;
-    otherwise None: "Okay." is queued here, before what the mission's own utterance hears."""
+    otherwise None: the confirmation is queued here, after the mission's own utterance is
+    marked cancelled."""
     row = await conn.fetchrow(
         f"SELECT {_COLUMNS} FROM missions m LEFT JOIN devices d ON d.id = m.assigned_to"
         " WHERE m.requested_by = $1 AND m.state = ANY($2::text[])"
@@ -73,10 +75,16 @@ async def cancel_for_asker(
         what = f" {action.name}" if action.name else ""
         where = f" on the {action.device_name}" if action.device_name else ""
         return f"You have no{what} mission running{where}, so there's nothing to cancel."
-    okay = Reply(text="Okay.", utterance_id=utterance.id, kind="reply")
-    await outbox.enqueue_reply(conn, device_id, okay, trace_id=trace_id)
     await cancel(conn, row, reason=BY_ASKER)
+    # The confirmation answers the person cancelling, after the original was marked cancelled.
+    confirmation = Reply(text=stopped(row), utterance_id=utterance.id, kind="reply")
+    await outbox.enqueue_reply(conn, device_id, confirmation, trace_id=trace_id)
     return None
+
+
+def stopped(row: Mapping[str, Any]) -> str:
+    where = f" on the {row['worker_name']}" if row["worker_name"] else ""
+    return f"I stopped the mission to {row['summary']}{where}."
 
 
 async def cancel(conn: asyncpg.Connection, row: Mapping[str, Any], *, reason: str) -> None:
@@ -92,8 +100,10 @@ async def cancel(conn: asyncpg.Connection, row: Mapping[str, Any], *, reason: st
         if row["assigned_to"] is not None:
             await missions.stop_attempt(conn, row["assigned_to"], row, reason)
         if row["requested_by"] is not None:
-            where = f" on the {row['worker_name']}" if row["worker_name"] else ""
-            text = f"I stopped the mission to {row['summary']}{where}."
-            reply = Reply(text=text, utterance_id=row["utterance_id"], kind="reply")
+            # The asker who cancelled hears the confirmation on its "cancel…" (said by the
+            # caller): its original request is only marked, silently. Cancelled by the admin,
+            # the asker is told, on the original request.
+            text = "" if reason == BY_ASKER else f"{stopped(row)[:-1]}, as the admin asked."
+            reply = Reply(text=text, utterance_id=row["utterance_id"], kind="cancelled")
             await outbox.enqueue_reply(conn, row["requested_by"], reply, trace_id=row["trace_id"])
         log.info("mission cancelled", reason=reason, worker=row["assigned_to"])

@@ -110,6 +110,10 @@ async def create(
             "SELECT id FROM missions WHERE idempotency_key = $1", idempotency_key
         )
         return Created(existing, None, duplicate=True)
+    # Refused now (TooLargeError, the transaction rolled back) rather than queued for a worker
+    # whose link could never carry it.
+    biggest = {"mission": mission_of(row).to_wire(), "done_steps": [], "attempt": 1}
+    outbox.fitted(Envelope(type="mission", body=biggest, trace_id=trace_id))
     await event(conn, row, "created", requested_by, {"summary": spec.summary})
     worker = await route(conn, row)
     if worker is None:
@@ -161,6 +165,7 @@ async def _assign(
         await event(conn, row, "assigned", worker.id, detail)
     body = {"mission": mission_of(row).to_wire(), "done_steps": done, "attempt": attempt}
     envelope = Envelope(type="mission", body=body, trace_id=row["trace_id"])
+    # Never cut (a mission's code cut short would run wrong): it was checked when created.
     await outbox.enqueue(conn, worker.id, envelope)
     log.info("mission assigned", mission_id=row["id"], worker=worker.id, attempt=attempt)
 

@@ -3,6 +3,12 @@
 Enqueueing happens inside the caller's transaction together with whatever caused the message,
 and sends ``NOTIFY jarvis_outbox, '<device id>'``: PostgreSQL delivers it on commit to every
 instance, and the one holding that device's link flushes its outbox.
+
+Nothing queued here can exceed a frame (``models.MAX_FRAME_BYTES``): a message's longest texts
+are cut to fit where it is made (a reply quoting 300,000 characters), and one that cannot be cut
+(a mission's code) is refused with ``TooLargeError``. One the edge refuses all the same, by id
+and with a code of ``models.REFUSED_FOR_GOOD``, is dropped (``drop``), so it never blocks those
+behind it.
 """
 
 from __future__ import annotations
@@ -13,12 +19,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
+import structlog
 
 from cloud import traces
+from cloud.errors import TooLargeError
 from cloud.time_phrases import reminder_text
-from models import Envelope, Reply
+from models import MAX_FRAME_BYTES, Envelope, Reply
+from models.frames import fit_to_frame
+
+log = structlog.get_logger(__name__)
 
 OUTBOX_CHANNEL = "jarvis_outbox"
+CUT_TO_FIT = frozenset({"reply", "command"})
+"""Messages whose texts are said or run as said, and so may be cut in the middle to fit a frame;
+any other (settings, a mission's code) cut short would be wrong: too big, it is refused."""
 FLUSH_BATCH = 100
 
 
@@ -37,7 +51,11 @@ async def enqueue(
     *,
     reminder_id: str | None = None,
 ) -> None:
-    """Queue ``envelope`` for ``device_id`` in the caller's transaction, and wake its holder."""
+    """Queue ``envelope`` for ``device_id`` in the caller's transaction, and wake its holder.
+
+    Too big for a frame, its longest texts are cut in the middle (``CUT_TO_FIT`` types), or it
+    is refused with TooLargeError (any other)."""
+    envelope = fitted(envelope)
     # One statement: the message, its trace event and the notification (sent on commit).
     await conn.execute(
         "WITH queued AS (INSERT INTO outbox (id, device_id, envelope, reminder_id)"
@@ -65,6 +83,40 @@ async def enqueue_reply(
 ) -> None:
     envelope = Envelope(type="reply", body=reply.to_wire(), trace_id=trace_id)
     await enqueue(conn, device_id, envelope, reminder_id=reminder_id)
+
+
+def fitted(envelope: Envelope) -> Envelope:
+    """``envelope`` when it fits a frame; else a copy with its longest texts cut; TooLargeError
+    when it does not fit even then, or must not be cut (``CUT_TO_FIT``)."""
+    frame = envelope.encode()
+    # UTF-8 takes at most 4 bytes a character: most messages need no encoding to be measured.
+    if len(frame) <= MAX_FRAME_BYTES // 4 or len(frame.encode("utf-8")) <= MAX_FRAME_BYTES:
+        return envelope
+    if envelope.type in CUT_TO_FIT:
+        cut, frame = fit_to_frame(envelope)
+        if len(frame.encode("utf-8")) <= MAX_FRAME_BYTES:
+            log.warning("message cut to fit a frame", type=envelope.type, message_id=envelope.id)
+            return cut
+    raise TooLargeError(
+        f"A {envelope.type} message for a device may take at most {MAX_FRAME_BYTES} bytes."
+    )
+
+
+async def drop(pool: asyncpg.Pool, device_id: str, message_id: str, *, reason: str) -> str | None:
+    """Remove a pending message the device can never take (it refused it for good, or it cannot
+    fit a frame), with a ``refused.<type>`` trace event saying why; its type, or None when it
+    was not pending."""
+    return await pool.fetchval(  # type: ignore[no-any-return]
+        "WITH dropped AS (DELETE FROM outbox WHERE device_id = $1 AND id = $2"
+        " AND delivered_at IS NULL RETURNING id, envelope->>'trace_id' AS trace_id,"
+        " envelope->>'type' AS type),"
+        f" traced AS ({traces.INSERT} SELECT trace_id, 'cloud', $1, 'refused.' || type,"
+        " jsonb_build_object('message_id', id, 'reason', $3::text) FROM dropped)"
+        " SELECT type FROM dropped",
+        device_id,
+        message_id,
+        reason,
+    )
 
 
 async def pending(pool: asyncpg.Pool, device_id: str) -> list[Pending]:
@@ -111,7 +163,18 @@ def _pending(row: asyncpg.Record) -> Pending:
             trace_id=envelope.trace_id,
             ts=envelope.ts,
         )
+        # Written anew, so fitted anew (a reminder stored before requests were bounded).
+        envelope = sendable(envelope) or envelope
     return Pending(envelope=envelope, created_at=row["created_at"])
+
+
+def sendable(envelope: Envelope) -> Envelope | None:
+    """What to send for a stored message: itself, or cut to fit a frame when it was stored
+    before the cloud cut messages (or grew at send time); None when it cannot fit at all."""
+    try:
+        return fitted(envelope)
+    except TooLargeError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from cloud import cant
 from cloud.as_said import head_as_said, tail_as_said
 from cloud.mission_plans import (
     DEFAULT_PRIVACY_DISTANCE_KM,
@@ -77,17 +78,7 @@ class Planner(Protocol):
         ...
 
 
-CAPABILITIES = (
-    "I can set reminders, like “remind me in 10 minutes to stretch” or “remind me tomorrow at "
-    "9 to take out the trash”, and run a command on another of your devices, like “on the "
-    "kitchen pi set a timer for 5 minutes”. I can also have a device open a page and read you "
-    "its title or headline, take a screenshot of a page, run your scripts (“run my backup "
-    "script”) and stop them (“cancel my backup script”), or record audio, read a file, "
-    "capture the screen or take a photo on it. Your device itself handles timers, notes, "
-    "lists, volume, music, the time and the date."
-)
-HELP_TEXT = f"Here is what I can do. {CAPABILITIES}"
-UNKNOWN_TEXT = f"Sorry, I can't do that yet. {CAPABILITIES}"
+HELP_TEXT = cant.HELP_TEXT
 NO_TIME_TEXT = (
     "When should I remind you? Say it with a time, like “remind me in 10 minutes to stretch”."
 )
@@ -138,7 +129,8 @@ class RulePlanner:
         weather = plan_weather(text)
         if weather is not None:
             return weather
-        return Answer(UNKNOWN_TEXT)
+        # One short sentence and one related offer: the full list only for "what can you do".
+        return Answer(cant.cant_reply(text))
 
 
 def plan_reminder(rest: str, now: datetime, *, said: str | None = None) -> Action:

@@ -37,6 +37,7 @@ from cloud.traces import INSERT as TRACE_INSERT
 from cloud.weather_plans import Weather
 from cloud.weather_service import WeatherService
 from models import Envelope, Reply, Utterance, derived_id
+from models.limits import check_utterance
 
 log = structlog.get_logger(__name__)
 
@@ -232,7 +233,10 @@ class RequestBatches:
         so "in 10 minutes" means ten minutes after the words, however long the request waited
         in the edge's outbox for the cloud. Without it (plain HTTP), at its arrival.
         """
-        utterance = Utterance.from_wire(envelope.body.get("utterance"), "body.utterance")
+        utterance = check_utterance(
+            Utterance.from_wire(envelope.body.get("utterance"), "body.utterance"),
+            "body.utterance",
+        )
         settings = await self._directory.settings_of(device_id)
         if settings is None:
             raise NotFoundError(f"No device {device_id!r}.")
@@ -267,11 +271,13 @@ class RequestBatches:
         reply = Reply(text=action.text, utterance_id=utterance.id, kind="reply")
         # Its id comes from the request's: should a crash lose the commit after the reply went
         # out, the edge sends the request again and drops the answer made anew as a duplicate.
-        queued = Envelope(
-            type="reply",
-            body=reply.to_wire(),
-            id=derived_id(envelope.id, "reply"),
-            trace_id=envelope.trace_id,
+        queued = outbox.fitted(
+            Envelope(
+                type="reply",
+                body=reply.to_wire(),
+                id=derived_id(envelope.id, "reply"),
+                trace_id=envelope.trace_id,
+            )
         )
         row = _AnswerRow(
             message_id=envelope.id,

@@ -8,17 +8,19 @@ it. Both take the device token as ``Authorization: Bearer <token>``.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import structlog
 from aiohttp import web
 
 from cloud import devices, outbox
-from cloud.errors import InvalidRequestError
+from cloud.errors import InvalidRequestError, InvalidUtteranceError
 from cloud.http_bodies import json_body
 from cloud.keys import INSTANCE_ID, LINKS, POOL, REQUESTS
 from jarvis.logs import traced
 from models import DecodeError, Envelope, Reply, Utterance, new_id
+from models.limits import check_id, check_utterance
 
 log = structlog.get_logger(__name__)
 
@@ -79,14 +81,22 @@ def _envelope(body: Any) -> Envelope:
         utterance = Utterance.from_wire(body.get("utterance"), "utterance")
     except DecodeError as error:
         raise InvalidRequestError(str(error)) from None
+    if not utterance.trace_id:
+        utterance = dataclasses.replace(utterance, trace_id=new_id())
+    try:
+        # The edge's own limits: what it would refuse is refused here too, before the planner
+        # makes a reply too big for the link out of it.
+        check_utterance(utterance)
+    except DecodeError as error:
+        raise InvalidUtteranceError(str(error)) from None
     message_id = body.get("id", None)
-    if message_id is None:
-        message_id = new_id()
-    elif not isinstance(message_id, str) or not message_id.strip():
-        raise InvalidRequestError("id: expected a non-empty string")
+    try:
+        message_id = new_id() if message_id is None else check_id(message_id, "id")
+    except DecodeError as error:
+        raise InvalidRequestError(str(error)) from None
     return Envelope(
         type="request",
         body={"utterance": utterance.to_wire()},
         id=message_id,
-        trace_id=utterance.trace_id or new_id(),
+        trace_id=utterance.trace_id,
     )

@@ -76,7 +76,7 @@ def set_token(token: str) -> None:
 def up() -> None:
     """Run the cloud brain (embedded PostgreSQL) and an edge connected to it, on this machine."""
     from jarvis.data_dir import record_parts
-    from jarvis.up import run_everything
+    from jarvis.up import print_reply, run_everything
 
     settings = settings_or_exit(service=True)
 
@@ -87,7 +87,10 @@ def up() -> None:
         record_parts(settings.data_dir)
         click.echo(f"Jarvis edge listening on {url} (Ctrl-C to stop)", err=True)
 
-    run_service(settings, lambda: run_everything(settings, cloud_ready, edge_ready, _status))
+    run_service(
+        settings,
+        lambda: run_everything(settings, cloud_ready, edge_ready, _status, on_reply=print_reply),
+    )
 
 
 def _status(line: str) -> None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,9 +119,13 @@ def _short(text: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def trace(trace_id: str, as_json: bool) -> None:
     """Show everything the cloud and the edges recorded for TRACE_ID, in time order."""
+    from assistant.trace_view import edge_events, merged
     from cloud.mission_views import timeline
 
-    found = with_cloud_pool(settings_or_exit(), lambda pool: timeline(pool, trace_id))
+    settings = settings_or_exit()
+    in_cloud = with_cloud_pool(settings, lambda pool: timeline(pool, trace_id))
+    # The edge's own events too: a request it answered itself never reached the cloud.
+    found = merged(in_cloud, asyncio.run(edge_events(settings.data_dir, trace_id)))
     if as_json:
         for event in found:
             click.echo(json.dumps(event))

@@ -116,6 +116,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How long an unanswered alarm keeps ringing, in seconds, before it gives up."""
     holiday_country: Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{2}$")] = "US"
     """ISO 3166 country code whose holidays "how many days until …" counts to."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names (comma-separated in the variable) the edge and cloud HTTP APIs answer besides
+    loopback ones and their bind address; any other ``Host`` gets 421 (DNS rebinding)."""
 
     @property
     def device_location(self) -> Location | None:
@@ -169,8 +172,13 @@ ENVIRONMENT: Mapping[str, str] = {
     "alarm_snooze_min": "JARVIS_ALARM_SNOOZE_MIN",
     "alarm_ring_s": "JARVIS_ALARM_RING_S",
     "holiday_country": "JARVIS_HOLIDAY_COUNTRY",
+    "allowed_hosts": "JARVIS_ALLOWED_HOSTS",
 }
-LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
+LIST_SEPARATORS: Mapping[str, str] = {
+    "allowed_dirs": os.pathsep,
+    "edge_allow": ",",
+    "allowed_hosts": ",",
+}
 """Settings that hold a list: how their environment variable separates the items."""
 CONFIG_FILE_VARIABLE = "JARVIS_CONFIG"
 DEFAULT_DATA_DIR = Path("~/.local/share/jarvis")

@@ -13,6 +13,7 @@ from assistant.http_auth import access_policy
 from cloud.app import running_cloud
 from cloud.devices import enroll_device
 from jarvis.settings import Settings
+from models import Reply
 
 log = structlog.get_logger(__name__)
 
@@ -22,6 +23,7 @@ async def run_everything(
     on_cloud_ready: Callable[[str], None],
     on_edge_ready: Callable[[str], None],
     on_status: Callable[[str], None] | None = None,
+    on_reply: Callable[[Reply], None] | None = None,
 ) -> None:
     """Run until cancelled; leaving stops the edge first, then the cloud, then PostgreSQL."""
     # The edge's own checks, made before PostgreSQL and the cloud start for nothing.
@@ -33,4 +35,11 @@ async def run_everything(
         save_token(settings.data_dir, token)
         log.info("up.edge_enrolled", enrolled_device_id=device_id, name=settings.device_name)
         edge_settings = msgspec.structs.replace(settings, cloud_url=cloud.url)
-        await run_edge(edge_settings, on_ready=on_edge_ready, on_status=on_status)
+        await run_edge(
+            edge_settings, on_ready=on_edge_ready, on_status=on_status, on_reply=on_reply
+        )
+
+
+def print_reply(reply: Reply) -> None:
+    """How `jarvis up` shows a reply it cannot speak: one line on stdout, as it comes."""
+    print(f"Jarvis: {reply.text}", flush=True)

@@ -76,7 +76,8 @@ class Reply:
     text: str
     utterance_id: str | None = None
     kind: str = "reply"
-    """``reply`` for an answer; ``timer``, ``reminder``… for something that happened later."""
+    """``reply`` for an answer; ``timer``, ``reminder``… for something that happened later;
+    ``cancelled``: the request it names was stopped (its text, when any, says by whom)."""
     follow_up_at: float | None = None
     """Seconds since the epoch when a later reply to the same utterance is due (a reminder)."""
     awaiting_confirmation: bool = False

@@ -11,6 +11,7 @@ from typing import Any
 
 from models._wire import as_object, get_int, get_nonempty_str, get_number, strict_json
 from models.errors import DecodeError
+from models.limits import check_id
 
 PROTOCOL_VERSION = 1
 
@@ -80,8 +81,8 @@ class Envelope:
         return cls(
             v=version,
             type=get_nonempty_str(obj, "type", ""),
-            id=get_nonempty_str(obj, "id", ""),
-            trace_id=get_nonempty_str(obj, "trace_id", ""),
+            id=check_id(get_nonempty_str(obj, "id", ""), "id"),
+            trace_id=check_id(get_nonempty_str(obj, "trace_id", ""), "trace_id"),
             ts=get_number(obj, "ts", ""),
             body=dict(as_object(obj.get("body"), "body")),
         )

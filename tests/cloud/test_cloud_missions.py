@@ -426,8 +426,8 @@ async def _admin_cancel(fleet: Fleet, mission_id: str) -> tuple[int, dict[str, A
 
 async def test_the_admin_cancels_a_running_mission(fleet: Fleet) -> None:
     """``POST /v1/admin/missions/{id}/cancel``: the worker is told to stop its attempt, the
-    asker hears it on the utterance that started it, and the worker's late result changes
-    nothing. An ended mission cannot be cancelled (409), an unknown one is 404."""
+    asker hears it on the utterance that started it (marked cancelled), and the worker's late
+    result changes nothing. An ended mission cannot be cancelled (409), an unknown one is 404."""
     await fleet.start()
     asker = await fleet.join("kitchen pi")
     laptop = await fleet.join("laptop", "python")
@@ -439,8 +439,10 @@ async def test_the_admin_cancels_a_running_mission(fleet: Fleet) -> None:
     assert view["result"]["error"] == "cancelled by the admin"
     stop = await laptop.expect("mission_cancel")
     assert stop.body == {"mission_id": mission_id, "attempt": 1, "reason": "cancelled by the admin"}
-    heard = await asker.expect_reply()
-    assert heard.body["text"] == "I stopped the mission to run the backup script on the laptop."
+    heard = await asker.expect_reply(kind="cancelled")
+    assert heard.body["text"] == (
+        "I stopped the mission to run the backup script on the laptop, as the admin asked."
+    )
     assert heard.body["utterance_id"] == request.body["utterance"]["id"]
     await finish(laptop, MissionResult(mission_id, ok=True, output="too late"))
     assert await fleet.pool.fetchval("SELECT state FROM missions") == "cancelled"
@@ -452,8 +454,9 @@ async def test_the_admin_cancels_a_running_mission(fleet: Fleet) -> None:
 
 
 async def test_the_asker_cancels_its_mission_by_voice(fleet: Fleet) -> None:
-    """ "cancel my backup script" stops the asker's own running mission; said again, there
-    is nothing left to cancel."""
+    """ "cancel my backup script" stops the asker's own running mission: the confirmation
+    answers the person cancelling, the original request is marked cancelled without a word;
+    said again, there is nothing left to cancel."""
     await fleet.start()
     asker = await fleet.join("kitchen pi")
     laptop = await fleet.join("laptop", "python")
@@ -462,12 +465,15 @@ async def test_the_asker_cancels_its_mission_by_voice(fleet: Fleet) -> None:
     cancelling = await asker.request("cancel my backup script")
     stop = await laptop.expect("mission_cancel")
     assert (stop.body["mission_id"], stop.body["reason"]) == (mission_id, "cancelled by its asker")
-    # In this order: the answer to "cancel…", then what the mission's own utterance hears.
-    heard = [await asker.expect_reply(), await asker.expect_reply()]
-    assert [(reply.body["utterance_id"], reply.body["text"]) for reply in heard] == [
-        (cancelling.body["utterance"]["id"], "Okay."),
+    # In this order: the original marked cancelled, then the answer to "cancel…".
+    heard = [await asker.expect("reply"), await asker.expect("reply")]
+    assert [
+        (reply.body["utterance_id"], reply.body["kind"], reply.body["text"]) for reply in heard
+    ] == [
+        (started.body["utterance"]["id"], "cancelled", ""),
         (
-            started.body["utterance"]["id"],
+            cancelling.body["utterance"]["id"],
+            "reply",
             "I stopped the mission to run the backup script on the laptop.",
         ),
     ]

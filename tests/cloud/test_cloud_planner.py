@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cloud.cant import cant_reply
 from cloud.planner import (
     HELP_TEXT,
     NO_TASK_TEXT,
     NO_TIME_TEXT,
-    UNKNOWN_TEXT,
     Answer,
     PlanContext,
     RulePlanner,
@@ -104,5 +104,5 @@ async def test_help_lists_what_is_possible(text: str) -> None:
     "text", ["what is the capital of peru", "tell me a joke", "ask my wife what she wants"]
 )
 async def test_unknown_requests_get_an_honest_answer(text: str) -> None:
-    """Anything else is answered honestly with what is possible, never an invented answer."""
-    assert await plan(text) == Answer(UNKNOWN_TEXT)
+    """Anything else is answered honestly and briefly, never with an invented answer."""
+    assert await plan(text) == Answer(cant_reply(text))

@@ -73,15 +73,18 @@ async def test_a_cloud_request_is_pending_then_fails_honestly(client: Client) ->
 
 
 async def test_every_reply_is_an_event(client: Client) -> None:
-    """A subscriber to /v1/events receives a `reply` event carrying the reply and its id."""
+    """A subscriber to /v1/events receives a `reply` event with an event id, carrying the
+    reply and its utterance's id."""
     events = await client.get("/v1/events")
     assert events.headers["Content-Type"].startswith("text/event-stream")
     assert await events.content.readline() == b": subscribed\n"
     assert await events.content.readline() == b"\n"
     _, body = await _post(client, "what is 12 times 7")
-    lines = [await events.content.readline() for _ in range(3)]
-    assert lines[0] == b"event: reply\n"
-    event = json.loads(lines[1].removeprefix(b"data: "))
+    lines = [await events.content.readline() for _ in range(4)]
+    assert lines[0].startswith(b"id: ")
+    assert int(lines[0].removeprefix(b"id: ")) > 0
+    assert lines[1] == b"event: reply\n"
+    event = json.loads(lines[2].removeprefix(b"data: "))
     assert event == {
         "text": body["reply"],
         "utterance_id": body["id"],
@@ -202,3 +205,41 @@ async def test_status_says_there_is_no_cloud(client: Client) -> None:
         "device_name": "device",
         "cloud": {"configured": False, "connected": False, "problem": None},
     }
+
+
+async def test_an_alert_replayed_late_says_how_late(tmp_path: Path, aiohttp_client: Any) -> None:
+    """A timer that rang two minutes before any client listened is given to the first client
+    saying how long ago it was."""
+    from assistant.events import ReplyBus
+    from models import Reply
+
+    now = [1_000_000.0]
+    bus = ReplyBus(clock=lambda: now[0])
+    async with conversation_for_tests(tmp_path) as (conversation, _):
+        client = await aiohttp_client(create_api(conversation, bus))
+        bus.publish(Reply("Your 5 second timer is done.", kind="timer"))
+        now[0] += 120
+        events = await client.get("/v1/events")
+        lines = [await events.content.readline() for _ in range(5)]
+        events.close()
+    event = json.loads(lines[4].removeprefix(b"data: "))
+    assert event["text"] == "Your 5 second timer is done. That was 2 minutes ago."
+
+
+async def test_a_client_may_ask_for_no_replay(tmp_path: Path, aiohttp_client: Any) -> None:
+    """`?replay=0` (what `jarvis say` asks) leaves an unseen alert for the next client."""
+    from assistant.events import ReplyBus
+    from models import Reply
+
+    bus = ReplyBus()
+    async with conversation_for_tests(tmp_path) as (conversation, _):
+        client = await aiohttp_client(create_api(conversation, bus))
+        bus.publish(Reply("Your 5 second timer is done.", kind="timer"))
+        quiet = await client.get("/v1/events", params={"replay": "0"})
+        assert await quiet.content.readline() == b": subscribed\n"
+        assert await quiet.content.readline() == b"\n"
+        quiet.close()
+        later = await client.get("/v1/events")
+        lines = [await later.content.readline() for _ in range(5)]
+        later.close()
+    assert json.loads(lines[4].removeprefix(b"data: "))["text"] == "Your 5 second timer is done."

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.frames import MIN_KEPT_CHARS, fit_to_frame
 from models import MAX_FRAME_BYTES, Envelope
+from models.frames import MIN_KEPT_CHARS, fit_to_frame
 
 
 def _size(envelope: Envelope) -> int:

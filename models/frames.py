@@ -1,5 +1,7 @@
-"""Envelopes cut to fit a frame: what the edge cannot bound by design (a program's output, a
-page's text) is shortened in the middle rather than refused by the cloud as ``too_large``."""
+"""Envelopes cut to fit a frame: what a sender cannot bound by design (a program's output, a
+page's text, a reply quoting what a person said) is shortened in the middle rather than refused
+by the other side as ``too_large``. Both sides use it: the edge before sending, the cloud where
+it queues a message for an edge."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from models import MAX_FRAME_BYTES, Envelope
+from models.envelope import MAX_FRAME_BYTES, Envelope
 
 MARKER = "\n[… {count} characters cut to fit the link …]\n"
 MIN_KEPT_CHARS = 64
