@@ -21,6 +21,8 @@ from aiohttp import web
 
 from assistant.audio.microphone import Microphone, input_devices
 from assistant.cloud_link import CloudLink, NoCloudLink
+from assistant.console.cloud_client import ConsoleCloud
+from assistant.console.routes import ConsoleParts, add_console
 from assistant.conversation import Conversation, Identity
 from assistant.credentials import device_id_of, read_token, token_path
 from assistant.database import open_database
@@ -31,6 +33,7 @@ from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
 from assistant.http_auth import access_policy
+from assistant.listening import ListeningState, open_mutable_microphone
 from assistant.missions import MissionRunner
 from assistant.missions.browser_runner import BrowserRunner, BrowserRunnerConfig
 from assistant.missions.privacy import (
@@ -230,6 +233,7 @@ async def run_edge(
             async def submit(text: str) -> object:
                 return await (await conversation_ready).submit(text)
 
+            listening = ListeningState()
             if settings.voice == "auto":
                 # Speaking subscribes to the replies before the skills start, so a timer that
                 # ended while the edge was off is said aloud too.
@@ -239,6 +243,8 @@ async def run_edge(
                     bus=bus,
                     options=voice_options(settings),
                     on_status=on_status,
+                    source=await open_mutable_microphone(settings.input_device, listening),
+                    listening=listening,
                 )
                 stack.push_async_callback(voice.close)
             adapters = await discover()
@@ -273,6 +279,11 @@ async def run_edge(
                 stack.push_async_callback(link.close)  # closed first: no new missions
             # Open event streams never end by themselves: give them a short grace, then cancel.
             api = create_api(conversation, bus, access=access)
+            console_cloud = ConsoleCloud(settings.cloud_url, token)
+            stack.push_async_callback(console_cloud.close)
+            add_console(
+                api, ConsoleParts(conversation, History(db), skills, listening, console_cloud)
+            )
             runner = web.AppRunner(api, shutdown_timeout=2.0)
             await runner.setup()
             stack.push_async_callback(runner.cleanup)

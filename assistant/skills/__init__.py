@@ -105,6 +105,16 @@ class Skills:
             devices=DeviceSkill(adapters),
         )
 
+    @property
+    def timers(self) -> TimerSkill:
+        """The timers themselves, for the web console (by id, not by name)."""
+        return self._timers
+
+    @property
+    def notes(self) -> NotesSkill:
+        """Notes and lists themselves, for the web console."""
+        return self._notes
+
     async def close(self) -> None:
         """Cancels and awaits every timer task; the timers stay in the database."""
         await self._timers.close()

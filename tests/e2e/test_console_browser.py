@@ -1,0 +1,205 @@
+"""The web console in a real browser: Debian's chromium, driven by playwright, against a real
+cloud and a real edge (both processes). One browser for the whole module; a fresh page per test.
+
+Screenshots of the page at desktop and phone width are saved under the test's temp dir.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from edges import JARVIS, EdgeProcess, start_edge
+from processes import CloudProcess, cloud_environment, enroll, free_port, start_cloud, wait_for
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 20_000
+
+
+@dataclass
+class Stack:
+    cloud: CloudProcess
+    cloud_dir: Path
+    edge: EdgeProcess
+    root: Path
+
+
+def _status(edge: EdgeProcess) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{edge.url}/v1/status", timeout=10) as response:
+        status: dict[str, Any] = json.load(response)
+    return status
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("console")
+    cloud_dir = root / "cloud" / "data"
+    cloud_dir.mkdir(parents=True)
+    cloud = start_cloud(cloud_dir, free_port())
+    edge_dir = root / "kitchen" / "data"
+    edge_dir.mkdir(parents=True)
+    edge: EdgeProcess | None = None
+    try:
+        enroll(cloud_dir, edge_dir, "kitchen")
+        edge = start_edge(edge_dir, cloud_url=cloud.url, device_name="kitchen")
+        running = edge
+        wait_for(lambda: _status(running)["cloud"]["connected"], 60, "the edge to connect")
+        yield Stack(cloud, cloud_dir, edge, root)
+    finally:
+        if edge is not None:
+            edge.stop()
+        cloud.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, stack: Stack) -> Iterator[Any]:
+    """A fresh page on the console; fails the test on any script error or CSP violation."""
+    context = browser.new_context(viewport=DESKTOP)
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    opened.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    opened.goto(f"{stack.edge.url}/")
+    opened.wait_for_selector("text=cloud connected", timeout=WAIT_MS)
+    yield opened
+    context.close()
+    assert not problems, problems
+
+
+def _say(page: Any, text: str) -> None:
+    page.fill("#say", text)
+    page.press("#say", "Enter")
+
+
+def _turn(page: Any, said: str) -> Any:
+    return page.locator("li.turn", has=page.locator(".said", has_text=said)).last
+
+
+def test_typing_a_request_shows_the_reply(page: Any, stack: Stack) -> None:
+    """A typed request appears with its intent and the edge's reply; screenshots are kept."""
+    _say(page, "add oat milk to my shopping list")
+    turn = _turn(page, "add oat milk to my shopping list")
+    turn.locator(".reply", has_text="I added oat milk to your shopping list.").wait_for(
+        timeout=WAIT_MS
+    )
+    assert "list.add" in turn.locator(".meta").first.inner_text()
+    page.locator("label", has_text="oat milk").wait_for(timeout=WAIT_MS)
+    page.screenshot(path=str(stack.root / "console-desktop.png"))
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(stack.root / "console-phone.png"), full_page=True)
+    assert (stack.root / "console-desktop.png").stat().st_size > 10_000
+    assert (stack.root / "console-phone.png").stat().st_size > 10_000
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "the page scrolls sideways at phone width"
+
+
+def test_a_timer_appears_and_counts_down(page: Any) -> None:
+    """A timer set by text shows in the timers panel, and its countdown goes down live."""
+    _say(page, "set a tea timer for 2 minutes")
+    countdown = page.locator("li[data-timer]", has_text="tea").locator(".countdown")
+    countdown.wait_for(timeout=WAIT_MS)
+    first = countdown.inner_text()
+    assert re.match(r"0[12]:\d\d", first), first
+    page.wait_for_function(
+        "([el, first]) => el.textContent.trim() !== first.trim()",
+        arg=[countdown.element_handle(), first],
+        timeout=WAIT_MS,
+    )
+    assert countdown.inner_text() < first
+    page.locator("li[data-timer]", has_text="tea").get_by_role("button", name="Cancel").click()
+    countdown.wait_for(state="detached", timeout=WAIT_MS)
+
+
+def test_a_reminder_from_the_cloud_appears_without_a_reload(page: Any) -> None:
+    """The cloud's acknowledgement, then the reminder itself, arrive over the event stream."""
+    _say(page, "remind me in 3 seconds to stretch")
+    turn = _turn(page, "remind me in 3 seconds to stretch")
+    turn.locator(".reply", has_text="Okay, I'll remind you to stretch").wait_for(timeout=WAIT_MS)
+    page.locator(".reply", has_text="Reminder: stretch.").wait_for(timeout=WAIT_MS)
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_a_cloud_line_shows_its_trace_one_click_away(page: Any) -> None:
+    """The trace button of a forwarded line shows the edge's and the cloud's events."""
+    _say(page, "remind me in 1 hour to water the plants")
+    turn = _turn(page, "remind me in 1 hour to water the plants")
+    turn.locator(".reply", has_text="water the plants").wait_for(timeout=WAIT_MS)
+    turn.get_by_role("button", name="Trace").click()
+    timeline = turn.locator("ol.timeline")
+    timeline.wait_for(timeout=WAIT_MS)
+    text = timeline.inner_text()
+    assert "edge" in text
+    assert "utterance.received" in text
+    assert "cloud" in text.replace("edge", ""), text
+
+
+def test_cancelling_a_mission_from_the_page_cancels_it(page: Any, stack: Stack) -> None:
+    """A long Python mission shows as running; its Cancel button stops it in the cloud."""
+    script = stack.root / "slow.py"
+    script.write_text("import time\nprint('started', flush=True)\ntime.sleep(300)\n")
+    subprocess.run(
+        [JARVIS, "cloud", "script", "add", "slow", str(script)],
+        env=cloud_environment(stack.cloud_dir, 0, None),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    _say(page, "run my slow script")
+    row = page.locator("li[data-mission]", has_text="slow")
+    row.get_by_role("button", name="Cancel").wait_for(timeout=60_000)
+    mission_id = row.first.get_attribute("data-mission")
+    row.get_by_role("button", name="Cancel").click()
+    page.locator(".reply", has_text="I stopped the mission").wait_for(timeout=WAIT_MS)
+    row.locator("summary", has_text="cancelled").wait_for(timeout=WAIT_MS)
+    token = (stack.cloud_dir / "cloud" / "admin_token").read_text(encoding="utf-8").strip()
+    request = urllib.request.Request(
+        f"{stack.cloud.url}/v1/missions/{mission_id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["state"] == "cancelled"
+
+
+def test_the_page_is_keyboard_operable(page: Any) -> None:
+    """Tab reaches the text box and Enter sends it; the live region announces the reply."""
+    page.locator("#say").focus()
+    page.keyboard.type("what is 6 times 7")
+    page.keyboard.press("Enter")
+    page.locator("[role=status]", has_text="42").wait_for(timeout=WAIT_MS)
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.tagName") in {"BUTTON", "INPUT"}
