@@ -111,8 +111,8 @@ def _turn(page: Any, said: str) -> Any:
     return page.locator("li.turn", has=page.locator(".said", has_text=said)).last
 
 
-def test_typing_a_request_shows_the_reply(page: Any, stack: Stack) -> None:
-    """A typed request appears with its intent and the edge's reply; screenshots are kept."""
+def test_typing_a_request_shows_the_reply(page: Any) -> None:
+    """A typed request appears with its intent and the edge's reply."""
     _say(page, "add oat milk to my shopping list")
     turn = _turn(page, "add oat milk to my shopping list")
     turn.locator(".reply", has_text="I added oat milk to your shopping list.").wait_for(
@@ -120,13 +120,6 @@ def test_typing_a_request_shows_the_reply(page: Any, stack: Stack) -> None:
     )
     assert "list.add" in turn.locator(".meta").first.inner_text()
     page.locator("label", has_text="oat milk").wait_for(timeout=WAIT_MS)
-    page.screenshot(path=str(stack.root / "console-desktop.png"))
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=str(stack.root / "console-phone.png"), full_page=True)
-    assert (stack.root / "console-desktop.png").stat().st_size > 10_000
-    assert (stack.root / "console-phone.png").stat().st_size > 10_000
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], "the page scrolls sideways at phone width"
 
 
 def test_a_timer_appears_and_counts_down(page: Any) -> None:
@@ -203,3 +196,20 @@ def test_the_page_is_keyboard_operable(page: Any) -> None:
     page.locator("[role=status]", has_text="42").wait_for(timeout=WAIT_MS)
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.tagName") in {"BUTTON", "INPUT"}
+
+
+def test_screenshots_at_desktop_and_phone_width(page: Any, stack: Stack) -> None:
+    """The page after the tests above, saved at both widths; nothing scrolls sideways."""
+    _say(page, "set a pasta timer for 8 minutes")
+    page.locator("li[data-timer]", has_text="pasta").wait_for(timeout=WAIT_MS)
+    page.locator("li[data-mission]").first.wait_for(timeout=WAIT_MS)
+    desktop = stack.root / "console-desktop.png"
+    page.screenshot(path=str(desktop))
+    page.set_viewport_size(PHONE)
+    phone = stack.root / "console-phone.png"
+    page.screenshot(path=str(phone), full_page=True)
+    print(f"screenshots: {desktop} {phone}")
+    assert desktop.stat().st_size > 10_000
+    assert phone.stat().st_size > 10_000
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "the page scrolls sideways at phone width"

@@ -108,8 +108,8 @@ function Trace({ id }) {
 function Turn({ turn }) {
   const [open, setOpen] = useState(false);
   const meta = turn.news ? "news" : [
-    turn.intent || (turn.handled_by === "cloud" ? "for the cloud" : "not understood"),
-    turn.handled_by && `by the ${turn.handled_by}`,
+    turn.intent,
+    turn.handled_by && `handled by the ${turn.handled_by}`,
     turn.tier && `tier: ${turn.tier}`,
   ].filter(Boolean).join(" · ");
   const pending = !turn.replies.length;
