@@ -26,11 +26,12 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
-TOKEN_FREE_PATHS = frozenset({"/"})
+TOKEN_FREE_PATHS = frozenset({"/", "/v1/console/talk"})
 TOKEN_FREE_PREFIX = "/console/"
 """The web console's page and static files: they hold no data, and a browser cannot send a
-token when it navigates. The page asks for the token and sends it with every API call. The
-address allowlist still applies to them."""
+token when it navigates. The page asks for the token and sends it with every API call; the
+talk WebSocket (a browser cannot give it a header either) checks the token in its first message.
+The address allowlist still applies to them."""
 
 
 @dataclass(frozen=True, slots=True)

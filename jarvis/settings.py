@@ -100,6 +100,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An OpenAI-compatible endpoint for the cloud's optional language-model planner."""
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
+    edge_tls_cert: Path | None = None
+    """A PEM certificate (chain): the edge API and console then serve HTTPS, which browsers
+    need before they lend a page the microphone anywhere but on loopback."""
+    edge_tls_key: Path | None = None
+    """The certificate's PEM private key, when it is not in the certificate file."""
 
     @property
     def device_location(self) -> Location | None:
@@ -146,6 +151,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "llm_url": "JARVIS_LLM_URL",
     "llm_model": "JARVIS_LLM_MODEL",
     "llm_api_key": "JARVIS_LLM_API_KEY",
+    "edge_tls_cert": "JARVIS_EDGE_TLS_CERT",
+    "edge_tls_key": "JARVIS_EDGE_TLS_KEY",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""

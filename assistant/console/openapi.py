@@ -268,6 +268,19 @@ def console_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/v1/console/talk": {
+            "get": {
+                "operationId": "talkSocket",
+                "summary": "Browser push-to-talk: a WebSocket (see assistant/console/talk.py); "
+                "the token, where one is set, comes in its first message",
+                "security": [{}],
+                "responses": {
+                    "101": {"description": "Switched to the WebSocket protocol"},
+                    "400": _error("Not a WebSocket upgrade request"),
+                    "403": _error("No Origin, another site's Origin, or a foreign Host"),
+                },
+            }
+        },
         "/v1/console/devices": {
             "get": {
                 "operationId": "getConsoleDevices",

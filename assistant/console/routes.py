@@ -20,8 +20,11 @@ import msgspec
 from aiohttp import web
 
 from assistant.console.cloud_client import ConsoleCloud, ConsoleCloudError
+from assistant.console.talk import TalkEngines, talk_socket
 from assistant.conversation import Conversation
+from assistant.events import ReplyBus
 from assistant.history import History
+from assistant.http_auth import AccessPolicy
 from assistant.listening import ListeningState
 from assistant.skills import Skills
 from models import DecodeError, strict_json, unstorable_character
@@ -49,6 +52,13 @@ class ConsoleParts:
     skills: Skills
     listening: ListeningState
     cloud: ConsoleCloud
+    bus: ReplyBus
+    talk: TalkEngines
+    """Recognizer and voice for browser push-to-talk, loaded on first use."""
+    access: AccessPolicy | None = None
+    """Checked by the talk socket itself (a browser cannot send it a header)."""
+    loopback_only: bool = True
+    """The API binds loopback: the talk socket then wants a loopback ``Host`` too."""
 
 
 PARTS = web.AppKey("console", ConsoleParts)
@@ -85,6 +95,7 @@ def add_console(app: web.Application, parts: ConsoleParts) -> None:
     app.router.add_get("/v1/console/missions/{mission_id}", get_mission)
     app.router.add_post("/v1/console/missions/{mission_id}/cancel", post_mission_cancel)
     app.router.add_get("/v1/console/devices", get_devices)
+    app.router.add_get("/v1/console/talk", talk_socket)
 
 
 async def _security_headers(_request: web.Request, response: web.StreamResponse) -> None:
@@ -136,10 +147,10 @@ async def get_history(request: web.Request) -> web.Response:
 async def post_timer_action(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     if action not in TIMER_ACTIONS:
-        return _error(404, "not_found", "A timer can be paused, resumed or cancelled.")
+        return error_response(404, "not_found", "A timer can be paused, resumed or cancelled.")
     reply = await request.app[PARTS].skills.timers.act(request.match_info["timer_id"], action)
     if reply is None:
-        return _error(404, "not_found", "No timer has that id (it may have ended).")
+        return error_response(404, "not_found", "No timer has that id (it may have ended).")
     return web.json_response({"reply": reply})
 
 
@@ -157,7 +168,7 @@ async def post_note(request: web.Request) -> web.Response:
 async def delete_note(request: web.Request) -> web.Response:
     note_id = _int_id(request.match_info["note_id"])
     if note_id is None or not await request.app[PARTS].skills.notes.delete_note(note_id):
-        return _error(404, "not_found", "No note has that id.")
+        return error_response(404, "not_found", "No note has that id.")
     return web.json_response({"deleted": note_id})
 
 
@@ -178,7 +189,7 @@ async def post_list_item(request: web.Request) -> web.Response:
 async def delete_list_item(request: web.Request) -> web.Response:
     item_id = _int_id(request.match_info["item_id"])
     if item_id is None or not await request.app[PARTS].skills.notes.tick_off(item_id):
-        return _error(404, "not_found", "No list item has that id.")
+        return error_response(404, "not_found", "No list item has that id.")
     return web.json_response({"deleted": item_id})
 
 
@@ -197,7 +208,7 @@ async def get_trace(request: web.Request) -> web.Response:
     parts = request.app[PARTS]
     record = await parts.conversation.lookup(request.match_info["id"])
     if record is None:
-        return _error(404, "not_found", "No utterance has that id.")
+        return error_response(404, "not_found", "No utterance has that id.")
     events: list[dict[str, Any]] = [
         _edge_event(record.created_at, "utterance.received", {"text": record.text}),
         _edge_event(
@@ -256,7 +267,7 @@ async def _from_cloud(request: web.Request, path: str, method: str = "GET") -> w
     try:
         body = await (cloud.post(path) if method == "POST" else cloud.get(path))
     except ConsoleCloudError as error:
-        return _error(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message)
     return web.json_response(body)
 
 
@@ -294,27 +305,31 @@ def _cloud_event(event: dict[str, Any]) -> dict[str, Any]:
 
 async def _body(request: web.Request, shape: type[T]) -> T | web.Response:
     if request.content_type != "application/json":
-        return _error(415, "unsupported_media_type", "Send application/json.")
+        return error_response(415, "unsupported_media_type", "Send application/json.")
     raw = await request.content.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
-        return _error(413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+        return error_response(
+            413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes."
+        )
     try:
         return msgspec.convert(strict_json(raw, storable=False), shape)
     except DecodeError as error:
-        return _error(400, "invalid_json", f"The body is {error.problem}.")
+        return error_response(400, "invalid_json", f"The body is {error.problem}.")
     except msgspec.ValidationError as error:
-        return _error(400, "invalid_body", str(error).replace("$.", "") + ".")
+        return error_response(400, "invalid_body", str(error).replace("$.", "") + ".")
 
 
 def _clean(text: str) -> str | web.Response:
     cleaned = " ".join(text.split())
     if not cleaned:
-        return _error(400, "invalid_body", "The text must not be blank.")
+        return error_response(400, "invalid_body", "The text must not be blank.")
     if len(cleaned) > MAX_TEXT_CHARS:
-        return _error(400, "invalid_body", f"The text is longer than {MAX_TEXT_CHARS} characters.")
+        return error_response(
+            400, "invalid_body", f"The text is longer than {MAX_TEXT_CHARS} characters."
+        )
     unstorable = unstorable_character(cleaned)
     if unstorable:
-        return _error(400, "invalid_body", f"The text must not hold {unstorable}.")
+        return error_response(400, "invalid_body", f"The text must not hold {unstorable}.")
     return cleaned
 
 
@@ -322,5 +337,6 @@ def _int_id(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 18 else None
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
+def error_response(status: int, code: str, message: str) -> web.Response:
+    """The API's error shape, ``{"error": {"code", "message"}}``."""
     return web.json_response({"error": {"code": code, "message": message}}, status=status)

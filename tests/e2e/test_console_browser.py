@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from edges import JARVIS, EdgeProcess, start_edge
 from processes import CloudProcess, cloud_environment, enroll, free_port, start_cloud, wait_for
@@ -33,6 +35,7 @@ CHROMIUM_FLAGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 20_000
+TALK_COMMAND = "Set a timer for ten seconds."
 
 
 @dataclass
@@ -60,7 +63,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     edge: EdgeProcess | None = None
     try:
         enroll(cloud_dir, edge_dir, "kitchen")
-        edge = start_edge(edge_dir, cloud_url=cloud.url, device_name="kitchen")
+        edge = start_edge(
+            edge_dir,
+            cloud_url=cloud.url,
+            device_name="kitchen",
+            extra_env={"JARVIS_TTS_ENGINE": "piper"},
+        )
         running = edge
         wait_for(lambda: _status(running)["cloud"]["connected"], 60, "the edge to connect")
         yield Stack(cloud, cloud_dir, edge, root)
@@ -71,11 +79,35 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def spoken_command(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ "set a timer for ten seconds" in piper's voice, with silence around it: chromium's fake
+    microphone plays it from the start when the page opens the microphone, then loops it."""
+    from assistant.testing_speech import load_piper_voice, write_wav
+
+    voice = load_piper_voice()
+    chunks = list(voice.synthesize(TALK_COMMAND))
+    rate = int(chunks[0].sample_rate)
+    speech = b"".join(np.asarray(chunk.audio_int16_array).tobytes() for chunk in chunks)
+    silence = bytes(2 * rate)
+    path = tmp_path_factory.mktemp("speech") / "set-a-timer.wav"
+    return write_wav(path, silence + speech + silence * 3, rate)
+
+
+@pytest.fixture(scope="module")
+def browser(spoken_command: Path) -> Iterator[Any]:
+    """One chromium for the module, its fake microphone fed the spoken command."""
     from playwright.sync_api import sync_playwright
 
+    fake_microphone = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={spoken_command}",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS + fake_microphone
+        )
         yield launched
         launched.close()
 
@@ -186,6 +218,43 @@ def test_cancelling_a_mission_from_the_page_cancels_it(page: Any, stack: Stack) 
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.load(response)["state"] == "cancelled"
+
+
+def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any) -> None:
+    """Holding the space bar sends the fake microphone's speech to the edge: it is recognized,
+    the timer is set, and the reply's synthesized audio reaches the page."""
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.down("Space")
+    turn = page.locator("li.turn", has=page.locator(".said", has_text=re.compile("timer", re.I)))
+    try:
+        turn.locator(".reply", has_text="Timer set for 10 seconds.").wait_for(timeout=60_000)
+    finally:
+        page.keyboard.up("Space")
+    assert "timer.start" in turn.locator(".meta").first.inner_text()
+    assert page.locator("li[data-timer]", has_text="10 second").count() == 1
+    page.wait_for_function(
+        "() => document.querySelector('audio.reply-audio').dataset.bytes > 10000", timeout=WAIT_MS
+    )
+    page.wait_for_function(
+        "() => document.querySelector('audio.reply-audio').duration > 0.5", timeout=WAIT_MS
+    )
+
+
+def test_the_talk_socket_refuses_another_origin(stack: Stack) -> None:
+    """A WebSocket opened from another site's page is refused before it upgrades."""
+    request = urllib.request.Request(
+        f"{stack.edge.url}/v1/console/talk",
+        headers={
+            "Origin": "http://evil.example",
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
 
 
 def test_the_page_is_keyboard_operable(page: Any) -> None:

@@ -21,6 +21,7 @@ from assistant.console.routes import (
     ConsoleParts,
     add_console,
 )
+from assistant.console.talk import TalkEngines
 from assistant.conversation import Conversation, Identity
 from assistant.database import open_database
 from assistant.events import ReplyBus
@@ -30,6 +31,7 @@ from assistant.http_auth import AccessPolicy
 from assistant.listening import ListeningState, MutableSource
 from assistant.platform import PlatformAdapters
 from assistant.skills import Skills
+from assistant.voice_loop import VoiceOptions
 
 Client = TestClient[web.Request, web.Application]
 TOKEN = "console-test-token"
@@ -50,7 +52,11 @@ async def _console_app(
     )
     cloud = ConsoleCloud(None, None)
     app = create_api(conversation, bus, access=access)
-    add_console(app, ConsoleParts(conversation, History(db), skills, ListeningState(), cloud))
+    talk = TalkEngines(data_dir, VoiceOptions(tts_engine="none"))
+    parts = ConsoleParts(
+        conversation, History(db), skills, ListeningState(), cloud, bus, talk, access=access
+    )
+    add_console(app, parts)
     try:
         yield app
     finally:

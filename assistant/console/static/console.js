@@ -73,6 +73,94 @@ const STATE_WORDS = {
   thinking: "Thinking", speaking: "Speaking",
 };
 
+// ---- push-to-talk: the browser's microphone to the edge, the reply's audio back ----------------
+
+const SAMPLE_RATE = 16000;
+const CHUNK_MS = 20;
+const RELEASE_MIC_AFTER_MS = 30000;
+
+class Talk {
+  constructor(handlers) {
+    this.handlers = handlers; // { onMessage(json), onAudio(arrayBuffer), onState(state) }
+    this.socket = null;
+    this.ready = null;
+    this.context = null;
+    this.stream = null;
+    this.recording = false;
+    this.releaseTimer = null;
+  }
+
+  connect() {
+    if (this.ready) return this.ready;
+    this.ready = new Promise((resolve, reject) => {
+      const scheme = location.protocol === "https:" ? "wss" : "ws";
+      const socket = new WebSocket(`${scheme}://${location.host}/v1/console/talk`);
+      socket.binaryType = "arraybuffer";
+      socket.onopen = () => socket.send(JSON.stringify({ type: "hello", token: token() }));
+      socket.onmessage = (event) => {
+        if (typeof event.data !== "string") { this.handlers.onAudio(event.data); return; }
+        const message = JSON.parse(event.data);
+        if (message.type === "ready") resolve(socket);
+        else if (message.type === "heard") { this.stop(false); this.handlers.onMessage(message); }
+        else this.handlers.onMessage(message);
+      };
+      socket.onclose = (event) => {
+        this.ready = null; this.socket = null; this.stop(false);
+        reject(new Error(event.code === 4401 ? "The edge refused the token." : "The talk connection closed."));
+      };
+      this.socket = socket;
+    });
+    return this.ready;
+  }
+
+  async microphone() {
+    clearTimeout(this.releaseTimer);
+    if (this.stream) return;
+    this.stream = await navigator.mediaDevices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+    });
+    this.context = new AudioContext({ sampleRate: SAMPLE_RATE });
+    await this.context.audioWorklet.addModule("/console/pcm-worklet.js");
+    const node = new AudioWorkletNode(this.context, "pcm-capture");
+    node.port.onmessage = (event) => this.send(event.data);
+    this.context.createMediaStreamSource(this.stream).connect(node);
+  }
+
+  send(pcm) {
+    if (!this.recording || !this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+    // 8 bytes of capture time (epoch ms of the chunk's first sample), then the samples.
+    const chunk = new Uint8Array(8 + pcm.byteLength);
+    new DataView(chunk.buffer).setFloat64(0, Date.now() - CHUNK_MS, true);
+    chunk.set(new Uint8Array(pcm), 8);
+    this.socket.send(chunk.buffer);
+  }
+
+  async start() {
+    if (this.recording) return;
+    const socket = await this.connect();
+    await this.microphone();
+    if (this.context.state === "suspended") await this.context.resume();
+    socket.send(JSON.stringify({ type: "start" }));
+    this.recording = true;
+    this.handlers.onState("recording");
+  }
+
+  stop(tell = true) {
+    if (!this.recording) return;
+    this.recording = false;
+    if (tell && this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "stop" }));
+    this.handlers.onState("waiting");
+    // The microphone stays open a little, so the next press loses no speech; then it is let go.
+    this.releaseTimer = setTimeout(() => this.release(), RELEASE_MIC_AFTER_MS);
+  }
+
+  release() {
+    if (this.stream) this.stream.getTracks().forEach((track) => track.stop());
+    if (this.context) this.context.close();
+    this.stream = null; this.context = null;
+  }
+}
+
 // ---- the conversation ------------------------------------------------------------------------
 
 function turnFrom(view) {
@@ -127,7 +215,16 @@ function Turn({ turn }) {
     </li>`;
 }
 
-function Conversation({ turns, onSend, sending }) {
+function TalkButton({ talkState, onStart, onStop }) {
+  const recording = talkState === "recording";
+  return html`<button type="button" class="ptt" aria-pressed=${recording}
+    aria-keyshortcuts="Space" title="Hold to talk (or hold the space bar)"
+    onPointerDown=${(e) => { e.preventDefault(); onStart(); }} onPointerUp=${onStop} onPointerLeave=${() => recording && onStop()}
+    onKeyDown=${(e) => { if ((e.key === "Enter" || e.key === " ") && !e.repeat) { e.preventDefault(); e.stopPropagation(); recording ? onStop() : onStart(); } }}>
+    ${recording ? "Listening… release" : "Hold to talk"}</button>`;
+}
+
+function Conversation({ turns, onSend, sending, talk }) {
   const log = useRef(null);
   const [text, setText] = useState("");
   useEffect(() => { if (log.current) log.current.scrollTop = log.current.scrollHeight; }, [turns]);
@@ -149,7 +246,9 @@ function Conversation({ turns, onSend, sending }) {
         <input id="say" type="text" autocomplete="off" maxlength="4000" placeholder="Type a request…"
           value=${text} onInput=${(e) => setText(e.target.value)} />
         <button type="submit" disabled=${sending}>Send</button>
+        <${TalkButton} ...${talk} />
       </form>
+      <audio class="reply-audio" ref=${talk.audioRef} data-bytes=${talk.audioBytes} hidden></audio>
     </section>`;
 }
 
@@ -296,6 +395,10 @@ function App() {
   const [announcement, setAnnouncement] = useState("");
   const [live, setLive] = useState(false);
   const [sending, setSending] = useState(false);
+  const [talkState, setTalkState] = useState("idle");
+  const [audioBytes, setAudioBytes] = useState(0);
+  const audioRef = useRef(null);
+  const talker = useRef(null);
   const keys = useRef(0);
   const lastState = useRef(null);
   const cloudConfigured = useRef(null);
@@ -392,6 +495,37 @@ function App() {
     api("/v1/console/listening", { method: "PUT", body: { muted } }).then(() => refreshState(), fail);
   }, [state, refreshState, fail]);
 
+  if (!talker.current) {
+    talker.current = new Talk({
+      onState: setTalkState,
+      onAudio: (buffer) => {
+        setAudioBytes(buffer.byteLength);
+        const element = audioRef.current;
+        if (!element) return;
+        if (element.src) URL.revokeObjectURL(element.src);
+        element.src = URL.createObjectURL(new Blob([buffer], { type: "audio/wav" }));
+        element.play().catch(() => {}); // a page without a user gesture yet may not play
+      },
+      onMessage: (message) => {
+        if (message.type === "heard") announce(message.transcript ? `Heard: ${message.transcript}` : "Nothing was heard.");
+        else if (message.type === "utterance") addTurn(turnFrom(message));
+        else if (message.type === "error") announce(message.message);
+      },
+    });
+  }
+  const startTalking = () => talker.current.start().catch((error) => { setTalkState("idle"); announce(error.message); });
+  const stopTalking = () => talker.current.stop();
+
+  useEffect(() => {
+    // The space bar talks while held, except where it types (a text box) or presses (a button).
+    const typing = (target) => target.closest && target.closest("input, textarea, button, select, summary, [contenteditable]");
+    const down = (event) => { if (event.code === "Space" && !event.repeat && !typing(event.target)) { event.preventDefault(); startTalking(); } };
+    const up = (event) => { if (event.code === "Space" && !typing(event.target)) { event.preventDefault(); stopTalking(); } };
+    window.addEventListener("keydown", down);
+    window.addEventListener("keyup", up);
+    return () => { window.removeEventListener("keydown", down); window.removeEventListener("keyup", up); };
+  }, []);
+
   if (needToken) {
     return html`<${Login} onToken=${(t) => { sessionStorage.setItem(TOKEN_KEY, t); setNeedToken(false); }} />`;
   }
@@ -408,7 +542,8 @@ function App() {
     </header>
     <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${announcement}</div>
     <div class="layout">
-      <main><${Conversation} turns=${turns} onSend=${send} sending=${sending} /></main>
+      <main><${Conversation} turns=${turns} onSend=${send} sending=${sending}
+        talk=${{ talkState, onStart: startTalking, onStop: stopTalking, audioRef, audioBytes }} /></main>
       <aside aria-label="Timers, lists, missions and devices">
         <${Timers} timers=${state?.timers || []} alarms=${state?.alarms} offset=${offset} act=${actOnTimer}
           say=${(text) => send(text).catch(() => {})} />
