@@ -282,3 +282,32 @@ def test_screenshots_at_desktop_and_phone_width(page: Any, stack: Stack) -> None
     assert phone.stat().st_size > 10_000
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the page scrolls sideways at phone width"
+
+
+def test_a_token_is_asked_for_and_never_put_in_a_url(browser: Any, tmp_path: Path) -> None:
+    """An edge with a token: the page asks for it, then sends it only in headers (and the talk
+    socket's first message), never in any URL it requests."""
+    token = "console-browser-test-token"
+    data = tmp_path / "data"
+    data.mkdir()
+    edge = start_edge(data, extra_env={"JARVIS_EDGE_TOKEN": token})
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        opened = context.new_page()
+        urls: list[str] = []
+        opened.on("request", lambda request: urls.append(request.url))
+        opened.on("websocket", lambda socket: urls.append(socket.url))
+        opened.goto(f"{edge.url}/")
+        opened.fill("#token", token)
+        opened.press("#token", "Enter")
+        _say(opened, "what is 2 plus 3")
+        opened.locator(".reply", has_text="5").first.wait_for(timeout=WAIT_MS)
+        opened.locator("body").click(position={"x": 5, "y": 5})
+        opened.keyboard.down("Space")
+        opened.locator("button.ptt[aria-pressed=true]").wait_for(timeout=60_000)
+        opened.keyboard.up("Space")
+        assert any(url.endswith("/v1/console/talk") for url in urls)
+        assert not [url for url in urls if token in url]
+    finally:
+        context.close()
+        edge.stop()

@@ -406,9 +406,17 @@ function App() {
   const announce = useCallback((text) => setAnnouncement(text), []);
   const fail = useCallback((error) => { if (error instanceof AuthError) setNeedToken(true); else announce(error.message); }, [announce]);
 
+  // A line may be known twice (the POST's answer and the event stream race): merge, never lose a reply.
   const addTurn = useCallback((turn) => setTurns((all) => {
-    if (turn.id && all.some((t) => t.id === turn.id)) return all;
-    return [...all, { ...turn, key: ++keys.current }];
+    const index = turn.id ? all.findIndex((t) => t.id === turn.id) : -1;
+    if (index < 0) return [...all, { ...turn, key: ++keys.current }];
+    const known = all[index];
+    const replies = [...known.replies];
+    for (const reply of turn.replies) {
+      if (!replies.some((r) => r.text === reply.text)) replies.push(reply);
+    }
+    const merged = { ...known, replies, status: turn.status === "pending" ? known.status : turn.status };
+    return [...all.slice(0, index), merged, ...all.slice(index + 1)];
   }), []);
 
   const refreshState = useCallback(() => api("/v1/console/state").then((s) => {
