@@ -258,17 +258,15 @@ class TalkSession:
             if self._audio is queue:
                 self._audio = None  # what the browser sends after the end is not kept
         transport = sorted(self.transport_ms)
+        self.transport_ms.clear()
         if heard is None or not heard.transcript.text:
             await self._send({"type": "heard", "transcript": "", "intent": None})
             return
-        log.info("talk.heard", **heard.to_json())
-        await self._send(
-            {
-                "type": "heard",
-                **heard.to_json(),
-                "transport_ms_p50": transport[len(transport) // 2] if transport else None,
-            }
-        )
+        # Capture in the browser → here, for the audio of this utterance (same machine's clock
+        # when measured by bench/console.py): what browser push-to-talk adds to the mic path.
+        transport_ms = round(transport[len(transport) // 2], 3) if transport else None
+        log.info("talk.heard", transport_ms_p50=transport_ms, **heard.to_json())
+        await self._send({"type": "heard", **heard.to_json(), "transport_ms_p50": transport_ms})
         conversation = self._parts.conversation
         record = await conversation.submit(heard.transcript.text)
         await self._send({"type": "utterance", **(await conversation.describe(record))})

@@ -422,6 +422,8 @@ function App() {
   const refreshState = useCallback(() => api("/v1/console/state").then((s) => {
     setOffset(s.now - Date.now() / 1000);
     setState(s);
+    // The first render with real data, for bench/console.py (after the frame is painted).
+    if (!lastState.current) requestAnimationFrame(() => performance.mark("jarvis-console-rendered"));
     cloudConfigured.current = s.device.cloud.configured;
     if (lastState.current && lastState.current !== s.listening.state) announce(STATE_WORDS[s.listening.state] || s.listening.state);
     lastState.current = s.listening.state;
