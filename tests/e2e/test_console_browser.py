@@ -171,13 +171,26 @@ def test_a_timer_appears_and_counts_down(page: Any) -> None:
     countdown.wait_for(state="detached", timeout=WAIT_MS)
 
 
+LAYOUT_SHIFTS = """() => {
+  window.jarvisShifts = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (!entry.hadRecentInput) window.jarvisShifts.push(entry.value);
+    }
+  }).observe({ type: "layout-shift" });
+}"""
+
+
 def test_a_reminder_from_the_cloud_appears_without_a_reload(page: Any) -> None:
-    """The cloud's acknowledgement, then the reminder itself, arrive over the event stream."""
+    """The cloud's acknowledgement, then the reminder itself, arrive over the event stream,
+    and the page does not shift while they stream in."""
+    page.evaluate(LAYOUT_SHIFTS)
     _say(page, "remind me in 3 seconds to stretch")
     turn = _turn(page, "remind me in 3 seconds to stretch")
     turn.locator(".reply", has_text="Okay, I'll remind you to stretch").wait_for(timeout=WAIT_MS)
     page.locator(".reply", has_text="Reminder: stretch.").wait_for(timeout=WAIT_MS)
-    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    assert page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
+    assert page.evaluate("() => window.jarvisShifts") == []
 
 
 def test_a_cloud_line_shows_its_trace_one_click_away(page: Any) -> None:
