@@ -87,6 +87,7 @@ class Talk {
     this.context = null;
     this.stream = null;
     this.recording = false;
+    this.wanted = false;
     this.releaseTimer = null;
   }
 
@@ -137,15 +138,18 @@ class Talk {
 
   async start() {
     if (this.recording) return;
+    this.wanted = true; // released while the socket or the microphone was still opening: no start
     const socket = await this.connect();
     await this.microphone();
     if (this.context.state === "suspended") await this.context.resume();
+    if (!this.wanted) return;
     socket.send(JSON.stringify({ type: "start" }));
     this.recording = true;
     this.handlers.onState("recording");
   }
 
   stop(tell = true) {
+    this.wanted = false;
     if (!this.recording) return;
     this.recording = false;
     if (tell && this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "stop" }));
