@@ -214,6 +214,18 @@ def console_paths() -> dict[str, Any]:
                 "responses": {"200": _json("The listening state", OBJECT), **BODY_ERRORS},
             }
         },
+        "/v1/console/listening/events": {
+            "get": {
+                "operationId": "streamListening",
+                "summary": "Server-Sent Events: a `listening` event now and at each change",
+                "responses": {
+                    "200": {
+                        "description": "An endless event stream",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
         "/v1/console/utterances/{id}/trace": {
             "get": {
                 "operationId": "getUtteranceTrace",

@@ -11,6 +11,8 @@ itself, nothing inline, no frames, so an injected string can never run.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,7 @@ STATIC_DIR = Path(__file__).with_name("static")
 MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_CHARS = 1000
 HISTORY_LIMIT = 30
+KEEPALIVE_S = 15.0
 T = TypeVar("T")
 
 CONTENT_SECURITY_POLICY = (
@@ -90,6 +93,7 @@ def add_console(app: web.Application, parts: ConsoleParts) -> None:
     app.router.add_post("/v1/console/lists/{list}/items", post_list_item)
     app.router.add_delete("/v1/console/lists/items/{item_id}", delete_list_item)
     app.router.add_put("/v1/console/listening", put_listening)
+    app.router.add_get("/v1/console/listening/events", stream_listening)
     app.router.add_get("/v1/console/utterances/{id}/trace", get_trace)
     app.router.add_get("/v1/console/missions", get_missions)
     app.router.add_get("/v1/console/missions/{mission_id}", get_mission)
@@ -201,6 +205,33 @@ async def put_listening(request: web.Request) -> web.Response:
     listening = request.app[PARTS].listening
     listening.set_muted(body.muted)
     return web.json_response(listening.view())
+
+
+async def stream_listening(request: web.Request) -> web.StreamResponse:
+    """Server-Sent Events: one ``listening`` event at once, then one per change (listening,
+    thinking, speaking last a second or two: polling would miss them)."""
+    listening = request.app[PARTS].listening
+    changed = asyncio.Event()
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    await response.prepare(request)
+    stop_listening = listening.on_change(changed.set)
+    try:
+        while True:
+            changed.clear()
+            data = json.dumps(listening.view())
+            await response.write(f"event: listening\ndata: {data}\n\n".encode())
+            while not changed.is_set():
+                try:
+                    await asyncio.wait_for(changed.wait(), KEEPALIVE_S)
+                except TimeoutError:
+                    await response.write(b": keep-alive\n\n")
+    except ConnectionResetError:
+        pass
+    finally:
+        stop_listening()
+    return response
 
 
 async def get_trace(request: web.Request) -> web.Response:

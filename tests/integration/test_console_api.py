@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC
 from pathlib import Path
@@ -224,3 +225,21 @@ async def test_muting_closes_the_microphone_and_unmuting_opens_it() -> None:
     await source.close()
     assert opened[1].closed
     await frames.aclose()
+
+
+async def test_the_listening_stream_pushes_each_change(client: Client) -> None:
+    """The stream starts with the state, then sends one event when the mute switch changes."""
+    async with client.get("/v1/console/listening/events") as stream:
+        first = await _next_event(stream)
+        assert first["muted"] is False
+        await client.put("/v1/console/listening", json={"muted": True})
+        changed = await _next_event(stream)
+    assert changed["muted"] is True
+
+
+async def _next_event(stream: Any) -> dict[str, Any]:
+    while True:
+        line = (await asyncio.wait_for(stream.content.readline(), 5)).decode()
+        if line.startswith("data:"):
+            event: dict[str, Any] = json.loads(line.removeprefix("data:"))
+            return event

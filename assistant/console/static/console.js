@@ -26,11 +26,11 @@ async function api(path, { method = "GET", body } = {}) {
 }
 
 // Server-Sent Events over fetch, so the token can go in a header. Calls onEvent(type, data).
-async function streamEvents(onEvent, signal) {
+async function streamEvents(onEvent, signal, path = "/v1/events") {
   const headers = { Accept: "text/event-stream" };
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
-  const response = await fetch("/v1/events", { headers, signal, cache: "no-store" });
+  const response = await fetch(path, { headers, signal, cache: "no-store" });
   if (response.status === 401) throw new AuthError("The edge wants its token.");
   if (!response.ok || !response.body) throw new Error(`events: HTTP ${response.status}`);
   onEvent("open", null);
@@ -86,6 +86,11 @@ const STATE_WORDS = {
   off: "Text only", muted: "Muted", waiting: "Waiting", listening: "Listening",
   thinking: "Thinking", speaking: "Speaking",
 };
+
+function stateWords(listening) {
+  if (listening.state === "waiting" && listening.wake_word) return `Waiting for “${listening.wake_word}”`;
+  return STATE_WORDS[listening.state] || listening.state;
+}
 
 // ---- push-to-talk: the browser's microphone to the edge, the reply's audio back ----------------
 
@@ -437,13 +442,19 @@ function App() {
     return [...all.slice(0, index), merged, ...all.slice(index + 1)];
   }), []);
 
+  const onListening = useCallback((view) => {
+    setState((s) => (s ? { ...s, listening: view } : s));
+    if (lastState.current && lastState.current !== view.state) announce(stateWords(view));
+    lastState.current = view.state;
+  }, [announce]);
+
   const refreshState = useCallback(() => once("/v1/console/state").then((s) => {
     setOffset(s.now - Date.now() / 1000);
     setState(s);
     // The first render with real data, for bench/console.py (after the frame is painted).
     if (!lastState.current) requestAnimationFrame(() => performance.mark("jarvis-console-rendered"));
     cloudConfigured.current = s.device.cloud.configured;
-    if (lastState.current && lastState.current !== s.listening.state) announce(STATE_WORDS[s.listening.state] || s.listening.state);
+    if (lastState.current && lastState.current !== s.listening.state) announce(stateWords(s.listening));
     lastState.current = s.listening.state;
   }, fail), [announce, fail]);
 
@@ -483,6 +494,17 @@ function App() {
     const stateTimer = setInterval(() => { if (!document.hidden) refreshState(); }, STATE_EVERY_MS);
     const cloudTimer = setInterval(() => { if (!document.hidden) refreshCloud(); }, CLOUD_EVERY_MS);
     const abort = new AbortController();
+    (async () => {
+      // Listening, thinking and speaking last a moment: they are pushed, not polled.
+      while (!abort.signal.aborted) {
+        try {
+          await streamEvents((type, data) => { if (type === "listening") onListening(data); }, abort.signal, "/v1/console/listening/events");
+        } catch (error) {
+          if (error instanceof AuthError) return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    })();
     (async () => {
       let wait = 500;
       while (!abort.signal.aborted) {
@@ -564,7 +586,7 @@ function App() {
       <h1>Jarvis${state ? html` <span class="meta">· ${state.device.device_name}</span>` : ""}</h1>
       <span class=${`badge ${live ? "on" : "off"}`} title="The live event stream">${live ? "live" : "reconnecting"}</span>
       <span class=${`badge ${cloud?.connected ? "on" : "off"}`}>${cloud ? (cloud.connected ? "cloud connected" : cloud.configured ? "cloud offline" : "no cloud") : "…"}</span>
-      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? STATE_WORDS[listening.state] || listening.state : "…"}</span>
+      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) : "…"}</span>
       <button class="quiet" aria-pressed=${Boolean(listening?.muted)} disabled=${!listening?.microphone}
         onClick=${toggleMute}>${listening?.muted ? "Unmute microphone" : "Mute microphone"}</button>
     </header>
