@@ -5,7 +5,7 @@
 import { html, render, useState, useEffect, useRef, useCallback } from "./vendor/htm-preact.module.js";
 
 const TOKEN_KEY = "jarvis.token";
-const STATE_EVERY_MS = 1000;
+const STATE_EVERY_MS = 5000; // changes come with a reply event (which refreshes) or are pushed
 const CLOUD_EVERY_MS = 4000;
 const TICK_MS = 250;
 
@@ -26,8 +26,13 @@ async function api(path, { method = "GET", body } = {}) {
 }
 
 // Server-Sent Events over fetch, so the token can go in a header. Calls onEvent(type, data).
+// The last event id per stream: sent back on reconnecting, for an edge that replays what was
+// missed (Last-Event-ID); an edge that does not simply ignores it.
+const lastEventIds = new Map();
+
 async function streamEvents(onEvent, signal, path = "/v1/events") {
   const headers = { Accept: "text/event-stream" };
+  if (lastEventIds.has(path)) headers["Last-Event-ID"] = lastEventIds.get(path);
   const t = token();
   if (t) headers.Authorization = `Bearer ${t}`;
   const response = await fetch(path, { headers, signal, cache: "no-store" });
@@ -48,6 +53,7 @@ async function streamEvents(onEvent, signal, path = "/v1/events") {
       const data = [];
       for (const line of block.split("\n")) {
         if (line.startsWith("event:")) type = line.slice(6).trim();
+        else if (line.startsWith("id:")) lastEventIds.set(path, line.slice(3).trim());
         else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
       }
       if (data.length) {
