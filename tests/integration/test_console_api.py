@@ -19,6 +19,7 @@ from assistant.console.cloud_client import ConsoleCloud
 from assistant.console.routes import (
     CONTENT_SECURITY_POLICY,
     NO_CLOUD,
+    PARTS,
     ConsoleParts,
     add_console,
 )
@@ -243,3 +244,15 @@ async def _next_event(stream: Any) -> dict[str, Any]:
         if line.startswith("data:"):
             event: dict[str, Any] = json.loads(line.removeprefix("data:"))
             return event
+
+
+async def test_alarms_are_listed_where_the_edge_has_them(client: Client) -> None:
+    """No alarm skill, no ``alarms`` key; one that offers ``console_alarms`` is listed as is."""
+    assert "alarms" not in await (await client.get("/v1/console/state")).json()
+    alarm = {"id": "a1", "time": "07:00", "label": None, "repeat": "weekdays", "ringing": False}
+
+    async def console_alarms() -> list[dict[str, Any]]:
+        return [alarm]
+
+    client.app[PARTS].skills.console_alarms = console_alarms  # type: ignore[attr-defined]
+    assert (await (await client.get("/v1/console/state")).json())["alarms"] == [alarm]
