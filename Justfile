@@ -56,6 +56,7 @@ bench: setup
     {{bin}}/python bench/cloud.py
     {{bin}}/python bench/weather.py
     {{bin}}/python bench/understanding.py
+    {{bin}}/python bench/console.py
 
 # Retrain the learned tier's head (seeded; writes understanding/artifact/); CI never runs this
 train: setup

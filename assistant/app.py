@@ -21,17 +21,22 @@ from aiohttp import web
 
 from assistant.audio.microphone import Microphone, input_devices
 from assistant.cloud_link import CloudLink, NoCloudLink
+from assistant.console.cloud_client import ConsoleCloud
+from assistant.console.routes import ConsoleParts, add_console
+from assistant.console.talk import TalkEngines
 from assistant.conversation import Conversation, Identity
 from assistant.credentials import device_id_of, read_token, token_path
 from assistant.database import open_database
 from assistant.device_config import ConfigCache
 from assistant.edge_link import EdgeLink
+from assistant.edge_tls import tls_context
 from assistant.errors import EdgeSetupError, NoInputDeviceError
 from assistant.event_log import EventLog
 from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
-from assistant.http_auth import access_policy
+from assistant.http_auth import access_policy, is_loopback
+from assistant.listening import ListeningState, open_mutable_microphone
 from assistant.missions import MissionRunner
 from assistant.missions.browser_runner import BrowserRunner, BrowserRunnerConfig
 from assistant.missions.privacy import (
@@ -227,6 +232,7 @@ async def run_edge(
     ``on_reply`` every reply when none can be spoken (text only, no speaker)."""
     # Checked before anything opens: an exposed API without a token must never start.
     access = access_policy(settings.edge_host, settings.edge_token, settings.edge_allow)
+    tls = tls_context(settings.edge_tls_cert, settings.edge_tls_key)
     token = _cloud_token(settings)
     device_id = device_id_of(token) if token else local_device_id(settings.data_dir)
     identity = Identity(device_id=device_id, session_id=new_id(), device_name=settings.device_name)
@@ -244,6 +250,7 @@ async def run_edge(
             async def submit(text: str) -> object:
                 return await (await conversation_ready).submit(text)
 
+            listening = ListeningState()
             if settings.voice == "auto":
                 # Speaking subscribes to the replies before the skills start, so a timer that
                 # ended while the edge was off is said aloud too.
@@ -253,6 +260,8 @@ async def run_edge(
                     bus=bus,
                     options=voice_options(settings),
                     on_status=on_status,
+                    source=await open_mutable_microphone(settings.input_device, listening),
+                    listening=listening,
                 )
                 stack.push_async_callback(voice.close)
                 speaks = voice.speech is not None
@@ -305,17 +314,26 @@ async def run_edge(
             # Open event streams never end by themselves: give them a short grace, then cancel.
             hosts = allowed_hosts(settings.edge_host, settings.allowed_hosts)
             api = create_api(conversation, bus, access=access, hosts=hosts)
+            console_cloud = ConsoleCloud(settings.cloud_url, token)
+            stack.push_async_callback(console_cloud.close)
+            talk = TalkEngines(settings.data_dir, voice_options(settings))
+            stack.push_async_callback(talk.close)
+            console = ConsoleParts(
+                conversation, History(db), skills, listening, console_cloud, bus, talk,
+                access=access, loopback_only=is_loopback(settings.edge_host),
+            )  # fmt: skip
+            add_console(api, console)
             runner = web.AppRunner(api, shutdown_timeout=2.0, **runner_options())
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
-            site = web.TCPSite(runner, settings.edge_host, settings.edge_port)
+            site = web.TCPSite(runner, settings.edge_host, settings.edge_port, ssl_context=tls)
             try:
                 await site.start()
             except OSError as error:
                 raise EdgeSetupError(
                     cannot_listen(settings.edge_host, settings.edge_port, error, "edge_port")
                 ) from None
-            url = _base_url(runner, settings.edge_host)
+            url = _base_url(runner, settings.edge_host, secure=tls is not None)
             log.info(
                 "edge.ready",
                 url=url,
@@ -356,7 +374,7 @@ def _cloud_link(
     )
 
 
-def _base_url(runner: web.AppRunner, host: str) -> str:
+def _base_url(runner: web.AppRunner, host: str, *, secure: bool = False) -> str:
     port = runner.addresses[0][1]
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"{'https' if secure else 'http'}://{shown}:{port}"

@@ -26,6 +26,12 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
+TOKEN_FREE_PATHS = frozenset({"/", "/v1/console/talk"})
+TOKEN_FREE_PREFIX = "/console/"
+"""The web console's page and static files: they hold no data, and a browser cannot send a
+token when it navigates. The page asks for the token and sends it with every API call; the
+talk WebSocket (a browser cannot give it a header either) checks the token in its first message.
+The address allowlist still applies to them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,8 @@ def access_middleware(
     async def check_access(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not policy.admits_address(request.remote):
             return error_response(403, "forbidden", "Requests from this address are not allowed.")
-        if not policy.admits_token(request.headers.get("Authorization")):
+        token_free = request.path in TOKEN_FREE_PATHS or request.path.startswith(TOKEN_FREE_PREFIX)
+        if not token_free and not policy.admits_token(request.headers.get("Authorization")):
             response = error_response(
                 401, "unauthorized", "Send `Authorization: Bearer <JARVIS_EDGE_TOKEN>`."
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.console import openapi as console_openapi
+
 ERROR_STATUSES = {
     "400": "Malformed JSON, or missing, empty or invalid fields",
     "413": "The body is larger than 16 KiB",
@@ -219,6 +221,9 @@ PHRASE_PATHS: dict[str, Any] = {
 
 def openapi_document() -> dict[str, Any]:
     document = _document()
+    document["paths"].update(console_openapi.console_paths())
+    schemas = document["components"]["schemas"]
+    document["components"]["schemas"] = {**schemas, **console_openapi.SCHEMAS}
     for operations in document["paths"].values():
         for operation in operations.values():
             for status, text in AUTH_STATUSES.items():

@@ -34,6 +34,7 @@ from assistant.errors import (
     NoOutputDeviceError,
     PortAudioMissingError,
 )
+from assistant.listening import ListeningState
 from assistant.stt import Recognizer
 from assistant.tts import AudioPlayer
 from models import Reply
@@ -84,6 +85,8 @@ class VoiceLoop:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._last_end_of_speech: float | None = None
+        self.listening = ListeningState()
+        """What the ear is doing (the console shows it) and the mute switch."""
 
     @classmethod
     async def start(
@@ -97,17 +100,20 @@ class VoiceLoop:
         recognizer: Recognizer | None = None,
         player: AudioPlayer | None = None,
         on_status: Callable[[str], None] | None = None,
+        listening: ListeningState | None = None,
     ) -> VoiceLoop:
         """Load what the options ask for (models once, off the loop) and start both tasks.
 
         ``source`` replaces the microphone (a ``WavSource`` in tests) and is closed by the loop;
         ``recognizer`` replaces loading one (the caller keeps and closes it); ``player``
         replaces the sound device or ``speak_to`` file (closed by the loop); ``on_status``
-        receives the human-readable progress lines ("Loading whisper model…", "text-only: …").
+        receives the human-readable progress lines ("Loading whisper model…", "text-only: …");
+        ``listening`` is told what the loop does (a ``MutableSource`` over it mutes the mic).
         """
         options = options or VoiceOptions()
         status = _once_each(on_status or (lambda line: log.info("voice.status", line=line)))
         loop = cls()
+        loop.listening = listening or loop.listening
         try:
             await loop._start_speaking(options, bus, status, player)
             source = source or await _open_microphone(options, status)
@@ -134,6 +140,7 @@ class VoiceLoop:
         speech = SpeechQueue(speaker, player, on_audio_start=self._first_audio)
         speech.start()
         self.speech = speech
+        self.listening.speaking_from(lambda: speech.speaking)
         self._closers.append(speech.close)
         self._spawn(self._speak_replies(bus, speech), "voice-speak")
 
@@ -181,6 +188,7 @@ class VoiceLoop:
         trailing_ms = PTT_TRAILING_SILENCE_MS if options.ptt_key else options.trailing_silence_ms
         endpointer = Endpointer(detector, EndpointSettings(trailing_ms))
         self.mode = "voice"
+        self.listening.microphone = True
         listen = _Listener(self, source, recognizer, endpointer, submit, options)
         self._spawn(listen.run(), "voice-listen")
         status(f"Listening ({options.stt_engine}); replies spoken: {self.speech is not None}")
@@ -232,19 +240,30 @@ class _Listener:
         from assistant.stt.listen import hear_next
 
         frames = self._source.frames()
-        barge_in = self._owner.interrupt if self._options.barge_in else None
+        listening = self._owner.listening
+
+        def speech_started() -> None:
+            listening.set_phase("listening")
+            if self._options.barge_in:
+                self._owner.interrupt()
+
         async with contextlib.AsyncExitStack() as stack:
             gate = await self._push_to_talk(stack)
             while True:
                 async with contextlib.aclosing(gate.frames(frames) if gate else _same(frames)) as s:
                     heard = await hear_next(
-                        s, self._recognizer, self._endpointer, interpret, on_speech_start=barge_in
+                        s,
+                        self._recognizer,
+                        self._endpointer,
+                        interpret,
+                        on_speech_start=speech_started,
                     )
                 if heard is None:
                     if gate is None:
                         log.info("voice.source_ended")
                         return
                     continue
+                listening.set_phase("thinking" if heard.transcript.text else "waiting")
                 if heard.transcript.text:
                     self._owner._last_end_of_speech = heard.ended_at
                     log.info("voice.heard", **heard.to_json())
@@ -266,6 +285,8 @@ class _Listener:
             await self._submit(text)
         except Exception as error:  # one failed request must not stop the listening
             log.error("voice.submit_failed", text=text, error=repr(error))
+        finally:
+            self._owner.listening.set_phase("waiting")
 
 
 def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:

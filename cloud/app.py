@@ -20,6 +20,7 @@ import structlog
 from aiohttp import web
 
 from cloud import (
+    console_api,
     database,
     edge_link,
     http_api,
@@ -117,6 +118,7 @@ async def create_app(
     app.add_routes(http_api.routes)
     app.add_routes(rest_requests.routes)
     app.add_routes(mission_api.routes)
+    app.add_routes(console_api.routes)
     app.router.add_get("/v1/edge", edge_link.edge_socket)
     app.cleanup_ctx.append(_background)
     app.cleanup_ctx.append(weather_app.weather_context(settings))

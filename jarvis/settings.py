@@ -119,6 +119,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     allowed_hosts: tuple[str, ...] = ()
     """Host names (comma-separated in the variable) the edge and cloud HTTP APIs answer besides
     loopback ones and their bind address; any other ``Host`` gets 421 (DNS rebinding)."""
+    edge_tls_cert: Path | None = None
+    """A PEM certificate (chain): the edge API and console then serve HTTPS, which browsers
+    need before they lend a page the microphone anywhere but on loopback."""
+    edge_tls_key: Path | None = None
+    """The certificate's PEM private key, when it is not in the certificate file."""
 
     @property
     def device_location(self) -> Location | None:
@@ -173,6 +178,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "alarm_ring_s": "JARVIS_ALARM_RING_S",
     "holiday_country": "JARVIS_HOLIDAY_COUNTRY",
     "allowed_hosts": "JARVIS_ALLOWED_HOSTS",
+    "edge_tls_cert": "JARVIS_EDGE_TLS_CERT",
+    "edge_tls_key": "JARVIS_EDGE_TLS_KEY",
 }
 LIST_SEPARATORS: Mapping[str, str] = {
     "allowed_dirs": os.pathsep,

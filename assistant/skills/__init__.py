@@ -167,6 +167,20 @@ class Skills:
         skills._warming = asyncio.create_task(asyncio.to_thread(interpreter.warm))
         return skills
 
+    @property
+    def timers(self) -> TimerSkill:
+        """The timers themselves, for the web console (by id, not by name)."""
+        return self._timers
+
+    @property
+    def notes(self) -> NotesSkill:
+        """Notes and lists themselves, for the web console."""
+        return self._notes
+
+    def alarms_now(self) -> list[dict[str, object]]:
+        """The alarms, soonest first, for the web console."""
+        return self._alarms.snapshot()
+
     async def close(self) -> None:
         """Cancels and awaits every timer and alarm task; both stay in the database."""
         await self._timers.close()

@@ -101,6 +101,21 @@ class AlarmSkill:
     def ringing(self) -> bool:
         return bool(self._ringing)
 
+    def snapshot(self) -> list[dict[str, object]]:
+        """Every alarm, soonest first, as the web console shows it."""
+        return [
+            {
+                "id": alarm.id,
+                "time": alarm.time,
+                "label": alarm.label,
+                "repeat": alarm.repeat,
+                "rings_at": alarm.ring_at,
+                "snoozed": alarm.snoozed,
+                "ringing": alarm.id in self._ringing,
+            }
+            for alarm in sorted(self._alarms.values(), key=lambda alarm: alarm.ring_at)
+        ]
+
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), tz=self.timezone)
 

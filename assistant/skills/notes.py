@@ -73,6 +73,39 @@ class NotesSkill:
             rows = await cursor.fetchall()
         return replies.list_contents(list_name, [str(row[0]) for row in rows])
 
+    # --- by id, for the console --------------------------------------------------------
+
+    async def all_notes(self) -> list[dict[str, object]]:
+        """Every note, oldest first: ``{"id", "text", "created_at"}``."""
+        query = "SELECT id, text, created_at FROM notes ORDER BY created_at, id"
+        async with self._db.execute(query) as cursor:
+            rows = await cursor.fetchall()
+        return [{"id": row[0], "text": row[1], "created_at": row[2]} for row in rows]
+
+    async def all_lists(self) -> dict[str, list[dict[str, object]]]:
+        """Every list by name (shopping always there), its items oldest first."""
+        query = "SELECT id, list, item, created_at FROM list_items ORDER BY created_at, id"
+        async with self._db.execute(query) as cursor:
+            rows = await cursor.fetchall()
+        lists: dict[str, list[dict[str, object]]] = {DEFAULT_LIST: []}
+        for row_id, name, item, created_at in rows:
+            lists.setdefault(str(name), []).append(
+                {"id": row_id, "item": item, "created_at": created_at}
+            )
+        return lists
+
+    async def delete_note(self, note_id: int) -> bool:
+        """Remove one note; False when no note has that id."""
+        cursor = await self._db.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+        await self._db.commit()
+        return cursor.rowcount > 0
+
+    async def tick_off(self, item_id: int) -> bool:
+        """Take one item off its list; False when no item has that id."""
+        cursor = await self._db.execute("DELETE FROM list_items WHERE id = ?", (item_id,))
+        await self._db.commit()
+        return cursor.rowcount > 0
+
     async def _find(self, list_name: str, item: str) -> int | None:
         """The row holding ``item`` on the list, ignoring case ("Milk" is "milk")."""
         query = "SELECT id FROM list_items WHERE list = ? AND item = ? COLLATE NOCASE"

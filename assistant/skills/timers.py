@@ -167,6 +167,41 @@ class TimerSkill:
             await self._save(adjusted)
             return replies.timer_adjusted(adjusted.label, delta_s, left)
 
+    # --- by id, for the console --------------------------------------------------------
+
+    def snapshot(self) -> list[Timer]:
+        """Every timer, the soonest to end first (paused ones by what they have left)."""
+        now = self._clock()
+        return sorted(self._timers.values(), key=lambda t: t.left_s(now))
+
+    async def act(self, timer_id: str, action: str) -> str | None:
+        """``pause``, ``resume`` or ``cancel`` the timer ``timer_id``: the sentence a person
+        would hear, or None when no timer has that id."""
+        async with self._lock:
+            timer = self._timers.get(timer_id)
+            if timer is None:
+                return None
+            now = self._clock()
+            left = timer.left_s(now)
+            if action == "cancel":
+                await self._remove(timer)
+                return replies.timer_cancelled(timer.label)
+            if action == "pause":
+                if timer.paused:
+                    return replies.timer_already_paused(timer.label)
+                await self._save(
+                    dataclasses.replace(timer, state=PAUSED, ends_at=None, remaining_s=left)
+                )
+                return replies.timer_paused(timer.label, left)
+            if action == "resume":
+                if not timer.paused:
+                    return replies.timer_already_running(timer.label)
+                await self._save(
+                    dataclasses.replace(timer, state=RUNNING, ends_at=now + left, remaining_s=None)
+                )
+                return replies.timer_resumed(timer.label, left)
+            raise ValueError(f"unknown timer action {action!r}")
+
     # --- helpers (callers hold the lock) ---------------------------------------------------
 
     def _pick(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 JARVIS = str(Path(sys.executable).parent / "jarvis")
-READY = re.compile(r"Jarvis edge listening on (http://\S+)")
+READY = re.compile(r"Jarvis edge listening on (https?://\S+)")
 START_TIMEOUT_S = 60.0
 
 

@@ -1,0 +1,303 @@
+"""The web console's part of the edge's OpenAPI document (merged by ``assistant.openapi``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _path(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
+
+
+OBJECT: dict[str, Any] = {"type": "object"}
+REPLY = _json(
+    "What Jarvis would say about it",
+    {"type": "object", "required": ["reply"], "properties": {"reply": {"type": "string"}}},
+)
+BODY_ERRORS = {
+    "400": _error("Malformed JSON, or a missing, blank or invalid field"),
+    "413": _error("The body is larger than 16 KiB"),
+    "415": _error("The body is not application/json"),
+}
+CLOUD_ERRORS = {"502": _error("The cloud brain cannot be reached just now")}
+TEXT = {"type": "string", "minLength": 1, "maxLength": 1000}
+DELETED = _json(
+    "Removed",
+    {"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "integer"}}},
+)
+
+SCHEMAS: dict[str, Any] = {
+    "ConsoleState": {
+        "type": "object",
+        "required": ["now", "device", "listening", "timers", "notes", "lists"],
+        "properties": {
+            "now": {"type": "number", "description": "The edge's clock, seconds since the epoch"},
+            "device": {"$ref": "#/components/schemas/Status"},
+            "listening": {
+                "type": "object",
+                "required": ["state", "muted", "microphone"],
+                "properties": {
+                    "state": {
+                        "type": "string",
+                        "enum": ["off", "muted", "waiting", "listening", "thinking", "speaking"],
+                    },
+                    "muted": {"type": "boolean"},
+                    "microphone": {"type": "boolean"},
+                    "wake_word": {"type": "string", "nullable": True},
+                },
+            },
+            "timers": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "label", "state", "duration_s", "ends_at", "left_s"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "label": {"type": "string"},
+                        "name": {"type": "string", "nullable": True},
+                        "state": {"type": "string", "enum": ["running", "paused"]},
+                        "duration_s": {"type": "number"},
+                        "ends_at": {"type": "number", "nullable": True},
+                        "left_s": {"type": "number"},
+                    },
+                },
+            },
+            "alarms": {
+                "type": "array",
+                "items": OBJECT,
+                "description": "Present where this edge has the alarm skill",
+            },
+            "notes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "text"],
+                    "properties": {"id": {"type": "integer"}, "text": {"type": "string"}},
+                },
+            },
+            "lists": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "item"],
+                        "properties": {"id": {"type": "integer"}, "item": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def console_paths() -> dict[str, Any]:
+    """The paths of the page and of every ``/v1/console`` route."""
+    return {
+        "/": {
+            "get": {
+                "operationId": "getConsolePage",
+                "summary": "The web console (HTML; needs no token, holds no data)",
+                "security": [{}],
+                "responses": {
+                    "200": {
+                        "description": "The page",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/v1/console/state": {
+            "get": {
+                "operationId": "getConsoleState",
+                "summary": "Timers, alarms, lists, notes, the listening state and the cloud link",
+                "responses": {
+                    "200": _json("The state", {"$ref": "#/components/schemas/ConsoleState"})
+                },
+            }
+        },
+        "/v1/console/history": {
+            "get": {
+                "operationId": "getConsoleHistory",
+                "summary": "The latest utterances, oldest first",
+                "responses": {
+                    "200": _json(
+                        "Utterances",
+                        {
+                            "type": "object",
+                            "required": ["utterances"],
+                            "properties": {
+                                "utterances": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/Utterance"},
+                                }
+                            },
+                        },
+                    )
+                },
+            }
+        },
+        "/v1/console/timers/{timer_id}/{action}": {
+            "post": {
+                "operationId": "actOnTimer",
+                "summary": "Pause, resume or cancel one timer",
+                "parameters": [
+                    _path("timer_id"),
+                    _path("action", {"type": "string", "enum": ["pause", "resume", "cancel"]}),
+                ],
+                "responses": {"200": REPLY, "404": _error("No timer has that id, or no action")},
+            }
+        },
+        "/v1/console/notes": {
+            "post": {
+                "operationId": "addNote",
+                "summary": "Take a note",
+                "requestBody": _body(
+                    {"type": "object", "required": ["text"], "properties": {"text": TEXT}}
+                ),
+                "responses": {"201": REPLY, **BODY_ERRORS},
+            }
+        },
+        "/v1/console/notes/{note_id}": {
+            "delete": {
+                "operationId": "deleteNote",
+                "summary": "Remove a note",
+                "parameters": [_path("note_id", {"type": "integer", "minimum": 1})],
+                "responses": {"200": DELETED, "404": _error("No note has that id")},
+            }
+        },
+        "/v1/console/lists/{list}/items": {
+            "post": {
+                "operationId": "addListItem",
+                "summary": "Add an item to a list",
+                "parameters": [_path("list")],
+                "requestBody": _body(
+                    {"type": "object", "required": ["item"], "properties": {"item": TEXT}}
+                ),
+                "responses": {"201": REPLY, "404": _error("No such route"), **BODY_ERRORS},
+            }
+        },
+        "/v1/console/lists/items/{item_id}": {
+            "delete": {
+                "operationId": "tickOffListItem",
+                "summary": "Take an item off its list",
+                "parameters": [_path("item_id", {"type": "integer", "minimum": 1})],
+                "responses": {"200": DELETED, "404": _error("No list item has that id")},
+            }
+        },
+        "/v1/console/listening": {
+            "put": {
+                "operationId": "setMuted",
+                "summary": "Mute (close the microphone) or unmute",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["muted"],
+                        "properties": {"muted": {"type": "boolean"}},
+                    }
+                ),
+                "responses": {"200": _json("The listening state", OBJECT), **BODY_ERRORS},
+            }
+        },
+        "/v1/console/listening/events": {
+            "get": {
+                "operationId": "streamListening",
+                "summary": "Server-Sent Events: a `listening` event now and at each change",
+                "responses": {
+                    "200": {
+                        "description": "An endless event stream",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/v1/console/utterances/{id}/trace": {
+            "get": {
+                "operationId": "getUtteranceTrace",
+                "summary": "The edge's and the cloud's events of one utterance, by time",
+                "parameters": [_path("id")],
+                "responses": {
+                    "200": _json(
+                        "The timeline",
+                        {
+                            "type": "object",
+                            "required": ["trace_id", "events"],
+                            "properties": {
+                                "trace_id": {"type": "string"},
+                                "events": {"type": "array", "items": OBJECT},
+                                "cloud_problem": {"type": "string", "nullable": True},
+                            },
+                        },
+                    ),
+                    "404": _error("No utterance has that id"),
+                },
+            }
+        },
+        "/v1/console/missions": {
+            "get": {
+                "operationId": "getConsoleMissions",
+                "summary": "This device's missions, unfinished first (from the cloud)",
+                "responses": {"200": _json("Missions", OBJECT), **CLOUD_ERRORS},
+            }
+        },
+        "/v1/console/missions/{mission_id}": {
+            "get": {
+                "operationId": "getConsoleMission",
+                "summary": "One mission with its steps and checkpoints (from the cloud)",
+                "parameters": [_path("mission_id")],
+                "responses": {
+                    "200": _json("The mission", OBJECT),
+                    "404": _error("This device has no such mission, or no cloud is configured"),
+                    **CLOUD_ERRORS,
+                },
+            }
+        },
+        "/v1/console/missions/{mission_id}/cancel": {
+            "post": {
+                "operationId": "cancelConsoleMission",
+                "summary": "Stop one of this device's unfinished missions",
+                "parameters": [_path("mission_id")],
+                "responses": {
+                    "200": _json("The mission, now cancelled", OBJECT),
+                    "404": _error("This device has no such mission, or no cloud is configured"),
+                    "409": _error("The mission has ended already"),
+                    **CLOUD_ERRORS,
+                },
+            }
+        },
+        "/v1/console/talk": {
+            "get": {
+                "operationId": "talkSocket",
+                "summary": "Browser push-to-talk: a WebSocket (see assistant/console/talk.py); "
+                "the token, where one is set, comes in its first message",
+                "security": [{}],
+                "responses": {
+                    "101": {"description": "Switched to the WebSocket protocol"},
+                    "400": _error("Not a WebSocket upgrade request"),
+                    "403": _error("No Origin, another site's Origin, or a foreign Host"),
+                },
+            }
+        },
+        "/v1/console/devices": {
+            "get": {
+                "operationId": "getConsoleDevices",
+                "summary": "The devices of this cloud and whether each is connected",
+                "responses": {"200": _json("Devices", OBJECT), **CLOUD_ERRORS},
+            }
+        },
+    }

@@ -1,0 +1,151 @@
+"""The state of listening, as a person sees it, and the mute switch that really stops the mic.
+
+``ListeningState`` is told by the voice loop what it is doing (waiting, listening, thinking) and
+asks the speech queue whether it is speaking; the console shows the result. ``MutableSource``
+wraps the microphone: muting closes the device (the operating system's "in use" light goes out),
+unmuting opens it again. Nothing is heard, kept or sent while muted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Literal
+
+import structlog
+
+from assistant.audio import AudioSource
+
+log = structlog.get_logger(__name__)
+
+Phase = Literal["waiting", "listening", "thinking"]
+State = Literal["off", "muted", "waiting", "listening", "thinking", "speaking"]
+"""``off``: no microphone (text only); ``waiting``: for speech or the wake word."""
+
+
+class ListeningState:
+    """What the edge's ear is doing, and whether a person muted it."""
+
+    def __init__(self) -> None:
+        self.microphone = False
+        """True once a microphone feeds the voice loop."""
+        self.wake_word: str | None = None
+        """The phrase that must come first, when the voice loop waits for one."""
+        self.phase: Phase = "waiting"
+        self._unmuted = asyncio.Event()
+        self._unmuted.set()
+        self._speaking: Callable[[], bool] = lambda: False
+        self._listeners: set[Callable[[], None]] = set()
+
+    @property
+    def muted(self) -> bool:
+        return not self._unmuted.is_set()
+
+    @property
+    def state(self) -> State:
+        if not self.microphone:
+            return "speaking" if self._speaking() else "off"
+        if self.muted:
+            return "muted"
+        if self._speaking():
+            return "speaking"
+        return self.phase
+
+    def set_phase(self, phase: Phase) -> None:
+        if phase != self.phase:
+            self.phase = phase
+            self._changed()
+
+    def set_muted(self, muted: bool) -> None:
+        if muted == self.muted:
+            return
+        if muted:
+            self._unmuted.clear()
+        else:
+            self._unmuted.set()
+        log.info("listening.muted" if muted else "listening.unmuted")
+        self._changed()
+
+    async def wait_unmuted(self) -> None:
+        await self._unmuted.wait()
+
+    def speaking_from(self, speaking: Callable[[], bool]) -> None:
+        self._speaking = speaking
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` (no arguments, on the loop) after each change; returns the undo."""
+        self._listeners.add(listener)
+        return lambda: self._listeners.discard(listener)
+
+    def view(self) -> dict[str, object]:
+        return {
+            "state": self.state,
+            "muted": self.muted,
+            "microphone": self.microphone,
+            "wake_word": self.wake_word,
+        }
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+
+class MutableSource:
+    """An ``AudioSource`` that closes its device while muted and opens a fresh one after."""
+
+    def __init__(
+        self,
+        source: AudioSource,
+        reopen: Callable[[], Awaitable[AudioSource]],
+        listening: ListeningState,
+    ) -> None:
+        self._source: AudioSource | None = source
+        self._reopen = reopen
+        self._listening = listening
+        self._closed = False
+        listening.microphone = True
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        while not self._closed:
+            if self._listening.muted:
+                await self._release()
+                await self._listening.wait_unmuted()
+                continue
+            if self._source is None:
+                self._source = await self._reopen()
+                log.info("listening.microphone_reopened")
+            async for frame in self._source.frames():
+                if self._listening.muted:
+                    break  # the frame was heard while muting: dropped, never passed on
+                yield frame
+            else:
+                if not self._listening.muted:
+                    return  # the device ended by itself
+
+    async def _release(self) -> None:
+        source, self._source = self._source, None
+        if source is not None:
+            await source.close()
+            log.info("listening.microphone_closed")
+
+    async def close(self) -> None:
+        self._closed = True
+        await self._release()
+
+
+async def open_mutable_microphone(
+    input_device: str | None, listening: ListeningState
+) -> MutableSource | None:
+    """The microphone behind a mute switch; None when there is none (the voice loop then says
+    it runs text-only)."""
+    from assistant.audio.microphone import Microphone
+    from assistant.errors import NoInputDeviceError
+
+    async def open_device() -> AudioSource:
+        return await Microphone.open(input_device)
+
+    try:
+        device = await open_device()
+    except NoInputDeviceError:
+        return None
+    return MutableSource(device, open_device, listening)

@@ -1,0 +1,259 @@
+"""The web console's routes in-process: the page and its security headers, state, actions, mute."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from assistant.audio import FRAME_BYTES
+from assistant.cloud_link import NoCloudLink
+from assistant.console.cloud_client import ConsoleCloud
+from assistant.console.routes import (
+    CONTENT_SECURITY_POLICY,
+    NO_CLOUD,
+    ConsoleParts,
+    add_console,
+)
+from assistant.console.talk import TalkEngines
+from assistant.conversation import Conversation, Identity
+from assistant.database import open_database
+from assistant.events import ReplyBus
+from assistant.history import History
+from assistant.http_api import create_api
+from assistant.http_auth import AccessPolicy
+from assistant.listening import ListeningState, MutableSource
+from assistant.platform import PlatformAdapters
+from assistant.skills import Skills
+from assistant.voice_loop import VoiceOptions
+
+Client = TestClient[web.Request, web.Application]
+TOKEN = "console-test-token"
+
+
+async def _console_app(
+    data_dir: Path, access: AccessPolicy | None
+) -> AsyncIterator[web.Application]:
+    db = await open_database(data_dir)
+    bus = ReplyBus()
+    skills = await Skills.start(db, bus.publish, timezone=UTC, adapters=PlatformAdapters())
+    conversation = Conversation(
+        identity=Identity(device_id="test-device", session_id="s", device_name="kitchen"),
+        skills=skills,
+        history=History(db),
+        bus=bus,
+        cloud=NoCloudLink(),
+    )
+    cloud = ConsoleCloud(None, None)
+    app = create_api(conversation, bus, access=access)
+    talk = TalkEngines(data_dir, VoiceOptions(tts_engine="none"))
+    parts = ConsoleParts(
+        conversation, History(db), skills, ListeningState(), cloud, bus, talk, access=access
+    )
+    add_console(app, parts)
+    try:
+        yield app
+    finally:
+        await cloud.close()
+        await conversation.close()
+        await skills.close()
+        await db.close()
+
+
+@pytest.fixture
+async def client(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[Client]:
+    async for app in _console_app(tmp_path, None):
+        yield await aiohttp_client(app)
+
+
+@pytest.fixture
+async def guarded(tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[Client]:
+    async for app in _console_app(tmp_path, AccessPolicy(token=TOKEN)):
+        yield await aiohttp_client(app)
+
+
+async def _say(client: Client, text: str) -> dict[str, Any]:
+    response = await client.post("/v1/utterances", json={"text": text})
+    assert response.status == 200, await response.text()
+    body: dict[str, Any] = await response.json()
+    return body
+
+
+async def test_the_page_is_served_with_a_strict_content_security_policy(client: Client) -> None:
+    """``/`` is the HTML page, its script a module from the edge itself, under a strict CSP."""
+    response = await client.get("/")
+    page = await response.text()
+    assert response.status == 200
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
+    assert '<script type="module" src="/console/console.js"></script>' in page
+    assert "<script>" not in page
+    assert "style=" not in page
+    script = await client.get("/console/vendor/htm-preact.module.js")
+    assert script.status == 200
+    assert "export{" in await script.text()
+
+
+async def test_the_page_needs_no_token_but_its_data_does(guarded: Client) -> None:
+    """A browser can open the page, but every console route wants the bearer token."""
+    assert (await guarded.get("/")).status == 200
+    assert (await guarded.get("/console/console.js")).status == 200
+    assert (await guarded.get("/v1/console/state")).status == 401
+    authorized = await guarded.get(
+        "/v1/console/state", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert authorized.status == 200
+
+
+async def test_the_state_lists_a_timer_and_buttons_pause_and_cancel_it(client: Client) -> None:
+    """A spoken timer shows in the state; pause, resume and cancel act on it by id."""
+    await _say(client, "set a pasta timer for 5 minutes")
+    state = await (await client.get("/v1/console/state")).json()
+    [timer] = state["timers"]
+    assert timer["name"] == "pasta"
+    assert timer["state"] == "running"
+    assert 295 < timer["ends_at"] - state["now"] <= 300
+    paused = await client.post(f"/v1/console/timers/{timer['id']}/pause")
+    assert "paused" in (await paused.json())["reply"]
+    state = await (await client.get("/v1/console/state")).json()
+    assert state["timers"][0]["state"] == "paused"
+    assert state["timers"][0]["ends_at"] is None
+    await client.post(f"/v1/console/timers/{timer['id']}/resume")
+    cancelled = await client.post(f"/v1/console/timers/{timer['id']}/cancel")
+    assert cancelled.status == 200
+    assert (await (await client.get("/v1/console/state")).json())["timers"] == []
+    assert (await client.post(f"/v1/console/timers/{timer['id']}/cancel")).status == 404
+
+
+async def test_lists_and_notes_are_read_added_and_ticked_off(client: Client) -> None:
+    """Items and notes added by voice or by the page show up, and ticking one off removes it."""
+    await _say(client, "add milk to my shopping list")
+    added = await client.post("/v1/console/lists/shopping/items", json={"item": "eggs"})
+    assert added.status == 201
+    await client.post("/v1/console/notes", json={"text": "call the plumber"})
+    state = await (await client.get("/v1/console/state")).json()
+    assert [item["item"] for item in state["lists"]["shopping"]] == ["milk", "eggs"]
+    assert [note["text"] for note in state["notes"]] == ["call the plumber"]
+    milk = state["lists"]["shopping"][0]["id"]
+    assert (await client.delete(f"/v1/console/lists/items/{milk}")).status == 200
+    assert (await client.delete(f"/v1/console/notes/{state['notes'][0]['id']}")).status == 200
+    state = await (await client.get("/v1/console/state")).json()
+    assert [item["item"] for item in state["lists"]["shopping"]] == ["eggs"]
+    assert state["notes"] == []
+    spoken = await _say(client, "what's on my shopping list")
+    assert "eggs" in spoken["reply"]
+    assert "milk" not in spoken["reply"]
+
+
+async def test_bad_bodies_are_refused_with_a_reason(client: Client) -> None:
+    """Blank text, a wrong type or a non-JSON body are 4xx JSON errors, and nothing is stored."""
+    blank = await client.post("/v1/console/notes", json={"text": "   "})
+    assert blank.status == 400
+    wrong = await client.put("/v1/console/listening", json={"muted": "yes"})
+    assert wrong.status == 400
+    assert "error" in await wrong.json()
+    plain = await client.post("/v1/console/notes", data="x", headers={"Content-Type": "text/plain"})
+    assert plain.status == 415
+    assert (await (await client.get("/v1/console/state")).json())["notes"] == []
+
+
+async def test_the_history_and_a_trace_show_what_was_said(client: Client) -> None:
+    """The page opens on the recent conversation; a line's trace holds the edge's steps."""
+    said = await _say(client, "what is 12 times 7")
+    history = await (await client.get("/v1/console/history")).json()
+    assert [u["text"] for u in history["utterances"]] == ["what is 12 times 7"]
+    trace = await (await client.get(f"/v1/console/utterances/{said['id']}/trace")).json()
+    assert trace["trace_id"] == said["trace_id"]
+    kinds = [event["kind"] for event in trace["events"]]
+    assert kinds == ["utterance.received", "utterance.interpreted", "utterance.answered"]
+
+
+async def test_missions_without_a_cloud_say_so(client: Client) -> None:
+    """With no cloud configured, missions and devices are empty lists that say why."""
+    response = await client.get("/v1/console/missions")
+    assert response.status == 200
+    assert await response.json() == {"missions": [], "problem": NO_CLOUD}
+    assert (await client.post("/v1/console/missions/abc/cancel")).status == 404
+
+
+class _StandInMicrophone:
+    """Stands in for a sound input device (this machine has none): 20 ms frames of silence,
+    paced like a live microphone, and whether it is open."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        while not self.closed:
+            await asyncio.sleep(0.02)
+            yield bytes(FRAME_BYTES)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_muting_closes_the_microphone_and_unmuting_opens_it() -> None:
+    """While muted no frame passes and the device is closed; unmuting opens a fresh one."""
+    opened: list[_StandInMicrophone] = []
+
+    async def open_device() -> _StandInMicrophone:
+        opened.append(_StandInMicrophone())
+        return opened[-1]
+
+    listening = ListeningState()
+    source = MutableSource(await open_device(), open_device, listening)
+    frames = source.frames()
+    await anext(frames)
+    listening.set_muted(True)
+    assert listening.state == "muted"
+    waiting = asyncio.ensure_future(anext(frames))
+    await asyncio.sleep(0.3)
+    assert not waiting.done(), "a frame passed while muted"
+    assert opened[0].closed
+    listening.set_muted(False)
+    await asyncio.wait_for(waiting, 5)
+    assert len(opened) == 2
+    assert not opened[1].closed
+    await source.close()
+    assert opened[1].closed
+    await frames.aclose()
+
+
+async def test_the_listening_stream_pushes_each_change(client: Client) -> None:
+    """The stream starts with the state, then sends one event when the mute switch changes."""
+    async with client.get("/v1/console/listening/events") as stream:
+        first = await _next_event(stream)
+        assert first["muted"] is False
+        await client.put("/v1/console/listening", json={"muted": True})
+        changed = await _next_event(stream)
+    assert changed["muted"] is True
+
+
+async def _next_event(stream: Any) -> dict[str, Any]:
+    while True:
+        line = (await asyncio.wait_for(stream.content.readline(), 5)).decode()
+        if line.startswith("data:"):
+            event: dict[str, Any] = json.loads(line.removeprefix("data:"))
+            return event
+
+
+async def test_alarms_are_listed_soonest_first_with_when_they_ring(client: Client) -> None:
+    """Alarms set by voice appear in the state with their time, repeat and next ring."""
+    assert (await (await client.get("/v1/console/state")).json())["alarms"] == []
+    for text in ("set an alarm for 7 am every weekday", "set an alarm for 6:30 am"):
+        await client.post("/v1/utterances", json={"text": text})
+    alarms = (await (await client.get("/v1/console/state")).json())["alarms"]
+    # Which rings first depends on today's weekday and hour: the order is by the next ring.
+    assert {(a["time"], a["repeat"], a["ringing"]) for a in alarms} == {
+        ("06:30", None, False),
+        ("07:00", "weekdays", False),
+    }
+    assert alarms[0]["rings_at"] <= alarms[1]["rings_at"]

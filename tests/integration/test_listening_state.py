@@ -1,0 +1,53 @@
+"""The listening state the console shows, told by the voice loop as it hears real speech."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from assistant.audio.wav_source import WavSource
+from assistant.events import ReplyBus
+from assistant.listening import ListeningState
+from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing_speech import Recording
+from assistant.voice_loop import VoiceLoop, VoiceOptions
+from models import Reply
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+async def test_the_voice_loop_says_when_it_listens_thinks_and_waits(
+    piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
+) -> None:
+    """Speech moves the state to listening, the end of it to thinking, the answer to waiting."""
+    recording = next(r for r in piper_recordings if r.utterance.intent == "time.now")
+    bus = ReplyBus()
+    listening = ListeningState()
+    seen: list[str] = []
+    listening.on_change(lambda: seen.append(listening.state))
+    answered = asyncio.Event()
+
+    async def submit(text: str) -> None:
+        assert listening.state == "thinking"
+        bus.publish(Reply(f"You said {text}"))
+        answered.set()
+
+    voice = await VoiceLoop.start(
+        tmp_path, submit=submit, bus=bus, recognizer=whisper, listening=listening,
+        source=WavSource(recording.path, trailing_silence_s=1.0),
+        options=VoiceOptions(stt_engine="whisper", tts_engine="none"),
+    )  # fmt: skip
+    try:
+        assert listening.microphone
+        await asyncio.wait_for(answered.wait(), 60)
+        for _ in range(100):
+            if seen[-1:] == ["waiting"]:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await voice.close()
+    assert seen == ["listening", "thinking", "waiting"]
+    listening.set_muted(True)
+    assert listening.state == "muted"
