@@ -44,6 +44,7 @@ from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.outbox import Inbox, Outbox
 from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
+from assistant.skills.home import HomeSkill, config_from
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.worker import Worker
 from jarvis.logs import traced
@@ -242,12 +243,17 @@ async def run_edge(
                 )
                 stack.push_async_callback(voice.close)
             adapters = await discover()
+            home = HomeSkill(
+                settings.data_dir / "home_assistant" / "entities.json",
+                default=config_from(settings.ha_url, settings.ha_token),
+            )
             skills = await Skills.start(
                 db,
                 bus.publish,
                 timezone=local_timezone(settings),
                 adapters=adapters,
                 data_dir=settings.data_dir,
+                home=home,
             )
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)

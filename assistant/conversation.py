@@ -28,6 +28,8 @@ WORKING_ON_IT_S = 1.0
 CONFIRMATION_WINDOW_S = 60.0
 """After a cloud reply that awaits a yes or no, how long the answer goes to the cloud."""
 CONFIRMATION_INTENTS = frozenset({"assistant.confirm", "assistant.deny"})
+HOME_CONVERSATION = "home.conversation"
+"""Recorded for a request Home Assistant's own conversation agent answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +81,12 @@ class Conversation:
 
     async def _submit(self, utterance: Utterance) -> UtteranceRecord:
         started = time.perf_counter()
-        intent = interpret(utterance.text)
+        home = self._skills.home
+        # An answer to "the ceiling light or the counter light?" completes the question's command.
+        intent = home.answer(utterance.text) or interpret(utterance.text, home=home.vocabulary())
         interpret_ms = (time.perf_counter() - started) * 1000
+        if intent is None and home.mentions_the_house(utterance.text):
+            return await self._ask_the_house(utterance, interpret_ms)
         to_cloud = intent is None or self._answers_the_cloud(intent)
         record = UtteranceRecord(
             id=utterance.id,
@@ -105,6 +111,27 @@ class Conversation:
             return await self._forward(utterance, record)
         reply = await self._run_locally(intent, utterance.id)
         return await self._finish(record, status="done", reply=reply)
+
+    async def _ask_the_house(self, utterance: Utterance, interpret_ms: float) -> UtteranceRecord:
+        """A house request Jarvis did not understand goes to Home Assistant's own conversation
+        agent; what it does not understand either goes on to the cloud."""
+        said = await self._skills.home.converse(utterance.text)
+        record = UtteranceRecord(
+            id=utterance.id,
+            trace_id=utterance.trace_id,
+            text=utterance.text,
+            intent=HOME_CONVERSATION if said is not None else None,
+            slots={},
+            handled_by="edge" if said is not None else "cloud",
+            status="pending",
+            interpret_ms=interpret_ms,
+            created_at=utterance.ts,
+        )
+        await self._history.add(record)
+        log.info("utterance.received", utterance_id=utterance.id, intent=record.intent)
+        if said is None:
+            return await self._forward(utterance, record)
+        return await self._finish(record, status="done", reply=said)
 
     def _answers_the_cloud(self, intent: Intent) -> bool:
         """A yes or no while the cloud waits for one goes there (once), not to "nothing to
@@ -208,7 +235,7 @@ class Conversation:
 
     async def on_command(self, text: str) -> str:
         """Another device asked for ``text`` to run here; the reply goes back to it."""
-        intent = interpret(text)
+        intent = interpret(text, home=self._skills.home.vocabulary())
         if intent is None:
             return replies.not_a_local_command(self._identity.device_name)
         record = UtteranceRecord(
@@ -227,6 +254,7 @@ class Conversation:
         return reply
 
     async def on_config(self, settings: Mapping[str, Any]) -> None:
+        await self._skills.home.apply_settings(settings)
         timezone = settings.get("timezone")
         if not isinstance(timezone, str):
             return
@@ -246,6 +274,7 @@ class Conversation:
                 "connected": self.cloud.is_connected(),
                 "problem": self.cloud.problem(),
             },
+            "home_assistant": self._skills.home.status(),
         }
 
     async def lookup(self, utterance_id: str) -> UtteranceRecord | None:

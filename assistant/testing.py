@@ -24,6 +24,7 @@ from models import Envelope, Reply, Utterance
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
     from assistant.events import ReplyBus
+    from assistant.skills.home import HomeSkill
 
 
 @dataclass
@@ -231,9 +232,11 @@ async def conversation_for_tests(
     *,
     cloud: CloudLink | None = None,
     clock: Callable[[], float] = time.monotonic,
+    home: HomeSkill | None = None,
 ) -> AsyncIterator[tuple[Conversation, ReplyBus]]:
     """A whole edge conversation in-process on a real database, with no platform adapters
-    (there is no sound server or display here) and ``cloud`` (no cloud link by default)."""
+    (there is no sound server or display here) and ``cloud`` (no cloud link by default);
+    ``home`` is its Home Assistant skill (none configured by default), configured on entry."""
     from assistant.conversation import Conversation, Identity
     from assistant.database import open_database
     from assistant.events import ReplyBus
@@ -243,7 +246,9 @@ async def conversation_for_tests(
 
     db = await open_database(data_dir)
     bus = ReplyBus()
-    skills = await Skills.start(db, bus.publish, timezone=UTC, adapters=PlatformAdapters())
+    skills = await Skills.start(
+        db, bus.publish, timezone=UTC, adapters=PlatformAdapters(), home=home
+    )
     conversation = Conversation(
         identity=Identity(device_id="test-device", session_id="test-session"),
         skills=skills,
@@ -253,6 +258,7 @@ async def conversation_for_tests(
         clock=clock,
     )
     try:
+        await conversation.on_config({})
         yield conversation, bus
     finally:
         await conversation.close()

@@ -30,6 +30,10 @@ class DeviceSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     """Speaking volume, percent."""
     language: str | None = None
     """BCP 47 tag ("en-US")."""
+    ha_url: str | None = None
+    """The user's Home Assistant (``http://homeassistant.local:8123``); the edge calls it."""
+    ha_token: str | None = None
+    """A Home Assistant long-lived access token, for the edge; never logged."""
 
     def __post_init__(self) -> None:
         if self.timezone is not None:
@@ -37,6 +41,8 @@ class DeviceSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
                 zoneinfo.ZoneInfo(self.timezone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        if self.ha_url is not None and not self.ha_url.startswith(("http://", "https://")):
+            raise ValueError(f"ha_url: expected an http(s) URL, got {self.ha_url!r}")
 
 
 def parse_settings(data: object) -> DeviceSettings:

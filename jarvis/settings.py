@@ -100,6 +100,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An OpenAI-compatible endpoint for the cloud's optional language-model planner."""
     llm_model: str = "gpt-4o-mini"
     llm_api_key: str | None = None
+    ha_url: str | None = None
+    """Home Assistant's base URL (``http://homeassistant.local:8123``); house commands are local
+    only when it and ``ha_token`` are set (the cloud's device settings win over both)."""
+    ha_token: str | None = None
+    """A Home Assistant long-lived access token; never logged."""
 
     @property
     def device_location(self) -> Location | None:
@@ -146,6 +151,8 @@ ENVIRONMENT: Mapping[str, str] = {
     "llm_url": "JARVIS_LLM_URL",
     "llm_model": "JARVIS_LLM_MODEL",
     "llm_api_key": "JARVIS_LLM_API_KEY",
+    "ha_url": "JARVIS_HA_URL",
+    "ha_token": "JARVIS_HA_TOKEN",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""
@@ -215,7 +222,7 @@ def _checked(settings: Settings) -> Settings:
             raise SettingsError(
                 f"{ENVIRONMENT['timezone']}: unknown time zone {settings.timezone!r}"
             ) from None
-    for field in ("cloud_url", "llm_url"):
+    for field in ("cloud_url", "llm_url", "ha_url"):
         url = getattr(settings, field)
         if url is not None and not url.startswith(("http://", "https://")):
             raise SettingsError(f"{ENVIRONMENT[field]}: expected an http(s) URL, got {url!r}")

@@ -7,6 +7,7 @@ and ``deny`` belong to the app, not here.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
@@ -21,6 +22,7 @@ from assistant.skills import calculator
 from assistant.skills._timer_store import TimerStore
 from assistant.skills.clock import ClockSkill
 from assistant.skills.devices import DeviceSkill
+from assistant.skills.home import HomeSkill
 from assistant.skills.notes import NotesSkill
 from assistant.skills.system_status import SystemStatusSkill
 from assistant.skills.timers import TimerSkill
@@ -60,6 +62,10 @@ class Skills:
             "list.show",
             "math.eval",
             "keyboard.type",
+            "home.turn_on",
+            "home.turn_off",
+            "home.set_level",
+            "home.state",
         }
     )
 
@@ -71,6 +77,7 @@ class Skills:
         clock: ClockSkill,
         system: SystemStatusSkill,
         devices: DeviceSkill,
+        home: HomeSkill | None = None,
     ) -> None:
         """Use :meth:`start`, which also loads and schedules the persisted timers."""
         self._timers = timers
@@ -78,6 +85,8 @@ class Skills:
         self._clock = clock
         self._system = system
         self._devices = devices
+        self.home = home or HomeSkill(Path(os.devnull))
+        """The house through Home Assistant (unconfigured until given a URL and token)."""
 
     @classmethod
     async def start(
@@ -89,6 +98,7 @@ class Skills:
         adapters: PlatformAdapters,
         data_dir: Path | None = None,
         clock: Callable[[], float] = time.time,
+        home: HomeSkill | None = None,
     ) -> Skills:
         """Builds the skills and schedules persisted timers (overdue ones fire at once).
 
@@ -103,11 +113,13 @@ class Skills:
             clock=ClockSkill(timezone, clock),
             system=SystemStatusSkill(data_dir or Path("/")),
             devices=DeviceSkill(adapters),
+            home=home,
         )
 
     async def close(self) -> None:
         """Cancels and awaits every timer task; the timers stay in the database."""
         await self._timers.close()
+        await self.home.close()
 
     def set_timezone(self, timezone: tzinfo) -> None:
         """Use ``timezone`` from now on (the cloud changed this device's settings)."""
@@ -167,4 +179,6 @@ class Skills:
                 return calculator.say_result(slots)
             case "keyboard.type":
                 return await self._devices.type_text(slots)
+            case "home.turn_on" | "home.turn_off" | "home.set_level" | "home.state":
+                return await self.home.handle(name, slots)
         raise UnhandledIntentError(f"the skills do not handle {name!r}")

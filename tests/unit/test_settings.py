@@ -134,3 +134,17 @@ def test_the_cloud_reads_its_settings_like_the_edge(tmp_path: Path) -> None:
         load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_LLM_URL": "ftp://x"})
     with pytest.raises(SettingsError, match="JARVIS_PRIVACY_DISTANCE_KM"):
         load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_PRIVACY_DISTANCE_KM": "-1"})
+
+
+def test_home_assistant_settings_are_read_and_checked(tmp_path: Path) -> None:
+    """JARVIS_HA_URL and JARVIS_HA_TOKEN are read; a URL that is not http(s) is refused."""
+    settings = load_settings(
+        {
+            "JARVIS_DATA_DIR": str(tmp_path),
+            "JARVIS_HA_URL": "http://homeassistant.local:8123",
+            "JARVIS_HA_TOKEN": "abc",
+        }
+    )
+    assert (settings.ha_url, settings.ha_token) == ("http://homeassistant.local:8123", "abc")
+    with pytest.raises(SettingsError, match="JARVIS_HA_URL"):
+        load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_HA_URL": "homeassistant:8123"})

@@ -22,6 +22,7 @@ CATALOGUE = {
     "math.eval", "keyboard.type", "assistant.stop", "assistant.repeat", "assistant.confirm",
     "assistant.deny",
 }  # fmt: skip
+CATALOGUE |= {"home.turn_on", "home.turn_off", "home.set_level", "home.state"}
 APP_OWN = {"assistant.stop", "assistant.repeat", "assistant.confirm", "assistant.deny"}
 
 
