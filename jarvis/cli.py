@@ -96,6 +96,25 @@ def up() -> None:
         raise click.ClickException(str(error)) from None
 
 
+@main.command()
+@click.option(
+    "--uri",
+    default="tcp://127.0.0.1:10300",
+    show_default=True,
+    help="Where to serve the Wyoming protocol (tcp://HOST:PORT or unix://PATH).",
+)
+def wyoming(uri: str) -> None:
+    """Run the edge with a Wyoming server: Home Assistant can use Jarvis's speech to text, its
+    voice and its understanding."""
+    from jarvis.settings import SettingsError, with_overrides
+
+    try:
+        settings = with_overrides(settings_or_exit(), wyoming_uri=uri)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    _run_edge(settings)
+
+
 def _status(line: str) -> None:
     click.echo(line, err=True)
 

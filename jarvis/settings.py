@@ -105,6 +105,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     only when it and ``ha_token`` are set (the cloud's device settings win over both)."""
     ha_token: str | None = None
     """A Home Assistant long-lived access token; never logged."""
+    wyoming_uri: str | None = None
+    """Serve Jarvis's speech-to-text, voice and understanding over the Wyoming protocol here
+    (``tcp://127.0.0.1:10300``); unset: no Wyoming server."""
 
     @property
     def device_location(self) -> Location | None:
@@ -153,6 +156,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "llm_api_key": "JARVIS_LLM_API_KEY",
     "ha_url": "JARVIS_HA_URL",
     "ha_token": "JARVIS_HA_TOKEN",
+    "wyoming_uri": "JARVIS_WYOMING_URI",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""
@@ -180,6 +184,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except msgspec.ValidationError as error:
         raise SettingsError(_explain(error, values)) from None
     return _checked(settings)
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    """``settings`` with some fields replaced (a command-line option), checked again."""
+    return _checked(msgspec.structs.replace(settings, **changes))
 
 
 def _decode_path(kind: type, value: Any) -> Any:
@@ -226,6 +235,13 @@ def _checked(settings: Settings) -> Settings:
         url = getattr(settings, field)
         if url is not None and not url.startswith(("http://", "https://")):
             raise SettingsError(f"{ENVIRONMENT[field]}: expected an http(s) URL, got {url!r}")
+    if settings.wyoming_uri is not None and not settings.wyoming_uri.startswith(
+        ("tcp://", "unix://")
+    ):
+        raise SettingsError(
+            f"{ENVIRONMENT['wyoming_uri']}: expected tcp://HOST:PORT or unix://PATH, "
+            f"got {settings.wyoming_uri!r}"
+        )
     if settings.location is not None:
         try:
             parse_location(settings.location)
