@@ -82,7 +82,7 @@ def hass_venv(cache_dir: Path = CACHE_DIR) -> Path:
     venv = cache_dir / f"hass-{key}"
     if (venv / "bin" / "hass").exists():
         return venv
-    uv = shutil.which("uv")
+    uv = _find_uv()
     if uv is None:
         raise HassError("uv is needed to build Home Assistant's environment (pip install uv)")
     building = cache_dir / f"hass-{key}.building-{os.getpid()}"
@@ -111,6 +111,12 @@ def hass_venv(cache_dir: Path = CACHE_DIR) -> Path:
         return venv
     _fix_shebangs(building, venv)
     return venv
+
+
+def _find_uv() -> str | None:
+    """uv on PATH, or where ``pip install uv`` put it (the Justfile installs it that way)."""
+    places = [Path(sys.base_prefix) / "bin" / "uv", Path("~/.local/bin/uv").expanduser()]
+    return shutil.which("uv") or next((str(p) for p in places if p.is_file()), None)
 
 
 def _fix_shebangs(old: Path, new: Path) -> None:
@@ -402,3 +408,92 @@ async def call_service(url: str, token: str, domain: str, service: str, **data: 
         ) as response,
     ):
         response.raise_for_status()
+
+
+async def add_wyoming(url: str, token: str, host: str, port: int) -> str:
+    """Adds a Wyoming service through Home Assistant's config flow, as a person would in the
+    UI; the config entry's id."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S), headers=headers
+    ) as session:
+        async with session.post(
+            f"{url}/api/config/config_entries/flow", json={"handler": "wyoming"}
+        ) as response:
+            flow = await response.json()
+        async with session.post(
+            f"{url}/api/config/config_entries/flow/{flow['flow_id']}",
+            json={"host": host, "port": port},
+        ) as response:
+            done = await response.json()
+    if done.get("type") != "create_entry":
+        raise HassError(f"the Wyoming config flow did not finish: {done}")
+    return str(done["result"]["entry_id"])
+
+
+async def create_pipeline(url: str, token: str, stt_engine: str, name: str) -> str:
+    """An assist pipeline: ``stt_engine`` for speech, Home Assistant's own agent for intents."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S)) as s:
+        created = await websocket_call(
+            s,
+            url,
+            token,
+            {
+                "type": "assist_pipeline/pipeline/create",
+                "name": name,
+                "language": "en",
+                "conversation_engine": "homeassistant",
+                "conversation_language": "en",
+                "stt_engine": stt_engine,
+                "stt_language": "en",
+                "tts_engine": None,
+                "tts_language": None,
+                "tts_voice": None,
+                "wake_word_entity": None,
+                "wake_word_id": None,
+            },
+        )
+    return str(created["id"])
+
+
+async def run_pipeline(
+    url: str, token: str, pipeline_id: str, pcm: bytes, chunk_bytes: int = 3200
+) -> list[dict[str, Any]]:
+    """Runs ``assist_pipeline/run`` from speech to intent on 16 kHz mono int16 ``pcm``, sent
+    as binary WebSocket messages; the pipeline's events, up to ``run-end``."""
+    events: list[dict[str, Any]] = []
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session,
+        session.ws_connect(f"{url}/api/websocket") as ws,
+    ):
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": token})
+        if (await ws.receive_json()).get("type") != "auth_ok":
+            raise HassError("WebSocket authentication refused")
+        await ws.send_json(
+            {
+                "id": 1,
+                "type": "assist_pipeline/run",
+                "pipeline": pipeline_id,
+                "start_stage": "stt",
+                "end_stage": "intent",
+                "input": {"sample_rate": 16000},
+            }
+        )
+        handler: int | None = None
+        while True:
+            message = await ws.receive_json()
+            if message.get("type") == "result":
+                if not message.get("success"):
+                    raise HassError(f"assist_pipeline/run refused: {message.get('error')}")
+                continue
+            event = message.get("event") or {}
+            events.append(event)
+            if event.get("type") == "run-start":
+                handler = event["data"]["runner_data"]["stt_binary_handler_id"]
+                prefix = bytes([handler])
+                for offset in range(0, len(pcm), chunk_bytes):
+                    await ws.send_bytes(prefix + pcm[offset : offset + chunk_bytes])
+                await ws.send_bytes(prefix)  # the end of the audio
+            if event.get("type") in ("run-end", "error"):
+                return events
