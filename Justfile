@@ -50,3 +50,4 @@ bench: setup
     {{bin}}/python bench/speech.py
     {{bin}}/python bench/missions.py
     {{bin}}/python bench/cloud.py
+    {{bin}}/python bench/home.py

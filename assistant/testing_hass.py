@@ -460,7 +460,8 @@ async def run_pipeline(
     url: str, token: str, pipeline_id: str, pcm: bytes, chunk_bytes: int = 3200
 ) -> list[dict[str, Any]]:
     """Runs ``assist_pipeline/run`` from speech to intent on 16 kHz mono int16 ``pcm``, sent
-    as binary WebSocket messages; the pipeline's events, up to ``run-end``."""
+    as binary WebSocket messages; the pipeline's events, up to ``run-end``, each with ``at``
+    (``time.perf_counter()`` on receipt), and an ``audio-sent`` event when the audio ended."""
     events: list[dict[str, Any]] = []
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session,
@@ -487,7 +488,7 @@ async def run_pipeline(
                 if not message.get("success"):
                     raise HassError(f"assist_pipeline/run refused: {message.get('error')}")
                 continue
-            event = message.get("event") or {}
+            event = {**(message.get("event") or {}), "at": time.perf_counter()}
             events.append(event)
             if event.get("type") == "run-start":
                 handler = event["data"]["runner_data"]["stt_binary_handler_id"]
@@ -495,5 +496,6 @@ async def run_pipeline(
                 for offset in range(0, len(pcm), chunk_bytes):
                     await ws.send_bytes(prefix + pcm[offset : offset + chunk_bytes])
                 await ws.send_bytes(prefix)  # the end of the audio
+                events.append({"type": "audio-sent", "at": time.perf_counter()})
             if event.get("type") in ("run-end", "error"):
                 return events
