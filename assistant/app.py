@@ -286,7 +286,7 @@ async def run_edge(
             site = web.TCPSite(runner, settings.edge_host, settings.edge_port)
             await site.start()
             url = _base_url(runner, settings.edge_host)
-            if settings.wyoming_uri:
+            if settings.wyoming_uri or settings.wyoming_satellites:
                 wyoming = await EdgeWyoming.start(settings, conversation.submit, bus)
                 stack.push_async_callback(wyoming.close)
             log.info(

@@ -78,20 +78,28 @@ class HassError(RuntimeError):
 
 def hass_venv(cache_dir: Path = CACHE_DIR) -> Path:
     """Home Assistant's own virtual environment, built once per set of pins."""
-    key = hashlib.sha256("\n".join((sys.version.split()[0], *PINS)).encode()).hexdigest()[:16]
-    venv = cache_dir / f"hass-{key}"
-    if (venv / "bin" / "hass").exists():
+    return cached_venv("hass", PINS, "hass", cache_dir)
+
+
+def cached_venv(
+    prefix: str, pins: tuple[str, ...], script: str, cache_dir: Path = CACHE_DIR
+) -> Path:
+    """A virtual environment holding ``pins``, built with uv once per set of pins (and Python
+    version) under ``cache_dir``; ``script`` is a program it must hold once complete."""
+    key = hashlib.sha256("\n".join((sys.version.split()[0], *pins)).encode()).hexdigest()[:16]
+    venv = cache_dir / f"{prefix}-{key}"
+    if (venv / "bin" / script).exists():
         return venv
     uv = _find_uv()
     if uv is None:
-        raise HassError("uv is needed to build Home Assistant's environment (pip install uv)")
-    building = cache_dir / f"hass-{key}.building-{os.getpid()}"
+        raise HassError(f"uv is needed to build the {prefix} environment (pip install uv)")
+    building = cache_dir / f"{prefix}-{key}.building-{os.getpid()}"
     shutil.rmtree(building, ignore_errors=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     for command in (
         [uv, "venv", "--quiet", "--python", python, str(building)],
-        [uv, "pip", "install", "--quiet", *PINS],
+        [uv, "pip", "install", "--quiet", *pins],
     ):
         done = subprocess.run(
             command,
@@ -103,12 +111,12 @@ def hass_venv(cache_dir: Path = CACHE_DIR) -> Path:
         if done.returncode != 0:
             shutil.rmtree(building, ignore_errors=True)
             raise HassError(f"{' '.join(command[:3])} failed: {done.stderr[-2000:]}")
-    # Scripts hold the absolute path of their interpreter: rebuild them for the final place.
     try:
         building.rename(venv)
     except OSError:
         shutil.rmtree(building, ignore_errors=True)  # another session finished first
         return venv
+    # Scripts hold the absolute path of their interpreter: point them at the final place.
     _fix_shebangs(building, venv)
     return venv
 

@@ -1,34 +1,55 @@
-"""The edge's Wyoming server, wired from its settings: its recognizer, its voice, its
-conversation. Models load on the first request that needs them, not at start-up."""
+"""The edge's Wyoming side, wired from its settings: a server (its recognizer, its voice, its
+conversation) and links to satellites. Models load on first need, not at start-up."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from assistant.audio.endpointing import SileroDetector, trim_silence
+from assistant.audio.endpointing import (
+    SileroDetector,
+    SpeechDetector,
+    load_detector,
+    trim_silence,
+)
 from assistant.events import ReplyBus
 from assistant.stt import Recognizer
 from assistant.stt.auto import load_recognizer
 from assistant.tts import Speaker
 from assistant.tts.queue import load_speaker
+from assistant.wyoming_satellites import SatelliteLink
 from assistant.wyoming_server import Lazy, Services, WyomingServer, conversation_handle
 from jarvis.settings import Settings
 
 
 class EdgeWyoming:
-    """The running server and the models it loaded; :meth:`close` stops and frees them."""
+    """The running server, the satellite links and the models they loaded; :meth:`close` stops
+    and frees them all."""
 
-    def __init__(self, server: WyomingServer, models: list[Lazy]) -> None:
-        self.server = server
+    def __init__(
+        self,
+        server: WyomingServer | None,
+        links: list[SatelliteLink],
+        models: list[Lazy],
+    ) -> None:
+        self._server = server
+        self.links = links
         self._models = models
+        self._tasks = [
+            asyncio.create_task(link.run(), name=f"satellite {link.uri}") for link in links
+        ]
+
+    @property
+    def server(self) -> WyomingServer:
+        assert self._server is not None, "no Wyoming server was asked for"
+        return self._server
 
     @classmethod
     async def start(
         cls, settings: Settings, submit: Callable[[str], Awaitable[Any]], bus: ReplyBus
     ) -> EdgeWyoming:
-        assert settings.wyoming_uri is not None
         engine = "whisper" if settings.stt_engine == "auto" else settings.stt_engine
 
         async def recognizer() -> Recognizer:
@@ -45,6 +66,7 @@ class EdgeWyoming:
             return await load_speaker(settings.tts_engine, piper_voice=voice)
 
         recognizers, speakers = Lazy(recognizer), Lazy(speaker)
+        handle = conversation_handle(submit, bus.subscribe)
         detector = _Detector()
 
         async def trim(pcm: bytes) -> bytes:
@@ -56,16 +78,41 @@ class EdgeWyoming:
             recognizer_model="tiny.en" if engine == "whisper" else "vosk",
             speaker=speakers.get if settings.tts_engine != "none" else None,
             voice_name=settings.tts_engine,
-            handle=conversation_handle(submit, bus.subscribe),
+            handle=handle,
             trim=trim,
         )
-        server = await WyomingServer.start(settings.wyoming_uri, services)
-        return cls(server, [recognizers, speakers])
+        server = None
+        if settings.wyoming_uri:
+            server = await WyomingServer.start(settings.wyoming_uri, services)
+        links = [
+            SatelliteLink(
+                uri,
+                recognizer=recognizers.get,
+                speaker=services.speaker,
+                handle=handle,
+                detector=_load_detector,
+            )
+            for uri in settings.wyoming_satellites
+        ]
+        return cls(server, links, [recognizers, speakers])
 
     async def close(self) -> None:
-        await self.server.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise asyncio.CancelledError
+        if self._server is not None:
+            await self._server.close()
         for model in self._models:
             await model.close()
+
+
+async def _load_detector() -> SpeechDetector:
+    return await asyncio.to_thread(load_detector)
 
 
 class _Detector:

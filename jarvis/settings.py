@@ -108,6 +108,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wyoming_uri: str | None = None
     """Serve Jarvis's speech-to-text, voice and understanding over the Wyoming protocol here
     (``tcp://127.0.0.1:10300``); unset: no Wyoming server."""
+    wyoming_satellites: tuple[str, ...] = ()
+    """Wyoming satellites (``tcp://kitchen-pi:10700``, comma-separated in the variable) whose
+    microphones and speakers Jarvis uses; it keeps re-dialling each one."""
 
     @property
     def device_location(self) -> Location | None:
@@ -157,8 +160,13 @@ ENVIRONMENT: Mapping[str, str] = {
     "ha_url": "JARVIS_HA_URL",
     "ha_token": "JARVIS_HA_TOKEN",
     "wyoming_uri": "JARVIS_WYOMING_URI",
+    "wyoming_satellites": "JARVIS_WYOMING_SATELLITES",
 }
-LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
+LIST_SEPARATORS: Mapping[str, str] = {
+    "allowed_dirs": os.pathsep,
+    "edge_allow": ",",
+    "wyoming_satellites": ",",
+}
 """Settings that hold a list: how their environment variable separates the items."""
 CONFIG_FILE_VARIABLE = "JARVIS_CONFIG"
 DEFAULT_DATA_DIR = Path("~/.local/share/jarvis")
@@ -242,6 +250,11 @@ def _checked(settings: Settings) -> Settings:
             f"{ENVIRONMENT['wyoming_uri']}: expected tcp://HOST:PORT or unix://PATH, "
             f"got {settings.wyoming_uri!r}"
         )
+    for satellite in settings.wyoming_satellites:
+        if not satellite.startswith(("tcp://", "unix://")):
+            raise SettingsError(
+                f"{ENVIRONMENT['wyoming_satellites']}: expected tcp://HOST:PORT, got {satellite!r}"
+            )
     if settings.location is not None:
         try:
             parse_location(settings.location)
