@@ -42,6 +42,9 @@ NAMES_SAID = 4
 """At most this many things are named when nothing matched."""
 SWITCHABLE = frozenset({"light", "switch", "fan", "cover", "input_boolean", "media_player"})
 DIMMABLE = frozenset({"light", "cover", "fan"})
+_VOCABULARY_DOMAINS = frozenset(
+    {"light", "switch", "fan", "cover", "media_player", "binary_sensor", "lock"}
+)
 _STATE_WORDS = {"on": "on", "off": "off", "open": "open", "closed": "closed", "opening": "opening"}
 _OPEN_WHEN_ON = frozenset({"door", "garage_door", "window", "opening", "lock"})
 
@@ -78,6 +81,8 @@ class HomeSkill:
         self._clock = clock
         self._client: HomeAssistant | None = None
         self._entities: list[Entity] = []
+        self._words: frozenset[str] = frozenset()
+        """The words of the entities' names and rooms, computed when the house is read."""
         self._question: Question | None = None
         self._refresher: asyncio.Task[None] | None = None
         self._problem: str | None = None
@@ -110,12 +115,13 @@ class HomeSkill:
         if config == current:
             return
         await self._stop()
-        self._entities, self._question, self._problem = [], None, None
+        self._learn([])
+        self._question, self._problem = None, None
         if config is None:
             log.info("home.not_configured")
             return
         self._client = HomeAssistant(config)
-        self._entities = await asyncio.to_thread(_load_cache, self._cache_path, config.url)
+        self._learn(await asyncio.to_thread(_load_cache, self._cache_path, config.url))
         log.info("home.configured", url=config.url, cached_entities=len(self._entities))
         self._refresher = asyncio.create_task(self._refresh_forever(), name="home-refresh")
 
@@ -154,7 +160,8 @@ class HomeSkill:
         except HomeAssistantError as error:
             self._note_problem(error)
             return False
-        self._entities, self._problem = entities, None
+        self._learn(entities)
+        self._problem = None
         await asyncio.to_thread(_save_cache, self._cache_path, client.url, entities)
         log.info("home.refreshed", entities=len(entities))
         return True
@@ -174,13 +181,16 @@ class HomeSkill:
 
     def vocabulary(self) -> frozenset[str] | None:
         """Words of the house's names and rooms for the interpreter; ``None`` without one."""
-        if self._client is None:
-            return None
+        return None if self._client is None else self._words
+
+    def _learn(self, entities: list[Entity]) -> None:
+        self._entities = entities
         known: set[str] = set()
-        for entity in self._entities:
-            if entity.domain in SWITCHABLE or entity.domain in ("cover", "binary_sensor", "lock"):
+        for entity in entities:
+            # The house's own helpers (input_boolean …) add words like "open" or "power".
+            if entity.domain in _VOCABULARY_DOMAINS:
                 known |= entity_words(entity)
-        return frozenset(known)
+        self._words = frozenset(known)
 
     def mentions_the_house(self, text: str) -> bool:
         """True when ``text`` names a kind of thing a house has, or one of this house's words."""
