@@ -57,3 +57,13 @@ async def test_the_cached_house_is_used_when_home_assistant_is_down(tmp_path: Pa
     assert (
         record.reply == "Home Assistant isn't answering; the last I knew, the porch light was on."
     )
+
+
+async def test_the_clouds_device_settings_choose_the_home_assistant(tmp_path: Path) -> None:
+    """ha_url and ha_token pushed by the cloud configure the house; without them the edge's
+    own settings (here none) apply again."""
+    async with conversation_for_tests(tmp_path) as (conversation, _):
+        await conversation.on_config({"ha_url": _dead_url(), "ha_token": "from-the-cloud"})
+        assert conversation.status()["home_assistant"]["configured"] is True
+        await conversation.on_config({"timezone": "UTC"})
+        assert conversation.status()["home_assistant"]["configured"] is False
