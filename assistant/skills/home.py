@@ -87,6 +87,8 @@ class HomeSkill:
         self._refresher: asyncio.Task[None] | None = None
         self._problem: str | None = None
         self._refreshing = asyncio.Lock()
+        self._unreachable = False
+        """The last request found Home Assistant down (cleared by the next good read)."""
 
     @property
     def configured(self) -> bool:
@@ -116,7 +118,7 @@ class HomeSkill:
             return
         await self._stop()
         self._learn([])
-        self._question, self._problem = None, None
+        self._question, self._problem, self._unreachable = None, None, False
         if config is None:
             log.info("home.not_configured")
             return
@@ -161,7 +163,7 @@ class HomeSkill:
             self._note_problem(error)
             return False
         self._learn(entities)
-        self._problem = None
+        self._problem, self._unreachable = None, False
         await asyncio.to_thread(_save_cache, self._cache_path, client.url, entities)
         log.info("home.refreshed", entities=len(entities))
         return True
@@ -176,6 +178,7 @@ class HomeSkill:
             )
             log.warning(event, reason=str(error))
         self._problem = str(error)
+        self._unreachable = isinstance(error, HomeAssistantUnavailableError)
 
     # --- understanding --------------------------------------------------------------------
 
@@ -270,6 +273,7 @@ class HomeSkill:
         except HomeAssistantError as error:
             log.warning("home.service_failed", reason=str(error))
             return replies.home_failed([domain for domain, _, _ in calls])
+        self._problem, self._unreachable = None, False  # it answered: whatever was wrong is not
         return None
 
     async def _switch(self, targets: Sequence[Entity], *, on: bool) -> str:
@@ -306,12 +310,14 @@ class HomeSkill:
         except HomeAssistantError as error:
             self._note_problem(error)
             return replies.home_last_known_state(entity.name, _state_words(entity, entity.state))
+        self._problem, self._unreachable = None, False
         return replies.home_state(entity.name, _state_words(entity, current))
 
     async def converse(self, text: str) -> str | None:
         """Home Assistant's own conversation agent, for house requests Jarvis did not
         understand: its spoken answer when it understood, else ``None`` (the cloud's turn)."""
-        if self._client is None:
+        if self._client is None or self._unreachable:
+            # Known to be down: the cloud answers at once instead of after a timeout here.
             return None
         try:
             speech, understood = await self._client.converse(text)
