@@ -424,6 +424,10 @@ def home_not_configured() -> str:
     return "No Home Assistant is set up on this device (JARVIS_HA_URL and JARVIS_HA_TOKEN)."
 
 
+def home_need_entity() -> str:
+    return "Which light or device do you mean?"
+
+
 def home_switched(names: Sequence[str], state: str) -> str:
     """``state`` is the new state in words: on, off, open, closed."""
     verb = "is" if len(names) == 1 else "are"

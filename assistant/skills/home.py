@@ -85,10 +85,9 @@ class HomeSkill:
         """The words of the entities' names and rooms, computed when the house is read."""
         self._question: Question | None = None
         self._refresher: asyncio.Task[None] | None = None
-        self._problem: str | None = None
+        self._error: HomeAssistantError | None = None
+        """What went wrong with Home Assistant last; cleared by its next good answer."""
         self._refreshing = asyncio.Lock()
-        self._unreachable = False
-        """The last request found Home Assistant down (cleared by the next good read)."""
 
     @property
     def configured(self) -> bool:
@@ -100,7 +99,7 @@ class HomeSkill:
             "configured": self.configured,
             "url": self._client.url if self._client else None,
             "entities": len(self._entities),
-            "problem": self._problem,
+            "problem": str(self._error) if self._error else None,
         }
 
     async def apply_settings(self, settings: Mapping[str, Any]) -> None:
@@ -118,7 +117,7 @@ class HomeSkill:
             return
         await self._stop()
         self._learn([])
-        self._question, self._problem, self._unreachable = None, None, False
+        self._question, self._error = None, None
         if config is None:
             log.info("home.not_configured")
             return
@@ -163,13 +162,13 @@ class HomeSkill:
             self._note_problem(error)
             return False
         self._learn(entities)
-        self._problem, self._unreachable = None, False
+        self._error = None
         await asyncio.to_thread(_save_cache, self._cache_path, client.url, entities)
         log.info("home.refreshed", entities=len(entities))
         return True
 
     def _note_problem(self, error: HomeAssistantError) -> None:
-        if str(error) != self._problem:
+        if str(error) != str(self._error):
             # Said once per new problem: a restart of Home Assistant is not a log flood.
             event = (
                 "home.token_refused"
@@ -177,8 +176,7 @@ class HomeSkill:
                 else "home.unreachable"
             )
             log.warning(event, reason=str(error))
-        self._problem = str(error)
-        self._unreachable = isinstance(error, HomeAssistantUnavailableError)
+        self._error = error
 
     # --- understanding --------------------------------------------------------------------
 
@@ -228,11 +226,13 @@ class HomeSkill:
             return replies.home_not_configured()
         if not self._entities:
             await self.refresh()
-        if not self._entities and self._problem is not None:
+        if not self._entities and self._error is not None:
             return self._problem_reply()
-        said = _slots.text(slots, "entity") or ""
+        said, area = _slots.text(slots, "entity") or "", _slots.text(slots, "area")
+        if not said and not area:
+            return replies.home_need_entity()
         domains = {"home.state": None, "home.set_level": DIMMABLE}.get(name, SWITCHABLE)
-        found = resolve(said, _slots.text(slots, "area"), self._entities, domains)
+        found = resolve(said, area, self._entities, domains)
         targets = list(found.entities)
         if not targets:
             return replies.home_not_found(said, self._examples(domains))
@@ -254,7 +254,7 @@ class HomeSkill:
         return sorted(devices or [e.name for e in fitting])[:NAMES_SAID]
 
     def _problem_reply(self) -> str:
-        if self._problem is not None and "refused the access token" in self._problem:
+        if isinstance(self._error, HomeAssistantAuthError):
             return replies.home_token_refused()
         return replies.home_unreachable()
 
@@ -273,7 +273,7 @@ class HomeSkill:
         except HomeAssistantError as error:
             log.warning("home.service_failed", reason=str(error))
             return replies.home_failed([domain for domain, _, _ in calls])
-        self._problem, self._unreachable = None, False  # it answered: whatever was wrong is not
+        self._error = None  # it answered: whatever was wrong is no longer
         return None
 
     async def _switch(self, targets: Sequence[Entity], *, on: bool) -> str:
@@ -310,13 +310,13 @@ class HomeSkill:
         except HomeAssistantError as error:
             self._note_problem(error)
             return replies.home_last_known_state(entity.name, _state_words(entity, entity.state))
-        self._problem, self._unreachable = None, False
+        self._error = None
         return replies.home_state(entity.name, _state_words(entity, current))
 
     async def converse(self, text: str) -> str | None:
         """Home Assistant's own conversation agent, for house requests Jarvis did not
         understand: its spoken answer when it understood, else ``None`` (the cloud's turn)."""
-        if self._client is None or self._unreachable:
+        if self._client is None or isinstance(self._error, HomeAssistantUnavailableError):
             # Known to be down: the cloud answers at once instead of after a timeout here.
             return None
         try:
