@@ -47,7 +47,6 @@ from assistant.skills import Skills
 from assistant.skills.home import HomeSkill, config_from
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.worker import Worker
-from assistant.wyoming_edge import EdgeWyoming
 from jarvis.logs import traced
 from jarvis.settings import Settings
 from models import Device, MissionKind, new_id
@@ -287,6 +286,9 @@ async def run_edge(
             await site.start()
             url = _base_url(runner, settings.edge_host)
             if settings.wyoming_uri or settings.wyoming_satellites:
+                # Imported only when asked for: most edges never speak Wyoming.
+                from assistant.wyoming_edge import EdgeWyoming
+
                 wyoming = await EdgeWyoming.start(settings, conversation.submit, bus)
                 stack.push_async_callback(wyoming.close)
             log.info(
