@@ -44,6 +44,7 @@ from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.outbox import Inbox, Outbox
 from assistant.platform import PlatformAdapters, discover
 from assistant.skills import Skills
+from assistant.skills.home import CACHE_FILE as HOME_CACHE_FILE
 from assistant.skills.home import HomeSkill, config_from
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.worker import Worker
@@ -244,7 +245,7 @@ async def run_edge(
                 stack.push_async_callback(voice.close)
             adapters = await discover()
             home = HomeSkill(
-                settings.data_dir / "home_assistant" / "entities.json",
+                settings.data_dir / HOME_CACHE_FILE,
                 default=config_from(settings.ha_url, settings.ha_token),
             )
             skills = await Skills.start(

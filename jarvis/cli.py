@@ -28,9 +28,11 @@ def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
     """Show what the edge would do with TEXT, without doing it."""
     from assistant.interpreter import interpret as understand
 
+    house = _house_words()
+
     def result(utterance: str) -> dict[str, Any]:
         started = time.perf_counter()
-        intent = understand(utterance)
+        intent = understand(utterance, home=house)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return {
             "intent": intent.name if intent else None,
@@ -55,6 +57,21 @@ def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
     slots = " ".join(f"{key}={value!r}" for key, value in outcome["slots"].items())
     click.echo(f"{outcome['intent'] or '(not local)'} {slots}".rstrip())
     click.echo(f"handled by {where} · interpreted in {outcome['elapsed_ms']:.3f} ms")
+
+
+def _house_words() -> frozenset[str] | None:
+    """With a Home Assistant configured, the edge takes house commands: so does ``interpret``."""
+    from jarvis.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError:
+        return None
+    if not (settings.ha_url and settings.ha_token):
+        return None
+    from assistant.skills.home import cached_vocabulary
+
+    return cached_vocabulary(settings.data_dir, settings.ha_url)
 
 
 @main.group(invoke_without_command=True)

@@ -185,13 +185,7 @@ class HomeSkill:
         return None if self._client is None else self._words
 
     def _learn(self, entities: list[Entity]) -> None:
-        self._entities = entities
-        known: set[str] = set()
-        for entity in entities:
-            # The house's own helpers (input_boolean …) add words like "open" or "power".
-            if entity.domain in _VOCABULARY_DOMAINS:
-                known |= entity_words(entity)
-        self._words = frozenset(known)
+        self._entities, self._words = entities, vocabulary_of(entities)
 
     def mentions_the_house(self, text: str) -> bool:
         """True when ``text`` names a kind of thing a house has, or one of this house's words."""
@@ -348,6 +342,25 @@ def _state_words(entity: Entity, state: str) -> str:
     if state in ("unavailable", "unknown"):
         return f"{state} to Home Assistant"
     return _STATE_WORDS.get(state, state.replace("_", " "))
+
+
+CACHE_FILE = Path("home_assistant") / "entities.json"
+"""Where, under the data dir, the edge keeps its copy of the house."""
+
+
+def cached_vocabulary(data_dir: Path, url: str) -> frozenset[str]:
+    """The house's words from the edge's copy (for ``jarvis interpret``, which has no link)."""
+    return vocabulary_of(_load_cache(data_dir / CACHE_FILE, url.rstrip("/")))
+
+
+def vocabulary_of(entities: Sequence[Entity]) -> frozenset[str]:
+    """The words people use for the house's devices: their names, aliases and rooms."""
+    known: set[str] = set()
+    for entity in entities:
+        # The house's own helpers (input_boolean …) would add words like "open" or "power".
+        if entity.domain in _VOCABULARY_DOMAINS:
+            known |= entity_words(entity)
+    return frozenset(known)
 
 
 def _load_cache(path: Path, url: str) -> list[Entity]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from assistant.skills.home import HomeSkill, config_from
@@ -67,3 +69,20 @@ async def test_the_clouds_device_settings_choose_the_home_assistant(tmp_path: Pa
         assert conversation.status()["home_assistant"]["configured"] is True
         await conversation.on_config({"timezone": "UTC"})
         assert conversation.status()["home_assistant"]["configured"] is False
+
+
+def test_interpret_takes_house_commands_when_a_home_assistant_is_set(tmp_path: Path) -> None:
+    """`jarvis interpret` says what the edge would do: with JARVIS_HA_URL and a token the
+    house command is local, without them it is the cloud's."""
+    jarvis = str(Path(sys.executable).parent / "jarvis")
+    environ = {"JARVIS_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    house = {"JARVIS_HA_URL": "http://127.0.0.1:8123", "JARVIS_HA_TOKEN": "t"}
+    text = "turn off the kitchen light"
+    with_house = subprocess.run(
+        [jarvis, "interpret", text, "--json"], env={**environ, **house}, capture_output=True
+    )
+    without = subprocess.run(
+        [jarvis, "interpret", text, "--json"], env=environ, capture_output=True
+    )
+    assert json.loads(with_house.stdout)["intent"] == "home.turn_off"
+    assert json.loads(without.stdout)["intent"] is None
