@@ -4,9 +4,10 @@ conversation) and links to satellites. Models load on first need, not at start-u
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import structlog
 
 from assistant.audio.endpointing import (
     SileroDetector,
@@ -22,6 +23,8 @@ from assistant.tts.queue import load_speaker
 from assistant.wyoming_satellites import SatelliteLink
 from assistant.wyoming_server import Lazy, Services, WyomingServer, conversation_handle
 from jarvis.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 class EdgeWyoming:
@@ -97,18 +100,19 @@ class EdgeWyoming:
         return cls(server, links, [recognizers, speakers])
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        current = asyncio.current_task()
-        if current is not None and current.cancelling():
-            raise asyncio.CancelledError
-        if self._server is not None:
-            await self._server.close()
-        for model in self._models:
-            await model.close()
+        try:
+            for task in self._tasks:
+                task.cancel()
+            # The links' own cancellations are their results; ours still propagates.
+            ended = await asyncio.gather(*self._tasks, return_exceptions=True)
+            for link, result in zip(self.links, ended, strict=True):
+                if isinstance(result, Exception):
+                    log.error("satellite.link_failed", uri=link.uri, error=repr(result))
+        finally:
+            if self._server is not None:
+                await self._server.close()
+            for model in self._models:
+                await model.close()
 
 
 async def _load_detector() -> SpeechDetector:

@@ -9,7 +9,6 @@ answer completes the command; what fits nothing is said, with what does exist.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import time
@@ -131,16 +130,15 @@ class HomeSkill:
 
     async def _stop(self) -> None:
         refresher, self._refresher = self._refresher, None
-        if refresher is not None:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise asyncio.CancelledError
         client, self._client = self._client, None
-        if client is not None:
-            await client.close()
+        try:
+            if refresher is not None:
+                refresher.cancel()
+                # The refresher's own cancellation is its result; ours still propagates.
+                await asyncio.gather(refresher, return_exceptions=True)
+        finally:
+            if client is not None:
+                await client.close()
 
     async def _refresh_forever(self) -> None:
         while True:
