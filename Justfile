@@ -57,6 +57,7 @@ bench: setup
     {{bin}}/python bench/weather.py
     {{bin}}/python bench/understanding.py
     {{bin}}/python bench/console.py
+    {{bin}}/python bench/home.py
 
 # Retrain the learned tier's head (seeded; writes understanding/artifact/); CI never runs this
 train: setup

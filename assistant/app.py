@@ -52,6 +52,8 @@ from assistant.phrase_book import PhraseBook
 from assistant.platform import PlatformAdapters, discover
 from assistant.reply_printer import print_replies
 from assistant.skills import AlarmSettings, Skills
+from assistant.skills.home import CACHE_FILE as HOME_CACHE_FILE
+from assistant.skills.home import HomeSkill, config_from
 from assistant.skills.phrases import PhraseSkill
 from assistant.understander import APP_INTENTS, Understander
 from assistant.voice_loop import VoiceLoop, VoiceOptions
@@ -270,6 +272,10 @@ async def run_edge(
             if on_reply is not None and not speaks:
                 await print_replies(stack, bus, on_reply)
             adapters = await discover()
+            home = HomeSkill(
+                settings.data_dir / HOME_CACHE_FILE,
+                default=config_from(settings.ha_url, settings.ha_token),
+            )
             skills = await Skills.start(
                 db,
                 bus.publish,
@@ -280,6 +286,7 @@ async def run_edge(
                     snooze_min=settings.alarm_snooze_min, ring_s=settings.alarm_ring_s
                 ),
                 country=settings.holiday_country,
+                home=home,
             )
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)
@@ -334,6 +341,12 @@ async def run_edge(
                     cannot_listen(settings.edge_host, settings.edge_port, error, "edge_port")
                 ) from None
             url = _base_url(runner, settings.edge_host, secure=tls is not None)
+            if settings.wyoming_uri or settings.wyoming_satellites:
+                # Imported only when asked for: most edges never speak Wyoming.
+                from assistant.wyoming_edge import EdgeWyoming
+
+                wyoming = await EdgeWyoming.start(settings, conversation.submit, bus)
+                stack.push_async_callback(wyoming.close)
             log.info(
                 "edge.ready",
                 url=url,

@@ -34,6 +34,8 @@ CONFIRMATION_WINDOW_S = 60.0
 CONFIRMATION_INTENTS = frozenset({"assistant.confirm", "assistant.deny"})
 SLOT_ANSWER_WINDOW_S = 30.0
 """After "Add what to your shopping list?", how long the next words are taken as the answer."""
+HOME_CONVERSATION = "home.conversation"
+"""Recorded for a request Home Assistant's own conversation agent answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +95,18 @@ class Conversation:
 
     async def _submit(self, utterance: Utterance) -> UtteranceRecord:
         started = time.perf_counter()
+        home = self._skills.home
         understood = (
             self._taught(utterance.text)
             or self._answer_to_question(utterance.text)
-            or await self._understander.understand(utterance.text)
+            # An answer to "the ceiling light or the counter light?" completes its command.
+            or self._answer_to_the_house(utterance.text)
+            or await self._understander.understand(utterance.text, home=home.vocabulary())
         )
         intent = understood.intent
         interpret_ms = (time.perf_counter() - started) * 1000
+        if intent is None and home.mentions_the_house(utterance.text):
+            return await self._ask_the_house(utterance, interpret_ms)
         to_cloud = intent is None or self._answers_the_cloud(intent)
         said_here: str | None = None
         if intent is not None and not to_cloud and intent.name in WEATHER_INTENTS:
@@ -143,6 +150,10 @@ class Conversation:
             return None
         return Understood(Intent("phrase.run", {"phrase": taught.phrase}), "taught", 1.0)
 
+    def _answer_to_the_house(self, text: str) -> Understood | None:
+        found = self._skills.home.answer(text)
+        return None if found is None else Understood(found, "template", 1.0)
+
     def _answer_to_question(self, text: str) -> Understood | None:
         """The asked-for intent completed by ``text``, when the edge just asked for a slot.
 
@@ -158,6 +169,27 @@ class Conversation:
         if completed is None:
             return None
         return Understood(completed, "model", 1.0)
+
+    async def _ask_the_house(self, utterance: Utterance, interpret_ms: float) -> UtteranceRecord:
+        """A house request Jarvis did not understand goes to Home Assistant's own conversation
+        agent; what it does not understand either goes on to the cloud."""
+        said = await self._skills.home.converse(utterance.text)
+        record = UtteranceRecord(
+            id=utterance.id,
+            trace_id=utterance.trace_id,
+            text=utterance.text,
+            intent=HOME_CONVERSATION if said is not None else None,
+            slots={},
+            handled_by="edge" if said is not None else "cloud",
+            status="pending",
+            interpret_ms=interpret_ms,
+            created_at=utterance.ts,
+        )
+        await self._history.add(record)
+        log.info("utterance.received", utterance_id=utterance.id, intent=record.intent)
+        if said is None:
+            return await self._forward(utterance, record)
+        return await self._finish(record, status="done", reply=said)
 
     def _answers_the_cloud(self, intent: Intent) -> bool:
         """A yes or no while the cloud waits for one goes there (once), not to "nothing to
@@ -294,7 +326,7 @@ class Conversation:
 
     async def on_command(self, text: str) -> str:
         """Another device asked for ``text`` to run here; the reply goes back to it."""
-        intent = interpret(text)
+        intent = interpret(text, home=self._skills.home.vocabulary())
         if intent is None:
             return replies.not_a_local_command(self._identity.device_name)
         record = UtteranceRecord(
@@ -323,6 +355,7 @@ class Conversation:
         return self._phrases
 
     async def on_config(self, settings: Mapping[str, Any]) -> None:
+        await self._skills.home.apply_settings(settings)
         self._skills.configure(settings)
         timezone = settings.get("timezone")
         if not isinstance(timezone, str):
@@ -343,6 +376,7 @@ class Conversation:
                 "connected": self.cloud.is_connected(),
                 "problem": self.cloud.problem(),
             },
+            "home_assistant": self._skills.home.status(),
         }
 
     async def lookup(self, utterance_id: str) -> UtteranceRecord | None:

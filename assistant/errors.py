@@ -78,3 +78,15 @@ class PathNotAllowedError(MissionError):
 
 class DeviceCapabilityError(MissionError):
     """The device lacks what the step needs: no camera, no way to capture its screen."""
+
+
+class HomeAssistantError(Exception):
+    """Home Assistant refused or failed a request; the message says why, for a person."""
+
+
+class HomeAssistantAuthError(HomeAssistantError):
+    """Home Assistant refused the access token (wrong, revoked or expired)."""
+
+
+class HomeAssistantUnavailableError(HomeAssistantError):
+    """Home Assistant could not be reached or did not answer in time (it may be restarting)."""

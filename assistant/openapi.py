@@ -111,6 +111,20 @@ SCHEMAS: dict[str, Any] = {
                     },
                 },
             },
+            "home_assistant": {
+                "type": "object",
+                "required": ["configured", "url", "entities", "problem"],
+                "properties": {
+                    "configured": {"type": "boolean"},
+                    "url": {"type": "string", "nullable": True},
+                    "entities": {"type": "integer", "description": "Entities Jarvis knows."},
+                    "problem": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "Why Home Assistant did not answer last (never the token).",
+                    },
+                },
+            },
         },
     },
     "PhraseRequest": {

@@ -470,3 +470,68 @@ def phrases_listed(phrases: Sequence[tuple[str, str]]) -> str:
 
 def no_weather_here() -> str:
     return "I don't have a recent forecast on this device. Ask me again when I'm online."
+
+
+# --- the house, through Home Assistant ------------------------------------------------------
+
+
+def _the(names: Sequence[str]) -> str:
+    return join_words([f"the {name.lower()}" for name in names])
+
+
+def home_not_configured() -> str:
+    return "No Home Assistant is set up on this device (JARVIS_HA_URL and JARVIS_HA_TOKEN)."
+
+
+def home_need_entity() -> str:
+    return "Which light or device do you mean?"
+
+
+def home_switched(names: Sequence[str], state: str) -> str:
+    """``state`` is the new state in words: on, off, open, closed."""
+    verb = "is" if len(names) == 1 else "are"
+    return f"Okay, {_the(names)} {verb} {state}."
+
+
+def home_level_set(names: Sequence[str], level: int) -> str:
+    return f"Okay, {_the(names)} set to {level} percent."
+
+
+def home_which(names: Sequence[str]) -> str:
+    """Asked when a name fits several things: "The kitchen ceiling light or the ... ?"."""
+    listed = [f"the {name.lower()}" for name in names]
+    return sentence(f"{', '.join(listed[:-1])} or {listed[-1]}?")
+
+
+def home_not_found(said: str, known: Sequence[str]) -> str:
+    """Nothing is called ``said``; ``known`` names a few things that exist."""
+    if not known:
+        return f"I couldn't find the {said} in Home Assistant, and it lists nothing I can control."
+    return f"I couldn't find the {said}. There's {_the(known)}."
+
+
+def home_state(name: str, state: str) -> str:
+    return f"The {name.lower()} is {state}."
+
+
+def home_last_known_state(name: str, state: str) -> str:
+    return f"Home Assistant isn't answering; the last I knew, the {name.lower()} was {state}."
+
+
+def home_cannot_set_level(names: Sequence[str]) -> str:
+    return f"I can't set a level on {_the(names)}."
+
+
+def home_unreachable() -> str:
+    return "Home Assistant isn't answering right now; try again in a moment."
+
+
+def home_token_refused() -> str:
+    return (
+        "Home Assistant refused my access token. Create a new long-lived token in your "
+        "Home Assistant profile and set it as JARVIS_HA_TOKEN."
+    )
+
+
+def home_failed(names: Sequence[str]) -> str:
+    return f"Sorry, Home Assistant couldn't change {_the(names)}."

@@ -25,6 +25,7 @@ from models import Envelope, Reply, Utterance
 if TYPE_CHECKING:
     from assistant.conversation import Conversation
     from assistant.events import ReplyBus
+    from assistant.skills.home import HomeSkill
     from assistant.understander import Understander
 
 
@@ -240,10 +241,12 @@ async def conversation_for_tests(
     clock: Callable[[], float] = time.monotonic,
     adapters: PlatformAdapters | None = None,
     understander: Understander | None = None,
+    home: HomeSkill | None = None,
 ) -> AsyncIterator[tuple[Conversation, ReplyBus]]:
     """A whole edge conversation in-process on a real database, with ``adapters`` (none by
     default: there is no sound server or display here; pass fakes) and ``cloud`` (no cloud
-    link by default); ``understander`` adds the learned tier (templates only by default)."""
+    link by default); ``understander`` adds the learned tier (templates only by default);
+    ``home`` is its Home Assistant skill (none configured by default), configured on entry."""
     from assistant.conversation import Conversation, Identity
     from assistant.database import open_database
     from assistant.events import ReplyBus
@@ -255,7 +258,7 @@ async def conversation_for_tests(
     db = await open_database(data_dir)
     bus = ReplyBus()
     skills = await Skills.start(
-        db, bus.publish, timezone=UTC, adapters=adapters or PlatformAdapters()
+        db, bus.publish, timezone=UTC, adapters=adapters or PlatformAdapters(), home=home
     )
     link = cloud or NoCloudLink()
     conversation = Conversation(
@@ -269,6 +272,7 @@ async def conversation_for_tests(
         understander=understander,
     )
     try:
+        await conversation.on_config({})
         yield conversation, bus
     finally:
         await conversation.close()

@@ -73,18 +73,19 @@ class Understander:
         )
         return cls(handled, model)
 
-    def templates(self, text: str) -> Understood | None:
-        """The templates' answer, or ``None`` when they do not know ``text``."""
-        found = interpret(text)
+    def templates(self, text: str, home: frozenset[str] | None = None) -> Understood | None:
+        """The templates' answer, or ``None`` when they do not know ``text``; ``home``: the
+        words of the house's names when this edge has a Home Assistant (``interpret``)."""
+        found = interpret(text, home=home)
         return None if found is None else Understood(found, "template", 1.0)
 
     def understand_now(self, text: str) -> Understood:
         """Every tier, in this thread (the CLI, benchmarks, worker threads)."""
         return self.templates(text) or self.learned(text)
 
-    async def understand(self, text: str) -> Understood:
+    async def understand(self, text: str, home: frozenset[str] | None = None) -> Understood:
         """Every tier; the model runs in a worker thread, never on the event loop."""
-        found = self.templates(text)
+        found = self.templates(text, home)
         if found is not None:
             return found
         if self.model is None:

@@ -35,6 +35,10 @@ class DeviceSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     hello gave (``JARVIS_LOCATION``)."""
     temperature_unit: Literal["celsius", "fahrenheit"] | None = None
     """How temperatures are said; unset: what the ``language`` tag's region uses."""
+    ha_url: str | None = None
+    """The user's Home Assistant (``http://homeassistant.local:8123``); the edge calls it."""
+    ha_token: str | None = None
+    """A Home Assistant long-lived access token, for the edge; never logged."""
 
     def __post_init__(self) -> None:
         if self.timezone is not None:
@@ -42,6 +46,8 @@ class DeviceSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
                 zoneinfo.ZoneInfo(self.timezone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        if self.ha_url is not None and not self.ha_url.startswith(("http://", "https://")):
+            raise ValueError(f"ha_url: expected an http(s) URL, got {self.ha_url!r}")
 
 
 def parse_settings(data: object) -> DeviceSettings:

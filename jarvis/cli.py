@@ -30,8 +30,10 @@ def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
 
     warm()  # data some templates consult is loaded before the clock starts
 
+    house = _house_words()
+
     def result(utterance: str) -> dict[str, Any]:
-        return interpretation(utterance)
+        return interpretation(utterance, home=house)
 
     if jsonl:
         if text is not None:
@@ -49,6 +51,21 @@ def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
     slots = " ".join(f"{key}={value!r}" for key, value in outcome["slots"].items())
     click.echo(f"{outcome['intent'] or '(not local)'} {slots}".rstrip())
     click.echo(f"handled by {where} · interpreted in {outcome['elapsed_ms']:.3f} ms")
+
+
+def _house_words() -> frozenset[str] | None:
+    """With a Home Assistant configured, the edge takes house commands: so does ``interpret``."""
+    from jarvis.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError:
+        return None
+    if not (settings.ha_url and settings.ha_token):
+        return None
+    from assistant.skills.home import cached_vocabulary
+
+    return cached_vocabulary(settings.data_dir, settings.ha_url)
 
 
 @main.group(invoke_without_command=True)
@@ -91,6 +108,25 @@ def up() -> None:
         settings,
         lambda: run_everything(settings, cloud_ready, edge_ready, _status, on_reply=print_reply),
     )
+
+
+@main.command()
+@click.option(
+    "--uri",
+    default="tcp://127.0.0.1:10300",
+    show_default=True,
+    help="Where to serve the Wyoming protocol (tcp://HOST:PORT or unix://PATH).",
+)
+def wyoming(uri: str) -> None:
+    """Run the edge with a Wyoming server: Home Assistant can use Jarvis's speech to text, its
+    voice and its understanding."""
+    from jarvis.settings import SettingsError, with_overrides
+
+    try:
+        settings = with_overrides(settings_or_exit(), wyoming_uri=uri)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+    _run_edge(settings)
 
 
 def _status(line: str) -> None:

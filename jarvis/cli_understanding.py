@@ -20,14 +20,15 @@ def _understander() -> Understander:
         return Understander(handled)
 
 
-def interpretation(utterance: str) -> dict[str, Any]:
+def interpretation(utterance: str, home: frozenset[str] | None = None) -> dict[str, Any]:
     """The contract object: intent, slots, handled_by, elapsed_ms, tier and confidence.
 
     The templates answer first; the model is loaded only when they do not know the text, and
-    its load time is not counted in ``elapsed_ms``.
+    its load time is not counted in ``elapsed_ms``. ``home``: the words of the house's names,
+    when a Home Assistant is configured (the edge then takes house commands).
     """
     started = time.perf_counter()
-    understood = Understander(()).templates(utterance)
+    understood = Understander(()).templates(utterance, home)
     if understood is None:
         understander = _understander()
         started = time.perf_counter()

@@ -124,6 +124,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     need before they lend a page the microphone anywhere but on loopback."""
     edge_tls_key: Path | None = None
     """The certificate's PEM private key, when it is not in the certificate file."""
+    ha_url: str | None = None
+    """Home Assistant's base URL (``http://homeassistant.local:8123``); house commands are local
+    only when it and ``ha_token`` are set (the cloud's device settings win over both)."""
+    ha_token: str | None = None
+    """A Home Assistant long-lived access token; never logged."""
+    wyoming_uri: str | None = None
+    """Serve Jarvis's speech-to-text, voice and understanding over the Wyoming protocol here
+    (``tcp://127.0.0.1:10300``); unset: no Wyoming server."""
+    wyoming_satellites: tuple[str, ...] = ()
+    """Wyoming satellites (``tcp://kitchen-pi:10700``, comma-separated in the variable) whose
+    microphones and speakers Jarvis uses; it keeps re-dialling each one."""
 
     @property
     def device_location(self) -> Location | None:
@@ -180,11 +191,16 @@ ENVIRONMENT: Mapping[str, str] = {
     "allowed_hosts": "JARVIS_ALLOWED_HOSTS",
     "edge_tls_cert": "JARVIS_EDGE_TLS_CERT",
     "edge_tls_key": "JARVIS_EDGE_TLS_KEY",
+    "ha_url": "JARVIS_HA_URL",
+    "ha_token": "JARVIS_HA_TOKEN",
+    "wyoming_uri": "JARVIS_WYOMING_URI",
+    "wyoming_satellites": "JARVIS_WYOMING_SATELLITES",
 }
 LIST_SEPARATORS: Mapping[str, str] = {
     "allowed_dirs": os.pathsep,
     "edge_allow": ",",
     "allowed_hosts": ",",
+    "wyoming_satellites": ",",
 }
 """Settings that hold a list: how their environment variable separates the items."""
 CONFIG_FILE_VARIABLE = "JARVIS_CONFIG"
@@ -241,6 +257,13 @@ def _config_path(environ: Mapping[str, str], data_dir: Path) -> Path:
     return Path(explicit).expanduser() if explicit else data_dir / "config.toml"
 
 
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    """``settings`` with some fields replaced (a command-line option), checked again."""
+    return _checked(
+        msgspec.structs.replace(settings, **changes), lambda field: ENVIRONMENT.get(field, field)
+    )
+
+
 def _decode_path(kind: type, value: Any) -> Any:
     if kind is Path and isinstance(value, str):
         return Path(value).expanduser()
@@ -283,10 +306,22 @@ def _checked(settings: Settings, name: Callable[[str], str]) -> Settings:
             raise SettingsError(
                 f"{name('timezone')}: unknown time zone {settings.timezone!r}"
             ) from None
-    for field in ("cloud_url", "llm_url", "weather_url", "geocoding_url"):
+    for field in ("cloud_url", "llm_url", "weather_url", "geocoding_url", "ha_url"):
         url = getattr(settings, field)
         if url is not None and not url.startswith(("http://", "https://")):
             raise SettingsError(f"{name(field)}: expected an http(s) URL, got {url!r}")
+    if settings.wyoming_uri is not None and not settings.wyoming_uri.startswith(
+        ("tcp://", "unix://")
+    ):
+        raise SettingsError(
+            f"{name('wyoming_uri')}: expected tcp://HOST:PORT or unix://PATH, "
+            f"got {settings.wyoming_uri!r}"
+        )
+    for satellite in settings.wyoming_satellites:
+        if not satellite.startswith(("tcp://", "unix://")):
+            raise SettingsError(
+                f"{name('wyoming_satellites')}: expected tcp://HOST:PORT, got {satellite!r}"
+            )
     if settings.location is not None:
         try:
             parse_location(settings.location)

@@ -27,6 +27,7 @@ from assistant.interpreter import (
     weather,
     world_clock,
 )
+from assistant.interpreter import home as home_domain
 from assistant.interpreter._common import Matcher
 from assistant.interpreter._grammar import grammar_phrases, grammar_words
 from assistant.interpreter._text import normalize
@@ -65,8 +66,12 @@ def warm() -> None:
     gazetteer.load()
 
 
-def interpret(text: str) -> Intent | None:
-    """The local intent ``text`` asks for, or ``None`` when the cloud should handle it."""
+def interpret(text: str, *, home: frozenset[str] | None = None) -> Intent | None:
+    """The local intent ``text`` asks for, or ``None`` when the cloud should handle it.
+
+    ``home`` is given when this edge has a Home Assistant: the words of its entities' names and
+    rooms (possibly none yet). Only then are house commands ("turn off the kitchen light") local.
+    """
     utterance = normalize(text)
     if utterance is None:
         return None
@@ -77,4 +82,6 @@ def interpret(text: str) -> Intent | None:
         found = match(utterance)
         if found is not None:
             return found
+    if home is not None and not (home.isdisjoint(words) and home_domain.TRIGGERS.isdisjoint(words)):
+        return home_domain.match(utterance, home)
     return None

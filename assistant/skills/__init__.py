@@ -8,6 +8,7 @@ and ``deny`` belong to the app, not here.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +29,7 @@ from assistant.skills.alarms import AlarmSettings, AlarmSkill
 from assistant.skills.clock import ClockSkill
 from assistant.skills.countdown import CountdownSkill
 from assistant.skills.devices import DeviceSkill
+from assistant.skills.home import HomeSkill
 from assistant.skills.notes import NotesSkill
 from assistant.skills.small_talk import SmallTalkSkill
 from assistant.skills.system_status import SystemStatusSkill
@@ -88,6 +90,10 @@ class Skills:
             "chitchat.thanks",
             "chitchat.goodbye",
             "chitchat.about",
+            "home.turn_on",
+            "home.turn_off",
+            "home.set_level",
+            "home.state",
         }
     )
 
@@ -104,6 +110,7 @@ class Skills:
         countdown: CountdownSkill,
         small_talk: SmallTalkSkill,
         weather: WeatherSkill | None = None,
+        home: HomeSkill | None = None,
     ) -> None:
         """Use :meth:`start`, which also loads and schedules the persisted timers and alarms."""
         self._weather = weather
@@ -117,6 +124,8 @@ class Skills:
         self._clock = clock
         self._system = system
         self._devices = devices
+        self.home = home or HomeSkill(Path(os.devnull))
+        """The house through Home Assistant (unconfigured until given a URL and token)."""
 
     @classmethod
     async def start(
@@ -131,6 +140,7 @@ class Skills:
         alarm_settings: AlarmSettings | None = None,
         country: str = "US",
         rng: random.Random | None = None,
+        home: HomeSkill | None = None,
     ) -> Skills:
         """Builds the skills and schedules persisted timers (overdue ones fire at once).
 
@@ -162,6 +172,7 @@ class Skills:
             countdown=CountdownSkill(timezone, clock, country),
             small_talk=SmallTalkSkill(rng or random.Random(), timezone, clock),
             weather=WeatherSkill(WeatherCache(db), clock),
+            home=home,
         )
         # The interpreter looks places up in the gazetteer: read it in a thread, meanwhile.
         skills._warming = asyncio.create_task(asyncio.to_thread(interpreter.warm))
@@ -190,6 +201,7 @@ class Skills:
             (outcome,) = await asyncio.gather(self._warming, return_exceptions=True)
             if isinstance(outcome, Exception):
                 log.warning("interpreter.warm_failed", error=repr(outcome))
+        await self.home.close()
 
     def set_timezone(self, timezone: tzinfo) -> None:
         """Use ``timezone`` from now on (the cloud changed this device's settings)."""
@@ -301,4 +313,6 @@ class Skills:
                 return self._small_talk.goodbye()
             case "chitchat.about":
                 return replies_everyday.about()
+            case "home.turn_on" | "home.turn_off" | "home.set_level" | "home.state":
+                return await self.home.handle(name, slots)
         raise UnhandledIntentError(f"the skills do not handle {name!r}")

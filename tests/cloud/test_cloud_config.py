@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import aiohttp
+import pytest
 from cloud_helpers import CloudFactory
+
+from cloud.device_config import parse_settings
+from cloud.errors import InvalidRequestError
 
 
 async def test_put_config_is_stored_and_pushed(clouds: CloudFactory) -> None:
@@ -68,3 +72,11 @@ async def test_unknown_routes_answer_json(clouds: CloudFactory) -> None:
     async with aiohttp.ClientSession() as session, session.get(f"{cloud.url}/nope") as response:
         assert response.status == 404
         assert (await response.json())["error"]["code"] == "not_found"
+
+
+def test_home_assistant_settings_are_kept_and_checked() -> None:
+    """A device's Home Assistant URL and token are settings; a URL that is not http(s) is not."""
+    settings = parse_settings({"ha_url": "http://homeassistant.local:8123", "ha_token": "t"})
+    assert (settings.ha_url, settings.ha_token) == ("http://homeassistant.local:8123", "t")
+    with pytest.raises(InvalidRequestError, match="ha_url"):
+        parse_settings({"ha_url": "homeassistant.local:8123"})

@@ -204,6 +204,7 @@ async def test_status_says_there_is_no_cloud(client: Client) -> None:
         "device_id": "test-device",
         "device_name": "device",
         "cloud": {"configured": False, "connected": False, "problem": None},
+        "home_assistant": {"configured": False, "url": None, "entities": 0, "problem": None},
     }
 
 

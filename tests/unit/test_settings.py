@@ -149,3 +149,17 @@ def test_a_bad_port_in_the_config_file_names_its_key(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('edge_port = "eighty"\n')
     with pytest.raises(SettingsError, match=r"^edge_port in .*config\.toml: 'eighty'"):
         load_settings({"JARVIS_DATA_DIR": str(tmp_path)})
+
+
+def test_home_assistant_settings_are_read_and_checked(tmp_path: Path) -> None:
+    """JARVIS_HA_URL and JARVIS_HA_TOKEN are read; a URL that is not http(s) is refused."""
+    settings = load_settings(
+        {
+            "JARVIS_DATA_DIR": str(tmp_path),
+            "JARVIS_HA_URL": "http://homeassistant.local:8123",
+            "JARVIS_HA_TOKEN": "abc",
+        }
+    )
+    assert (settings.ha_url, settings.ha_token) == ("http://homeassistant.local:8123", "abc")
+    with pytest.raises(SettingsError, match="JARVIS_HA_URL"):
+        load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_HA_URL": "homeassistant:8123"})

@@ -28,6 +28,7 @@ CATALOGUE |= {"alarm.set", "alarm.list", "alarm.cancel", "alarm.snooze"}
 CATALOGUE |= {"time.in_zone", "date.countdown", "convert.units"}
 CATALOGUE |= {"random.coin", "random.dice", "spell.word", "joke.tell", "chitchat.greeting"}
 CATALOGUE |= {"chitchat.thanks", "chitchat.goodbye", "chitchat.about"}
+CATALOGUE |= {"home.turn_on", "home.turn_off", "home.set_level", "home.state"}
 APP_OWN = {"assistant.stop", "assistant.repeat", "assistant.confirm", "assistant.deny"}
 
 

@@ -1,0 +1,135 @@
+"""The edge's Wyoming side, wired from its settings: a server (its recognizer, its voice, its
+conversation) and links to satellites. Models load on first need, not at start-up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+
+from assistant.audio.endpointing import (
+    SileroDetector,
+    SpeechDetector,
+    load_detector,
+    trim_silence,
+)
+from assistant.events import ReplyBus
+from assistant.stt import Recognizer
+from assistant.stt.auto import load_recognizer
+from assistant.tts import Speaker
+from assistant.tts.queue import load_speaker
+from assistant.wyoming_satellites import SatelliteLink
+from assistant.wyoming_server import Lazy, Services, WyomingServer, conversation_handle
+from jarvis.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class EdgeWyoming:
+    """The running server, the satellite links and the models they loaded; :meth:`close` stops
+    and frees them all."""
+
+    def __init__(
+        self,
+        server: WyomingServer | None,
+        links: list[SatelliteLink],
+        models: list[Lazy],
+    ) -> None:
+        self._server = server
+        self.links = links
+        self._models = models
+        self._tasks = [
+            asyncio.create_task(link.run(), name=f"satellite {link.uri}") for link in links
+        ]
+
+    @property
+    def server(self) -> WyomingServer:
+        assert self._server is not None, "no Wyoming server was asked for"
+        return self._server
+
+    @classmethod
+    async def start(
+        cls, settings: Settings, submit: Callable[[str], Awaitable[Any]], bus: ReplyBus
+    ) -> EdgeWyoming:
+        engine = "whisper" if settings.stt_engine == "auto" else settings.stt_engine
+
+        async def recognizer() -> Recognizer:
+            return await load_recognizer(
+                engine,
+                settings.data_dir,
+                vosk_model=settings.vosk_model,
+                whisper_model=settings.whisper_model,
+                language=settings.stt_language,
+            )
+
+        async def speaker() -> Speaker:
+            voice = str(settings.piper_voice) if settings.piper_voice else None
+            return await load_speaker(settings.tts_engine, piper_voice=voice)
+
+        recognizers, speakers = Lazy(recognizer), Lazy(speaker)
+        handle = conversation_handle(submit, bus.subscribe)
+        detector = _Detector()
+
+        async def trim(pcm: bytes) -> bytes:
+            return await detector.trim(pcm)
+
+        services = Services(
+            recognizer=recognizers.get,
+            recognizer_name=engine,
+            recognizer_model="tiny.en" if engine == "whisper" else "vosk",
+            speaker=speakers.get if settings.tts_engine != "none" else None,
+            voice_name=settings.tts_engine,
+            handle=handle,
+            trim=trim,
+        )
+        server = None
+        if settings.wyoming_uri:
+            server = await WyomingServer.start(settings.wyoming_uri, services)
+        links = [
+            SatelliteLink(
+                uri,
+                recognizer=recognizers.get,
+                speaker=services.speaker,
+                handle=handle,
+                detector=_load_detector,
+            )
+            for uri in settings.wyoming_satellites
+        ]
+        return cls(server, links, [recognizers, speakers])
+
+    async def close(self) -> None:
+        try:
+            for task in self._tasks:
+                task.cancel()
+            # The links' own cancellations are their results; ours still propagates.
+            ended = await asyncio.gather(*self._tasks, return_exceptions=True)
+            for link, result in zip(self.links, ended, strict=True):
+                if isinstance(result, Exception):
+                    log.error("satellite.link_failed", uri=link.uri, error=repr(result))
+        finally:
+            if self._server is not None:
+                await self._server.close()
+            for model in self._models:
+                await model.close()
+
+
+async def _load_detector() -> SpeechDetector:
+    return await asyncio.to_thread(load_detector)
+
+
+class _Detector:
+    """Our endpointer (Silero VAD), loaded on first use; trimming runs off the event loop."""
+
+    def __init__(self) -> None:
+        self._detector: SileroDetector | None = None
+        self._lock = asyncio.Lock()
+
+    async def trim(self, pcm: bytes) -> bytes:
+        async with self._lock:
+            if self._detector is None:
+                self._detector = await asyncio.to_thread(SileroDetector.load)
+            trimmed = await asyncio.to_thread(trim_silence, pcm, self._detector)
+        # Nothing heard as speech: give the recognizer the audio as it came, it decides.
+        return trimmed or pcm

@@ -1,0 +1,308 @@
+"""Jarvis as a Wyoming service: Home Assistant (or any Wyoming client) uses its speech-to-text,
+its voices and its understanding.
+
+``Describe`` is answered with ``Info`` naming our recognizer, voice and intent handling, with
+versions. Speech to text: ``Transcribe`` (optional), ``AudioStart``, ``AudioChunk``…,
+``AudioStop`` → ``Transcript``; the audio, any rate or width, becomes 16 kHz mono int16 and its
+silence is trimmed by our endpointer before whisper hears it. Text to speech: ``Synthesize`` →
+``AudioStart``, ``AudioChunk``…, ``AudioStop``. Understanding: a ``Transcript`` sent to us is
+handled by the edge's conversation → ``Handled`` with the reply, or ``NotHandled``. Audio always
+travels as binary payloads. Models load on first use, once, and are shared by every connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import structlog
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioChunkConverter, AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.handle import Handled, NotHandled
+from wyoming.info import (
+    AsrModel,
+    AsrProgram,
+    Attribution,
+    Describe,
+    HandleModel,
+    HandleProgram,
+    Info,
+    TtsProgram,
+    TtsVoice,
+)
+from wyoming.server import AsyncEventHandler, AsyncServer
+from wyoming.tts import Synthesize
+
+from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
+from assistant.stt import Recognizer, recognize
+from assistant.tts import Speaker
+from models import Reply
+
+log = structlog.get_logger(__name__)
+
+CHUNK_SAMPLES = 1024
+"""Samples per ``AudioChunk`` we send: small enough to start playing at once."""
+ATTRIBUTION = Attribution(name="Jarvis", url="https://github.com/")
+LANGUAGES = ["en"]
+
+Handle = Callable[[str], Awaitable[str | None]]
+"""Understands a sentence and returns the reply to say, or ``None`` when it has none."""
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+class Lazy:
+    """A model loaded on first use, once, even when several connections ask at the same time."""
+
+    def __init__(self, load: Callable[[], Awaitable[Any]]) -> None:
+        self._load = load
+        self._value: Any = None
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Any:
+        async with self._lock:
+            if self._value is None:
+                self._value = await self._load()
+            return self._value
+
+    async def close(self) -> None:
+        if self._value is not None:
+            await self._value.close()
+            self._value = None
+
+
+@dataclass
+class Services:
+    """What the Wyoming server offers; each part absent when this edge does not have it."""
+
+    recognizer: Callable[[], Awaitable[Recognizer]] | None = None
+    recognizer_name: str = "whisper"
+    recognizer_model: str = "tiny.en"
+    speaker: Callable[[], Awaitable[Speaker]] | None = None
+    voice_name: str = "piper"
+    handle: Handle | None = None
+    trim: Callable[[bytes], Awaitable[bytes]] | None = None
+    """Cuts the silence around speech (our endpointer), before recognition."""
+
+    def info(self) -> Info:
+        jarvis = _version("jarvis-assistant")
+        info = Info()
+        if self.recognizer is not None:
+            model = AsrModel(
+                name=self.recognizer_model,
+                attribution=ATTRIBUTION,
+                installed=True,
+                description=f"{self.recognizer_name} {self.recognizer_model}",
+                version=_version("faster-whisper") if self.recognizer_name == "whisper" else None,
+                languages=LANGUAGES,
+            )
+            info.asr.append(
+                AsrProgram(
+                    name=f"jarvis-{self.recognizer_name}",
+                    attribution=ATTRIBUTION,
+                    installed=True,
+                    description="Jarvis speech to text, with its own endpointing",
+                    version=jarvis,
+                    models=[model],
+                )
+            )
+        if self.speaker is not None:
+            voice = TtsVoice(
+                name=self.voice_name,
+                attribution=ATTRIBUTION,
+                installed=True,
+                description=f"Jarvis's {self.voice_name} voice",
+                version=_version("piper-tts") if self.voice_name == "piper" else None,
+                languages=LANGUAGES,
+            )
+            info.tts.append(
+                TtsProgram(
+                    name=f"jarvis-{self.voice_name}",
+                    attribution=ATTRIBUTION,
+                    installed=True,
+                    description="Jarvis text to speech",
+                    version=jarvis,
+                    voices=[voice],
+                )
+            )
+        if self.handle is not None:
+            model_info = HandleModel(
+                name="jarvis-intents",
+                attribution=ATTRIBUTION,
+                installed=True,
+                description="Jarvis's local intents, then its cloud brain",
+                version=jarvis,
+                languages=LANGUAGES,
+            )
+            info.handle.append(
+                HandleProgram(
+                    name="jarvis",
+                    attribution=ATTRIBUTION,
+                    installed=True,
+                    description="Jarvis understanding",
+                    version=jarvis,
+                    models=[model_info],
+                )
+            )
+        return info
+
+
+class JarvisHandler(AsyncEventHandler):
+    """One client connection: its audio buffer and what it asked for."""
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, services: Services
+    ) -> None:
+        super().__init__(reader, writer)
+        self._services = services
+        self._converter = AudioChunkConverter(
+            rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1
+        )
+        self._audio = bytearray()
+
+    async def handle_event(self, event: Event) -> bool:
+        try:
+            await self._on(event)
+        except (OSError, ValueError, RuntimeError) as error:
+            # A model that failed, audio we cannot read: said to the client, and the link stays.
+            log.warning("wyoming.failed", event=event.type, error=str(error))
+            await self.write_event(Error(text=str(error), code=type(error).__name__).event())
+        return True
+
+    async def _on(self, event: Event) -> None:
+        if Describe.is_type(event.type):
+            await self.write_event(self._services.info().event())
+        elif Transcribe.is_type(event.type) or AudioStart.is_type(event.type):
+            self._audio.clear()
+        elif AudioChunk.is_type(event.type):
+            self._audio += self._converter.convert(AudioChunk.from_event(event)).audio
+        elif AudioStop.is_type(event.type):
+            await self._transcribe()
+        elif Synthesize.is_type(event.type):
+            await self._synthesize(Synthesize.from_event(event).text)
+        elif Transcript.is_type(event.type):
+            await self._handle(Transcript.from_event(event).text)
+
+    async def _transcribe(self) -> None:
+        services, pcm = self._services, bytes(self._audio)
+        self._audio.clear()
+        if services.recognizer is None:
+            return
+        if services.trim is not None:
+            pcm = await services.trim(pcm)
+        recognizer = await services.recognizer()
+        text = (await recognize(recognizer, pcm)).text if pcm else ""
+        log.info("wyoming.transcribed", audio_s=round(len(pcm) / 2 / SAMPLE_RATE_HZ, 2))
+        await self.write_event(Transcript(text=text).event())
+
+    async def _synthesize(self, text: str) -> None:
+        if self._services.speaker is None:
+            return
+        speaker = await self._services.speaker()
+        started = False
+        async for speech in speaker.synthesize(text):
+            if not started:
+                await self.write_event(
+                    AudioStart(rate=speech.sample_rate_hz, width=2, channels=1).event()
+                )
+                started = True
+            step = CHUNK_SAMPLES * 2
+            for offset in range(0, len(speech.pcm), step):
+                chunk = AudioChunk(
+                    rate=speech.sample_rate_hz,
+                    width=2,
+                    channels=1,
+                    audio=speech.pcm[offset : offset + step],
+                )
+                await self.write_event(chunk.event())
+        if started:
+            await self.write_event(AudioStop().event())
+
+    async def _handle(self, text: str) -> None:
+        if self._services.handle is None:
+            await self.write_event(NotHandled(text="I can't handle requests here.").event())
+            return
+        reply = await self._services.handle(text)
+        if reply is None:
+            await self.write_event(NotHandled(text="I have no answer to that.").event())
+        else:
+            await self.write_event(Handled(text=reply).event())
+
+
+class WyomingServer:
+    """Serves :class:`Services` on a ``tcp://``, ``unix://`` URI; :meth:`close` stops it."""
+
+    def __init__(self, server: AsyncServer, services: Services) -> None:
+        self._server = server
+        self.services = services
+
+    @classmethod
+    async def start(cls, uri: str, services: Services) -> WyomingServer:
+        server = AsyncServer.from_uri(uri)
+        await server.start(lambda reader, writer: JarvisHandler(reader, writer, services))
+        log.info("wyoming.listening", uri=uri)
+        return cls(server, services)
+
+    @property
+    def port(self) -> int | None:
+        """The TCP port actually bound (``tcp://host:0`` picks one)."""
+        listening = getattr(self._server, "_server", None)
+        if listening is None or not listening.sockets:
+            return None
+        return int(listening.sockets[0].getsockname()[1])
+
+    async def close(self) -> None:
+        await self._server.stop()
+        listening = getattr(self._server, "_server", None)
+        if listening is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(listening.wait_closed(), 5.0)
+
+
+@contextlib.asynccontextmanager
+async def serving(uri: str, services: Services) -> AsyncIterator[WyomingServer]:
+    server = await WyomingServer.start(uri, services)
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+HANDLE_TIMEOUT_S = 15.0
+"""How long a ``Transcript`` to handle waits for a reply the cloud gives later."""
+
+
+def conversation_handle(
+    submit: Callable[[str], Awaitable[Any]],
+    subscribe: Callable[[], contextlib.AbstractAsyncContextManager[asyncio.Queue[Reply]]],
+    timeout_s: float = HANDLE_TIMEOUT_S,
+) -> Handle:
+    """A :data:`Handle` over the edge's conversation: a local reply at once, a cloud reply
+    when it arrives (within ``timeout_s``)."""
+
+    async def handle(text: str) -> str | None:
+        async with subscribe() as replies:
+            record = await submit(text)
+            if record.status != "pending":
+                return str(record.reply) if record.reply else None
+            try:
+                async with asyncio.timeout(timeout_s):
+                    while True:
+                        reply = await replies.get()
+                        if reply.utterance_id == record.id and reply.kind == "reply":
+                            return reply.text
+            except TimeoutError:
+                return None
+
+    return handle

@@ -1,0 +1,179 @@
+"""A real wyoming-satellite streams to Jarvis and plays its answer; the link outlives restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import signal
+import subprocess
+import time
+import wave
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import testing_hass
+from assistant.audio.wav_source import read_wav
+from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing import conversation_for_tests
+from assistant.testing_speech import piper_wav
+from assistant.wyoming_edge import EdgeWyoming
+from jarvis.settings import load_settings
+
+pytestmark = pytest.mark.slow
+
+SATELLITE_PINS = ("wyoming-satellite==1.0.0",)
+"""It pins wyoming 1.4.1, older than ours: its own environment, like Home Assistant's."""
+REPLY_RATE_HZ = 22050
+WAIT_S = 90.0
+
+
+class Satellite:
+    """``wyoming-satellite`` on loopback: its microphone says ``wav`` every few seconds (sox),
+    what it plays is written to files in ``played``."""
+
+    def __init__(self, venv: Path, port: int, wav: Path, played: Path, log: Path) -> None:
+        self._venv, self.port, self._wav, self.played, self._log = venv, port, wav, played, log
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        raw = "-t raw -r 16000 -c 1 -b 16 -e signed-integer -"
+        mic = f"while true; do sox {shlex.quote(str(self._wav))} {raw}; sleep 8; done"
+        sound = f"cat > {shlex.quote(str(self.played))}/reply-$(date +%s%N).raw"
+        with self._log.open("ab") as log:
+            self._process = subprocess.Popen(
+                [
+                    # The wheel's own wyoming-satellite script names a function it lacks.
+                    str(self._venv / "bin" / "python"),
+                    "-m",
+                    "wyoming_satellite",
+                    "--name",
+                    "test satellite",
+                    "--uri",
+                    f"tcp://127.0.0.1:{self.port}",
+                    "--no-zeroconf",
+                    "--mic-command",
+                    f"sh -c {shlex.quote(mic)}",
+                    "--snd-command",
+                    f"sh -c {shlex.quote(sound)}",
+                    "--snd-command-rate",
+                    str(REPLY_RATE_HZ),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        """As a power cut would: no goodbye to Jarvis."""
+        if self._process is not None and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait(timeout=10)
+        self._process = None
+
+    def replies(self) -> list[Path]:
+        """Finished replies: files the speaker command wrote and closed, oldest first."""
+        return sorted(p for p in self.played.glob("reply-*.raw") if p.stat().st_size > 0)
+
+
+@pytest.fixture(scope="session")
+def satellite_venv() -> Path:
+    return testing_hass.cached_venv("wyoming-satellite", SATELLITE_PINS, "wyoming-satellite")
+
+
+@pytest.fixture
+def satellite(satellite_venv: Path, tmp_path: Path, piper_voice: object) -> Iterator[Satellite]:
+    wav = piper_wav(piper_voice, "Hey Jarvis, what time is it?", tmp_path / "ask.wav")
+    played = tmp_path / "played"
+    played.mkdir()
+    running = Satellite(
+        satellite_venv, testing_hass.free_port(), wav, played, tmp_path / "satellite.log"
+    )
+    running.start()
+    yield running
+    running.kill()
+
+
+@pytest.fixture
+async def start_jarvis(
+    tmp_path: Path, satellite: Satellite
+) -> AsyncIterator[Callable[[], Awaitable[EdgeWyoming]]]:
+    """Starts Jarvis's side with the satellite as a microphone (whisper, piper, its
+    conversation); each call a fresh one, as after a restart. All are closed at the end."""
+    settings = load_settings(
+        {
+            "JARVIS_DATA_DIR": str(tmp_path),
+            "JARVIS_WYOMING_SATELLITES": f"tcp://127.0.0.1:{satellite.port}",
+            "JARVIS_STT_ENGINE": "whisper",
+            "JARVIS_TTS_ENGINE": "piper",
+        }
+    )
+    started: list[EdgeWyoming] = []
+    async with conversation_for_tests(tmp_path) as (conversation, bus):
+
+        async def start() -> EdgeWyoming:
+            started.append(await EdgeWyoming.start(settings, conversation.submit, bus))
+            return started[-1]
+
+        try:
+            yield start
+        finally:
+            for wyoming in started:
+                await wyoming.close()
+
+
+async def _next_reply(satellite: Satellite, after: int) -> Path:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        replies = satellite.replies()
+        if len(replies) > after:
+            await asyncio.sleep(0.5)  # let the speaker command finish writing it
+            return satellite.replies()[after]
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no reply #{after + 1} within {WAIT_S} s")
+
+
+async def _words(whisper: WhisperRecognizer, raw: Path) -> str:
+    """What the satellite's speaker said, heard back by whisper."""
+    wav = await asyncio.to_thread(_as_wav, raw)
+    return (await whisper.transcribe(read_wav(wav))).text.lower()
+
+
+def _as_wav(raw: Path) -> Path:
+    wav = raw.with_suffix(".wav")
+    with wave.open(str(wav), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(REPLY_RATE_HZ)
+        writer.writeframes(raw.read_bytes())
+    return wav
+
+
+async def test_the_satellite_plays_the_spoken_answer_and_the_link_survives_restarts(
+    start_jarvis: Callable[[], Awaitable[EdgeWyoming]],
+    satellite: Satellite,
+    whisper: WhisperRecognizer,
+) -> None:
+    """ "hey jarvis, what time is it" from the satellite's microphone gets the time spoken on
+    its speaker; after the satellite is killed and started again, and after Jarvis's side is
+    restarted, the link comes back by itself and answers again."""
+    edge = await start_jarvis()
+    first = await _next_reply(satellite, 0)
+    assert "it's" in await _words(whisper, first)
+    (link,) = edge.links
+    assert link.connections == 1
+
+    satellite.kill()
+    await asyncio.sleep(1.0)
+    satellite.start()
+    second = await _next_reply(satellite, len(satellite.replies()))
+    assert second != first
+    assert link.connections == 2
+
+    await edge.close()
+    restarted = await start_jarvis()
+    third = await _next_reply(satellite, len(satellite.replies()))
+    assert "it's" in await _words(whisper, third)
+    assert restarted.links[0].connections == 1

@@ -1,0 +1,129 @@
+"""Jarvis's Wyoming server, spoken to by the wyoming package's own client."""
+
+from __future__ import annotations
+
+import wave
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.client import AsyncClient
+from wyoming.event import Event
+from wyoming.handle import Handled
+from wyoming.info import Describe, Info
+from wyoming.tts import Synthesize
+
+from assistant.conversation import Conversation
+from assistant.testing import conversation_for_tests
+from assistant.testing_speech import piper_wav
+from assistant.wyoming_edge import EdgeWyoming
+from jarvis.settings import load_settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[tuple[str, Conversation]]:
+    """The edge's Wyoming server on a free loopback port, over an in-process conversation."""
+    settings = load_settings(
+        {
+            "JARVIS_DATA_DIR": str(tmp_path),
+            "JARVIS_WYOMING_URI": "tcp://127.0.0.1:0",
+            "JARVIS_STT_ENGINE": "whisper",
+            "JARVIS_TTS_ENGINE": "piper",
+        }
+    )
+    async with conversation_for_tests(tmp_path) as (conversation, bus):
+        wyoming = await EdgeWyoming.start(settings, conversation.submit, bus)
+        try:
+            yield f"tcp://127.0.0.1:{wyoming.server.port}", conversation
+        finally:
+            await wyoming.close()
+
+
+async def _exchange(uri: str, *events: Event, until: str) -> list[Event]:
+    """Sends ``events``, then reads until an event of type ``until`` arrives."""
+    received = []
+    async with AsyncClient.from_uri(uri) as client:
+        for event in events:
+            await client.write_event(event)
+        while True:
+            event = await client.read_event()
+            assert event is not None, "the server hung up"
+            received.append(event)
+            if event.type == until:
+                return received
+
+
+async def test_describe_lists_our_recognizer_voice_and_understanding(
+    server: tuple[str, Conversation],
+) -> None:
+    """Describe → Info naming whisper tiny.en, the piper voice and Jarvis's intents, versioned."""
+    uri, _ = server
+    (event,) = await _exchange(uri, Describe().event(), until="info")
+    info = Info.from_event(event)
+    assert [m.name for m in info.asr[0].models] == ["tiny.en"]
+    assert info.asr[0].models[0].version
+    assert [v.name for v in info.tts[0].voices] == ["piper"]
+    assert info.handle[0].models[0].name == "jarvis-intents"
+    assert info.asr[0].version
+
+
+async def test_speech_is_transcribed(
+    server: tuple[str, Conversation], tmp_path: Path, piper_voice: object
+) -> None:
+    """A piper WAV streamed as binary chunks (22.05 kHz) comes back as its words."""
+    uri, _ = server
+    wav = piper_wav(piper_voice, "What time is it?", tmp_path / "time.wav")
+    with wave.open(str(wav)) as reader:
+        rate, pcm = reader.getframerate(), reader.readframes(reader.getnframes())
+    chunks = [
+        AudioChunk(rate=rate, width=2, channels=1, audio=pcm[i : i + 4096]).event()
+        for i in range(0, len(pcm), 4096)
+    ]
+    events = await _exchange(
+        uri,
+        Transcribe(language="en").event(),
+        AudioStart(rate=rate, width=2, channels=1).event(),
+        *chunks,
+        AudioStop().event(),
+        until="transcript",
+    )
+    assert "what time is it" in Transcript.from_event(events[-1]).text.lower()
+
+
+async def test_text_is_synthesized_as_binary_audio(server: tuple[str, Conversation]) -> None:
+    """Synthesize → AudioStart, audio chunks as payloads, AudioStop: a second or more of speech."""
+    uri, _ = server
+    events = await _exchange(uri, Synthesize(text="Hello there.").event(), until="audio-stop")
+    start = AudioStart.from_event(events[0])
+    audio = b"".join(AudioChunk.from_event(e).audio for e in events if e.type == "audio-chunk")
+    assert all(e.payload for e in events if e.type == "audio-chunk")
+    assert len(audio) / (start.rate * start.width) > 0.5
+
+
+async def test_a_transcript_is_handled_by_the_conversation(
+    server: tuple[str, Conversation],
+) -> None:
+    """A Transcript to handle runs as a local intent and its reply comes back as Handled."""
+    uri, _ = server
+    events = await _exchange(
+        uri, Transcript(text="set a timer for 5 minutes").event(), until="handled"
+    )
+    assert "5 minutes" in Handled.from_event(events[-1]).text
+
+
+async def test_silence_gives_an_empty_transcript(server: tuple[str, Conversation]) -> None:
+    """Audio with no speech gives an empty transcript, not an error or a hang."""
+    uri, _ = server
+    silence = AudioChunk(rate=16000, width=2, channels=1, audio=bytes(32000)).event()
+    events = await _exchange(
+        uri,
+        AudioStart(rate=16000, width=2, channels=1).event(),
+        silence,
+        AudioStop().event(),
+        until="transcript",
+    )
+    assert Transcript.from_event(events[-1]).text.strip() == ""
