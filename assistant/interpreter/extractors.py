@@ -149,13 +149,24 @@ _ALARM_TIME = re.compile(
 )
 _IN_ZONE = re.compile(r"\b(?:in|at|for) (?P<place>(?!the moment|my |here)[a-z][a-z .'-]+?)$")
 _WHEN = re.compile(
-    r"\b(today|tonight|tomorrow(?: morning| afternoon| evening| night)?|this week(?:end)?"
-    r"|the weekend|(?:on |next )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
+    r"\b(?:(?P<today>today|tonight|this (?:morning|afternoon|evening))|(?P<tomorrow>tomorrow)"
+    r"|(?P<weekend>(?:this |the )?weekend)"
+    r"|(?:on |this )?(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
 )
+"""The days a kept forecast can speak of (``when``: today, tomorrow, weekend or a weekday)."""
+_OTHER_WHEN = re.compile(r"\b(?:week|weeks|days|month|next|later|hours?|ago|yesterday|last)\b")
+"""Times the edge's kept forecast cannot answer for: the cloud does."""
 _PLACE = re.compile(
     r"\b(?:in|at|for) (?P<place>(?!the |this |today|tomorrow|my )[a-z][a-z .'-]+?)$"
 )
 _SPELL = re.compile(r"\bspell(?: out)?(?: the word| for me)? (?P<word>[a-z'-]+)\b")
+_ALARM_DAYS = re.compile(
+    r"\b(?:every|daily|weekdays?|weekends?|tomorrow|tonight|today|next|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays"
+    r"|sundays|on the|called|named|labell?ed)\b"
+)
+"""Days, repeats and labels: the alarm skill's ``date``/``repeat``/``label`` slots, which these
+extractors do not read, so such requests go where they are read whole."""
 _DELTA_DOWN = re.compile(r"\b(?:take|remove|subtract|less|shorten|reduce|cut|knock|minus)\b")
 
 
@@ -346,6 +357,8 @@ def fill(name: str, raw: str) -> Filled | None:
             aspects = [_ASPECTS[w] for w in text.lower.split() if w in _ASPECTS]
             return Filled(intent(name, aspect=aspects[0] if aspects else None))
         case "alarm.set":
+            if _ALARM_DAYS.search(text.lower):
+                return None
             at = _clock_time(text)
             return (
                 Filled(Intent(name, {}), missing="time")
@@ -360,14 +373,13 @@ def fill(name: str, raw: str) -> Filled | None:
             return None if place is None else Filled(intent(name, place=place["place"]))
         case "weather.current" | "weather.forecast":
             when = _WHEN.search(text.lower)
+            if when is None and _OTHER_WHEN.search(text.lower):
+                return None
             place = _PLACE.search(text.lower)
-            return Filled(
-                intent(
-                    name,
-                    when=when[1].removeprefix("on ") if when else None,
-                    place=place["place"] if place else None,
-                )
-            )
+            said = None
+            if when is not None:
+                said = when["day"] or next(k for k in ("today", "tomorrow", "weekend") if when[k])
+            return Filled(intent(name, when=said, place=place["place"] if place else None))
         case "spell.word":
             word = _SPELL.search(text.lower)
             return (

@@ -62,6 +62,7 @@ def _slots(name: str, text: str) -> dict[str, object] | None:
             "will it rain on thursday in leeds",
             ("weather.forecast", {"when": "thursday", "place": "leeds"}),
         ),
+        ("weather.forecast", "is it cold tonight", ("weather.forecast", {"when": "today"})),
     ],
 )
 def test_extractors_find_the_slots(
@@ -87,6 +88,19 @@ def test_intents_without_an_extractor_are_forwarded() -> None:
     """A unit conversion has no extractor on the edge yet, so the cloud gets it."""
     assert fill("convert.units", "how many cups in a liter") is None
     assert fill("math.eval", "what's his number") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("weather.forecast", "forecast for the next three days"),
+        ("alarm.set", "set an alarm for 7 am every weekday"),
+        ("alarm.set", "wake me at six tomorrow"),
+    ],
+)
+def test_what_the_slots_cannot_say_is_forwarded(name: str, text: str) -> None:
+    """A week's forecast or a repeating alarm needs slots these extractors do not read."""
+    assert fill(name, text) is None
 
 
 def test_an_address_book_is_not_a_list_here() -> None:
