@@ -161,7 +161,7 @@ _PLACE = re.compile(
 )
 _SPELL = re.compile(r"\bspell(?: out)?(?: the word| for me)? (?P<word>[a-z'-]+)\b")
 _ALARM_DAYS = re.compile(
-    r"\b(?:every|daily|weekdays?|weekends?|tomorrow|tonight|today|next|monday|tuesday|wednesday"
+    r"\b(?:every|daily|weekdays?|weekends?|next|monday|tuesday|wednesday"
     r"|thursday|friday|saturday|sunday|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays"
     r"|sundays|on the|called|named|labell?ed)\b"
 )
