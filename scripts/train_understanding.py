@@ -25,7 +25,8 @@ from sklearn.linear_model import LogisticRegression
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+# Last: bench/understanding.py must not shadow the package of the same name.
+sys.path.append(str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from clinc_labels import OTHER, Row, clinc_rows  # noqa: E402

@@ -59,7 +59,6 @@ _NO_SLOTS: Final = frozenset(
         "chitchat.goodbye",
         "chitchat.about",
         "random.coin",
-        "weather.current",
     }
 )
 """Intents whose slots are all optional: the name alone runs them."""
@@ -126,7 +125,19 @@ _ASPECTS = {
     "disk": "disk",
     "storage": "disk",
 }
-_MATH_WORDS = re.compile(r"\b(?:math|maths|calculat\w*|arithmetic|sum|equation)\b")
+_MATH_WORDS = re.compile(
+    r"\b(?:math|maths|mathematic\w*|calculat\w*|arithmetic|sum|equation|percentage)\b"
+)
+_REWRITES = (
+    (re.compile(r"\bdivide (\d+(?:\.\d+)?)(?: and divide it)? by (\d+(?:\.\d+)?)"), r"\1 / \2"),
+    (re.compile(r"\b(\d+(?:\.\d+)?) and divide it by (\d+(?:\.\d+)?)"), r"\1 / \2"),
+    (re.compile(r"\bmultiply (\d+(?:\.\d+)?) (?:by|and|with) (\d+(?:\.\d+)?)"), r"\1 * \2"),
+    (re.compile(r"\badd (\d+(?:\.\d+)?) (?:and|to) (\d+(?:\.\d+)?)"), r"\1 + \2"),
+    (re.compile(r"\bsubtract (\d+(?:\.\d+)?) from (\d+(?:\.\d+)?)"), r"\2 - \1"),
+)
+"""Spoken operations with the verb first, rewritten into expressions the evaluator reads."""
+_FIRST_NUMBER_TO_LAST = re.compile(r"(?:square root of |sqrt |-)?\d.*\d(?:\)| squared| cubed)?")
+_EQUALS_TAIL = re.compile(r" (?:equals?|=|is|makes?) .*$")
 _EXPRESSION = re.compile(
     r"^(?:.*?\b(?:what's|whats|what is|calculate|compute|how much is|tell me|solve|is))?"
     r" ?(?:the answer to |the result of |the value of )?(?P<expr>.+?)(?: equal| equals| is)?$"
@@ -137,7 +148,25 @@ _ALARM_TIME = re.compile(
     r"(?:\b|$)"
 )
 _IN_ZONE = re.compile(r"\b(?:in|at|for) (?P<place>(?!the moment|my |here)[a-z][a-z .'-]+?)$")
+_WHEN = re.compile(
+    r"\b(?:(?P<today>today|tonight|this (?:morning|afternoon|evening))|(?P<tomorrow>tomorrow)"
+    r"|(?P<weekend>(?:this |the )?weekend)"
+    r"|(?:on |this )?(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b"
+)
+"""The days a kept forecast can speak of (``when``: today, tomorrow, weekend or a weekday)."""
+_OTHER_WHEN = re.compile(r"\b(?:week|weeks|days|month|next|later|hours?|ago|yesterday|last)\b")
+"""Times the edge's kept forecast cannot answer for: the cloud does."""
+_PLACE = re.compile(
+    r"\b(?:in|at|for) (?P<place>(?!the |this |today|tomorrow|my )[a-z][a-z .'-]+?)$"
+)
 _SPELL = re.compile(r"\bspell(?: out)?(?: the word| for me)? (?P<word>[a-z'-]+)\b")
+_ALARM_DAYS = re.compile(
+    r"\b(?:every|daily|weekdays?|weekends?|next|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|mondays|tuesdays|wednesdays|thursdays|fridays|saturdays"
+    r"|sundays|on the|called|named|labell?ed)\b"
+)
+"""Days, repeats and labels: the alarm skill's ``date``/``repeat``/``label`` slots, which these
+extractors do not read, so such requests go where they are read whole."""
 _DELTA_DOWN = re.compile(r"\b(?:take|remove|subtract|less|shorten|reduce|cut|knock|minus)\b")
 
 
@@ -166,6 +195,13 @@ def _volume(name: str, text: Text) -> Filled | None:
     return Filled(Intent("volume.set", {}), missing="level")
 
 
+_FOREIGN_LISTS = frozenset(
+    {"contact", "contacts", "email", "mailing", "address", "phone", "friend", "friends", "play",
+     "playlist", "watch", "reading", "seller", "guest", "waiting"}
+)  # fmt: skip
+"""Lists that are not the user's lists on this edge (an address book, a streaming queue)."""
+
+
 def _list_name(lower: str) -> str | None:
     """The list named in ``lower``: an alias, the user's own list, the default, or ``None``."""
     found = _LIST_OF.search(lower)
@@ -187,7 +223,10 @@ def _list_name(lower: str) -> str | None:
     last = said.split()[-1]
     if last in _ALIASES:
         return _ALIASES[last]
-    return clean_name(said)
+    if _FOREIGN_LISTS & set(said.split()):
+        return None
+    # "show list items", "clear the list": a verb before "list" names no list of its own.
+    return clean_name(said) or DEFAULT_LIST
 
 
 def _item(raw: str | None) -> str | None:
@@ -227,6 +266,22 @@ def _math(text: Text) -> Filled | None:
             return Filled(
                 intent("math.eval", expression=calculation.expression, result=calculation.result)
             )
+    rewritten = _digits(text)
+    for pattern, replacement in _REWRITES:
+        rewritten = pattern.sub(replacement, rewritten)
+    span = _FIRST_NUMBER_TO_LAST.search(rewritten)
+    if span is not None:
+        for candidate in (span[0], _EQUALS_TAIL.sub("", span[0])):
+            try:
+                calculation = calculate(candidate)
+            except ExpressionError:
+                continue
+            if calculation.operators > 0:
+                return Filled(
+                    intent(
+                        "math.eval", expression=calculation.expression, result=calculation.result
+                    )
+                )
     if _MATH_WORDS.search(text.lower):
         return Filled(Intent("math.eval", {}), missing="expression")
     return None
@@ -302,6 +357,8 @@ def fill(name: str, raw: str) -> Filled | None:
             aspects = [_ASPECTS[w] for w in text.lower.split() if w in _ASPECTS]
             return Filled(intent(name, aspect=aspects[0] if aspects else None))
         case "alarm.set":
+            if _ALARM_DAYS.search(text.lower):
+                return None
             at = _clock_time(text)
             return (
                 Filled(Intent(name, {}), missing="time")
@@ -314,6 +371,15 @@ def fill(name: str, raw: str) -> Filled | None:
         case "time.in_zone":
             place = _IN_ZONE.search(text.lower)
             return None if place is None else Filled(intent(name, place=place["place"]))
+        case "weather.current" | "weather.forecast":
+            when = _WHEN.search(text.lower)
+            if when is None and _OTHER_WHEN.search(text.lower):
+                return None
+            place = _PLACE.search(text.lower)
+            said = None
+            if when is not None:
+                said = when["day"] or next(k for k in ("today", "tomorrow", "weekend") if when[k])
+            return Filled(intent(name, when=said, place=place["place"] if place else None))
         case "spell.word":
             word = _SPELL.search(text.lower)
             return (

@@ -46,6 +46,23 @@ def _slots(name: str, text: str) -> dict[str, object] | None:
         ("system.status", "how much battery have i got", ("system.status", {"aspect": "battery"})),
         ("alarm.set", "wake me up at 7 30 pm", ("alarm.set", {"time": "19:30"})),
         ("time.now", "show me the time", ("time.now", {})),
+        (
+            "math.eval",
+            "divide one thousand five hundred by one hundred and sixty",
+            ("math.eval", {"expression": "1500 / 160", "result": 9.375}),
+        ),
+        (
+            "math.eval",
+            "four divided by two equals two",
+            ("math.eval", {"expression": "4 / 2", "result": 2}),
+        ),
+        ("list.show", "show list items", ("list.show", {"list": "shopping"})),
+        (
+            "weather.forecast",
+            "will it rain on thursday in leeds",
+            ("weather.forecast", {"when": "thursday", "place": "leeds"}),
+        ),
+        ("weather.forecast", "is it cold tonight", ("weather.forecast", {"when": "today"})),
     ],
 )
 def test_extractors_find_the_slots(
@@ -71,6 +88,24 @@ def test_intents_without_an_extractor_are_forwarded() -> None:
     """A unit conversion has no extractor on the edge yet, so the cloud gets it."""
     assert fill("convert.units", "how many cups in a liter") is None
     assert fill("math.eval", "what's his number") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("weather.forecast", "forecast for the next three days"),
+        ("alarm.set", "set an alarm for 7 am every weekday"),
+        ("alarm.set", "wake me at six on friday"),
+    ],
+)
+def test_what_the_slots_cannot_say_is_forwarded(name: str, text: str) -> None:
+    """A week's forecast or a repeating alarm needs slots these extractors do not read."""
+    assert fill(name, text) is None
+
+
+def test_an_address_book_is_not_a_list_here() -> None:
+    """ "Add this email to my contact list" is the address book's business, not a list's."""
+    assert fill("list.add", "add this email to my contact list") is None
 
 
 @pytest.mark.parametrize(
