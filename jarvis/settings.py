@@ -109,6 +109,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """How long the cloud keeps a place's forecast before asking the provider again."""
     weather_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
     """Longest one call to the weather provider may take."""
+    learned_tier: bool = True
+    """Load the learned understanding model (the edge's tier behind the templates, the cloud's
+    second chance); false: the templates alone on the edge, no second chance in the cloud."""
 
     @property
     def device_location(self) -> Location | None:
@@ -159,6 +162,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "geocoding_url": "JARVIS_GEOCODING_URL",
     "weather_ttl_s": "JARVIS_WEATHER_TTL_S",
     "weather_timeout_s": "JARVIS_WEATHER_TIMEOUT_S",
+    "learned_tier": "JARVIS_LEARNED_TIER",
 }
 LIST_SEPARATORS: Mapping[str, str] = {"allowed_dirs": os.pathsep, "edge_allow": ","}
 """Settings that hold a list: how their environment variable separates the items."""
