@@ -27,7 +27,6 @@ import structlog
 from aiohttp import web
 
 from cloud import outbox, traces
-from cloud.tasks import cancel_and_wait
 from models import Envelope, Utterance, derived_id
 from models.device_intents import DEVICE_INTENT, DeviceIntent, intents_of
 
@@ -74,8 +73,12 @@ class SecondChance:
             self._loading = asyncio.create_task(self._load_once(), name="second-chance-load")
 
     async def close(self) -> None:
-        if self._loading is not None:
-            await cancel_and_wait(self._loading)
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()
+            # Its CancelledError is expected: waited for, not raised (during a shutdown the
+            # instance is being cancelled itself; a cancel aimed at us still ends this wait).
+            # The thread cannot be stopped mid-load; it finishes alone, its result unused.
+            await asyncio.wait([self._loading])
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def model(self) -> IntentModel | None:
