@@ -218,6 +218,7 @@ class RequestBatches:
         *,
         send_early: SendEarly | None = None,
         clock_offset_s: float | None = None,
+        may_send_back: bool = True,
     ) -> Handled:
         """Plan the request, then store its effects and its reply with its message id.
 
@@ -235,6 +236,9 @@ class RequestBatches:
         with it, the request is planned at the moment it was said, not the moment it arrived,
         so "in 10 minutes" means ten minutes after the words, however long the request waited
         in the edge's outbox for the cloud. Without it (plain HTTP), at its arrival.
+
+        ``may_send_back``: whether the asker can receive a ``device_intent`` (the cloud's second
+        chance); a client polling for its reply over plain HTTP cannot.
         """
         utterance = Utterance.from_wire(envelope.body.get("utterance"), "body.utterance")
         settings = await self._directory.settings_of(device_id)
@@ -254,7 +258,7 @@ class RequestBatches:
         if isinstance(planned, Weather):
             # Said now, from the provider or the kept forecast: then an answer like any other.
             action = await self._say_weather(planned, device_id, settings, now)
-        elif planned == Answer(UNKNOWN_TEXT):
+        elif may_send_back and planned == Answer(UNKNOWN_TEXT):
             # Nothing the cloud does itself: perhaps one of the device's own intents after all.
             action = (
                 await reconsider(

@@ -4,11 +4,12 @@ intents goes back to it as a ``device_intent``, once per request id."""
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from cloud_helpers import CloudFactory, EdgeClient
 
 from cloud.planner import UNKNOWN_TEXT
-from models import Envelope, derived_id
+from models import Envelope, Utterance, derived_id, new_id
 from models.device_intents import DEVICE_INTENT, DeviceIntent, intent_capabilities
 from understanding import load_default
 
@@ -106,3 +107,22 @@ async def test_turned_off_the_cloud_answers_as_before(clouds: CloudFactory) -> N
     await edge.request("what items are on my shopping list")
     reply = await edge.expect_reply()
     assert reply.body["text"] == UNKNOWN_TEXT
+
+
+async def test_a_request_over_plain_http_gets_the_clouds_answer(clouds: CloudFactory) -> None:
+    """A client polling for its reply over HTTP cannot run a device_intent: it gets the honest
+    answer, even from a device that said over its link that it runs list.show."""
+    instance = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen")
+    edge, _ = await clouds.connect(instance, device_id, token, capabilities=EDGE_INTENTS)
+    utterance = Utterance(id=new_id(), text=ABSTAINED, trace_id=new_id(), device_id=device_id)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        body = {"utterance": utterance.to_wire()}
+        async with session.post(f"{instance.url}/v1/requests", json=body) as posted:
+            assert posted.status == 202
+        url = f"{instance.url}/v1/requests/{utterance.id}/reply"
+        async with session.get(url) as answered:
+            assert answered.status == 200
+            assert (await answered.json())["text"] == UNKNOWN_TEXT
+    assert DEVICE_INTENT not in [each.type for each in await edge.quiet(0.3)]
