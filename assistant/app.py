@@ -64,6 +64,7 @@ from jarvis.logs import traced
 from jarvis.ports import cannot_listen
 from jarvis.settings import Settings
 from models import Device, MissionKind, Reply, new_id
+from models.device_intents import intent_capabilities
 
 log = structlog.get_logger(__name__)
 
@@ -138,6 +139,8 @@ def capabilities(
 ) -> frozenset[str]:
     """What this device can do for a mission or a command from another device."""
     found = {"local_intents", "timers", "notes"}
+    # Which intents the cloud's second chance may send back here (models.device_intents).
+    found.update(intent_capabilities(Skills.HANDLED))
     for name in ("volume", "media", "keyboard"):
         if getattr(adapters, name) is not None:
             found.add(name)
@@ -292,7 +295,11 @@ async def run_edge(
             facilities = await find_facilities(settings)
             link = _cloud_link(settings, token, identity, capabilities(adapters, facilities), db)
             phrases = PhraseSkill(await PhraseBook.open(db), link)
-            understander = await Understander.start(Skills.HANDLED | APP_INTENTS)
+            understander = (
+                await Understander.start(Skills.HANDLED | APP_INTENTS)
+                if settings.learned_tier
+                else Understander(Skills.HANDLED | APP_INTENTS)
+            )
             conversation = Conversation(
                 identity=identity,
                 skills=skills,

@@ -17,13 +17,14 @@ from assistant.errors import CloudUnavailableError
 from assistant.events import ReplyBus
 from assistant.history import History, Status, UtteranceRecord
 from assistant.interpreter import interpret
-from assistant.interpreter.extractors import Filled, answer, question
+from assistant.interpreter.extractors import Filled, answer, fill, question
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
 from assistant.skills.weather import INTENTS as WEATHER_INTENTS
 from assistant.understander import APP_INTENTS, Understander, Understood
 from jarvis.logs import traced
 from models import Intent, Reply, TaughtPhrase, Utterance, new_id
+from models.device_intents import DeviceIntent
 
 log = structlog.get_logger(__name__)
 
@@ -323,6 +324,40 @@ class Conversation:
             waiting.cancel()
         reply = replies.cloud_failed("the cloud brain refused the request")
         await self._finish(record, status="failed", reply=reply, error=reason)
+
+    async def on_device_intent(self, sent: DeviceIntent) -> None:
+        """The cloud's second chance found one of this edge's intents in a forwarded request:
+        run it as if understood here, its slots from this edge's own extractors (a missing one
+        is asked for), and answer the pending utterance. It stays ``handled_by`` "cloud"."""
+        record = await self._history.get(sent.utterance_id)
+        if record is None or record.status != "pending":
+            # Answered meanwhile (a copy of this message never gets here: the link drops it).
+            log.info("device_intent.not_pending", utterance_id=sent.utterance_id)
+            return
+        waiting = self._waiting.pop(record.id, None)
+        if waiting:
+            waiting.cancel()
+        # The edge checks too: only an intent its skills run, never the conversation's own.
+        runs_here = sent.intent in self._understander.handled and sent.intent not in APP_INTENTS
+        filled = fill(sent.intent, sent.text) if runs_here else None
+        log.info(
+            "device_intent.received",
+            utterance_id=record.id,
+            intent=sent.intent,
+            confidence=sent.confidence,
+            runs_here=filled is not None,
+        )
+        if filled is None:
+            reply = replies.not_a_local_command(self._identity.device_name)
+            await self._finish(record, status="done", reply=reply)
+            return
+        record = await self._history.understood(record, filled.intent)
+        if filled.missing is not None:
+            self._asked = (filled, self._clock() + SLOT_ANSWER_WINDOW_S)
+            await self._finish(record, status="done", reply=question(filled))
+            return
+        reply = await self._run_locally(filled.intent, record.id)
+        await self._finish(record, status="done", reply=reply)
 
     async def on_command(self, text: str) -> str:
         """Another device asked for ``text`` to run here; the reply goes back to it."""

@@ -43,6 +43,7 @@ from models import (
     Utterance,
     phrases_from_wire,
 )
+from models.device_intents import DEVICE_INTENT, DeviceIntent
 from models.frames import fit_to_frame
 from models.limits import is_well_formed_id
 from models.weather import Forecast
@@ -74,6 +75,10 @@ class LinkHandler(Protocol):
 
     async def on_refused(self, utterance_id: str, reason: str) -> None:
         """The cloud refused the request for this utterance for good; it is not sent again."""
+        ...
+
+    async def on_device_intent(self, sent: DeviceIntent) -> None:
+        """The cloud found one of this edge's own intents in a forwarded request: run it."""
         ...
 
 
@@ -296,7 +301,15 @@ class EdgeLink:
                     ids = [str(i) for i in envelope.body.get("ids", [])]
                     await self._outbox.acked(ids)
                     self._note_acks(ids)
-                case "reply" | "command" | "config" | "phrases" | "mission" | "mission_cancel":
+                case (
+                    "reply"
+                    | "command"
+                    | "config"
+                    | "phrases"
+                    | "mission"
+                    | "mission_cancel"
+                    | "device_intent"
+                ):
                     await self._handle_once(envelope, handler)
                 case "error":
                     await self._on_error(envelope.body, handler)
@@ -346,6 +359,8 @@ class EdgeLink:
         elif envelope.type == "mission_cancel":
             if self._worker is not None:
                 await self._worker.cancel(envelope)
+        elif envelope.type == DEVICE_INTENT:
+            await handler.on_device_intent(DeviceIntent.from_wire(body, "body"))
         else:
             text = await handler.on_command(str(body.get("text", "")))
             result = {"request_id": body.get("request_id"), "text": text}

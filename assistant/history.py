@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import aiosqlite
 
+from models import Intent
+
 Status = Literal["pending", "done", "failed", "cancelled"]
 HandledBy = Literal["edge", "cloud"]
 
@@ -117,6 +119,16 @@ class History:
         )
         await self._db.commit()
         return done
+
+    async def understood(self, record: UtteranceRecord, intent: Intent) -> UtteranceRecord:
+        """``record`` with the intent found for it later (the cloud's second chance)."""
+        found = replace(record, intent=intent.name, slots=dict(intent.slots))
+        await self._db.execute(
+            "UPDATE utterances SET intent = ?, slots = ? WHERE id = ?",
+            (found.intent, json.dumps(found.slots), found.id),
+        )
+        await self._db.commit()
+        return found
 
     async def get(self, utterance_id: str) -> UtteranceRecord | None:
         async with self._db.execute(

@@ -56,6 +56,7 @@ from cloud.keys import (
 from cloud.links import LinkRegistry
 from cloud.planner import Planner, RulePlanner
 from cloud.request_batches import RequestBatches
+from cloud.second_chance import SECOND_CHANCE, second_chance_context
 from cloud.tasks import cancel_and_wait
 from jarvis.http_guard import allowed_hosts, host_guard, runner_options
 from jarvis.ports import cannot_listen
@@ -98,7 +99,12 @@ async def create_app(
     app[LINKS] = LinkRegistry()
     app[DEVICES] = directory = DeviceDirectory(pool)
     app[REQUESTS] = RequestBatches(
-        pool, lambda: app[PLANNER], instance_id, directory, weather=lambda: app.get(WEATHER)
+        pool,
+        lambda: app[PLANNER],
+        instance_id,
+        directory,
+        weather=lambda: app.get(WEATHER),
+        second_chance=lambda: app.get(SECOND_CHANCE),
     )
     app[ACKS] = Batches(
         "acks",
@@ -122,6 +128,7 @@ async def create_app(
     app.router.add_get("/v1/edge", edge_link.edge_socket)
     app.cleanup_ctx.append(_background)
     app.cleanup_ctx.append(weather_app.weather_context(settings))
+    app.cleanup_ctx.append(second_chance_context(settings.learned_tier))
     app.on_shutdown.append(_close_links)
     return app
 

@@ -32,6 +32,9 @@ class Answer:
     """Say ``text`` and do nothing else."""
 
     text: str
+    unknown: bool = False
+    """True when ``text`` says the cloud cannot do what was asked (the second chance may
+    find it is one of the device's own intents after all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,7 @@ class RulePlanner:
         if weather is not None:
             return weather
         # One short sentence and one related offer: the full list only for "what can you do".
-        return Answer(cant.cant_reply(text))
+        return Answer(cant.cant_reply(text), unknown=True)
 
 
 def plan_reminder(rest: str, now: datetime, *, said: str | None = None) -> Action:

@@ -32,7 +32,8 @@ from cloud.batches import Batches
 from cloud.database import ACQUIRE_TIMEOUT_S
 from cloud.device_directory import DeviceDirectory
 from cloud.errors import NotFoundError
-from cloud.planner import Answer, PlanContext, Planner, RulePlanner
+from cloud.planner import Action, Answer, PlanContext, Planner, RulePlanner
+from cloud.second_chance import SecondChance, SendBack, intents_of_device, reconsider, send_back
 from cloud.traces import INSERT as TRACE_INSERT
 from cloud.weather_plans import Weather
 from cloud.weather_service import WeatherService
@@ -182,8 +183,11 @@ class RequestBatches:
         instance_id: str,
         directory: DeviceDirectory,
         weather: Callable[[], WeatherService | None] = lambda: None,
+        second_chance: Callable[[], SecondChance | None] = lambda: None,
     ) -> None:
         self._pool = pool
+        self._second_chance = second_chance
+        """Understands again what the planner could not do (None: turned off)."""
         self._weather = weather
         """The weather service in use, once the instance has set it up (None: no weather)."""
         self._directory = directory
@@ -215,6 +219,7 @@ class RequestBatches:
         *,
         send_early: SendEarly | None = None,
         clock_offset_s: float | None = None,
+        may_send_back: bool = True,
     ) -> Handled:
         """Plan the request, then store its effects and its reply with its message id.
 
@@ -232,6 +237,9 @@ class RequestBatches:
         with it, the request is planned at the moment it was said, not the moment it arrived,
         so "in 10 minutes" means ten minutes after the words, however long the request waited
         in the edge's outbox for the cloud. Without it (plain HTTP), at its arrival.
+
+        ``may_send_back``: whether the asker can receive a ``device_intent`` (the cloud's second
+        chance); a client polling for its reply over plain HTTP cannot.
         """
         utterance = check_utterance(
             Utterance.from_wire(envelope.body.get("utterance"), "body.utterance"),
@@ -249,24 +257,45 @@ class RequestBatches:
             # when stored, and the common case saves a round trip.
             log.info("duplicate request", message_id=envelope.id)
             return Handled(fresh=False, holder=None, reply=None, durable=False)
-        action = await planner.plan(utterance, PlanContext(now, names))
-        if isinstance(action, Weather):
+        planned = await planner.plan(utterance, PlanContext(now, names))
+        action: Action | SendBack = planned
+        if isinstance(planned, Weather):
             # Said now, from the provider or the kept forecast: then an answer like any other.
-            action = await self._say_weather(action, device_id, settings, now)
+            action = await self._say_weather(planned, device_id, settings, now)
+        elif may_send_back and isinstance(planned, Answer) and planned.unknown:
+            # Nothing the cloud does itself: perhaps one of the device's own intents after all.
+            action = (
+                await reconsider(
+                    self._second_chance(),
+                    utterance.text,
+                    lambda: intents_of_device(self._pool, device_id),
+                )
+                or planned
+            )
         log.info("request planned", action=type(action).__name__, utterance_id=utterance.id)
         if not isinstance(action, Answer):
             async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
                 if not await mark_processed(conn, envelope, device_id):
                     log.info("duplicate request", message_id=envelope.id)
                     return Handled(fresh=False, holder=None, reply=None, durable=False)
-                await skills.carry_out(
-                    conn,
-                    action,
-                    device_id=device_id,
-                    utterance=utterance,
-                    trace_id=envelope.trace_id,
-                    message_id=envelope.id,
-                )
+                if isinstance(action, SendBack):
+                    await send_back(
+                        conn,
+                        action,
+                        device_id=device_id,
+                        utterance=utterance,
+                        trace_id=envelope.trace_id,
+                        message_id=envelope.id,
+                    )
+                else:
+                    await skills.carry_out(
+                        conn,
+                        action,
+                        device_id=device_id,
+                        utterance=utterance,
+                        trace_id=envelope.trace_id,
+                        message_id=envelope.id,
+                    )
             return Handled(fresh=True, holder=None, reply=None, durable=True)
         reply = Reply(text=action.text, utterance_id=utterance.id, kind="reply")
         # Its id comes from the request's: should a crash lose the commit after the reply went

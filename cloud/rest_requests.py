@@ -40,7 +40,8 @@ async def post_request(request: web.Request) -> web.Response:
     device_id = await devices.authenticate_device(pool, request.headers.get("Authorization"))
     envelope = _envelope(await json_body(request))
     with traced(device_id=device_id, trace_id=envelope.trace_id):
-        handled = await request.app[REQUESTS].handle(device_id, envelope)
+        # A poller reads replies only: the second chance's device_intent would never reach it.
+        handled = await request.app[REQUESTS].handle(device_id, envelope, may_send_back=False)
         await request.app[REQUESTS].settled(handled)
     if handled.fresh and handled.holder == request.app[INSTANCE_ID]:
         request.app[LINKS].wake(device_id)

@@ -144,3 +144,8 @@ def list_scripts_command() -> None:
     for found in with_cloud_pool(settings_or_exit(), list_scripts):
         packages = ", ".join(found.packages) or "-"
         click.echo(f"{found.name:<24} {len(found.code.encode()):>7} bytes  packages: {packages}")
+
+
+from jarvis.cli_cloud_plan import plan  # noqa: E402  (its own module: the planning view)
+
+cloud.add_command(plan)

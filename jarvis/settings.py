@@ -135,6 +135,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wyoming_satellites: tuple[str, ...] = ()
     """Wyoming satellites (``tcp://kitchen-pi:10700``, comma-separated in the variable) whose
     microphones and speakers Jarvis uses; it keeps re-dialling each one."""
+    learned_tier: bool = True
+    """Load the learned understanding model (the edge's tier behind the templates, the cloud's
+    second chance); false: the templates alone on the edge, no second chance in the cloud."""
 
     @property
     def device_location(self) -> Location | None:
@@ -195,6 +198,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "ha_token": "JARVIS_HA_TOKEN",
     "wyoming_uri": "JARVIS_WYOMING_URI",
     "wyoming_satellites": "JARVIS_WYOMING_SATELLITES",
+    "learned_tier": "JARVIS_LEARNED_TIER",
 }
 LIST_SEPARATORS: Mapping[str, str] = {
     "allowed_dirs": os.pathsep,

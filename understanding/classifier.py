@@ -35,6 +35,7 @@ class IntentModel:
         bias: Vectors,
         labels: list[str],
         threshold: float,
+        second_chance_threshold: float | None = None,
     ) -> None:
         """Prefer :func:`load_default`, which reads the trained artifact."""
         if weights.shape != (len(labels), weights.shape[1]) or bias.shape != (len(labels),):
@@ -45,6 +46,11 @@ class IntentModel:
         self.labels = tuple(labels)
         self.threshold = threshold
         """The confidence below which the model abstains, chosen on CLINC150's validation."""
+        self.second_chance_threshold = (
+            threshold if second_chance_threshold is None else second_chance_threshold
+        )
+        """The cloud's bolder threshold for what the edge forwarded (same validation rows, a
+        looser false-accept target: the alternative there is "I can't do that")."""
 
     def probabilities(self, texts: list[str]) -> Vectors:
         """One row of label probabilities (softmax) per text, columns in ``labels`` order."""
@@ -93,7 +99,13 @@ def load_default() -> IntentModel:
             with artifact.joinpath("head.npz").open("rb") as stream, np.load(stream) as head:
                 weights = np.asarray(head["weights"], dtype=np.float32)
                 bias = np.asarray(head["bias"], dtype=np.float32)
+            second = meta.get("second_chance_threshold")
             _loaded = IntentModel(
-                Encoder(), weights, bias, list(meta["labels"]), float(meta["threshold"])
+                Encoder(),
+                weights,
+                bias,
+                list(meta["labels"]),
+                float(meta["threshold"]),
+                None if second is None else float(second),
             )
         return _loaded

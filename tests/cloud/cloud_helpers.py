@@ -196,13 +196,14 @@ class CloudFactory:
         *,
         name: str = "test device",
         clock_off_s: float = 0.0,
+        capabilities: frozenset[str] = frozenset({"speaker"}),
     ) -> tuple[EdgeClient, Envelope]:
         """An edge that said hello; returns it and the welcome. ``clock_off_s``: how far its
-        clock is ahead of the real time (negative: behind)."""
+        clock is ahead of the real time (negative: behind); ``capabilities``: what it offers."""
         session, ws = await self.open_socket(instance, token)
         edge = EdgeClient(session, ws, device_id, clock_s=lambda: time.time() + clock_off_s)
         self._edges.append(edge)
-        device = Device(id=device_id, name=name, capabilities=frozenset({"speaker"}))
+        device = Device(id=device_id, name=name, capabilities=capabilities)
         await edge.send("hello", {"device": device.to_wire(), "version": "test"})
         welcome = await edge.expect("welcome")
         return edge, welcome

@@ -105,4 +105,4 @@ async def test_help_lists_what_is_possible(text: str) -> None:
 )
 async def test_unknown_requests_get_an_honest_answer(text: str) -> None:
     """Anything else is answered honestly and briefly, never with an invented answer."""
-    assert await plan(text) == Answer(cant_reply(text))
+    assert await plan(text) == Answer(cant_reply(text), unknown=True)

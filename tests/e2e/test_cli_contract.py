@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
+from typing import Any
 
-from edges import JARVIS
+import pytest
+from edges import JARVIS, edge_environment
 
 CONTRACT_FIELDS = {"intent", "slots", "handled_by", "elapsed_ms", "tier", "confidence"}
 
@@ -56,3 +59,53 @@ def test_interpret_says_which_tier_understood_and_how_sure() -> None:
     assert (result["intent"], result["slots"]) == ("volume.set", {"level": 50})
     assert result["tier"] == "model"
     assert 0.0 < result["confidence"] <= 1.0
+
+
+PLAN_FIELDS = {"action", "intent", "slots", "reply", "elapsed_ms"}
+
+
+@pytest.mark.slow
+def test_cloud_plan_json_says_what_the_cloud_would_do(tmp_path: Path) -> None:
+    """`jarvis cloud plan TEXT --json` on the embedded database: a local intent the cloud finds
+    is device_intent with the edge's slots, the cloud's own rules keep their actions, the rest
+    is unknown; a reminder planned is not stored."""
+    environ = {**edge_environment(tmp_path / "data"), "JARVIS_LEARNED_TIER": "true"}
+
+    def plan(text: str) -> dict[str, Any]:
+        result = subprocess.run(
+            [JARVIS, "cloud", "plan", text, "--json"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        found: dict[str, Any] = json.loads(result.stdout)
+        assert set(found) == PLAN_FIELDS
+        assert isinstance(found["elapsed_ms"], float)
+        return found
+
+    listed = plan("what items are on my shopping list")
+    assert (listed["action"], listed["intent"]) == ("device_intent", "list.show")
+    assert (listed["slots"], listed["reply"]) == ({"list": "shopping"}, None)
+    unknown = plan("book me a flight to paris")
+    assert (unknown["action"], unknown["intent"], unknown["slots"]) == ("unknown", None, {})
+    assert unknown["reply"].startswith("Sorry, I can't do that yet.")
+    reminder = plan("remind me in 10 minutes to stretch")
+    assert (reminder["action"], reminder["slots"]["text"]) == ("set_reminder", "stretch")
+    weather = plan("what's the weather in paris tomorrow")
+    assert (weather["action"], weather["intent"]) == ("weather", "weather.forecast")
+    assert weather["slots"] == {"place": "paris", "when": "tomorrow"}
+    assert _count(tmp_path / "data" / "postgres", "reminders") == 0
+    assert _count(tmp_path / "data" / "postgres", "outbox") == 0
+
+
+def _count(pgdata: Path, table: str) -> int:
+    """Rows in ``table`` of the embedded database the CLI used (started again to look)."""
+    from pgserver.postgres_server import get_server
+
+    server = get_server(pgdata)
+    try:
+        return int(server.psql(f"SELECT count(*) FROM {table};").split()[2])
+    finally:
+        server.cleanup()

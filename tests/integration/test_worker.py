@@ -17,11 +17,13 @@ from assistant.missions.privacy import CommandScreenCapturer
 from assistant.missions.python_env import VenvTools, find_uv
 from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
 from assistant.platform import PlatformAdapters
+from assistant.skills import Skills
 from assistant.testing import FakeLink
 from assistant.worker import Worker
 from jarvis.logs import configure_logging
 from jarvis.settings import load_settings
 from models import Envelope, Mission, MissionKind, Step
+from models.device_intents import intent_capabilities
 
 pytestmark = pytest.mark.slow
 
@@ -242,7 +244,10 @@ async def test_a_cancel_stops_its_attempt_and_a_late_copy_never_starts(
 def test_capabilities_follow_what_the_device_has(tmp_path: Path) -> None:
     """python, browser, microphone, files and screen are offered only when present."""
     bare = PlatformAdapters(None, None, None)
-    assert capabilities(bare) == {"local_intents", "timers", "notes"}
+    # The intents it runs are offered too: the cloud's second chance sends only those back.
+    assert capabilities(bare) == {"local_intents", "timers", "notes"} | intent_capabilities(
+        Skills.HANDLED
+    )
     facilities = MissionFacilities(
         uv=Path("/usr/bin/uv"),
         chromium=Path("/usr/bin/chromium"),

@@ -1,0 +1,56 @@
+"""The cloud's second chance across real processes: an edge without its learned tier forwards
+what its templates miss, and the cloud sends its own intent back for it to run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from edges import start_edge
+from processes import enroll, free_port, get_utterance, post, start_cloud, wait_for
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "what items are on my shopping list"
+"""Not one of the templates: without the learned tier the edge forwards it."""
+
+
+def test_a_request_the_edge_forwarded_ends_in_its_own_list_via_the_cloud(
+    tmp_path: Path,
+) -> None:
+    """JARVIS_LEARNED_TIER=false on the edge: the shopping-list question goes to the cloud,
+    comes back as list.show, and is answered from the edge's own list."""
+    cloud_dir, edge_dir = tmp_path / "cloud" / "data", tmp_path / "edge" / "data"
+    for directory in (cloud_dir, edge_dir):
+        directory.mkdir(parents=True)
+    port = free_port()
+    cloud = start_cloud(cloud_dir, port)
+    edge = None
+    try:
+        enroll(cloud_dir, edge_dir, "kitchen")
+        edge = start_edge(
+            edge_dir,
+            cloud_url=f"http://127.0.0.1:{port}",
+            device_name="kitchen",
+            extra_env={"JARVIS_LEARNED_TIER": "false"},
+        )
+        status, added = post(edge.url, "add oat milk to my shopping list")
+        assert (status, added["handled_by"]) == (200, "edge")
+
+        status, asked = post(edge.url, QUESTION)
+        assert (status, asked["handled_by"], asked["status"]) == (202, "cloud", "pending")
+        answered: dict[str, Any] = {}
+
+        def done() -> bool:
+            answered.update(get_utterance(edge.url, asked["id"]))
+            return bool(answered["status"] == "done")
+
+        wait_for(done, 60, "the cloud's second chance")
+        assert (answered["intent"], answered["handled_by"]) == ("list.show", "cloud")
+        assert "oat milk" in answered["reply"]
+        assert "understanding.model_loaded" not in edge.log()
+    finally:
+        if edge is not None:
+            edge.stop()
+        cloud.stop()
