@@ -90,7 +90,10 @@ def test_cloud_plan_json_says_what_the_cloud_would_do(tmp_path: Path) -> None:
     assert (listed["slots"], listed["reply"]) == ({"list": "shopping"}, None)
     unknown = plan("book me a flight to paris")
     assert (unknown["action"], unknown["intent"], unknown["slots"]) == ("unknown", None, {})
-    assert unknown["reply"].startswith("Sorry, I can't do that yet.")
+    assert (
+        unknown["reply"]
+        == "I can't plan trips or routes. I can remind you when it is time to leave."
+    )
     reminder = plan("remind me in 10 minutes to stretch")
     assert (reminder["action"], reminder["slots"]["text"]) == ("set_reminder", "stretch")
     weather = plan("what's the weather in paris tomorrow")
