@@ -37,3 +37,21 @@ class NoCloudLink:
 
     async def forward(self, utterance: Utterance) -> None:
         raise CloudUnavailableError("the cloud brain is not reachable")
+
+
+EDGE_ONLY_REASON = (
+    "privacy mode keeps everything on this device (JARVIS_EDGE_ONLY), and that needs the cloud"
+)
+
+
+class EdgeOnlyLink:
+    """Privacy mode: nothing is ever forwarded; a request that would need the cloud says so."""
+
+    def is_connected(self) -> bool:
+        return False
+
+    def problem(self) -> str | None:
+        return "privacy mode: nothing is sent to the cloud (JARVIS_EDGE_ONLY)"
+
+    async def forward(self, utterance: Utterance) -> None:
+        raise CloudUnavailableError(EDGE_ONLY_REASON)

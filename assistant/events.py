@@ -12,6 +12,9 @@ from models import Reply
 
 log = structlog.get_logger(__name__)
 
+WAKE_EVENT_KIND = "wake"
+"""The ``kind`` of what the voice loop publishes when the wake word is heard: ``/v1/events``
+sends it as a ``wake`` event, and it is never spoken."""
 SUBSCRIBER_QUEUE_SIZE = 256
 """Replies a slow listener may fall behind by before it starts losing the oldest ones."""
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from assistant.conversation import Conversation
-from assistant.events import ReplyBus
+from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
 from models import DecodeError, strict_json, unstorable_character
@@ -105,7 +105,8 @@ async def get_utterance(request: web.Request) -> web.Response:
 
 
 async def stream_events(request: web.Request) -> web.StreamResponse:
-    """Server-Sent Events: one ``reply`` event per reply, local or asynchronous."""
+    """Server-Sent Events: one ``reply`` event per reply, local or asynchronous, and a ``wake``
+    event each time the wake word is heard."""
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
@@ -121,7 +122,8 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
                     await response.write(b": keep-alive\n\n")
                     continue
                 data = json.dumps(reply.to_wire(), ensure_ascii=False)
-                await response.write(f"event: reply\ndata: {data}\n\n".encode())
+                name = "wake" if reply.kind == WAKE_EVENT_KIND else "reply"
+                await response.write(f"event: {name}\ndata: {data}\n\n".encode())
         except ConnectionResetError:
             log.debug("sse.client_gone")
     return response
