@@ -129,7 +129,9 @@ class WhisperRecognizer:
 def collapse_repeats(text: str) -> str:
     """Whisper's looping on short audio undone: "stop, stop," → "stop"."""
     parts = [p.strip() for p in re.split(r"[,.!?]+", text) if p.strip()]
-    if len(parts) > 1 and len({p.lower() for p in parts}) == 1:
+    first = parts[0].lower() if parts else ""
+    # "pause the music, pause the": the loop was cut off mid-way; what repeats is the command.
+    if len(parts) > 1 and all(first.startswith(p.lower()) for p in parts[1:]):
         return parts[0]
     words = text.split()
     for size in range(1, len(words) // 2 + 1):  # "stop stop stop" → "stop"

@@ -85,7 +85,7 @@ def test_listen_with_the_wake_word_reports_where_it_woke(
     )
     path = write_wav(tmp_path / "wake.wav", to_pcm(with_wake), SAMPLE_RATE_HZ)
     woke = _listen(path, data_dir)
-    assert woke["intent"] == "media.pause"
+    assert woke["intent"] == "media.pause", woke
     assert isinstance(woke["woke_at_s"], float)
     assert 1.0 < woke["woke_at_s"] < 1.0 + phrase.size / SAMPLE_RATE_HZ + 0.6
 

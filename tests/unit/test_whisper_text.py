@@ -36,3 +36,5 @@ def test_one_command_said_again_and_again_is_that_command() -> None:
     assert collapse_repeats("stop stop stop") == "stop"
     assert collapse_repeats("Stop, stop.") == "Stop"
     assert collapse_repeats("pause the music") == "pause the music"
+    assert collapse_repeats("pause the music, pause the") == "pause the music"
+    assert collapse_repeats("pause the music, next song") == "pause the music, next song"
