@@ -10,7 +10,6 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -178,52 +177,3 @@ def talk_over(
     mic[at : at + command.size] += command * (rms(echo) / (rms(command) + 1e-9))
     mic += rng.standard_normal(mic.size).astype(np.float32) * 3e-4
     return np.clip(mic, -1, 1).astype(np.float32), echo
-
-
-class SyntheticRoom:
-    """A loudspeaker and a microphone in one synthetic room, paced in real time: the fake for
-    the sound hardware this machine lacks. What is played comes back into the microphone as an
-    echo (delayed, reverberant), mixed with what the user says (``user``, 16 kHz float)."""
-
-    FRAME = 320
-
-    def __init__(self, user: Float32Array, rng: np.random.Generator, *, gain: float = 0.5):
-        self._user = user
-        self._rng = rng
-        self._gain = gain
-        self._echo: list[Float32Array] = []
-        self._closed = False
-        self.played_s = 0.0
-
-    async def play(self, speech: Any) -> None:
-        """``AudioPlayer.play``: the speech plays (and echoes) 20 ms at a time until cancelled."""
-        import asyncio
-
-        samples = np.frombuffer(speech.pcm, "<i2").astype(np.float32) / 32768.0
-        samples = resample(samples, speech.sample_rate_hz, SAMPLE_RATE_HZ)
-        echo = echo_of(samples, self._rng, gain=self._gain)
-        for at in range(0, echo.size, self.FRAME):
-            self._echo.append(echo[at : at + self.FRAME])
-            self.played_s += self.FRAME / SAMPLE_RATE_HZ
-            await asyncio.sleep(self.FRAME / SAMPLE_RATE_HZ)
-
-    async def frames(self) -> Any:
-        """``AudioSource.frames``: the user's speech plus the echo, 20 ms per 20 ms."""
-        import asyncio
-
-        for at in range(0, self._user.size, self.FRAME):
-            if self._closed:
-                return
-            frame = self._user[at : at + self.FRAME].copy()
-            if self._echo:
-                echo = self._echo.pop(0)
-                frame[: echo.size] += echo[: frame.size]
-            yield to_pcm_bytes(frame)
-            await asyncio.sleep(self.FRAME / SAMPLE_RATE_HZ)
-
-    async def close(self) -> None:
-        self._closed = True
-
-
-def to_pcm_bytes(samples: Float32Array) -> bytes:
-    return bytes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())

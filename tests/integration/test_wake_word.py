@@ -19,7 +19,7 @@ from assistant.audio.wav_source import WavSource, read_wav
 from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.interpreter import interpret
 from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_room import SyntheticRoom, piper, silence
+from assistant.testing_room import piper, silence
 from assistant.testing_speech import write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.wake_gate import first_wake
@@ -256,37 +256,3 @@ async def test_push_to_talk_needs_no_wake_word(
         await loop.close()
     assert voice.intents() == ["media.pause"]
     assert voice.events == []
-
-
-async def test_hey_jarvis_stop_works_while_it_talks_on_a_loudspeaker(
-    tmp_path: Path,
-    said: Callable[[str], np.ndarray],
-    whisper: WhisperRecognizer,
-    wake_detector: WakeWordDetector,
-) -> None:
-    """With the echo canceller, "hey jarvis, stop" said over Jarvis's own reply (played into a
-    synthetic room the microphone hears) wakes it, cuts the reply and is submitted."""
-    user = np.concatenate(
-        [silence(3.5), said("hey jarvis"), silence(0.3), said("stop"), silence(3.0)]
-    )
-    room = SyntheticRoom(user, np.random.default_rng(3))
-    voice = _Voice(tmp_path)
-    loop = await VoiceLoop.start(
-        tmp_path, submit=voice.submit, bus=voice.bus, recognizer=whisper, source=room,
-        player=room, options=VoiceOptions(stt_engine="whisper", piper_voice=None,
-                                          tts_engine="piper"),
-        publish=voice.publish, wake_detector=wake_detector,
-    )  # fmt: skip
-    long_reply = "Here is a very long answer about the weather that goes on and on. " * 4
-    try:
-        assert loop.echo is not None  # libspeexdsp1 is installed here
-        speech = loop.speech
-        assert speech is not None
-        await _until(lambda: voice.bus.subscriber_count == 1)
-        voice.bus.publish(Reply(long_reply))
-        await _until(lambda: bool(voice.submitted))
-        assert speech.interrupted[:1] == [long_reply]
-    finally:
-        await loop.close()
-    assert voice.intents() == ["assistant.stop"]
-    assert room.played_s < 8.0
