@@ -52,6 +52,7 @@ fmt: setup
 bench: setup
     {{bin}}/python bench/intents.py
     {{bin}}/python bench/speech.py
+    {{bin}}/python bench/wake_word.py
     {{bin}}/python bench/missions.py
     {{bin}}/python bench/cloud.py
     {{bin}}/python bench/weather.py
@@ -66,3 +67,7 @@ train: setup
 # Chaos: cloud, PostgreSQL and two edges as real processes, killed and cut at random under traffic
 chaos *args: setup
     {{bin}}/python bench/chaos.py {{args}}
+
+# Train the wake word's heads from synthesized speech (seeded; ~15 min on 2 cores)
+train-wake-word *args: setup
+    nice -n 10 {{bin}}/python -m assistant.audio.wake_word_training {{args}}

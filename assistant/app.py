@@ -20,7 +20,7 @@ import tzlocal
 from aiohttp import web
 
 from assistant.audio.microphone import Microphone, input_devices
-from assistant.cloud_link import CloudLink, NoCloudLink
+from assistant.cloud_link import CloudLink, EdgeOnlyLink, NoCloudLink
 from assistant.console.cloud_client import ConsoleCloud
 from assistant.console.routes import ConsoleParts, add_console
 from assistant.console.talk import TalkEngines
@@ -223,6 +223,11 @@ def voice_options(settings: Settings) -> VoiceOptions:
         speak_to=settings.speak_to,
         ptt_key=settings.ptt_key,
         barge_in=settings.barge_in,
+        wake_word=settings.wake_phrase,
+        follow_up_s=settings.follow_up_s,
+        listen_to=settings.listen_to,
+        noise_suppression=settings.noise_suppression,
+        echo_cancellation=settings.echo_cancellation,
     )
 
 
@@ -265,8 +270,14 @@ async def run_edge(
                     bus=bus,
                     options=voice_options(settings),
                     on_status=on_status,
-                    source=await open_mutable_microphone(settings.input_device, listening),
+                    # A recording to hear (JARVIS_LISTEN_TO) is opened by the loop itself.
+                    source=(
+                        None
+                        if settings.listen_to is not None
+                        else await open_mutable_microphone(settings.input_device, listening)
+                    ),
                     listening=listening,
+                    publish=bus.publish,
                 )
                 stack.push_async_callback(voice.close)
                 speaks = voice.speech is not None
@@ -373,6 +384,9 @@ def _cloud_link(
     offered: frozenset[str],
     db: aiosqlite.Connection,
 ) -> CloudLink:
+    if settings.edge_only:
+        log.info("edge.no_cloud", reason="privacy mode (JARVIS_EDGE_ONLY): nothing is forwarded")
+        return EdgeOnlyLink()
     if settings.cloud_url is None or token is None:
         log.info("edge.no_cloud", reason="JARVIS_CLOUD_URL is not set")
         return NoCloudLink()

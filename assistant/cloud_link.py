@@ -45,3 +45,24 @@ class NoCloudLink:
 
     async def share(self, envelope: Envelope) -> bool:
         return False
+
+
+EDGE_ONLY_REASON = (
+    "privacy mode keeps everything on this device (JARVIS_EDGE_ONLY), and that needs the cloud"
+)
+
+
+class EdgeOnlyLink:
+    """Privacy mode: nothing is ever forwarded; a request that would need the cloud says so."""
+
+    def is_connected(self) -> bool:
+        return False
+
+    def problem(self) -> str | None:
+        return "privacy mode: nothing is sent to the cloud (JARVIS_EDGE_ONLY)"
+
+    async def forward(self, utterance: Utterance) -> None:
+        raise CloudUnavailableError(EDGE_ONLY_REASON)
+
+    async def share(self, envelope: Envelope) -> bool:
+        return False  # privacy mode: a taught phrase stays on this device

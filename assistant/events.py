@@ -29,13 +29,18 @@ from models import Reply
 
 log = structlog.get_logger(__name__)
 
+WAKE_EVENT_KIND = "wake"
+"""The ``kind`` of what the voice loop publishes when the wake word is heard: ``/v1/events``
+sends it as a ``wake`` event, and it is never spoken."""
 SUBSCRIBER_QUEUE_SIZE = 256
 """Replies a slow listener may fall behind by before it starts losing the oldest ones."""
 RECENT_EVENTS = 1000
 """Events kept in memory for clients that reconnect with ``Last-Event-ID``."""
 UNSEEN_ALERTS_S = 600.0
 """A new client is given the alerts of this many last seconds that no client has seen."""
-ANSWER_KINDS = frozenset({"reply", "progress"})
+ANSWER_KINDS = frozenset({"reply", "progress", WAKE_EVENT_KIND})
+"""Kinds that are no alert: answers to what was said, and the wake word heard (a new client is
+never told, minutes later, that Jarvis woke)."""
 TOLD_LATE_AFTER_S = 60.0
 """An alert replayed this long after it happened says how long ago it was."""
 

@@ -13,7 +13,7 @@ from aiohttp import StreamReader, web
 from aiohttp.typedefs import Middleware
 
 from assistant.conversation import Conversation
-from assistant.events import Event, ReplyBus
+from assistant.events import WAKE_EVENT_KIND, Event, ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
 from assistant.skills.phrases import PhraseSkill
@@ -123,9 +123,10 @@ async def get_utterance(request: web.Request) -> web.Response:
 
 async def stream_events(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events: one ``reply`` event per reply, local or asynchronous, each with its
-    ``id``. A client that reconnects with ``Last-Event-ID`` (as browsers do) first gets every
-    event it missed; a new one, the alerts of the last 10 minutes no client has seen, unless it
-    asks for none (``?replay=0``: a client that only waits for its own answer)."""
+    ``id``, and a ``wake`` event each time the wake word is heard. A client that reconnects
+    with ``Last-Event-ID`` (as browsers do) first gets every event it missed; a new one, the
+    alerts of the last 10 minutes no client has seen, unless it asks for none (``?replay=0``:
+    a client that only waits for its own answer)."""
     bus = request.app[BUS]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -152,7 +153,8 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
 def _sse(event: Event, now: float) -> bytes:
     # The data stays the reply as it always was; the id says when (microseconds since 1970).
     data = json.dumps(event.told_at(now).to_wire(), ensure_ascii=False)
-    return f"id: {event.id}\nevent: reply\ndata: {data}\n\n".encode()
+    name = "wake" if event.reply.kind == WAKE_EVENT_KIND else "reply"
+    return f"id: {event.id}\nevent: {name}\ndata: {data}\n\n".encode()
 
 
 def _last_event_id(request: web.Request) -> int | None:

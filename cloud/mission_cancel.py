@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 UNFINISHED = ("queued", "assigned", "running")
 BY_ADMIN = "cancelled by the admin"
 BY_ASKER = "cancelled by its asker"
+BY_CONSOLE = "cancelled from the web console"
 _COLUMNS = "m.*, d.name AS worker_name"
 """A mission row with its worker's name (``missions m LEFT JOIN devices d``)."""
 
@@ -101,9 +102,11 @@ async def cancel(conn: asyncpg.Connection, row: Mapping[str, Any], *, reason: st
             await missions.stop_attempt(conn, row["assigned_to"], row, reason)
         if row["requested_by"] is not None:
             # The asker who cancelled hears the confirmation on its "cancel…" (said by the
-            # caller): its original request is only marked, silently. Cancelled by the admin,
-            # the asker is told, on the original request.
-            text = "" if reason == BY_ASKER else f"{stopped(row)[:-1]}, as the admin asked."
+            # caller): its original request is only marked, silently. Cancelled on the web
+            # console (no "cancel…" was said) or by the admin, the original request says so.
+            text = {BY_ASKER: "", BY_CONSOLE: stopped(row)}.get(
+                reason, f"{stopped(row)[:-1]}, as the admin asked."
+            )
             reply = Reply(text=text, utterance_id=row["utterance_id"], kind="cancelled")
             await outbox.enqueue_reply(conn, row["requested_by"], reply, trace_id=row["trace_id"])
         log.info("mission cancelled", reason=reason, worker=row["assigned_to"])

@@ -42,6 +42,10 @@ TTS_ENGINES = ("pyttsx3", "piper")
 )  # fmt: skip
 @click.option("--tts-engine", type=click.Choice(TTS_ENGINES), default="pyttsx3", show_default=True,
               envvar="JARVIS_TTS_ENGINE")  # fmt: skip
+@click.option(
+    "--wake-word", "wake_word", is_flag=True,
+    help="The command must follow the wake word (JARVIS_WAKE_WORD, default 'hey jarvis').",
+)  # fmt: skip
 def listen(
     wav: Path | None,
     from_stdin: bool,
@@ -54,6 +58,7 @@ def listen(
     trailing_silence_ms: int,
     speak_to: Path | None,
     tts_engine: str,
+    wake_word: bool,
 ) -> None:
     """Hear one utterance (a WAV, stdin, or the microphone) and show what the edge would do."""
     from assistant.errors import (
@@ -65,7 +70,19 @@ def listen(
 
     if wav is not None and from_stdin:
         raise click.UsageError("give --wav FILE or --stdin, not both")
+    if wake_word and wav is None:
+        raise click.UsageError("--wake-word hears a recording: give --wav FILE")
     settings = settings_or_exit()
+    if wake_word:
+        assert wav is not None
+        try:
+            wake_options = {"engine": engine, "vosk_model": vosk_model,
+                            "whisper_model": whisper_model, "language": language}  # fmt: skip
+            outcome = asyncio.run(_listen_for_wake(settings, wav, wake_options))
+        except (AudioFormatError, ModelNotFoundError) as error:
+            raise click.ClickException(str(error)) from None
+        _show_outcome(outcome, as_json)
+        return
     options = {
         "engine": engine, "vosk_model": vosk_model, "whisper_model": whisper_model,
         "language": language, "input_device": input_device,
@@ -147,12 +164,42 @@ async def _speak(text: str, path: Path, tts_engine: str) -> None:
         await queue.drain()
 
 
+async def _listen_for_wake(
+    settings: Settings, wav: Path, options: dict[str, Any]
+) -> dict[str, Any]:
+    """``--wake-word``: the recording must hold the wake word, then the command."""
+    from assistant.audio.endpointing import load_detector
+    from assistant.audio.wake_word import DEFAULT_WAKE_WORD, WakeWordDetector
+    from assistant.audio.wav_source import read_wav
+    from assistant.stt.auto import load_recognizer
+    from assistant.wake_gate import hear_after_wake
+
+    pcm = await asyncio.to_thread(read_wav, wav)
+    phrase = settings.wake_phrase or DEFAULT_WAKE_WORD
+    wake = await asyncio.to_thread(WakeWordDetector.load, phrase)
+    recognizer = await load_recognizer(
+        options["engine"], settings.data_dir, vosk_model=options["vosk_model"],
+        whisper_model=options["whisper_model"], language=options["language"],
+    )  # fmt: skip
+    try:
+        vad = await asyncio.to_thread(load_detector)
+        return await hear_after_wake(pcm, wake, recognizer, vad)
+    finally:
+        await recognizer.close()
+
+
 def _show(heard: Heard, as_json: bool) -> None:
-    outcome = heard.to_json()
+    _show_outcome(heard.to_json(), as_json)
+
+
+def _show_outcome(outcome: dict[str, Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(outcome, ensure_ascii=False))
         return
     slots = " ".join(f"{key}={value!r}" for key, value in outcome["slots"].items())
+    if "woke_at_s" in outcome:
+        woke = outcome["woke_at_s"]
+        click.echo("wake word not heard" if woke is None else f"woke at {woke:.2f} s")
     click.echo(f"heard: {outcome['transcript']!r}")
     click.echo(f"{outcome['intent'] or '(not local)'} {slots}".rstrip())
     click.echo(

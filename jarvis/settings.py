@@ -138,6 +138,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     learned_tier: bool = True
     """Load the learned understanding model (the edge's tier behind the templates, the cloud's
     second chance); false: the templates alone on the edge, no second chance in the cloud."""
+    wake_word: str = "hey jarvis"
+    """The phrase that wakes the microphone (or a trained wake word ``.npz``); ``none`` listens
+    all the time. Push-to-talk never needs it."""
+    follow_up_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0
+    """After a reply, seconds a follow-up may be said without the wake word (0: none)."""
+    noise_suppression: bool = False
+    """WebRTC noise suppression and automatic gain before speech recognition (measured worse
+    for whisper tiny.en in the room benchmark, so off by default)."""
+    echo_cancellation: bool = True
+    """Cancel Jarvis's own voice from the microphone (speex) so it can be talked over on
+    loudspeakers; without a canceller, barge-in needs the push-to-talk key."""
+    listen_to: Path | None = None
+    """Hear this WAV file instead of the microphone (recordings, tests)."""
+    edge_only: bool = False
+    """Privacy: nothing is forwarded to the cloud; requests that need it are answered so."""
+
+    @property
+    def wake_phrase(self) -> str | None:
+        """``wake_word``, or ``None`` when it is ``none`` (always listening)."""
+        return None if self.wake_word.strip().lower() == "none" else self.wake_word.strip()
 
     @property
     def device_location(self) -> Location | None:
@@ -199,6 +219,12 @@ ENVIRONMENT: Mapping[str, str] = {
     "wyoming_uri": "JARVIS_WYOMING_URI",
     "wyoming_satellites": "JARVIS_WYOMING_SATELLITES",
     "learned_tier": "JARVIS_LEARNED_TIER",
+    "wake_word": "JARVIS_WAKE_WORD",
+    "follow_up_s": "JARVIS_FOLLOW_UP_S",
+    "edge_only": "JARVIS_EDGE_ONLY",
+    "listen_to": "JARVIS_LISTEN_TO",
+    "noise_suppression": "JARVIS_NOISE_SUPPRESSION",
+    "echo_cancellation": "JARVIS_ECHO_CANCELLATION",
 }
 LIST_SEPARATORS: Mapping[str, str] = {
     "allowed_dirs": os.pathsep,
@@ -340,6 +366,8 @@ def _checked(settings: Settings, name: Callable[[str], str]) -> Settings:
             ) from None
     if settings.edge_token is not None and not settings.edge_token.strip():
         raise SettingsError(f"{name('edge_token')}: the token must not be blank")
+    if not settings.wake_word.strip():
+        raise SettingsError(f"{name('wake_word')}: give a phrase, a .npz path or none")
     if not settings.device_name:
         settings = msgspec.structs.replace(settings, device_name=socket.gethostname())
     return settings

@@ -158,6 +158,11 @@ class Endpointer:
         self._lead_chunks = round(self._settings.lead_padding_ms / chunk_ms)
         self._trail_chunks = round(self._settings.trail_padding_ms / chunk_ms)
         self._max_chunks = round(self._settings.max_utterance_s * 1000 / chunk_ms)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything heard: a new stretch of audio starts (after the wake word)."""
+        self._detector.reset()
         self._pending = b""
         self._history: deque[bytes] = deque(maxlen=self._lead_chunks + self._start_chunks)
         self._speech_run = 0

@@ -12,6 +12,7 @@ import math
 import os
 import re
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,11 @@ DOMAIN_PROMPT = (
 """Primes the decoder with the assistant's vocabulary ("resume", not "rezoom")."""
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
+NO_REPEAT_NGRAM = 3
+"""No three words twice in one decode: whisper's loops ("pause the timer, pause the timer, …")
+cannot start, and no command of the grammar repeats three words."""
+MAX_COMPRESSION_RATIO = 2.4
+"""Text that compresses better than this (zlib) repeats itself: whisper looping, not a command."""
 
 
 class WhisperRecognizer:
@@ -40,12 +46,19 @@ class WhisperRecognizer:
     name = "whisper"
 
     def __init__(
-        self, model: Any, executor: ThreadPoolExecutor, *, language: str, prompt: str | None
+        self,
+        model: Any,
+        executor: ThreadPoolExecutor,
+        *,
+        language: str,
+        prompt: str | None,
+        hotwords: str | None = None,
     ):
         self._model = model
         self._executor = executor
         self._language = language
         self._prompt = prompt
+        self._hotwords = hotwords
 
     @classmethod
     async def load(
@@ -54,6 +67,7 @@ class WhisperRecognizer:
         *,
         language: str = "en",
         prompt: str | None = DOMAIN_PROMPT,
+        hotwords: str | None = None,
         cpu_threads: int = 0,
     ) -> WhisperRecognizer:
         """Load the CTranslate2 model in a worker thread (about a second for tiny.en)."""
@@ -69,7 +83,7 @@ class WhisperRecognizer:
             raise
         load_ms = (time.perf_counter() - started) * 1000
         log.info("whisper.loaded", path=str(path), load_ms=round(load_ms), cpu_threads=threads)
-        return cls(model, executor, language=language, prompt=prompt)
+        return cls(model, executor, language=language, prompt=prompt, hotwords=hotwords)
 
     async def begin(self) -> WhisperRecognition:
         return WhisperRecognition(self)
@@ -91,6 +105,8 @@ class WhisperRecognizer:
             language=self._language,
             beam_size=1,
             initial_prompt=self._prompt,
+            hotwords=self._hotwords,
+            no_repeat_ngram_size=NO_REPEAT_NGRAM,
             condition_on_previous_text=False,
             without_timestamps=True,
             vad_filter=False,  # the endpointer already cut the utterance out
@@ -99,6 +115,9 @@ class WhisperRecognizer:
         # thinks are not speech (noise, breath) are where it invents "Thank you." — drop them.
         decoded = [s for s in segments if not _probably_not_speech(s)]
         text = collapse_repeats(" ".join(s.text.strip() for s in decoded).strip())
+        if repeats_itself(text):
+            log.info("whisper.repetition_dropped", words=len(text.split()))
+            return "", 0.0
         if not decoded:
             return text, 0.0
         return text, math.exp(sum(s.avg_logprob for s in decoded) / len(decoded))
@@ -110,9 +129,28 @@ class WhisperRecognizer:
 def collapse_repeats(text: str) -> str:
     """Whisper's looping on short audio undone: "stop, stop," → "stop"."""
     parts = [p.strip() for p in re.split(r"[,.!?]+", text) if p.strip()]
-    if len(parts) > 1 and len({p.lower() for p in parts}) == 1:
+    first = parts[0].lower() if parts else ""
+    # "pause the music, pause the": the loop was cut off mid-way; what repeats is the command.
+    if len(parts) > 1 and all(first.startswith(p.lower()) for p in parts[1:]):
         return parts[0]
+    words = text.split()
+    for size in range(1, len(words) // 2 + 1):  # "stop stop stop" → "stop"
+        if len(words) % size == 0 and words == words[:size] * (len(words) // size):
+            return " ".join(words[:size])
     return text
+
+
+def repeats_itself(text: str) -> bool:
+    """Whisper looping: the text compresses far better than speech does, or one word or pair of
+    words comes back three times in a row ("mute, mute, mute"). Such a transcript is no command."""
+    words = re.findall(r"[\w']+", text.lower())
+    for size in (1, 2, 3):
+        grams = [tuple(words[i : i + size]) for i in range(len(words) - size + 1)]
+        for at in range(len(grams) - 2 * size):
+            if grams[at] == grams[at + size] == grams[at + 2 * size]:
+                return True
+    raw = text.encode()
+    return len(raw) > 40 and len(raw) / len(zlib.compress(raw)) > MAX_COMPRESSION_RATIO
 
 
 def _probably_not_speech(segment: Any) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from types import TracebackType
 
 import structlog
@@ -16,6 +17,12 @@ import structlog
 from assistant.tts import AudioPlayer, Speaker, Speech
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sound:
+    name: str
+    speech: Speech
 
 
 class SpeechQueue:
@@ -29,7 +36,7 @@ class SpeechQueue:
         self._speaker = speaker
         self._player = player
         self._on_audio_start = on_audio_start
-        self._pending: asyncio.Queue[str | Speech] = asyncio.Queue()
+        self._pending: asyncio.Queue[str | _Sound] = asyncio.Queue()
         self._idle = asyncio.Event()
         self._idle.set()
         self._runner: asyncio.Task[None] | None = None
@@ -38,8 +45,8 @@ class SpeechQueue:
         """Replies spoken to the end, in order."""
         self.interrupted: list[str] = []
         """Replies cut off or dropped by ``interrupt``."""
-        self.sounds_played = 0
-        """Sounds (an alarm tone) played to the end."""
+        self.sounds: list[str] = []
+        """Names of the sounds played (``play_sound``), in order."""
 
     async def __aenter__(self) -> SpeechQueue:
         self.start()
@@ -58,16 +65,22 @@ class SpeechQueue:
     def speaking(self) -> bool:
         return self._current is not None
 
+    @property
+    def idle(self) -> bool:
+        """Nothing is being spoken or waiting to be."""
+        return self._idle.is_set()
+
     def say(self, text: str) -> None:
         """Queue ``text`` to be spoken after everything queued before it."""
         if text.strip():
             self._idle.clear()
             self._pending.put_nowait(text)
 
-    def play(self, sound: Speech) -> None:
-        """Queue a sound (an alarm tone) to be played in turn, like a reply."""
+    def play_sound(self, name: str, speech: Speech) -> None:
+        """Queue a short sound (the wake chime, an alarm tone) like a reply; ``interrupt``
+        drops it too."""
         self._idle.clear()
-        self._pending.put_nowait(sound)
+        self._pending.put_nowait(_Sound(name, speech))
 
     async def speak_all(self, replies: AsyncIterator[str]) -> None:
         """Queue every text ``replies`` yields, until it ends (or this task is cancelled)."""
@@ -77,9 +90,8 @@ class SpeechQueue:
     def interrupt(self) -> None:
         """Stop speaking now and forget what was queued."""
         while not self._pending.empty():
-            dropped = self._pending.get_nowait()
-            if isinstance(dropped, str):
-                self.interrupted.append(dropped)
+            if isinstance(item := self._pending.get_nowait(), str):
+                self.interrupted.append(item)
         if self._current is not None:
             self._current.cancel()
         elif self._pending.empty():
@@ -91,10 +103,11 @@ class SpeechQueue:
 
     async def _run(self) -> None:
         while True:
-            text = await self._pending.get()
-            if isinstance(text, Speech):
-                await self._play_sound(text)
+            item = await self._pending.get()
+            if isinstance(item, _Sound):
+                await self._play_sound(item)
                 continue
+            text = item
             self._current = asyncio.create_task(self._speak(text), name="speak")
             try:
                 # wait() does not raise when the reply is cancelled by interrupt(); only when
@@ -113,12 +126,13 @@ class SpeechQueue:
                 if self._pending.empty():
                     self._idle.set()
 
-    async def _play_sound(self, sound: Speech) -> None:
-        self._current = asyncio.create_task(self._player.play(sound), name="sound")
+    async def _play_sound(self, sound: _Sound) -> None:
+        # A task of its own, so that barge-in (interrupt) cuts a long alarm tone too.
+        self._current = asyncio.create_task(self._player.play(sound.speech), name="sound")
         try:
             await asyncio.wait({self._current})
             if not self._current.cancelled() and self._current.exception() is None:
-                self.sounds_played += 1
+                self.sounds.append(sound.name)
         finally:
             if not self._current.done():
                 self._current.cancel()

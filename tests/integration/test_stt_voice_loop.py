@@ -79,7 +79,9 @@ async def test_heard_utterances_are_submitted_and_answered(
     voice = await VoiceLoop.start(
         tmp_path, submit=submit, bus=bus, recognizer=whisper,
         source=WavSource(stream, trailing_silence_s=1.0),
-        options=VoiceOptions(stt_engine="whisper", speak_to=tmp_path / "replies.wav"),
+        options=VoiceOptions(
+            stt_engine="whisper", speak_to=tmp_path / "replies.wav", wake_word=None
+        ),
     )  # fmt: skip
     try:
         assert voice.mode == "voice"
@@ -109,7 +111,7 @@ async def test_talking_over_jarvis_stops_its_speech(
     voice = await VoiceLoop.start(
         tmp_path, submit=submit, bus=bus, recognizer=whisper, player=player,
         source=WavSource(stream, realtime=True, trailing_silence_s=1.0),
-        options=VoiceOptions(stt_engine="whisper"),
+        options=VoiceOptions(stt_engine="whisper", wake_word=None),
     )  # fmt: skip
     try:
         speech = voice.speech

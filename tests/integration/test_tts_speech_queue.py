@@ -128,10 +128,10 @@ async def test_an_alarm_tone_plays_before_the_words_in_turn(tmp_path: Path) -> N
     tone = alarm_tone()
     path = tmp_path / "alarm.wav"
     async with SpeechQueue(await load_speaker("pyttsx3"), WavFilePlayer(path)) as queue:
-        queue.play(tone)
+        queue.play_sound("alarm", tone)
         queue.say("Wake up! It's 7:00 AM.")
         await queue.drain()
-        assert (queue.sounds_played, queue.spoken) == (1, ["Wake up! It's 7:00 AM."])
+        assert (queue.sounds, queue.spoken) == (["alarm"], ["Wake up! It's 7:00 AM."])
     tone_s = len(tone.pcm) / 2 / tone.sample_rate_hz
     assert 1.0 < tone_s < 3.0
     assert _seconds(path) > tone_s + 0.5

@@ -74,7 +74,10 @@ async def test_the_weather_is_answered_aloud_from_the_pushed_forecast(
         voice = await VoiceLoop.start(
             tmp_path, submit=submit, bus=bus, recognizer=whisper,
             source=WavSource(wav, trailing_silence_s=1.0),
-            options=VoiceOptions(stt_engine="whisper", speak_to=tmp_path / "replies.wav"),
+            # Always listening: the request is said without the wake word.
+            options=VoiceOptions(
+                stt_engine="whisper", speak_to=tmp_path / "replies.wav", wake_word=None
+            ),
         )  # fmt: skip
         try:
             speech = voice.speech

@@ -1,0 +1,197 @@
+"""The wake word: "hey jarvis" heard in a stream, before anything else listens.
+
+Two small heads of our own score the streamed openWakeWord features (``openwakeword_features``):
+a *detector* that fires on the phrase, and a *verifier* trained only to tell the phrase from its
+near misses ("hey travis", "hey harvey", "jarvis is a name"). Jarvis wakes when the detector's
+score crosses its threshold and the verifier agrees on the same stretch of audio. Both are plain
+numpy MLPs whose weights ship with the package (``wake_words/*.npz``), trained without torch by
+``python -m assistant.audio.wake_word_training`` (``just train-wake-word``).
+
+The detector only ever sees feature windows: it keeps no audio, no text and logs nothing, so
+speech before the wake word never leaves this object.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.audio import SAMPLE_RATE_HZ, Float32Array, to_float
+from assistant.audio.openwakeword_features import (
+    STEP_SAMPLES,
+    FeatureModels,
+    StreamingFeatures,
+    WindowArray,
+)
+from assistant.errors import ModelNotFoundError
+
+BUNDLED_DIR = Path(__file__).parent / "wake_words"
+DEFAULT_WAKE_WORD = "hey jarvis"
+REFRACTORY_S = 2.0
+"""After waking, the same phrase cannot wake Jarvis again for this long."""
+NEAR_MISS_QUIET_S = 0.5
+"""After a near miss, the detector's same peak is not reported again for this long."""
+VERIFY_STEPS = 4
+"""The verifier looks at the best of the last few windows (the phrase may peak a step early)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MlpHead:
+    """One hidden ReLU layer over a standardized, flattened window; sigmoid out."""
+
+    mean: Float32Array
+    scale: Float32Array
+    hidden_weights: Float32Array
+    hidden_bias: Float32Array
+    out_weights: Float32Array
+    out_bias: float
+    threshold: float
+
+    def scores(self, windows: WindowArray) -> npt.NDArray[np.float64]:
+        """Probability of the phrase for each ``(16, 96)`` window."""
+        flat = windows.reshape(windows.shape[0], -1).astype(np.float32)
+        hidden = np.maximum(
+            (flat - self.mean) / self.scale @ self.hidden_weights + self.hidden_bias, 0
+        )
+        logits = (hidden @ self.out_weights).reshape(-1).astype(np.float64) + self.out_bias
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
+
+@dataclass(frozen=True, slots=True)
+class WakeWordModel:
+    phrase: str
+    detector: MlpHead
+    verifier: MlpHead
+    path: Path
+
+    @classmethod
+    def load(cls, path: Path) -> WakeWordModel:
+        try:
+            with np.load(path) as data:
+                arrays = {key: data[key] for key in data.files}
+        except (OSError, ValueError) as error:
+            raise ModelNotFoundError(f"cannot read the wake word model {path}: {error}") from None
+
+        def head(prefix: str) -> MlpHead:
+            return MlpHead(
+                mean=arrays[f"{prefix}_mean"].astype(np.float32),
+                scale=arrays[f"{prefix}_scale"].astype(np.float32),
+                hidden_weights=arrays[f"{prefix}_w1"].astype(np.float32),
+                hidden_bias=arrays[f"{prefix}_b1"].astype(np.float32),
+                out_weights=arrays[f"{prefix}_w2"].astype(np.float32),
+                out_bias=float(arrays[f"{prefix}_b2"].reshape(-1)[0]),
+                threshold=float(arrays[f"{prefix}_threshold"]),
+            )
+
+        try:
+            return cls(str(arrays["phrase"]), head("detector"), head("verifier"), path)
+        except KeyError as error:
+            raise ModelNotFoundError(f"{path} is not a wake word model (no {error})") from None
+
+
+def bundled_path(phrase: str) -> Path:
+    return BUNDLED_DIR / (phrase.strip().lower().replace(" ", "_") + ".npz")
+
+
+def resolve_model_path(setting: str) -> Path:
+    """``JARVIS_WAKE_WORD``: a bundled phrase ("hey jarvis") or the path of a trained ``.npz``."""
+    as_path = Path(setting).expanduser()
+    if as_path.suffix == ".npz":
+        if not as_path.is_file():
+            raise ModelNotFoundError(f"JARVIS_WAKE_WORD: no wake word model at {as_path}")
+        return as_path
+    path = bundled_path(setting)
+    if not path.is_file():
+        known = sorted(p.stem.replace("_", " ") for p in BUNDLED_DIR.glob("*.npz"))
+        raise ModelNotFoundError(
+            f"JARVIS_WAKE_WORD: no model for {setting!r} (bundled: {', '.join(known)}); train one "
+            f"with `python -m assistant.audio.wake_word_training --phrase ...` and give its path"
+        )
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Woke:
+    at_s: float
+    """Seconds into the stream where the step that woke Jarvis ended."""
+    score: float
+    verifier_score: float
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """The detector fired but the verifier did not agree: Jarvis stays asleep."""
+
+    at_s: float
+    score: float
+    verifier_score: float
+
+
+WakeEvent = Woke | NearMiss
+
+
+class WakeWordDetector:
+    """Streams 16 kHz PCM through the features and both heads; synchronous and cheap (~2% of a
+    core), so callers run ``push`` in a worker thread when the loop must stay free."""
+
+    def __init__(self, model: WakeWordModel, features: FeatureModels):
+        self.model = model
+        self._features = StreamingFeatures(features)
+        self._samples = 0
+        self._steps = 0
+        self._quiet_until_s = 0.0
+        self._recent: list[WindowArray] = []
+        self.cpu_s = 0.0
+        """Thread CPU time spent in ``push`` so far (the benchmark reports it)."""
+
+    @classmethod
+    def load(cls, setting: str = DEFAULT_WAKE_WORD) -> WakeWordDetector:
+        return cls(WakeWordModel.load(resolve_model_path(setting)), FeatureModels.load())
+
+    @property
+    def heard_s(self) -> float:
+        """Seconds of audio pushed since the last ``reset``."""
+        return self._samples / SAMPLE_RATE_HZ
+
+    def reset(self) -> None:
+        """Forget the audio heard so far (after waking, so the command is not scored)."""
+        self._features.reset()
+        self._samples = 0
+        self._steps = 0
+        self._quiet_until_s = 0.0
+        self._recent.clear()
+
+    def push(self, pcm: bytes) -> list[WakeEvent]:
+        """Feed 16 kHz mono int16 PCM; get the wakes (and near misses) it completed."""
+        return self.push_samples(to_float(pcm))
+
+    def push_samples(self, samples: Float32Array) -> list[WakeEvent]:
+        started = time.thread_time()
+        events: list[WakeEvent] = []
+        windows = self._features.push(samples)
+        self._samples += samples.size
+        if windows.shape[0]:
+            for window, score in zip(windows, self.model.detector.scores(windows), strict=True):
+                self._steps += 1
+                event = self._step(
+                    window, float(score), self._steps * STEP_SAMPLES / SAMPLE_RATE_HZ
+                )
+                if event is not None:
+                    events.append(event)
+        self.cpu_s += time.thread_time() - started
+        return events
+
+    def _step(self, window: WindowArray, score: float, end_s: float) -> WakeEvent | None:
+        self._recent = [*self._recent[-(VERIFY_STEPS - 1) :], window]
+        if score < self.model.detector.threshold or end_s < self._quiet_until_s:
+            return None
+        verified = float(self.model.verifier.scores(np.stack(self._recent)).max())
+        if verified < self.model.verifier.threshold:
+            self._quiet_until_s = end_s + NEAR_MISS_QUIET_S
+            return NearMiss(end_s, score, verified)
+        self._quiet_until_s = end_s + REFRACTORY_S
+        return Woke(end_s, score, verified)

@@ -1,0 +1,181 @@
+"""The gate in front of the recognizer: until the wake word, only the wake word detector hears.
+
+Before the wake word the microphone's frames go to ``WakeWordDetector`` and nowhere else — no
+recognizer, no log line with text, no buffer longer than the fraction of a second that may hold
+the start of a command said in the same breath. After it, ``command_window`` lets audio through
+to the endpointer for a few seconds; if nobody starts speaking, Jarvis goes back to sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import structlog
+
+from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES, duration_s
+from assistant.audio.endpointing import SpeechDetector
+from assistant.audio.wake_word import NearMiss, WakeWordDetector, Woke
+from assistant.stt import Recognizer
+
+log = structlog.get_logger(__name__)
+
+BATCH_BYTES = 1280 * SAMPLE_WIDTH_BYTES
+"""Frames go to the detector's thread in 80 ms batches (one feature step each)."""
+LOOKBACK_S = 0.15
+"""Audio from just before the wake point is handed on too: a command said in the same breath
+may start while the last step of the phrase is still being scored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Wake:
+    woke: Woke
+    after: bytes
+    """Audio heard after the wake point (with ``LOOKBACK_S``): the command may begin in it."""
+
+
+class WakeGate:
+    """Runs the detector over a live stream in its own thread until the wake word is heard."""
+
+    def __init__(self, detector: WakeWordDetector):
+        self.detector = detector
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wake-word")
+
+    async def wait(
+        self, frames: AsyncIterator[bytes], on_near_miss: Callable[[NearMiss], None]
+    ) -> Wake | None:
+        """Consume ``frames`` until the wake word; ``None`` when the stream ends first."""
+        loop = asyncio.get_running_loop()
+        self.detector.reset()
+        recent: deque[bytes] = deque(maxlen=round(1.0 * SAMPLE_RATE_HZ * 2 / BATCH_BYTES) + 1)
+        batch = b""
+        async for frame in frames:
+            batch += frame
+            if len(batch) < BATCH_BYTES:
+                continue
+            recent.append(batch)
+            events = await loop.run_in_executor(self._executor, self.detector.push, batch)
+            batch = b""
+            for event in events:
+                if isinstance(event, NearMiss):
+                    on_near_miss(event)
+                    continue
+                return Wake(event, _after(recent, self.detector.heard_s, event.at_s - LOOKBACK_S))
+        return None
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
+
+
+def _after(recent: deque[bytes], heard_s: float, from_s: float) -> bytes:
+    audio = b"".join(recent)
+    keep_s = max(0.0, heard_s - from_s)
+    keep = min(len(audio), round(keep_s * SAMPLE_RATE_HZ) * SAMPLE_WIDTH_BYTES)
+    return audio[len(audio) - keep :] if keep else b""
+
+
+async def command_window(
+    frames: AsyncIterator[bytes],
+    first: bytes,
+    *,
+    limit_s: float,
+    in_speech: Callable[[], bool],
+    busy: Callable[[], bool],
+    hear_while_busy: bool = True,
+) -> AsyncGenerator[bytes, None]:
+    """``first``, then ``frames``, until ``limit_s`` of audio pass with nobody speaking to Jarvis.
+
+    Time does not count while Jarvis is ``busy`` (answering or speaking): the follow-up window
+    opens when the reply has been said. Without an echo canceller (``hear_while_busy`` false)
+    the microphone would hear Jarvis's own reply, so frames are dropped while it is busy. The
+    source itself is never closed here.
+    """
+    waited_s = 0.0
+    if first:
+        yield first
+    async for frame in frames:
+        if busy() and not in_speech():
+            waited_s = 0.0
+            if not hear_while_busy:
+                continue
+        elif in_speech():
+            waited_s = 0.0
+        else:
+            waited_s += duration_s(frame)
+            if waited_s >= limit_s:
+                return
+        yield frame
+
+
+_PUNCTUATION = re.compile(r"[^\w']+")
+
+
+def strip_wake_phrase(text: str, phrase: str) -> str:
+    """The command without the wake phrase whisper may have heard too ("Hey Jarvis, stop" →
+    "stop"): leading words of the phrase are dropped, the rest is kept as it was said."""
+    words = text.split()
+    phrase_words = {w for w in _PUNCTUATION.sub(" ", phrase.lower()).split() if w}
+    drop = 0
+    for index, word in enumerate(words[:4]):
+        if _PUNCTUATION.sub("", word.lower()) in phrase_words:
+            drop = index + 1
+    return " ".join(words[drop:]).lstrip(" ,.!?")
+
+
+def earcon() -> tuple[bytes, int]:
+    """The chime that says "I'm listening": two short rising tones, 16 kHz int16 PCM."""
+    rate = SAMPLE_RATE_HZ
+    tones = []
+    for frequency in (880.0, 1320.0):
+        t = np.arange(round(0.07 * rate)) / rate
+        envelope = np.minimum(1.0, np.minimum(t, t[-1] - t) / 0.01)  # 10 ms fades: no clicks
+        tones.append(0.3 * envelope * np.sin(2 * np.pi * frequency * t))
+    samples = np.concatenate([tones[0], np.zeros(round(0.02 * rate)), tones[1]])
+    return (samples * 32767).astype("<i2").tobytes(), rate
+
+
+async def hear_after_wake(
+    pcm: bytes, wake: WakeWordDetector, recognizer: Recognizer, vad: SpeechDetector
+) -> dict[str, Any]:
+    """A recording that must hold the wake word, then the command: the ``jarvis listen --json
+    --wake-word`` object. Nothing is recognized when the wake word is not in it."""
+    from assistant.interpreter import interpret
+    from assistant.stt.listen import hear_recording
+
+    woke = await asyncio.to_thread(first_wake, wake, pcm)
+    if woke is None:
+        return {
+            "transcript": "", "intent": None, "slots": {}, "handled_by": "edge",
+            "stt_engine": recognizer.name, "audio_s": round(duration_s(pcm), 3), "stt_ms": 0.0,
+            "end_of_speech_to_intent_ms": 0.0, "woke_at_s": None,
+        }  # fmt: skip
+    start = max(0, round((woke.at_s - LOOKBACK_S) * SAMPLE_RATE_HZ)) * SAMPLE_WIDTH_BYTES
+    heard = await hear_recording(pcm[start:], recognizer, vad, interpret)
+    text = strip_wake_phrase(heard.transcript.text, wake.model.phrase)
+    intent = interpret(text)
+    outcome = heard.to_json()
+    outcome.update(
+        transcript=text,
+        intent=intent.name if intent else None,
+        slots=dict(intent.slots) if intent else {},
+        handled_by="edge" if intent else "cloud",
+        audio_s=round(duration_s(pcm), 3),
+        woke_at_s=round(woke.at_s, 3),
+    )
+    return outcome
+
+
+def first_wake(detector: WakeWordDetector, pcm: bytes) -> Woke | None:
+    """Where the wake word first ends in a recording, streamed as the microphone would be."""
+    detector.reset()
+    for start in range(0, len(pcm), BATCH_BYTES):
+        for event in detector.push(pcm[start : start + BATCH_BYTES]):
+            if isinstance(event, Woke):
+                return event
+    return None

@@ -1,0 +1,258 @@
+"""The wake word with the real feature models and the bundled heads, on synthesized speech."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio import SAMPLE_RATE_HZ, to_float, to_pcm
+from assistant.audio.openwakeword_features import FeatureModels, StreamingFeatures, clip_windows
+from assistant.audio.wake_word import WakeWordDetector, Woke
+from assistant.audio.wav_source import WavSource, read_wav
+from assistant.events import WAKE_EVENT_KIND, ReplyBus
+from assistant.interpreter import interpret
+from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing_room import piper, silence
+from assistant.testing_speech import write_wav
+from assistant.voice_loop import VoiceLoop, VoiceOptions
+from assistant.wake_gate import first_wake
+from models import Reply
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+NEAR_MISSES = ("hey travis", "hey harvey", "jarvis is a name", "hey service")
+
+
+@pytest.fixture(scope="session")
+def wake_detector() -> WakeWordDetector:
+    return WakeWordDetector.load("hey jarvis")
+
+
+@pytest.fixture(scope="session")
+def said(piper_voice: object) -> Callable[..., np.ndarray]:
+    """Text spoken by piper, cached for the session: ``said("hey jarvis")``."""
+    cache: dict[str, np.ndarray] = {}
+
+    def speak(text: str) -> np.ndarray:
+        if text not in cache:
+            cache[text] = piper(piper_voice, text)
+        return cache[text]
+
+    return speak
+
+
+def _stream(tmp_path: Path, *parts: np.ndarray | float) -> Path:
+    """A WAV of speech clips and pauses (numbers are seconds of silence)."""
+    pieces = [silence(p) if isinstance(p, float) else p for p in parts]
+    return write_wav(tmp_path / "stream.wav", to_pcm(np.concatenate(pieces)), SAMPLE_RATE_HZ)
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 90.0) -> None:
+    for _ in range(round(timeout_s / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError("the condition never became true")
+
+
+def test_streamed_features_equal_the_batched_ones() -> None:
+    """The 80 ms streaming windows are exactly the windows training computes for a whole clip."""
+    models = FeatureModels.load()
+    rng = np.random.default_rng(1)
+    audio = (rng.standard_normal(5 * 1280 + 300) * np.linspace(0, 0.3, 5 * 1280 + 300)).astype(
+        np.float32
+    )
+    streaming = StreamingFeatures(models)
+    streamed = np.concatenate(
+        [streaming.push(audio[i : i + 333]) for i in range(0, audio.size, 333)]
+    )
+    assert streamed.shape == (5, 16, 96)
+    np.testing.assert_allclose(streamed, clip_windows(models, audio), atol=1e-4)
+
+
+def test_hey_jarvis_wakes_it_where_the_phrase_ends(
+    wake_detector: WakeWordDetector, said: Callable[[str], np.ndarray]
+) -> None:
+    """ "Hey Jarvis" wakes the detector once, just after the phrase, not before."""
+    phrase = said("hey jarvis")
+    audio = np.concatenate([silence(1.0), phrase, silence(1.5)])
+    woke = first_wake(wake_detector, to_pcm(audio))
+    assert isinstance(woke, Woke)
+    phrase_end_s = 1.0 + phrase.size / SAMPLE_RATE_HZ
+    assert phrase_end_s - 0.5 <= woke.at_s <= phrase_end_s + 0.6
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_near_misses_do_not_wake_it(
+    wake_detector: WakeWordDetector, said: Callable[[str], np.ndarray], text: str
+) -> None:
+    """Phrases that only sound like the wake word leave Jarvis asleep."""
+    audio = np.concatenate([silence(1.0), said(text), silence(1.5)])
+    assert first_wake(wake_detector, to_pcm(audio)) is None
+
+
+def test_everyday_speech_does_not_wake_it(
+    wake_detector: WakeWordDetector, said: Callable[[str], np.ndarray]
+) -> None:
+    """Commands and chatter without the wake word never wake it."""
+    texts = ["what time is it", "pause the music", "tell me about the weather in paris",
+             "my friend harvey is coming over tonight", "set a timer for ten minutes"]  # fmt: skip
+    audio = np.concatenate([part for t in texts for part in (said(t), silence(0.7))])
+    assert first_wake(wake_detector, to_pcm(audio)) is None
+
+
+class _Voice:
+    """A voice loop over a WAV with a wake word; what it submitted and published."""
+
+    def __init__(self, tmp_path: Path):
+        self.bus = ReplyBus()
+        self.submitted: list[str] = []
+        self.events: list[Reply] = []
+        self.spoken = tmp_path / "replies.wav"
+        self.loop: VoiceLoop | None = None
+
+    async def submit(self, text: str) -> None:
+        self.submitted.append(text)
+        self.bus.publish(Reply(f"You said {text}"))
+
+    def publish(self, reply: Reply) -> None:
+        self.events.append(reply)
+        self.bus.publish(reply)
+
+    async def start(
+        self,
+        tmp_path: Path,
+        stream: Path,
+        whisper: WhisperRecognizer,
+        detector: WakeWordDetector,
+        **options: object,
+    ) -> VoiceLoop:
+        self.loop = await VoiceLoop.start(
+            tmp_path, submit=self.submit, bus=self.bus, recognizer=whisper,
+            source=WavSource(stream, realtime=True, trailing_silence_s=1.0),
+            options=VoiceOptions(stt_engine="whisper", speak_to=self.spoken, **options),  # type: ignore[arg-type]
+            publish=self.publish, wake_detector=detector,
+        )  # fmt: skip
+        return self.loop
+
+    def intents(self) -> list[str | None]:
+        return [i.name if (i := interpret(text)) else None for text in self.submitted]
+
+
+async def test_wake_word_then_command_in_one_breath_is_answered_after_a_chime(
+    tmp_path: Path,
+    said: Callable[[str], np.ndarray],
+    whisper: WhisperRecognizer,
+    wake_detector: WakeWordDetector,
+) -> None:
+    """ "Hey Jarvis, what time is it?": a chime, a wake event, then the command alone is submitted
+    and its reply spoken."""
+    stream = _stream(tmp_path, 1.0, said("Hey Jarvis, what time is it?"), 1.5)
+    voice = _Voice(tmp_path)
+    loop = await voice.start(tmp_path, stream, whisper, wake_detector)
+    try:
+        speech = loop.speech
+        assert speech is not None
+        await _until(lambda: len(speech.spoken) == 1)
+        assert speech.sounds == ["wake"]
+    finally:
+        await loop.close()
+    assert voice.intents() == ["time.now"]
+    assert "jarvis" not in voice.submitted[0].lower()
+    assert [e.kind for e in voice.events] == [WAKE_EVENT_KIND]
+    chime = to_float(read_wav(voice.spoken))[: round(0.06 * SAMPLE_RATE_HZ)]
+    spectrum = np.abs(np.fft.rfft(chime))
+    assert abs(np.argmax(spectrum) * SAMPLE_RATE_HZ / chime.size - 880) < 40
+
+
+async def test_a_command_after_the_chime_and_a_follow_up_need_no_second_wake_word(
+    tmp_path: Path,
+    said: Callable[[str], np.ndarray],
+    whisper: WhisperRecognizer,
+    wake_detector: WakeWordDetector,
+) -> None:
+    """The command may come after a pause; after the reply a follow-up is heard without the
+    wake word, and once the follow-up window has passed a command is not."""
+    stream = _stream(
+        tmp_path, 1.0, said("hey jarvis"), 1.2, said("pause the music"), 2.0,
+        said("next song"), 5.0, said("set a timer for ten minutes"), 1.0,
+    )  # fmt: skip
+    voice = _Voice(tmp_path)
+    loop = await voice.start(tmp_path, stream, whisper, wake_detector, follow_up_s=2.5)
+    try:
+        await _until(lambda: "voice-listen" not in {t.get_name() for t in loop._tasks})
+    finally:
+        await loop.close()
+    assert voice.intents() == ["media.pause", "media.next"]
+    assert [e.kind for e in voice.events] == [WAKE_EVENT_KIND]
+
+
+async def test_without_the_wake_word_nothing_is_heard(
+    tmp_path: Path,
+    said: Callable[[str], np.ndarray],
+    whisper: WhisperRecognizer,
+    wake_detector: WakeWordDetector,
+) -> None:
+    """Commands said without the wake word are never submitted, chimed or announced."""
+    stream = _stream(tmp_path, 0.5, said("what time is it"), 1.0, said("hey travis"), 1.0,
+                     said("pause the music"), 1.0)  # fmt: skip
+    voice = _Voice(tmp_path)
+    voice_loop = await VoiceLoop.start(
+        tmp_path, submit=voice.submit, bus=voice.bus, recognizer=whisper,
+        source=WavSource(stream, trailing_silence_s=1.0),
+        options=VoiceOptions(stt_engine="whisper", speak_to=voice.spoken),
+        publish=voice.publish, wake_detector=wake_detector,
+    )  # fmt: skip
+    try:
+        await _until(lambda: "voice-listen" not in {t.get_name() for t in voice_loop._tasks})
+        assert voice_loop.speech is not None
+        assert voice_loop.speech.sounds == []
+    finally:
+        await voice_loop.close()
+    assert voice.submitted == []
+    assert voice.events == []
+
+
+@pytest.fixture
+def stdin_terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A pseudo-terminal as Jarvis's stdin; yields the user's end (the push-to-talk key)."""
+    user, jarvis = pty.openpty()
+
+    class _Stdin:
+        def fileno(self) -> int:
+            return jarvis
+
+    monkeypatch.setattr(sys, "stdin", _Stdin())
+    yield user
+    os.close(user)
+    os.close(jarvis)
+
+
+async def test_push_to_talk_needs_no_wake_word(
+    tmp_path: Path,
+    said: Callable[[str], np.ndarray],
+    whisper: WhisperRecognizer,
+    wake_detector: WakeWordDetector,
+    stdin_terminal: int,
+) -> None:
+    """With the push-to-talk key, a command without the wake word is heard while it is on."""
+    stream = _stream(tmp_path, 1.5, said("pause the music"), 3.0)
+    voice = _Voice(tmp_path)
+    loop = await voice.start(tmp_path, stream, whisper, wake_detector, ptt_key=" ")
+    try:
+        await asyncio.sleep(0.5)  # the listener puts the terminal in raw mode first
+        os.write(stdin_terminal, b" ")  # a tap: talking on
+        await asyncio.sleep(3.0)
+        os.write(stdin_terminal, b" ")  # the second tap ends the utterance
+        await _until(lambda: bool(voice.submitted))
+    finally:
+        await loop.close()
+    assert voice.intents() == ["media.pause"]
+    assert voice.events == []

@@ -1,0 +1,83 @@
+"""The pieces around the wake word: the phrase left out of commands, the command window, the
+chime, and the settings that choose the wake word and privacy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio import FRAME_BYTES, SAMPLE_RATE_HZ
+from assistant.audio.wake_word import resolve_model_path
+from assistant.errors import ModelNotFoundError
+from assistant.wake_gate import command_window, earcon, strip_wake_phrase
+from jarvis.settings import SettingsError, load_settings
+
+
+@pytest.mark.parametrize(
+    ("heard", "command"),
+    [
+        ("Hey Jarvis, what time is it?", "what time is it?"),
+        ("Jarvis. Pause the music.", "Pause the music."),
+        ("what time is it", "what time is it"),
+        ("Hey, hey Jarvis stop", "stop"),
+        ("tell Jarvis's story", "tell Jarvis's story"),
+    ],
+)
+def test_the_wake_phrase_is_not_part_of_the_command(heard: str, command: str) -> None:
+    """Leading words of the wake phrase are dropped from what whisper heard; the rest stays."""
+    assert strip_wake_phrase(heard, "hey jarvis") == command
+
+
+async def _frames(count: int) -> AsyncIterator[bytes]:
+    for _ in range(count):
+        yield bytes(FRAME_BYTES)
+
+
+async def test_the_command_window_closes_after_its_limit_of_quiet() -> None:
+    """With nobody speaking and Jarvis idle, the window lets through ``limit_s`` of audio."""
+    window = command_window(
+        _frames(500), b"x", limit_s=1.0, in_speech=lambda: False, busy=lambda: False
+    )
+    passed = [frame async for frame in window]
+    assert passed[0] == b"x"
+    assert len(passed) - 1 == round(1.0 * SAMPLE_RATE_HZ * 2 / FRAME_BYTES) - 1
+
+
+async def test_the_command_window_waits_while_jarvis_answers() -> None:
+    """Time spent answering or speaking does not count against the follow-up window."""
+    window = command_window(
+        _frames(500), b"", limit_s=1.0, in_speech=lambda: False, busy=lambda: True
+    )
+    assert len([frame async for frame in window]) == 500
+
+
+def test_the_chime_is_short_and_never_clips() -> None:
+    """The earcon is a fraction of a second of 16 kHz audio, well below full scale."""
+    pcm, rate = earcon()
+    samples = np.frombuffer(pcm, dtype="<i2")
+    assert rate == SAMPLE_RATE_HZ
+    assert 0.1 < samples.size / rate < 0.3
+    assert np.abs(samples).max() < 0.5 * 32767
+
+
+def test_wake_word_settings(tmp_path: Path) -> None:
+    """ "hey jarvis" by default, ``none`` for always listening; privacy mode is off by default."""
+    default = load_settings({"JARVIS_DATA_DIR": str(tmp_path)})
+    assert default.wake_phrase == "hey jarvis"
+    assert default.edge_only is False
+    assert default.follow_up_s == 5.0
+    off = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_WORD": "none"})
+    assert off.wake_phrase is None
+    with pytest.raises(SettingsError, match="JARVIS_FOLLOW_UP_S"):
+        load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_FOLLOW_UP_S": "-1"})
+
+
+def test_an_unknown_wake_word_fails_saying_how_to_train_one(tmp_path: Path) -> None:
+    """A phrase with no bundled model, or a missing .npz, is refused with what to do."""
+    with pytest.raises(ModelNotFoundError, match="train one"):
+        resolve_model_path("hey computer")
+    with pytest.raises(ModelNotFoundError, match="no wake word model"):
+        resolve_model_path(str(tmp_path / "missing.npz"))

@@ -1,0 +1,40 @@
+"""Whisper's loops are undone or refused before a transcript becomes a command."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.stt.whisper_recognizer import collapse_repeats, repeats_itself
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pause the timer, pause the timer, pause the timer, mute, mute",
+        "mute, mute, mute, volume down",
+        "the the the the",
+        "next song next song next song please",
+    ],
+)
+def test_a_transcript_that_loops_is_not_a_command(text: str) -> None:
+    """A word or a few words coming back three times in a row is whisper looping."""
+    assert repeats_itself(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["set a timer for ten minutes", "what is three times three", "no no", "add one more minute",
+     "set the volume to forty", "take a note buy eggs and more eggs"],
+)  # fmt: skip
+def test_real_commands_do_not_count_as_loops(text: str) -> None:
+    """The command set's own phrasings are never mistaken for a loop."""
+    assert not repeats_itself(text)
+
+
+def test_one_command_said_again_and_again_is_that_command() -> None:
+    """ "stop stop stop" is a person insisting: it collapses to "stop", it is not dropped."""
+    assert collapse_repeats("stop stop stop") == "stop"
+    assert collapse_repeats("Stop, stop.") == "Stop"
+    assert collapse_repeats("pause the music") == "pause the music"
+    assert collapse_repeats("pause the music, pause the") == "pause the music"
+    assert collapse_repeats("pause the music, next song") == "pause the music, next song"
