@@ -406,6 +406,19 @@ async def states(url: str, token: str) -> dict[str, str]:
         return {item["entity_id"]: item["state"] for item in await response.json()}
 
 
+async def state_becomes(
+    url: str, token: str, entity_id: str, wanted: str, timeout_s: float = 10.0
+) -> str:
+    """The entity's state once it is ``wanted``, or its last state after ``timeout_s``: a
+    template light follows its backing entity a moment after the service call returns."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        found = (await states(url, token))[entity_id]
+        if found == wanted or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.1)
+
+
 async def call_service(url: str, token: str, domain: str, service: str, **data: Any) -> None:
     """Sets the house up for a test (``light.turn_on`` …)."""
     headers = {"Authorization": f"Bearer {token}"}

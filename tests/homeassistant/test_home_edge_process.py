@@ -85,7 +85,7 @@ async def test_the_edge_runs_the_house_and_serves_wyoming(edge: Edge, house: Hou
         async with session.get(f"{edge.url}/v1/status") as response:
             status = (await response.json())["home_assistant"]
     assert body["intent"] == "home.turn_off"
-    assert (await testing_hass.states(house.url, house.token))[COUNTER] == "off"
+    assert await testing_hass.state_becomes(house.url, house.token, COUNTER, "off") == "off"
     assert status["configured"] is True
     assert status["entities"] > 0
 
@@ -101,7 +101,7 @@ async def test_the_edge_runs_the_house_and_serves_wyoming(edge: Edge, house: Hou
     assert info.handle
     assert handled is not None
     assert Handled.from_event(handled).text == "Okay, the kitchen counter light is on."
-    assert (await testing_hass.states(house.url, house.token))[COUNTER] == "on"
+    assert await testing_hass.state_becomes(house.url, house.token, COUNTER, "on") == "on"
 
     edge.process.send_signal(signal.SIGTERM)
     assert await asyncio.to_thread(edge.process.wait, 30) == 0
