@@ -45,11 +45,17 @@ def espeak(text: str, voice: EspeakVoice) -> Float32Array:
     return resample(pcm, ESPEAK_RATE_HZ, SAMPLE_RATE_HZ)
 
 
-def piper(voice: object, text: str, *, length_scale: float = 1.0) -> Float32Array:
-    """``text`` spoken by a loaded piper voice, as 16 kHz float32 samples."""
+def piper(
+    voice: object, text: str, *, length_scale: float = 1.0, steady: bool = False
+) -> Float32Array:
+    """``text`` spoken by a loaded piper voice, as 16 kHz float32 samples.
+
+    piper varies every synthesis (noise inside its model), which training wants; ``steady``
+    turns that off, so a test hears the same audio on every run and passes or fails alike."""
     from piper import SynthesisConfig
 
-    config = SynthesisConfig(length_scale=length_scale)
+    quiet = 0.0 if steady else None
+    config = SynthesisConfig(length_scale=length_scale, noise_scale=quiet, noise_w_scale=quiet)
     chunks = list(voice.synthesize(text, syn_config=config))  # type: ignore[attr-defined]
     if not chunks:
         return np.zeros(0, dtype=np.float32)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,7 @@ from assistant.errors import (
 from assistant.events import WAKE_EVENT_KIND
 from assistant.listening import ListeningState
 from assistant.stt import Recognizer
+from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
 from models import Reply
 
@@ -102,7 +103,7 @@ class VoiceLoop:
         self.mode: Literal["voice", "text-only"] = "text-only"
         self.speech: SpeechQueue | None = None
         """Speaks the replies; ``None`` when there is nowhere to play them."""
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskOwner("voice.task_failed")
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._last_end_of_speech: float | None = None
         self.listening = ListeningState()
@@ -288,21 +289,11 @@ class VoiceLoop:
         if self.speech is not None and self.speech.speaking:
             self.speech.interrupt()
 
-    def _spawn(self, coroutine: Any, name: str) -> None:
-        task = asyncio.create_task(coroutine, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("voice.task_failed", task=task.get_name(), error=repr(task.exception()))
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> None:
+        self._tasks.spawn(coroutine, name)
 
     async def close(self) -> None:
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
         for close in reversed(self._closers):
             await close()
         self._closers.clear()

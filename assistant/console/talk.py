@@ -33,7 +33,7 @@ import struct
 import time
 import wave
 from collections import deque
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -43,6 +43,7 @@ from yarl import URL
 from assistant.audio import SAMPLE_RATE_HZ
 from assistant.errors import ModelNotFoundError
 from assistant.http_auth import is_loopback
+from assistant.task_owner import TaskOwner
 
 if TYPE_CHECKING:
     from assistant.console.routes import ConsoleParts
@@ -161,7 +162,7 @@ class TalkSession:
         self._socket = socket
         self._parts = parts
         self._audio: asyncio.Queue[bytes | None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskOwner("talk.task_failed")
         self._waiting: set[str] = set()
         """Utterances said here still waiting for the cloud's reply."""
         self._early: deque[Reply] = deque(maxlen=EARLY_REPLIES)
@@ -314,22 +315,12 @@ class TalkSession:
                 if audio:
                     await self._socket.send_bytes(audio)
 
-    def _spawn(self, coroutine: Any, name: str) -> None:
-        task = asyncio.create_task(coroutine, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("talk.task_failed", task=task.get_name(), error=repr(task.exception()))
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> None:
+        self._tasks.spawn(coroutine, name)
 
     async def close(self) -> None:
         self._end_audio()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
         await self._socket.close()
 
 

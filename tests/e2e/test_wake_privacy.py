@@ -41,7 +41,7 @@ def test_a_minute_of_speech_without_the_wake_word_leaves_no_trace(
     parts = []
     while sum(p.size for p in parts) < 62 * SAMPLE_RATE_HZ:
         for text in CHATTER:
-            parts += [piper(voice, text), silence(0.8)]
+            parts += [piper(voice, text, steady=True), silence(0.8)]
     wav = write_wav(tmp_path / "room.wav", to_pcm(np.concatenate(parts)), SAMPLE_RATE_HZ)
     edge = start_edge(
         data_dir, voice=True, speak_to=tmp_path / "replies.wav",
@@ -79,9 +79,15 @@ def test_listen_with_the_wake_word_reports_where_it_woke(
 ) -> None:
     """With the wake word the command is interpreted and ``woke_at_s`` is where the phrase
     ended; without it nothing is heard and the exit status is still 0."""
-    phrase = piper(voice, "hey jarvis")
+    phrase = piper(voice, "hey jarvis", steady=True)
     with_wake = np.concatenate(
-        [silence(1.0), phrase, silence(0.6), piper(voice, "pause the music"), silence(1.0)]
+        [
+            silence(1.0),
+            phrase,
+            silence(0.6),
+            piper(voice, "pause the music", steady=True),
+            silence(1.0),
+        ]
     )
     path = write_wav(tmp_path / "wake.wav", to_pcm(with_wake), SAMPLE_RATE_HZ)
     woke = _listen(path, data_dir)
@@ -89,7 +95,9 @@ def test_listen_with_the_wake_word_reports_where_it_woke(
     assert isinstance(woke["woke_at_s"], float)
     assert 1.0 < woke["woke_at_s"] < 1.0 + phrase.size / SAMPLE_RATE_HZ + 0.6
 
-    without = np.concatenate([silence(0.5), piper(voice, "pause the music"), silence(1.0)])
+    without = np.concatenate(
+        [silence(0.5), piper(voice, "pause the music", steady=True), silence(1.0)]
+    )
     path = write_wav(tmp_path / "plain.wav", to_pcm(without), SAMPLE_RATE_HZ)
     asleep = _listen(path, data_dir)
     assert asleep["woke_at_s"] is None

@@ -42,7 +42,7 @@ def said(piper_voice: object) -> Callable[..., np.ndarray]:
 
     def speak(text: str) -> np.ndarray:
         if text not in cache:
-            cache[text] = piper(piper_voice, text)
+            cache[text] = piper(piper_voice, text, steady=True)
         return cache[text]
 
     return speak
@@ -187,7 +187,7 @@ async def test_a_command_after_the_chime_and_a_follow_up_need_no_second_wake_wor
     voice = _Voice(tmp_path)
     loop = await voice.start(tmp_path, stream, whisper, wake_detector, follow_up_s=2.5)
     try:
-        await _until(lambda: "voice-listen" not in {t.get_name() for t in loop._tasks})
+        await _until(lambda: "voice-listen" not in loop._tasks.names())
     finally:
         await loop.close()
     assert voice.intents() == ["media.pause", "media.next"]
@@ -211,7 +211,7 @@ async def test_without_the_wake_word_nothing_is_heard(
         publish=voice.publish, wake_detector=wake_detector,
     )  # fmt: skip
     try:
-        await _until(lambda: "voice-listen" not in {t.get_name() for t in voice_loop._tasks})
+        await _until(lambda: "voice-listen" not in voice_loop._tasks.names())
         assert voice_loop.speech is not None
         assert voice_loop.speech.sounds == []
     finally:
