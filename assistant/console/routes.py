@@ -16,7 +16,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from aiohttp import web
@@ -26,17 +26,16 @@ from assistant.console.talk import TalkEngines, talk_socket
 from assistant.conversation import Conversation
 from assistant.events import ReplyBus
 from assistant.history import History
+from assistant.http_api import error_response, read_body
 from assistant.http_auth import AccessPolicy
 from assistant.listening import ListeningState
 from assistant.skills import Skills
-from models import DecodeError, strict_json, unstorable_character
+from models import unstorable_character
 
 STATIC_DIR = Path(__file__).with_name("static")
-MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_CHARS = 1000
 HISTORY_LIMIT = 30
 KEEPALIVE_S = 15.0
-T = TypeVar("T")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -157,7 +156,7 @@ async def post_timer_action(request: web.Request) -> web.Response:
 
 
 async def post_note(request: web.Request) -> web.Response:
-    body = await _body(request, _Text)
+    body = await read_body(request, _Text, "invalid_body")
     if isinstance(body, web.Response):
         return body
     text = _clean(body.text)
@@ -175,7 +174,7 @@ async def delete_note(request: web.Request) -> web.Response:
 
 
 async def post_list_item(request: web.Request) -> web.Response:
-    body = await _body(request, _Item)
+    body = await read_body(request, _Item, "invalid_body")
     if isinstance(body, web.Response):
         return body
     item = _clean(body.item)
@@ -197,7 +196,7 @@ async def delete_list_item(request: web.Request) -> web.Response:
 
 async def put_listening(request: web.Request) -> web.Response:
     """``{"muted": true}`` closes the microphone; ``false`` opens it again."""
-    body = await _body(request, _Mute)
+    body = await read_body(request, _Mute, "invalid_body")
     if isinstance(body, web.Response):
         return body
     listening = request.app[PARTS].listening
@@ -332,22 +331,6 @@ def _cloud_event(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _body(request: web.Request, shape: type[T]) -> T | web.Response:
-    if request.content_type != "application/json":
-        return error_response(415, "unsupported_media_type", "Send application/json.")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        return error_response(
-            413, "body_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes."
-        )
-    try:
-        return msgspec.convert(strict_json(raw, storable=False), shape)
-    except DecodeError as error:
-        return error_response(400, "invalid_json", f"The body is {error.problem}.")
-    except msgspec.ValidationError as error:
-        return error_response(400, "invalid_body", str(error).replace("$.", "") + ".")
-
-
 def _clean(text: str) -> str | web.Response:
     cleaned = " ".join(text.split())
     if not cleaned:
@@ -364,8 +347,3 @@ def _clean(text: str) -> str | web.Response:
 
 def _int_id(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 18 else None
-
-
-def error_response(status: int, code: str, message: str) -> web.Response:
-    """The API's error shape, ``{"error": {"code", "message"}}``."""
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
