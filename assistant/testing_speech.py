@@ -112,9 +112,17 @@ def load_piper_voice() -> Any:
     )
 
 
-def piper_wav(voice: Any, text: str, path: Path) -> Path:
-    """``text`` spoken by the piper ``voice`` into a WAV at its own rate (22.05 kHz)."""
-    chunks = list(voice.synthesize(text))
+def piper_wav(voice: Any, text: str, path: Path, *, steady: bool = True) -> Path:
+    """``text`` spoken by the piper ``voice`` into a WAV at its own rate (22.05 kHz).
+
+    ``steady`` (the default) sets piper's noise scales to zero: piper otherwise varies every
+    utterance, and a test that hears different audio each run passes or fails by chance. A
+    benchmark that wants the spread of real speech passes ``steady=False``."""
+    from piper import SynthesisConfig
+
+    quiet = 0.0 if steady else None
+    config = SynthesisConfig(noise_scale=quiet, noise_w_scale=quiet)
+    chunks = list(voice.synthesize(text, syn_config=config))
     pcm = b"".join(np.asarray(c.audio_int16_array).tobytes() for c in chunks)
     rate = int(chunks[0].sample_rate) if chunks else 22050
     return write_wav(path, _padded(pcm, rate), rate)

@@ -199,7 +199,7 @@ async def synthesize(workdir: Path) -> dict[str, list[Case]]:
     voice = load_piper_voice()
     cases: dict[str, list[Case]] = {"piper": [], "espeak": [], "korean": []}
     for i, u in enumerate(CATALOGUE):
-        cases["piper"].append((u, piper_wav(voice, u.text, workdir / f"p{i}.wav")))
+        cases["piper"].append((u, piper_wav(voice, u.text, workdir / f"p{i}.wav", steady=False)))
         cases["espeak"].append((u, await espeak_wav(u.text, workdir / f"e{i}.wav")))
     for i, phrase in enumerate(KOREAN_PHRASES):
         path = await espeak_wav(phrase, workdir / f"k{i}.wav", voice="ko")

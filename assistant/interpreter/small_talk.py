@@ -40,7 +40,8 @@ _SPELL = compile_all(
     rf"can you spell {_WORD}",
 )
 _JOKE = compile_all(
-    r"(?:tell|give) (?:me |us )?(?:a |the |another |one more |some |any )?(?:good |funny |random )?"
+    r"(?:tell|give) (?:me |us )?(?:a |the |that |your |another |one more |some |any )?"
+    r"(?:good |best |funny |random |new )?"
     r"jokes?",
     r"(?:do you )?know any (?:good )?jokes|make me laugh|i want to hear a joke|joke",
     r"(?:say|tell me) (?:a |another )?(?:funny )?joke(?: please)?|got any jokes",

@@ -48,12 +48,12 @@ def test_spoken_weather_requests_are_understood(piper_voice: object, tmp_path: P
     assert (forecast["intent"], forecast["slots"]) == (
         "weather.forecast",
         {"place": "lisbon", "when": "tomorrow"},
-    )
+    ), forecast
     assert (current["intent"], current["slots"], current["handled_by"]) == (
         "weather.current",
         {},
         "edge",
-    )
+    ), current
 
 
 async def test_the_weather_is_answered_aloud_from_the_pushed_forecast(
