@@ -19,7 +19,7 @@ from assistant.database import DATABASE_FILE
 
 async def edge_events(data_dir: Path, trace_id: str) -> list[dict[str, Any]]:
     """This edge's events of ``trace_id`` (none when it has no database), in the shape of the
-    cloud's timeline (``cloud.mission_views.timeline``)."""
+    cloud's timeline (``cloud.missions.views.timeline``)."""
     path = data_dir / DATABASE_FILE
     if not path.exists():
         return []

@@ -48,7 +48,7 @@ import psutil
 
 from assistant.missions.process_tree import ProcessLimits, run_limited
 from assistant.missions.python_env import VenvTools, find_uv, venv_python
-from cloud.missions import MissionConfig
+from cloud.missions.lifecycle import MissionConfig
 
 LIMITS = ProcessLimits(time_s=120.0)
 LEASE_S = 5.0

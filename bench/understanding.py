@@ -6,7 +6,8 @@ Run ``python bench/understanding.py``. Systems, on the same sentences in one run
   (``Skills.HANDLED`` + the conversation's own) — what the edge does today;
 - the same with the model's full label set (the everyday skills: alarms, jokes, chit-chat, time
   in a zone, weather …) — what it does once those skills land, without retraining;
-- edge + the cloud's second chance (``cloud.second_chance``): what this branch's edge forwards
+- edge + the cloud's second chance (``cloud.planning.second_chance``): what this branch's edge
+  forwards
   goes through the cloud's rules (its own actions first; its weather counts as the weather
   intent) and, when they have nothing, the same model at the cloud's bolder threshold, sent back
   only as an intent the edge runs and its extractors can fill — the request's end, either way;
@@ -46,7 +47,7 @@ from assistant.interpreter.extractors import fill  # noqa: E402
 from assistant.skills import Skills  # noqa: E402
 from assistant.understander import APP_INTENTS, Understander, load_model  # noqa: E402
 from cloud import planner as rules  # noqa: E402
-from cloud.weather_plans import Weather  # noqa: E402
+from cloud.weather.plans import Weather  # noqa: E402
 from models import Utterance  # noqa: E402
 from understanding import Guess  # noqa: E402
 

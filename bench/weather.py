@@ -35,9 +35,9 @@ from assistant.platform import PlatformAdapters  # noqa: E402
 from assistant.skills import Skills  # noqa: E402
 from assistant.testing import FakeCloudLink  # noqa: E402
 from assistant.weather_cache import WeatherCache  # noqa: E402
-from cloud.open_meteo import OpenMeteo, OpenMeteoConfig  # noqa: E402
-from cloud.open_meteo_testing import FakeOpenMeteo  # noqa: E402
-from cloud.weather import Place  # noqa: E402
+from cloud.weather.open_meteo import OpenMeteo, OpenMeteoConfig  # noqa: E402
+from cloud.weather.open_meteo_testing import FakeOpenMeteo  # noqa: E402
+from cloud.weather.port import Place  # noqa: E402
 from jarvis.logs import configure_logging  # noqa: E402
 from models.weather import Forecast  # noqa: E402
 

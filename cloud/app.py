@@ -19,27 +19,12 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from cloud import (
-    console_api,
-    database,
-    edge_link,
-    http_api,
-    llm_planner,
-    mission_api,
-    mission_supervisor,
-    missions,
-    notify,
-    outbox,
-    reminders,
-    rest_requests,
-    retention,
-    weather_app,
-)
-from cloud.batches import Batches
-from cloud.device_directory import DeviceDirectory
-from cloud.devices import ensure_admin_token
+from cloud.capabilities import reminders
 from cloud.errors import CloudError
-from cloud.http_errors import error_response, json_errors
+from cloud.http import console_api, rest_requests
+from cloud.http import devices_api as http_api
+from cloud.http import missions_api as mission_api
+from cloud.http.errors import error_response, json_errors
 from cloud.keys import (
     ACKS,
     ADMIN_TOKEN,
@@ -53,11 +38,21 @@ from cloud.keys import (
     RETENTION,
     WEATHER,
 )
-from cloud.links import LinkRegistry
-from cloud.planner import Planner, RulePlanner
-from cloud.request_batches import RequestBatches
-from cloud.second_chance import SECOND_CHANCE, second_chance_context
+from cloud.link import notify
+from cloud.link import socket as edge_link
+from cloud.link.registry import LinkRegistry
+from cloud.missions import lifecycle as missions
+from cloud.missions import supervisor as mission_supervisor
+from cloud.planning import language_model as llm_planner
+from cloud.planning.planner import Planner, RulePlanner
+from cloud.planning.second_chance import SECOND_CHANCE, second_chance_context
+from cloud.requests.batching import Batches
+from cloud.requests.hot_path import RequestBatches
+from cloud.store import database, outbox, retention
+from cloud.store.device_directory import DeviceDirectory
+from cloud.store.devices import ensure_admin_token
 from cloud.tasks import cancel_and_wait
+from cloud.weather import app as weather_app
 from jarvis.http_guard import allowed_hosts, host_guard, runner_options
 from jarvis.ports import cannot_listen
 from jarvis.settings import Settings

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING
 import asyncpg
 from aiohttp import web
 
-from cloud.links import LinkRegistry
-from cloud.planner import Planner
+from cloud.link.registry import LinkRegistry
+from cloud.planning.planner import Planner
 
 if TYPE_CHECKING:  # request handling imports the skills, which import these keys
-    from cloud.batches import Batches
-    from cloud.device_directory import DeviceDirectory
-    from cloud.outbox import Ack
-    from cloud.request_batches import RequestBatches
-    from cloud.weather_service import WeatherPusher, WeatherService
+    from cloud.requests.batching import Batches
+    from cloud.requests.hot_path import RequestBatches
+    from cloud.store.device_directory import DeviceDirectory
+    from cloud.store.outbox import Ack
+    from cloud.weather.service import WeatherPusher, WeatherService
 
 POOL = web.AppKey("pool", asyncpg.Pool)
 PLANNER = web.AppKey("planner", Planner)

@@ -21,8 +21,8 @@ T = TypeVar("T")
 
 def with_cloud_pool(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
     """Run ``work`` with a pool on the cloud's database (embedded or DATABASE_URL), migrated."""
-    from cloud import database
     from cloud.errors import CloudError
+    from cloud.store import database
 
     async def run() -> T:
         async with database.database_dsn(settings.database_url, settings.data_dir) as dsn:
@@ -72,7 +72,7 @@ def cloud(ctx: click.Context, host: str | None) -> None:
 @click.option("--replace", is_flag=True, help="Give an already enrolled NAME a new token.")
 def enroll(name: str, replace: bool) -> None:
     """Enroll a device called NAME and print its token (shown only this once)."""
-    from cloud.devices import enroll_device
+    from cloud.store.devices import enroll_device
 
     device_id, token = with_cloud_pool(
         settings_or_exit(), lambda pool: enroll_device(pool, name, replace=replace)
@@ -86,7 +86,7 @@ def enroll(name: str, replace: bool) -> None:
 @click.argument("device")
 def revoke(device: str) -> None:
     """Revoke the token of DEVICE (its id or its name)."""
-    from cloud.devices import revoke_token
+    from cloud.store.devices import revoke_token
 
     device_id = with_cloud_pool(settings_or_exit(), lambda pool: revoke_token(pool, device))
     click.echo(f"revoked the token of {device_id}")
@@ -96,7 +96,7 @@ def revoke(device: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def devices(as_json: bool) -> None:
     """List the enrolled devices."""
-    from cloud.devices import list_devices
+    from cloud.store.devices import list_devices
 
     found = with_cloud_pool(settings_or_exit(), list_devices)
     for device in found:
@@ -122,7 +122,7 @@ def add_script(name: str, file: str, packages: tuple[str, ...]) -> None:
     """Register (or replace) the script NAME with the Python code in FILE."""
     from pathlib import Path
 
-    from cloud.scripts import put_script
+    from cloud.missions.scripts import put_script
 
     try:
         code = Path(file).read_text(encoding="utf-8")
@@ -139,7 +139,7 @@ def add_script(name: str, file: str, packages: tuple[str, ...]) -> None:
 @script.command("list")
 def list_scripts_command() -> None:
     """List the registered scripts."""
-    from cloud.scripts import list_scripts
+    from cloud.missions.scripts import list_scripts
 
     for found in with_cloud_pool(settings_or_exit(), list_scripts):
         packages = ", ".join(found.packages) or "-"

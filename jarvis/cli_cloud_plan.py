@@ -1,6 +1,7 @@
 """``jarvis cloud plan TEXT``: what the cloud would do with a forwarded request, no side effects.
 
-The cloud's decision (``cloud.plan_view``) with the slots an edge of this version would fill for
+The cloud's decision (``cloud.planning.plan_view``) with the slots an edge of this version would
+fill for
 an intent sent back to it (``assistant.interpreter.extractors``), so the output shows the whole
 outcome. The database is only read.
 """
@@ -57,9 +58,9 @@ async def _plan(
     from assistant.app import local_timezone
     from assistant.interpreter.extractors import fill, question
     from assistant.skills import Skills
-    from cloud.plan_view import plan_text
-    from cloud.planner import RulePlanner
-    from cloud.second_chance import SecondChance
+    from cloud.planning.plan_view import plan_text
+    from cloud.planning.planner import RulePlanner
+    from cloud.planning.second_chance import SecondChance
 
     chance = SecondChance() if settings.learned_tier else None
     try:

@@ -31,7 +31,7 @@ def missions(ctx: click.Context, as_json: bool, limit: int, state: str | None) -
     """List the latest missions: what, where, and how they ended."""
     if ctx.invoked_subcommand is not None:
         return
-    from cloud.mission_views import list_missions
+    from cloud.missions.views import list_missions
 
     found = with_cloud_pool(
         settings_or_exit(), lambda pool: list_missions(pool, limit=limit, state=state)
@@ -65,7 +65,7 @@ def missions(ctx: click.Context, as_json: bool, limit: int, state: str | None) -
 def submit(file: Path) -> None:
     """Start the mission FILE describes: {"kind", "steps": [{"action", "params"}],
     "device_name"?, "requested_by"?, "idempotency_key"?}. Prints the mission as JSON."""
-    from cloud.mission_api import submit_mission
+    from cloud.http.missions_api import submit_mission
 
     try:
         body = json.loads(file.read_text(encoding="utf-8"))
@@ -82,8 +82,8 @@ def submit(file: Path) -> None:
 @click.argument("mission_id")
 def cancel(mission_id: str) -> None:
     """Stop MISSION_ID: its worker stops the code, its asker hears it was stopped."""
-    from cloud.mission_cancel import cancel_by_id
-    from cloud.mission_views import mission_detail
+    from cloud.missions.cancel import cancel_by_id
+    from cloud.missions.views import mission_detail
 
     async def work(pool: asyncpg.Pool) -> dict[str, Any] | None:
         await cancel_by_id(pool, mission_id)
@@ -120,7 +120,7 @@ def _short(text: str) -> str:
 def trace(trace_id: str, as_json: bool) -> None:
     """Show everything the cloud and the edges recorded for TRACE_ID, in time order."""
     from assistant.trace_view import edge_events, merged
-    from cloud.mission_views import timeline
+    from cloud.missions.views import timeline
 
     settings = settings_or_exit()
     in_cloud = with_cloud_pool(settings, lambda pool: timeline(pool, trace_id))

@@ -11,7 +11,7 @@ from assistant.app import run_edge
 from assistant.credentials import save_token
 from assistant.http_auth import access_policy
 from cloud.app import running_cloud
-from cloud.devices import enroll_device
+from cloud.store.devices import enroll_device
 from jarvis.settings import Settings
 from models import Reply
 

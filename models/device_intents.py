@@ -1,6 +1,7 @@
 """A local intent the cloud found in a forwarded request, sent back for the asking device to run.
 
-The cloud's second chance (``cloud.second_chance``) understands again what the edge forwarded;
+The cloud's second chance (``cloud.planning.second_chance``) understands again what the edge
+forwarded;
 when it is one of the asking edge's own intents after all, only the intent's name and the words
 travel back: the edge fills the slots with its own extractors and runs it as if understood
 there. An edge says which intents it runs in its hello, as ``intent:<name>`` capabilities.

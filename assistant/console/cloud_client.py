@@ -1,7 +1,8 @@
 """The console's way to the cloud: the edge asks with its own device token, the browser never does.
 
 Missions, devices and traces live in the cloud's database; the cloud's ``/v1/console/…`` routes
-(``cloud/console_api.py``) answer a device about what concerns it. Each call is short and bounded
+(``cloud/http/console_api.py``) answer a device about what concerns it. Each call is short and
+bounded
 in time, and a cloud that is down or not configured becomes a :class:`ConsoleCloudError` the
 console shows, never a hang.
 """

@@ -14,17 +14,17 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from cloud import database, devices
 from cloud.app import create_app
 from cloud.keys import ADMIN_TOKEN
-from cloud.planner import Planner
+from cloud.planning.planner import Planner
+from cloud.store import database, devices
 from jarvis.settings import Settings, load_settings
 from models import Device, Envelope, Utterance, new_id
 
 TIMEOUT_S = 10.0
 NO_WEATHER_URL = "http://127.0.0.1:9"
 """The discard port: nothing listens, so a cloud under test never asks the real weather
-provider (a test that wants the weather serves cloud.open_meteo_testing and says so)."""
+provider (a test that wants the weather serves cloud.weather.open_meteo_testing and says so)."""
 
 
 @dataclass

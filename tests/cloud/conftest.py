@@ -21,7 +21,7 @@ import asyncpg
 import pytest
 from cloud_helpers import CloudFactory
 
-from cloud import database
+from cloud.store import database
 
 
 @pytest.fixture(scope="session")

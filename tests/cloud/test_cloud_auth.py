@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 from cloud_helpers import CloudFactory, CloudInstance
 
-from cloud import devices
 from cloud.errors import ConflictError
+from cloud.store import devices
 
 
 async def _enroll_http(session: aiohttp.ClientSession, cloud: CloudInstance, name: str) -> dict:

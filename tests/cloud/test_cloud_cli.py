@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from cloud.app import running_cloud
-from cloud.devices import enroll_device
+from cloud.store.devices import enroll_device
 from jarvis.cli import main
 from jarvis.settings import Settings
 from models import Device, Envelope

@@ -6,8 +6,8 @@ import aiohttp
 import pytest
 from cloud_helpers import CloudFactory
 
-from cloud.device_config import parse_settings
 from cloud.errors import InvalidRequestError
+from cloud.store.device_config import parse_settings
 
 
 async def test_put_config_is_stored_and_pushed(clouds: CloudFactory) -> None:

@@ -337,8 +337,8 @@ async def test_a_silent_link_is_closed_and_a_heartbeating_one_kept(
 ) -> None:
     """The watchdog closes a link that sent nothing for the idle time (4008), marks the device
     no longer connected, and leaves alone a link whose edge heartbeats."""
-    monkeypatch.setattr("cloud.edge_link.IDLE_TIMEOUT_S", 1.0)
-    monkeypatch.setattr("cloud.links.WATCH_EVERY_S", 0.1)
+    monkeypatch.setattr("cloud.link.socket.IDLE_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("cloud.link.registry.WATCH_EVERY_S", 0.1)
     cloud = await clouds.start()
     quiet_id, quiet_token = await clouds.enroll("kitchen pi")
     busy_id, busy_token = await clouds.enroll("office laptop")

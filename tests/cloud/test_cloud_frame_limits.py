@@ -14,8 +14,9 @@ import asyncpg
 import pytest
 from cloud_helpers import CloudFactory, CloudInstance, wait_for
 
-from cloud import outbox, reminders
+from cloud.capabilities import reminders
 from cloud.errors import TooLargeError
+from cloud.store import outbox
 from models import MAX_FRAME_BYTES, Envelope, Reply, Utterance, new_id
 
 HUGE = "q" * 300_000

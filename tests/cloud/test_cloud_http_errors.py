@@ -8,7 +8,7 @@ import asyncpg
 from aiohttp import web
 
 from cloud.errors import NotFoundError
-from cloud.http_errors import json_errors
+from cloud.http.errors import json_errors
 
 
 def _app(pool: asyncpg.Pool) -> web.Application:

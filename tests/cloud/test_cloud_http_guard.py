@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from cloud_helpers import CloudFactory, CloudInstance
 
-from cloud import http_bodies
+from cloud.http import bodies as http_bodies
 
 
 async def _raw(cloud: CloudInstance, request: bytes) -> bytes:

@@ -6,7 +6,7 @@ import asyncio
 
 import asyncpg
 
-from cloud import database
+from cloud.store import database
 
 
 async def test_second_migration_changes_nothing(pool: asyncpg.Pool) -> None:

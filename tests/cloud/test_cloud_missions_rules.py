@@ -8,12 +8,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from cloud.llm_planner import LlmConfig, LlmPlanner
-from cloud.mission_plans import AnswerConfirmation, RunScript, StartMission, plan_mission
-from cloud.mission_replies import result_text
-from cloud.missions import MissionConfig, config_from
-from cloud.planner import PlanContext, RulePlanner
-from cloud.routing import Worker, load_of, rank
+from cloud.missions.lifecycle import MissionConfig, config_from
+from cloud.missions.plans import AnswerConfirmation, RunScript, StartMission, plan_mission
+from cloud.missions.replies import result_text
+from cloud.missions.routing import Worker, load_of, rank
+from cloud.planning.language_model import LlmConfig, LlmPlanner
+from cloud.planning.planner import PlanContext, RulePlanner
 from jarvis.settings import SettingsError, load_settings
 from models import Location, Utterance
 from models.missions import MissionKind

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cloud.cant import cant_reply
-from cloud.planner import (
+from cloud.planning.cant import cant_reply
+from cloud.planning.planner import (
     HELP_TEXT,
     NO_TASK_TEXT,
     NO_TIME_TEXT,

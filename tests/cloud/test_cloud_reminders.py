@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from cloud_helpers import CloudFactory, wait_for
 
-from cloud import reminders
+from cloud.capabilities import reminders
 
 
 async def test_reminder_is_confirmed_in_the_device_time_zone(clouds: CloudFactory) -> None:

@@ -1,4 +1,4 @@
-"""The request hot path (cloud.request_batches) on a real PostgreSQL: answers stored in shared
+"""The request hot path (cloud.requests.hot_path) on a real PostgreSQL: answers stored in shared
 statements, one bad row failing alone, duplicates found, replies with ids made from the
 request's, and the in-memory device copy dropped when the devices change."""
 
@@ -13,11 +13,12 @@ import asyncpg
 import pytest
 from cloud_helpers import wait_for
 
-from cloud import device_config, devices, notify, outbox
-from cloud.device_directory import DeviceDirectory
-from cloud.links import LinkRegistry
-from cloud.planner import HELP_TEXT, RulePlanner
-from cloud.request_batches import RequestBatches
+from cloud.link import notify
+from cloud.link.registry import LinkRegistry
+from cloud.planning.planner import HELP_TEXT, RulePlanner
+from cloud.requests.hot_path import RequestBatches
+from cloud.store import device_config, devices, outbox
+from cloud.store.device_directory import DeviceDirectory
 from models import Envelope, Utterance, derived_id, new_id
 
 

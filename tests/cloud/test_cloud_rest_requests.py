@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from cloud_helpers import CloudFactory, CloudInstance
 
-from cloud.planner import HELP_TEXT, Action, PlanContext, RulePlanner
+from cloud.planning.planner import HELP_TEXT, Action, PlanContext, RulePlanner
 from models import Utterance, new_id
 
 

@@ -1,4 +1,4 @@
-"""cloud.retention: rows older than the retention go, in chunks; what is recent, or a message
+"""cloud.store.retention: rows older than the retention go, in chunks; what is recent, or a message
 not yet acked however old, stays."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import asyncpg
 
-from cloud import devices, retention
+from cloud.store import devices, retention
 from models import new_id
 
 KEEP = timedelta(days=30)

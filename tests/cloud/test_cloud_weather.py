@@ -15,15 +15,15 @@ import asyncpg
 import pytest
 from cloud_helpers import CloudFactory
 
-from cloud import weather_cache
 from cloud.errors import WeatherUnavailableError
-from cloud.llm_planner import LlmConfig, LlmPlanner
-from cloud.open_meteo import OpenMeteo, OpenMeteoConfig
-from cloud.open_meteo_testing import FakeOpenMeteo, Mode
-from cloud.planner import Action, PlanContext, RulePlanner
-from cloud.weather import Place
-from cloud.weather_plans import Weather
-from cloud.weather_service import WeatherPusher, WeatherService
+from cloud.planning.language_model import LlmConfig, LlmPlanner
+from cloud.planning.planner import Action, PlanContext, RulePlanner
+from cloud.weather import cache as weather_cache
+from cloud.weather.open_meteo import OpenMeteo, OpenMeteoConfig
+from cloud.weather.open_meteo_testing import FakeOpenMeteo, Mode
+from cloud.weather.plans import Weather
+from cloud.weather.port import Place
+from cloud.weather.service import WeatherPusher, WeatherService
 from models import Device, Envelope, Utterance
 from models.weather import Forecast
 

@@ -19,7 +19,7 @@ from processes import enroll, free_port, get_utterance, post, start_cloud, wait_
 
 from assistant.credentials import read_token
 from assistant.database import DATABASE_FILE
-from cloud.open_meteo_testing import FakeOpenMeteo
+from cloud.weather.open_meteo_testing import FakeOpenMeteo
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,5 @@
-"""cloud.batches: items submitted while a batch is in flight leave together, each submitter
+"""cloud.requests.batching: items submitted while a batch is in flight leave together, each
+submitter
 gets its own outcome, and nothing waits forever when the owner stops."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
-from cloud.batches import Batches, StoppedError
+from cloud.requests.batching import Batches, StoppedError
 
 
 class Recorder:

@@ -1,0 +1,175 @@
+"""What the cloud does with each message type an edge sends (after the handshake)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import asyncpg
+import msgspec
+import structlog
+
+from cloud.capabilities import carry_out as skills
+from cloud.link.registry import EdgeLink, LinkRegistry
+from cloud.requests.batching import Batches
+from cloud.requests.hot_path import RequestBatches, mark_processed
+from cloud.store import outbox
+from cloud.store.database import ACQUIRE_TIMEOUT_S
+from models import REFUSED_FOR_GOOD, DecodeError, Envelope
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+
+class Load(msgspec.Struct, frozen=True):
+    cpu_percent: float
+    """Percent of all cores, 0-100."""
+    memory_percent: float
+
+
+class HeartbeatBody(msgspec.Struct, frozen=True):
+    load: Load
+
+
+class AckBody(msgspec.Struct, frozen=True):
+    ids: list[str]
+
+
+class CommandResultBody(msgspec.Struct, frozen=True):
+    request_id: str
+    text: str
+
+
+class ErrorBody(msgspec.Struct, frozen=True):
+    """An edge's refusal of a message the cloud sent (``ref``), like the cloud's own."""
+
+    code: str
+    message: str = ""
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Here:
+    """This cloud instance, as a request sees it: its id, and the links it holds."""
+
+    instance_id: str
+    links: LinkRegistry
+
+    def wake(self, device_id: str) -> None:
+        """Have the device's link (if held here) send what waits in its outbox."""
+        self.links.wake(device_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a message handler works with: the link it came on and the instance's services."""
+
+    link: EdgeLink
+    pool: asyncpg.Pool
+    requests: RequestBatches
+    acks: Batches[outbox.Ack, int]
+    here: Here
+
+    @property
+    def device_id(self) -> str:
+        return self.link.device_id
+
+
+_AT_FIELD = re.compile(r" - at `\$\.?(?P<field>[^`]*)`")
+
+
+def decode_body(body: Any, kind: type[T]) -> T:
+    """Validate a body with msgspec; a DecodeError names the field, like the models' decoders."""
+    try:
+        return msgspec.convert(body, kind)
+    except msgspec.ValidationError as error:
+        text = str(error)
+        match = _AT_FIELD.search(text)
+        field = "body" + (f".{match.group('field')}" if match and match.group("field") else "")
+        raise DecodeError(field, _AT_FIELD.sub("", text)) from None
+
+
+async def send_ack(link: EdgeLink, envelope: Envelope) -> None:
+    await link.send(Envelope(type="ack", body={"ids": [envelope.id]}, trace_id=envelope.trace_id))
+
+
+async def on_request(ctx: Context, envelope: Envelope) -> None:
+    """Handle the request (a plain answer goes back on this link at once); ack it once what it
+    stored is on disk."""
+    handled = await ctx.requests.handle(
+        ctx.device_id,
+        envelope,
+        send_early=ctx.link.deliver,
+        clock_offset_s=ctx.link.clock_offset_s,
+    )
+    if handled.reply is not None and handled.holder == ctx.here.instance_id:
+        ctx.here.wake(ctx.device_id)
+    await ctx.requests.settled(handled)
+    await send_ack(ctx.link, envelope)
+
+
+async def on_command_result(ctx: Context, envelope: Envelope) -> None:
+    """A device ran a command for another: its text becomes the asker's reply."""
+    body = decode_body(envelope.body, CommandResultBody)
+    known = True
+    async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
+        if await mark_processed(conn, envelope, ctx.device_id):
+            known = await skills.complete_command(
+                conn,
+                device_id=ctx.device_id,
+                request_id=body.request_id,
+                text=body.text,
+                trace_id=envelope.trace_id,
+            )
+    await send_ack(ctx.link, envelope)
+    if not known:
+        # Acked all the same: retrying cannot make an unknown request known.
+        await ctx.link.send_error(
+            "unknown_request",
+            f"No pending command {body.request_id!r} for this device.",
+            envelope.id,
+            envelope.trace_id,
+        )
+
+
+async def on_heartbeat(ctx: Context, envelope: Envelope) -> None:
+    body = decode_body(envelope.body, HeartbeatBody)
+    ctx.link.heard_stamp(envelope.ts)
+    await ctx.pool.execute(
+        "UPDATE devices SET last_seen = now(), load = $2 WHERE id = $1",
+        ctx.device_id,
+        msgspec.to_builtins(body.load),
+    )
+
+
+async def on_ack(ctx: Context, envelope: Envelope) -> None:
+    """Stop re-sending those messages on this link now; mark them delivered in a batch soon
+    (an ack lost before that only means the message is sent again, and edges drop duplicates).
+
+    A reply sent early (before its row was written) is acked on the link it went out on, whose
+    frames are handled one after another: its ack is read only once its request's handling,
+    the write included, is done. So the row is always there to mark."""
+    body = decode_body(envelope.body, AckBody)
+    ctx.link.acked(body.ids)
+    ctx.acks.submit_nowait(outbox.Ack(ctx.device_id, tuple(body.ids)))
+
+
+async def on_error(ctx: Context, envelope: Envelope) -> None:
+    """The edge could not take a message: one it refused for good (``REFUSED_FOR_GOOD``: it
+    cannot read it, it is too large) leaves the outbox, where it would be sent again on every
+    reconnect and hold up every message behind it. Any other code is only logged."""
+    body = decode_body(envelope.body, ErrorBody)
+    if body.code not in REFUSED_FOR_GOOD or body.ref is None:
+        log.warning("edge reported an error", code=body.code, message=body.message, ref=body.ref)
+        return
+    ctx.link.acked([body.ref])
+    dropped = await outbox.drop(ctx.pool, ctx.device_id, body.ref, reason=body.code)
+    log.error(
+        "edge refused a message for good; dropped",
+        code=body.code,
+        message=body.message,
+        ref=body.ref,
+        type=dropped,
+    )

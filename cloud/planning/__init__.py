@@ -1,0 +1,1 @@
+"""What a request means: the planner port, the rules, the optional language model, second chance."""

@@ -1,0 +1,1 @@
+"""Requests from edges, the hot path: planned, carried out and answered in shared batches."""

@@ -1,0 +1,1 @@
+"""The weather: the provider port, Open-Meteo, the shared cache, the forecast pushed to devices."""
