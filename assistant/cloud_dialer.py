@@ -5,6 +5,11 @@ handshake is refused) counts as a failure, and the next dial waits longer: expon
 with jitter (tenacity), from half a second up to half a minute. Only a link that stayed up a
 while (``STABLE_AFTER_S``) is dialled again at once, with the backoff started afresh.
 
+One failure is cheap to retry: a dial that nobody answers (connection refused: the cloud is
+restarting and not listening yet). Trying again costs the cloud nothing, and a reminder due
+while it was away is late by every second the edge still waits once it is back; so those waits
+stop growing at ``NOBODY_LISTENING_MAX_S`` (with jitter, so edges do not return in step).
+
 A link that keeps failing becomes the edge's ``problem`` (``GET /v1/status``) and is logged once
 per backoff step (attempts 1, 2, 4, 8…), not once per attempt. A token the cloud refuses is a
 problem of its own: said once, and tried again only now and then.
@@ -13,6 +18,7 @@ problem of its own: said once, and tried again only now and then.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 
 import aiohttp
@@ -23,8 +29,8 @@ from tenacity import (
     retry_if_exception_type,
     stop_never,
     wait_exponential,
-    wait_random,
 )
+from tenacity.wait import wait_base
 
 log = structlog.get_logger(__name__)
 
@@ -38,8 +44,12 @@ PING_EVERY_S = 20.0
 FIRST_WAIT_S = 0.5
 MAX_WAIT_S = 30.0
 JITTER_S = 1.0
-STABLE_AFTER_S = 30.0
-"""A link up this long is healthy: its end is dialled again at once, the backoff reset."""
+NOBODY_LISTENING_MAX_S = 1.0
+"""The longest wait before dialling a cloud that refused the connection (not listening)."""
+STABLE_AFTER_S = 10.0
+"""A link up this long is healthy: its end is dialled again at once, the backoff reset. Short
+enough that a cloud restarted every few tens of seconds still finds its edges back at once;
+long enough that a cloud closing every link at once is dialled a few times a minute at most."""
 TROUBLE_AFTER = 3
 """Failures in a row after which the link's trouble shows as the edge's problem."""
 
@@ -54,6 +64,28 @@ class StableLinkEndedError(Exception):
 
 RETRIED = (LinkDroppedError, aiohttp.ClientError, OSError, TimeoutError)
 """What ends an attempt and is retried after a backoff (anything else is a bug, and raised)."""
+
+
+def nobody_listening(error: BaseException | None) -> bool:
+    """The dial was refused at the TCP level: no cloud listens there (yet)."""
+    if isinstance(error, aiohttp.ClientConnectorError):
+        error = error.os_error
+    return isinstance(error, ConnectionRefusedError)
+
+
+class BackOff(wait_base):
+    """Exponential waits plus jitter; after a refused connection, short ones (see the module)."""
+
+    def __init__(self) -> None:
+        self._exponential = wait_exponential(multiplier=FIRST_WAIT_S, max=MAX_WAIT_S)
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        outcome = retry_state.outcome
+        error = outcome.exception() if outcome is not None else None
+        wait: float = self._exponential(retry_state)
+        if nobody_listening(error):
+            return min(wait, NOBODY_LISTENING_MAX_S) + random.uniform(0, JITTER_S / 2)
+        return wait + random.uniform(0, JITTER_S)
 
 
 class Dialer:
@@ -83,8 +115,7 @@ class Dialer:
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
             # Exponential backoff plus random jitter, so many edges do not re-dial in step.
-            wait=wait_exponential(multiplier=FIRST_WAIT_S, max=MAX_WAIT_S)
-            + wait_random(0, JITTER_S),
+            wait=BackOff(),
             retry=retry_if_exception_type(RETRIED),
             stop=stop_never,
             before_sleep=self._failed,
