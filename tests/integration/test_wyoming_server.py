@@ -207,3 +207,22 @@ async def test_a_detect_for_a_model_we_lack_is_refused(server: tuple[str, Conver
     events = await _detect(uri, bytes(16000), names=["ok_nabu"])
     (event,) = events
     assert "hey_jarvis" in Error.from_event(event).text
+
+
+async def test_a_client_hanging_up_mid_stream_leaves_the_others_served(
+    server: tuple[str, Conversation], piper_voice: object
+) -> None:
+    """A client that leaves in the middle of a Detect stream costs the others nothing: the next
+    one still gets its Detection."""
+    uri, _ = server
+    pcm, _ = _spoken(piper_voice, "hey jarvis")
+    host, port = uri.removeprefix("tcp://").rsplit(":", 1)
+    async with AsyncTcpClient(host, int(port)) as client:
+        await client.write_event(Detect().event())
+        await client.write_event(AudioStart(rate=SAMPLE_RATE_HZ, width=2, channels=1).event())
+        half = pcm[: len(pcm) // 2]
+        await client.write_event(
+            AudioChunk(rate=SAMPLE_RATE_HZ, width=2, channels=1, audio=half).event()
+        )
+    (event,) = await _detect(uri, pcm)
+    assert Detection.from_event(event).name == "hey_jarvis"
