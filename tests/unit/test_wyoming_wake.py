@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.audio.wake_word import WakeWordModel, bundled_path
+from assistant.errors import EdgeSetupError
+from assistant.events import ReplyBus
+from assistant.wyoming_edge import EdgeWyoming
 from assistant.wyoming_server import Services
 from assistant.wyoming_wake import SharedWake
+from jarvis.settings import load_settings
 
 
 @pytest.fixture
@@ -39,3 +45,20 @@ def test_a_detect_for_our_model_or_any_is_ours(wake: SharedWake, names: list[str
 def test_a_detect_for_another_model_is_not_ours(wake: SharedWake) -> None:
     """Detect naming only other models (openWakeWord's ok_nabu) does not ask for ours."""
     assert not wake.answers_to(["ok_nabu"])
+
+
+async def test_a_wake_word_without_a_model_stops_the_start_with_its_name(tmp_path: Path) -> None:
+    """JARVIS_WAKE_WORD naming no model: the Wyoming side does not start, and says which exist."""
+    settings = load_settings(
+        {
+            "JARVIS_DATA_DIR": str(tmp_path),
+            "JARVIS_WYOMING_URI": "tcp://127.0.0.1:0",
+            "JARVIS_WAKE_WORD": "hey nobody",
+        }
+    )
+
+    async def submit(text: str) -> None:
+        raise AssertionError("nothing is said before the start")
+
+    with pytest.raises(EdgeSetupError, match="hey jarvis"):
+        await EdgeWyoming.start(settings, submit, ReplyBus())
