@@ -1,12 +1,12 @@
 """Jarvis as a Wyoming service: Home Assistant (or any Wyoming client) uses its speech-to-text,
-its voices and its understanding.
+its voices, its wake word and its understanding.
 
-``Describe`` is answered with ``Info`` naming our recognizer, voice and intent handling, with
-versions. Speech to text: ``Transcribe`` (optional), ``AudioStart``, ``AudioChunk``…,
-``AudioStop`` → ``Transcript``; the audio, any rate or width, becomes 16 kHz mono int16 and its
-silence is trimmed by our endpointer before whisper hears it. Wake word: ``Detect``, then the
-audio → ``Detection`` as soon as "hey jarvis" is heard, or ``NotDetected`` at ``AudioStop``
-(:mod:`assistant.wyoming_wake`). Text to speech: ``Synthesize`` →
+``Describe`` is answered with ``Info`` naming our recognizer, voice, wake word and intent
+handling, with versions. Speech to text: ``Transcribe`` (optional), ``AudioStart``,
+``AudioChunk``…, ``AudioStop`` → ``Transcript``; the audio, any rate or width, becomes 16 kHz
+mono int16 and its silence is trimmed by our endpointer before whisper hears it. Wake word:
+``Detect``, then the audio → ``Detection`` as soon as "hey jarvis" is heard, or ``NotDetected``
+at ``AudioStop`` (:mod:`assistant.wyoming_wake`). Text to speech: ``Synthesize`` →
 ``AudioStart``, ``AudioChunk``…, ``AudioStop``. Understanding: a ``Transcript`` sent to us is
 handled by the edge's conversation → ``Handled`` with the reply, or ``NotHandled``. Audio always
 travels as binary payloads. Models load on first use, once, and are shared by every connection.
