@@ -452,8 +452,36 @@ async def add_wyoming(url: str, token: str, host: str, port: int) -> str:
     return str(done["result"]["entry_id"])
 
 
-async def create_pipeline(url: str, token: str, stt_engine: str, name: str) -> str:
-    """An assist pipeline: ``stt_engine`` for speech, Home Assistant's own agent for intents."""
+async def remove_config_entry(url: str, token: str, entry_id: str) -> None:
+    """Removes an integration's config entry (and its entities), as the UI's Delete does."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S)) as session,
+        session.delete(
+            f"{url}/api/config/config_entries/entry/{entry_id}", headers=headers
+        ) as response,
+    ):
+        response.raise_for_status()
+
+
+async def entities_of(url: str, token: str, entry_id: str) -> list[str]:
+    """The entity ids a config entry made (``stt.…``, ``wake_word.…``), from the registry."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S)) as s:
+        listed = await websocket_call(s, url, token, {"type": "config/entity_registry/list"})
+    return sorted(e["entity_id"] for e in listed if e.get("config_entry_id") == entry_id)
+
+
+async def create_pipeline(
+    url: str,
+    token: str,
+    stt_engine: str,
+    name: str,
+    *,
+    wake_word_entity: str | None = None,
+    wake_word_id: str | None = None,
+) -> str:
+    """An assist pipeline: ``stt_engine`` for speech, Home Assistant's own agent for intents,
+    and a wake word entity (a model of it) when given."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT_S)) as s:
         created = await websocket_call(
             s,
@@ -470,19 +498,28 @@ async def create_pipeline(url: str, token: str, stt_engine: str, name: str) -> s
                 "tts_engine": None,
                 "tts_language": None,
                 "tts_voice": None,
-                "wake_word_entity": None,
-                "wake_word_id": None,
+                "wake_word_entity": wake_word_entity,
+                "wake_word_id": wake_word_id,
             },
         )
     return str(created["id"])
 
 
 async def run_pipeline(
-    url: str, token: str, pipeline_id: str, pcm: bytes, chunk_bytes: int = 3200
+    url: str,
+    token: str,
+    pipeline_id: str,
+    pcm: bytes,
+    chunk_bytes: int = 3200,
+    *,
+    start_stage: str = "stt",
+    real_time: bool = False,
 ) -> list[dict[str, Any]]:
-    """Runs ``assist_pipeline/run`` from speech to intent on 16 kHz mono int16 ``pcm``, sent
-    as binary WebSocket messages; the pipeline's events, up to ``run-end``, each with ``at``
-    (``time.perf_counter()`` on receipt), and an ``audio-sent`` event when the audio ended."""
+    """Runs ``assist_pipeline/run`` from ``start_stage`` (speech, or the wake word) to intent
+    on 16 kHz mono int16 ``pcm``, sent as binary WebSocket messages (``real_time``: paced as a
+    microphone would send them, so the wake word is heard before the command has all arrived);
+    the pipeline's events, up to ``run-end``, each with ``at`` (``time.perf_counter()`` on
+    receipt), and an ``audio-sent`` event when the audio ended."""
     events: list[dict[str, Any]] = []
     async with (
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session,
@@ -497,7 +534,7 @@ async def run_pipeline(
                 "id": 1,
                 "type": "assist_pipeline/run",
                 "pipeline": pipeline_id,
-                "start_stage": "stt",
+                "start_stage": start_stage,
                 "end_stage": "intent",
                 "input": {"sample_rate": 16000},
             }
@@ -516,6 +553,8 @@ async def run_pipeline(
                 prefix = bytes([handler])
                 for offset in range(0, len(pcm), chunk_bytes):
                     await ws.send_bytes(prefix + pcm[offset : offset + chunk_bytes])
+                    if real_time:
+                        await asyncio.sleep(chunk_bytes / (2 * 16000))
                 await ws.send_bytes(prefix)  # the end of the audio
                 events.append({"type": "audio-sent", "at": time.perf_counter()})
             if event.get("type") in ("run-end", "error"):

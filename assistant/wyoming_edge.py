@@ -1,5 +1,7 @@
 """The edge's Wyoming side, wired from its settings: a server (its recognizer, its voice, its
-conversation) and links to satellites. Models load on first need, not at start-up."""
+wake word, its conversation) and links to satellites. Models load on first need, not at start-up
+(only the wake word's small heads are read then, so a wrong ``JARVIS_WAKE_WORD`` is said at
+once)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from assistant.audio.endpointing import (
     load_detector,
     trim_silence,
 )
+from assistant.errors import EdgeSetupError, ModelNotFoundError
 from assistant.events import ReplyBus
 from assistant.stt import Recognizer
 from assistant.stt.auto import load_recognizer
@@ -22,6 +25,7 @@ from assistant.tts import Speaker
 from assistant.tts.queue import load_speaker
 from assistant.wyoming_satellites import SatelliteLink
 from assistant.wyoming_server import Lazy, Services, WyomingServer, conversation_handle
+from assistant.wyoming_wake import SharedWake
 from jarvis.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -75,6 +79,13 @@ class EdgeWyoming:
         async def trim(pcm: bytes) -> bytes:
             return await detector.trim(pcm)
 
+        wake = None
+        if settings.wake_phrase is not None:
+            try:
+                wake = await SharedWake.load(settings.wake_phrase)
+            except ModelNotFoundError as error:
+                raise EdgeSetupError(str(error)) from None
+
         services = Services(
             recognizer=recognizers.get,
             recognizer_name=engine,
@@ -83,6 +94,7 @@ class EdgeWyoming:
             voice_name=settings.tts_engine,
             handle=handle,
             trim=trim,
+            wake=wake,
         )
         server = None
         if settings.wyoming_uri:
@@ -94,6 +106,7 @@ class EdgeWyoming:
                 speaker=services.speaker,
                 handle=handle,
                 detector=_load_detector,
+                wake=wake,
             )
             for uri in settings.wyoming_satellites
         ]

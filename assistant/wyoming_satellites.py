@@ -1,20 +1,22 @@
 """Wyoming satellites as Jarvis's microphones: a room's ``wyoming-satellite`` (a Pi with a
 microphone and a speaker, no Jarvis installed) streams to Jarvis, and hears the reply.
 
-Jarvis connects to the satellite as Home Assistant would (``RunSatellite``), cuts its stream
-into utterances with our endpointer, recognizes each, and acts only on those that begin with the
-wake phrase ("hey jarvis, what time is it"): the rest is dropped unheard — neither logged nor
-kept. The command goes through the edge's conversation, and the reply is synthesized and sent
-back as audio for the satellite's speaker. The link is re-dialled with backoff whenever it
-drops, whichever side restarted: the failure satellite users report most is one that never
-comes back after a server reboot.
+Jarvis connects to the satellite as Home Assistant would (``RunSatellite``) and runs the
+pipeline on its stream, as on the local microphone: until the wake word, the audio goes to the
+wake word detector and nowhere else (``WakeGate``: no recognizer, nothing logged or kept); on
+"hey jarvis" the satellite is told (``Detection``), our endpointer cuts the command that follows
+(said in the same breath or within a few seconds), whisper hears it, it goes through the edge's
+conversation, and the reply is synthesized and sent back as audio for the satellite's speaker.
+With ``JARVIS_WAKE_WORD=none`` every utterance is a command. The link is re-dialled with backoff
+whenever it drops, whichever side restarted: the failure satellite users report most is one
+that never comes back after a server reboot.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
 import structlog
 from wyoming.asr import Transcript
@@ -25,25 +27,21 @@ from wyoming.wake import Detection
 
 from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
 from assistant.audio.endpointing import Endpointer, SpeechDetector, SpeechEnded
+from assistant.audio.wake_word import NearMiss
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
+from assistant.wake_gate import WakeGate, command_window, strip_wake_phrase
 from assistant.wyoming_server import CHUNK_SAMPLES, Handle
+from assistant.wyoming_wake import SharedWake, model_name
 
 log = structlog.get_logger(__name__)
 
 RETRY_MIN_S = 0.5
 RETRY_MAX_S = 10.0
 """Re-dial backoff: doubling from the first, never longer than the second."""
-_WAKE = re.compile(r"^\W*(?:(?:hey|hi|ok|okay)\W+)?jarvis\b\W*", re.IGNORECASE)
-WAKE_NAME = "hey_jarvis"
-
-
-def after_wake_phrase(text: str) -> str | None:
-    """The command after "hey jarvis", or ``None`` when the words do not begin with it."""
-    found = _WAKE.match(text)
-    if found is None:
-        return None
-    return text[found.end() :].strip()
+COMMAND_WAIT_S = 5.0
+"""After the wake word, seconds of audio in which the command must begin (as on the local
+microphone's ``command_wait_s``); then the satellite goes back to sleep."""
 
 
 class SatelliteLink:
@@ -57,14 +55,17 @@ class SatelliteLink:
         speaker: Callable[[], Awaitable[Speaker]] | None,
         handle: Handle,
         detector: Callable[[], Awaitable[SpeechDetector]],
+        wake: SharedWake | None,
     ) -> None:
         self.uri = uri
         self._recognizer = recognizer
         self._speaker = speaker
         self._handle = handle
         self._detector = detector
+        self._wake = wake
         self.connections = 0
         """How many times the link came up (a test's and a status page's view)."""
+        self.woken = 0
         self.answered = 0
 
     async def run(self) -> None:
@@ -84,33 +85,92 @@ class SatelliteLink:
             self.connections += 1
             log.info("satellite.connected", uri=self.uri, connections=self.connections)
             endpointer = Endpointer(await self._detector())
-            converter = AudioChunkConverter(
-                rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1
-            )
-            while True:
-                event = await client.read_event()
-                if event is None:
-                    log.info("satellite.disconnected", uri=self.uri)
-                    return
-                if not AudioChunk.is_type(event.type):
-                    continue
-                pcm = converter.convert(AudioChunk.from_event(event)).audio
-                for ended in await asyncio.to_thread(endpointer.push, pcm):
-                    if isinstance(ended, SpeechEnded):
-                        await self._answer(client, ended.pcm)
+            gate = WakeGate(await self._wake.detector()) if self._wake is not None else None
+            try:
+                async with contextlib.aclosing(_audio(client)) as frames:
+                    while await self._turn(client, frames, gate, endpointer):
+                        pass
+            finally:
+                if gate is not None:
+                    await gate.close()
+            log.info("satellite.disconnected", uri=self.uri)
 
-    async def _answer(self, client: AsyncClient, pcm: bytes) -> None:
+    async def _turn(
+        self,
+        client: AsyncClient,
+        frames: AsyncIterator[bytes],
+        gate: WakeGate | None,
+        endpointer: Endpointer,
+    ) -> bool:
+        """Sleep until the wake word, hear the command, answer it; false when the satellite
+        hung up."""
+        if gate is None:
+            pcm = await _utterance(frames, endpointer)
+            if pcm is None:
+                return False
+        else:
+            wake = await gate.wait(frames, _near_miss)
+            if wake is None:
+                return False
+            self.woken += 1
+            log.info("satellite.woke", uri=self.uri, at_s=round(wake.woke.at_s, 2),
+                     score=round(wake.woke.score, 3))  # fmt: skip
+            await client.write_event(Detection(name=model_name(gate.detector.model)).event())
+            window = command_window(
+                frames, wake.after, limit_s=COMMAND_WAIT_S,
+                in_speech=lambda: endpointer.in_speech, busy=lambda: False,
+            )  # fmt: skip
+            async with contextlib.aclosing(window) as passed:
+                pcm = await _utterance(passed, endpointer)
+            if pcm is None:
+                log.info("satellite.asleep", uri=self.uri, reason="no command after the wake word")
+                return True
+        await self._answer(client, pcm, gate.detector.model.phrase if gate else None)
+        return True
+
+    async def _answer(self, client: AsyncClient, pcm: bytes, phrase: str | None) -> None:
         heard = await recognize(await self._recognizer(), pcm)
-        command = after_wake_phrase(heard.text)
-        if command is None:
-            return  # not said to Jarvis: forgotten at once
-        await client.write_event(Detection(name=WAKE_NAME).event())
+        # whisper may have heard the end of the wake phrase too ("Jarvis, what time is it").
+        command = strip_wake_phrase(heard.text, phrase) if phrase else heard.text.strip()
+        if not command:
+            log.info("satellite.asleep", uri=self.uri, reason="nothing after the wake word")
+            return
         await client.write_event(Transcript(text=command).event())
-        reply = await self._handle(command) if command else None
+        reply = await self._handle(command)
         self.answered += 1
         log.info("satellite.answered", uri=self.uri, replied=reply is not None)
         if reply and self._speaker is not None:
             await _speak(client, await self._speaker(), reply)
+
+
+async def _audio(client: AsyncClient) -> AsyncGenerator[bytes, None]:
+    """The satellite's microphone as 16 kHz mono int16 PCM, until it hangs up."""
+    converter = AudioChunkConverter(rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1)
+    while True:
+        event = await client.read_event()
+        if event is None:
+            return
+        if AudioChunk.is_type(event.type):
+            yield converter.convert(AudioChunk.from_event(event)).audio
+
+
+async def _utterance(frames: AsyncIterator[bytes], endpointer: Endpointer) -> bytes | None:
+    """The next utterance's audio, cut by the endpointer (in a worker thread); ``None`` when
+    ``frames`` end before one does."""
+    endpointer.reset()
+    async for pcm in frames:
+        for ended in await asyncio.to_thread(endpointer.push, pcm):
+            if isinstance(ended, SpeechEnded):
+                return ended.pcm
+    last = endpointer.flush()
+    return last.pcm if last is not None else None
+
+
+def _near_miss(event: NearMiss) -> None:
+    # Scores only: before the wake word nothing that was said is logged.
+    log.info("satellite.not_woken", reason="near miss rejected by the verifier",
+             at_s=round(event.at_s, 2), score=round(event.score, 3),
+             verifier_score=round(event.verifier_score, 3))  # fmt: skip
 
 
 async def _speak(client: AsyncClient, speaker: Speaker, text: str) -> None:

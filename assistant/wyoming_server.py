@@ -1,10 +1,12 @@
 """Jarvis as a Wyoming service: Home Assistant (or any Wyoming client) uses its speech-to-text,
-its voices and its understanding.
+its voices, its wake word and its understanding.
 
-``Describe`` is answered with ``Info`` naming our recognizer, voice and intent handling, with
-versions. Speech to text: ``Transcribe`` (optional), ``AudioStart``, ``AudioChunk``…,
-``AudioStop`` → ``Transcript``; the audio, any rate or width, becomes 16 kHz mono int16 and its
-silence is trimmed by our endpointer before whisper hears it. Text to speech: ``Synthesize`` →
+``Describe`` is answered with ``Info`` naming our recognizer, voice, wake word and intent
+handling, with versions. Speech to text: ``Transcribe`` (optional), ``AudioStart``,
+``AudioChunk``…, ``AudioStop`` → ``Transcript``; the audio, any rate or width, becomes 16 kHz
+mono int16 and its silence is trimmed by our endpointer before whisper hears it. Wake word:
+``Detect``, then the audio → ``Detection`` as soon as "hey jarvis" is heard, or ``NotDetected``
+at ``AudioStop`` (:mod:`assistant.wyoming_wake`). Text to speech: ``Synthesize`` →
 ``AudioStart``, ``AudioChunk``…, ``AudioStop``. Understanding: a ``Transcript`` sent to us is
 handled by the edge's conversation → ``Handled`` with the reply, or ``NotHandled``. Audio always
 travels as binary payloads. Models load on first use, once, and are shared by every connection.
@@ -35,13 +37,18 @@ from wyoming.info import (
     Info,
     TtsProgram,
     TtsVoice,
+    WakeModel,
+    WakeProgram,
 )
 from wyoming.server import AsyncEventHandler, AsyncServer
 from wyoming.tts import Synthesize
+from wyoming.wake import Detect, Detection, NotDetected
 
 from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
+from assistant.errors import ModelNotFoundError
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
+from assistant.wyoming_wake import SharedWake, WakeStream
 from models import Reply
 
 log = structlog.get_logger(__name__)
@@ -94,6 +101,8 @@ class Services:
     handle: Handle | None = None
     trim: Callable[[bytes], Awaitable[bytes]] | None = None
     """Cuts the silence around speech (our endpointer), before recognition."""
+    wake: SharedWake | None = None
+    """The wake word (``hey_jarvis``), for ``Detect``."""
 
     def info(self) -> Info:
         jarvis = _version("jarvis-assistant")
@@ -136,6 +145,26 @@ class Services:
                     voices=[voice],
                 )
             )
+        if self.wake is not None:
+            wake_model = WakeModel(
+                name=self.wake.name,
+                attribution=ATTRIBUTION,
+                installed=True,
+                description=f"Jarvis's wake word, {self.wake.phrase!r}",
+                version=jarvis,
+                languages=LANGUAGES,
+                phrase=self.wake.phrase,
+            )
+            info.wake.append(
+                WakeProgram(
+                    name="jarvis-wake-word",
+                    attribution=ATTRIBUTION,
+                    installed=True,
+                    description="Jarvis wake word (openWakeWord features, our own heads)",
+                    version=jarvis,
+                    models=[wake_model],
+                )
+            )
         if self.handle is not None:
             model_info = HandleModel(
                 name="jarvis-intents",
@@ -159,7 +188,10 @@ class Services:
 
 
 class JarvisHandler(AsyncEventHandler):
-    """One client connection: its audio buffer and what it asked for."""
+    """One client connection: its audio buffer and what it asked for.
+
+    After ``Detect`` the audio stream (until ``AudioStop``) is for the wake word; otherwise it
+    is speech to transcribe."""
 
     def __init__(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, services: Services
@@ -170,11 +202,14 @@ class JarvisHandler(AsyncEventHandler):
             rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1
         )
         self._audio = bytearray()
+        self._detecting = False
+        """The audio belongs to a ``Detect`` (``_wake`` is its stream, unless it was refused)."""
+        self._wake: WakeStream | None = None
 
     async def handle_event(self, event: Event) -> bool:
         try:
             await self._on(event)
-        except (OSError, ValueError, RuntimeError) as error:
+        except (OSError, ValueError, RuntimeError, ModelNotFoundError) as error:
             # A model that failed, audio we cannot read: said to the client, and the link stays.
             log.warning("wyoming.failed", event=event.type, error=str(error))
             await self.write_event(Error(text=str(error), code=type(error).__name__).event())
@@ -183,16 +218,72 @@ class JarvisHandler(AsyncEventHandler):
     async def _on(self, event: Event) -> None:
         if Describe.is_type(event.type):
             await self.write_event(self._services.info().event())
-        elif Transcribe.is_type(event.type) or AudioStart.is_type(event.type):
-            self._audio.clear()
+        elif Detect.is_type(event.type):
+            await self._detect(Detect.from_event(event))
+        elif Transcribe.is_type(event.type):
+            self._detecting, self._wake = False, None
+            self._new_stream()
+        elif AudioStart.is_type(event.type):
+            self._new_stream()
         elif AudioChunk.is_type(event.type):
-            self._audio += self._converter.convert(AudioChunk.from_event(event)).audio
+            chunk = self._converter.convert(AudioChunk.from_event(event))
+            if self._detecting:
+                await self._listen(chunk)
+            else:
+                self._audio += chunk.audio
         elif AudioStop.is_type(event.type):
-            await self._transcribe()
+            if self._detecting:
+                await self._stop_listening()
+            else:
+                await self._transcribe()
         elif Synthesize.is_type(event.type):
             await self._synthesize(Synthesize.from_event(event).text)
         elif Transcript.is_type(event.type):
             await self._handle(Transcript.from_event(event).text)
+
+    def _new_stream(self) -> None:
+        self._audio.clear()
+        # The resampler's state belongs to one stream, not to the next.
+        self._converter = AudioChunkConverter(
+            rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1
+        )
+
+    async def _detect(self, detect: Detect) -> None:
+        self._detecting, self._wake = True, None
+        self._new_stream()
+        wake = self._services.wake
+        if wake is None:
+            await self.write_event(
+                Error(text="This server has no wake word.", code="no-wake-word").event()
+            )
+            return
+        if not wake.answers_to(detect.names):
+            wanted = ", ".join(detect.names or [])
+            await self.write_event(
+                Error(
+                    text=f"No wake word named {wanted}; this server has {wake.name}.",
+                    code="unknown-wake-word",
+                ).event()
+            )
+            return
+        self._wake = WakeStream(await wake.detector())
+
+    async def _listen(self, chunk: AudioChunk) -> None:
+        if self._wake is None:
+            return  # a refused Detect: its audio is dropped, the client was told why
+        woke = await self._wake.push(chunk.audio, chunk.timestamp)
+        if woke is not None:
+            assert self._services.wake is not None
+            log.info("wyoming.woke", at_s=round(woke.at_s, 2), score=round(woke.score, 3))
+            detection = Detection(
+                name=self._services.wake.name, timestamp=self._wake.timestamp_ms(woke)
+            )
+            await self.write_event(detection.event())
+
+    async def _stop_listening(self) -> None:
+        wake, self._detecting, self._wake = self._wake, False, None
+        if wake is not None and not wake.detected:
+            await self.write_event(NotDetected().event())
 
     async def _transcribe(self) -> None:
         services, pcm = self._services, bytes(self._audio)

@@ -119,7 +119,7 @@ def up() -> None:
 )
 def wyoming(uri: str) -> None:
     """Run the edge with a Wyoming server: Home Assistant can use Jarvis's speech to text, its
-    voice and its understanding."""
+    voice, its wake word and its understanding."""
     from jarvis.settings import SettingsError, with_overrides
 
     try:

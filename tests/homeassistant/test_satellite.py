@@ -156,14 +156,16 @@ async def test_the_satellite_plays_the_spoken_answer_and_the_link_survives_resta
     satellite: Satellite,
     whisper: WhisperRecognizer,
 ) -> None:
-    """ "hey jarvis, what time is it" from the satellite's microphone gets the time spoken on
-    its speaker; after the satellite is killed and started again, and after Jarvis's side is
-    restarted, the link comes back by itself and answers again."""
+    """ "hey jarvis, what time is it" from the satellite's microphone wakes the wake word
+    detector and gets the time spoken on its speaker; after the satellite is killed and started
+    again, and after Jarvis's side is restarted, the link comes back by itself and answers
+    again."""
     edge = await start_jarvis()
     first = await _next_reply(satellite, 0)
     assert "it's" in await _words(whisper, first)
     (link,) = edge.links
     assert link.connections == 1
+    assert link.woken >= 1  # the detector woke it: nothing is recognized before the wake word
 
     satellite.kill()
     await asyncio.sleep(1.0)
@@ -177,3 +179,4 @@ async def test_the_satellite_plays_the_spoken_answer_and_the_link_survives_resta
     third = await _next_reply(satellite, len(satellite.replies()))
     assert "it's" in await _words(whisper, third)
     assert restarted.links[0].connections == 1
+    assert restarted.links[0].woken >= 1

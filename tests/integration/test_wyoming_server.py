@@ -6,17 +6,22 @@ import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.client import AsyncClient
+from wyoming.client import AsyncClient, AsyncTcpClient
+from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.handle import Handled
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize
+from wyoming.wake import Detect, Detection, NotDetected
 
+from assistant.audio import SAMPLE_RATE_HZ, to_pcm
 from assistant.conversation import Conversation
 from assistant.testing import conversation_for_tests
+from assistant.testing_room import piper, silence
 from assistant.testing_speech import piper_wav
 from assistant.wyoming_edge import EdgeWyoming
 from jarvis.settings import load_settings
@@ -69,6 +74,9 @@ async def test_describe_lists_our_recognizer_voice_and_understanding(
     assert [v.name for v in info.tts[0].voices] == ["piper"]
     assert info.handle[0].models[0].name == "jarvis-intents"
     assert info.asr[0].version
+    (wake,) = info.wake
+    assert [(m.name, m.phrase) for m in wake.models] == [("hey_jarvis", "hey jarvis")]
+    assert wake.version
 
 
 async def test_speech_is_transcribed(
@@ -127,3 +135,94 @@ async def test_silence_gives_an_empty_transcript(server: tuple[str, Conversation
         until="transcript",
     )
     assert Transcript.from_event(events[-1]).text.strip() == ""
+
+
+LEAD_S = 0.5
+START_MS = 40_000
+"""The client's clock at its first chunk (Home Assistant stamps its chunks in milliseconds)."""
+
+
+async def _detect(uri: str, pcm: bytes, names: list[str] | None = None) -> list[Event]:
+    """Detect, then ``pcm`` as 16 kHz chunks of 1024 samples stamped with the client's clock,
+    then AudioStop, over the wyoming package's TCP client; what came back until its answer."""
+    host, port = uri.removeprefix("tcp://").rsplit(":", 1)
+    received = []
+    async with AsyncTcpClient(host, int(port)) as client:
+        await client.write_event(Detect(names=names).event())
+        await client.write_event(AudioStart(rate=SAMPLE_RATE_HZ, width=2, channels=1).event())
+        step = 1024 * 2
+        for offset in range(0, len(pcm), step):
+            stamp = START_MS + offset * 1000 // (2 * SAMPLE_RATE_HZ)
+            chunk = AudioChunk(
+                rate=SAMPLE_RATE_HZ, width=2, channels=1, audio=pcm[offset : offset + step],
+                timestamp=stamp,
+            )  # fmt: skip
+            await client.write_event(chunk.event())
+        await client.write_event(AudioStop().event())
+        while True:
+            event = await client.read_event()
+            assert event is not None, "the server hung up"
+            received.append(event)
+            if event.type in ("detection", "not-detected", "error"):
+                return received
+
+
+def _spoken(voice: object, text: str) -> tuple[bytes, float]:
+    """``text`` said by piper (steady: the same audio every run) between silences; the PCM and
+    how long the speech lasts."""
+    speech = piper(voice, text, steady=True)
+    audio = np.concatenate([silence(LEAD_S), speech, silence(1.0)])
+    return to_pcm(audio), speech.size / SAMPLE_RATE_HZ
+
+
+async def test_hey_jarvis_is_detected_where_it_is_said(
+    server: tuple[str, Conversation], piper_voice: object
+) -> None:
+    """Detect and audio of "hey jarvis" → Detection of hey_jarvis, stamped on the client's clock
+    within the phrase's end."""
+    uri, _ = server
+    pcm, speech_s = _spoken(piper_voice, "hey jarvis")
+    events = await _detect(uri, pcm, names=["hey_jarvis"])
+    (event,) = events
+    detection = Detection.from_event(event)
+    assert detection.name == "hey_jarvis"
+    assert detection.timestamp is not None
+    heard_ms = detection.timestamp - START_MS
+    assert LEAD_S * 1000 < heard_ms <= (LEAD_S + speech_s + 0.5) * 1000
+
+
+async def test_speech_without_the_wake_word_is_not_detected(
+    server: tuple[str, Conversation], piper_voice: object
+) -> None:
+    """Audio of "what time is it" ends, at AudioStop, with NotDetected and no Detection."""
+    uri, _ = server
+    pcm, _ = _spoken(piper_voice, "what time is it")
+    events = await _detect(uri, pcm)
+    assert [event.type for event in events] == [NotDetected().event().type]
+
+
+async def test_a_detect_for_a_model_we_lack_is_refused(server: tuple[str, Conversation]) -> None:
+    """Detect naming another model is answered with an Error naming ours; its audio is dropped."""
+    uri, _ = server
+    events = await _detect(uri, bytes(16000), names=["ok_nabu"])
+    (event,) = events
+    assert "hey_jarvis" in Error.from_event(event).text
+
+
+async def test_a_client_hanging_up_mid_stream_leaves_the_others_served(
+    server: tuple[str, Conversation], piper_voice: object
+) -> None:
+    """A client that leaves in the middle of a Detect stream costs the others nothing: the next
+    one still gets its Detection."""
+    uri, _ = server
+    pcm, _ = _spoken(piper_voice, "hey jarvis")
+    host, port = uri.removeprefix("tcp://").rsplit(":", 1)
+    async with AsyncTcpClient(host, int(port)) as client:
+        await client.write_event(Detect().event())
+        await client.write_event(AudioStart(rate=SAMPLE_RATE_HZ, width=2, channels=1).event())
+        half = pcm[: len(pcm) // 2]
+        await client.write_event(
+            AudioChunk(rate=SAMPLE_RATE_HZ, width=2, channels=1, audio=half).event()
+        )
+    (event,) = await _detect(uri, pcm)
+    assert Detection.from_event(event).name == "hey_jarvis"
