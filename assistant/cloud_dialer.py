@@ -5,14 +5,12 @@ handshake is refused) counts as a failure, and the next dial waits longer: expon
 with jitter (tenacity), from half a second up to half a minute. Only a link that stayed up a
 while (``STABLE_AFTER_S``) is dialled again at once, with the backoff started afresh.
 
-One failure is cheap to retry: a dial that nobody answers (connection refused: the cloud is
-restarting and not listening yet). Trying again costs the cloud nothing, and a reminder due
-while it was away is late by every second the edge still waits once it is back; so those waits
-stop growing at ``NOBODY_LISTENING_MAX_S`` (with jitter, so edges do not return in step).
-
-A link that keeps failing becomes the edge's ``problem`` (``GET /v1/status``) and is logged once
-per backoff step (attempts 1, 2, 4, 8…), not once per attempt. A token the cloud refuses is a
-problem of its own: said once, and tried again only now and then.
+A dial that fails before the link opens is cheap to retry: nothing listens (the cloud is
+restarting), or the proxy in front of it has no cloud to hand the connection to. Trying again
+costs the cloud nothing, and a reminder due while it was away is late by every second the edge
+still waits once it is back; so for the first ``QUICK_RETRIES_FOR_S`` of an outage those waits
+stop growing at ``DIAL_RETRY_MAX_S`` (with jitter, so edges do not come back in step). A link
+that opened and then failed (the cloud closed it, a frame broke it) backs off in full.
 """
 
 from __future__ import annotations
@@ -44,8 +42,10 @@ PING_EVERY_S = 20.0
 FIRST_WAIT_S = 0.5
 MAX_WAIT_S = 30.0
 JITTER_S = 1.0
-NOBODY_LISTENING_MAX_S = 1.0
-"""The longest wait before dialling a cloud that refused the connection (not listening)."""
+DIAL_RETRY_MAX_S = 1.0
+"""The longest wait after a dial that failed before the link opened, early in an outage."""
+QUICK_RETRIES_FOR_S = 120.0
+"""How long into an outage failed dials are retried quickly; after that, the full backoff."""
 STABLE_AFTER_S = 10.0
 """A link up this long is healthy: its end is dialled again at once, the backoff reset. Short
 enough that a cloud restarted every few tens of seconds still finds its edges back at once;
@@ -66,15 +66,12 @@ RETRIED = (LinkDroppedError, aiohttp.ClientError, OSError, TimeoutError)
 """What ends an attempt and is retried after a backoff (anything else is a bug, and raised)."""
 
 
-def nobody_listening(error: BaseException | None) -> bool:
-    """The dial was refused at the TCP level: no cloud listens there (yet)."""
-    if isinstance(error, aiohttp.ClientConnectorError):
-        error = error.os_error
-    return isinstance(error, ConnectionRefusedError)
+class DialFailedError(LinkDroppedError):
+    """The dial itself failed: the link never opened (see the module on why that is cheap)."""
 
 
 class BackOff(wait_base):
-    """Exponential waits plus jitter; after a refused connection, short ones (see the module)."""
+    """Exponential waits plus jitter; short ones after failed dials early in an outage."""
 
     def __init__(self) -> None:
         self._exponential = wait_exponential(multiplier=FIRST_WAIT_S, max=MAX_WAIT_S)
@@ -83,8 +80,9 @@ class BackOff(wait_base):
         outcome = retry_state.outcome
         error = outcome.exception() if outcome is not None else None
         wait: float = self._exponential(retry_state)
-        if nobody_listening(error):
-            return min(wait, NOBODY_LISTENING_MAX_S) + random.uniform(0, JITTER_S / 2)
+        outage_s = retry_state.seconds_since_start or 0.0
+        if isinstance(error, DialFailedError) and outage_s < QUICK_RETRIES_FOR_S:
+            return min(wait, DIAL_RETRY_MAX_S) + random.uniform(0, JITTER_S / 2)
         return wait + random.uniform(0, JITTER_S)
 
 
@@ -158,7 +156,10 @@ class Dialer:
         except aiohttp.WSServerHandshakeError as error:
             if error.status == 401:
                 await self._refused()
-            raise
+                raise
+            raise DialFailedError(str(error) or type(error).__name__) from error
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            raise DialFailedError(str(error) or type(error).__name__) from error
         if self.problem is not None:
             log.info("edge_link.token_accepted")
         self.problem = None
