@@ -20,10 +20,10 @@ from assistant.interpreter import interpret
 from assistant.interpreter.extractors import Filled, answer, fill, question
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
-from assistant.skills.weather import INTENTS as WEATHER_INTENTS
 from assistant.understander import APP_INTENTS, Understander, Understood
 from jarvis.logs import traced
 from models import Intent, Reply, TaughtPhrase, Utterance, new_id
+from models import intent_names as names
 from models.device_intents import DeviceIntent
 
 log = structlog.get_logger(__name__)
@@ -32,11 +32,12 @@ WORKING_ON_IT_S = 1.0
 """A forwarded request still unanswered after this long gets a short "working on it"."""
 CONFIRMATION_WINDOW_S = 60.0
 """After a cloud reply that awaits a yes or no, how long the answer goes to the cloud."""
-CONFIRMATION_INTENTS = frozenset({"assistant.confirm", "assistant.deny"})
+CONFIRMATION_INTENTS = frozenset({names.ASSISTANT_CONFIRM, names.ASSISTANT_DENY})
+WEATHER_INTENTS = frozenset({names.WEATHER_CURRENT, names.WEATHER_FORECAST})
+"""Said here from the cloud's forecast kept on this device while it is fresh."""
 SLOT_ANSWER_WINDOW_S = 30.0
 """After "Add what to your shopping list?", how long the next words are taken as the answer."""
-HOME_CONVERSATION = "home.conversation"
-"""Recorded for a request Home Assistant's own conversation agent answered."""
+HOME_CONVERSATION = names.HOME_CONVERSATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +150,7 @@ class Conversation:
         taught = self._phrases.match(text) if self._phrases else None
         if taught is None:
             return None
-        return Understood(Intent("phrase.run", {"phrase": taught.phrase}), "taught", 1.0)
+        return Understood(Intent(names.PHRASE_RUN, {"phrase": taught.phrase}), "taught", 1.0)
 
     def _answer_to_the_house(self, text: str) -> Understood | None:
         found = self._skills.home.answer(text)
@@ -203,21 +204,21 @@ class Conversation:
 
     async def _run_locally(self, intent: Intent, utterance_id: str) -> str:
         match intent.name:
-            case "assistant.repeat":
+            case names.ASSISTANT_REPEAT:
                 return self._last_reply or replies.nothing_to_repeat()
-            case "assistant.stop":
+            case names.ASSISTANT_STOP:
                 # "Stop" while an alarm rings silences it.
                 return await self._skills.stop_alarm() or replies.stopped()
-            case "assistant.confirm" | "assistant.deny":
+            case names.ASSISTANT_CONFIRM | names.ASSISTANT_DENY:
                 return replies.nothing_to_confirm()
-            case "phrase.run" | "phrase.teach" | "phrase.forget" | "phrase.list":
+            case names.PHRASE_RUN | names.PHRASE_TEACH | names.PHRASE_FORGET | names.PHRASE_LIST:
                 return await self._phrase(intent, utterance_id)
         return await self._skills.handle(intent, utterance_id)
 
     async def _phrase(self, intent: Intent, utterance_id: str) -> str:
         if self._phrases is None:
             return replies.phrases_unavailable()
-        if intent.name != "phrase.run":
+        if intent.name != names.PHRASE_RUN:
             return await self._phrases.handle(intent)
         taught = self._phrases.match(str(intent.slots.get("phrase", "")))
         if taught is None:
@@ -264,7 +265,7 @@ class Conversation:
             record, status=status, reply=reply, error=error, follow_up_at=follow_up_at
         )
         # "say that again" repeats what was said before, not itself.
-        if record.intent != "assistant.repeat":
+        if record.intent != names.ASSISTANT_REPEAT:
             self._last_reply = reply
         self._bus.publish(
             Reply(text=reply, utterance_id=record.id, kind="reply", follow_up_at=follow_up_at)

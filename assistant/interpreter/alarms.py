@@ -11,6 +11,7 @@ import re
 from assistant.interpreter._clock_times import TIME, TIME_UNNAMED, clock_time
 from assistant.interpreter._common import DET, NAME_WORDS, clean_name, compile_all, intent
 from assistant.interpreter._durations import DURATION, duration_s
+from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -186,3 +187,27 @@ def match(text: Text) -> Intent | None:
 
 
 __all__ = ["TIME", "TRIGGERS", "WEEKDAYS", "match"]
+
+
+def _numbered() -> list[str]:
+    said: list[str] = []
+    for hour in range(1, 13):
+        for meridiem in ("am", "pm"):
+            said += [
+                f"set an alarm for {spell(hour)} {meridiem}",
+                f"wake me up at {spell(hour)} {meridiem}",
+                f"set an alarm for {spell(hour)} thirty {meridiem}",
+                f"cancel my {spell(hour)} {meridiem} alarm",
+            ]
+        said += [f"set an alarm for {spell(hour)} {meridiem} tomorrow" for meridiem in ("am", "pm")]
+    return said + [f"snooze for {spell(n)} minutes" for n in (5, 10, 15)]
+
+
+GRAMMAR = (
+    *phrases(
+        "what alarms do i have|when is my alarm|list my alarms|cancel the alarm|cancel all alarms",
+        "delete all alarms|turn off the alarm|stop the alarm|snooze|snooze the alarm",
+    ),
+    *_numbered(),
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.interpreter._common import WHATS, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -35,3 +36,11 @@ def match(text: Text) -> Intent | None:
     if any(p.fullmatch(lower) for p in _DATE):
         return intent("date.today")
     return None
+
+
+GRAMMAR = phrases(
+    "what time is it|what's the time|tell me the time|what time is it now",
+    "what's the current time|what's the date|what's today's date|what day is it",
+    "what day is it today|what is the date today",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.interpreter._common import compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -45,3 +46,12 @@ def match(text: Text) -> Intent | None:
         if any(p.fullmatch(text.lower) for p in patterns):
             return intent(name)
     return None
+
+
+GRAMMAR = phrases(
+    "stop|never mind|be quiet|shut up|cancel|forget it|stop talking|that's enough",
+    "say that again|repeat that|what did you say|come again|repeat",
+    "yes|yeah|yes please|sure|confirm|go ahead|do it|correct|okay",
+    "no|nope|no thanks|don't|cancel that|not now",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

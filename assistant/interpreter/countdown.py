@@ -12,6 +12,7 @@ import re
 
 from assistant import occasions
 from assistant.interpreter._common import WHATS, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -88,3 +89,11 @@ def match(text: Text) -> Intent | None:
         if date is not None:
             return intent("date.countdown", date=date)
     return None
+
+
+GRAMMAR = phrases(
+    "how many days until christmas|how long until christmas|what day is thanksgiving this year",
+    "how many days until halloween|when is easter|how long until new year's eve",
+    "when is thanksgiving|how many days until new year",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.interpreter._common import NAME_WORDS, WHATS, clean_name, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -73,3 +74,10 @@ def match(text: Text) -> Intent | None:
             list_name = _list_name(shown)
             return None if list_name is None else intent("list.show", list=list_name)
     return None
+
+
+GRAMMAR = phrases(
+    "what's on my shopping list|what's on my to do list|read my shopping list|show my to do list",
+    "what's on the list|read my list",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.interpreter._common import HERE, MEDIA_THING, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -62,3 +63,10 @@ def match(text: Text) -> Intent | None:
         if any(p.fullmatch(lower) for p in patterns):
             return intent(name)
     return None
+
+
+GRAMMAR = phrases(
+    "pause|pause the music|stop the music|resume|resume the music|play|continue playing|next",
+    "next song|next track|skip|skip this song|previous|previous song|previous track|go back",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -8,6 +8,7 @@ as often a discourse marker ("note that the meeting moved, so…") as a command.
 from __future__ import annotations
 
 from assistant.interpreter._common import compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -43,3 +44,9 @@ def match(text: Text) -> Intent | None:
     if any(p.fullmatch(lower) for p in _LIST):
         return intent("note.list")
     return None
+
+
+GRAMMAR = phrases(
+    "read my notes|what are my notes|show my notes",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

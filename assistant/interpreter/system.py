@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.interpreter._common import WHATS, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -59,3 +60,11 @@ def match(text: Text) -> Intent | None:
     if any(p.fullmatch(lower) for p in _GENERAL):
         return intent("system.status")
     return None
+
+
+GRAMMAR = phrases(
+    "how is the computer doing|system status|cpu usage|what's the cpu usage|memory usage",
+    "how much memory is free|battery level|how much battery is left|disk space",
+    "how much disk space is left",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -6,6 +6,7 @@ import re
 
 from assistant.interpreter._common import DET, NAME_WORDS, WHATS, clean_name, compile_all, intent
 from assistant.interpreter._durations import DURATION, duration_s
+from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -126,3 +127,30 @@ def match(text: Text) -> Intent | None:
         or _simple("timer.status", _STATUS, text.digits)
         or _start(text.digits)
     )
+
+
+def _numbered() -> list[str]:
+    said: list[str] = []
+    for n in range(1, 61):
+        unit = "minute" if n == 1 else "minutes"
+        said += [f"set a timer for {spell(n)} {unit}", f"{spell(n)} minute timer"]
+    said += [f"set a timer for {spell(n)} seconds" for n in (5, 10, 15, 20, 30, 40, 45, 50, 90)]
+    said += [f"set a timer for {spell(n)} {'hour' if n == 1 else 'hours'}" for n in range(1, 13)]
+    for n in range(1, 11):
+        unit = "minute" if n == 1 else "minutes"
+        said += [f"add {spell(n)} {unit} to the timer", f"add {spell(n)} more {unit}"]
+    return said
+
+
+GRAMMAR = (
+    *phrases(
+        "set a timer for half an hour|set a timer for an hour|set a timer for a minute",
+        "set a timer for an hour and a half|set a timer for a minute and a half|cancel the timer",
+        "stop the timer|cancel all timers|stop all timers|delete the timer|pause the timer",
+        "pause my timer|resume the timer|resume my timer|continue the timer|how much time is left",
+        "how much time is left on the timer|how long is left on the timer|timer status",
+        "what timers do i have|how much longer",
+    ),
+    *_numbered(),
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

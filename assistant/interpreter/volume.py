@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.interpreter._common import HERE, MEDIA_THING, compile_all, intent
+from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
 
@@ -100,3 +101,16 @@ def match(text: Text) -> Intent | None:
     if any(p.fullmatch(lower) for p in _UNMUTE):
         return intent("volume.unmute")
     return _change(lower) or _set(text.digits) or _change(text.digits)
+
+
+GRAMMAR = (
+    *phrases(
+        "volume up|volume down|turn it up|turn it down|turn the volume up",
+        "turn the volume down|louder",
+        "quieter|turn it up a lot|turn it down a lot|a little louder|a little quieter|mute|unmute",
+        "mute the sound|unmute the sound|max volume|set the volume to maximum",
+    ),
+    *(f"set the volume to {spell(n)}" for n in range(101)),
+    *(f"volume {spell(n)}" for n in range(0, 101, 10)),
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

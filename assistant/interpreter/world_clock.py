@@ -34,3 +34,16 @@ def match(text: Text) -> Intent | None:
         if place is not None:
             return intent("time.in_zone", place=place.name)
     return None
+
+
+_CITIES = (
+    "tokyo", "london", "paris", "new york", "los angeles", "chicago", "sydney", "berlin",
+    "moscow", "beijing", "dubai", "mumbai", "singapore", "hong kong", "toronto", "mexico city",
+)  # fmt: skip
+
+GRAMMAR = tuple(
+    phrase
+    for city in _CITIES
+    for phrase in (f"what time is it in {city}", f"what's the time in {city}")
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

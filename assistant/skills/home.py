@@ -29,7 +29,9 @@ from assistant.home_assistant import Entity, HomeAssistant, HomeAssistantConfig
 from assistant.interpreter.home import HOUSE_NOUNS
 from assistant.skills import _slots
 from assistant.skills._home_names import choose, entity_words, resolve
+from assistant.skills.intent_spec import IntentSpec, spec
 from models import Intent
+from models import intent_names as names
 
 log = structlog.get_logger(__name__)
 
@@ -384,3 +386,16 @@ def _save_cache(path: Path, url: str, entities: Sequence[Entity]) -> None:
         json.dumps({"url": url, "entities": [asdict(e) for e in entities]}), encoding="utf-8"
     )
     os.replace(partial, path)
+
+
+INTENTS: tuple[IntentSpec[HomeSkill], ...] = (
+    *(
+        spec(name, lambda skill, asked: skill.handle(asked.name, asked.slots), ("entity", "area"))
+        for name in (names.HOME_TURN_ON, names.HOME_TURN_OFF, names.HOME_STATE)
+    ),
+    spec(
+        names.HOME_SET_LEVEL,
+        lambda skill, asked: skill.handle(asked.name, asked.slots),
+        ("entity", "area", "level"),
+    ),
+)
