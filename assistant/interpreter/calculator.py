@@ -10,6 +10,7 @@ from assistant.interpreter._text import Text
 from assistant.interpreter.arithmetic import calculate
 from assistant.interpreter.errors import ExpressionError
 from models import Intent
+from models import intent_names as names
 
 # Cheap gate: without an operator word or symbol there is nothing to calculate.
 _HINT = re.compile(
@@ -38,7 +39,7 @@ def match(text: Text) -> Intent | None:
         return None
     if calculation.operators == 0:
         return None
-    return intent("math.eval", expression=calculation.expression, result=calculation.result)
+    return intent(names.MATH_EVAL, expression=calculation.expression, result=calculation.result)
 
 
 def _numbered() -> list[str]:

@@ -6,6 +6,7 @@ from assistant.interpreter._common import WHATS, compile_all, intent
 from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"time", "date", "day", "today", "today's", "month", "year", "hour"})
 
@@ -32,9 +33,9 @@ def match(text: Text) -> Intent | None:
     """``time.now`` or ``date.today``, or ``None``."""
     lower = text.lower
     if any(p.fullmatch(lower) for p in _TIME):
-        return intent("time.now")
+        return intent(names.TIME_NOW)
     if any(p.fullmatch(lower) for p in _DATE):
-        return intent("date.today")
+        return intent(names.DATE_TODAY)
     return None
 
 

@@ -12,6 +12,7 @@ from assistant.interpreter._common import WHATS, compile_all, intent
 from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = units.WORDS
 
@@ -77,7 +78,9 @@ def match(text: Text) -> Intent | None:
         if pair is None or value is None:
             return None
         shown = int(value) if value.is_integer() else value
-        return intent("convert.units", value=shown, **{"from": pair[0].name, "to": pair[1].name})
+        return intent(
+            names.CONVERT_UNITS, value=shown, **{"from": pair[0].name, "to": pair[1].name}
+        )
     return None
 
 

@@ -8,6 +8,7 @@ from assistant.interpreter._common import HERE, MEDIA_THING, compile_all, intent
 from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"pause", "resume", "unpause", "un", "play", "playing", "playback", "continue", "keep"}
@@ -19,7 +20,7 @@ _ITEM = r"(?: (?:song|track|one|episode|video|chapter|tune|item))"
 _HERE_SUFFIX = re.compile(HERE.removesuffix("?") + "$")
 _RULES = (
     (
-        "media.pause",
+        names.MEDIA_PAUSE,
         compile_all(
             rf"pause{_OBJ}?",
             rf"(?:stop|halt) (?:the |this |my |our )?{MEDIA_THING}",
@@ -27,7 +28,7 @@ _RULES = (
         ),
     ),
     (
-        "media.resume",
+        names.MEDIA_RESUME,
         compile_all(
             rf"(?:resume|unpause|un pause){_OBJ}?",
             rf"continue(?: playing|{_OBJ}){_OBJ}?",
@@ -36,7 +37,7 @@ _RULES = (
         ),
     ),
     (
-        "media.next",
+        names.MEDIA_NEXT,
         compile_all(
             rf"next{_ITEM}?(?: please)?",
             rf"skip(?:{_OBJ}| this one| it)?",
@@ -44,7 +45,7 @@ _RULES = (
         ),
     ),
     (
-        "media.previous",
+        names.MEDIA_PREVIOUS,
         compile_all(
             rf"previous{_ITEM}?",
             rf"(?:play|(?:go|skip|jump)(?: back)? to) (?:the )?(?:previous|last){_ITEM}",

@@ -11,6 +11,7 @@ from assistant.interpreter._common import compile_all, intent
 from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"note", "notes", "down"})
 
@@ -40,9 +41,9 @@ def match(text: Text) -> Intent | None:
             body = text.span(*found.span("text")).strip()
             if body.lower() in _BAD_TEXT or body.lower().split(" ", 1)[0] in _BAD_FIRST:
                 return None
-            return intent("note.add", text=body)
+            return intent(names.NOTE_ADD, text=body)
     if any(p.fullmatch(lower) for p in _LIST):
-        return intent("note.list")
+        return intent(names.NOTE_LIST)
     return None
 
 

@@ -103,7 +103,7 @@ def _dice(text: str) -> Intent | None:
             sides is not None and not 2 <= sides <= 1000
         ):
             return None
-        return intent("random.dice", sides=sides, count=count)
+        return intent(names.RANDOM_DICE, sides=sides, count=count)
     return None
 
 
@@ -120,7 +120,7 @@ def _spell(text: Text) -> Intent | None:
     for pattern in _SPELL:
         found = pattern.fullmatch(text.lower)
         if found is not None and found["word"] not in _NOT_WORDS:
-            return intent("spell.word", word=found["word"])
+            return intent(names.SPELL_WORD, word=found["word"])
     return None
 
 
@@ -128,12 +128,12 @@ def match(text: Text) -> Intent | None:
     """A small-talk intent, or ``None``."""
     lower = text.lower
     for name, patterns in (
-        ("random.coin", _COIN),
-        ("joke.tell", _JOKE),
-        ("chitchat.greeting", _GREETING),
-        ("chitchat.thanks", _THANKS),
-        ("chitchat.goodbye", _GOODBYE),
-        ("chitchat.about", _ABOUT),
+        (names.RANDOM_COIN, _COIN),
+        (names.JOKE_TELL, _JOKE),
+        (names.CHITCHAT_GREETING, _GREETING),
+        (names.CHITCHAT_THANKS, _THANKS),
+        (names.CHITCHAT_GOODBYE, _GOODBYE),
+        (names.CHITCHAT_ABOUT, _ABOUT),
     ):
         if any(p.fullmatch(lower) for p in patterns):
             return intent(name)

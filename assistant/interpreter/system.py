@@ -6,6 +6,7 @@ from assistant.interpreter._common import WHATS, compile_all, intent
 from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"cpu", "processor", "memory", "ram", "battery", "disk", "storage", "drive", "system"}
@@ -56,9 +57,9 @@ def match(text: Text) -> Intent | None:
     for pattern in _ASPECT_RULES:
         found = pattern.fullmatch(lower)
         if found is not None:
-            return intent("system.status", aspect=_ASPECTS[found["aspect"]])
+            return intent(names.SYSTEM_STATUS, aspect=_ASPECTS[found["aspect"]])
     if any(p.fullmatch(lower) for p in _GENERAL):
-        return intent("system.status")
+        return intent(names.SYSTEM_STATUS)
     return None
 
 

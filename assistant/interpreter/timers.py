@@ -9,6 +9,7 @@ from assistant.interpreter._durations import DURATION, duration_s
 from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"timer", "timers", "countdown", "left", "remaining", "longer", "more", "extra"}
@@ -87,7 +88,7 @@ def _start(text: str) -> Intent | None:
     match = _first(_START, text)
     if match is None or (seconds := duration_s(match["dur"])) is None:
         return None
-    return intent("timer.start", duration_s=seconds, name=_name(match)[1])
+    return intent(names.TIMER_START, duration_s=seconds, name=_name(match)[1])
 
 
 def _adjust(text: str) -> Intent | None:
@@ -104,7 +105,7 @@ def _adjust(text: str) -> Intent | None:
         sign, match = -1, _first(_ADJUST_SUB, text)
     if match is None or (seconds := duration_s(match["dur"])) is None:
         return None
-    return intent("timer.adjust", delta_s=sign * seconds, name=_name(match)[1])
+    return intent(names.TIMER_ADJUST, delta_s=sign * seconds, name=_name(match)[1])
 
 
 def _simple(name: str, patterns: tuple[re.Pattern[str], ...], text: str) -> Intent | None:
@@ -118,13 +119,13 @@ def match(text: Text) -> Intent | None:
     """A timer intent, or ``None``."""
     lower = text.lower
     if any(p.fullmatch(lower) for p in _CANCEL_ALL):
-        return intent("timer.cancel", all=True)
+        return intent(names.TIMER_CANCEL, all=True)
     return (
         _adjust(text.digits)
-        or _simple("timer.cancel", _CANCEL, text.digits)
-        or _simple("timer.pause", _PAUSE, text.digits)
-        or _simple("timer.resume", _RESUME, text.digits)
-        or _simple("timer.status", _STATUS, text.digits)
+        or _simple(names.TIMER_CANCEL, _CANCEL, text.digits)
+        or _simple(names.TIMER_PAUSE, _PAUSE, text.digits)
+        or _simple(names.TIMER_RESUME, _RESUME, text.digits)
+        or _simple(names.TIMER_STATUS, _STATUS, text.digits)
         or _start(text.digits)
     )
 

@@ -6,6 +6,7 @@ from assistant.interpreter._common import HERE, MEDIA_THING, compile_all, intent
 from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"volume", "sound", "audio", "louder", "quieter", "softer", "up", "down", "mute", "unmute"}
@@ -66,7 +67,7 @@ def _set(text: str) -> Intent | None:
             raw = match["level"]
             level = _NAMED_LEVELS[raw] if raw in _NAMED_LEVELS else int(raw)
             # Out-of-range levels are clamped: "volume 150" clearly means "as loud as it goes".
-            return intent("volume.set", level=min(level, 100))
+            return intent(names.VOLUME_SET, level=min(level, 100))
     return None
 
 
@@ -89,7 +90,7 @@ def _change(text: str) -> Intent | None:
             step = _step(groups)
             if step <= 0 or step > 100:
                 return None
-            return intent("volume.change", delta=step if up else -step)
+            return intent(names.VOLUME_CHANGE, delta=step if up else -step)
     return None
 
 
@@ -97,9 +98,9 @@ def match(text: Text) -> Intent | None:
     """A volume intent, or ``None``."""
     lower = text.lower
     if any(p.fullmatch(lower) for p in _MUTE):
-        return intent("volume.mute")
+        return intent(names.VOLUME_MUTE)
     if any(p.fullmatch(lower) for p in _UNMUTE):
-        return intent("volume.unmute")
+        return intent(names.VOLUME_UNMUTE)
     return _change(lower) or _set(text.digits) or _change(text.digits)
 
 

@@ -10,6 +10,7 @@ from assistant import gazetteer
 from assistant.interpreter._common import WHATS, compile_all, intent
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"time"})
 
@@ -32,7 +33,7 @@ def match(text: Text) -> Intent | None:
             continue
         place = gazetteer.find(found["place"])
         if place is not None:
-            return intent("time.in_zone", place=place.name)
+            return intent(names.TIME_IN_ZONE, place=place.name)
     return None
 
 
