@@ -99,7 +99,8 @@ class Skills:
         weather: WeatherSkill | None = None,
         home: HomeSkill | None = None,
     ) -> None:
-        """Use :meth:`start`, which also loads and schedules the persisted timers and alarms."""
+        """Use :meth:`start` (or :meth:`build` and :meth:`load`), which also schedules the
+        persisted timers and alarms."""
         self._weather = weather
         self._timers = timers
         self._alarms = alarms
@@ -130,7 +131,31 @@ class Skills:
         rng: random.Random | None = None,
         home: HomeSkill | None = None,
     ) -> Skills:
-        """Builds the skills and schedules persisted timers (overdue ones fire at once).
+        """:meth:`build` then :meth:`load`: the skills, their persisted timers and alarms
+        scheduled (overdue ones fire at once)."""
+        skills = cls.build(
+            db, publish, timezone=timezone, adapters=adapters, data_dir=data_dir, clock=clock,
+            alarm_settings=alarm_settings, country=country, rng=rng, home=home,
+        )  # fmt: skip
+        await skills.load()
+        return skills
+
+    @classmethod
+    def build(
+        cls,
+        db: aiosqlite.Connection,
+        publish: Callable[[Reply], None],
+        *,
+        timezone: tzinfo,
+        adapters: PlatformAdapters,
+        data_dir: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        alarm_settings: AlarmSettings | None = None,
+        country: str = "US",
+        rng: random.Random | None = None,
+        home: HomeSkill | None = None,
+    ) -> Skills:
+        """Builds the skills; nothing is read or published until :meth:`load`.
 
         ``publish`` receives the later replies (a timer ending), ``kind="timer"``; ``data_dir``
         picks the filesystem "disk" reports on (``/`` without one); ``clock`` gives epoch seconds.
@@ -138,33 +163,34 @@ class Skills:
         history. ``country`` (ISO 3166 code) picks the holiday calendar for countdowns; ``rng``
         flips the coins and rolls the dice.
         """
-        timers = TimerSkill(TimerStore(db), publish, clock)
-        await timers.load()
-        alarms = AlarmSkill(
-            AlarmStore(db),
-            publish,
-            clock,
-            timezone,
-            history=History(db),
-            settings=alarm_settings,
-        )
-        await alarms.load()
-        skills = cls(
-            timers=timers,
+        return cls(
+            timers=TimerSkill(TimerStore(db), publish, clock),
             notes=NotesSkill(db, clock),
             clock=ClockSkill(timezone, clock),
             system=SystemStatusSkill(data_dir or Path("/")),
             devices=DeviceSkill(adapters),
-            alarms=alarms,
+            alarms=AlarmSkill(
+                AlarmStore(db),
+                publish,
+                clock,
+                timezone,
+                history=History(db),
+                settings=alarm_settings,
+            ),
             world_clock=WorldClockSkill(timezone, clock),
             countdown=CountdownSkill(timezone, clock, country),
             small_talk=SmallTalkSkill(rng or random.Random(), timezone, clock),
             weather=WeatherSkill(WeatherCache(db), clock),
             home=home,
         )
+
+    async def load(self) -> None:
+        """Schedules the persisted timers and alarms: those overdue are published at once, so
+        whoever must hear them subscribes first."""
+        await self._timers.load()
+        await self._alarms.load()
         # The interpreter looks places up in the gazetteer: read it in a thread, meanwhile.
-        skills._warming = asyncio.create_task(asyncio.to_thread(interpreter.warm))
-        return skills
+        self._warming = asyncio.create_task(asyncio.to_thread(interpreter.warm))
 
     @property
     def timers(self) -> TimerSkill:
