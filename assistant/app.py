@@ -252,7 +252,7 @@ async def run_edge(
         async with AsyncExitStack() as stack:
             db, bus = await _open_store(stack, settings)
             adapters = await discover()
-            skills = _build_skills(settings, db, bus, adapters)
+            skills = await _start_skills(settings, db, bus, adapters)
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)
             offered = capabilities(adapters, facilities)
@@ -303,15 +303,15 @@ async def _open_store(
     return db, bus
 
 
-def _build_skills(
+async def _start_skills(
     settings: Settings, db: aiosqlite.Connection, bus: ReplyBus, adapters: PlatformAdapters
 ) -> Skills:
-    """The skills, built: their persisted timers and alarms load later (``Skills.load``)."""
+    """The skills; their persisted timers and alarms load later (``Skills.load``)."""
     home = HomeSkill(
         settings.data_dir / HOME_CACHE_FILE,
         default=config_from(settings.ha_url, settings.ha_token),
     )
-    return Skills.build(
+    return await Skills.start(
         db,
         bus.publish,
         timezone=local_timezone(settings),
@@ -322,6 +322,7 @@ def _build_skills(
         ),
         country=settings.holiday_country,
         home=home,
+        defer_load=True,
     )
 
 

@@ -99,8 +99,7 @@ class Skills:
         weather: WeatherSkill | None = None,
         home: HomeSkill | None = None,
     ) -> None:
-        """Use :meth:`start` (or :meth:`build` and :meth:`load`), which also schedules the
-        persisted timers and alarms."""
+        """Use :meth:`start`, which also loads and schedules the persisted timers and alarms."""
         self._weather = weather
         self._timers = timers
         self._alarms = alarms
@@ -130,40 +129,18 @@ class Skills:
         country: str = "US",
         rng: random.Random | None = None,
         home: HomeSkill | None = None,
+        defer_load: bool = False,
     ) -> Skills:
-        """:meth:`build` then :meth:`load`: the skills, their persisted timers and alarms
-        scheduled (overdue ones fire at once)."""
-        skills = cls.build(
-            db, publish, timezone=timezone, adapters=adapters, data_dir=data_dir, clock=clock,
-            alarm_settings=alarm_settings, country=country, rng=rng, home=home,
-        )  # fmt: skip
-        await skills.load()
-        return skills
-
-    @classmethod
-    def build(
-        cls,
-        db: aiosqlite.Connection,
-        publish: Callable[[Reply], None],
-        *,
-        timezone: tzinfo,
-        adapters: PlatformAdapters,
-        data_dir: Path | None = None,
-        clock: Callable[[], float] = time.time,
-        alarm_settings: AlarmSettings | None = None,
-        country: str = "US",
-        rng: random.Random | None = None,
-        home: HomeSkill | None = None,
-    ) -> Skills:
-        """Builds the skills; nothing is read or published until :meth:`load`.
+        """Builds the skills and schedules persisted timers (overdue ones fire at once).
 
         ``publish`` receives the later replies (a timer ending), ``kind="timer"``; ``data_dir``
         picks the filesystem "disk" reports on (``/`` without one); ``clock`` gives epoch seconds.
         Alarms ring through ``publish`` too (``kind="alarm"``), and each ring is kept in the
         history. ``country`` (ISO 3166 code) picks the holiday calendar for countdowns; ``rng``
-        flips the coins and rolls the dice.
+        flips the coins and rolls the dice. With ``defer_load`` nothing persisted is read until
+        :meth:`load` (the app loads once what must hear the overdue ones listens).
         """
-        return cls(
+        skills = cls(
             timers=TimerSkill(TimerStore(db), publish, clock),
             notes=NotesSkill(db, clock),
             clock=ClockSkill(timezone, clock),
@@ -183,6 +160,9 @@ class Skills:
             weather=WeatherSkill(WeatherCache(db), clock),
             home=home,
         )
+        if not defer_load:
+            await skills.load()
+        return skills
 
     async def load(self) -> None:
         """Schedules the persisted timers and alarms: those overdue are published at once, so
