@@ -253,6 +253,12 @@ class Skills:
             **bind(home.INTENTS, self.home),
         }
 
+    @property
+    def runs(self) -> frozenset[str]:
+        """The intents this façade can run now: :attr:`HANDLED`, less the weather without its
+        skill."""
+        return frozenset(self._handlers)
+
     async def _route(self, name: str, slots: Mapping[str, object], utterance_id: str) -> str:
         handler = self._handlers.get(name)
         if handler is None:

@@ -4,12 +4,15 @@ and the shared names all agree with it, so an intent is declared once."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 from assistant.app import capabilities
+from assistant.database import open_database
 from assistant.interpreter import grammar_phrases, interpret
 from assistant.platform import PlatformAdapters
 from assistant.skills import INTENTS, Skills
+from assistant.testing import ReplyRecorder
 from models import intent_names
 from models.device_intents import intents_of
 from models.intent_names import APP_INTENTS
@@ -30,6 +33,17 @@ def test_handled_is_the_table() -> None:
     """Skills.HANDLED is exactly the declared intents, none of them the conversation's own."""
     assert {spec.name for spec in INTENTS} == Skills.HANDLED
     assert Skills.HANDLED.isdisjoint(APP_INTENTS)
+
+
+async def test_the_facade_runs_exactly_the_table(tmp_path: Path) -> None:
+    """Started skills bind a handler to every declared intent and to nothing else."""
+    db = await open_database(tmp_path)
+    try:
+        skills = await Skills.start(db, ReplyRecorder(), timezone=UTC, adapters=PlatformAdapters())
+        assert skills.runs == Skills.HANDLED
+        await skills.close()
+    finally:
+        await db.close()
 
 
 def test_every_declared_name_is_a_shared_constant() -> None:
