@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import ssl
 import sys
 import zoneinfo
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import aiosqlite
 import structlog
@@ -35,7 +37,7 @@ from assistant.event_log import EventLog
 from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
-from assistant.http_auth import access_policy, is_loopback
+from assistant.http_auth import AccessPolicy, access_policy, is_loopback
 from assistant.listening import ListeningState, open_mutable_microphone
 from assistant.missions import MissionRunner
 from assistant.missions.browser_runner import BrowserRunner, BrowserRunnerConfig
@@ -248,133 +250,209 @@ async def run_edge(
     identity = Identity(device_id=device_id, session_id=new_id(), device_name=settings.device_name)
     with traced(device_id=identity.device_id, session_id=identity.session_id):
         async with AsyncExitStack() as stack:
-            db = await open_database(settings.data_dir)
-            stack.push_async_callback(db.close)
-            # Every reply is kept (a client that missed one is given it): loaded before anything
-            # can publish, written until everything that publishes has stopped.
-            bus = ReplyBus(EventLog(db))
-            await bus.start()
-            stack.push_async_callback(bus.close)
-            conversation_ready: asyncio.Future[Conversation] = asyncio.Future()
-
-            async def submit(text: str) -> object:
-                return await (await conversation_ready).submit(text)
-
-            listening = ListeningState()
-            if settings.voice == "auto":
-                # Speaking subscribes to the replies before the skills start, so a timer that
-                # ended while the edge was off is said aloud too.
-                voice = await VoiceLoop.start(
-                    settings.data_dir,
-                    submit=submit,
-                    bus=bus,
-                    options=voice_options(settings),
-                    on_status=on_status,
-                    # A recording to hear (JARVIS_LISTEN_TO) is opened by the loop itself.
-                    source=(
-                        None
-                        if settings.listen_to is not None
-                        else await open_mutable_microphone(settings.input_device, listening)
-                    ),
-                    listening=listening,
-                    publish=bus.publish,
-                )
-                stack.push_async_callback(voice.close)
-                speaks = voice.speech is not None
-            else:
-                speaks = False
-            if on_reply is not None and not speaks:
-                await print_replies(stack, bus, on_reply)
+            db, bus = await _open_store(stack, settings)
             adapters = await discover()
-            home = HomeSkill(
-                settings.data_dir / HOME_CACHE_FILE,
-                default=config_from(settings.ha_url, settings.ha_token),
-            )
-            skills = await Skills.start(
-                db,
-                bus.publish,
-                timezone=local_timezone(settings),
-                adapters=adapters,
-                data_dir=settings.data_dir,
-                alarm_settings=AlarmSettings(
-                    snooze_min=settings.alarm_snooze_min, ring_s=settings.alarm_ring_s
-                ),
-                country=settings.holiday_country,
-                home=home,
-            )
+            skills = await _start_skills(settings, db, bus, adapters)
             stack.push_async_callback(skills.close)
             facilities = await find_facilities(settings)
-            link = _cloud_link(settings, token, identity, capabilities(adapters, facilities), db)
-            phrases = PhraseSkill(await PhraseBook.open(db), link)
-            understander = (
-                await Understander.start(Skills.HANDLED | APP_INTENTS)
-                if settings.learned_tier
-                else Understander(Skills.HANDLED | APP_INTENTS)
-            )
-            conversation = Conversation(
-                identity=identity,
-                skills=skills,
-                history=History(db),
-                bus=bus,
-                cloud=link,
-                phrases=phrases,
-                understander=understander,
-            )
+            offered = capabilities(adapters, facilities)
+            link = _cloud_link(settings, token, identity, offered, db)
+            conversation = await _conversation(settings, identity, db, bus, skills, link)
             stack.push_async_callback(conversation.close)
-            conversation_ready.set_result(conversation)
+            listening = ListeningState()
+            await _start_voice(stack, settings, conversation, bus, listening, on_status, on_reply)
+            # Loaded once the voice and the printer listen, so a timer that ended while the edge
+            # was off is said aloud too.
+            await skills.load()
             # Work on the settings the cloud gave last time until it says otherwise.
             await conversation.on_config(await ConfigCache(db).load())
             if isinstance(link, EdgeLink):
-                # Missions come only over the authenticated cloud link, never the HTTP API.
-                worker = None
-                if settings.worker:
-                    runners = mission_runners(settings, facilities)
-                    python = runners.get(MissionKind.PYTHON)
-                    if isinstance(python, PythonRunner):
-                        await python.remove_leftovers()
-                    worker = Worker(runners, link)
-                    stack.push_async_callback(worker.close)
-                link.start(conversation, worker)
-                stack.push_async_callback(link.close)  # closed first: no new missions
-            # Open event streams never end by themselves: give them a short grace, then cancel.
-            hosts = allowed_hosts(settings.edge_host, settings.allowed_hosts)
-            api = create_api(conversation, bus, access=access, hosts=hosts)
-            console_cloud = ConsoleCloud(settings.cloud_url, token)
-            stack.push_async_callback(console_cloud.close)
-            talk = TalkEngines(settings.data_dir, voice_options(settings))
-            stack.push_async_callback(talk.close)
+                await _start_link(stack, settings, link, conversation, facilities)
             console = ConsoleParts(
-                conversation, History(db), skills, listening, console_cloud, bus, talk,
+                conversation, History(db), skills, listening,
+                _owned(stack, ConsoleCloud(settings.cloud_url, token)), bus,
+                _owned(stack, TalkEngines(settings.data_dir, voice_options(settings))),
                 access=access, loopback_only=is_loopback(settings.edge_host),
             )  # fmt: skip
-            add_console(api, console)
-            runner = web.AppRunner(api, shutdown_timeout=2.0, **runner_options())
-            await runner.setup()
-            stack.push_async_callback(runner.cleanup)
-            site = web.TCPSite(runner, settings.edge_host, settings.edge_port, ssl_context=tls)
-            try:
-                await site.start()
-            except OSError as error:
-                raise EdgeSetupError(
-                    cannot_listen(settings.edge_host, settings.edge_port, error, "edge_port")
-                ) from None
-            url = _base_url(runner, settings.edge_host, secure=tls is not None)
+            url = await _serve_api(stack, settings, conversation, bus, console, access, tls)
             if settings.wyoming_uri or settings.wyoming_satellites:
-                # Imported only when asked for: most edges never speak Wyoming.
-                from assistant.wyoming_edge import EdgeWyoming
-
-                wyoming = await EdgeWyoming.start(settings, conversation.submit, bus)
-                stack.push_async_callback(wyoming.close)
+                await _start_wyoming(stack, settings, conversation, bus)
             log.info(
                 "edge.ready",
                 url=url,
                 device_name=settings.device_name,
                 cloud=settings.cloud_url,
-                capabilities=sorted(capabilities(adapters, facilities)),
+                capabilities=sorted(offered),
             )
             if on_ready:
                 on_ready(url)
             await asyncio.Event().wait()
+
+
+async def _open_store(
+    stack: AsyncExitStack, settings: Settings
+) -> tuple[aiosqlite.Connection, ReplyBus]:
+    """The edge's database, and the reply bus that keeps every reply in it (a client that
+    missed one is given it): loaded before anything can publish, written until everything
+    that publishes has stopped."""
+    db = await open_database(settings.data_dir)
+    stack.push_async_callback(db.close)
+    bus = ReplyBus(EventLog(db))
+    await bus.start()
+    stack.push_async_callback(bus.close)
+    return db, bus
+
+
+async def _start_skills(
+    settings: Settings, db: aiosqlite.Connection, bus: ReplyBus, adapters: PlatformAdapters
+) -> Skills:
+    """The skills; their persisted timers and alarms load later (``Skills.load``)."""
+    home = HomeSkill(
+        settings.data_dir / HOME_CACHE_FILE,
+        default=config_from(settings.ha_url, settings.ha_token),
+    )
+    return await Skills.start(
+        db,
+        bus.publish,
+        timezone=local_timezone(settings),
+        adapters=adapters,
+        data_dir=settings.data_dir,
+        alarm_settings=AlarmSettings(
+            snooze_min=settings.alarm_snooze_min, ring_s=settings.alarm_ring_s
+        ),
+        country=settings.holiday_country,
+        home=home,
+        defer_load=True,
+    )
+
+
+async def _conversation(
+    settings: Settings,
+    identity: Identity,
+    db: aiosqlite.Connection,
+    bus: ReplyBus,
+    skills: Skills,
+    link: CloudLink,
+) -> Conversation:
+    """The conversation, with the learned tier when it is asked for (loaded in a thread)."""
+    handled = Skills.HANDLED | APP_INTENTS
+    understander = (
+        await Understander.start(handled) if settings.learned_tier else Understander(handled)
+    )
+    return Conversation(
+        identity=identity,
+        skills=skills,
+        history=History(db),
+        bus=bus,
+        cloud=link,
+        phrases=PhraseSkill(await PhraseBook.open(db), link),
+        understander=understander,
+    )
+
+
+async def _start_voice(
+    stack: AsyncExitStack,
+    settings: Settings,
+    conversation: Conversation,
+    bus: ReplyBus,
+    listening: ListeningState,
+    on_status: Callable[[str], None] | None,
+    on_reply: Callable[[Reply], None] | None,
+) -> None:
+    """The voice loop (``JARVIS_VOICE=auto``), and the printer for replies nothing speaks;
+    both subscribed to the replies when this returns."""
+    speaks = False
+    if settings.voice == "auto":
+        voice = await VoiceLoop.start(
+            settings.data_dir,
+            submit=conversation.submit,
+            bus=bus,
+            options=voice_options(settings),
+            on_status=on_status,
+            # A recording to hear (JARVIS_LISTEN_TO) is opened by the loop itself.
+            source=(
+                None
+                if settings.listen_to is not None
+                else await open_mutable_microphone(settings.input_device, listening)
+            ),
+            listening=listening,
+            publish=bus.publish,
+        )
+        stack.push_async_callback(voice.close)
+        speaks = voice.speech is not None
+    if on_reply is not None and not speaks:
+        await print_replies(stack, bus, on_reply)
+
+
+async def _start_link(
+    stack: AsyncExitStack,
+    settings: Settings,
+    link: EdgeLink,
+    conversation: Conversation,
+    facilities: MissionFacilities,
+) -> None:
+    """The cloud link, and the worker when this edge is one: missions come only over the
+    authenticated link, never the HTTP API."""
+    worker = None
+    if settings.worker:
+        runners = mission_runners(settings, facilities)
+        python = runners.get(MissionKind.PYTHON)
+        if isinstance(python, PythonRunner):
+            await python.remove_leftovers()
+        worker = Worker(runners, link)
+        stack.push_async_callback(worker.close)
+    link.start(conversation.link, worker)
+    stack.push_async_callback(link.close)  # closed first: no new missions
+
+
+async def _serve_api(
+    stack: AsyncExitStack,
+    settings: Settings,
+    conversation: Conversation,
+    bus: ReplyBus,
+    console: ConsoleParts,
+    access: AccessPolicy,
+    tls: ssl.SSLContext | None,
+) -> str:
+    """The HTTP API and the console, listening; their base URL."""
+    hosts = allowed_hosts(settings.edge_host, settings.allowed_hosts)
+    api = create_api(conversation, bus, access=access, hosts=hosts)
+    add_console(api, console)
+    # Open event streams never end by themselves: give them a short grace, then cancel.
+    runner = web.AppRunner(api, shutdown_timeout=2.0, **runner_options())
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    site = web.TCPSite(runner, settings.edge_host, settings.edge_port, ssl_context=tls)
+    try:
+        await site.start()
+    except OSError as error:
+        raise EdgeSetupError(
+            cannot_listen(settings.edge_host, settings.edge_port, error, "edge_port")
+        ) from None
+    return _base_url(runner, settings.edge_host, secure=tls is not None)
+
+
+class _Closing(Protocol):
+    async def close(self) -> None: ...
+
+
+_C = TypeVar("_C", bound=_Closing)
+
+
+def _owned(stack: AsyncExitStack, part: _C) -> _C:
+    """``part``, closed when ``stack`` closes."""
+    stack.push_async_callback(part.close)
+    return part
+
+
+async def _start_wyoming(
+    stack: AsyncExitStack, settings: Settings, conversation: Conversation, bus: ReplyBus
+) -> None:
+    # Imported only when asked for: most edges never speak Wyoming.
+    from assistant.wyoming_edge import EdgeWyoming
+
+    wyoming = await EdgeWyoming.start(settings, conversation.submit, bus)
+    stack.push_async_callback(wyoming.close)
 
 
 def _cloud_link(

@@ -270,6 +270,12 @@ def dice_too_many(max_dice: int, max_sides: int) -> str:
     return f"I can roll up to {max_dice} dice of up to {max_sides} sides."
 
 
+def random_number(picked: int, low: int, high: int) -> str:
+    if low == high:
+        return f"It can only be {number(picked)}."
+    return f"I picked {number(picked)}, from {number(low)} to {number(high)}."
+
+
 def spelled(word: str) -> str:
     letters = ", ".join(letter.upper() for letter in word if letter.isalpha())
     return f"{sentence(word.lower())} is spelled {letters}."

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from models import intent_names as names
+
 LEAD_SILENCE_S = 0.3
 TAIL_SILENCE_S = 0.8
 """Silence around each utterance, as a microphone would hear it: the endpointer must find it."""
@@ -41,39 +43,39 @@ def _u(spoken: str, intent: str, **slots: Any) -> Utterance:
 
 
 CATALOGUE: tuple[Utterance, ...] = (
-    _u("what time is it", "time.now"),
-    _u("what's the date today", "date.today"),
-    _u("set a timer for five minutes", "timer.start", duration_s=300),
-    _u("set a timer for ten minutes", "timer.start", duration_s=600),
-    _u("set a timer for half an hour", "timer.start", duration_s=1800),
-    _u("pasta timer for eight minutes", "timer.start", duration_s=480, name="pasta"),
-    _u("cancel the timer", "timer.cancel"),
-    _u("stop all timers", "timer.cancel", all=True),
-    _u("pause the timer", "timer.pause"),
-    _u("resume the timer", "timer.resume"),
-    _u("how much time is left", "timer.status"),
-    _u("add two minutes to the timer", "timer.adjust", delta_s=120),
-    _u("set the volume to forty", "volume.set", level=40),
-    _u("turn the volume up", "volume.change", delta=10),
-    _u("volume down", "volume.change", delta=-10),
-    _u("mute", "volume.mute"),
-    _u("pause the music", "media.pause"),
-    _u("next song", "media.next"),
-    _u("previous track", "media.previous"),
-    _u("resume the music", "media.resume"),
-    _u("how is the computer doing", "system.status"),
-    _u("what's the cpu usage", "system.status", aspect="cpu"),
-    _u("how much battery is left", "system.status", aspect="battery"),
-    _u("take a note call the dentist", "note.add", text="call the dentist"),
-    _u("read my notes", "note.list"),
-    _u("add milk to my shopping list", "list.add", item="milk", list="shopping"),
-    _u("what's on my shopping list", "list.show", list="shopping"),
-    _u("what is twelve times seven", "math.eval", expression="12 * 7", result=84),
-    _u("type good morning", "keyboard.type", text="good morning"),
-    _u("never mind", "assistant.stop"),
-    _u("say that again", "assistant.repeat"),
-    _u("yes please", "assistant.confirm"),
-    _u("no thanks", "assistant.deny"),
+    _u("what time is it", names.TIME_NOW),
+    _u("what's the date today", names.DATE_TODAY),
+    _u("set a timer for five minutes", names.TIMER_START, duration_s=300),
+    _u("set a timer for ten minutes", names.TIMER_START, duration_s=600),
+    _u("set a timer for half an hour", names.TIMER_START, duration_s=1800),
+    _u("pasta timer for eight minutes", names.TIMER_START, duration_s=480, name="pasta"),
+    _u("cancel the timer", names.TIMER_CANCEL),
+    _u("stop all timers", names.TIMER_CANCEL, all=True),
+    _u("pause the timer", names.TIMER_PAUSE),
+    _u("resume the timer", names.TIMER_RESUME),
+    _u("how much time is left", names.TIMER_STATUS),
+    _u("add two minutes to the timer", names.TIMER_ADJUST, delta_s=120),
+    _u("set the volume to forty", names.VOLUME_SET, level=40),
+    _u("turn the volume up", names.VOLUME_CHANGE, delta=10),
+    _u("volume down", names.VOLUME_CHANGE, delta=-10),
+    _u("mute", names.VOLUME_MUTE),
+    _u("pause the music", names.MEDIA_PAUSE),
+    _u("next song", names.MEDIA_NEXT),
+    _u("previous track", names.MEDIA_PREVIOUS),
+    _u("resume the music", names.MEDIA_RESUME),
+    _u("how is the computer doing", names.SYSTEM_STATUS),
+    _u("what's the cpu usage", names.SYSTEM_STATUS, aspect="cpu"),
+    _u("how much battery is left", names.SYSTEM_STATUS, aspect="battery"),
+    _u("take a note call the dentist", names.NOTE_ADD, text="call the dentist"),
+    _u("read my notes", names.NOTE_LIST),
+    _u("add milk to my shopping list", names.LIST_ADD, item="milk", list="shopping"),
+    _u("what's on my shopping list", names.LIST_SHOW, list="shopping"),
+    _u("what is twelve times seven", names.MATH_EVAL, expression="12 * 7", result=84),
+    _u("type good morning", names.KEYBOARD_TYPE, text="good morning"),
+    _u("never mind", names.ASSISTANT_STOP),
+    _u("say that again", names.ASSISTANT_REPEAT),
+    _u("yes please", names.ASSISTANT_CONFIRM),
+    _u("no thanks", names.ASSISTANT_DENY),
 )
 
 KOREAN_PHRASES: tuple[str, ...] = (

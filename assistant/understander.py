@@ -18,6 +18,7 @@ import structlog
 from assistant.interpreter import interpret
 from assistant.interpreter.extractors import Filled, fill
 from models import Intent
+from models.intent_names import APP_INTENTS as APP_INTENTS  # where the edge has long found it
 
 if TYPE_CHECKING:
     from understanding import Guess, IntentModel
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 Tier = Literal["template", "model", "taught"]
-APP_INTENTS = frozenset(
-    {"assistant.stop", "assistant.repeat", "assistant.confirm", "assistant.deny"}
-)
-"""Intents the conversation itself answers (the skills handle the rest)."""
 
 
 @dataclass(frozen=True, slots=True)

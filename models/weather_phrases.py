@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from models import intent_names as names
 from models.weather import WEEKDAYS
 
 _PARTS = r"(?: (?:morning|afternoon|evening|night))?"
@@ -124,5 +125,5 @@ def _request(match: re.Match[str], *, later: bool) -> WeatherRequest | None:
     if when == "now":
         when = None
         later = False
-    intent = "weather.forecast" if later or when is not None else "weather.current"
+    intent = names.WEATHER_FORECAST if later or when is not None else names.WEATHER_CURRENT
     return WeatherRequest(intent=intent, place=place, when=when)

@@ -6,6 +6,9 @@ skips domains that cannot match. Text that merely contains a local keyword is ne
 
 from __future__ import annotations
 
+import inspect
+from functools import cache
+
 from assistant import gazetteer
 from assistant.interpreter import (
     alarms,
@@ -29,7 +32,6 @@ from assistant.interpreter import (
 )
 from assistant.interpreter import home as home_domain
 from assistant.interpreter._common import Matcher
-from assistant.interpreter._grammar import grammar_phrases, grammar_words
 from assistant.interpreter._text import normalize
 from models import Intent
 
@@ -85,3 +87,22 @@ def interpret(text: str, *, home: frozenset[str] | None = None) -> Intent | None
     if home is not None and not (home.isdisjoint(words) and home_domain.TRIGGERS.isdisjoint(words)):
         return home_domain.match(utterance, home)
     return None
+
+
+@cache
+def _phrases() -> tuple[str, ...]:
+    """Each domain's ``GRAMMAR``, read from the module its matcher is in: a domain added to
+    ``_DOMAINS`` brings its phrases with it. Free-text domains have none."""
+    modules = (inspect.getmodule(match) for _, match in _DOMAINS)
+    found = (phrase for module in modules for phrase in getattr(module, "GRAMMAR", ()))
+    return tuple(dict.fromkeys(found))
+
+
+def grammar_phrases() -> list[str]:
+    """Lowercase phrases, numbers as words, each of which ``interpret`` turns into an intent."""
+    return list(_phrases())
+
+
+def grammar_words() -> list[str]:
+    """The sorted, unique vocabulary of ``grammar_phrases()``."""
+    return sorted({word for phrase in _phrases() for word in phrase.split()})

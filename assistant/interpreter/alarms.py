@@ -11,8 +11,10 @@ import re
 from assistant.interpreter._clock_times import TIME, TIME_UNNAMED, clock_time
 from assistant.interpreter._common import DET, NAME_WORDS, clean_name, compile_all, intent
 from assistant.interpreter._durations import DURATION, duration_s
+from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"alarm", "alarms", "wake", "snooze"})
 
@@ -142,7 +144,7 @@ def _set(text: str) -> Intent | None:
             time = f"{int(time[:2]) + 12:02d}{time[2:]}"  # "at 8 tonight" is 20:00
         repeat = _repeat(groups.get("repeat"))
         day = None if repeat else _day(groups.get("day"))
-        return intent("alarm.set", time=time, date=day, repeat=repeat, label=label)
+        return intent(names.ALARM_SET, time=time, date=day, repeat=repeat, label=label)
     return None
 
 
@@ -155,7 +157,7 @@ def _cancel(text: str) -> Intent | None:
         time = clock_time(said) if said else None
         if said and time is None:
             continue
-        return intent("alarm.cancel", time=time)
+        return intent(names.ALARM_CANCEL, time=time)
     return None
 
 
@@ -166,11 +168,11 @@ def _snooze(text: str) -> Intent | None:
             continue
         said = match.groupdict().get("dur") or match.groupdict().get("dur2")
         if said is None:
-            return intent("alarm.snooze")
+            return intent(names.ALARM_SNOOZE)
         seconds = duration_s(said)
         if seconds is None or seconds % 60 or seconds > 3600:
             return None
-        return intent("alarm.snooze", minutes=seconds // 60)
+        return intent(names.ALARM_SNOOZE, minutes=seconds // 60)
     return None
 
 
@@ -178,11 +180,35 @@ def match(text: Text) -> Intent | None:
     """An alarm intent, or ``None``."""
     lower = text.lower
     if any(p.fullmatch(lower) for p in _CANCEL_ALL):
-        return intent("alarm.cancel", all=True)
+        return intent(names.ALARM_CANCEL, all=True)
     if any(p.fullmatch(lower) for p in _LIST):
-        return intent("alarm.list")
+        return intent(names.ALARM_LIST)
     digits = text.digits
     return _snooze(digits) or _cancel(digits) or _set(digits)
 
 
 __all__ = ["TIME", "TRIGGERS", "WEEKDAYS", "match"]
+
+
+def _numbered() -> list[str]:
+    said: list[str] = []
+    for hour in range(1, 13):
+        for meridiem in ("am", "pm"):
+            said += [
+                f"set an alarm for {spell(hour)} {meridiem}",
+                f"wake me up at {spell(hour)} {meridiem}",
+                f"set an alarm for {spell(hour)} thirty {meridiem}",
+                f"cancel my {spell(hour)} {meridiem} alarm",
+            ]
+        said += [f"set an alarm for {spell(hour)} {meridiem} tomorrow" for meridiem in ("am", "pm")]
+    return said + [f"snooze for {spell(n)} minutes" for n in (5, 10, 15)]
+
+
+GRAMMAR = (
+    *phrases(
+        "what alarms do i have|when is my alarm|list my alarms|cancel the alarm|cancel all alarms",
+        "delete all alarms|turn off the alarm|stop the alarm|snooze|snooze the alarm",
+    ),
+    *_numbered(),
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

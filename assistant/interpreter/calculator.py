@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from assistant.interpreter._common import intent
+from assistant.interpreter._grammar import spell
 from assistant.interpreter._text import Text
 from assistant.interpreter.arithmetic import calculate
 from assistant.interpreter.errors import ExpressionError
 from models import Intent
+from models import intent_names as names
 
 # Cheap gate: without an operator word or symbol there is nothing to calculate.
 _HINT = re.compile(
@@ -37,4 +39,18 @@ def match(text: Text) -> Intent | None:
         return None
     if calculation.operators == 0:
         return None
-    return intent("math.eval", expression=calculation.expression, result=calculation.result)
+    return intent(names.MATH_EVAL, expression=calculation.expression, result=calculation.result)
+
+
+def _numbered() -> list[str]:
+    said: list[str] = []
+    for a in range(13):
+        for b in range(13):
+            said += [f"what is {spell(a)} {op} {spell(b)}" for op in ("plus", "times", "minus")]
+            if b:
+                said.append(f"what is {spell(a)} divided by {spell(b)}")
+    return said
+
+
+GRAMMAR = tuple(_numbered())
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from assistant.interpreter._common import WHATS, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"time", "date", "day", "today", "today's", "month", "year", "hour"})
 
@@ -31,7 +33,15 @@ def match(text: Text) -> Intent | None:
     """``time.now`` or ``date.today``, or ``None``."""
     lower = text.lower
     if any(p.fullmatch(lower) for p in _TIME):
-        return intent("time.now")
+        return intent(names.TIME_NOW)
     if any(p.fullmatch(lower) for p in _DATE):
-        return intent("date.today")
+        return intent(names.DATE_TODAY)
     return None
+
+
+GRAMMAR = phrases(
+    "what time is it|what's the time|tell me the time|what time is it now",
+    "what's the current time|what's the date|what's today's date|what day is it",
+    "what day is it today|what is the date today",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from assistant.interpreter._common import compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 _YES = (
     r"(?:yes|yeah|yep|yup|yes sir|sure|sure thing|confirm|confirmed|correct|do it|go ahead|"
@@ -17,7 +19,7 @@ _NO = (
 )
 _RULES = (
     (
-        "assistant.stop",
+        names.ASSISTANT_STOP,
         compile_all(
             r"(?:ok |okay )?stop(?: it| that| talking| speaking| now| stop)?",
             r"never ?mind|forget (?:it|about it)|cancel(?: that| it)?",
@@ -26,7 +28,7 @@ _RULES = (
         ),
     ),
     (
-        "assistant.repeat",
+        names.ASSISTANT_REPEAT,
         compile_all(
             r"(?:say|read) (?:that|it) again|repeat(?: that| it| yourself| please| the last"
             r" (?:thing|answer|sentence))?",
@@ -34,8 +36,8 @@ _RULES = (
             r"i didn't (?:catch|hear|get|understand) (?:that|you)|one more time",
         ),
     ),
-    ("assistant.confirm", compile_all(rf"{_YES}(?: {_YES})*")),
-    ("assistant.deny", compile_all(rf"{_NO}(?: {_NO})*")),
+    (names.ASSISTANT_CONFIRM, compile_all(rf"{_YES}(?: {_YES})*")),
+    (names.ASSISTANT_DENY, compile_all(rf"{_NO}(?: {_NO})*")),
 )
 
 
@@ -45,3 +47,12 @@ def match(text: Text) -> Intent | None:
         if any(p.fullmatch(text.lower) for p in patterns):
             return intent(name)
     return None
+
+
+GRAMMAR = phrases(
+    "stop|never mind|be quiet|shut up|cancel|forget it|stop talking|that's enough",
+    "say that again|repeat that|what did you say|come again|repeat",
+    "yes|yeah|yes please|sure|confirm|go ahead|do it|correct|okay",
+    "no|nope|no thanks|don't|cancel that|not now",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

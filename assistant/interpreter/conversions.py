@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from assistant import units
 from assistant.interpreter._common import WHATS, compile_all, intent
+from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = units.WORDS
 
@@ -76,5 +78,35 @@ def match(text: Text) -> Intent | None:
         if pair is None or value is None:
             return None
         shown = int(value) if value.is_integer() else value
-        return intent("convert.units", value=shown, **{"from": pair[0].name, "to": pair[1].name})
+        return intent(
+            names.CONVERT_UNITS, value=shown, **{"from": pair[0].name, "to": pair[1].name}
+        )
     return None
+
+
+_CONVERSIONS = (
+    ("miles", "kilometers"), ("kilometers", "miles"), ("pounds", "kilograms"),
+    ("kilograms", "pounds"), ("feet", "meters"), ("meters", "feet"), ("inches", "centimeters"),
+    ("cups", "milliliters"), ("liters", "gallons"), ("gallons", "liters"), ("ounces", "grams"),
+)  # fmt: skip
+
+
+def _numbered() -> list[str]:
+    said = [
+        f"convert {spell(n)} {source} to {target}"
+        for source, target in _CONVERSIONS
+        for n in (2, 5, 10, 100)
+    ]
+    said += [f"{spell(n)} degrees fahrenheit in celsius" for n in range(0, 101, 10)]
+    return said + [f"{spell(n)} degrees celsius in fahrenheit" for n in range(0, 41, 5)]
+
+
+GRAMMAR = (
+    *phrases(
+        "how many cups in a liter|how many ounces in a cup|how many teaspoons in a tablespoon",
+        "how many feet in a mile|how many grams in a pound|how many tablespoons in a cup",
+        "how many inches in a foot|how many centimeters in an inch",
+    ),
+    *_numbered(),
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -12,8 +12,10 @@ import re
 
 from assistant import occasions
 from assistant.interpreter._common import WHATS, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"until", "till", "til", "before", "when", "day", "date", "days", "weeks", "sleeps"}
@@ -81,10 +83,18 @@ def match(text: Text) -> Intent | None:
         if groups.get("personal"):
             if date is None:
                 return None  # "when is my birthday": only the cloud may know
-            return intent("date.countdown", event=groups["personal"], date=date)
+            return intent(names.DATE_COUNTDOWN, event=groups["personal"], date=date)
         if groups.get("event"):
             event = occasions.canonical(groups["event"])
-            return None if event is None else intent("date.countdown", event=event)
+            return None if event is None else intent(names.DATE_COUNTDOWN, event=event)
         if date is not None:
-            return intent("date.countdown", date=date)
+            return intent(names.DATE_COUNTDOWN, date=date)
     return None
+
+
+GRAMMAR = phrases(
+    "how many days until christmas|how long until christmas|what day is thanksgiving this year",
+    "how many days until halloween|when is easter|how long until new year's eve",
+    "when is thanksgiving|how many days until new year",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

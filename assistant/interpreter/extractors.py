@@ -22,6 +22,7 @@ from assistant.interpreter.errors import ExpressionError
 from assistant.interpreter.lists import DEFAULT_LIST
 from assistant.interpreter.volume import DEFAULT_STEP
 from models import Intent
+from models import intent_names as names
 
 __all__ = ["Filled", "answer", "fill", "question"]
 
@@ -36,34 +37,40 @@ class Filled:
 
 _NO_SLOTS: Final = frozenset(
     {
-        "time.now",
-        "date.today",
-        "timer.pause",
-        "timer.resume",
-        "timer.status",
-        "media.pause",
-        "media.resume",
-        "media.next",
-        "media.previous",
-        "volume.mute",
-        "volume.unmute",
-        "note.list",
-        "assistant.stop",
-        "assistant.repeat",
-        "assistant.confirm",
-        "assistant.deny",
-        "alarm.list",
-        "joke.tell",
-        "chitchat.greeting",
-        "chitchat.thanks",
-        "chitchat.goodbye",
-        "chitchat.about",
-        "random.coin",
+        names.TIME_NOW,
+        names.DATE_TODAY,
+        names.TIMER_PAUSE,
+        names.TIMER_RESUME,
+        names.TIMER_STATUS,
+        names.MEDIA_PAUSE,
+        names.MEDIA_RESUME,
+        names.MEDIA_NEXT,
+        names.MEDIA_PREVIOUS,
+        names.VOLUME_MUTE,
+        names.VOLUME_UNMUTE,
+        names.NOTE_LIST,
+        names.ASSISTANT_STOP,
+        names.ASSISTANT_REPEAT,
+        names.ASSISTANT_CONFIRM,
+        names.ASSISTANT_DENY,
+        names.ALARM_LIST,
+        names.JOKE_TELL,
+        names.CHITCHAT_GREETING,
+        names.CHITCHAT_THANKS,
+        names.CHITCHAT_GOODBYE,
+        names.CHITCHAT_ABOUT,
+        names.RANDOM_COIN,
     }
 )
 """Intents whose slots are all optional: the name alone runs them."""
 _UNTIMED: Final = frozenset(
-    {"volume.mute", "volume.unmute", "media.pause", "media.resume", "assistant.stop"}
+    {
+        names.VOLUME_MUTE,
+        names.VOLUME_UNMUTE,
+        names.MEDIA_PAUSE,
+        names.MEDIA_RESUME,
+        names.ASSISTANT_STOP,
+    }
 )
 """Intents that cannot last "for twenty minutes" here: with a duration they are forwarded."""
 
@@ -178,7 +185,7 @@ def _volume(name: str, text: Text) -> Filled | None:
     digits = _digits(text)
     level = _LEVEL.search(digits)
     if level is not None and not _BY.search(digits):
-        return Filled(intent("volume.set", level=min(int(level[1]), 100)))
+        return Filled(intent(names.VOLUME_SET, level=min(int(level[1]), 100)))
     up, down = _UP.search(text.lower), _DOWN.search(text.lower)
     if up or down:
         by = _BY.search(digits)
@@ -187,12 +194,12 @@ def _volume(name: str, text: Text) -> Filled | None:
             return None
         # "too loud, turn it down" has both words; the later one is the wish.
         going_up = up is not None and (down is None or up.start() > down.start())
-        return Filled(intent("volume.change", delta=step if going_up else -step))
-    if name == "volume.set":
+        return Filled(intent(names.VOLUME_CHANGE, delta=step if going_up else -step))
+    if name == names.VOLUME_SET:
         number = _NUMBER.search(digits)
         if number is not None:
-            return Filled(intent("volume.set", level=min(int(number[1]), 100)))
-    return Filled(Intent("volume.set", {}), missing="level")
+            return Filled(intent(names.VOLUME_SET, level=min(int(number[1]), 100)))
+    return Filled(Intent(names.VOLUME_SET, {}), missing="level")
 
 
 _FOREIGN_LISTS = frozenset(
@@ -241,7 +248,7 @@ def _list_item(name: str, text: Text) -> Filled | None:
     list_name = _list_name(lower)
     if list_name is None:
         return None
-    patterns = (_ADD, _ADD_BARE) if name == "list.add" else (_REMOVE, _REMOVE_BARE)
+    patterns = (_ADD, _ADD_BARE) if name == names.LIST_ADD else (_REMOVE, _REMOVE_BARE)
     for pattern in patterns:
         found = pattern.search(lower)
         if found is not None:
@@ -264,7 +271,9 @@ def _math(text: Text) -> Filled | None:
             calculation = None
         if calculation is not None and calculation.operators > 0:
             return Filled(
-                intent("math.eval", expression=calculation.expression, result=calculation.result)
+                intent(
+                    names.MATH_EVAL, expression=calculation.expression, result=calculation.result
+                )
             )
     rewritten = _digits(text)
     for pattern, replacement in _REWRITES:
@@ -279,25 +288,27 @@ def _math(text: Text) -> Filled | None:
             if calculation.operators > 0:
                 return Filled(
                     intent(
-                        "math.eval", expression=calculation.expression, result=calculation.result
+                        names.MATH_EVAL,
+                        expression=calculation.expression,
+                        result=calculation.result,
                     )
                 )
     if _MATH_WORDS.search(text.lower):
-        return Filled(Intent("math.eval", {}), missing="expression")
+        return Filled(Intent(names.MATH_EVAL, {}), missing="expression")
     return None
 
 
 def _timer(name: str, text: Text) -> Filled | None:
     found = _DURATION.search(_digits(text))
     seconds = duration_s(found["dur"]) if found else None
-    if name == "timer.start":
+    if name == names.TIMER_START:
         if seconds is None:
-            return Filled(Intent("timer.start", {}), missing="duration_s")
-        return Filled(intent("timer.start", duration_s=seconds))
+            return Filled(Intent(names.TIMER_START, {}), missing="duration_s")
+        return Filled(intent(names.TIMER_START, duration_s=seconds))
     if seconds is None:
         return None
     sign = -1 if _DELTA_DOWN.search(text.lower) else 1
-    return Filled(intent("timer.adjust", delta_s=sign * seconds))
+    return Filled(intent(names.TIMER_ADJUST, delta_s=sign * seconds))
 
 
 def _free_text(name: str, pattern: re.Pattern[str], text: Text, slot: str) -> Filled:
@@ -335,28 +346,28 @@ def fill(name: str, raw: str) -> Filled | None:
     if name in _NO_SLOTS:
         return Filled(Intent(name, {}))
     match name:
-        case "volume.set" | "volume.change":
+        case names.VOLUME_SET | names.VOLUME_CHANGE:
             return _volume(name, text)
-        case "list.add" | "list.remove":
+        case names.LIST_ADD | names.LIST_REMOVE:
             return _list_item(name, text)
-        case "list.show":
+        case names.LIST_SHOW:
             list_name = _list_name(text.lower)
             return None if list_name is None else Filled(intent(name, list=list_name))
-        case "math.eval":
+        case names.MATH_EVAL:
             return _math(text)
-        case "timer.start" | "timer.adjust":
+        case names.TIMER_START | names.TIMER_ADJUST:
             return _timer(name, text)
-        case "timer.cancel":
+        case names.TIMER_CANCEL:
             every = bool({"all", "every", "both"} & text.words)
             return Filled(intent(name, all=True if every else None))
-        case "note.add":
+        case names.NOTE_ADD:
             return _free_text(name, _NOTE, text, "text")
-        case "keyboard.type":
+        case names.KEYBOARD_TYPE:
             return _free_text(name, _TYPE, text, "text")
-        case "system.status":
+        case names.SYSTEM_STATUS:
             aspects = [_ASPECTS[w] for w in text.lower.split() if w in _ASPECTS]
             return Filled(intent(name, aspect=aspects[0] if aspects else None))
-        case "alarm.set":
+        case names.ALARM_SET:
             if _ALARM_DAYS.search(text.lower):
                 return None
             at = _clock_time(text)
@@ -365,13 +376,13 @@ def fill(name: str, raw: str) -> Filled | None:
                 if at is None
                 else Filled(intent(name, time=at))
             )
-        case "alarm.cancel":
+        case names.ALARM_CANCEL:
             every = bool({"all", "every"} & text.words)
             return Filled(intent(name, all=True if every else None, time=_clock_time(text)))
-        case "time.in_zone":
+        case names.TIME_IN_ZONE:
             place = _IN_ZONE.search(text.lower)
             return None if place is None else Filled(intent(name, place=place["place"]))
-        case "weather.current" | "weather.forecast":
+        case names.WEATHER_CURRENT | names.WEATHER_FORECAST:
             when = _WHEN.search(text.lower)
             if when is None and _OTHER_WHEN.search(text.lower):
                 return None
@@ -380,7 +391,7 @@ def fill(name: str, raw: str) -> Filled | None:
             if when is not None:
                 said = when["day"] or next(k for k in ("today", "tomorrow", "weekend") if when[k])
             return Filled(intent(name, when=said, place=place["place"] if place else None))
-        case "spell.word":
+        case names.SPELL_WORD:
             word = _SPELL.search(text.lower)
             return (
                 Filled(Intent(name, {}), missing="word")
@@ -430,15 +441,15 @@ def answer(filled: Filled, raw: str) -> Intent | None:
 
 
 _QUESTIONS = {
-    ("list.add", "item"): "Add what to your {list} list?",
-    ("list.remove", "item"): "Remove what from your {list} list?",
-    ("timer.start", "duration_s"): "For how long?",
-    ("volume.set", "level"): "To what level, from 0 to 100?",
-    ("math.eval", "expression"): "What should I calculate?",
-    ("note.add", "text"): "What should the note say?",
-    ("keyboard.type", "text"): "What should I type?",
-    ("alarm.set", "time"): "For what time?",
-    ("spell.word", "word"): "Which word should I spell?",
+    (names.LIST_ADD, "item"): "Add what to your {list} list?",
+    (names.LIST_REMOVE, "item"): "Remove what from your {list} list?",
+    (names.TIMER_START, "duration_s"): "For how long?",
+    (names.VOLUME_SET, "level"): "To what level, from 0 to 100?",
+    (names.MATH_EVAL, "expression"): "What should I calculate?",
+    (names.NOTE_ADD, "text"): "What should the note say?",
+    (names.KEYBOARD_TYPE, "text"): "What should I type?",
+    (names.ALARM_SET, "time"): "For what time?",
+    (names.SPELL_WORD, "word"): "Which word should I spell?",
 }
 
 

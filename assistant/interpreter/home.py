@@ -15,6 +15,7 @@ import re
 from assistant.interpreter._common import compile_all, intent
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 HOUSE_NOUNS = frozenset(
     {"light", "lights", "lamp", "lamps", "lighting", "bulb", "bulbs", "fan", "fans", "switch"}
@@ -85,7 +86,7 @@ def _on_off(text: str, known: frozenset[str]) -> Intent | None:
             continue
         slots = _slots(found.groupdict(), known)
         if slots is not None:
-            name = "home.turn_on" if found["state"] == "on" else "home.turn_off"
+            name = names.HOME_TURN_ON if found["state"] == "on" else names.HOME_TURN_OFF
             return intent(name, **slots)
     for pattern in _OPEN_CLOSE:
         found = pattern.fullmatch(text)
@@ -93,7 +94,7 @@ def _on_off(text: str, known: frozenset[str]) -> Intent | None:
             continue
         slots = _slots(found.groupdict(), known)
         if slots is not None:
-            name = "home.turn_on" if found["verb"] == "open" else "home.turn_off"
+            name = names.HOME_TURN_ON if found["verb"] == "open" else names.HOME_TURN_OFF
             return intent(name, **slots)
     return None
 
@@ -109,7 +110,7 @@ def _level(text: str, known: frozenset[str]) -> Intent | None:
             found.groupdict(), known, verb_says_light=found["verb"] in ("dim", "brighten")
         )
         if slots is not None and 0 <= level <= 100:
-            return intent("home.set_level", level=level, **slots)
+            return intent(names.HOME_SET_LEVEL, level=level, **slots)
     return None
 
 
@@ -120,7 +121,7 @@ def _state(text: str, known: frozenset[str]) -> Intent | None:
             continue
         slots = _slots(found.groupdict(), known)
         if slots is not None:
-            return intent("home.state", **slots)
+            return intent(names.HOME_STATE, **slots)
     return None
 
 

@@ -11,6 +11,7 @@ import re
 from assistant.interpreter._common import intent
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"type", "write", "dictate"})
 
@@ -42,4 +43,4 @@ def match(text: Text) -> Intent | None:
         return None
     if _COMPOSITION.search(body):
         return None
-    return intent("keyboard.type", text=text.span(*found.span("text")))
+    return intent(names.KEYBOARD_TYPE, text=text.span(*found.span("text")))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from assistant.interpreter._common import NAME_WORDS, WHATS, clean_name, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"list"})
 DEFAULT_LIST = "shopping"
@@ -64,12 +66,19 @@ def _item_rule(name: str, patterns: tuple[re.Pattern[str], ...], text: Text) -> 
 def match(text: Text) -> Intent | None:
     """A list intent with the ``item`` as said and a lowercase ``list``, or ``None``."""
     lower = text.lower
-    found = _item_rule("list.add", _ADD, text) or _item_rule("list.remove", _REMOVE, text)
+    found = _item_rule(names.LIST_ADD, _ADD, text) or _item_rule(names.LIST_REMOVE, _REMOVE, text)
     if found is not None:
         return found
     for pattern in _SHOW:
         shown = pattern.fullmatch(lower)
         if shown is not None:
             list_name = _list_name(shown)
-            return None if list_name is None else intent("list.show", list=list_name)
+            return None if list_name is None else intent(names.LIST_SHOW, list=list_name)
     return None
+
+
+GRAMMAR = phrases(
+    "what's on my shopping list|what's on my to do list|read my shopping list|show my to do list",
+    "what's on the list|read my list",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

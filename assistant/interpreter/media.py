@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from assistant.interpreter._common import HERE, MEDIA_THING, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"pause", "resume", "unpause", "un", "play", "playing", "playback", "continue", "keep"}
@@ -18,7 +20,7 @@ _ITEM = r"(?: (?:song|track|one|episode|video|chapter|tune|item))"
 _HERE_SUFFIX = re.compile(HERE.removesuffix("?") + "$")
 _RULES = (
     (
-        "media.pause",
+        names.MEDIA_PAUSE,
         compile_all(
             rf"pause{_OBJ}?",
             rf"(?:stop|halt) (?:the |this |my |our )?{MEDIA_THING}",
@@ -26,7 +28,7 @@ _RULES = (
         ),
     ),
     (
-        "media.resume",
+        names.MEDIA_RESUME,
         compile_all(
             rf"(?:resume|unpause|un pause){_OBJ}?",
             rf"continue(?: playing|{_OBJ}){_OBJ}?",
@@ -35,7 +37,7 @@ _RULES = (
         ),
     ),
     (
-        "media.next",
+        names.MEDIA_NEXT,
         compile_all(
             rf"next{_ITEM}?(?: please)?",
             rf"skip(?:{_OBJ}| this one| it)?",
@@ -43,7 +45,7 @@ _RULES = (
         ),
     ),
     (
-        "media.previous",
+        names.MEDIA_PREVIOUS,
         compile_all(
             rf"previous{_ITEM}?",
             rf"(?:play|(?:go|skip|jump)(?: back)? to) (?:the )?(?:previous|last){_ITEM}",
@@ -62,3 +64,10 @@ def match(text: Text) -> Intent | None:
         if any(p.fullmatch(lower) for p in patterns):
             return intent(name)
     return None
+
+
+GRAMMAR = phrases(
+    "pause|pause the music|stop the music|resume|resume the music|play|continue playing|next",
+    "next song|next track|skip|skip this song|previous|previous song|previous track|go back",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -8,8 +8,10 @@ as often a discourse marker ("note that the meeting moved, so…") as a command.
 from __future__ import annotations
 
 from assistant.interpreter._common import compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"note", "notes", "down"})
 
@@ -39,7 +41,13 @@ def match(text: Text) -> Intent | None:
             body = text.span(*found.span("text")).strip()
             if body.lower() in _BAD_TEXT or body.lower().split(" ", 1)[0] in _BAD_FIRST:
                 return None
-            return intent("note.add", text=body)
+            return intent(names.NOTE_ADD, text=body)
     if any(p.fullmatch(lower) for p in _LIST):
-        return intent("note.list")
+        return intent(names.NOTE_LIST)
     return None
+
+
+GRAMMAR = phrases(
+    "read my notes|what are my notes|show my notes",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

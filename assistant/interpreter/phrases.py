@@ -13,11 +13,12 @@ import re
 from assistant.interpreter._common import compile_all, intent
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"say", "means", "mean", "forget", "phrases", "phrase", "unlearn"})
 
 MAX_PHRASE_WORDS = 6
-_NOT_RUNNABLE = ("phrase.", "assistant.confirm", "assistant.deny", "assistant.repeat")
+_NOT_RUNNABLE = ("phrase.", names.ASSISTANT_CONFIRM, names.ASSISTANT_DENY, names.ASSISTANT_REPEAT)
 """A taught phrase runs commands; teaching, yes/no and "say that again" mean nothing there."""
 
 _TEACH = compile_all(
@@ -55,9 +56,9 @@ def match(text: Text) -> Intent | None:
     for pattern in _FORGET:
         found = pattern.fullmatch(lower)
         if found is not None:
-            return intent("phrase.forget", phrase=text.cased[slice(*found.span("phrase"))])
+            return intent(names.PHRASE_FORGET, phrase=text.cased[slice(*found.span("phrase"))])
     if any(pattern.fullmatch(lower) for pattern in _LIST):
-        return intent("phrase.list")
+        return intent(names.PHRASE_LIST)
     return None
 
 
@@ -90,7 +91,7 @@ def _teaching(rest: str) -> Intent | None:
 
 
 def _taught(phrase: str, actions: str) -> Intent:
-    return intent("phrase.teach", phrase=phrase.strip(), actions=actions.strip())
+    return intent(names.PHRASE_TEACH, phrase=phrase.strip(), actions=actions.strip())
 
 
 def _runnable(text: str) -> Intent | None:

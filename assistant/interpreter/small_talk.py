@@ -1,5 +1,5 @@
-"""Small things: a coin, dice, spelling a word, a joke, and greetings, thanks, goodbyes and
-questions about Jarvis itself.
+"""Small things: a coin, dice, a random number, spelling a word, a joke, and greetings, thanks,
+goodbyes and questions about Jarvis itself.
 
 Only whole utterances are captured: "hello" is a greeting, "say hello to mom" is not; "spell
 necessary" is spelling, "spell check my document" is not.
@@ -8,8 +8,10 @@ necessary" is spelling, "spell check my document" is not.
 from __future__ import annotations
 
 from assistant.interpreter._common import WHATS, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {
@@ -17,6 +19,7 @@ TRIGGERS = frozenset(
         *("joke", "jokes", "laugh", "funny", "hello", "hi", "hey", "morning", "afternoon"),
         *("evening", "howdy", "greetings", "thank", "thanks", "cheers", "appreciated"),
         *("night", "goodbye", "bye", "later", "you", "your", "yourself", "robot"),
+        *("number",),
     }
 )
 
@@ -29,6 +32,16 @@ _DICE = compile_all(
     rf"(?:roll|throw|toss)(?: me)? (?:(?P<count>\d{{1,2}}) )?{_SIDES}(?:dice|die|dies)",
     r"(?:roll|throw) (?:a |one )?d(?P<d>\d{1,3})",
     r"(?:roll|throw) (?P<count2>\d{1,2}) d(?P<d2>\d{1,3})s?",
+)
+_BOUNDS = (
+    r"(?: (?:between|from) (?:a |one )?(?P<low>\d{1,9}) (?:and|to|through) (?:a |one )?"
+    r"(?P<high>\d{1,9}))?"
+)
+_PICK = r"(?:pick|choose|give me|get me|think of|generate|come up with)"
+_NUMBER = compile_all(
+    rf"(?:(?:can|could|would) you |please )?{_PICK} (?:a|one|me a) (?:random )?number{_BOUNDS}"
+    r"(?: for me)?(?: please)?",
+    rf"(?:a )?random number{_BOUNDS}(?: please)?",
 )
 _WORD = r"(?P<word>[a-z][a-z']{1,39})"
 _NOT_WORDS = frozenset({"it", "that", "this", "them", "check", "checker", "out", "me", "something"})
@@ -90,7 +103,16 @@ def _dice(text: str) -> Intent | None:
             sides is not None and not 2 <= sides <= 1000
         ):
             return None
-        return intent("random.dice", sides=sides, count=count)
+        return intent(names.RANDOM_DICE, sides=sides, count=count)
+    return None
+
+
+def _random_number(text: str) -> Intent | None:
+    for pattern in _NUMBER:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            low, high = _number(found["low"]), _number(found["high"])
+            return intent(names.RANDOM_NUMBER, low=low, high=high)
     return None
 
 
@@ -98,7 +120,7 @@ def _spell(text: Text) -> Intent | None:
     for pattern in _SPELL:
         found = pattern.fullmatch(text.lower)
         if found is not None and found["word"] not in _NOT_WORDS:
-            return intent("spell.word", word=found["word"])
+            return intent(names.SPELL_WORD, word=found["word"])
     return None
 
 
@@ -106,13 +128,27 @@ def match(text: Text) -> Intent | None:
     """A small-talk intent, or ``None``."""
     lower = text.lower
     for name, patterns in (
-        ("random.coin", _COIN),
-        ("joke.tell", _JOKE),
-        ("chitchat.greeting", _GREETING),
-        ("chitchat.thanks", _THANKS),
-        ("chitchat.goodbye", _GOODBYE),
-        ("chitchat.about", _ABOUT),
+        (names.RANDOM_COIN, _COIN),
+        (names.JOKE_TELL, _JOKE),
+        (names.CHITCHAT_GREETING, _GREETING),
+        (names.CHITCHAT_THANKS, _THANKS),
+        (names.CHITCHAT_GOODBYE, _GOODBYE),
+        (names.CHITCHAT_ABOUT, _ABOUT),
     ):
         if any(p.fullmatch(lower) for p in patterns):
             return intent(name)
-    return _dice(text.digits) or _spell(text)
+    return _dice(text.digits) or _random_number(text.digits) or _spell(text)
+
+
+GRAMMAR = phrases(
+    "flip a coin|toss a coin|heads or tails|roll a die|roll the dice|roll two dice",
+    "roll three dice|roll a six sided die|roll a twenty sided die|tell me a joke",
+    "tell me another joke|make me laugh",
+    "do you know any jokes|hello|hi|hi there|good morning|good afternoon|good evening|thank you",
+    "thanks|thank you so much|thanks a lot|good night|goodbye|bye|see you later|see you tomorrow",
+    "who made you|who are you|what are you|are you a robot|what's your name|are you human",
+    "how do you spell necessary|how do you spell separate|how do you spell definitely",
+    "pick a number between one and ten|pick a number between one and one hundred",
+    "pick a random number|give me a random number|random number between one and six",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from assistant.interpreter._common import WHATS, compile_all, intent
+from assistant.interpreter._grammar import phrases
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"cpu", "processor", "memory", "ram", "battery", "disk", "storage", "drive", "system"}
@@ -55,7 +57,15 @@ def match(text: Text) -> Intent | None:
     for pattern in _ASPECT_RULES:
         found = pattern.fullmatch(lower)
         if found is not None:
-            return intent("system.status", aspect=_ASPECTS[found["aspect"]])
+            return intent(names.SYSTEM_STATUS, aspect=_ASPECTS[found["aspect"]])
     if any(p.fullmatch(lower) for p in _GENERAL):
-        return intent("system.status")
+        return intent(names.SYSTEM_STATUS)
     return None
+
+
+GRAMMAR = phrases(
+    "how is the computer doing|system status|cpu usage|what's the cpu usage|memory usage",
+    "how much memory is free|battery level|how much battery is left|disk space",
+    "how much disk space is left",
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

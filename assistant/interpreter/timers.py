@@ -6,8 +6,10 @@ import re
 
 from assistant.interpreter._common import DET, NAME_WORDS, WHATS, clean_name, compile_all, intent
 from assistant.interpreter._durations import DURATION, duration_s
+from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"timer", "timers", "countdown", "left", "remaining", "longer", "more", "extra"}
@@ -86,7 +88,7 @@ def _start(text: str) -> Intent | None:
     match = _first(_START, text)
     if match is None or (seconds := duration_s(match["dur"])) is None:
         return None
-    return intent("timer.start", duration_s=seconds, name=_name(match)[1])
+    return intent(names.TIMER_START, duration_s=seconds, name=_name(match)[1])
 
 
 def _adjust(text: str) -> Intent | None:
@@ -103,7 +105,7 @@ def _adjust(text: str) -> Intent | None:
         sign, match = -1, _first(_ADJUST_SUB, text)
     if match is None or (seconds := duration_s(match["dur"])) is None:
         return None
-    return intent("timer.adjust", delta_s=sign * seconds, name=_name(match)[1])
+    return intent(names.TIMER_ADJUST, delta_s=sign * seconds, name=_name(match)[1])
 
 
 def _simple(name: str, patterns: tuple[re.Pattern[str], ...], text: str) -> Intent | None:
@@ -117,12 +119,39 @@ def match(text: Text) -> Intent | None:
     """A timer intent, or ``None``."""
     lower = text.lower
     if any(p.fullmatch(lower) for p in _CANCEL_ALL):
-        return intent("timer.cancel", all=True)
+        return intent(names.TIMER_CANCEL, all=True)
     return (
         _adjust(text.digits)
-        or _simple("timer.cancel", _CANCEL, text.digits)
-        or _simple("timer.pause", _PAUSE, text.digits)
-        or _simple("timer.resume", _RESUME, text.digits)
-        or _simple("timer.status", _STATUS, text.digits)
+        or _simple(names.TIMER_CANCEL, _CANCEL, text.digits)
+        or _simple(names.TIMER_PAUSE, _PAUSE, text.digits)
+        or _simple(names.TIMER_RESUME, _RESUME, text.digits)
+        or _simple(names.TIMER_STATUS, _STATUS, text.digits)
         or _start(text.digits)
     )
+
+
+def _numbered() -> list[str]:
+    said: list[str] = []
+    for n in range(1, 61):
+        unit = "minute" if n == 1 else "minutes"
+        said += [f"set a timer for {spell(n)} {unit}", f"{spell(n)} minute timer"]
+    said += [f"set a timer for {spell(n)} seconds" for n in (5, 10, 15, 20, 30, 40, 45, 50, 90)]
+    said += [f"set a timer for {spell(n)} {'hour' if n == 1 else 'hours'}" for n in range(1, 13)]
+    for n in range(1, 11):
+        unit = "minute" if n == 1 else "minutes"
+        said += [f"add {spell(n)} {unit} to the timer", f"add {spell(n)} more {unit}"]
+    return said
+
+
+GRAMMAR = (
+    *phrases(
+        "set a timer for half an hour|set a timer for an hour|set a timer for a minute",
+        "set a timer for an hour and a half|set a timer for a minute and a half|cancel the timer",
+        "stop the timer|cancel all timers|stop all timers|delete the timer|pause the timer",
+        "pause my timer|resume the timer|resume my timer|continue the timer|how much time is left",
+        "how much time is left on the timer|how long is left on the timer|timer status",
+        "what timers do i have|how much longer",
+    ),
+    *_numbered(),
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

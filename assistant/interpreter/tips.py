@@ -8,6 +8,7 @@ from fractions import Fraction
 from assistant.interpreter._common import WHATS, compile_all, intent
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"tip", "tips", "tipping", "gratuity"})
 
@@ -45,5 +46,5 @@ def match(text: Text) -> Intent | None:
         tip = pct * bill / 100
         expression = f"{found['pct']} % of {found['bill']}"
         result, total = (_number(str(round(float(v), 10))) for v in (tip, tip + bill))
-        return intent("math.eval", expression=expression, result=result, total=total)
+        return intent(names.MATH_EVAL, expression=expression, result=result, total=total)
     return None

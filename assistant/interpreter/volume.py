@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from assistant.interpreter._common import HERE, MEDIA_THING, compile_all, intent
+from assistant.interpreter._grammar import phrases, spell
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset(
     {"volume", "sound", "audio", "louder", "quieter", "softer", "up", "down", "mute", "unmute"}
@@ -65,7 +67,7 @@ def _set(text: str) -> Intent | None:
             raw = match["level"]
             level = _NAMED_LEVELS[raw] if raw in _NAMED_LEVELS else int(raw)
             # Out-of-range levels are clamped: "volume 150" clearly means "as loud as it goes".
-            return intent("volume.set", level=min(level, 100))
+            return intent(names.VOLUME_SET, level=min(level, 100))
     return None
 
 
@@ -88,7 +90,7 @@ def _change(text: str) -> Intent | None:
             step = _step(groups)
             if step <= 0 or step > 100:
                 return None
-            return intent("volume.change", delta=step if up else -step)
+            return intent(names.VOLUME_CHANGE, delta=step if up else -step)
     return None
 
 
@@ -96,7 +98,20 @@ def match(text: Text) -> Intent | None:
     """A volume intent, or ``None``."""
     lower = text.lower
     if any(p.fullmatch(lower) for p in _MUTE):
-        return intent("volume.mute")
+        return intent(names.VOLUME_MUTE)
     if any(p.fullmatch(lower) for p in _UNMUTE):
-        return intent("volume.unmute")
+        return intent(names.VOLUME_UNMUTE)
     return _change(lower) or _set(text.digits) or _change(text.digits)
+
+
+GRAMMAR = (
+    *phrases(
+        "volume up|volume down|turn it up|turn it down|turn the volume up",
+        "turn the volume down|louder",
+        "quieter|turn it up a lot|turn it down a lot|a little louder|a little quieter|mute|unmute",
+        "mute the sound|unmute the sound|max volume|set the volume to maximum",
+    ),
+    *(f"set the volume to {spell(n)}" for n in range(101)),
+    *(f"volume {spell(n)}" for n in range(0, 101, 10)),
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

@@ -10,6 +10,7 @@ from assistant import gazetteer
 from assistant.interpreter._common import WHATS, compile_all, intent
 from assistant.interpreter._text import Text
 from models import Intent
+from models import intent_names as names
 
 TRIGGERS = frozenset({"time"})
 
@@ -32,5 +33,18 @@ def match(text: Text) -> Intent | None:
             continue
         place = gazetteer.find(found["place"])
         if place is not None:
-            return intent("time.in_zone", place=place.name)
+            return intent(names.TIME_IN_ZONE, place=place.name)
     return None
+
+
+_CITIES = (
+    "tokyo", "london", "paris", "new york", "los angeles", "chicago", "sydney", "berlin",
+    "moscow", "beijing", "dubai", "mumbai", "singapore", "hong kong", "toronto", "mexico city",
+)  # fmt: skip
+
+GRAMMAR = tuple(
+    phrase
+    for city in _CITIES
+    for phrase in (f"what time is it in {city}", f"what's the time in {city}")
+)
+"""Phrases for the recognizer's grammar (``assistant.interpreter.grammar_phrases``)."""

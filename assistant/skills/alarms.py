@@ -30,7 +30,9 @@ from assistant.skills._alarm_schedule import (
     wall_time,
 )
 from assistant.skills._alarm_store import Alarm, AlarmStore
+from assistant.skills.intent_spec import IntentSpec, spec
 from models import Reply, new_id
+from models import intent_names as names
 
 log = structlog.get_logger(__name__)
 
@@ -357,3 +359,15 @@ class AlarmSkill:
                 updated_at=now,
             )
         )
+
+
+INTENTS: tuple[IntentSpec[AlarmSkill], ...] = (
+    spec(
+        names.ALARM_SET,
+        lambda skill, asked: skill.set_alarm(asked.slots, asked.utterance_id),
+        ("time", "date", "repeat", "label"),
+    ),
+    spec(names.ALARM_LIST, lambda skill, _: skill.list_alarms()),
+    spec(names.ALARM_CANCEL, lambda skill, asked: skill.cancel(asked.slots), ("time", "all")),
+    spec(names.ALARM_SNOOZE, lambda skill, asked: skill.snooze(asked.slots), ("minutes",)),
+)

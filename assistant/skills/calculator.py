@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from assistant import replies, replies_everyday
 from assistant.skills import _slots
+from assistant.skills.intent_spec import IntentSpec, spec
+from models import intent_names as names
 
 
 def say_result(slots: Mapping[str, object]) -> str:
@@ -18,3 +20,10 @@ def say_result(slots: Mapping[str, object]) -> str:
     if total is not None and bill:
         return replies_everyday.tip(percent, bill, result, total)
     return replies.math_result(expression, result)
+
+
+INTENTS: tuple[IntentSpec[None], ...] = (
+    spec(
+        names.MATH_EVAL, lambda _, asked: say_result(asked.slots), ("expression", "result", "total")
+    ),
+)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from assistant import replies
+from assistant.skills.intent_spec import IntentSpec, spec
+from models import intent_names as names
 
 
 class ClockSkill:
@@ -21,3 +23,9 @@ class ClockSkill:
 
     def date_today(self) -> str:
         return replies.date_today(self._now())
+
+
+INTENTS: tuple[IntentSpec[ClockSkill], ...] = (
+    spec(names.TIME_NOW, lambda skill, _: skill.time_now()),
+    spec(names.DATE_TODAY, lambda skill, _: skill.date_today()),
+)

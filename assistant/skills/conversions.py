@@ -11,6 +11,8 @@ from typing import Any
 from assistant import replies_everyday as say
 from assistant import units
 from assistant.skills import _slots
+from assistant.skills.intent_spec import IntentSpec, spec
+from models import intent_names as names
 
 
 @cache
@@ -38,3 +40,8 @@ async def convert_units(slots: Mapping[str, object]) -> str:
         return say.cannot_convert(source.name, target.name)
     result = await asyncio.to_thread(convert, value, source, target)
     return say.converted(value, source, result, target)
+
+
+INTENTS: tuple[IntentSpec[None], ...] = (
+    spec(names.CONVERT_UNITS, lambda _, asked: convert_units(asked.slots), ("value", "from", "to")),
+)

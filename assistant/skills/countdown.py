@@ -15,6 +15,8 @@ from functools import cache
 from assistant import occasions
 from assistant import replies_everyday as say
 from assistant.skills import _slots
+from assistant.skills.intent_spec import IntentSpec, spec
+from models import intent_names as names
 
 FALLBACK_COUNTRY = "US"
 
@@ -93,3 +95,10 @@ class CountdownSkill:
             return say.countdown_unknown(event)
         day, name = found
         return say.countdown(name, day, today)
+
+
+INTENTS: tuple[IntentSpec[CountdownSkill], ...] = (
+    spec(
+        names.DATE_COUNTDOWN, lambda skill, asked: skill.countdown(asked.slots), ("event", "date")
+    ),
+)

@@ -14,6 +14,8 @@ from assistant import replies
 from assistant.errors import AdapterError, NothingPlayingError
 from assistant.platform import PlatformAdapters
 from assistant.skills import _slots
+from assistant.skills.intent_spec import IntentSpec, spec
+from models import intent_names as names
 
 log = structlog.get_logger(__name__)
 
@@ -97,3 +99,16 @@ class DeviceSkill:
         except AdapterError as error:
             return _failed("keyboard", error)
         return replies.typed()
+
+
+INTENTS: tuple[IntentSpec[DeviceSkill], ...] = (
+    spec(names.VOLUME_SET, lambda skill, asked: skill.set_volume(asked.slots), ("level",)),
+    spec(names.VOLUME_CHANGE, lambda skill, asked: skill.change_volume(asked.slots), ("delta",)),
+    spec(names.VOLUME_MUTE, lambda skill, _: skill.mute(True)),
+    spec(names.VOLUME_UNMUTE, lambda skill, _: skill.mute(False)),
+    *(
+        spec(name, lambda skill, asked: skill.media(asked.name.removeprefix("media.")))
+        for name in (names.MEDIA_PAUSE, names.MEDIA_RESUME, names.MEDIA_NEXT, names.MEDIA_PREVIOUS)
+    ),
+    spec(names.KEYBOARD_TYPE, lambda skill, asked: skill.type_text(asked.slots), ("text",)),
+)

@@ -29,7 +29,9 @@ from assistant.home_assistant import Entity, HomeAssistant, HomeAssistantConfig
 from assistant.interpreter.home import HOUSE_NOUNS
 from assistant.skills import _slots
 from assistant.skills._home_names import choose, entity_words, resolve
+from assistant.skills.intent_spec import IntentSpec, spec
 from models import Intent
+from models import intent_names as names
 
 log = structlog.get_logger(__name__)
 
@@ -223,7 +225,7 @@ class HomeSkill:
         said, area = _slots.text(slots, "entity") or "", _slots.text(slots, "area")
         if not said and not area:
             return replies.home_need_entity()
-        domains = {"home.state": None, "home.set_level": DIMMABLE}.get(name, SWITCHABLE)
+        domains = {names.HOME_STATE: None, names.HOME_SET_LEVEL: DIMMABLE}.get(name, SWITCHABLE)
         found = resolve(said, area, self._entities, domains)
         targets = list(found.entities)
         if not targets:
@@ -233,11 +235,11 @@ class HomeSkill:
             kept = {k: v for k, v in slots.items() if isinstance(v, str | int | float | bool)}
             self._question = Question(name, kept, found.entities, until)
             return replies.home_which([e.name for e in targets])
-        if name == "home.state":
+        if name == names.HOME_STATE:
             return " ".join([await self._state(entity) for entity in targets])
-        if name == "home.set_level":
+        if name == names.HOME_SET_LEVEL:
             return await self._set_level(targets, _slots.integer(slots, "level"))
-        return await self._switch(targets, on=name == "home.turn_on")
+        return await self._switch(targets, on=name == names.HOME_TURN_ON)
 
     def _examples(self, domains: frozenset[str] | None) -> list[str]:
         """A few names of what exists, real devices before the house's helpers."""
@@ -384,3 +386,16 @@ def _save_cache(path: Path, url: str, entities: Sequence[Entity]) -> None:
         json.dumps({"url": url, "entities": [asdict(e) for e in entities]}), encoding="utf-8"
     )
     os.replace(partial, path)
+
+
+INTENTS: tuple[IntentSpec[HomeSkill], ...] = (
+    *(
+        spec(name, lambda skill, asked: skill.handle(asked.name, asked.slots), ("entity", "area"))
+        for name in (names.HOME_TURN_ON, names.HOME_TURN_OFF, names.HOME_STATE)
+    ),
+    spec(
+        names.HOME_SET_LEVEL,
+        lambda skill, asked: skill.handle(asked.name, asked.slots),
+        ("entity", "area", "level"),
+    ),
+)

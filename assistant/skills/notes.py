@@ -10,6 +10,8 @@ import structlog
 
 from assistant import replies
 from assistant.skills import _slots
+from assistant.skills.intent_spec import IntentSpec, spec
+from models import intent_names as names
 
 log = structlog.get_logger(__name__)
 
@@ -117,3 +119,12 @@ class NotesSkill:
 def _list_name(slots: Mapping[str, object]) -> str:
     """``"Shopping List"`` → ``"shopping"``, so every way of saying a list finds the same one."""
     return _slots.spoken_name(slots, "list", noun="list") or DEFAULT_LIST
+
+
+INTENTS: tuple[IntentSpec[NotesSkill], ...] = (
+    spec(names.NOTE_ADD, lambda skill, asked: skill.add_note(asked.slots), ("text",)),
+    spec(names.NOTE_LIST, lambda skill, _: skill.list_notes()),
+    spec(names.LIST_ADD, lambda skill, asked: skill.add_item(asked.slots), ("item", "list")),
+    spec(names.LIST_REMOVE, lambda skill, asked: skill.remove_item(asked.slots), ("item", "list")),
+    spec(names.LIST_SHOW, lambda skill, asked: skill.show_list(asked.slots), ("list",)),
+)

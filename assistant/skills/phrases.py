@@ -14,6 +14,7 @@ from assistant.interpreter import interpret
 from assistant.interpreter.phrases import commands_in
 from assistant.phrase_book import PhraseBook
 from models import Envelope, Intent, TaughtPhrase, phrase_key
+from models import intent_names as names
 from models.phrases import MAX_INTENTS, MAX_PHRASE_CHARS, MAX_PHRASES
 
 
@@ -39,9 +40,9 @@ class PhraseSkill:
         """The reply to ``phrase.teach``, ``phrase.forget`` or ``phrase.list``."""
         phrase = str(intent.slots.get("phrase", ""))
         match intent.name:
-            case "phrase.teach":
+            case names.PHRASE_TEACH:
                 return (await self.teach(phrase, str(intent.slots.get("actions", "")))).reply
-            case "phrase.forget":
+            case names.PHRASE_FORGET:
                 return (await self.forget(phrase)).reply
         return self.listing()
 

@@ -11,6 +11,8 @@ import psutil
 
 from assistant import replies
 from assistant.skills import _slots
+from assistant.skills.intent_spec import IntentSpec, spec
+from models import intent_names as names
 
 CPU_SAMPLE_S = 0.3
 """Seconds over which CPU use is measured; a sample of nothing reads 0 %."""
@@ -89,3 +91,8 @@ def read_disk(path: Path) -> Disk:
     existing = next((p for p in (path, *path.parents) if p.exists()), Path("/"))
     usage = psutil.disk_usage(str(existing))
     return Disk(float(usage.percent), int(usage.free))
+
+
+INTENTS: tuple[IntentSpec[SystemStatusSkill], ...] = (
+    spec(names.SYSTEM_STATUS, lambda skill, asked: skill.report(asked.slots), ("aspect",)),
+)

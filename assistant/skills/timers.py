@@ -17,7 +17,9 @@ import structlog
 from assistant import replies
 from assistant.skills import _slots
 from assistant.skills._timer_store import PAUSED, RUNNING, Timer, TimerStore
+from assistant.skills.intent_spec import IntentSpec, spec
 from models import Reply, new_id
+from models import intent_names as names
 
 log = structlog.get_logger(__name__)
 
@@ -302,3 +304,17 @@ class TimerSkill:
 
 def _timer_name(slots: Mapping[str, object]) -> str | None:
     return _slots.spoken_name(slots, "name", noun="timer")
+
+
+INTENTS: tuple[IntentSpec[TimerSkill], ...] = (
+    spec(
+        names.TIMER_START,
+        lambda skill, asked: skill.start(asked.slots, asked.utterance_id),
+        ("duration_s", "name"),
+    ),
+    spec(names.TIMER_CANCEL, lambda skill, asked: skill.cancel(asked.slots), ("name", "all")),
+    spec(names.TIMER_PAUSE, lambda skill, asked: skill.pause(asked.slots), ("name",)),
+    spec(names.TIMER_RESUME, lambda skill, asked: skill.resume(asked.slots), ("name",)),
+    spec(names.TIMER_STATUS, lambda skill, asked: skill.status(asked.slots), ("name",)),
+    spec(names.TIMER_ADJUST, lambda skill, asked: skill.adjust(asked.slots), ("delta_s", "name")),
+)

@@ -13,7 +13,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from assistant import replies
+from assistant.skills.intent_spec import IntentSpec, spec
 from assistant.weather_cache import WeatherCache
+from models import intent_names as names
 from models.weather import (
     OLD_AFTER_S,
     WHEN_VALUES,
@@ -26,7 +28,6 @@ from models.weather import (
 
 OFFLINE_MAX_S = 6 * 3600.0
 """The oldest forecast said at all (offline); older, the request waits for the cloud."""
-INTENTS = frozenset({"weather.current", "weather.forecast"})
 
 
 class WeatherSkill:
@@ -77,3 +78,10 @@ def _same_place(forecast: Forecast, place: object) -> bool:
     if not isinstance(place, str) or not place:
         return True
     return bool(forecast.place) and place.lower() == forecast.place.lower()
+
+
+INTENTS: tuple[IntentSpec[WeatherSkill], ...] = tuple(
+    spec(name, lambda skill, asked: skill.say(asked.slots), ("place", "when"))
+    for name in (names.WEATHER_CURRENT, names.WEATHER_FORECAST)
+)
+"""Said from the forecast the cloud sent, while it is fresh; else the cloud says it."""

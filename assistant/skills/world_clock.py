@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from assistant import gazetteer
 from assistant import replies_everyday as say
 from assistant.skills import _slots
+from assistant.skills.intent_spec import IntentSpec, spec
+from models import intent_names as names
 
 
 class WorldClockSkill:
@@ -30,3 +32,8 @@ class WorldClockSkill:
         there = datetime.fromtimestamp(now, tz=ZoneInfo(place.zone))
         here = datetime.fromtimestamp(now, tz=self.timezone)
         return say.time_in(place.name, there, here)
+
+
+INTENTS: tuple[IntentSpec[WorldClockSkill], ...] = (
+    spec(names.TIME_IN_ZONE, lambda skill, asked: skill.time_in(asked.slots), ("place",)),
+)

@@ -15,58 +15,19 @@ from text_to_num import text2num
 
 from assistant.interpreter import grammar_phrases, grammar_words, interpret
 from assistant.interpreter._grammar import spell
+from assistant.skills import INTENTS
+from assistant.skills import home as home_skill
+from models.intent_names import APP_INTENTS
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "utterances.jsonl"
 ROWS: list[dict[str, Any]] = [
     json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()
 ]
-CATALOGUE = {
-    "time.now": set(),
-    "date.today": set(),
-    "timer.start": {"duration_s", "name"},
-    "timer.cancel": {"name", "all"},
-    "timer.pause": {"name"},
-    "timer.resume": {"name"},
-    "timer.status": {"name"},
-    "timer.adjust": {"delta_s", "name"},
-    "volume.set": {"level"},
-    "volume.change": {"delta"},
-    "volume.mute": set(),
-    "volume.unmute": set(),
-    "media.pause": set(),
-    "media.resume": set(),
-    "media.next": set(),
-    "media.previous": set(),
-    "system.status": {"aspect"},
-    "note.add": {"text"},
-    "note.list": set(),
-    "list.add": {"item", "list"},
-    "list.remove": {"item", "list"},
-    "list.show": {"list"},
-    "math.eval": {"expression", "result", "total"},
-    "keyboard.type": {"text"},
-    "assistant.stop": set(),
-    "assistant.repeat": set(),
-    "assistant.confirm": set(),
-    "assistant.deny": set(),
-    "weather.current": {"place", "when"},
-    "weather.forecast": {"place", "when"},
-    "alarm.set": {"time", "date", "repeat", "label"},
-    "alarm.list": set(),
-    "alarm.cancel": {"time", "all"},
-    "alarm.snooze": {"minutes"},
-    "time.in_zone": {"place"},
-    "date.countdown": {"event", "date"},
-    "convert.units": {"value", "from", "to"},
-    "random.coin": set(),
-    "random.dice": {"sides", "count"},
-    "spell.word": {"word"},
-    "joke.tell": set(),
-    "chitchat.greeting": set(),
-    "chitchat.thanks": set(),
-    "chitchat.goodbye": set(),
-    "chitchat.about": set(),
-}
+HOUSE = {spec.name for spec in home_skill.INTENTS}
+"""Local only on an edge with a Home Assistant: ``test_interpreter_home.py`` covers them."""
+CATALOGUE = {spec.name: set(spec.slots) for spec in INTENTS if spec.name not in HOUSE}
+"""The skills' declared intents and slots (one table), and the conversation's own four."""
+CATALOGUE |= {name: set() for name in APP_INTENTS}
 WORDS = re.findall(
     r"\S+",
     "set a the timer for five 5 minutes add to my list what is time stop play next "

@@ -90,3 +90,21 @@ async def test_greetings_follow_the_time_of_day(skills: Skills, clock: FixedCloc
     assert await say(skills, "chitchat.goodbye") == "Good night."
     assert await say(skills, "chitchat.thanks") == "You're welcome."
     assert (await say(skills, "chitchat.about")).startswith("I'm Jarvis, a voice assistant")
+
+
+async def test_random_number_stays_in_the_range_said(skills: Skills) -> None:
+    """Sixty picks from 3 to 5 land on each of 3, 4 and 5 and nowhere else."""
+    picks = {await say(skills, "random.number", low=3, high=5) for _ in range(60)}
+    assert picks == {f"I picked {n}, from 3 to 5." for n in (3, 4, 5)}
+
+
+async def test_random_number_takes_the_range_either_way_round(skills: Skills) -> None:
+    """ "Between 10 and 1" is the same range as "between 1 and 10"."""
+    reply = await say(skills, "random.number", low=10, high=1)
+    assert reply.endswith("from 1 to 10.")
+
+
+async def test_random_number_without_a_range_picks_one_to_ten(skills: Skills) -> None:
+    """ "Pick a number" picks from 1 to 10; a one-number range says the only choice."""
+    assert (await say(skills, "random.number")).endswith("from 1 to 10.")
+    assert await say(skills, "random.number", low=7, high=7) == "It can only be 7."

@@ -227,3 +227,27 @@ async def test_close_cancels_tasks_and_keeps_rows(
     await asyncio.sleep(0.5)
     assert recorder.replies == []
     assert await count_rows(db) == 1
+
+
+async def test_a_deferred_load_fires_what_ended_only_once_loaded(
+    db: aiosqlite.Connection, recorder: ReplyRecorder, clock: FixedClock
+) -> None:
+    """Started with defer_load, a timer that ended while the edge was off is published only by
+    load(), so whoever must hear it can subscribe in between."""
+    before = await Skills.start(
+        db, ReplyRecorder(), timezone=UTC, adapters=PlatformAdapters(), clock=clock
+    )
+    await say(before, "timer.start", "u1", duration_s=60, name="pasta")
+    await before.close()
+    clock.now += 120
+    skills = await Skills.start(
+        db, recorder, timezone=UTC, adapters=PlatformAdapters(), clock=clock, defer_load=True
+    )
+    try:
+        await asyncio.sleep(0.1)
+        assert recorder.replies == []
+        await skills.load()
+        ended = await recorder.next()
+        assert (ended.utterance_id, ended.kind) == ("u1", "timer")
+    finally:
+        await skills.close()

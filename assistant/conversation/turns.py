@@ -1,0 +1,175 @@
+"""One utterance in, one reply out: understand it, run it here, ask the house, or forward it to
+the cloud (whose answer comes later, through ``CloudMessages``)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+
+from assistant import replies
+from assistant.cloud_link import CloudLink
+from assistant.conversation.answers import Answers
+from assistant.conversation.dialogue import Dialogue
+from assistant.conversation.identity import Identity
+from assistant.conversation.local import LocalIntents
+from assistant.errors import CloudUnavailableError
+from assistant.history import History, UtteranceRecord
+from assistant.skills import Skills
+from assistant.skills.phrases import PhraseSkill
+from assistant.understander import Understander, Understood
+from jarvis.logs import traced
+from models import Intent, Reply, Utterance, new_id
+from models import intent_names as names
+
+log = structlog.get_logger(__name__)
+
+WORKING_ON_IT_S = 1.0
+"""A forwarded request still unanswered after this long gets a short "working on it"."""
+WEATHER_INTENTS = frozenset({names.WEATHER_CURRENT, names.WEATHER_FORECAST})
+"""Said here from the cloud's forecast kept on this device while it is fresh."""
+HOME_CONVERSATION = names.HOME_CONVERSATION
+
+
+class Turns:
+    """Takes each utterance to its reply (at once for local intents, later for the cloud's)."""
+
+    def __init__(
+        self,
+        *,
+        identity: Identity,
+        skills: Skills,
+        history: History,
+        cloud: CloudLink,
+        understander: Understander,
+        dialogue: Dialogue,
+        answers: Answers,
+        local: LocalIntents,
+        phrases: PhraseSkill | None = None,
+    ) -> None:
+        self._identity = identity
+        self._skills = skills
+        self._history = history
+        self._cloud = cloud
+        self._understander = understander
+        self._dialogue = dialogue
+        self._answers = answers
+        self._local = local
+        self._phrases = phrases
+
+    async def submit(self, text: str, trace_id: str | None = None) -> UtteranceRecord:
+        """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise."""
+        utterance = Utterance(
+            id=new_id(),
+            text=text,
+            trace_id=trace_id or new_id(),
+            device_id=self._identity.device_id,
+            session_id=self._identity.session_id,
+            ts=time.time(),
+        )
+        with traced(trace_id=utterance.trace_id):
+            return await self._submit(utterance)
+
+    async def _submit(self, utterance: Utterance) -> UtteranceRecord:
+        started = time.perf_counter()
+        home = self._skills.home
+        understood = (
+            self._taught(utterance.text)
+            or self._dialogue.answer_to_question(utterance.text)
+            # An answer to "the ceiling light or the counter light?" completes its command.
+            or self._answer_to_the_house(utterance.text)
+            or await self._understander.understand(utterance.text, home=home.vocabulary())
+        )
+        intent = understood.intent
+        interpret_ms = (time.perf_counter() - started) * 1000
+        if intent is None and home.mentions_the_house(utterance.text):
+            return await self._ask_the_house(utterance, interpret_ms)
+        to_cloud = intent is None or self._dialogue.answers_the_cloud(intent)
+        said_here: str | None = None
+        if intent is not None and not to_cloud and intent.name in WEATHER_INTENTS:
+            # The cloud's forecast, kept here: said at once while fresh, else the cloud says it.
+            said_here = await self._skills.weather_here(intent, self._cloud.is_connected())
+            to_cloud = said_here is None
+        record = UtteranceRecord(
+            id=utterance.id,
+            trace_id=utterance.trace_id,
+            text=utterance.text,
+            intent=intent.name if intent else None,
+            slots=dict(intent.slots) if intent else {},
+            handled_by="cloud" if to_cloud else "edge",
+            status="pending",
+            interpret_ms=interpret_ms,
+            created_at=utterance.ts,
+        )
+        await self._history.add(record)
+        log.info(
+            "utterance.received",
+            utterance_id=utterance.id,
+            intent=record.intent,
+            handled_by=record.handled_by,
+            interpret_ms=round(interpret_ms, 3),
+            tier=understood.tier,
+            confidence=understood.confidence,
+        )
+        if intent is None or to_cloud:
+            return await self._forward(utterance, record)
+        if understood.missing is not None:
+            # Asked, not guessed: the next words are taken as the missing slot.
+            asked = self._dialogue.ask(understood.missing)
+            return await self._answers.finish(record, status="done", reply=asked)
+        reply = said_here or await self._local.run(intent, utterance.id)
+        return await self._answers.finish(record, status="done", reply=reply)
+
+    def _taught(self, text: str) -> Understood | None:
+        """What the user taught comes first: a taught phrase is theirs to define."""
+        taught = self._phrases.match(text) if self._phrases else None
+        if taught is None:
+            return None
+        return Understood(Intent(names.PHRASE_RUN, {"phrase": taught.phrase}), "taught", 1.0)
+
+    def _answer_to_the_house(self, text: str) -> Understood | None:
+        found = self._skills.home.answer(text)
+        return None if found is None else Understood(found, "template", 1.0)
+
+    async def _ask_the_house(self, utterance: Utterance, interpret_ms: float) -> UtteranceRecord:
+        """A house request Jarvis did not understand goes to Home Assistant's own conversation
+        agent; what it does not understand either goes on to the cloud."""
+        said = await self._skills.home.converse(utterance.text)
+        record = UtteranceRecord(
+            id=utterance.id,
+            trace_id=utterance.trace_id,
+            text=utterance.text,
+            intent=HOME_CONVERSATION if said is not None else None,
+            slots={},
+            handled_by="edge" if said is not None else "cloud",
+            status="pending",
+            interpret_ms=interpret_ms,
+            created_at=utterance.ts,
+        )
+        await self._history.add(record)
+        log.info("utterance.received", utterance_id=utterance.id, intent=record.intent)
+        if said is None:
+            return await self._forward(utterance, record)
+        return await self._answers.finish(record, status="done", reply=said)
+
+    async def _forward(self, utterance: Utterance, record: UtteranceRecord) -> UtteranceRecord:
+        try:
+            await self._cloud.forward(utterance)
+        except CloudUnavailableError as error:
+            log.warning("utterance.forward_failed", utterance_id=utterance.id, reason=str(error))
+            # Answered after the 202 is returned, like any cloud reply, so listeners see one flow.
+            reason = str(error)
+            failing = self._answers.finish(
+                record, status="failed", reply=replies.cloud_failed(reason), error=reason
+            )
+            self._answers.own(record.id, asyncio.create_task(failing))
+            return record
+        self._answers.own(record.id, asyncio.create_task(self._say_working_on_it(record.id)))
+        return record
+
+    async def _say_working_on_it(self, utterance_id: str) -> None:
+        await asyncio.sleep(WORKING_ON_IT_S)
+        connected = self._cloud.is_connected()
+        text = replies.working_on_it() if connected else replies.waiting_for_cloud()
+        self._answers.publish(Reply(text=text, utterance_id=utterance_id, kind="progress"))
