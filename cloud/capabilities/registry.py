@@ -17,6 +17,7 @@ from __future__ import annotations
 from cloud.capabilities import (
     answer,
     device_commands,
+    list_reminders,
     missions,
     overview,
     set_reminder,
@@ -27,6 +28,7 @@ from cloud.capabilities.capability import Capability, Registry
 CAPABILITIES: tuple[Capability, ...] = (
     overview.CAPABILITY,
     set_reminder.CAPABILITY,
+    list_reminders.CAPABILITY,
     missions.CAPABILITY,
     device_commands.CAPABILITY,
     weather.CAPABILITY,

@@ -29,6 +29,7 @@ async def test_tool_call_sets_a_reminder(clouds: CloudFactory, chat: FakeChatCom
     assert sent["model"] == "tiny"
     assert {tool["function"]["name"] for tool in sent["tools"]} == {
         "set_reminder",
+        "list_reminders",
         "run_on_device",
         "answer",
     }
