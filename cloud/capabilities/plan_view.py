@@ -2,7 +2,8 @@
 
 The same decision as the request path (``cloud.requests.hot_path``): the planner's rules first,
 then the second chance when they found nothing to do. Nothing is stored, queued or asked of the
-weather provider; the database is only read (the enrolled devices' names and intents).
+weather provider; the database is only read (the enrolled devices' names and intents). Each
+action is described by its own capability (``describe`` in the capability table).
 """
 
 from __future__ import annotations
