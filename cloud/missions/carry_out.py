@@ -15,7 +15,7 @@ import structlog
 
 from cloud.missions import lifecycle as missions
 from cloud.missions import routing, scripts
-from cloud.missions.plans import RunScript, StartMission, StepPlan
+from cloud.missions.plans import StartMission, StepPlan
 from cloud.store import outbox
 from models import Envelope, Location, Reply, Utterance
 from models.missions import MissionKind
@@ -51,7 +51,8 @@ async def start(
 
 async def run_script(
     conn: asyncpg.Connection,
-    action: RunScript,
+    name: str,
+    device_name: str | None,
     *,
     device_id: str,
     utterance: Utterance,
@@ -59,21 +60,23 @@ async def run_script(
     message_id: str | None,
 ) -> str | None:
     """Start the named script as a Python mission; a text when there is no such script."""
-    spec = await _script_mission(conn, action)
+    spec = await _script_mission(conn, name, device_name)
     if isinstance(spec, str):
         return spec
     key = request_key(message_id, utterance)
     return await _start(conn, spec, device_id, utterance, trace_id, key)
 
 
-async def _script_mission(conn: asyncpg.Connection, action: RunScript) -> StartMission | str:
-    script = await scripts.get_script(conn, action.name)
+async def _script_mission(
+    conn: asyncpg.Connection, name: str, device_name: str | None
+) -> StartMission | str:
+    script = await scripts.get_script(conn, name)
     if script is None:
         known = [each.name for each in await scripts.list_scripts(conn)]
-        text = f"I don't know a script called {action.name}."
+        text = f"I don't know a script called {name}."
         if known:
             return f"{text} Your scripts are: {_listed(known)}."
-        return f"{text} Add one with: jarvis cloud script add {action.name} FILE."
+        return f"{text} Add one with: jarvis cloud script add {name} FILE."
     steps = [StepPlan("create_venv")]
     if script.packages:
         steps.append(StepPlan("install_deps", {"packages": " ".join(script.packages)}))
@@ -83,7 +86,7 @@ async def _script_mission(conn: asyncpg.Connection, action: RunScript) -> StartM
         steps=tuple(steps),
         capabilities=frozenset({"python"}),
         summary=f"run the {script.name} script",
-        device_name=action.device_name,
+        device_name=device_name,
     )
 
 

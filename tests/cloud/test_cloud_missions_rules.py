@@ -8,9 +8,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from cloud.capabilities.missions import AnswerConfirmation, RunScript, plan_mission
 from cloud.capabilities.planners import LlmPlanner, RulePlanner
 from cloud.missions.lifecycle import MissionConfig, config_from
-from cloud.missions.plans import AnswerConfirmation, RunScript, StartMission, plan_mission
+from cloud.missions.plans import StartMission
 from cloud.missions.replies import result_text
 from cloud.missions.routing import Worker, load_of, rank
 from cloud.planning.language_model import LlmConfig
