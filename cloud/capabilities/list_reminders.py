@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cloud.capabilities.capability import Asked, Capability, Handles, Request, Tool, View
+from cloud.capabilities.set_reminder import said_back
 from cloud.planning.planner import PlanContext
 from cloud.planning.time_phrases import spoken_time
 
@@ -60,11 +61,10 @@ async def _carry_out(request: Request, action: ListReminders) -> str:
     zone = action.asked_at.tzinfo
     items = []
     for row in rows:
-        connector = "" if row["text"].startswith(("that ", "about ")) else "to "
         due_at, now = row["due_at"].astimezone(zone), row["now"].astimezone(zone)
         when = "now" if due_at <= now else spoken_time(due_at, now)
         where = "" if row["device_id"] == request.device_id else f", on the {row['name']}"
-        items.append(f"{connector}{row['text']} {when}{where}")
+        items.append(f"{said_back(row['text'])} {when}{where}")
     total = rows[0]["total"]
     if total == 1:
         return f"You have one reminder: {items[0]}."

@@ -107,11 +107,15 @@ async def _carry_out(request: Request, action: SetReminder) -> str:
     )
     now = await conn.fetchval("SELECT now()")
     when = spoken_time(action.due_at, now.astimezone(action.due_at.tzinfo))
-    connector = "" if action.text.startswith(("that ", "about ")) else "to "
     if action.due_at <= now:
         # Asked while the cloud was out of reach, and due meanwhile: the reminder comes now.
-        return f"Okay, I'll remind you {connector}{action.text} right away: it was due {when}."
-    return f"Okay, I'll remind you {connector}{action.text} {when}."
+        return f"Okay, I'll remind you {said_back(action.text)} right away: it was due {when}."
+    return f"Okay, I'll remind you {said_back(action.text)} {when}."
+
+
+def said_back(text: str) -> str:
+    """A reminder's words as they follow "remind you": "to stretch", "that the oven is on"."""
+    return text if text.startswith(("that ", "about ")) else f"to {text}"
 
 
 def _describe(action: SetReminder) -> View:
