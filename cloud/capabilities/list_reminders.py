@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from cloud.capabilities import reminders
 from cloud.capabilities.capability import Asked, Capability, Handles, Request, Tool, View
 from cloud.capabilities.set_reminder import said_back
 from cloud.planning.planner import PlanContext
@@ -49,28 +50,24 @@ def _from_tool(values: Mapping[str, str], context: PlanContext) -> ListReminders
 
 
 async def _carry_out(request: Request, action: ListReminders) -> str:
-    rows = await request.conn.fetch(
-        "SELECT r.text, r.due_at, r.device_id, d.name, count(*) OVER () AS total, now() AS now"
-        " FROM reminders r JOIN devices d ON d.id = r.device_id"
-        " WHERE r.delivered_at IS NULL AND d.revoked_at IS NULL"
-        " ORDER BY r.due_at, r.id LIMIT $1",
-        MAX_SPOKEN,
-    )
-    if not rows:
+    listed = await reminders.pending(request.conn, limit=MAX_SPOKEN)
+    if not listed.first:
         return NONE_TEXT
     zone = action.asked_at.tzinfo
+    now = listed.now.astimezone(zone)
     items = []
-    for row in rows:
-        due_at, now = row["due_at"].astimezone(zone), row["now"].astimezone(zone)
+    for reminder in listed.first:
+        due_at = reminder.due_at.astimezone(zone)
         when = "now" if due_at <= now else spoken_time(due_at, now)
-        where = "" if row["device_id"] == request.device_id else f", on the {row['name']}"
-        items.append(f"{said_back(row['text'])} {when}{where}")
-    total = rows[0]["total"]
-    if total == 1:
+        where = (
+            "" if reminder.device_id == request.device_id else f", on the {reminder.device_name}"
+        )
+        items.append(f"{said_back(reminder.text)} {when}{where}")
+    if listed.total == 1:
         return f"You have one reminder: {items[0]}."
-    if total > len(items):
-        return f"You have {total} reminders; the next {len(items)}: {'; '.join(items)}."
-    return f"You have {total} reminders: {'; '.join(items)}."
+    if listed.total > len(items):
+        return f"You have {listed.total} reminders; the next {len(items)}: {'; '.join(items)}."
+    return f"You have {listed.total} reminders: {'; '.join(items)}."
 
 
 def _describe(action: ListReminders) -> View:
