@@ -492,7 +492,8 @@ async def idle_floor_ms(cloud: Cloud) -> dict[str, float]:
 
 async def planning_cost_us() -> float:
     """What the planner itself spends on the request, so the rest is the transport and storage."""
-    from cloud.planning.planner import PlanContext, RulePlanner
+    from cloud.capabilities.planners import RulePlanner
+    from cloud.planning.planner import PlanContext
 
     planner = RulePlanner()
     utterance = Utterance(id="u", text=TEXT, trace_id="t")
@@ -578,7 +579,7 @@ async def serve_bare() -> None:
     the transport alone costs on this machine."""
     from aiohttp import web
 
-    from cloud.planning.planner import HELP_TEXT
+    from cloud.capabilities.overview import HELP_TEXT
 
     async def socket(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=40)

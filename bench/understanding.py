@@ -46,7 +46,9 @@ from assistant.interpreter import interpret  # noqa: E402
 from assistant.interpreter.extractors import fill  # noqa: E402
 from assistant.skills import Skills  # noqa: E402
 from assistant.understander import APP_INTENTS, Understander, load_model  # noqa: E402
-from cloud import planner as rules  # noqa: E402
+from cloud.capabilities import answer as cloud_answer  # noqa: E402
+from cloud.capabilities.planners import RulePlanner  # noqa: E402
+from cloud.planning.planner import PlanContext  # noqa: E402
 from cloud.weather.plans import Weather  # noqa: E402
 from models import Utterance  # noqa: E402
 from understanding import Guess  # noqa: E402
@@ -123,7 +125,7 @@ def with_second_chance(
     """Where a request ends with the cloud behind the edge: the edge's own intent, else the
     cloud's rules (its weather is the weather intent; its other actions are not local intents),
     else the second chance's intent, run only when the edge runs it and can fill its slots."""
-    planner = rules.RulePlanner()
+    planner = RulePlanner()
     loop = asyncio.new_event_loop()
     model = understander.model
     assert model is not None
@@ -133,11 +135,11 @@ def with_second_chance(
         got = edge(text)
         if got is not None:
             return got
-        context = rules.PlanContext(datetime.now(UTC), ["kitchen pi"])
+        context = PlanContext(datetime.now(UTC), ["kitchen pi"])
         action = loop.run_until_complete(planner.plan(Utterance("u", text, "t"), context))
         if isinstance(action, Weather):
             return action.intent
-        if not (isinstance(action, rules.Answer) and action.unknown):
+        if not (isinstance(action, cloud_answer.Answer) and action.unknown):
             return None
         best = cache[text][0] if text in cache else model.best(text)
         if best.intent not in sent_back or best.confidence < model.second_chance_threshold:

@@ -20,6 +20,7 @@ import structlog
 from aiohttp import web
 
 from cloud.capabilities import reminders
+from cloud.capabilities.planners import LlmPlanner, RulePlanner
 from cloud.errors import CloudError
 from cloud.http import console_api, rest_requests
 from cloud.http import devices_api as http_api
@@ -44,7 +45,7 @@ from cloud.link.registry import LinkRegistry
 from cloud.missions import lifecycle as missions
 from cloud.missions import supervisor as mission_supervisor
 from cloud.planning import language_model as llm_planner
-from cloud.planning.planner import Planner, RulePlanner
+from cloud.planning.planner import Planner
 from cloud.planning.second_chance import SECOND_CHANCE, second_chance_context
 from cloud.requests.batching import Batches
 from cloud.requests.hot_path import RequestBatches
@@ -135,7 +136,7 @@ def _llm_planner(
     async def context(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=config.timeout_s)
         async with aiohttp.ClientSession(timeout=timeout) as session:
-            app[PLANNER] = llm_planner.LlmPlanner(
+            app[PLANNER] = LlmPlanner(
                 session, config, fallback=rules, privacy_distance_km=rules.privacy_distance_km
             )
             log.info("language-model planner on", model=config.model)

@@ -1,6 +1,6 @@
 """``jarvis cloud plan TEXT``: what the cloud would do with a forwarded request, no side effects.
 
-The cloud's decision (``cloud.planning.plan_view``) with the slots an edge of this version would
+The cloud's decision (``cloud.capabilities.plan_view``) with the slots an edge of this version would
 fill for
 an intent sent back to it (``assistant.interpreter.extractors``), so the output shows the whole
 outcome. The database is only read.
@@ -58,8 +58,8 @@ async def _plan(
     from assistant.app import local_timezone
     from assistant.interpreter.extractors import fill, question
     from assistant.skills import Skills
-    from cloud.planning.plan_view import plan_text
-    from cloud.planning.planner import RulePlanner
+    from cloud.capabilities.plan_view import plan_text
+    from cloud.capabilities.planners import RulePlanner
     from cloud.planning.second_chance import SecondChance
 
     chance = SecondChance() if settings.learned_tier else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -60,6 +61,40 @@ async def store(
     )
     await conn.execute("SELECT pg_notify($1, '')", REMINDER_CHANNEL)
     return reminder_id
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A reminder not delivered yet."""
+
+    text: str
+    due_at: datetime
+    device_id: str
+    device_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingList:
+    first: list[Pending]
+    """The soonest, soonest first."""
+    total: int
+    """How many are pending in all."""
+    now: datetime
+    """The database's clock when read."""
+
+
+async def pending(conn: asyncpg.Connection, *, limit: int) -> PendingList:
+    """The reminders of every enrolled device not delivered yet: the first ``limit``."""
+    rows = await conn.fetch(
+        "SELECT r.text, r.due_at, r.device_id, d.name, count(*) OVER () AS total"
+        " FROM reminders r JOIN devices d ON d.id = r.device_id"
+        " WHERE r.delivered_at IS NULL AND d.revoked_at IS NULL"
+        " ORDER BY r.due_at, r.id LIMIT $1",
+        limit,
+    )
+    now = await conn.fetchval("SELECT now()")
+    first = [Pending(row["text"], row["due_at"], row["device_id"], row["name"]) for row in rows]
+    return PendingList(first, rows[0]["total"] if rows else 0, now)
 
 
 async def deliver_due(pool: asyncpg.Pool) -> float | None:

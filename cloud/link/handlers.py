@@ -10,7 +10,7 @@ import asyncpg
 import msgspec
 import structlog
 
-from cloud.capabilities import carry_out as skills
+from cloud.capabilities import device_commands
 from cloud.link.registry import EdgeLink, LinkRegistry
 from cloud.requests.batching import Batches
 from cloud.requests.hot_path import RequestBatches, mark_processed
@@ -116,7 +116,7 @@ async def on_command_result(ctx: Context, envelope: Envelope) -> None:
     known = True
     async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
         if await mark_processed(conn, envelope, ctx.device_id):
-            known = await skills.complete_command(
+            known = await device_commands.complete_command(
                 conn,
                 device_id=ctx.device_id,
                 request_id=body.request_id,

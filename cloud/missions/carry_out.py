@@ -13,17 +13,9 @@ from collections.abc import Sequence
 import asyncpg
 import structlog
 
-from cloud.missions import cancel as mission_cancel
 from cloud.missions import lifecycle as missions
 from cloud.missions import routing, scripts
-from cloud.missions.plans import (
-    AnswerConfirmation,
-    CancelMission,
-    MissionAction,
-    RunScript,
-    StartMission,
-    StepPlan,
-)
+from cloud.missions.plans import StartMission, StepPlan
 from cloud.store import outbox
 from models import Envelope, Location, Reply, Utterance
 from models.missions import MissionKind
@@ -36,38 +28,55 @@ NOTHING_TO_CONFIRM_TEXT = "There's nothing to confirm."
 DECLINED_TEXT = "Okay, I won't."
 
 
-async def carry_out(
+def request_key(message_id: str | None, utterance: Utterance) -> str:
+    """The idempotency key of the mission a request starts: its envelope's id."""
+    return f"request:{message_id or utterance.id}"
+
+
+async def start(
     conn: asyncpg.Connection,
-    action: MissionAction,
+    spec: StartMission,
     *,
     device_id: str,
     utterance: Utterance,
     trace_id: str,
     message_id: str | None,
 ) -> str | None:
-    """What the asker hears now; None when nothing (the mission's result will be the reply, or
-    the reply was queued here)."""
-    key = f"request:{message_id or utterance.id}"
-    if isinstance(action, CancelMission):
-        return await mission_cancel.cancel_for_asker(conn, action, device_id, utterance, trace_id)
-    if isinstance(action, AnswerConfirmation):
-        return await _answer_confirmation(conn, action.yes, device_id, utterance)
-    if isinstance(action, RunScript):
-        spec = await _script_mission(conn, action)
-        if isinstance(spec, str):
-            return spec
-        return await _start(conn, spec, device_id, utterance, trace_id, key)
-    return await _start(conn, action, device_id, utterance, trace_id, key)
+    """Start the mission a request asks for (after a yes, for a far privacy action). What the
+    asker hears now; None when nothing (its result will be the reply, or a question was
+    queued here)."""
+    key = request_key(message_id, utterance)
+    return await _start(conn, spec, device_id, utterance, trace_id, key)
 
 
-async def _script_mission(conn: asyncpg.Connection, action: RunScript) -> StartMission | str:
-    script = await scripts.get_script(conn, action.name)
+async def run_script(
+    conn: asyncpg.Connection,
+    name: str,
+    device_name: str | None,
+    *,
+    device_id: str,
+    utterance: Utterance,
+    trace_id: str,
+    message_id: str | None,
+) -> str | None:
+    """Start the named script as a Python mission; a text when there is no such script."""
+    spec = await _script_mission(conn, name, device_name)
+    if isinstance(spec, str):
+        return spec
+    key = request_key(message_id, utterance)
+    return await _start(conn, spec, device_id, utterance, trace_id, key)
+
+
+async def _script_mission(
+    conn: asyncpg.Connection, name: str, device_name: str | None
+) -> StartMission | str:
+    script = await scripts.get_script(conn, name)
     if script is None:
         known = [each.name for each in await scripts.list_scripts(conn)]
-        text = f"I don't know a script called {action.name}."
+        text = f"I don't know a script called {name}."
         if known:
             return f"{text} Your scripts are: {_listed(known)}."
-        return f"{text} Add one with: jarvis cloud script add {action.name} FILE."
+        return f"{text} Add one with: jarvis cloud script add {name} FILE."
     steps = [StepPlan("create_venv")]
     if script.packages:
         steps.append(StepPlan("install_deps", {"packages": " ".join(script.packages)}))
@@ -77,7 +86,7 @@ async def _script_mission(conn: asyncpg.Connection, action: RunScript) -> StartM
         steps=tuple(steps),
         capabilities=frozenset({"python"}),
         summary=f"run the {script.name} script",
-        device_name=action.device_name,
+        device_name=device_name,
     )
 
 
@@ -228,9 +237,10 @@ async def _ask(
     log.info("privacy action awaits confirmation", summary=spec.summary)
 
 
-async def _answer_confirmation(
+async def answer_confirmation(
     conn: asyncpg.Connection, yes: bool, device_id: str, utterance: Utterance
 ) -> str | None:
+    """Start (yes) or drop (no) the mission waiting for the asker's confirmation."""
     row = await conn.fetchrow(
         "DELETE FROM pending_confirmations WHERE device_id = $1"
         " RETURNING spec, request_id, trace_id, expires_at > now() AS live",

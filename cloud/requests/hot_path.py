@@ -29,8 +29,11 @@ import asyncpg
 import structlog
 
 from cloud.capabilities import carry_out as skills
+from cloud.capabilities.answer import Answer
+from cloud.capabilities.planners import RulePlanner
+from cloud.capabilities.weather import NO_WEATHER_TEXT
 from cloud.errors import NotFoundError
-from cloud.planning.planner import Action, Answer, PlanContext, Planner, RulePlanner
+from cloud.planning.planner import Action, PlanContext, Planner
 from cloud.planning.second_chance import (
     SecondChance,
     SendBack,
@@ -344,7 +347,7 @@ class RequestBatches:
     ) -> Answer:
         service = self._weather()
         if service is None:
-            return Answer(skills.NO_WEATHER_TEXT)
+            return Answer(NO_WEATHER_TEXT)
         return Answer(await service.answer(action, device_id, settings, now))
 
     async def settled(self, handled: Handled) -> None:

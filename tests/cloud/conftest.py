@@ -19,6 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from aiohttp import web
+from chat_completions import FakeChatCompletions
 from cloud_helpers import CloudFactory
 
 from cloud.store import database
@@ -86,3 +88,18 @@ async def clouds(
     factory = CloudFactory(pool, database_url, tmp_path / "data")
     yield factory
     await factory.close()
+
+
+@pytest.fixture
+async def chat() -> AsyncIterator[FakeChatCompletions]:
+    """A chat-completions endpoint on 127.0.0.1 answering with what the test scripts."""
+    fake = FakeChatCompletions()
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", fake.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}/v1"
+    yield fake
+    await runner.cleanup()

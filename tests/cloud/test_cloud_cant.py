@@ -12,8 +12,10 @@ import aiohttp
 import pytest
 from cloud_helpers import CloudFactory
 
+from cloud.capabilities.answer import Answer
+from cloud.capabilities.planners import RulePlanner
 from cloud.planning.cant import FALLBACK, HELP_TEXT, MAX_WORDS, TOPICS, cant_reply
-from cloud.planning.planner import Answer, PlanContext, RulePlanner
+from cloud.planning.planner import PlanContext
 from cloud.planning.time_phrases import normalize
 from models import Utterance, new_id
 

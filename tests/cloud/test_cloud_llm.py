@@ -2,54 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import AsyncIterator
-from typing import Any
 
-import pytest
-from aiohttp import web
+from chat_completions import FakeChatCompletions
 from cloud_helpers import CloudFactory
-
-
-class FakeChatCompletions:
-    """A test double for a remote OpenAI-compatible endpoint, which cannot be reached from tests.
-
-    It serves ``POST /v1/chat/completions`` on 127.0.0.1, records each request, and answers with
-    the next scripted message (or HTTP error status).
-    """
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self.script: list[dict[str, Any] | int] = []
-        self.url = ""
-
-    def tool_call(self, name: str, **arguments: str) -> None:
-        call = {"type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
-        self.script.append({"role": "assistant", "content": None, "tool_calls": [call]})
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.requests.append(await request.json())
-        self.headers.append(dict(request.headers))
-        step = self.script.pop(0)
-        if isinstance(step, int):
-            return web.json_response({"error": {"message": "overloaded"}}, status=step)
-        return web.json_response({"choices": [{"index": 0, "message": step}]})
-
-
-@pytest.fixture
-async def chat() -> AsyncIterator[FakeChatCompletions]:
-    fake = FakeChatCompletions()
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", fake.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}/v1"
-    yield fake
-    await runner.cleanup()
 
 
 def _environ(chat: FakeChatCompletions) -> dict[str, str]:
@@ -73,6 +29,7 @@ async def test_tool_call_sets_a_reminder(clouds: CloudFactory, chat: FakeChatCom
     assert sent["model"] == "tiny"
     assert {tool["function"]["name"] for tool in sent["tools"]} == {
         "set_reminder",
+        "list_reminders",
         "run_on_device",
         "answer",
     }

@@ -8,12 +8,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from cloud.capabilities.missions import AnswerConfirmation, RunScript, plan_mission
+from cloud.capabilities.planners import LlmPlanner, RulePlanner
 from cloud.missions.lifecycle import MissionConfig, config_from
-from cloud.missions.plans import AnswerConfirmation, RunScript, StartMission, plan_mission
+from cloud.missions.plans import StartMission
 from cloud.missions.replies import result_text
 from cloud.missions.routing import Worker, load_of, rank
-from cloud.planning.language_model import LlmConfig, LlmPlanner
-from cloud.planning.planner import PlanContext, RulePlanner
+from cloud.planning.language_model import LlmConfig
+from cloud.planning.planner import PlanContext
 from jarvis.settings import SettingsError, load_settings
 from models import Location, Utterance
 from models.missions import MissionKind

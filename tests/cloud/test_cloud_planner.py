@@ -7,17 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cloud.capabilities.answer import Answer
+from cloud.capabilities.device_commands import RunOnDevice
+from cloud.capabilities.overview import HELP_TEXT
+from cloud.capabilities.planners import RulePlanner
+from cloud.capabilities.set_reminder import NO_TASK_TEXT, NO_TIME_TEXT, SetReminder
 from cloud.planning.cant import cant_reply
-from cloud.planning.planner import (
-    HELP_TEXT,
-    NO_TASK_TEXT,
-    NO_TIME_TEXT,
-    Answer,
-    PlanContext,
-    RulePlanner,
-    RunOnDevice,
-    SetReminder,
-)
+from cloud.planning.planner import PlanContext
 from models import Utterance
 
 NOW = datetime(2026, 3, 10, 14, 5, tzinfo=ZoneInfo("UTC"))

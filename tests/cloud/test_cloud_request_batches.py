@@ -13,9 +13,10 @@ import asyncpg
 import pytest
 from cloud_helpers import wait_for
 
+from cloud.capabilities.overview import HELP_TEXT
+from cloud.capabilities.planners import RulePlanner
 from cloud.link import notify
 from cloud.link.registry import LinkRegistry
-from cloud.planning.planner import HELP_TEXT, RulePlanner
 from cloud.requests.hot_path import RequestBatches
 from cloud.store import device_config, devices, outbox
 from cloud.store.device_directory import DeviceDirectory

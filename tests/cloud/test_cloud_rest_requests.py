@@ -8,7 +8,9 @@ import aiohttp
 import pytest
 from cloud_helpers import CloudFactory, CloudInstance
 
-from cloud.planning.planner import HELP_TEXT, Action, PlanContext, RulePlanner
+from cloud.capabilities.overview import HELP_TEXT
+from cloud.capabilities.planners import RulePlanner
+from cloud.planning.planner import Action, PlanContext
 from models import Utterance, new_id
 
 

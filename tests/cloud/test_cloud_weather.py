@@ -15,9 +15,10 @@ import asyncpg
 import pytest
 from cloud_helpers import CloudFactory
 
+from cloud.capabilities.planners import LlmPlanner, RulePlanner
 from cloud.errors import WeatherUnavailableError
-from cloud.planning.language_model import LlmConfig, LlmPlanner
-from cloud.planning.planner import Action, PlanContext, RulePlanner
+from cloud.planning.language_model import LlmConfig
+from cloud.planning.planner import Action, PlanContext
 from cloud.weather import cache as weather_cache
 from cloud.weather.open_meteo import OpenMeteo, OpenMeteoConfig
 from cloud.weather.open_meteo_testing import FakeOpenMeteo, Mode

@@ -2,7 +2,8 @@
 
 The same decision as the request path (``cloud.requests.hot_path``): the planner's rules first,
 then the second chance when they found nothing to do. Nothing is stored, queued or asked of the
-weather provider; the database is only read (the enrolled devices' names and intents).
+weather provider; the database is only read (the enrolled devices' names and intents). Each
+action is described by its own capability (``describe`` in the capability table).
 """
 
 from __future__ import annotations
@@ -14,17 +15,11 @@ from typing import Any
 
 import asyncpg
 
-from cloud.missions.plans import AnswerConfirmation, CancelMission, RunScript, StartMission
-from cloud.planning.planner import (
-    Action,
-    Answer,
-    PlanContext,
-    Planner,
-    RunOnDevice,
-    SetReminder,
-)
+from cloud.capabilities.answer import Answer
+from cloud.capabilities.capability import Registry, View
+from cloud.capabilities.registry import REGISTRY
+from cloud.planning.planner import Action, PlanContext, Planner
 from cloud.planning.second_chance import SecondChance, SendBack, intents_of_device, reconsider
-from cloud.weather.plans import Weather
 from models import Utterance, new_id
 
 
@@ -71,45 +66,10 @@ async def plan_text(
     return {**describe(action), "elapsed_ms": elapsed_ms}
 
 
-def describe(action: Action | SendBack) -> dict[str, Any]:
+def describe(action: Action | SendBack, registry: Registry = REGISTRY) -> dict[str, Any]:
     """``action`` as the contract says: its kind, the intent, its slots, what would be said."""
-    intent: str | None = None
-    slots: dict[str, Any] = {}
-    reply: str | None = None
-    match action:
-        case Answer(text=text, unknown=unknown):
-            kind = "unknown" if unknown else "answer"
-            reply = text
-        case SetReminder():
-            kind = "set_reminder"
-            slots = {"text": action.text, "due_at": action.due_at.isoformat()}
-        case RunOnDevice():
-            kind = "run_on_device"
-            slots = {"device": action.device_name, "text": action.text}
-        case StartMission():
-            kind = "start_mission"
-            slots = _present(
-                kind=action.kind.value, summary=action.summary, device=action.device_name
-            )
-        case RunScript():
-            kind = "run_script"
-            slots = _present(name=action.name, device=action.device_name)
-        case CancelMission():
-            kind = "cancel_mission"
-            slots = _present(name=action.name, device=action.device_name)
-        case AnswerConfirmation():
-            # A yes or no to a mission waiting for one: answered, in its own words, then.
-            kind = "answer"
-            slots = {"yes": action.yes}
-        case Weather():
-            kind = "weather"
-            intent = action.intent
-            slots = dict(action.slots)
-        case SendBack():
-            kind = "device_intent"
-            intent = action.intent
-    return {"action": kind, "intent": intent, "slots": slots, "reply": reply}
-
-
-def _present(**values: Any) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
+    if isinstance(action, SendBack):
+        view = View("device_intent", intent=action.intent)
+    else:
+        view = registry.handles(action).describe(action)
+    return view.to_json()
