@@ -9,14 +9,16 @@ A dial that fails before the link opens is cheap to retry: nothing listens (the 
 restarting), or the proxy in front of it has no cloud to hand the connection to. Trying again
 costs the cloud nothing, and a reminder due while it was away is late by every second the edge
 still waits once it is back; so for the first ``QUICK_RETRIES_FOR_S`` of an outage those waits
-stop growing at ``DIAL_RETRY_MAX_S`` (with jitter, so edges do not come back in step). A link
-that opened and then failed (the cloud closed it, a frame broke it) backs off in full.
+stop growing at ``DIAL_RETRY_MAX_S`` (with jitter, so edges do not come back in step). Links
+that open and then fail young (the cloud closes them, a frame breaks them) back off in full,
+counted on their own (``BackOff``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 
 import aiohttp
@@ -26,7 +28,6 @@ from tenacity import (
     RetryCallState,
     retry_if_exception_type,
     stop_never,
-    wait_exponential,
 )
 from tenacity.wait import wait_base
 
@@ -70,20 +71,50 @@ class DialFailedError(LinkDroppedError):
     """The dial itself failed: the link never opened (see the module on why that is cheap)."""
 
 
-class BackOff(wait_base):
-    """Exponential waits plus jitter; short ones after failed dials early in an outage."""
+def _doubling(count: int) -> float:
+    """0.5, 1, 2, 4 … seconds for the 1st, 2nd, 3rd, 4th … failure in a row, up to the cap."""
+    return float(min(FIRST_WAIT_S * 2 ** max(count - 1, 0), MAX_WAIT_S))
 
-    def __init__(self) -> None:
-        self._exponential = wait_exponential(multiplier=FIRST_WAIT_S, max=MAX_WAIT_S)
+
+class BackOff(wait_base):
+    """How long to wait before the next dial, from what failed and how often in a row.
+
+    Failed dials and links that opened then failed young are counted apart: a link that came
+    up and was cut a few seconds later starts its own count afresh, rather than inheriting the
+    many quick dials of the outage before it (which made a cut link wait 8 s after coming back).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.failed_dials = 0
+        """Dials in a row that failed before the link opened."""
+        self.short_links = 0
+        """Links in a row that opened and ended before ``STABLE_AFTER_S``."""
+        self._dials_failing_since: float | None = None
 
     def __call__(self, retry_state: RetryCallState) -> float:
         outcome = retry_state.outcome
         error = outcome.exception() if outcome is not None else None
-        wait: float = self._exponential(retry_state)
-        outage_s = retry_state.seconds_since_start or 0.0
-        if isinstance(error, DialFailedError) and outage_s < QUICK_RETRIES_FOR_S:
-            return min(wait, DIAL_RETRY_MAX_S) + random.uniform(0, JITTER_S / 2)
-        return wait + random.uniform(0, JITTER_S)
+        if isinstance(error, DialFailedError):
+            self.failed_dials += 1
+            now = self._clock()
+            if self._dials_failing_since is None:
+                self._dials_failing_since = now
+            wait = _doubling(self.failed_dials)
+            if now - self._dials_failing_since < QUICK_RETRIES_FOR_S:
+                return min(wait, DIAL_RETRY_MAX_S) + random.uniform(0, JITTER_S / 2)
+            return wait + random.uniform(0, JITTER_S)
+        self.short_links += 1
+        return _doubling(self.short_links) + random.uniform(0, JITTER_S)
+
+    def dialled(self) -> None:
+        """A dial got through: the outage, if any, is over."""
+        self.failed_dials = 0
+        self._dials_failing_since = None
+
+    def healthy(self) -> None:
+        """A link stayed up ``STABLE_AFTER_S``."""
+        self.short_links = 0
 
 
 class Dialer:
@@ -94,6 +125,7 @@ class Dialer:
 
     def __init__(self, url: str) -> None:
         self._url = url
+        self._backoff = BackOff()
         self.problem: str | None = None
         """Set while the cloud refuses this device's token (401 at the handshake)."""
         self.trouble: str | None = None
@@ -113,7 +145,7 @@ class Dialer:
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
             # Exponential backoff plus random jitter, so many edges do not re-dial in step.
-            wait=BackOff(),
+            wait=self._backoff,
             retry=retry_if_exception_type(RETRIED),
             stop=stop_never,
             before_sleep=self._failed,
@@ -138,6 +170,7 @@ class Dialer:
 
     def stable(self) -> None:
         """The link has been up ``STABLE_AFTER_S``: it is healthy again."""
+        self._backoff.healthy()
         if self.trouble is not None:
             log.info("edge_link.recovered")
         self.trouble = None
@@ -160,6 +193,7 @@ class Dialer:
             raise DialFailedError(str(error) or type(error).__name__) from error
         except (aiohttp.ClientError, OSError, TimeoutError) as error:
             raise DialFailedError(str(error) or type(error).__name__) from error
+        self._backoff.dialled()
         if self.problem is not None:
             log.info("edge_link.token_accepted")
         self.problem = None
