@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from assistant.interpreter import calculator
+from assistant.interpreter._clock_times import TIME_UNNAMED, clock_time
 from assistant.interpreter._common import clean_name, intent
 from assistant.interpreter._durations import DURATION, duration_s
 from assistant.interpreter._text import Text, normalize
@@ -143,10 +144,10 @@ _EXPRESSION = re.compile(
     r" ?(?:the answer to |the result of |the value of )?(?P<expr>.+?)(?: equal| equals| is)?$"
 )
 _ARTICLE_NUMBER = re.compile(r"\ban? (?=\d)")
-_ALARM_TIME = re.compile(
-    r"\b(?:at|for|to)? ?(?P<h>\d{1,2})(?:[: ](?P<m>\d{2}))? ?(?P<ampm>a ?m|p ?m|o'clock|oclock)?"
-    r"(?:\b|$)"
-)
+_ALARM_TIME = re.compile(rf"(?<![\d:.])(?:{TIME_UNNAMED})(?![\d:])")
+"""A time of day as the alarm templates read it ("7", "7 30", "7:30 pm", "half past 6")."""
+_MISHEARD_MERIDIEM = re.compile(r"(?<=\d) (?:at|and|a) m\b\.?")
+"""Recognizers hear "7:30 a.m." as "7.30 at m." or "7 30 a m": read them as "am"."""
 _IN_ZONE = re.compile(r"\b(?:in|at|for) (?P<place>(?!the moment|my |here)[a-z][a-z .'-]+?)$")
 _WHEN = re.compile(
     r"\b(?:(?P<today>today|tonight|this (?:morning|afternoon|evening))|(?P<tomorrow>tomorrow)"
@@ -311,17 +312,12 @@ def _free_text(name: str, pattern: re.Pattern[str], text: Text, slot: str) -> Fi
 
 
 def _clock_time(text: Text) -> str | None:
-    """ "7", "7 30", "7:30 pm", "19:00" → "HH:MM"; ``None`` without an hour."""
-    for found in _ALARM_TIME.finditer(_digits(text)):
-        hour, minute = int(found["h"]), int(found["m"] or 0)
-        ampm = (found["ampm"] or "").replace(" ", "")
-        if hour > 23 or minute > 59 or (ampm in ("am", "pm") and not 1 <= hour <= 12):
-            continue
-        if ampm == "pm" and hour < 12:
-            hour += 12
-        elif ampm == "am" and hour == 12:
-            hour = 0
-        return f"{hour:02d}:{minute:02d}"
+    """ "7", "7 30", "7:30 pm", "7.30 at m.", "19:00" → "HH:MM"; ``None`` without an hour."""
+    said = _MISHEARD_MERIDIEM.sub(" am", _digits(text))
+    for found in _ALARM_TIME.finditer(said):
+        at = clock_time(found[0])
+        if at is not None:
+            return at
     return None
 
 

@@ -76,6 +76,25 @@ def test_extractors_find_the_slots(
 
 
 @pytest.mark.parametrize(
+    ("name", "text", "time"),
+    [
+        ("alarm.set", "wake me up at 7.30 at m.", "07:30"),
+        ("alarm.set", "set an alarm for 7 30 a m", "07:30"),
+        ("alarm.set", "alarm at 7.30 p.m.", "19:30"),
+        ("alarm.set", "set an alarm for half past six", "06:30"),
+        ("alarm.set", "wake me at six in the morning", "06:00"),
+        ("alarm.cancel", "cancel my 7.30 at m. alarm", "07:30"),
+    ],
+)
+def test_alarm_times_are_read_as_whisper_writes_them(name: str, text: str, time: str) -> None:
+    """ "7:30 a.m." misheard as "7.30 at m." keeps its minutes and its morning."""
+    filled = fill(name, text)
+    assert filled is not None
+    assert filled.missing is None
+    assert filled.intent.slots["time"] == time
+
+
+@pytest.mark.parametrize(
     ("name", "text"),
     [("volume.mute", "mute for twenty minutes"), ("media.pause", "pause for an hour")],
 )
