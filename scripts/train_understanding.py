@@ -175,7 +175,9 @@ def main() -> None:
 
     started = time.perf_counter()
     encoder = Encoder(threads=2)
-    cache = EmbeddingCache(CACHE / "embeddings.npz")
+    # Keyed by the graph: vectors from another build of the encoder are not these.
+    graph = hashlib.sha256((ARTIFACT / "encoder.onnx").read_bytes()).hexdigest()[:16]
+    cache = EmbeddingCache(CACHE / f"embeddings-{graph}-single.npz")
     x_train = cache.embed(encoder, [t for t, _ in train])
     x_val = cache.embed(encoder, [t for t, _ in validation])
     print(
