@@ -134,10 +134,29 @@ _REWRITES = (
     (re.compile(r"\b(\d+(?:\.\d+)?) and divide it by (\d+(?:\.\d+)?)"), r"\1 / \2"),
     (re.compile(r"\bmultiply (\d+(?:\.\d+)?) (?:by|and|with) (\d+(?:\.\d+)?)"), r"\1 * \2"),
     (re.compile(r"\badd (\d+(?:\.\d+)?) (?:and|to) (\d+(?:\.\d+)?)"), r"\1 + \2"),
-    (re.compile(r"\bsubtract (\d+(?:\.\d+)?) from (\d+(?:\.\d+)?)"), r"\2 - \1"),
+    (
+        re.compile(r"\b(?:subtract|subract|substract) (\d+(?:\.\d+)?) from (\d+(?:\.\d+)?)"),
+        r"\2 - \1",
+    ),
+    (
+        re.compile(
+            r"\bhow many times (?:can|does|will|do) (\d+(?:\.\d+)?) "
+            r"(?:be divided into|go into|fit into) (\d+(?:\.\d+)?)"
+        ),
+        r"\2 / \1",
+    ),
 )
 """Spoken operations with the verb first, rewritten into expressions the evaluator reads."""
-_FIRST_NUMBER_TO_LAST = re.compile(r"(?:square root of |sqrt |-)?\d.*\d(?:\)| squared| cubed)?")
+_NUMBER_LIST = r"\d+(?:\.\d+)?(?:(?: and)? \d+(?:\.\d+)?)+"
+_AGGREGATE = re.compile(
+    rf"\b(?:(?:the )?(?P<op>sum|total|average|mean) of|(?P<add>add up|add together|total up))"
+    rf" (?P<numbers>{_NUMBER_LIST})"
+)
+"""A sum or an average of a spoken list ("the sum of 3, 7, 9 and 24", "add up 8 and 7"), its
+commas already gone (``normalize``)."""
+_MONEY = re.compile(r"\$ ?(?=\d)")
+"""Dollar signs, which the evaluator does not read."""
+_FIRST_NUMBER_TO_LAST = re.compile(r"(?:square root of |sqrt |-|\()?\d.*\d(?:\)| squared| cubed)?")
 _EQUALS_TAIL = re.compile(r" (?:equals?|=|is|makes?) .*$")
 _EXPRESSION = re.compile(
     r"^(?:.*?\b(?:what's|whats|what is|calculate|compute|how much is|tell me|solve|is))?"
@@ -168,6 +187,10 @@ _ALARM_DAYS = re.compile(
 )
 """Days, repeats and labels: the alarm skill's ``date``/``repeat``/``label`` slots, which these
 extractors do not read, so such requests go where they are read whole."""
+_ALARM_QUESTION = re.compile(
+    r"(?:what|which|when|is|are|do i|did i|have i|may i know|can you tell me|tell me)\b"
+)
+"""An alarm request said as a question, without a time to set: the alarms already set."""
 _DELTA_DOWN = re.compile(r"\b(?:take|remove|subtract|less|shorten|reduce|cut|knock|minus)\b")
 
 
@@ -253,6 +276,13 @@ def _list_item(name: str, text: Text) -> Filled | None:
     return Filled(intent(name, list=list_name), missing="item")
 
 
+def _aggregate(found: re.Match[str]) -> str:
+    """ "sum of 3, 7 and 9" → "3 + 7 + 9"; "average of 3 and 7" → "(3 + 7) / 2"."""
+    numbers = re.findall(r"\d+(?:\.\d+)?", found["numbers"])
+    total = " + ".join(numbers)
+    return f"({total}) / {len(numbers)}" if found["op"] in ("average", "mean") else total
+
+
 def _math(text: Text) -> Filled | None:
     template = calculator.match(text)
     if template is not None:
@@ -267,7 +297,7 @@ def _math(text: Text) -> Filled | None:
             return Filled(
                 intent("math.eval", expression=calculation.expression, result=calculation.result)
             )
-    rewritten = _digits(text)
+    rewritten = _AGGREGATE.sub(_aggregate, _MONEY.sub("", _digits(text)))
     for pattern, replacement in _REWRITES:
         rewritten = pattern.sub(replacement, rewritten)
     span = _FIRST_NUMBER_TO_LAST.search(rewritten)
@@ -356,6 +386,9 @@ def fill(name: str, raw: str) -> Filled | None:
             if _ALARM_DAYS.search(text.lower):
                 return None
             at = _clock_time(text)
+            if at is None and _ALARM_QUESTION.match(text.lower):
+                # "what time will my alarm wake me up": a question about the alarms set.
+                return Filled(Intent("alarm.list", {}))
             return (
                 Filled(Intent(name, {}), missing="time")
                 if at is None

@@ -76,6 +76,38 @@ def test_extractors_find_the_slots(
 
 
 @pytest.mark.parametrize(
+    ("text", "expression", "result"),
+    [
+        ("what is the sum of eleven and ten", "11 + 10", 21),
+        ("what is the sum of 3, 7, 9, and 24", "3 + 7 + 9 + 24", 43),
+        ("add up 8 and 7", "8 + 7", 15),
+        (
+            "what is the average of 54, 23, 43, 12, and 442",
+            "( 54 + 23 + 43 + 12 + 442 ) / 5",
+            114.8,
+        ),
+        ("can you subract 36 from 5", "5 - 36", -31),
+        ("how many times can 3 be divided into 1253", "1253 / 3", 417.6666666667),
+        ("what is 25% of $54", "25 % of 54", 13.5),
+    ],
+)
+def test_sums_averages_and_divisions_said_in_words(
+    text: str, expression: str, result: float
+) -> None:
+    """Sums and averages of spoken lists, a misspelt subtraction and a "goes into" are computed."""
+    assert _slots("math.eval", text) == {"expression": expression, "result": result}
+
+
+@pytest.mark.parametrize(
+    "text", ["what time will my alarm wake me up", "can you tell me which alarms are on"]
+)
+def test_a_question_about_alarms_lists_them(text: str) -> None:
+    """An alarm request asked as a question, with no time to set, lists the alarms."""
+    filled = fill("alarm.set", text)
+    assert filled == Filled(Intent("alarm.list", {}))
+
+
+@pytest.mark.parametrize(
     ("name", "text", "time"),
     [
         ("alarm.set", "wake me up at 7.30 at m.", "07:30"),
