@@ -68,6 +68,18 @@ _UNTIMED: Final = frozenset(
 )
 """Intents that cannot last "for twenty minutes" here: with a duration they are forwarded."""
 
+_SECOND_REQUEST = re.compile(
+    r"\b(?:and|then|also) (?:tell me|let me know|what|who|where|which|play|read|find|search"
+    r"|look up|show|send|email|text|call|book|order|open|check)\b"
+)
+"""A second request joined to the first ("turn it down and tell me who is singing"): the edge
+would do half of what was asked, so the whole sentence goes to the cloud."""
+_NOT_A_REPEAT = re.compile(
+    r"\b(?:explain|rephrase|clarify|elaborate|unclear|mean|meant|simpler|louder|quieter|slower"
+    r"|softer|translate)\b"
+)
+"""Asked again, but differently ("explain what you said", "say it again louder"): repeating the
+same words would not be what was asked."""
 _DURATION = re.compile(rf"(?P<dur>{DURATION})")
 _NUMBER = re.compile(r"(?<![\d.])(\d+)(?: ?(?:percent|%))?")
 _LEVEL = re.compile(
@@ -357,6 +369,10 @@ def fill(name: str, raw: str) -> Filled | None:
     if text is None:
         return None
     if name in _UNTIMED and _DURATION.search(_digits(text)):
+        return None
+    if _SECOND_REQUEST.search(text.lower):
+        return None
+    if name == "assistant.repeat" and _NOT_A_REPEAT.search(text.lower):
         return None
     if name in _NO_SLOTS:
         return Filled(Intent(name, {}))

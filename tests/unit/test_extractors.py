@@ -154,6 +154,29 @@ def test_what_the_slots_cannot_say_is_forwarded(name: str, text: str) -> None:
     assert fill(name, text) is None
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("volume.change", "turn the music down and tell me who is singing"),
+        ("timer.start", "set a timer for ten minutes and then play some jazz"),
+        ("assistant.repeat", "can you explain what you just said"),
+        ("assistant.repeat", "say that again but louder"),
+    ],
+)
+def test_what_the_edge_would_only_half_do_is_forwarded(name: str, text: str) -> None:
+    """A second request in the sentence, or "again, but differently", goes to the cloud whole."""
+    assert fill(name, text) is None
+
+
+def test_a_plain_repeat_and_a_list_of_two_items_stay_local() -> None:
+    """ "and" alone is no second request: "eggs and milk" is one item, "say that again" runs."""
+    assert fill("assistant.repeat", "say that again") == Filled(Intent("assistant.repeat", {}))
+    assert _slots("list.add", "add eggs and milk to my list") == {
+        "item": "eggs and milk",
+        "list": "shopping",
+    }
+
+
 def test_an_address_book_is_not_a_list_here() -> None:
     """ "Add this email to my contact list" is the address book's business, not a list's."""
     assert fill("list.add", "add this email to my contact list") is None
