@@ -62,6 +62,7 @@ bench: setup
 
 # Retrain the learned tier's head (seeded; writes understanding/artifact/); CI never runs this
 train: setup
+    nice -n 10 {{bin}}/python scripts/build_encoder.py
     nice -n 10 {{bin}}/python scripts/train_understanding.py
 
 # Chaos: cloud, PostgreSQL and two edges as real processes, killed and cut at random under traffic

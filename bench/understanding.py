@@ -100,8 +100,15 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def learned(understander: Understander, cache: dict[str, tuple[Guess, float]]) -> Answer:
-    """Templates, then the model (its guess computed once per text and timed, then reused)."""
+Timed = tuple[Guess, float, float]
+"""The model's guess for a text, the wall-clock and the CPU microseconds it took."""
+
+
+def learned(understander: Understander, cache: dict[str, Timed]) -> Answer:
+    """Templates, then the model (its guess computed once per text and timed, then reused).
+
+    CPU time (this thread's) is what a quiet core would take; the wall clock on this shared
+    machine adds the waits for a core other jobs hold."""
 
     def answer(text: str) -> str | None:
         found = interpret(text)
@@ -109,19 +116,21 @@ def learned(understander: Understander, cache: dict[str, tuple[Guess, float]]) -
             return found.name
         if text not in cache:
             assert understander.model is not None
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             best = understander.model.best(text)
             understander.decide(text, best)
-            cache[text] = (best, (time.perf_counter() - started) * 1e6)
+            cache[text] = (
+                best,
+                (time.perf_counter() - started) * 1e6,
+                (time.thread_time() - cpu) * 1e6,
+            )
         understood = understander.decide(text, cache[text][0])
         return understood.intent.name if understood.intent else None
 
     return answer
 
 
-def with_second_chance(
-    edge: Answer, understander: Understander, cache: dict[str, tuple[Guess, float]]
-) -> Answer:
+def with_second_chance(edge: Answer, understander: Understander, cache: dict[str, Timed]) -> Answer:
     """Where a request ends with the cloud behind the edge: the edge's own intent, else the
     cloud's rules (its weather is the weather intent; its other actions are not local intents),
     else the second chance's intent, run only when the edge runs it and can fill its slots."""
@@ -196,9 +205,10 @@ def run_clinc(
 
 _COST = """
 import json, os, time, psutil
-import numpy, structlog  # the edge has these loaded already
-process = psutil.Process(os.getpid())
+# The edge has these loaded already (the templates, the understander's module without a model).
+import numpy, structlog
 from assistant.understander import load_model
+process = psutil.Process(os.getpid())
 before = process.memory_info().rss
 started = time.perf_counter()
 model = load_model()
@@ -237,7 +247,7 @@ def main() -> None:
 
     model = load_model()
     full = frozenset(model.labels) - {OTHER}
-    cache: dict[str, tuple[Guess, float]] = {}
+    cache: dict[str, Timed] = {}
     branch_system = learned(Understander(BRANCH, model), cache)
     full_system = learned(Understander(full, model), cache)
     hassil, _ = make_hassil()
@@ -266,7 +276,8 @@ def main() -> None:
     }
     tallies = {name: run_hwu(name, system, rows) for name, (system, _) in systems.items()}
     # The model's own time per text (templates missed), not the cached replay's.
-    model_micros = [micros for _, micros in cache.values()]
+    model_micros = [micros for _, micros, _ in cache.values()]
+    model_cpu = [cpu for _, _, cpu in cache.values()]
     for name in ("+learned (this branch)", "+learned (full labels)"):
         tallies[name].micros = [
             m if interpret(str(r["text"])) is not None else cache[str(r["text"])][1]
@@ -293,6 +304,10 @@ def main() -> None:
     print(
         f"  model pass p50 / p99           {percentile(model_micros, 0.5) / 1000:.2f} / "
         f"{percentile(model_micros, 0.99) / 1000:.2f} ms   (goal p99 <= 15 ms)"
+    )
+    print(
+        f"  model pass CPU p50 / p99       {percentile(model_cpu, 0.5) / 1000:.2f} / "
+        f"{percentile(model_cpu, 0.99) / 1000:.2f} ms   (this thread's CPU time: a quiet core)"
     )
     print(f"  confidence threshold           {model.threshold:.3f} (CLINC150 val + oos_val)")
     print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -14,6 +14,23 @@ from understanding.encoder import Encoder, Vectors
 
 OTHER = "other"
 """The label of everything that is not a local intent ("not mine")."""
+
+
+def is_other(label: str) -> bool:
+    """``other`` itself, or one of the head's finer "not mine" classes (``other:<name>``)."""
+    return label == OTHER or label.startswith(OTHER + ":")
+
+
+def collapse(probabilities: Vectors, labels: Sequence[str]) -> tuple[Vectors, list[str]]:
+    """The head's columns as our intents plus one ``OTHER`` column (the "not mine" classes
+    summed): the head learns the many kinds of "not mine" apart, the edge only needs to know
+    that it is none of its own."""
+    ours = [i for i, label in enumerate(labels) if not is_other(label)]
+    others = [i for i, label in enumerate(labels) if is_other(label)]
+    collapsed: Vectors = np.concatenate(
+        [probabilities[:, ours], probabilities[:, others].sum(axis=1, keepdims=True)], axis=1
+    ).astype(np.float32)
+    return collapsed, [labels[i] for i in ours] + [OTHER]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +60,9 @@ class IntentModel:
         self._encoder = encoder
         self._weights = weights
         self._bias = bias
-        self.labels = tuple(labels)
+        self._head_labels = list(labels)
+        self.labels = tuple(collapse(np.zeros((0, len(labels)), np.float32), labels)[1])
+        """Our intents and ``OTHER`` (the columns of :meth:`probabilities`)."""
         self.threshold = threshold
         """The confidence below which the model abstains, chosen on CLINC150's validation."""
         self.second_chance_threshold = (
@@ -57,8 +76,7 @@ class IntentModel:
         logits = self._encoder.embed(texts) @ self._weights.T + self._bias
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
-        probabilities: Vectors = (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
-        return probabilities
+        return collapse(exp / exp.sum(axis=1, keepdims=True), self._head_labels)[0]
 
     def best(self, text: str) -> Guess:
         """The most likely label, ``OTHER`` included, whatever its confidence."""

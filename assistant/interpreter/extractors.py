@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from assistant.interpreter import calculator
+from assistant.interpreter._clock_times import TIME_UNNAMED, clock_time
 from assistant.interpreter._common import clean_name, intent
 from assistant.interpreter._durations import DURATION, duration_s
 from assistant.interpreter._text import Text, normalize
@@ -74,6 +75,18 @@ _UNTIMED: Final = frozenset(
 )
 """Intents that cannot last "for twenty minutes" here: with a duration they are forwarded."""
 
+_SECOND_REQUEST = re.compile(
+    r"\b(?:and|then|also) (?:tell me|let me know|what|who|where|which|play|read|find|search"
+    r"|look up|show|send|email|text|call|book|order|open|check)\b"
+)
+"""A second request joined to the first ("turn it down and tell me who is singing"): the edge
+would do half of what was asked, so the whole sentence goes to the cloud."""
+_NOT_A_REPEAT = re.compile(
+    r"\b(?:explain|rephrase|clarify|elaborate|unclear|mean|meant|simpler|louder|quieter|slower"
+    r"|softer|translate)\b"
+)
+"""Asked again, but differently ("explain what you said", "say it again louder"): repeating the
+same words would not be what was asked."""
 _DURATION = re.compile(rf"(?P<dur>{DURATION})")
 _NUMBER = re.compile(r"(?<![\d.])(\d+)(?: ?(?:percent|%))?")
 _LEVEL = re.compile(
@@ -140,20 +153,39 @@ _REWRITES = (
     (re.compile(r"\b(\d+(?:\.\d+)?) and divide it by (\d+(?:\.\d+)?)"), r"\1 / \2"),
     (re.compile(r"\bmultiply (\d+(?:\.\d+)?) (?:by|and|with) (\d+(?:\.\d+)?)"), r"\1 * \2"),
     (re.compile(r"\badd (\d+(?:\.\d+)?) (?:and|to) (\d+(?:\.\d+)?)"), r"\1 + \2"),
-    (re.compile(r"\bsubtract (\d+(?:\.\d+)?) from (\d+(?:\.\d+)?)"), r"\2 - \1"),
+    (
+        re.compile(r"\b(?:subtract|subract|substract) (\d+(?:\.\d+)?) from (\d+(?:\.\d+)?)"),
+        r"\2 - \1",
+    ),
+    (
+        re.compile(
+            r"\bhow many times (?:can|does|will|do) (\d+(?:\.\d+)?) "
+            r"(?:be divided into|go into|fit into) (\d+(?:\.\d+)?)"
+        ),
+        r"\2 / \1",
+    ),
 )
 """Spoken operations with the verb first, rewritten into expressions the evaluator reads."""
-_FIRST_NUMBER_TO_LAST = re.compile(r"(?:square root of |sqrt |-)?\d.*\d(?:\)| squared| cubed)?")
+_NUMBER_LIST = r"\d+(?:\.\d+)?(?:(?: and)? \d+(?:\.\d+)?)+"
+_AGGREGATE = re.compile(
+    rf"\b(?:(?:the )?(?P<op>sum|total|average|mean) of|(?P<add>add up|add together|total up))"
+    rf" (?P<numbers>{_NUMBER_LIST})"
+)
+"""A sum or an average of a spoken list ("the sum of 3, 7, 9 and 24", "add up 8 and 7"), its
+commas already gone (``normalize``)."""
+_MONEY = re.compile(r"\$ ?(?=\d)")
+"""Dollar signs, which the evaluator does not read."""
+_FIRST_NUMBER_TO_LAST = re.compile(r"(?:square root of |sqrt |-|\()?\d.*\d(?:\)| squared| cubed)?")
 _EQUALS_TAIL = re.compile(r" (?:equals?|=|is|makes?) .*$")
 _EXPRESSION = re.compile(
     r"^(?:.*?\b(?:what's|whats|what is|calculate|compute|how much is|tell me|solve|is))?"
     r" ?(?:the answer to |the result of |the value of )?(?P<expr>.+?)(?: equal| equals| is)?$"
 )
 _ARTICLE_NUMBER = re.compile(r"\ban? (?=\d)")
-_ALARM_TIME = re.compile(
-    r"\b(?:at|for|to)? ?(?P<h>\d{1,2})(?:[: ](?P<m>\d{2}))? ?(?P<ampm>a ?m|p ?m|o'clock|oclock)?"
-    r"(?:\b|$)"
-)
+_ALARM_TIME = re.compile(rf"(?<![\d:.])(?:{TIME_UNNAMED})(?![\d:])")
+"""A time of day as the alarm templates read it ("7", "7 30", "7:30 pm", "half past 6")."""
+_MISHEARD_MERIDIEM = re.compile(r"(?<=\d) (?:at|and|a) m\b\.?")
+"""Recognizers hear "7:30 a.m." as "7.30 at m." or "7 30 a m": read them as "am"."""
 _IN_ZONE = re.compile(r"\b(?:in|at|for) (?P<place>(?!the moment|my |here)[a-z][a-z .'-]+?)$")
 _WHEN = re.compile(
     r"\b(?:(?P<today>today|tonight|this (?:morning|afternoon|evening))|(?P<tomorrow>tomorrow)"
@@ -174,6 +206,10 @@ _ALARM_DAYS = re.compile(
 )
 """Days, repeats and labels: the alarm skill's ``date``/``repeat``/``label`` slots, which these
 extractors do not read, so such requests go where they are read whole."""
+_ALARM_QUESTION = re.compile(
+    r"(?:what|which|when|is|are|do i|did i|have i|may i know|can you tell me|tell me)\b"
+)
+"""An alarm request said as a question, without a time to set: the alarms already set."""
 _DELTA_DOWN = re.compile(r"\b(?:take|remove|subtract|less|shorten|reduce|cut|knock|minus)\b")
 
 
@@ -259,6 +295,13 @@ def _list_item(name: str, text: Text) -> Filled | None:
     return Filled(intent(name, list=list_name), missing="item")
 
 
+def _aggregate(found: re.Match[str]) -> str:
+    """ "sum of 3, 7 and 9" → "3 + 7 + 9"; "average of 3 and 7" → "(3 + 7) / 2"."""
+    numbers = re.findall(r"\d+(?:\.\d+)?", found["numbers"])
+    total = " + ".join(numbers)
+    return f"({total}) / {len(numbers)}" if found["op"] in ("average", "mean") else total
+
+
 def _math(text: Text) -> Filled | None:
     template = calculator.match(text)
     if template is not None:
@@ -275,7 +318,7 @@ def _math(text: Text) -> Filled | None:
                     names.MATH_EVAL, expression=calculation.expression, result=calculation.result
                 )
             )
-    rewritten = _digits(text)
+    rewritten = _AGGREGATE.sub(_aggregate, _MONEY.sub("", _digits(text)))
     for pattern, replacement in _REWRITES:
         rewritten = pattern.sub(replacement, rewritten)
     span = _FIRST_NUMBER_TO_LAST.search(rewritten)
@@ -322,17 +365,12 @@ def _free_text(name: str, pattern: re.Pattern[str], text: Text, slot: str) -> Fi
 
 
 def _clock_time(text: Text) -> str | None:
-    """ "7", "7 30", "7:30 pm", "19:00" → "HH:MM"; ``None`` without an hour."""
-    for found in _ALARM_TIME.finditer(_digits(text)):
-        hour, minute = int(found["h"]), int(found["m"] or 0)
-        ampm = (found["ampm"] or "").replace(" ", "")
-        if hour > 23 or minute > 59 or (ampm in ("am", "pm") and not 1 <= hour <= 12):
-            continue
-        if ampm == "pm" and hour < 12:
-            hour += 12
-        elif ampm == "am" and hour == 12:
-            hour = 0
-        return f"{hour:02d}:{minute:02d}"
+    """ "7", "7 30", "7:30 pm", "7.30 at m.", "19:00" → "HH:MM"; ``None`` without an hour."""
+    said = _MISHEARD_MERIDIEM.sub(" am", _digits(text))
+    for found in _ALARM_TIME.finditer(said):
+        at = clock_time(found[0])
+        if at is not None:
+            return at
     return None
 
 
@@ -342,6 +380,10 @@ def fill(name: str, raw: str) -> Filled | None:
     if text is None:
         return None
     if name in _UNTIMED and _DURATION.search(_digits(text)):
+        return None
+    if _SECOND_REQUEST.search(text.lower):
+        return None
+    if name == "assistant.repeat" and _NOT_A_REPEAT.search(text.lower):
         return None
     if name in _NO_SLOTS:
         return Filled(Intent(name, {}))
@@ -371,6 +413,9 @@ def fill(name: str, raw: str) -> Filled | None:
             if _ALARM_DAYS.search(text.lower):
                 return None
             at = _clock_time(text)
+            if at is None and _ALARM_QUESTION.match(text.lower):
+                # "what time will my alarm wake me up": a question about the alarms set.
+                return Filled(Intent("alarm.list", {}))
             return (
                 Filled(Intent(name, {}), missing="time")
                 if at is None

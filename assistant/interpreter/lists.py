@@ -21,6 +21,8 @@ _ALIASES = {
     "groceries": "shopping",
     "shopping": "shopping",
 }
+_NOT_OURS = frozenset({"contact", "contacts", "email", "mailing", "address", "phone"})
+"""Lists of people and addresses: the address book's business (the cloud's), not a list here."""
 _OWNER = r"(?:(?P<owner>my|the|our) )?"
 _LIST = rf"{_OWNER}(?:(?P<list>to do|{NAME_WORDS}) )?list"
 _ADD = compile_all(rf"(?:add|put|stick|throw|pop) (?P<item>.+?) (?:to|on|onto|in|into) {_LIST}")
@@ -43,6 +45,8 @@ def _list_name(found: re.Match[str]) -> str | None:
         return DEFAULT_LIST
     if said in _ALIASES:
         return _ALIASES[said]
+    if _NOT_OURS & set(said.split()):
+        return None
     # Only the user's own lists are local: "the best seller list" is a question for the cloud.
     if groups.get("owner") not in ("my", "our"):
         return None

@@ -17,7 +17,7 @@ from understanding import load_default
 pytestmark = pytest.mark.slow
 
 EDGE_INTENTS = intent_capabilities(["list.show", "list.add", "timer.start", "time.now"])
-ABSTAINED = "what stuff do i have to get"
+ABSTAINED = "what do we need from the shop"
 """A shopping-list question the edge's learned tier abstains on (below its threshold)."""
 
 

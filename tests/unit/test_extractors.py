@@ -76,6 +76,57 @@ def test_extractors_find_the_slots(
 
 
 @pytest.mark.parametrize(
+    ("text", "expression", "result"),
+    [
+        ("what is the sum of eleven and ten", "11 + 10", 21),
+        ("what is the sum of 3, 7, 9, and 24", "3 + 7 + 9 + 24", 43),
+        ("add up 8 and 7", "8 + 7", 15),
+        (
+            "what is the average of 54, 23, 43, 12, and 442",
+            "( 54 + 23 + 43 + 12 + 442 ) / 5",
+            114.8,
+        ),
+        ("can you subract 36 from 5", "5 - 36", -31),
+        ("how many times can 3 be divided into 1253", "1253 / 3", 417.6666666667),
+        ("what is 25% of $54", "25 % of 54", 13.5),
+    ],
+)
+def test_sums_averages_and_divisions_said_in_words(
+    text: str, expression: str, result: float
+) -> None:
+    """Sums and averages of spoken lists, a misspelt subtraction and a "goes into" are computed."""
+    assert _slots("math.eval", text) == {"expression": expression, "result": result}
+
+
+@pytest.mark.parametrize(
+    "text", ["what time will my alarm wake me up", "can you tell me which alarms are on"]
+)
+def test_a_question_about_alarms_lists_them(text: str) -> None:
+    """An alarm request asked as a question, with no time to set, lists the alarms."""
+    filled = fill("alarm.set", text)
+    assert filled == Filled(Intent("alarm.list", {}))
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "time"),
+    [
+        ("alarm.set", "wake me up at 7.30 at m.", "07:30"),
+        ("alarm.set", "set an alarm for 7 30 a m", "07:30"),
+        ("alarm.set", "alarm at 7.30 p.m.", "19:30"),
+        ("alarm.set", "set an alarm for half past six", "06:30"),
+        ("alarm.set", "wake me at six in the morning", "06:00"),
+        ("alarm.cancel", "cancel my 7.30 at m. alarm", "07:30"),
+    ],
+)
+def test_alarm_times_are_read_as_whisper_writes_them(name: str, text: str, time: str) -> None:
+    """ "7:30 a.m." misheard as "7.30 at m." keeps its minutes and its morning."""
+    filled = fill(name, text)
+    assert filled is not None
+    assert filled.missing is None
+    assert filled.intent.slots["time"] == time
+
+
+@pytest.mark.parametrize(
     ("name", "text"),
     [("volume.mute", "mute for twenty minutes"), ("media.pause", "pause for an hour")],
 )
@@ -101,6 +152,29 @@ def test_intents_without_an_extractor_are_forwarded() -> None:
 def test_what_the_slots_cannot_say_is_forwarded(name: str, text: str) -> None:
     """A week's forecast or a repeating alarm needs slots these extractors do not read."""
     assert fill(name, text) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("volume.change", "turn the music down and tell me who is singing"),
+        ("timer.start", "set a timer for ten minutes and then play some jazz"),
+        ("assistant.repeat", "can you explain what you just said"),
+        ("assistant.repeat", "say that again but louder"),
+    ],
+)
+def test_what_the_edge_would_only_half_do_is_forwarded(name: str, text: str) -> None:
+    """A second request in the sentence, or "again, but differently", goes to the cloud whole."""
+    assert fill(name, text) is None
+
+
+def test_a_plain_repeat_and_a_list_of_two_items_stay_local() -> None:
+    """ "and" alone is no second request: "eggs and milk" is one item, "say that again" runs."""
+    assert fill("assistant.repeat", "say that again") == Filled(Intent("assistant.repeat", {}))
+    assert _slots("list.add", "add eggs and milk to my list") == {
+        "item": "eggs and milk",
+        "list": "shopping",
+    }
 
 
 def test_an_address_book_is_not_a_list_here() -> None:

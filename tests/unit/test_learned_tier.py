@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.skills import Skills
 from assistant.testing import conversation_for_tests
 from assistant.understander import APP_INTENTS, Understander, load_model
 from understanding import IntentModel
+from understanding.classifier import collapse
 
 HANDLED = Skills.HANDLED | APP_INTENTS
 
@@ -115,3 +117,21 @@ async def test_a_command_instead_of_an_answer_drops_the_question(
         assert answered.intent == "time.now"
         after = await conversation.submit("banana bread")
         assert after.intent != "list.add"
+
+
+def test_the_kinds_of_not_mine_are_summed_into_one_other() -> None:
+    """The head's finer "not mine" classes add up to one "other"; our intents stay as they are."""
+    probabilities = np.array([[0.5, 0.2, 0.1, 0.2]], dtype=np.float32)
+    collapsed, labels = collapse(probabilities, ["list.add", "other:travel", "other", "time.now"])
+    assert labels == ["list.add", "time.now", "other"]
+    assert np.allclose(collapsed, [[0.5, 0.2, 0.3]])
+
+
+def test_the_packaged_model_offers_our_intents_and_one_other(model: IntentModel) -> None:
+    """Whatever classes the head was trained with, the edge sees intents and a single "other"."""
+    assert model.labels.count("other") == 1
+    assert not any(label.startswith("other:") for label in model.labels)
+    row = model.probabilities(["book me a flight to paris"])[0]
+    assert row.shape == (len(model.labels),)
+    assert abs(float(row.sum()) - 1.0) < 1e-4
+    assert model.best("book me a flight to paris").intent == "other"
