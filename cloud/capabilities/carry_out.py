@@ -15,9 +15,9 @@ from cloud.capabilities import reminders
 from cloud.missions import carry_out as mission_skills
 from cloud.missions.plans import AnswerConfirmation, CancelMission, RunScript, StartMission
 from cloud.planning.planner import Action, RunOnDevice, SetReminder
-from cloud.planning.time_phrases import spoken_time
 from cloud.store import outbox, traces
 from cloud.store.devices import ONLINE_WITHIN_S
+from cloud.time_phrases import spoken_time
 from cloud.weather.plans import Weather
 from models import Envelope, Reply, Utterance, new_id
 

@@ -15,10 +15,10 @@ from datetime import datetime
 import asyncpg
 import structlog
 
-from cloud.planning.time_phrases import reminder_text
 from cloud.store import traces
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.store.outbox import enqueue_reply
+from cloud.time_phrases import reminder_text
 from models import Reply, new_id
 
 log = structlog.get_logger(__name__)

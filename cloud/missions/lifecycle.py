@@ -17,9 +17,7 @@ from typing import Any
 
 import asyncpg
 import structlog
-from aiohttp import web
 
-from cloud.keys import POOL
 from cloud.missions import routing
 from cloud.missions.plans import DEFAULT_PRIVACY_DISTANCE_KM, StartMission
 from cloud.missions.replies import result_text
@@ -54,9 +52,6 @@ class MissionConfig:
         so that three fit in a lease. A lease one heartbeat long lapses on one late frame (a
         Wi-Fi hiccup), and the mission would then run on two workers at once."""
         return min(usual_s, self.lease_s / 3)
-
-
-MISSION_CONFIG = web.AppKey("mission_config", MissionConfig)
 
 
 def config_from(settings: Settings) -> MissionConfig:
@@ -250,11 +245,11 @@ async def assign_waiting(pool: asyncpg.Pool, device_id: str, *, lease_s: float) 
         return await route_all(conn, rows, lease_s)
 
 
-async def worker_ready(app: web.Application, device_id: str) -> None:
+async def worker_ready(pool: asyncpg.Pool, device_id: str, *, lease_s: float) -> None:
     """After a worker's welcome: hand it (or a better worker) the missions waiting for it.
     A failure is logged, not raised: the supervisor's sweep assigns them a little later."""
     try:
-        await assign_waiting(app[POOL], device_id, lease_s=app[MISSION_CONFIG].lease_s)
+        await assign_waiting(pool, device_id, lease_s=lease_s)
     except Exception:
         # Never fail the hello over this: the link works, and the sweep catches up.
         log.exception("waiting missions not assigned on connect")

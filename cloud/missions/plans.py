@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from cloud.planning.time_phrases import normalize
+from cloud.time_phrases import normalize
 from models.missions import MissionKind
 
 Scalar = str | int | float | bool | None

@@ -20,7 +20,7 @@ import structlog
 from cloud.errors import PlannerError
 from cloud.missions.plans import DEFAULT_PRIVACY_DISTANCE_KM, plan_mission
 from cloud.planning.planner import Action, Answer, PlanContext, Planner, RunOnDevice, SetReminder
-from cloud.planning.time_phrases import parse_when
+from cloud.time_phrases import parse_when
 from cloud.weather.plans import plan_weather
 from jarvis.settings import Settings
 from models import Utterance

@@ -23,7 +23,7 @@ from cloud.missions.plans import (
 )
 from cloud.planning import cant
 from cloud.planning.as_said import head_as_said, tail_as_said
-from cloud.planning.time_phrases import WHEN, normalize, parse_when
+from cloud.time_phrases import WHEN, normalize, parse_when
 from cloud.weather.plans import Weather, plan_weather
 from models import Utterance
 

@@ -22,8 +22,8 @@ import asyncpg
 import structlog
 
 from cloud.errors import TooLargeError
-from cloud.planning.time_phrases import reminder_text
 from cloud.store import traces
+from cloud.time_phrases import reminder_text
 from models import MAX_FRAME_BYTES, Envelope, Reply
 from models.frames import fit_to_frame
 

@@ -27,3 +27,30 @@ async def record(
         kind,
         detail or {},
     )
+
+
+async def record_edge_event(
+    pool: asyncpg.Pool,
+    *,
+    message_id: str,
+    device_id: str,
+    trace_id: str,
+    ts: float,
+    kind: str,
+    detail: dict[str, Any],
+) -> None:
+    """Store an edge's own event (``ts`` on its clock) once per message id, and count the
+    message as a sign of the device's life, in one statement."""
+    await pool.execute(
+        "WITH processed AS (INSERT INTO processed_messages (id, device_id, type)"
+        " VALUES ($1, $2, 'trace_event') ON CONFLICT (id) DO NOTHING RETURNING id),"
+        " seen AS (UPDATE devices SET last_seen = now() WHERE id = $2)"
+        " INSERT INTO trace_events (trace_id, ts, source, device_id, kind, detail)"
+        " SELECT $3, to_timestamp($4), 'edge', $2, $5, $6 FROM processed",
+        message_id,
+        device_id,
+        trace_id,
+        ts,
+        kind,
+        detail,
+    )

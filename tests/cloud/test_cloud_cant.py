@@ -14,7 +14,7 @@ from cloud_helpers import CloudFactory
 
 from cloud.planning.cant import FALLBACK, HELP_TEXT, MAX_WORDS, TOPICS, cant_reply
 from cloud.planning.planner import Answer, PlanContext, RulePlanner
-from cloud.planning.time_phrases import normalize
+from cloud.time_phrases import normalize
 from models import Utterance, new_id
 
 CLINC150 = Path(__file__).parents[2] / ".." / "shared" / "data" / "clinc150" / "data_full.json"
