@@ -15,8 +15,7 @@ from cloud.capabilities import reminders
 from cloud.missions import carry_out as mission_skills
 from cloud.missions.plans import AnswerConfirmation, CancelMission, RunScript, StartMission
 from cloud.planning.planner import Action, RunOnDevice, SetReminder
-from cloud.store import outbox, traces
-from cloud.store.devices import ONLINE_WITHIN_S
+from cloud.store import commands, database, devices, outbox, traces
 from cloud.time_phrases import spoken_time
 from cloud.weather.plans import Weather
 from models import Envelope, Reply, Utterance, new_id
@@ -86,7 +85,7 @@ async def _set_reminder(
         utterance_id=utterance.id,
         trace_id=trace_id,
     )
-    now = await conn.fetchval("SELECT now()")
+    now = await database.now(conn)
     when = spoken_time(action.due_at, now.astimezone(action.due_at.tzinfo))
     connector = "" if action.text.startswith(("that ", "about ")) else "to "
     if action.due_at <= now:
@@ -103,39 +102,28 @@ async def _run_on_device(
     trace_id: str,
 ) -> str | None:
     """Queue the command for the target; None when the result itself will be the reply."""
-    target = await conn.fetchrow(
-        "SELECT id, name, (id = $2 OR (connected_instance IS NOT NULL"
-        f" AND last_seen > now() - interval '{ONLINE_WITHIN_S} s')) AS online"
-        " FROM devices WHERE lower(name) = lower($1) AND revoked_at IS NULL",
-        action.device_name,
-        device_id,
-    )
+    target = await devices.command_target(conn, action.device_name, asker=device_id)
     if target is None:
-        names = await conn.fetch(
-            "SELECT name FROM devices WHERE revoked_at IS NULL ORDER BY lower(name)"
-        )
-        return unknown_device_text(action.device_name, [row["name"] for row in names])
+        names = await devices.valid_names(conn)
+        return unknown_device_text(action.device_name, names)
     request_id = new_id()
-    await conn.execute(
-        "INSERT INTO device_commands (request_id, target_device_id, text, reply_to_device_id,"
-        " reply_to_utterance_id, trace_id) VALUES ($1, $2, $3, $4, $5, $6)",
-        request_id,
-        target["id"],
-        action.text,
-        device_id,
-        utterance.id,
-        trace_id,
+    await commands.insert(
+        conn,
+        request_id=request_id,
+        target_device_id=target.id,
+        text=action.text,
+        asker=commands.Asker(device_id, utterance.id, trace_id),
     )
     body = {
         "request_id": request_id,
         "text": action.text,
         "reply_to": {"device_id": device_id, "utterance_id": utterance.id},
     }
-    await outbox.enqueue(conn, target["id"], Envelope(type="command", body=body, trace_id=trace_id))
-    if target["online"]:
+    await outbox.enqueue(conn, target.id, Envelope(type="command", body=body, trace_id=trace_id))
+    if target.online:
         return None
     return (
-        f"The {target['name']} is offline right now. I'll send it “{action.text}” when it is "
+        f"The {target.name} is offline right now. I'll send it “{action.text}” when it is "
         "back and tell you what it says."
     )
 
@@ -152,16 +140,11 @@ async def complete_command(
     conn: asyncpg.Connection, *, device_id: str, request_id: str, text: str, trace_id: str
 ) -> bool:
     """Store a command's result and queue it as the asker's reply; False if not ours or done."""
-    row = await conn.fetchrow(
-        "UPDATE device_commands SET completed_at = now(), result_text = $3"
-        " WHERE request_id = $1 AND target_device_id = $2 AND completed_at IS NULL"
-        " RETURNING reply_to_device_id, reply_to_utterance_id, trace_id",
-        request_id,
-        device_id,
-        text,
+    asker = await commands.complete(
+        conn, request_id=request_id, device_id=device_id, result_text=text
     )
-    if row is None:
+    if asker is None:
         return False
-    reply = Reply(text=text, utterance_id=row["reply_to_utterance_id"], kind="reply")
-    await outbox.enqueue_reply(conn, row["reply_to_device_id"], reply, trace_id=row["trace_id"])
+    reply = Reply(text=text, utterance_id=asker.utterance_id, kind="reply")
+    await outbox.enqueue_reply(conn, asker.device_id, reply, trace_id=asker.trace_id)
     return True

@@ -388,9 +388,9 @@ async def live(
     ]
 
 
-async def target_by_id(conn: asyncpg.Connection, device_id: str) -> asyncpg.Record | None:
-    """``id, name, capabilities, lat, lon`` of the device."""
-    row: asyncpg.Record | None = await conn.fetchrow(
+async def target_by_id(conn: asyncpg.Connection, device_id: str) -> asyncpg.Record:
+    """``id, name, capabilities, lat, lon`` of the device (the asking one: it is enrolled)."""
+    row: asyncpg.Record = await conn.fetchrow(
         "SELECT id, name, capabilities, lat, lon FROM devices WHERE id = $1", device_id
     )
     return row

@@ -119,6 +119,16 @@ async def drop(pool: asyncpg.Pool, device_id: str, message_id: str, *, reason: s
     )
 
 
+async def withdraw_mission(conn: asyncpg.Connection, device_id: str, mission_id: str) -> None:
+    """Remove the mission's assignment from the device's outbox if it was not delivered yet."""
+    await conn.execute(
+        "DELETE FROM outbox WHERE device_id = $1 AND delivered_at IS NULL"
+        " AND envelope->>'type' = 'mission' AND envelope->'body'->'mission'->>'id' = $2",
+        device_id,
+        mission_id,
+    )
+
+
 async def pending(pool: asyncpg.Pool, device_id: str) -> list[Pending]:
     """The device's unacked messages, oldest first, as they should be sent now.
 

@@ -54,3 +54,26 @@ async def record_edge_event(
         kind,
         detail,
     )
+
+
+async def events_of(pool: asyncpg.Pool, trace_id: str) -> list[asyncpg.Record]:
+    """The trace's cloud and edge events by time: ``ts, source, device_id, device_name, kind,
+    detail``."""
+    rows: list[asyncpg.Record] = await pool.fetch(
+        "SELECT t.ts, t.source, t.device_id, d.name AS device_name, t.kind, t.detail"
+        " FROM trace_events t LEFT JOIN devices d ON d.id = t.device_id"
+        " WHERE t.trace_id = $1 ORDER BY t.ts, t.id",
+        trace_id,
+    )
+    return rows
+
+
+async def involved(pool: asyncpg.Pool, trace_id: str, device_id: str) -> bool:
+    """Whether the device took part in the trace (an event of its own, or a mission it asked)."""
+    found = await pool.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM trace_events WHERE trace_id = $1 AND device_id = $2)"
+        " OR EXISTS (SELECT 1 FROM missions WHERE trace_id = $1 AND requested_by = $2)",
+        trace_id,
+        device_id,
+    )
+    return bool(found)
