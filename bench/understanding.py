@@ -46,7 +46,7 @@ from assistant.interpreter import interpret  # noqa: E402
 from assistant.interpreter.extractors import fill  # noqa: E402
 from assistant.skills import Skills  # noqa: E402
 from assistant.understander import APP_INTENTS, Understander, load_model  # noqa: E402
-from cloud import planner as rules  # noqa: E402
+from cloud.planning import planner as rules  # noqa: E402
 from cloud.weather.plans import Weather  # noqa: E402
 from models import Utterance  # noqa: E402
 from understanding import Guess  # noqa: E402

@@ -1,4 +1,5 @@
-"""Missions in PostgreSQL: creation, assignment, checkpoints, results, leases and failover.
+"""Missions from creation to result: assignment, checkpoints, results, leases and failover
+(their rows read and written through ``cloud.store.missions``).
 
 A mission is assigned to one worker at a time; assigning it queues a ``mission`` envelope in the
 worker's outbox in the same transaction. The worker's lease is its liveness: when its device has
