@@ -58,7 +58,7 @@ def _docstrings(tree: ast.Module) -> set[int]:
 def offences(path: Path) -> Iterator[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     docstrings = _docstrings(tree)
-    where = path.relative_to(ROOT)
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
