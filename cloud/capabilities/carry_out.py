@@ -15,7 +15,7 @@ from cloud.capabilities import reminders
 from cloud.missions import carry_out as mission_skills
 from cloud.missions.plans import AnswerConfirmation, CancelMission, RunScript, StartMission
 from cloud.planning.planner import Action, RunOnDevice, SetReminder
-from cloud.store import commands, database, devices, outbox, traces
+from cloud.store import commands, database, device_state, outbox, traces
 from cloud.time_phrases import spoken_time
 from cloud.weather.plans import Weather
 from models import Envelope, Reply, Utterance, new_id
@@ -102,9 +102,9 @@ async def _run_on_device(
     trace_id: str,
 ) -> str | None:
     """Queue the command for the target; None when the result itself will be the reply."""
-    target = await devices.command_target(conn, action.device_name, asker=device_id)
+    target = await device_state.command_target(conn, action.device_name, asker=device_id)
     if target is None:
-        names = await devices.valid_names(conn)
+        names = await device_state.valid_names(conn)
         return unknown_device_text(action.device_name, names)
     request_id = new_id()
     await commands.insert(

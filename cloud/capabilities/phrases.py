@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
-from cloud.store import devices, outbox
+from cloud.store import device_state, outbox
 from cloud.store import phrases as stored_phrases
 from models import DecodeError, Envelope, TaughtPhrase, phrases_to_wire
 from models.phrases import MAX_PHRASES
@@ -59,5 +59,5 @@ async def apply(
 
 async def push_to_all(conn: asyncpg.Connection, *, trace_id: str) -> None:
     body = {"phrases": phrases_to_wire(await listing(conn))}
-    for device_id in await devices.valid_ids(conn):
+    for device_id in await device_state.valid_ids(conn):
         await outbox.enqueue(conn, device_id, Envelope("phrases", body, trace_id=trace_id))

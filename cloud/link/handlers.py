@@ -14,7 +14,7 @@ from cloud.capabilities import carry_out as skills
 from cloud.link.registry import EdgeLink, LinkRegistry
 from cloud.requests.batching import Batches
 from cloud.requests.hot_path import RequestBatches
-from cloud.store import devices, outbox
+from cloud.store import device_state, outbox
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.store.requests import mark_processed
 from models import REFUSED_FOR_GOOD, DecodeError, Envelope
@@ -138,7 +138,7 @@ async def on_command_result(ctx: Context, envelope: Envelope) -> None:
 async def on_heartbeat(ctx: Context, envelope: Envelope) -> None:
     body = decode_body(envelope.body, HeartbeatBody)
     ctx.link.heard_stamp(envelope.ts)
-    await devices.record_heartbeat(ctx.pool, ctx.device_id, msgspec.to_builtins(body.load))
+    await device_state.record_heartbeat(ctx.pool, ctx.device_id, msgspec.to_builtins(body.load))
 
 
 async def on_ack(ctx: Context, envelope: Envelope) -> None:

@@ -12,7 +12,7 @@ import msgspec
 
 from cloud.link.handlers import Context, decode_body, send_ack
 from cloud.missions import lifecycle as missions
-from cloud.store import devices, traces
+from cloud.store import device_state, traces
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from jarvis.logs import traced
 from models import DecodeError, Envelope
@@ -34,7 +34,7 @@ async def on_checkpoint(ctx: Context, envelope: Envelope) -> None:
     checkpoint = Checkpoint.from_wire(envelope.body, "body")
     with traced(mission_id=checkpoint.mission_id):
         async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-            await devices.mark_seen(conn, ctx.device_id)
+            await device_state.mark_seen(conn, ctx.device_id)
             await missions.store_checkpoint(conn, ctx.device_id, checkpoint)
     await send_ack(ctx.link, envelope)
 
@@ -45,7 +45,7 @@ async def on_mission_result(ctx: Context, envelope: Envelope) -> None:
     result = MissionResult.from_wire(envelope.body, "body")
     with traced(mission_id=result.mission_id):
         async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-            await devices.mark_seen(conn, ctx.device_id)
+            await device_state.mark_seen(conn, ctx.device_id)
             await missions.store_result(conn, ctx.device_id, result, attempt=_attempt(envelope))
     await send_ack(ctx.link, envelope)
 

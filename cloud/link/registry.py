@@ -19,7 +19,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from cloud.store import devices, outbox
+from cloud.store import device_state, outbox
 from models import Envelope
 
 log = structlog.get_logger(__name__)
@@ -221,7 +221,7 @@ class LinkRegistry:
 
 async def _close_if_revoked(link: EdgeLink, pool: asyncpg.Pool) -> None:
     try:
-        valid = await devices.token_still_valid(
+        valid = await device_state.token_still_valid(
             pool, link.device_id, link.token_hash, timeout_s=SEND_TIMEOUT_S
         )
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:

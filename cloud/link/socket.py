@@ -27,7 +27,7 @@ from cloud.link import phrases as phrase_messages
 from cloud.link.handlers import Context
 from cloud.link.registry import EdgeLink
 from cloud.missions import lifecycle as missions
-from cloud.store import devices, traces
+from cloud.store import device_state, devices, traces
 from cloud.tasks import cancel_and_wait
 from jarvis.logs import traced
 from models import MAX_FRAME_BYTES, DecodeError, Device, Envelope, new_id, phrases_to_wire
@@ -241,7 +241,7 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
         )
         await link.ws.close(code=4003, message=b"device mismatch")
         return "closed"
-    settings = await devices.connected(
+    settings = await device_state.connected(
         app[POOL], device, version=version, instance_id=app[INSTANCE_ID]
     )
     await traces.record(
@@ -276,6 +276,6 @@ async def _disconnected(app: web.Application, link: EdgeLink) -> None:
         return
     # Only if it still names this instance: the device may already hold a link elsewhere.
     with contextlib.suppress(Exception):
-        await devices.disconnected(
+        await device_state.disconnected(
             app[POOL], link.device_id, app[INSTANCE_ID], timeout_s=DB_TIMEOUT_S
         )

@@ -24,7 +24,7 @@ from cloud.missions.plans import (
     StartMission,
     StepPlan,
 )
-from cloud.store import confirmations, devices, outbox
+from cloud.store import confirmations, device_state, outbox
 from models import Envelope, Location, Reply, Utterance
 from models.missions import MissionKind
 
@@ -95,7 +95,7 @@ async def _start(
     spec, target = targeted
     if target is None and spec.is_privacy_action:
         # A privacy action without a device named happens on the device that asked.
-        target = await devices.target_by_id(conn, device_id)
+        target = await device_state.target_by_id(conn, device_id)
         spec = _named(spec, target["name"])
     if spec.is_privacy_action and target is not None and target["id"] != device_id:
         question = await _distance_question(conn, spec, target, device_id)
@@ -136,7 +136,7 @@ async def _target(
     unknown or lacks a capability; ``(spec, None)`` when no device is named."""
     if spec.device_name is None:
         return spec, None
-    target = await devices.target_by_name(conn, spec.device_name)
+    target = await device_state.target_by_name(conn, spec.device_name)
     if target is None:
         return await _unknown_device(conn, spec.device_name)
     missing = sorted(spec.capabilities - set(target["capabilities"]))
@@ -233,7 +233,7 @@ async def _answer_confirmation(
 
 async def _unknown_device(conn: asyncpg.Connection, name: str) -> str:
     text = f"I don't know a device called {name}."
-    known = await devices.valid_names(conn)
+    known = await device_state.valid_names(conn)
     return f"{text} Your devices are: {_listed(known)}." if known else text
 
 

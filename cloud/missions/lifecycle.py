@@ -22,7 +22,7 @@ import structlog
 from cloud.missions import routing
 from cloud.missions.plans import DEFAULT_PRIVACY_DISTANCE_KM, StartMission
 from cloud.missions.replies import result_text
-from cloud.store import devices, outbox
+from cloud.store import device_state, outbox
 from cloud.store import missions as stored_missions
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.store.devices import ONLINE_WITHIN_S
@@ -202,7 +202,7 @@ async def stop_attempt(
     rather than run it beside another worker or after a cancel. (Not for a device deleted
     meanwhile: it has no outbox, and no link to come back on.)"""
     await outbox.withdraw_mission(conn, device_id, row["id"])
-    if not await devices.exists(conn, device_id):
+    if not await device_state.exists(conn, device_id):
         return
     body = {"mission_id": row["id"], "attempt": row["attempt"], "reason": reason}
     stop = Envelope(type="mission_cancel", body=body, trace_id=row["trace_id"])

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from cloud.store import devices
+from cloud.store import device_state
 from cloud.store.devices import ONLINE_WITHIN_S
 from models import Location
 
@@ -67,7 +67,7 @@ def load_of(load: Mapping[str, Any] | None) -> float | None:
 async def device_location(conn: asyncpg.Connection, device_id: str | None) -> Location | None:
     if device_id is None:
         return None
-    return await devices.location(conn, device_id)
+    return await device_state.location(conn, device_id)
 
 
 async def live_workers(
@@ -79,7 +79,7 @@ async def live_workers(
     seen_within_s: float = ONLINE_WITHIN_S,
 ) -> list[Worker]:
     """Live, unrevoked devices with every one of ``capabilities`` (and the name, if given)."""
-    found = await devices.live(
+    found = await device_state.live(
         conn,
         capabilities,
         device_name=device_name,

@@ -24,7 +24,7 @@ from cloud.planning.planner import (
     SetReminder,
 )
 from cloud.planning.second_chance import SecondChance, SendBack, intents_of_device, reconsider
-from cloud.store import devices
+from cloud.store import device_state
 from cloud.weather.plans import Weather
 from models import Utterance, new_id
 
@@ -44,9 +44,9 @@ async def plan_text(
 
     ``handled``: the intents the asking device runs, when no enrolled ``device`` (a name or
     id) is given to read them from. LookupError for an unknown ``device``."""
-    names = await devices.valid_names(pool)
+    names = await device_state.valid_names(pool)
     if device is not None:
-        device_id = await devices.valid_id(pool, device)
+        device_id = await device_state.valid_id(pool, device)
         if device_id is None:
             raise LookupError(f"No enrolled device {device!r}.")
         handled = await intents_of_device(pool, device_id)

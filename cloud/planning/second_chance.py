@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 import structlog
 
-from cloud.store import devices, outbox, traces
+from cloud.store import device_state, outbox, traces
 from models import Envelope, Utterance, derived_id
 from models.device_intents import DEVICE_INTENT, DeviceIntent, intents_of
 
@@ -165,5 +165,5 @@ async def send_back(
 
 async def intents_of_device(pool: asyncpg.Pool, device_id: str) -> frozenset[str]:
     """The intents ``device_id`` said it runs in its last hello."""
-    capabilities = await devices.capabilities_of(pool, device_id)
+    capabilities = await device_state.capabilities_of(pool, device_id)
     return intents_of(capabilities or [])

@@ -20,7 +20,7 @@ import asyncpg
 import structlog
 
 from cloud.errors import WeatherUnavailableError
-from cloud.store import devices, outbox
+from cloud.store import device_state, outbox
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.weather import cache as weather_cache
 from cloud.weather.plans import Weather
@@ -88,7 +88,7 @@ class WeatherService:
         name = settings.get("place")
         if isinstance(name, str) and name.strip():
             return await weather_cache.find_place(self._pool, self._provider, name)
-        found = await devices.location(self._pool, device_id)
+        found = await device_state.location(self._pool, device_id)
         if found is None:
             return None
         return Place("", found.lat, found.lon)
@@ -103,7 +103,7 @@ class WeatherService:
 
     async def push_home(self, device_id: str) -> float | None:
         """Push the device its own forecast; its ``fetched_at``, or None when it has no place."""
-        settings = await devices.valid_settings(self._pool, device_id)
+        settings = await device_state.valid_settings(self._pool, device_id)
         if settings is None:
             return None
         place = await self.home_place(device_id, settings)
@@ -147,7 +147,7 @@ class WeatherPusher:
 
     async def _push_due(self) -> None:
         try:
-            connected = await devices.connected_to(self._pool, self._instance_id)
+            connected = await device_state.connected_to(self._pool, self._instance_id)
         except (asyncpg.PostgresError, OSError, TimeoutError) as error:
             log.warning("weather.push_check_failed", error=str(error))
             return
