@@ -42,6 +42,7 @@ lint: setup
     {{bin}}/ruff format --check .
     {{bin}}/mypy
     {{bin}}/lint-imports
+    {{bin}}/python scripts/sql_in_store.py
 
 # Format the code in place
 fmt: setup

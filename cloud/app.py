@@ -32,12 +32,15 @@ from cloud.keys import (
     DEVICES,
     INSTANCE_ID,
     LINKS,
+    MISSION_CONFIG,
     PLANNER,
     POOL,
     REMINDER_WAKE,
     REQUESTS,
     RETENTION,
+    SECOND_CHANCE,
     WEATHER,
+    WEATHER_PUSHER,
 )
 from cloud.link import notify
 from cloud.link import socket as edge_link
@@ -46,14 +49,15 @@ from cloud.missions import lifecycle as missions
 from cloud.missions import supervisor as mission_supervisor
 from cloud.planning import language_model as llm_planner
 from cloud.planning.planner import Planner
-from cloud.planning.second_chance import SECOND_CHANCE, second_chance_context
+from cloud.planning.second_chance import SecondChance
 from cloud.requests.batching import Batches
 from cloud.requests.hot_path import RequestBatches
 from cloud.store import database, outbox, retention
 from cloud.store.device_directory import DeviceDirectory
 from cloud.store.devices import ensure_admin_token
 from cloud.tasks import cancel_and_wait
-from cloud.weather import app as weather_app
+from cloud.weather import open_meteo
+from cloud.weather.service import PUSH_CHECK_S, WeatherPusher, WeatherService
 from jarvis.http_guard import allowed_hosts, host_guard, runner_options
 from jarvis.ports import cannot_listen
 from jarvis.settings import Settings
@@ -110,7 +114,7 @@ async def create_app(
     )
     app[REMINDER_WAKE] = asyncio.Event()
     app[RETENTION] = timedelta(days=settings.retention_days)
-    app[missions.MISSION_CONFIG] = mission_config = missions.config_from(settings)
+    app[MISSION_CONFIG] = mission_config = missions.config_from(settings)
     rules = RulePlanner(privacy_distance_km=mission_config.privacy_distance_km)
     llm = llm_planner.config_from(settings)
     if planner is not None or llm is None:
@@ -123,7 +127,7 @@ async def create_app(
     app.add_routes(console_api.routes)
     app.router.add_get("/v1/edge", edge_link.edge_socket)
     app.cleanup_ctx.append(_background)
-    app.cleanup_ctx.append(weather_app.weather_context(settings))
+    app.cleanup_ctx.append(weather_context(settings))
     app.cleanup_ctx.append(second_chance_context(settings.learned_tier))
     app.on_shutdown.append(_close_links)
     return app
@@ -145,6 +149,59 @@ def _llm_planner(
     return context
 
 
+def second_chance_context(
+    enabled: bool,
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    """The instance's second chance: loading starts with the instance, ends with it."""
+
+    @contextlib.asynccontextmanager
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        if not enabled:
+            yield
+            return
+        chance = SecondChance()
+        chance.start()
+        app[SECOND_CHANCE] = chance
+        try:
+            yield
+        finally:
+            await chance.close()
+
+    return context
+
+
+def weather_context(
+    settings: Settings, *, check_s: float = PUSH_CHECK_S
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    """The weather's part of the instance: Open-Meteo at the configured URLs (its HTTP session),
+    the service and the pusher, started and ended with the app; ``check_s``: how often connected
+    devices' forecasts are looked at."""
+    config = open_meteo.config_from(settings)
+
+    @contextlib.asynccontextmanager
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as session:
+            provider = open_meteo.OpenMeteo(session, config)
+            app[WEATHER] = service = WeatherService(
+                app[POOL], provider, ttl_s=settings.weather_ttl_s
+            )
+            app[WEATHER_PUSHER] = pusher = WeatherPusher(
+                service, app[POOL], app[INSTANCE_ID], check_s=check_s
+            )
+            task = asyncio.create_task(pusher.run(), name="weather pusher")
+            try:
+                yield
+            finally:
+                # Not cancel_and_wait: on shutdown this runs in the cancelled main task, where
+                # it would raise a second CancelledError beside the background tasks' own, and
+                # aiohttp turns two into a CleanupError. ``wait`` raises only if we are
+                # cancelled again while waiting, and the pusher's own cancellation stays its own.
+                task.cancel()
+                await asyncio.wait([task])
+
+    return context
+
+
 async def _background(app: web.Application) -> AsyncIterator[None]:
     """The request and ack batch workers, the LISTEN connection, the reminder scheduler, the
     retention sweeper, the link watchdog and the mission supervisor, cancelled and awaited on
@@ -161,9 +218,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(reminders.run_scheduler(app[POOL], app[REMINDER_WAKE])),
         asyncio.create_task(retention.run_sweeper(app[POOL], app[RETENTION])),
         asyncio.create_task(app[LINKS].watch(edge_link.IDLE_TIMEOUT_S)),
-        asyncio.create_task(
-            mission_supervisor.run_supervisor(app[POOL], app[missions.MISSION_CONFIG])
-        ),
+        asyncio.create_task(mission_supervisor.run_supervisor(app[POOL], app[MISSION_CONFIG])),
     ]
     with contextlib.suppress(TimeoutError):
         # Serve only once notifications flow; a slow database must not stall start-up forever.

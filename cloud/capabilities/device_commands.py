@@ -16,8 +16,7 @@ import asyncpg
 from cloud.capabilities.capability import Asked, Capability, Handles, Request, Tool, View
 from cloud.planning.language_model import STRING
 from cloud.planning.planner import PlanContext
-from cloud.store import outbox
-from cloud.store.devices import ONLINE_WITHIN_S
+from cloud.store import commands, device_state, outbox
 from models import Envelope, Reply, new_id
 
 
@@ -96,28 +95,17 @@ def _from_tool(values: Mapping[str, str], context: PlanContext) -> RunOnDevice |
 async def _carry_out(request: Request, action: RunOnDevice) -> str | None:
     """Queue the command for the target; None when the result itself will be the reply."""
     conn, device_id, utterance = request.conn, request.device_id, request.utterance
-    target = await conn.fetchrow(
-        "SELECT id, name, (id = $2 OR (connected_instance IS NOT NULL"
-        f" AND last_seen > now() - interval '{ONLINE_WITHIN_S} s')) AS online"
-        " FROM devices WHERE lower(name) = lower($1) AND revoked_at IS NULL",
-        action.device_name,
-        device_id,
-    )
+    target = await device_state.command_target(conn, action.device_name, asker=device_id)
     if target is None:
-        names = await conn.fetch(
-            "SELECT name FROM devices WHERE revoked_at IS NULL ORDER BY lower(name)"
-        )
-        return unknown_device_text(action.device_name, [row["name"] for row in names])
+        names = await device_state.valid_names(conn)
+        return unknown_device_text(action.device_name, names)
     request_id = new_id()
-    await conn.execute(
-        "INSERT INTO device_commands (request_id, target_device_id, text, reply_to_device_id,"
-        " reply_to_utterance_id, trace_id) VALUES ($1, $2, $3, $4, $5, $6)",
-        request_id,
-        target["id"],
-        action.text,
-        device_id,
-        utterance.id,
-        request.trace_id,
+    await commands.insert(
+        conn,
+        request_id=request_id,
+        target_device_id=target.id,
+        text=action.text,
+        asker=commands.Asker(device_id, utterance.id, request.trace_id),
     )
     body = {
         "request_id": request_id,
@@ -125,12 +113,12 @@ async def _carry_out(request: Request, action: RunOnDevice) -> str | None:
         "reply_to": {"device_id": device_id, "utterance_id": utterance.id},
     }
     await outbox.enqueue(
-        conn, target["id"], Envelope(type="command", body=body, trace_id=request.trace_id)
+        conn, target.id, Envelope(type="command", body=body, trace_id=request.trace_id)
     )
-    if target["online"]:
+    if target.online:
         return None
     return (
-        f"The {target['name']} is offline right now. I'll send it “{action.text}” when it is "
+        f"The {target.name} is offline right now. I'll send it “{action.text}” when it is "
         "back and tell you what it says."
     )
 
@@ -147,18 +135,13 @@ async def complete_command(
     conn: asyncpg.Connection, *, device_id: str, request_id: str, text: str, trace_id: str
 ) -> bool:
     """Store a command's result and queue it as the asker's reply; False if not ours or done."""
-    row = await conn.fetchrow(
-        "UPDATE device_commands SET completed_at = now(), result_text = $3"
-        " WHERE request_id = $1 AND target_device_id = $2 AND completed_at IS NULL"
-        " RETURNING reply_to_device_id, reply_to_utterance_id, trace_id",
-        request_id,
-        device_id,
-        text,
+    asker = await commands.complete(
+        conn, request_id=request_id, device_id=device_id, result_text=text
     )
-    if row is None:
+    if asker is None:
         return False
-    reply = Reply(text=text, utterance_id=row["reply_to_utterance_id"], kind="reply")
-    await outbox.enqueue_reply(conn, row["reply_to_device_id"], reply, trace_id=row["trace_id"])
+    reply = Reply(text=text, utterance_id=asker.utterance_id, kind="reply")
+    await outbox.enqueue_reply(conn, asker.device_id, reply, trace_id=asker.trace_id)
     return True
 
 

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from cloud.capabilities import reminders
 from cloud.capabilities.capability import Asked, Capability, Handles, Request, Tool, View
 from cloud.capabilities.set_reminder import said_back
 from cloud.planning.planner import PlanContext
-from cloud.planning.time_phrases import spoken_time
+from cloud.store import reminders as stored_reminders
+from cloud.time_phrases import spoken_time
 
 MAX_SPOKEN = 5
 NONE_TEXT = "You have no reminders set."
@@ -50,7 +50,7 @@ def _from_tool(values: Mapping[str, str], context: PlanContext) -> ListReminders
 
 
 async def _carry_out(request: Request, action: ListReminders) -> str:
-    listed = await reminders.pending(request.conn, limit=MAX_SPOKEN)
+    listed = await stored_reminders.pending(request.conn, limit=MAX_SPOKEN)
     if not listed.first:
         return NONE_TEXT
     zone = action.asked_at.tzinfo

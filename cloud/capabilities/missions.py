@@ -26,7 +26,7 @@ from cloud.missions.plans import (
     StartMission,
     StepPlan,
 )
-from cloud.planning.time_phrases import normalize
+from cloud.time_phrases import normalize
 from models.missions import MissionKind
 
 DEFAULT_RECORD_S = 5

@@ -10,10 +10,8 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
-from cloud.link.handlers import Context, decode_body, send_ack
-from cloud.requests.hot_path import mark_processed
-from cloud.store import outbox
-from cloud.store.database import ACQUIRE_TIMEOUT_S
+from cloud.store import device_state, outbox
+from cloud.store import phrases as stored_phrases
 from models import DecodeError, Envelope, TaughtPhrase, phrases_to_wire
 from models.phrases import MAX_PHRASES
 
@@ -26,8 +24,7 @@ class PhrasesUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 async def listing(conn: asyncpg.Pool | asyncpg.Connection) -> list[TaughtPhrase]:
-    rows = await conn.fetch("SELECT phrase, actions, intents FROM taught_phrases ORDER BY key")
-    return [TaughtPhrase.from_wire(dict(row)) for row in rows]
+    return [TaughtPhrase.from_wire(row) for row in await stored_phrases.rows(conn)]
 
 
 def parse_update(update: PhrasesUpdate) -> TaughtPhrase | str:
@@ -45,38 +42,22 @@ async def apply(
 ) -> None:
     """Store the change and queue the new list for every device, in the caller's transaction."""
     if isinstance(change, TaughtPhrase):
-        count = await conn.fetchval(
-            "SELECT count(*) FROM taught_phrases WHERE key <> $1", change.key
-        )
-        if count >= MAX_PHRASES:
+        if await stored_phrases.count_others(conn, change.key) >= MAX_PHRASES:
             raise DecodeError("body.teach", f"at most {MAX_PHRASES} phrases can be taught")
-        await conn.execute(
-            "INSERT INTO taught_phrases (key, phrase, actions, intents, taught_by)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET"
-            " phrase = excluded.phrase, actions = excluded.actions, intents = excluded.intents,"
-            " taught_by = excluded.taught_by, updated_at = now()",
-            change.key,
-            change.phrase,
-            change.actions,
-            change.to_wire()["intents"],
-            device_id,
+        await stored_phrases.put(
+            conn,
+            key=change.key,
+            phrase=change.phrase,
+            actions=change.actions,
+            intents=change.to_wire()["intents"],
+            taught_by=device_id,
         )
     else:
-        await conn.execute("DELETE FROM taught_phrases WHERE key = $1", change)
+        await stored_phrases.forget(conn, change)
     await push_to_all(conn, trace_id=trace_id)
 
 
 async def push_to_all(conn: asyncpg.Connection, *, trace_id: str) -> None:
     body = {"phrases": phrases_to_wire(await listing(conn))}
-    devices = await conn.fetch("SELECT id FROM devices WHERE revoked_at IS NULL")
-    for row in devices:
-        await outbox.enqueue(conn, row["id"], Envelope("phrases", body, trace_id=trace_id))
-
-
-async def on_phrases_update(ctx: Context, envelope: Envelope) -> None:
-    """A device learned or forgot a phrase: store it once, push the list, then ack."""
-    change = parse_update(decode_body(envelope.body, PhrasesUpdate))
-    async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-        if await mark_processed(conn, envelope, ctx.device_id):
-            await apply(conn, change, device_id=ctx.device_id, trace_id=envelope.trace_id)
-    await send_ack(ctx.link, envelope)
+    for device_id in await device_state.valid_ids(conn):
+        await outbox.enqueue(conn, device_id, Envelope("phrases", body, trace_id=trace_id))

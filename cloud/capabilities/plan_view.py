@@ -20,6 +20,7 @@ from cloud.capabilities.capability import Registry, View
 from cloud.capabilities.registry import REGISTRY
 from cloud.planning.planner import Action, PlanContext, Planner
 from cloud.planning.second_chance import SecondChance, SendBack, intents_of_device, reconsider
+from cloud.store import device_state
 from models import Utterance, new_id
 
 
@@ -38,15 +39,9 @@ async def plan_text(
 
     ``handled``: the intents the asking device runs, when no enrolled ``device`` (a name or
     id) is given to read them from. LookupError for an unknown ``device``."""
-    names = [
-        row["name"] for row in await pool.fetch("SELECT name FROM devices WHERE revoked_at IS NULL")
-    ]
+    names = await device_state.valid_names(pool)
     if device is not None:
-        device_id = await pool.fetchval(
-            "SELECT id FROM devices WHERE (id = $1 OR lower(name) = lower($1))"
-            " AND revoked_at IS NULL",
-            device,
-        )
+        device_id = await device_state.valid_id(pool, device)
         if device_id is None:
             raise LookupError(f"No enrolled device {device!r}.")
         handled = await intents_of_device(pool, device_id)

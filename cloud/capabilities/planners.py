@@ -20,7 +20,7 @@ from cloud.missions.plans import DEFAULT_PRIVACY_DISTANCE_KM
 from cloud.planning import cant, language_model
 from cloud.planning.language_model import LlmConfig, ModelReply
 from cloud.planning.planner import Action, PlanContext, Planner
-from cloud.planning.time_phrases import normalize
+from cloud.time_phrases import normalize
 from models import Utterance
 
 log = structlog.get_logger(__name__)

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 import structlog
 
-from cloud.planning.time_phrases import reminder_text
+from cloud.store import reminders as stored_reminders
 from cloud.store import traces
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.store.outbox import enqueue_reply
+from cloud.time_phrases import reminder_text
 from models import Reply, new_id
 
 log = structlog.get_logger(__name__)
 
-REMINDER_CHANNEL = "jarvis_reminders"
 MAX_SLEEP_S = 60.0
 MIN_SLEEP_S = 0.05
 RETRY_AFTER_S = 5.0
@@ -42,15 +41,14 @@ async def store(
 ) -> str:
     """Insert a reminder in the caller's transaction and wake every scheduler on commit."""
     reminder_id = new_id()
-    await conn.execute(
-        "INSERT INTO reminders (id, device_id, text, due_at, utterance_id, trace_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6)",
-        reminder_id,
-        device_id,
-        text,
-        due_at,
-        utterance_id,
-        trace_id,
+    await stored_reminders.insert(
+        conn,
+        reminder_id=reminder_id,
+        device_id=device_id,
+        text=text,
+        due_at=due_at,
+        utterance_id=utterance_id,
+        trace_id=trace_id,
     )
     await traces.record(
         conn,
@@ -59,73 +57,30 @@ async def store(
         device_id=device_id,
         detail={"reminder_id": reminder_id, "due_at": due_at.isoformat(), "text": text},
     )
-    await conn.execute("SELECT pg_notify($1, '')", REMINDER_CHANNEL)
+    await stored_reminders.notify_stored(conn)
     return reminder_id
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A reminder not delivered yet."""
-
-    text: str
-    due_at: datetime
-    device_id: str
-    device_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class PendingList:
-    first: list[Pending]
-    """The soonest, soonest first."""
-    total: int
-    """How many are pending in all."""
-    now: datetime
-    """The database's clock when read."""
-
-
-async def pending(conn: asyncpg.Connection, *, limit: int) -> PendingList:
-    """The reminders of every enrolled device not delivered yet: the first ``limit``."""
-    rows = await conn.fetch(
-        "SELECT r.text, r.due_at, r.device_id, d.name, count(*) OVER () AS total"
-        " FROM reminders r JOIN devices d ON d.id = r.device_id"
-        " WHERE r.delivered_at IS NULL AND d.revoked_at IS NULL"
-        " ORDER BY r.due_at, r.id LIMIT $1",
-        limit,
-    )
-    now = await conn.fetchval("SELECT now()")
-    first = [Pending(row["text"], row["due_at"], row["device_id"], row["name"]) for row in rows]
-    return PendingList(first, rows[0]["total"] if rows else 0, now)
 
 
 async def deliver_due(pool: asyncpg.Pool) -> float | None:
     """Enqueue the replies of due reminders; returns seconds until the next one (None: none)."""
     async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn:
         async with conn.transaction():
-            claimed = await conn.fetch(
-                "UPDATE reminders SET delivered_at = now() WHERE id IN ("
-                " SELECT id FROM reminders WHERE due_at <= now() AND delivered_at IS NULL"
-                " ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, device_id, text, due_at, utterance_id, trace_id, now() AS now",
-                CLAIM_BATCH,
-            )
-            for row in claimed:
+            claimed = await stored_reminders.claim_due(conn, limit=CLAIM_BATCH)
+            for due in claimed:
                 reply = Reply(
-                    text=reminder_text(row["text"], row["due_at"], row["now"]),
-                    utterance_id=row["utterance_id"],
+                    text=reminder_text(due.text, due.due_at, due.now),
+                    utterance_id=due.utterance_id,
                     kind="reminder",
                 )
                 await enqueue_reply(
-                    conn, row["device_id"], reply, trace_id=row["trace_id"], reminder_id=row["id"]
+                    conn, due.device_id, reply, trace_id=due.trace_id, reminder_id=due.id
                 )
         if claimed:
             log.info("reminders due", count=len(claimed))
         if len(claimed) == CLAIM_BATCH:
             return 0.0  # more may be due: go again at once (MIN_SLEEP_S)
-        wait_s = await conn.fetchval(
-            "SELECT extract(epoch FROM min(due_at) - now())::float8 FROM reminders"
-            " WHERE delivered_at IS NULL"
-        )
-    return None if wait_s is None else max(0.0, float(wait_s))
+        wait_s = await stored_reminders.seconds_to_next(conn)
+    return None if wait_s is None else max(0.0, wait_s)
 
 
 async def run_scheduler(pool: asyncpg.Pool, wake: asyncio.Event) -> None:

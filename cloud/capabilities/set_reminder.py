@@ -18,7 +18,8 @@ from cloud.errors import PlannerError
 from cloud.planning.as_said import head_as_said, tail_as_said
 from cloud.planning.language_model import STRING
 from cloud.planning.planner import PlanContext
-from cloud.planning.time_phrases import WHEN, normalize, parse_when, spoken_time
+from cloud.store import database
+from cloud.time_phrases import WHEN, normalize, parse_when, spoken_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ async def _carry_out(request: Request, action: SetReminder) -> str:
         utterance_id=request.utterance.id,
         trace_id=request.trace_id,
     )
-    now = await conn.fetchval("SELECT now()")
+    now = await database.now(conn)
     when = spoken_time(action.due_at, now.astimezone(action.due_at.tzinfo))
     if action.due_at <= now:
         # Asked while the cloud was out of reach, and due meanwhile: the reminder comes now.

@@ -20,7 +20,8 @@ from cloud.errors import ConflictError, InvalidRequestError, NotFoundError
 from cloud.keys import POOL
 from cloud.missions import cancel as mission_cancel
 from cloud.missions import views as mission_views
-from cloud.store import devices
+from cloud.store import devices, traces
+from cloud.store import missions as stored_missions
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 
 routes = web.RouteTableDef()
@@ -43,15 +44,11 @@ def _concerns(mission: dict[str, Any], device_id: str) -> bool:
 async def console_missions(request: web.Request) -> web.Response:
     """The caller's missions (asked for or run by it), unfinished first, then by recency."""
     device_id = await _caller(request)
-    rows = await request.app[POOL].fetch(
-        "SELECT m.*, d.name AS worker_name, r.name AS asker_name FROM missions m"
-        " LEFT JOIN devices d ON d.id = m.assigned_to"
-        " LEFT JOIN devices r ON r.id = m.requested_by"
-        " WHERE m.requested_by = $1 OR m.assigned_to = $1"
-        " ORDER BY (m.state = ANY($2::text[])) DESC, m.created_at DESC LIMIT $3",
+    rows = await stored_missions.of_device(
+        request.app[POOL],
         device_id,
-        list(mission_cancel.UNFINISHED),
-        CONSOLE_MISSIONS,
+        unfinished=mission_cancel.UNFINISHED,
+        limit=CONSOLE_MISSIONS,
     )
     return web.json_response({"missions": [mission_views.summary_of(row) for row in rows]})
 
@@ -73,11 +70,7 @@ async def console_cancel(request: web.Request) -> web.Response:
     mission_id = request.match_info["mission_id"]
     pool = request.app[POOL]
     async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT m.*, d.name AS worker_name FROM missions m"
-            " LEFT JOIN devices d ON d.id = m.assigned_to WHERE m.id = $1 FOR UPDATE OF m",
-            mission_id,
-        )
+        row = await stored_missions.lock_with_worker(conn, mission_id)
         if row is None or device_id not in (row["requested_by"], row["assigned_to"]):
             raise NotFoundError("This device has no such mission.")
         if row["state"] not in mission_cancel.UNFINISHED:
@@ -116,13 +109,7 @@ async def console_trace(request: web.Request) -> web.Response:
     if not 1 <= len(trace_id) <= 64:
         raise InvalidRequestError("trace_id: 1 to 64 characters")
     pool = request.app[POOL]
-    involved = await pool.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM trace_events WHERE trace_id = $1 AND device_id = $2)"
-        " OR EXISTS (SELECT 1 FROM missions WHERE trace_id = $1 AND requested_by = $2)",
-        trace_id,
-        device_id,
-    )
-    if not involved:
+    if not await traces.involved(pool, trace_id, device_id):
         raise NotFoundError("This device took no part in that trace.")
     return web.json_response(
         {"trace_id": trace_id, "events": await mission_views.timeline(pool, trace_id)}

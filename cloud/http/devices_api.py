@@ -6,9 +6,8 @@ from aiohttp import web
 
 from cloud.errors import InvalidRequestError, UnauthorizedError
 from cloud.http.bodies import json_body
-from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, POOL
-from cloud.store import device_config, devices
-from cloud.weather import app as weather_app
+from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, POOL, WEATHER_PUSHER
+from cloud.store import database, device_config, devices
 from models import new_id
 from models.limits import MAX_ID_CHARS, is_well_formed_id
 
@@ -35,7 +34,7 @@ async def _require_device_or_admin(request: web.Request, device_id: str) -> None
 
 @routes.get("/v1/health")
 async def health(request: web.Request) -> web.Response:
-    await request.app[POOL].fetchval("SELECT 1")
+    await database.ping(request.app[POOL])
     return web.json_response({"status": "ok", "instance_id": request.app[INSTANCE_ID]})
 
 
@@ -88,5 +87,6 @@ async def put_config(request: web.Request) -> web.Response:
     stored = await device_config.put_settings(
         request.app[POOL], device_id, settings, trace_id=trace_id
     )
-    weather_app.push_soon(request.app, device_id)  # its place may be another now
+    if (pusher := request.app.get(WEATHER_PUSHER)) is not None:
+        pusher.wake(device_id)  # its place may be another now
     return web.json_response(stored)

@@ -24,7 +24,7 @@ from cloud.missions import carry_out as mission_skills
 from cloud.missions import scripts
 from cloud.missions import views as mission_views
 from cloud.missions.plans import PRIVACY_CAPABILITY, StartMission, StepPlan
-from cloud.store import devices
+from cloud.store import device_state, devices
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from models import new_id
 from models.missions import STEP_ACTIONS, MissionKind, MissionState
@@ -141,9 +141,7 @@ async def submit_mission(pool: asyncpg.Pool, body: object) -> tuple[dict[str, An
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidRequestError(f"idempotency_key: at most {MAX_KEY_LENGTH} characters")
     async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-        if requested_by is not None and not await conn.fetchval(
-            "SELECT true FROM devices WHERE id = $1 AND revoked_at IS NULL", requested_by
-        ):
+        if requested_by is not None and not await device_state.is_valid(conn, requested_by):
             raise InvalidRequestError(f"requested_by: no enrolled device {requested_by!r}")
         created = await mission_skills.submit(
             conn, spec, requested_by=requested_by, trace_id=new_id(), idempotency_key=key

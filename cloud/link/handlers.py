@@ -13,9 +13,10 @@ import structlog
 from cloud.capabilities import device_commands
 from cloud.link.registry import EdgeLink, LinkRegistry
 from cloud.requests.batching import Batches
-from cloud.requests.hot_path import RequestBatches, mark_processed
-from cloud.store import outbox
+from cloud.requests.hot_path import RequestBatches
+from cloud.store import device_state, outbox
 from cloud.store.database import ACQUIRE_TIMEOUT_S
+from cloud.store.requests import mark_processed
 from models import REFUSED_FOR_GOOD, DecodeError, Envelope
 
 log = structlog.get_logger(__name__)
@@ -137,11 +138,7 @@ async def on_command_result(ctx: Context, envelope: Envelope) -> None:
 async def on_heartbeat(ctx: Context, envelope: Envelope) -> None:
     body = decode_body(envelope.body, HeartbeatBody)
     ctx.link.heard_stamp(envelope.ts)
-    await ctx.pool.execute(
-        "UPDATE devices SET last_seen = now(), load = $2 WHERE id = $1",
-        ctx.device_id,
-        msgspec.to_builtins(body.load),
-    )
+    await device_state.record_heartbeat(ctx.pool, ctx.device_id, msgspec.to_builtins(body.load))
 
 
 async def on_ack(ctx: Context, envelope: Envelope) -> None:

@@ -16,11 +16,12 @@ from typing import Any
 import asyncpg
 import structlog
 
-from cloud.capabilities.reminders import REMINDER_CHANNEL
 from cloud.link.registry import LinkRegistry
+from cloud.store.database import ping
 from cloud.store.device_directory import DEVICES_CHANNEL
 from cloud.store.devices import REVOKED_CHANNEL
 from cloud.store.outbox import OUTBOX_CHANNEL
+from cloud.store.reminders import REMINDER_CHANNEL
 
 log = structlog.get_logger(__name__)
 
@@ -93,4 +94,4 @@ async def _hold(conn: asyncpg.Connection, lost: asyncio.Event) -> None:
             async with asyncio.timeout(PROBE_EVERY_S):
                 await lost.wait()
         except TimeoutError:
-            await conn.fetchval("SELECT 1", timeout=ACQUIRE_TIMEOUT_S)
+            await ping(conn, timeout_s=ACQUIRE_TIMEOUT_S)

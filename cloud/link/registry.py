@@ -19,7 +19,7 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from cloud.store import outbox
+from cloud.store import device_state, outbox
 from models import Envelope
 
 log = structlog.get_logger(__name__)
@@ -221,11 +221,8 @@ class LinkRegistry:
 
 async def _close_if_revoked(link: EdgeLink, pool: asyncpg.Pool) -> None:
     try:
-        valid = await pool.fetchval(
-            "SELECT token_hash = $2 AND revoked_at IS NULL FROM devices WHERE id = $1",
-            link.device_id,
-            link.token_hash,
-            timeout=SEND_TIMEOUT_S,
+        valid = await device_state.token_still_valid(
+            pool, link.device_id, link.token_hash, timeout_s=SEND_TIMEOUT_S
         )
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         log.warning("cannot recheck a link's token", error=str(error))

@@ -20,15 +20,15 @@ from aiohttp import web
 
 from cloud.capabilities import phrases
 from cloud.errors import NotFoundError, TooLargeError, UnstorableError
-from cloud.keys import ACKS, INSTANCE_ID, LINKS, POOL, REQUESTS
+from cloud.keys import ACKS, INSTANCE_ID, LINKS, MISSION_CONFIG, POOL, REQUESTS, WEATHER_PUSHER
 from cloud.link import handlers as edge_messages
+from cloud.link import mission_messages
+from cloud.link import phrases as phrase_messages
 from cloud.link.handlers import Context
 from cloud.link.registry import EdgeLink
 from cloud.missions import lifecycle as missions
-from cloud.missions import messages as mission_messages
-from cloud.store import devices, traces
+from cloud.store import device_state, devices, traces
 from cloud.tasks import cancel_and_wait
-from cloud.weather import app as weather_app
 from jarvis.logs import traced
 from models import MAX_FRAME_BYTES, DecodeError, Device, Envelope, new_id, phrases_to_wire
 
@@ -61,7 +61,7 @@ HANDLERS: dict[str, Handler] = {
     "checkpoint": mission_messages.on_checkpoint,
     "mission_result": mission_messages.on_mission_result,
     "trace_event": mission_messages.on_trace_event,
-    "phrases_update": phrases.on_phrases_update,
+    "phrases_update": phrase_messages.on_phrases_update,
     "error": edge_messages.on_error,
 }
 
@@ -241,16 +241,8 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
         )
         await link.ws.close(code=4003, message=b"device mismatch")
         return "closed"
-    settings = await app[POOL].fetchval(
-        "UPDATE devices SET capabilities = $2, version = $3, last_seen = now(),"
-        " connected_instance = $4, lat = coalesce($5, lat), lon = coalesce($6, lon)"
-        " WHERE id = $1 RETURNING settings",
-        device.id,
-        sorted(device.capabilities),
-        version,
-        app[INSTANCE_ID],
-        device.location.lat if device.location else None,
-        device.location.lon if device.location else None,
+    settings = await device_state.connected(
+        app[POOL], device, version=version, instance_id=app[INSTANCE_ID]
     )
     await traces.record(
         app[POOL],
@@ -265,7 +257,7 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
         with contextlib.suppress(OSError, TimeoutError):
             async with asyncio.timeout(DB_TIMEOUT_S):
                 await old.ws.close(code=4000, message=b"replaced by a newer connection")
-    heartbeat_s = app[missions.MISSION_CONFIG].heartbeat_s(HEARTBEAT_S)
+    heartbeat_s = app[MISSION_CONFIG].heartbeat_s(HEARTBEAT_S)
     body = {
         "instance_id": app[INSTANCE_ID],
         "config": settings,
@@ -273,8 +265,9 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
         "phrases": phrases_to_wire(await phrases.listing(app[POOL])),
     }
     await link.send(Envelope(type="welcome", body=body, trace_id=envelope.trace_id))
-    await missions.worker_ready(app, device.id)
-    weather_app.push_soon(app, device.id)
+    await missions.worker_ready(app[POOL], device.id, lease_s=app[MISSION_CONFIG].lease_s)
+    if (pusher := app.get(WEATHER_PUSHER)) is not None:
+        pusher.wake(device.id)  # its own forecast, soon
     return "welcomed"
 
 
@@ -283,10 +276,6 @@ async def _disconnected(app: web.Application, link: EdgeLink) -> None:
         return
     # Only if it still names this instance: the device may already hold a link elsewhere.
     with contextlib.suppress(Exception):
-        await app[POOL].execute(
-            "UPDATE devices SET connected_instance = NULL"
-            " WHERE id = $1 AND connected_instance = $2",
-            link.device_id,
-            app[INSTANCE_ID],
-            timeout=DB_TIMEOUT_S,
+        await device_state.disconnected(
+            app[POOL], link.device_id, app[INSTANCE_ID], timeout_s=DB_TIMEOUT_S
         )

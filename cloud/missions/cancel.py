@@ -19,6 +19,7 @@ import structlog
 from cloud.errors import ConflictError, NotFoundError
 from cloud.missions import lifecycle as missions
 from cloud.missions.plans import CancelMission
+from cloud.store import missions as stored_missions
 from cloud.store import outbox
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from jarvis.logs import traced
@@ -30,19 +31,13 @@ UNFINISHED = ("queued", "assigned", "running")
 BY_ADMIN = "cancelled by the admin"
 BY_ASKER = "cancelled by its asker"
 BY_CONSOLE = "cancelled from the web console"
-_COLUMNS = "m.*, d.name AS worker_name"
-"""A mission row with its worker's name (``missions m LEFT JOIN devices d``)."""
 
 
 async def cancel_by_id(pool: asyncpg.Pool, mission_id: str) -> None:
     """The admin's cancel. NotFoundError for an unknown mission; ConflictError for one that
     has ended already (succeeded, failed or cancelled)."""
     async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-        row = await conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM missions m LEFT JOIN devices d ON d.id = m.assigned_to"
-            " WHERE m.id = $1 FOR UPDATE OF m",
-            mission_id,
-        )
+        row = await stored_missions.lock_with_worker(conn, mission_id)
         if row is None:
             raise NotFoundError(f"No mission {mission_id!r}.")
         if row["state"] not in UNFINISHED:
@@ -62,16 +57,12 @@ async def cancel_for_asker(
     used (a script's name, a device). What it hears now when there is nothing to cancel;
     otherwise None: the confirmation is queued here, after the mission's own utterance is
     marked cancelled."""
-    row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM missions m LEFT JOIN devices d ON d.id = m.assigned_to"
-        " WHERE m.requested_by = $1 AND m.state = ANY($2::text[])"
-        " AND ($3::text IS NULL OR strpos(lower(m.summary), lower($3)) > 0)"
-        " AND ($4::text IS NULL OR lower(d.name) = lower($4))"
-        " ORDER BY m.created_at DESC LIMIT 1 FOR UPDATE OF m",
+    row = await stored_missions.lock_latest_of(
+        conn,
         device_id,
-        list(UNFINISHED),
-        action.name,
-        action.device_name,
+        states=UNFINISHED,
+        summary_has=action.name,
+        worker_name=action.device_name,
     )
     if row is None:
         what = f" {action.name}" if action.name else ""
@@ -92,12 +83,7 @@ def stopped(row: Mapping[str, Any]) -> str:
 async def cancel(conn: asyncpg.Connection, row: Mapping[str, Any], *, reason: str) -> None:
     """Cancel the unfinished mission in ``row`` (locked by the caller, with ``worker_name``)."""
     with traced(mission_id=row["id"], trace_id=row["trace_id"]):
-        await conn.execute(
-            "UPDATE missions SET state = 'cancelled', result_ok = false, result_error = $2,"
-            " finished_at = now(), updated_at = now() WHERE id = $1",
-            row["id"],
-            reason,
-        )
+        await stored_missions.mark_cancelled(conn, row["id"], reason)
         await missions.event(conn, row, "cancelled", row["assigned_to"], {"reason": reason})
         if row["assigned_to"] is not None:
             await missions.stop_attempt(conn, row["assigned_to"], row, reason)

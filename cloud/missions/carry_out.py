@@ -16,7 +16,7 @@ import structlog
 from cloud.missions import lifecycle as missions
 from cloud.missions import routing, scripts
 from cloud.missions.plans import StartMission, StepPlan
-from cloud.store import outbox
+from cloud.store import confirmations, device_state, outbox
 from models import Envelope, Location, Reply, Utterance
 from models.missions import MissionKind
 
@@ -104,9 +104,7 @@ async def _start(
     spec, target = targeted
     if target is None and spec.is_privacy_action:
         # A privacy action without a device named happens on the device that asked.
-        target = await conn.fetchrow(
-            "SELECT id, name, capabilities, lat, lon FROM devices WHERE id = $1", device_id
-        )
+        target = await device_state.target_by_id(conn, device_id)
         spec = _named(spec, target["name"])
     if spec.is_privacy_action and target is not None and target["id"] != device_id:
         question = await _distance_question(conn, spec, target, device_id)
@@ -147,11 +145,7 @@ async def _target(
     unknown or lacks a capability; ``(spec, None)`` when no device is named."""
     if spec.device_name is None:
         return spec, None
-    target = await conn.fetchrow(
-        "SELECT id, name, capabilities, lat, lon FROM devices"
-        " WHERE lower(name) = lower($1) AND revoked_at IS NULL",
-        spec.device_name,
-    )
+    target = await device_state.target_by_name(conn, spec.device_name)
     if target is None:
         return await _unknown_device(conn, spec.device_name)
     missing = sorted(spec.capabilities - set(target["capabilities"]))
@@ -217,17 +211,13 @@ async def _ask(
     trace_id: str,
     key: str,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO pending_confirmations (device_id, spec, request_id, trace_id, expires_at)"
-        " VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))"
-        " ON CONFLICT (device_id) DO UPDATE SET spec = excluded.spec,"
-        " request_id = excluded.request_id, trace_id = excluded.trace_id,"
-        " created_at = now(), expires_at = excluded.expires_at",
+    await confirmations.ask(
+        conn,
         device_id,
-        spec.to_json(),
-        key,
-        trace_id,
-        float(CONFIRM_WITHIN_S),
+        spec=spec.to_json(),
+        request_id=key,
+        trace_id=trace_id,
+        within_s=CONFIRM_WITHIN_S,
     )
     body = {
         **Reply(text=question, utterance_id=utterance.id, kind="reply").to_wire(),
@@ -241,26 +231,19 @@ async def answer_confirmation(
     conn: asyncpg.Connection, yes: bool, device_id: str, utterance: Utterance
 ) -> str | None:
     """Start (yes) or drop (no) the mission waiting for the asker's confirmation."""
-    row = await conn.fetchrow(
-        "DELETE FROM pending_confirmations WHERE device_id = $1"
-        " RETURNING spec, request_id, trace_id, expires_at > now() AS live",
-        device_id,
-    )
-    if row is None or not row["live"]:
+    asked = await confirmations.take(conn, device_id)
+    if asked is None or not asked.live:
         return NOTHING_TO_CONFIRM_TEXT
     if not yes:
         return DECLINED_TEXT
-    spec = StartMission.from_json(row["spec"])
+    spec = StartMission.from_json(asked.spec)
     # The mission answers the yes: its result is the reply to that utterance.
-    return await _create(conn, spec, device_id, utterance, row["trace_id"], row["request_id"])
+    return await _create(conn, spec, device_id, utterance, asked.trace_id, asked.request_id)
 
 
 async def _unknown_device(conn: asyncpg.Connection, name: str) -> str:
-    rows = await conn.fetch(
-        "SELECT name FROM devices WHERE revoked_at IS NULL ORDER BY lower(name)"
-    )
     text = f"I don't know a device called {name}."
-    known = [row["name"] for row in rows]
+    known = await device_state.valid_names(conn)
     return f"{text} Your devices are: {_listed(known)}." if known else text
 
 

@@ -1,4 +1,5 @@
-"""Missions in PostgreSQL: creation, assignment, checkpoints, results, leases and failover.
+"""Missions from creation to result: assignment, checkpoints, results, leases and failover
+(their rows read and written through ``cloud.store.missions``).
 
 A mission is assigned to one worker at a time; assigning it queues a ``mission`` envelope in the
 worker's outbox in the same transaction. The worker's lease is its liveness: when its device has
@@ -17,13 +18,12 @@ from typing import Any
 
 import asyncpg
 import structlog
-from aiohttp import web
 
-from cloud.keys import POOL
 from cloud.missions import routing
 from cloud.missions.plans import DEFAULT_PRIVACY_DISTANCE_KM, StartMission
 from cloud.missions.replies import result_text
-from cloud.store import outbox, traces
+from cloud.store import device_state, outbox
+from cloud.store import missions as stored_missions
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.store.devices import ONLINE_WITHIN_S
 from jarvis.settings import Settings
@@ -54,9 +54,6 @@ class MissionConfig:
         so that three fit in a lease. A lease one heartbeat long lapses on one late frame (a
         Wi-Fi hiccup), and the mission would then run on two workers at once."""
         return min(usual_s, self.lease_s / 3)
-
-
-MISSION_CONFIG = web.AppKey("mission_config", MissionConfig)
 
 
 def config_from(settings: Settings) -> MissionConfig:
@@ -91,25 +88,21 @@ async def create(
         Step(index, plan.action, plan.params, f"{mission_id}:{index}").to_wire()
         for index, plan in enumerate(spec.steps)
     ]
-    row = await conn.fetchrow(
-        "INSERT INTO missions (id, kind, steps, summary, idempotency_key, trace_id, requested_by,"
-        " utterance_id, capabilities, device_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-        " $10) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *",
-        mission_id,
-        spec.kind.value,
-        steps,
-        spec.summary,
-        idempotency_key,
-        trace_id,
-        requested_by,
-        utterance_id,
-        sorted(spec.capabilities),
-        spec.device_name,
+    row = await stored_missions.insert(
+        conn,
+        mission_id=mission_id,
+        kind=spec.kind.value,
+        steps=steps,
+        summary=spec.summary,
+        idempotency_key=idempotency_key,
+        trace_id=trace_id,
+        requested_by=requested_by,
+        utterance_id=utterance_id,
+        capabilities=sorted(spec.capabilities),
+        device_name=spec.device_name,
     )
     if row is None:
-        existing = await conn.fetchval(
-            "SELECT id FROM missions WHERE idempotency_key = $1", idempotency_key
-        )
+        existing = await stored_missions.id_for_key(conn, idempotency_key)
         return Created(existing, None, duplicate=True)
     # Refused now (TooLargeError, the transaction rolled back) rather than queued for a worker
     # whose link could never carry it.
@@ -152,13 +145,7 @@ async def _assign(
 ) -> None:
     done = await done_steps(conn, row["id"])
     attempt = int(row["attempt"]) + 1
-    await conn.execute(
-        "UPDATE missions SET state = 'assigned', assigned_to = $2, attempt = $3,"
-        " assigned_at = now(), updated_at = now() WHERE id = $1",
-        row["id"],
-        worker.id,
-        attempt,
-    )
+    await stored_missions.mark_assigned(conn, row["id"], worker.id, attempt)
     detail = {"worker": worker.id, "worker_name": worker.name, "attempt": attempt}
     if reassigned_from is not None:
         await event(conn, row, "reassigned", worker.id, {**detail, "from": reassigned_from})
@@ -185,11 +172,7 @@ def mission_of(row: Mapping[str, Any]) -> Mission:
 
 
 async def done_steps(conn: asyncpg.Connection, mission_id: str) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT step_index FROM mission_checkpoints WHERE mission_id = $1 ORDER BY step_index",
-        mission_id,
-    )
-    return [row["step_index"] for row in rows]
+    return await stored_missions.done_steps(conn, mission_id)
 
 
 async def event(
@@ -200,17 +183,13 @@ async def event(
     detail: Mapping[str, Any] | None = None,
 ) -> None:
     """One entry in the mission's event log, and the same as a trace event."""
-    details = dict(detail or {})
-    await conn.execute(
-        "WITH logged AS (INSERT INTO mission_events (mission_id, kind, device_id, detail)"
-        " VALUES ($1, $2, $3, $4))"
-        f" {traces.INSERT} VALUES ($5, 'cloud', $3, 'mission.' || $2, $6)",
-        row["id"],
-        kind,
-        device_id,
-        details,
-        row["trace_id"],
-        {"mission_id": row["id"], **details},
+    await stored_missions.log_event(
+        conn,
+        mission_id=row["id"],
+        trace_id=row["trace_id"],
+        kind=kind,
+        device_id=device_id,
+        detail=dict(detail or {}),
     )
 
 
@@ -222,13 +201,8 @@ async def stop_attempt(
     queued, so a worker that is alive (cut off, say) stops the attempt the moment it hears,
     rather than run it beside another worker or after a cancel. (Not for a device deleted
     meanwhile: it has no outbox, and no link to come back on.)"""
-    await conn.execute(
-        "DELETE FROM outbox WHERE device_id = $1 AND delivered_at IS NULL"
-        " AND envelope->>'type' = 'mission' AND envelope->'body'->'mission'->>'id' = $2",
-        device_id,
-        row["id"],
-    )
-    if not await conn.fetchval("SELECT true FROM devices WHERE id = $1", device_id):
+    await outbox.withdraw_mission(conn, device_id, row["id"])
+    if not await device_state.exists(conn, device_id):
         return
     body = {"mission_id": row["id"], "attempt": row["attempt"], "reason": reason}
     stop = Envelope(type="mission_cancel", body=body, trace_id=row["trace_id"])
@@ -239,22 +213,15 @@ async def assign_waiting(pool: asyncpg.Pool, device_id: str, *, lease_s: float) 
     """Route the queued missions the device could take (it just connected); returns how many
     were assigned (to it or to a better worker)."""
     async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-        rows = await conn.fetch(
-            "SELECT m.* FROM missions m, devices d WHERE d.id = $1 AND m.state = 'queued'"
-            " AND d.capabilities @> m.capabilities"
-            " AND (m.device_name IS NULL OR lower(m.device_name) = lower(d.name))"
-            " ORDER BY m.created_at LIMIT $2 FOR UPDATE OF m SKIP LOCKED",
-            device_id,
-            BATCH,
-        )
+        rows = await stored_missions.claim_waiting_for(conn, device_id, limit=BATCH)
         return await route_all(conn, rows, lease_s)
 
 
-async def worker_ready(app: web.Application, device_id: str) -> None:
+async def worker_ready(pool: asyncpg.Pool, device_id: str, *, lease_s: float) -> None:
     """After a worker's welcome: hand it (or a better worker) the missions waiting for it.
     A failure is logged, not raised: the supervisor's sweep assigns them a little later."""
     try:
-        await assign_waiting(app[POOL], device_id, lease_s=app[MISSION_CONFIG].lease_s)
+        await assign_waiting(pool, device_id, lease_s=lease_s)
     except Exception:
         # Never fail the hello over this: the link works, and the sweep catches up.
         log.exception("waiting missions not assigned on connect")
@@ -273,9 +240,7 @@ async def store_checkpoint(
 ) -> bool:
     """Store a checkpoint from the mission's current worker (a duplicate changes nothing) and
     mark the mission running; False when ignored (not its mission, finished, unknown step)."""
-    row = await conn.fetchrow(
-        "SELECT * FROM missions WHERE id = $1 FOR UPDATE", checkpoint.mission_id
-    )
+    row = await stored_missions.lock(conn, checkpoint.mission_id)
     indexes = {step["index"] for step in row["steps"]} if row else set()
     if (
         row is None
@@ -285,25 +250,14 @@ async def store_checkpoint(
     ):
         log.info("checkpoint ignored", mission_id=checkpoint.mission_id, step=checkpoint.step_index)
         return False
-    stored = await conn.fetchval(
-        "INSERT INTO mission_checkpoints (mission_id, step_index, name, data, ts, device_id,"
-        " attempt) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        " ON CONFLICT (mission_id, step_index) DO NOTHING RETURNING true",
-        checkpoint.mission_id,
-        checkpoint.step_index,
-        checkpoint.name,
-        dict(checkpoint.data),
-        checkpoint.ts,
-        device_id,
-        row["attempt"],
+    stored = await stored_missions.insert_checkpoint(
+        conn, checkpoint, device_id=device_id, attempt=row["attempt"]
     )
     if stored:
         detail = {"step": checkpoint.step_index, "name": checkpoint.name}
         await event(conn, row, "checkpoint", device_id, detail)
     if row["state"] == "assigned":
-        await conn.execute(
-            "UPDATE missions SET state = 'running', updated_at = now() WHERE id = $1", row["id"]
-        )
+        await stored_missions.mark_running(conn, row["id"])
     return True
 
 
@@ -314,34 +268,21 @@ async def store_result(
     already, from a worker that no longer holds it, or from an ``attempt`` since replaced)."""
     # A resumed mission's output starts with what the steps run by an earlier worker printed
     # (their checkpoints keep it): the asker hears the whole mission, as if never interrupted.
-    row = await conn.fetchrow(
-        "UPDATE missions SET state = $3, result_ok = $4, result_error = $6,"
-        " result_output = concat_ws(E'\\n', (SELECT string_agg(c.data->>'output', E'\\n'"
-        " ORDER BY c.step_index) FROM mission_checkpoints c WHERE c.mission_id = missions.id"
-        " AND c.attempt < missions.attempt AND c.data->>'output' <> ''), NULLIF($5, '')),"
-        " finished_at = now(), updated_at = now()"
-        " WHERE id = $1 AND assigned_to = $2 AND state IN ('assigned', 'running')"
-        " AND ($7::integer IS NULL OR attempt = $7)"
-        " RETURNING *, (SELECT name FROM devices WHERE id = $2) AS worker_name",
+    row = await stored_missions.finish(
+        conn,
         result.mission_id,
         device_id,
-        "succeeded" if result.ok else "failed",
-        result.ok,
-        result.output,
-        result.error,
-        attempt,
+        ok=result.ok,
+        output=result.output,
+        error=result.error,
+        attempt=attempt,
     )
     if row is None:
         log.info("mission result ignored", mission_id=result.mission_id)
         return False
     kind = "succeeded" if result.ok else "failed"
     await event(conn, row, kind, device_id, {"error": result.error} if result.error else {})
-    checkpoints = {
-        cp["step_index"]: cp["data"]
-        for cp in await conn.fetch(
-            "SELECT step_index, data FROM mission_checkpoints WHERE mission_id = $1", row["id"]
-        )
-    }
+    checkpoints = await stored_missions.checkpoint_data(conn, row["id"])
     text = result_text(
         kind=row["kind"],
         steps=row["steps"],

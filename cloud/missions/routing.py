@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from cloud.store import device_state
 from cloud.store.devices import ONLINE_WITHIN_S
 from models import Location
 
@@ -66,8 +67,7 @@ def load_of(load: Mapping[str, Any] | None) -> float | None:
 async def device_location(conn: asyncpg.Connection, device_id: str | None) -> Location | None:
     if device_id is None:
         return None
-    row = await conn.fetchrow("SELECT lat, lon FROM devices WHERE id = $1", device_id)
-    return None if row is None else location_of(row)
+    return await device_state.location(conn, device_id)
 
 
 async def live_workers(
@@ -79,21 +79,16 @@ async def live_workers(
     seen_within_s: float = ONLINE_WITHIN_S,
 ) -> list[Worker]:
     """Live, unrevoked devices with every one of ``capabilities`` (and the name, if given)."""
-    rows = await conn.fetch(
-        "SELECT id, name, load, lat, lon FROM devices"
-        " WHERE revoked_at IS NULL AND connected_instance IS NOT NULL"
-        " AND last_seen > now() - make_interval(secs => $2)"
-        " AND capabilities @> $1::jsonb"
-        " AND ($3::text IS NULL OR lower(name) = lower($3))"
-        " AND NOT (id = ANY($4::text[]))",
-        sorted(capabilities),
-        float(min(seen_within_s, ONLINE_WITHIN_S)),
-        device_name,
-        list(exclude),
+    found = await device_state.live(
+        conn,
+        capabilities,
+        device_name=device_name,
+        exclude=exclude,
+        seen_within_s=min(seen_within_s, ONLINE_WITHIN_S),
     )
     return [
-        Worker(id=row["id"], name=row["name"], load=load_of(row["load"]), location=location_of(row))
-        for row in rows
+        Worker(id=each.id, name=each.name, load=load_of(each.load), location=each.location)
+        for each in found
     ]
 
 

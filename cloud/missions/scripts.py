@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import asyncpg
 
 from cloud.errors import InvalidRequestError
+from cloud.store import scripts as stored_scripts
+from cloud.store.scripts import Script
 
 MAX_CODE_BYTES = 64 * 1024
 """The edge refuses a ``code`` parameter above 64 KiB; refuse it here, at registration."""
@@ -19,27 +18,6 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9 _-]*")
 _REQUIREMENT = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[A-Za-z0-9._,-]+\])?(?:(?:==|>=|<=|~=|!=|>|<)[A-Za-z0-9.*+!-]+)?"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Script:
-    name: str
-    code: str
-    packages: tuple[str, ...]
-    created_at: datetime
-    updated_at: datetime
-
-    def to_json(self, *, with_code: bool = False) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.name,
-            "packages": list(self.packages),
-            "code_bytes": len(self.code.encode()),
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
-        if with_code:
-            data["code"] = self.code
-        return data
 
 
 def clean_name(name: str) -> str:
@@ -76,36 +54,13 @@ async def put_script(
     """Register or replace the script ``name``; returns it and whether it is new."""
     name = clean_name(name)
     checked_code, checked = check_script(code, packages)
-    row = await conn.fetchrow(
-        "INSERT INTO scripts (name, code, packages) VALUES ($1, $2, $3)"
-        " ON CONFLICT (name) DO UPDATE SET code = excluded.code, packages = excluded.packages,"
-        " updated_at = now() RETURNING *, (xmax = 0) AS created",
-        name,
-        checked_code,
-        checked,
-    )
-    return _script(row), bool(row["created"])
+    return await stored_scripts.put(conn, name, checked_code, checked)
 
 
 async def get_script(conn: asyncpg.Connection | asyncpg.Pool, name: str) -> Script | None:
-    spoken = " ".join(name.lower().split())
-    row = await conn.fetchrow(
-        "SELECT * FROM scripts WHERE name = $1 OR replace(replace(name, '-', ' '), '_', ' ') = $1"
-        " ORDER BY name = $1 DESC LIMIT 1",
-        spoken,
-    )
-    return None if row is None else _script(row)
+    """The script called ``name`` as said: spaces stand for ``-`` and ``_``."""
+    return await stored_scripts.find(conn, " ".join(name.lower().split()))
 
 
 async def list_scripts(conn: asyncpg.Connection | asyncpg.Pool) -> list[Script]:
-    return [_script(row) for row in await conn.fetch("SELECT * FROM scripts ORDER BY name")]
-
-
-def _script(row: asyncpg.Record) -> Script:
-    return Script(
-        name=row["name"],
-        code=row["code"],
-        packages=tuple(row["packages"]),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return await stored_scripts.listing(conn)

@@ -13,7 +13,8 @@ import asyncpg
 import structlog
 
 from cloud.missions import lifecycle as missions
-from cloud.store import traces
+from cloud.store import confirmations
+from cloud.store import missions as stored_missions
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from jarvis.logs import traced
 
@@ -23,15 +24,7 @@ log = structlog.get_logger(__name__)
 async def reassign_lapsed(pool: asyncpg.Pool, lease_s: float) -> int:
     """Move missions off workers whose lease lapsed; returns how many were moved or requeued."""
     async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-        rows = await conn.fetch(
-            "SELECT m.* FROM missions m LEFT JOIN devices d ON d.id = m.assigned_to"
-            " WHERE m.state IN ('assigned', 'running') AND (d.id IS NULL"
-            " OR d.revoked_at IS NOT NULL OR d.last_seen IS NULL"
-            " OR d.last_seen < now() - make_interval(secs => $1))"
-            " ORDER BY m.updated_at LIMIT $2 FOR UPDATE OF m SKIP LOCKED",
-            float(lease_s),
-            missions.BATCH,
-        )
+        rows = await stored_missions.claim_lapsed(conn, lease_s, limit=missions.BATCH)
         for row in rows:
             await _fail_over(conn, row, lease_s)
     return len(rows)
@@ -49,34 +42,20 @@ async def _fail_over(conn: asyncpg.Connection, row: asyncpg.Record, lease_s: flo
             conn, row, exclude=exclude, seen_within_s=lease_s, reassigned_from=old
         )
         if worker is None:
-            await conn.execute(
-                "UPDATE missions SET state = 'queued', assigned_to = NULL, updated_at = now()"
-                " WHERE id = $1",
-                row["id"],
-            )
+            await stored_missions.requeue(conn, row["id"])
             await missions.event(conn, row, "requeued", None, {"reason": "no other capable worker"})
 
 
 async def assign_queued(pool: asyncpg.Pool, lease_s: float) -> int:
     """Route waiting missions (a capable worker may have connected to another instance)."""
     async with pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-        rows = await conn.fetch(
-            "SELECT * FROM missions WHERE state = 'queued' ORDER BY created_at"
-            " LIMIT $1 FOR UPDATE SKIP LOCKED",
-            missions.BATCH,
-        )
+        rows = await stored_missions.claim_queued(conn, limit=missions.BATCH)
         return await missions.route_all(conn, rows, lease_s)
 
 
 async def expire_confirmations(pool: asyncpg.Pool) -> int:
     """Forget confirmations nobody answered in time (silence cancels)."""
-    rows = await pool.fetch(
-        "WITH gone AS (DELETE FROM pending_confirmations WHERE expires_at <= now()"
-        " RETURNING device_id, trace_id, spec)"
-        f" {traces.INSERT} SELECT trace_id, 'cloud', device_id, 'confirmation.expired',"
-        " jsonb_build_object('summary', spec->>'summary') FROM gone RETURNING id"
-    )
-    return len(rows)
+    return await confirmations.expire(pool)
 
 
 async def supervise_once(pool: asyncpg.Pool, config: missions.MissionConfig) -> None:

@@ -6,6 +6,9 @@ from typing import Any
 
 import asyncpg
 
+from cloud.store import missions as stored_missions
+from cloud.store import traces
+
 MAX_LIST = 500
 
 
@@ -15,23 +18,11 @@ def _iso(value: Any) -> str | None:
 
 async def mission_detail(pool: asyncpg.Pool, mission_id: str) -> dict[str, Any] | None:
     """The mission with its steps, state, result, checkpoints and event log; None if unknown."""
-    row = await pool.fetchrow(
-        "SELECT m.*, d.name AS worker_name, r.name AS asker_name FROM missions m"
-        " LEFT JOIN devices d ON d.id = m.assigned_to"
-        " LEFT JOIN devices r ON r.id = m.requested_by WHERE m.id = $1",
-        mission_id,
-    )
+    row = await stored_missions.with_names(pool, mission_id)
     if row is None:
         return None
-    checkpoints = await pool.fetch(
-        "SELECT step_index, name, data, ts, device_id, attempt, stored_at"
-        " FROM mission_checkpoints WHERE mission_id = $1 ORDER BY step_index",
-        mission_id,
-    )
-    events = await pool.fetch(
-        "SELECT ts, kind, device_id, detail FROM mission_events WHERE mission_id = $1 ORDER BY id",
-        mission_id,
-    )
+    checkpoints = await stored_missions.checkpoints(pool, mission_id)
+    events = await stored_missions.events(pool, mission_id)
     detail = summary_of(row)
     detail["steps"] = row["steps"]
     detail["checkpoints"] = [
@@ -85,26 +76,14 @@ async def list_missions(
     pool: asyncpg.Pool, *, limit: int = 50, state: str | None = None
 ) -> list[dict[str, Any]]:
     """The latest missions first, without steps or logs."""
-    rows = await pool.fetch(
-        "SELECT m.*, d.name AS worker_name, r.name AS asker_name FROM missions m"
-        " LEFT JOIN devices d ON d.id = m.assigned_to"
-        " LEFT JOIN devices r ON r.id = m.requested_by"
-        " WHERE ($2::text IS NULL OR m.state = $2) ORDER BY m.created_at DESC LIMIT $1",
-        max(1, min(limit, MAX_LIST)),
-        state,
-    )
+    rows = await stored_missions.latest(pool, limit=max(1, min(limit, MAX_LIST)), state=state)
     return [summary_of(row) for row in rows]
 
 
 async def timeline(pool: asyncpg.Pool, trace_id: str) -> list[dict[str, Any]]:
     """Cloud and edge events of one trace merged by time, each with the milliseconds since the
     one before (null for the first)."""
-    rows = await pool.fetch(
-        "SELECT t.ts, t.source, t.device_id, d.name AS device_name, t.kind, t.detail"
-        " FROM trace_events t LEFT JOIN devices d ON d.id = t.device_id"
-        " WHERE t.trace_id = $1 ORDER BY t.ts, t.id",
-        trace_id,
-    )
+    rows = await traces.events_of(pool, trace_id)
     found: list[dict[str, Any]] = []
     previous = None
     for row in rows:

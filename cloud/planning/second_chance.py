@@ -15,18 +15,16 @@ it runs in one worker thread of its own, never on the event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import asyncpg
 import structlog
-from aiohttp import web
 
-from cloud.store import outbox, traces
+from cloud.store import device_state, outbox, traces
 from models import Envelope, Utterance, derived_id
 from models.device_intents import DEVICE_INTENT, DeviceIntent, intents_of
 
@@ -167,30 +165,5 @@ async def send_back(
 
 async def intents_of_device(pool: asyncpg.Pool, device_id: str) -> frozenset[str]:
     """The intents ``device_id`` said it runs in its last hello."""
-    capabilities = await pool.fetchval("SELECT capabilities FROM devices WHERE id = $1", device_id)
+    capabilities = await device_state.capabilities_of(pool, device_id)
     return intents_of(capabilities or [])
-
-
-SECOND_CHANCE: web.AppKey[SecondChance] = web.AppKey("second_chance")
-"""The instance's second chance, while the instance runs (absent when turned off)."""
-
-
-def second_chance_context(
-    enabled: bool,
-) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
-    """The instance's second chance: loading starts with the instance, ends with it."""
-
-    @contextlib.asynccontextmanager
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        if not enabled:
-            yield
-            return
-        chance = SecondChance()
-        chance.start()
-        app[SECOND_CHANCE] = chance
-        try:
-            yield
-        finally:
-            await chance.close()
-
-    return context

@@ -43,9 +43,10 @@ from cloud.planning.second_chance import (
 )
 from cloud.requests.batching import Batches
 from cloud.store import device_config, outbox
+from cloud.store import requests as stored_requests
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.store.device_directory import DeviceDirectory
-from cloud.store.traces import INSERT as TRACE_INSERT
+from cloud.store.requests import AnswerRow, mark_processed
 from cloud.weather.plans import Weather
 from cloud.weather.service import WeatherService
 from models import Envelope, Reply, Utterance, derived_id
@@ -79,77 +80,14 @@ class Handled:
     for the disk, so its reply goes out a flush sooner; ``settled`` waits for the flush."""
 
 
-@dataclass(frozen=True, slots=True)
-class _AnswerRow:
-    message_id: str
-    device_id: str
-    trace_id: str
-    request_body: str
-    """The request envelope's body as JSON (for its trace event)."""
-    utterance_id: str
-    text: str
-    queued: Envelope
-    queued_json: str
-    """``queued.encode()``, made once for the socket and the outbox both."""
+_DUPLICATE = Handled(fresh=False, holder=None, reply=None, durable=False)
+"""Its message id was handled before: nothing ran again, nothing to send."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Stored:
     fresh: bool
     holder: str | None
-
-
-# One statement, so atomic without BEGIN and COMMIT. The device rows are read FOR SHARE (in id
-# order, so two batches never wait on each other in a cycle): a hello moving a link to another
-# instance waits for this commit, and its first flush then finds these replies. NOTIFY goes out
-# only for devices whose link another instance holds: PostgreSQL serializes the commits of
-# transactions that notify, and this instance sends its own devices' replies itself.
-_WRITE_ANSWERS = f"""
-WITH request AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                         $6::text[], $7::text[], $8::text[])
-        WITH ORDINALITY AS r (id, device_id, trace_id, body, utterance_id, reply, queued_id,
-                              queued, n)
-),
-processed AS (
-    INSERT INTO processed_messages (id, device_id, type)
-    SELECT id, device_id, 'request' FROM request ORDER BY n
-    ON CONFLICT (id) DO NOTHING RETURNING id
-),
-fresh AS (SELECT request.* FROM request JOIN processed USING (id)),
-holder AS (
-    SELECT id, connected_instance FROM devices WHERE id = ANY($2::text[]) ORDER BY id FOR SHARE
-),
-queued AS (
-    INSERT INTO outbox (id, device_id, envelope)
-    SELECT queued_id, device_id, queued::jsonb FROM fresh ORDER BY n
-),
-traced AS (
-    {TRACE_INSERT}
-    SELECT fresh.trace_id, 'cloud', fresh.device_id, event.kind, event.detail
-    FROM fresh CROSS JOIN LATERAL (VALUES
-        (1, 'received.request',
-         jsonb_build_object('message_id', fresh.id, 'body', fresh.body::jsonb)),
-        (2, 'planned.Answer',
-         jsonb_build_object('utterance_id', fresh.utterance_id, 'reply', fresh.reply)),
-        (3, 'enqueued.reply',
-         jsonb_build_object('message_id', fresh.queued_id, 'body', fresh.queued::jsonb -> 'body'))
-    ) AS event (k, kind, detail)
-    ORDER BY fresh.n, event.k
-),
-notified AS (
-    SELECT pg_notify($9, holder.id) FROM holder
-    WHERE holder.connected_instance <> $10 AND holder.id IN (SELECT device_id FROM fresh)
-)
-SELECT ARRAY(SELECT id FROM processed) AS fresh,
-       (SELECT jsonb_object_agg(id, connected_instance) FROM holder) AS holders,
-       (SELECT count(*) FROM notified) AS notified,
-       set_config('synchronous_commit', 'off', true) AS early
-"""
-
-_BARRIER = "SELECT pg_current_xact_id()"
-"""A transaction with an id, committed durably: its commit flushes the WAL up to its own record,
-so every commit before it is on disk too (and on synchronous standbys, where there are any)."""
 
 
 def said_at(utterance: Utterance, now: datetime, clock_offset_s: float | None) -> datetime:
@@ -164,24 +102,6 @@ def said_at(utterance: Utterance, now: datetime, clock_offset_s: float | None) -
     except (OverflowError, OSError, ValueError):
         return now  # a time no calendar holds: the edge's clock is of no use
     return min(said, now)
-
-
-async def mark_processed(conn: asyncpg.Connection, envelope: Envelope, device_id: str) -> bool:
-    """Record the message id with its trace event; False when it was there already (a
-    duplicate: the caller does nothing again)."""
-    inserted: bool = await conn.fetchval(
-        "WITH processed AS (INSERT INTO processed_messages (id, device_id, type)"
-        " VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING id),"
-        f" traced AS ({TRACE_INSERT} SELECT $4, 'cloud', $2, $5, $6::jsonb FROM processed)"
-        " SELECT EXISTS (SELECT 1 FROM processed)",
-        envelope.id,
-        device_id,
-        envelope.type,
-        envelope.trace_id,
-        f"received.{envelope.type}",
-        {"message_id": envelope.id, "body": dict(envelope.body)},
-    )
-    return inserted
 
 
 class RequestBatches:
@@ -211,7 +131,7 @@ class RequestBatches:
         small batch's own work), never more than a third of the pool: the rest of the instance
         needs connections too."""
         self._keep = min(WRITE_WORKERS + 1, pool.get_max_size() // 3)
-        self._writes: Batches[_AnswerRow, _Stored] = Batches(
+        self._writes: Batches[AnswerRow, _Stored] = Batches(
             "answer writes", self._write, max_batch=MAX_BATCH, workers=WRITE_WORKERS
         )
         self._flushes: Batches[None, None] = Batches(
@@ -260,22 +180,42 @@ class RequestBatches:
         if settings is None:
             raise NotFoundError(f"No device {device_id!r}.")
         now = said_at(utterance, datetime.now(device_config.zone_of(settings)), clock_offset_s)
-        names = await self._directory.names()
+        context = PlanContext(now, await self._directory.names())
         planner = self._planner()
-        if not isinstance(planner, RulePlanner) and await self._seen(envelope.id):
+        if not isinstance(planner, RulePlanner) and await stored_requests.seen(
+            self._pool, envelope.id
+        ):
             # Other planners may cost a model call: a duplicate is not planned again. The rules
             # cost microseconds and change nothing, so a duplicate is planned and found out
             # when stored, and the common case saves a round trip.
             log.info("duplicate request", message_id=envelope.id)
-            return Handled(fresh=False, holder=None, reply=None, durable=False)
-        planned = await planner.plan(utterance, PlanContext(now, names))
-        action: Action | SendBack = planned
+            return _DUPLICATE
+        action = await self._plan(
+            planner, utterance, context, device_id, settings, may_send_back=may_send_back
+        )
+        log.info("request planned", action=type(action).__name__, utterance_id=utterance.id)
+        if isinstance(action, Answer):
+            return await self._answer(action, envelope, device_id, utterance, send_early)
+        return await self._carry_out(action, envelope, device_id, utterance)
+
+    async def _plan(
+        self,
+        planner: Planner,
+        utterance: Utterance,
+        context: PlanContext,
+        device_id: str,
+        settings: Mapping[str, Any],
+        *,
+        may_send_back: bool,
+    ) -> Action | SendBack:
+        """The planner's action, with the weather said and the second chance taken."""
+        planned = await planner.plan(utterance, context)
         if isinstance(planned, Weather):
             # Said now, from the provider or the kept forecast: then an answer like any other.
-            action = await self._say_weather(planned, device_id, settings, now)
-        elif may_send_back and isinstance(planned, Answer) and planned.unknown:
+            return await self._say_weather(planned, device_id, settings, context.now)
+        if may_send_back and isinstance(planned, Answer) and planned.unknown:
             # Nothing the cloud does itself: perhaps one of the device's own intents after all.
-            action = (
+            return (
                 await reconsider(
                     self._second_chance(),
                     utterance.text,
@@ -283,31 +223,45 @@ class RequestBatches:
                 )
                 or planned
             )
-        log.info("request planned", action=type(action).__name__, utterance_id=utterance.id)
-        if not isinstance(action, Answer):
-            async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-                if not await mark_processed(conn, envelope, device_id):
-                    log.info("duplicate request", message_id=envelope.id)
-                    return Handled(fresh=False, holder=None, reply=None, durable=False)
-                if isinstance(action, SendBack):
-                    await send_back(
-                        conn,
-                        action,
-                        device_id=device_id,
-                        utterance=utterance,
-                        trace_id=envelope.trace_id,
-                        message_id=envelope.id,
-                    )
-                else:
-                    await skills.carry_out(
-                        conn,
-                        action,
-                        device_id=device_id,
-                        utterance=utterance,
-                        trace_id=envelope.trace_id,
-                        message_id=envelope.id,
-                    )
-            return Handled(fresh=True, holder=None, reply=None, durable=True)
+        return planned
+
+    async def _carry_out(
+        self, action: Action | SendBack, envelope: Envelope, device_id: str, utterance: Utterance
+    ) -> Handled:
+        """The careful path: the action's effects and reply in their own durable transaction."""
+        async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
+            if not await mark_processed(conn, envelope, device_id):
+                log.info("duplicate request", message_id=envelope.id)
+                return _DUPLICATE
+            if isinstance(action, SendBack):
+                await send_back(
+                    conn,
+                    action,
+                    device_id=device_id,
+                    utterance=utterance,
+                    trace_id=envelope.trace_id,
+                    message_id=envelope.id,
+                )
+            else:
+                await skills.carry_out(
+                    conn,
+                    action,
+                    device_id=device_id,
+                    utterance=utterance,
+                    trace_id=envelope.trace_id,
+                    message_id=envelope.id,
+                )
+        return Handled(fresh=True, holder=None, reply=None, durable=True)
+
+    async def _answer(
+        self,
+        action: Answer,
+        envelope: Envelope,
+        device_id: str,
+        utterance: Utterance,
+        send_early: SendEarly | None,
+    ) -> Handled:
+        """A plain answer: sent early when it can be, stored in the shared statement."""
         reply = Reply(text=action.text, utterance_id=utterance.id, kind="reply")
         # Its id comes from the request's: should a crash lose the commit after the reply went
         # out, the edge sends the request again and drops the answer made anew as a duplicate.
@@ -319,14 +273,14 @@ class RequestBatches:
                 trace_id=envelope.trace_id,
             )
         )
-        row = _AnswerRow(
+        row = AnswerRow(
             message_id=envelope.id,
             device_id=device_id,
             trace_id=envelope.trace_id,
             request_body=json.dumps(envelope.body),
             utterance_id=utterance.id,
             text=action.text,
-            queued=queued,
+            queued_id=queued.id,
             queued_json=queued.encode(),
         )
         write = self._writes.enqueue(row)
@@ -380,16 +334,10 @@ class RequestBatches:
     async def _barrier(self, waiting: Sequence[None]) -> list[None]:
         """One durable commit for everyone waiting: each waiter's own commit came before it."""
         async with self._connection() as conn:
-            await conn.fetchval(_BARRIER)
+            await stored_requests.flush_barrier(conn)
         return [None] * len(waiting)
 
-    async def _seen(self, message_id: str) -> bool:
-        seen: bool = await self._pool.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM processed_messages WHERE id = $1)", message_id
-        )
-        return seen
-
-    async def _write(self, rows: Sequence[_AnswerRow]) -> list[_Stored | Exception]:
+    async def _write(self, rows: Sequence[AnswerRow]) -> list[_Stored | Exception]:
         """Store the batch in one statement; should the database refuse it (one row it cannot
         take, a deadlock), each row is tried alone, so only a row at fault fails."""
         try:
@@ -406,32 +354,19 @@ class RequestBatches:
                 outcomes.append(error)
         return outcomes
 
-    async def _write_together(self, rows: Sequence[_AnswerRow]) -> list[_Stored]:
+    async def _write_together(self, rows: Sequence[AnswerRow]) -> list[_Stored]:
         # A message sent twice in one batch goes in once; the copy is a duplicate.
-        first: dict[str, _AnswerRow] = {}
+        first: dict[str, AnswerRow] = {}
         for row in rows:
             first.setdefault(row.message_id, row)
-        unique = list(first.values())
         async with self._connection() as conn:
-            record = await conn.fetchrow(
-                _WRITE_ANSWERS,
-                [row.message_id for row in unique],
-                [row.device_id for row in unique],
-                [row.trace_id for row in unique],
-                [row.request_body for row in unique],
-                [row.utterance_id for row in unique],
-                [row.text for row in unique],
-                [row.queued.id for row in unique],
-                [row.queued_json for row in unique],
-                outbox.OUTBOX_CHANNEL,
-                self._instance_id,
+            written = await stored_requests.write_answers(
+                conn, list(first.values()), instance_id=self._instance_id
             )
-        fresh = set(record["fresh"])
-        holders: dict[str, str | None] = record["holders"] or {}
         return [
             _Stored(
-                fresh=row.message_id in fresh and first[row.message_id] is row,
-                holder=holders.get(row.device_id),
+                fresh=row.message_id in written.fresh and first[row.message_id] is row,
+                holder=written.holders.get(row.device_id),
             )
             for row in rows
         ]

@@ -8,6 +8,7 @@ import json
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,14 @@ async def migrate(pool: asyncpg.Pool) -> list[int]:
     if applied:
         log.info("migrations applied", versions=applied)
     return applied
+
+
+async def ping(conn: asyncpg.Connection | asyncpg.Pool, *, timeout_s: float | None = None) -> None:
+    """One round trip: raises when PostgreSQL (or this connection to it) is gone."""
+    await conn.fetchval("SELECT 1", timeout=timeout_s)
+
+
+async def now(conn: asyncpg.Connection) -> datetime:
+    """The transaction's time on PostgreSQL's clock (the clock due times are compared on)."""
+    moment: datetime = await conn.fetchval("SELECT now()")
+    return moment

@@ -22,8 +22,8 @@ import asyncpg
 import structlog
 
 from cloud.errors import TooLargeError
-from cloud.planning.time_phrases import reminder_text
 from cloud.store import traces
+from cloud.time_phrases import reminder_text
 from models import MAX_FRAME_BYTES, Envelope, Reply
 from models.frames import fit_to_frame
 
@@ -116,6 +116,16 @@ async def drop(pool: asyncpg.Pool, device_id: str, message_id: str, *, reason: s
         device_id,
         message_id,
         reason,
+    )
+
+
+async def withdraw_mission(conn: asyncpg.Connection, device_id: str, mission_id: str) -> None:
+    """Remove the mission's assignment from the device's outbox if it was not delivered yet."""
+    await conn.execute(
+        "DELETE FROM outbox WHERE device_id = $1 AND delivered_at IS NULL"
+        " AND envelope->>'type' = 'mission' AND envelope->'body'->'mission'->>'id' = $2",
+        device_id,
+        mission_id,
     )
 
 

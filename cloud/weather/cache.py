@@ -14,6 +14,7 @@ import asyncpg
 import structlog
 
 from cloud.errors import WeatherUnavailableError
+from cloud.store import weather as stored_weather
 from cloud.weather.port import Place, WeatherProvider
 from models import DecodeError
 from models.weather import Forecast
@@ -34,20 +35,15 @@ async def find_place(
 ) -> Place | None:
     """The place called ``name``, from the kept names or else the provider's geocoder."""
     query = " ".join(name.lower().split())
-    row = await pool.fetchrow("SELECT name, lat, lon FROM weather_places WHERE query = $1", query)
-    if row is not None:
-        return Place(row["name"], row["lat"], row["lon"])
+    kept = await stored_weather.kept_place(pool, query)
+    if kept is not None:
+        return Place(kept.name, kept.lat, kept.lon)
     place = await provider.find_place(query)
     if place is None:
         return None
     # Place names do not move: kept without a TTL.
-    await pool.execute(
-        "INSERT INTO weather_places (query, name, lat, lon) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (query) DO UPDATE SET name = $2, lat = $3, lon = $4, found_at = now()",
-        query,
-        place.name,
-        place.lat,
-        place.lon,
+    await stored_weather.keep_place(
+        pool, query, stored_weather.KeptPlace(place.name, place.lat, place.lon)
     )
     return place
 
@@ -56,16 +52,11 @@ async def kept_forecast(
     pool: asyncpg.Pool | asyncpg.Connection, place: Place, max_age_s: float
 ) -> Forecast | None:
     """The kept forecast for ``place`` if it is younger than ``max_age_s``, named as ``place``."""
-    row = await pool.fetchrow(
-        "SELECT forecast FROM weather_forecasts"
-        " WHERE place_key = $1 AND fetched_at > now() - make_interval(secs => $2)",
-        place_key(place),
-        max_age_s,
-    )
-    if row is None:
+    kept = await stored_weather.kept_forecast(pool, place_key(place), max_age_s)
+    if kept is None:
         return None
     try:
-        forecast = Forecast.from_wire(row["forecast"])
+        forecast = Forecast.from_wire(kept)
     except DecodeError as error:
         log.warning("weather.kept_unreadable", place_key=place_key(place), field=error.field)
         return None
@@ -93,9 +84,8 @@ async def forecast_for(
             raise
         log.warning("weather.stale_kept_forecast", place_key=place_key(place))
         return stale
-    await pool.execute(
-        "INSERT INTO weather_forecasts (place_key, forecast, fetched_at) VALUES ($1, $2, $3)"
-        " ON CONFLICT (place_key) DO UPDATE SET forecast = $2, fetched_at = $3",
+    await stored_weather.keep_forecast(
+        pool,
         place_key(place),
         fresh.to_wire(),
         datetime.fromtimestamp(fresh.fetched_at).astimezone(),

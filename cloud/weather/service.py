@@ -20,7 +20,7 @@ import asyncpg
 import structlog
 
 from cloud.errors import WeatherUnavailableError
-from cloud.store import outbox
+from cloud.store import device_state, outbox
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.weather import cache as weather_cache
 from cloud.weather.plans import Weather
@@ -88,10 +88,10 @@ class WeatherService:
         name = settings.get("place")
         if isinstance(name, str) and name.strip():
             return await weather_cache.find_place(self._pool, self._provider, name)
-        row = await self._pool.fetchrow("SELECT lat, lon FROM devices WHERE id = $1", device_id)
-        if row is None or row["lat"] is None or row["lon"] is None:
+        found = await device_state.location(self._pool, device_id)
+        if found is None:
             return None
-        return Place("", row["lat"], row["lon"])
+        return Place("", found.lat, found.lon)
 
     async def push(self, device_id: str, settings: Mapping[str, Any], forecast: Forecast) -> None:
         """Queue the device's settings with its forecast (a ``config`` message)."""
@@ -103,9 +103,7 @@ class WeatherService:
 
     async def push_home(self, device_id: str) -> float | None:
         """Push the device its own forecast; its ``fetched_at``, or None when it has no place."""
-        settings = await self._pool.fetchval(
-            "SELECT settings FROM devices WHERE id = $1 AND revoked_at IS NULL", device_id
-        )
+        settings = await device_state.valid_settings(self._pool, device_id)
         if settings is None:
             return None
         place = await self.home_place(device_id, settings)
@@ -149,16 +147,13 @@ class WeatherPusher:
 
     async def _push_due(self) -> None:
         try:
-            rows = await self._pool.fetch(
-                "SELECT id FROM devices WHERE connected_instance = $1 AND revoked_at IS NULL",
-                self._instance_id,
-            )
+            connected = await device_state.connected_to(self._pool, self._instance_id)
         except (asyncpg.PostgresError, OSError, TimeoutError) as error:
             log.warning("weather.push_check_failed", error=str(error))
             return
         asked, self._asked = self._asked, set()
         renew_before = time.time() - self._service.ttl_s
-        for device_id in sorted({row["id"] for row in rows} | asked):
+        for device_id in sorted(set(connected) | asked):
             if device_id not in asked and self._pushed.get(device_id, 0.0) > renew_before:
                 continue
             try:

@@ -16,7 +16,7 @@ from cloud.capabilities.answer import Answer
 from cloud.capabilities.planners import RulePlanner
 from cloud.planning.cant import FALLBACK, HELP_TEXT, MAX_WORDS, TOPICS, cant_reply
 from cloud.planning.planner import PlanContext
-from cloud.planning.time_phrases import normalize
+from cloud.time_phrases import normalize
 from models import Utterance, new_id
 
 CLINC150 = Path(__file__).parents[2] / ".." / "shared" / "data" / "clinc150" / "data_full.json"

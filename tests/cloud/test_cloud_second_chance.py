@@ -9,7 +9,7 @@ import pytest
 from cloud_helpers import CloudFactory, EdgeClient
 
 from cloud.planning.cant import cant_reply
-from cloud.planning.time_phrases import normalize
+from cloud.time_phrases import normalize
 from models import Envelope, Utterance, derived_id, new_id
 from models.device_intents import DEVICE_INTENT, DeviceIntent, intent_capabilities
 from understanding import load_default

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cloud.planning.time_phrases import late_by, normalize, parse_when, reminder_text, spoken_time
+from cloud.time_phrases import late_by, normalize, parse_when, reminder_text, spoken_time
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 3, 10, 14, 5, 30, tzinfo=PARIS)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,3 +40,39 @@ def test_import_contracts_hold() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def _sql_check() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("sql_in_store", ROOT / "scripts/sql_in_store.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sql_is_written_only_in_the_cloud_store() -> None:
+    """No module of cloud/ outside cloud/store runs a query or holds a statement."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts/sql_in_store.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_sql_check_finds_queries_and_statements_but_not_docstrings(tmp_path: Path) -> None:
+    """A query call and a statement string are offences; a docstring naming SQL is not."""
+    source = tmp_path / "leak.py"
+    source.write_text(
+        '"""Claims rows with ``SELECT … FOR UPDATE SKIP LOCKED``."""\n'
+        "async def f(pool):\n"
+        '    """UPDATE devices SET nothing: a docstring."""\n'
+        '    await pool.fetchval("SELECT 1")\n'
+        '    query = "DELETE FROM outbox WHERE id = $1"\n',
+        encoding="utf-8",
+    )
+    found = list(_sql_check().offences(source))
+    assert sorted(line.split(": ", 1)[0].rsplit(":", 1)[1] for line in found) == ["4", "4", "5"]

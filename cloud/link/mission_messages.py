@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from cloud.link.handlers import Context, decode_body, send_ack
 from cloud.missions import lifecycle as missions
+from cloud.store import device_state, traces
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from jarvis.logs import traced
 from models import DecodeError, Envelope
@@ -29,16 +29,12 @@ class TraceEventBody(msgspec.Struct, frozen=True):
     detail: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-async def _seen(conn: asyncpg.Connection, device_id: str) -> None:
-    await conn.execute("UPDATE devices SET last_seen = now() WHERE id = $1", device_id)
-
-
 async def on_checkpoint(ctx: Context, envelope: Envelope) -> None:
     """Store the checkpoint (a duplicate changes nothing) before acking it."""
     checkpoint = Checkpoint.from_wire(envelope.body, "body")
     with traced(mission_id=checkpoint.mission_id):
         async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-            await _seen(conn, ctx.device_id)
+            await device_state.mark_seen(conn, ctx.device_id)
             await missions.store_checkpoint(conn, ctx.device_id, checkpoint)
     await send_ack(ctx.link, envelope)
 
@@ -49,7 +45,7 @@ async def on_mission_result(ctx: Context, envelope: Envelope) -> None:
     result = MissionResult.from_wire(envelope.body, "body")
     with traced(mission_id=result.mission_id):
         async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
-            await _seen(conn, ctx.device_id)
+            await device_state.mark_seen(conn, ctx.device_id)
             await missions.store_result(conn, ctx.device_id, result, attempt=_attempt(envelope))
     await send_ack(ctx.link, envelope)
 
@@ -72,17 +68,13 @@ def _attempt(envelope: Envelope) -> int | None:
 async def on_trace_event(ctx: Context, envelope: Envelope) -> None:
     """Store one edge trace event (once per message id) on the edge's own clock."""
     body = decode_body(envelope.body, TraceEventBody)
-    await ctx.pool.execute(
-        "WITH processed AS (INSERT INTO processed_messages (id, device_id, type)"
-        " VALUES ($1, $2, 'trace_event') ON CONFLICT (id) DO NOTHING RETURNING id),"
-        " seen AS (UPDATE devices SET last_seen = now() WHERE id = $2)"
-        " INSERT INTO trace_events (trace_id, ts, source, device_id, kind, detail)"
-        " SELECT $3, to_timestamp($4), 'edge', $2, $5, $6 FROM processed",
-        envelope.id,
-        ctx.device_id,
-        body.trace_id or envelope.trace_id,
-        body.ts,
-        body.kind[:MAX_KIND_LENGTH],
-        body.detail,
+    await traces.record_edge_event(
+        ctx.pool,
+        message_id=envelope.id,
+        device_id=ctx.device_id,
+        trace_id=body.trace_id or envelope.trace_id,
+        ts=body.ts,
+        kind=body.kind[:MAX_KIND_LENGTH],
+        detail=body.detail,
     )
     await send_ack(ctx.link, envelope)
