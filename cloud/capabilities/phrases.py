@@ -8,21 +8,14 @@ every device, in the same transaction, so all edges converge on one list.
 from __future__ import annotations
 
 import asyncpg
-import msgspec
 
-from cloud.link.handlers import Context, decode_body, send_ack
+from cloud.link.handlers import Context, send_ack
 from cloud.requests.hot_path import mark_processed
 from cloud.store import outbox
 from cloud.store.database import ACQUIRE_TIMEOUT_S
-from models import DecodeError, Envelope, TaughtPhrase, phrases_to_wire
+from models import DecodeError, Envelope, TaughtPhrase, messages
+from models.messages import PhrasesBody, PhrasesUpdateBody, body_of
 from models.phrases import MAX_PHRASES
-
-
-class PhrasesUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Teach one phrase (replacing an earlier meaning), or forget one by its key."""
-
-    teach: dict[str, object] | None = None
-    forget: str | None = None
 
 
 async def listing(conn: asyncpg.Pool | asyncpg.Connection) -> list[TaughtPhrase]:
@@ -30,12 +23,10 @@ async def listing(conn: asyncpg.Pool | asyncpg.Connection) -> list[TaughtPhrase]
     return [TaughtPhrase.from_wire(dict(row)) for row in rows]
 
 
-def parse_update(update: PhrasesUpdate) -> TaughtPhrase | str:
-    """The phrase to teach, or the key to forget; DecodeError when it is neither."""
-    if (update.teach is None) == (update.forget is None):
-        raise DecodeError("body", "expected exactly one of teach or forget")
+def parse_update(update: PhrasesUpdateBody) -> TaughtPhrase | str:
+    """The phrase to teach, or the key to forget (the body holds exactly one)."""
     if update.teach is not None:
-        return TaughtPhrase.from_wire(update.teach, "body.teach")
+        return update.teach
     assert update.forget is not None
     return update.forget
 
@@ -67,15 +58,15 @@ async def apply(
 
 
 async def push_to_all(conn: asyncpg.Connection, *, trace_id: str) -> None:
-    body = {"phrases": phrases_to_wire(await listing(conn))}
+    body = PhrasesBody(tuple(await listing(conn)))
     devices = await conn.fetch("SELECT id FROM devices WHERE revoked_at IS NULL")
     for row in devices:
-        await outbox.enqueue(conn, row["id"], Envelope("phrases", body, trace_id=trace_id))
+        await outbox.enqueue(conn, row["id"], messages.envelope(body, trace_id=trace_id))
 
 
 async def on_phrases_update(ctx: Context, envelope: Envelope) -> None:
     """A device learned or forgot a phrase: store it once, push the list, then ack."""
-    change = parse_update(decode_body(envelope.body, PhrasesUpdate))
+    change = parse_update(body_of(envelope, PhrasesUpdateBody))
     async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
         if await mark_processed(conn, envelope, ctx.device_id):
             await apply(conn, change, device_id=ctx.device_id, trace_id=envelope.trace_id)
