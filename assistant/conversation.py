@@ -25,6 +25,7 @@ from assistant.understander import APP_INTENTS, Understander, Understood
 from jarvis.logs import traced
 from models import Intent, Reply, TaughtPhrase, Utterance, new_id
 from models.device_intents import DeviceIntent
+from models.settings import DeviceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -389,7 +390,10 @@ class Conversation:
         """Teaching and forgetting phrases directly (the HTTP API), not by a sentence."""
         return self._phrases
 
-    async def on_config(self, settings: Mapping[str, Any]) -> None:
+    async def on_config(self, settings: DeviceSettings | Mapping[str, Any]) -> None:
+        """Apply the settings the cloud sent (typed, from the link) or the cached copy."""
+        if isinstance(settings, DeviceSettings):
+            settings = settings.to_wire()
         await self._skills.home.apply_settings(settings)
         self._skills.configure(settings)
         timezone = settings.get("timezone")

@@ -11,8 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 import msgspec
@@ -55,6 +54,7 @@ from models.messages import (
     CommandResultBody,
     Config,
     DeviceIntentMessage,
+    DeviceOnWire,
     ErrorBody,
     ErrorMessage,
     HeartbeatBody,
@@ -72,6 +72,7 @@ from models.messages import (
     envelope,
     read,
 )
+from models.settings import DeviceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -92,7 +93,9 @@ class LinkHandler(Protocol):
         """Run ``text`` as a local command for another device; the reply sentence."""
         ...
 
-    async def on_config(self, settings: Mapping[str, Any]) -> None: ...
+    async def on_config(self, settings: DeviceSettings) -> None:
+        """The device's settings, as the cloud validated them (``models.settings``)."""
+        ...
 
     async def on_phrases(self, phrases: tuple[TaughtPhrase, ...]) -> None:
         """The cloud's list of taught phrases, the one every device shares."""
@@ -247,11 +250,11 @@ class EdgeLink:
         ws: aiohttp.ClientWebSocketResponse,
         handler: LinkHandler,
     ) -> None:
-        hello = envelope(HelloBody(self._device, self._version))
+        hello = envelope(HelloBody(DeviceOnWire.of(self._device), self._version))
         await ws.send_str(hello.encode())
         welcome = await self._welcome(ws)
         if welcome.config is not None:
-            await self._apply_config(handler, welcome.config.to_wire())
+            await self._apply_config(handler, welcome.config)
         if welcome.phrases is not None:
             try:
                 await handler.on_phrases(phrases_from_wire(welcome.phrases, "phrases"))
@@ -390,7 +393,7 @@ class EdgeLink:
             case ReplyMessage(body=reply):
                 await handler.on_reply(reply)
             case Config(body=config):
-                await self._apply_config(handler, config.settings.to_wire())
+                await self._apply_config(handler, config.settings)
                 if config.weather is not None and self._weather is not None:
                     # The device's own forecast, pushed with its settings (models.weather).
                     await self._weather.store(config.weather, time.time())
@@ -429,8 +432,8 @@ class EdgeLink:
         async with self._send_lock:
             await ws.send_str(frame)
 
-    async def _apply_config(self, handler: LinkHandler, settings: Mapping[str, Any]) -> None:
-        await self._config.store(settings)
+    async def _apply_config(self, handler: LinkHandler, settings: DeviceSettings) -> None:
+        await self._config.store(settings.to_wire())
         await handler.on_config(settings)
 
     async def _refresh_config(self, session: aiohttp.ClientSession, handler: LinkHandler) -> None:
@@ -443,12 +446,12 @@ class EdgeLink:
             try:
                 async with session.get(url, timeout=aiohttp.ClientTimeout(total=10)) as response:
                     response.raise_for_status()
-                    settings = await response.json()
+                    settings = from_wire(await response.json(), DeviceSettings, "settings")
             except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                # DecodeError is a ValueError: settings this edge cannot read are not applied.
                 log.warning("edge_link.config_refresh_failed", error=str(error))
                 continue
-            if isinstance(settings, dict):
-                await self._apply_config(handler, settings)
+            await self._apply_config(handler, settings)
 
     async def _heartbeats(self, interval_s: float) -> None:
         while True:

@@ -17,7 +17,8 @@ from models.codec import WireValue
 from models.missions import NonEmpty
 
 DEVICE_INTENT = "device_intent"
-"""The envelope type; its id is derived from the request's (``derived_id(request, type)``)."""
+"""The envelope type (``models.messages.MessageType.DEVICE_INTENT``); its id is derived from the
+request's (``derived_id(request, type)``)."""
 INTENT_CAPABILITY = "intent:"
 
 

@@ -20,8 +20,8 @@ import msgspec
 
 from models.codec import decode_error, from_wire, to_wire
 from models.conversation import Reply, Utterance
-from models.device_intents import DeviceIntent
-from models.devices import Device
+from models.device_intents import DEVICE_INTENT, DeviceIntent
+from models.devices import Device, Location
 from models.envelope import PROTOCOL_VERSION, Envelope, new_id
 from models.errors import UnknownTypeError
 from models.missions import Checkpoint, Mission, NonEmpty
@@ -59,7 +59,7 @@ class MessageType(enum.StrEnum):
     """cloud → edge: every taught phrase."""
     PHRASES_UPDATE = "phrases_update"
     """edge → cloud: teach or forget one phrase."""
-    DEVICE_INTENT = "device_intent"
+    DEVICE_INTENT = DEVICE_INTENT
     """cloud → edge: one of the edge's own intents, found in a request it forwarded."""
     MISSION = "mission"
     """cloud → worker: a mission to run (or resume)."""
@@ -87,8 +87,24 @@ class _Body(msgspec.Struct, frozen=True):
         return wire
 
 
+class DeviceOnWire(msgspec.Struct, frozen=True):
+    """A ``models.Device`` as ``hello`` says it: all but the location required, as ever."""
+
+    capabilities: frozenset[str]
+    id: str
+    name: str
+    location: Location | None = None
+
+    @classmethod
+    def of(cls, device: Device) -> DeviceOnWire:
+        return cls(device.capabilities, device.id, device.name, device.location)
+
+    def device(self) -> Device:
+        return Device(self.id, self.name, self.capabilities, self.location)
+
+
 class HelloBody(_Body, frozen=True):
-    device: Device
+    device: DeviceOnWire
     version: str
     """The edge's software version."""
 
@@ -148,7 +164,7 @@ class CommandResultBody(_Body, frozen=True):
     """What the command answered, to be said on the device that asked."""
 
 
-class ConfigBody(_Body, frozen=True):
+class ConfigBody(_Body, frozen=True, omit_defaults=True):
     settings: DeviceSettings
     weather: Forecast | None = None
     """The device's own forecast, pushed with its settings (``models.weather``)."""
@@ -158,7 +174,7 @@ class PhrasesBody(_Body, frozen=True):
     phrases: tuple[TaughtPhrase, ...]
 
 
-class PhrasesUpdateBody(_Body, frozen=True, forbid_unknown_fields=True):
+class PhrasesUpdateBody(_Body, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """Teach one phrase (replacing an earlier meaning), or forget one by its key."""
 
     teach: TaughtPhrase | None = None

@@ -19,7 +19,8 @@ from cloud.planning.time_phrases import spoken_time
 from cloud.store import outbox, traces
 from cloud.store.devices import ONLINE_WITHIN_S
 from cloud.weather.plans import Weather
-from models import Envelope, Reply, Utterance, new_id
+from models import Reply, Utterance, messages, new_id
+from models.messages import CommandBody, ReplyTo
 
 log = structlog.get_logger(__name__)
 
@@ -126,12 +127,8 @@ async def _run_on_device(
         utterance.id,
         trace_id,
     )
-    body = {
-        "request_id": request_id,
-        "text": action.text,
-        "reply_to": {"device_id": device_id, "utterance_id": utterance.id},
-    }
-    await outbox.enqueue(conn, target["id"], Envelope(type="command", body=body, trace_id=trace_id))
+    body = CommandBody(request_id, action.text, ReplyTo(device_id, utterance.id))
+    await outbox.enqueue(conn, target["id"], messages.envelope(body, trace_id=trace_id))
     if target["online"]:
         return None
     return (

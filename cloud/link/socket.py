@@ -223,7 +223,7 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
     except DecodeError as error:
         await link.send_error("bad_body", str(error), envelope.id, envelope.trace_id)
         return "refused"
-    device, version = hello.device, hello.version
+    device, version = hello.device.device(), hello.version
     if device.id != link.device_id:
         log.warning("hello from another device's token", claimed=device.id)
         await link.send_error(

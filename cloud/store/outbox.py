@@ -13,6 +13,7 @@ behind it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import structlog
 from cloud.errors import TooLargeError
 from cloud.planning.time_phrases import reminder_text
 from cloud.store import traces
-from models import MAX_FRAME_BYTES, Envelope, Reply
+from models import MAX_FRAME_BYTES, Envelope, Reply, messages
 from models.frames import fit_to_frame
 
 log = structlog.get_logger(__name__)
@@ -81,7 +82,7 @@ async def enqueue_reply(
     trace_id: str,
     reminder_id: str | None = None,
 ) -> None:
-    envelope = Envelope(type="reply", body=reply.to_wire(), trace_id=trace_id)
+    envelope = messages.envelope(reply, trace_id=trace_id)
     await enqueue(conn, device_id, envelope, reminder_id=reminder_id)
 
 
@@ -154,11 +155,10 @@ async def reply_to(pool: asyncpg.Pool, device_id: str, utterance_id: str) -> Pen
 def _pending(row: asyncpg.Record) -> Pending:
     envelope = _from_json(row["envelope"])
     if row["reminder"] is not None:
-        body = dict(envelope.body)
-        body["text"] = reminder_text(row["reminder"], row["due_at"], row["now"])
-        envelope = Envelope(
-            type=envelope.type,
-            body=body,
+        reply = messages.body_of(envelope, Reply)
+        said = reminder_text(row["reminder"], row["due_at"], row["now"])
+        envelope = messages.envelope(
+            dataclasses.replace(reply, text=said),
             id=envelope.id,
             trace_id=envelope.trace_id,
             ts=envelope.ts,

@@ -33,6 +33,7 @@ from models.messages import (
     CommandBody,
     CommandResultBody,
     ConfigBody,
+    DeviceOnWire,
     ErrorBody,
     HeartbeatBody,
     HelloBody,
@@ -72,9 +73,10 @@ FORECAST = Forecast(
     CurrentWeather("2026-12-02T13:00", 16.5, 3),
     (DayWeather("2026-12-02", 61, 12.0, 17.5, 2.5),),
 )
+FAR_DEVICE = {"id": "d", "name": "n", "capabilities": []}
 BODIES: dict[MessageType, object] = {
     MessageType.HELLO: HelloBody(
-        Device("d1", "kitchen", frozenset({"python"}), Location(1, 2)), "1"
+        DeviceOnWire.of(Device("d1", "kitchen", frozenset({"python"}), Location(1, 2))), "1"
     ),
     MessageType.WELCOME: WelcomeBody("i1", 10.0, DeviceSettings(timezone="UTC"), []),
     MessageType.REQUEST: RequestBody(Utterance("u1", "what is the weather", "t1", "d1")),
@@ -206,7 +208,15 @@ def test_bodies_keep_the_wire_format_of_before() -> None:
         ),
         (
             "hello",
-            {"device": {"id": "d", "name": "n", "location": {"lat": 91, "lon": 0}}, "version": "1"},
+            {
+                "device": {
+                    "id": "d",
+                    "name": "n",
+                    "capabilities": [],
+                    "location": {"lat": 91, "lon": 0},
+                },
+                "version": "1",
+            },
             "body.device.location.lat",
             "outside -90..90",
         ),
