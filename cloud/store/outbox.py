@@ -27,11 +27,12 @@ from cloud.planning.time_phrases import reminder_text
 from cloud.store import traces
 from models import MAX_FRAME_BYTES, Envelope, Reply, messages
 from models.frames import fit_to_frame
+from models.messages import MessageType
 
 log = structlog.get_logger(__name__)
 
 OUTBOX_CHANNEL = "jarvis_outbox"
-CUT_TO_FIT = frozenset({"reply", "command"})
+CUT_TO_FIT = frozenset({MessageType.REPLY, MessageType.COMMAND})
 """Messages whose texts are said or run as said, and so may be cut in the middle to fit a frame;
 any other (settings, a mission's code) cut short would be wrong: too big, it is refused."""
 FLUSH_BATCH = 100

@@ -7,6 +7,8 @@ import json
 import typing
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models import (
     Checkpoint,
@@ -22,6 +24,7 @@ from models import (
     TaughtPhrase,
     Utterance,
 )
+from models._wire import strict_json
 from models.device_intents import DeviceIntent
 from models.errors import UnknownTypeError
 from models.messages import (
@@ -265,3 +268,21 @@ def test_a_value_that_is_no_body_has_no_envelope() -> None:
     """Only message bodies travel: anything else is a programming error, said at once."""
     with pytest.raises(TypeError, match="is the body of no message"):
         envelope(Intent("time.now"))
+
+
+storable_text = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"))
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | storable_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(storable_text, inner, max_size=3),
+)
+
+
+@given(json_values)
+def test_the_fast_json_reader_reads_what_python_reads(value: object) -> None:
+    """Frames are read by msgspec first: any JSON value comes back as Python's reader gives it."""
+    for raw in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
+        assert strict_json(raw) == json.loads(raw)
