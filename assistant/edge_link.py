@@ -43,7 +43,7 @@ from models import (
 )
 from models.codec import from_wire
 from models.device_intents import DeviceIntent
-from models.envelope import readable_id
+from models.envelope import readable_id, too_large
 from models.errors import UnknownTypeError
 from models.frames import fit_to_frame
 from models.messages import (
@@ -307,8 +307,7 @@ class EdgeLink:
             if message.type != aiohttp.WSMsgType.TEXT:
                 continue
             raw: str = message.data
-            # UTF-8 takes at most 4 bytes a character: most frames need no encoding to measure.
-            if len(raw) > MAX_FRAME_BYTES // 4 and len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+            if too_large(raw):
                 await self._refuse(ws, raw, "too_large", f"frames hold {MAX_FRAME_BYTES} bytes")
                 continue
             try:

@@ -107,6 +107,12 @@ class Envelope:
         )
 
 
+def too_large(frame: str) -> bool:
+    """Whether ``frame`` takes more than ``MAX_FRAME_BYTES`` in UTF-8."""
+    # UTF-8 takes at most 4 bytes a character: most frames need no encoding to be measured.
+    return len(frame) > MAX_FRAME_BYTES // 4 and len(frame.encode("utf-8")) > MAX_FRAME_BYTES
+
+
 def readable_id(raw: str | bytes) -> str | None:
     """The id of a frame that is no valid envelope, when a well-formed one can be read from it:
     the receiver names it in its refusal, so the sender drops it instead of sending it again."""

@@ -31,7 +31,7 @@ from cloud.weather import app as weather_app
 from jarvis.logs import traced
 from models import MAX_FRAME_BYTES, DecodeError, Envelope, messages, new_id
 from models.codec import from_wire
-from models.envelope import readable_id
+from models.envelope import readable_id, too_large
 from models.messages import HelloBody, MessageType, WelcomeBody, body_of
 from models.settings import DeviceSettings
 
@@ -141,8 +141,7 @@ async def _envelope(link: EdgeLink, message: aiohttp.WSMessage) -> Envelope | No
         )
         return None
     raw: str = message.data
-    # UTF-8 takes at most 4 bytes a character: most frames need no encoding to be measured.
-    if len(raw) > MAX_FRAME_BYTES // 4 and len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+    if too_large(raw):
         await link.send_error(
             "too_large",
             f"A frame may hold at most {MAX_FRAME_BYTES} bytes.",

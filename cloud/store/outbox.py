@@ -26,6 +26,7 @@ from cloud.errors import TooLargeError
 from cloud.planning.time_phrases import reminder_text
 from cloud.store import traces
 from models import MAX_FRAME_BYTES, Envelope, Reply, messages
+from models.envelope import too_large
 from models.frames import fit_to_frame
 from models.messages import MessageType
 
@@ -91,8 +92,7 @@ def fitted(envelope: Envelope) -> Envelope:
     """``envelope`` when it fits a frame; else a copy with its longest texts cut; TooLargeError
     when it does not fit even then, or must not be cut (``CUT_TO_FIT``)."""
     frame = envelope.encode()
-    # UTF-8 takes at most 4 bytes a character: most messages need no encoding to be measured.
-    if len(frame) <= MAX_FRAME_BYTES // 4 or len(frame.encode("utf-8")) <= MAX_FRAME_BYTES:
+    if not too_large(frame):
         return envelope
     if envelope.type in CUT_TO_FIT:
         cut, frame = fit_to_frame(envelope)

@@ -26,6 +26,7 @@ from models import (
 )
 from models._wire import strict_json
 from models.device_intents import DeviceIntent
+from models.envelope import MAX_FRAME_BYTES, readable_id, too_large
 from models.errors import UnknownTypeError
 from models.messages import (
     BODY_TYPES,
@@ -286,3 +287,25 @@ def test_the_fast_json_reader_reads_what_python_reads(value: object) -> None:
     """Frames are read by msgspec first: any JSON value comes back as Python's reader gives it."""
     for raw in (json.dumps(value), json.dumps(value, ensure_ascii=False)):
         assert strict_json(raw) == json.loads(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "found"),
+    [
+        ('{"v": 2, "id": "abc-1", "type": 3}', "abc-1"),
+        ('{"id": "not an id"}', None),
+        ('{"id": 7}', None),
+        ("[1, 2]", None),
+        ("{not json", None),
+    ],
+)
+def test_the_id_of_a_refused_frame_is_read_when_well_formed(raw: str, found: str | None) -> None:
+    """Both sides name a frame they refuse by its id, only when it is an id at all."""
+    assert readable_id(raw) == found
+
+
+def test_frames_are_measured_in_utf8_bytes() -> None:
+    """A frame is too large by its UTF-8 size, not its length in characters."""
+    assert not too_large("a" * MAX_FRAME_BYTES)
+    assert too_large("a" * (MAX_FRAME_BYTES + 1))
+    assert too_large("é" * (MAX_FRAME_BYTES // 2 + 1))
