@@ -23,7 +23,7 @@ from models.conversation import Reply, Utterance
 from models.device_intents import DEVICE_INTENT, DeviceIntent
 from models.devices import Device, Location
 from models.envelope import PROTOCOL_VERSION, Envelope, new_id
-from models.errors import UnknownTypeError
+from models.errors import DecodeError, UnknownTypeError
 from models.missions import Checkpoint, Mission, NonEmpty
 from models.phrases import TaughtPhrase
 from models.settings import DeviceSettings
@@ -346,11 +346,13 @@ AnyMessage = (
 MESSAGES: Mapping[MessageType, type[Message]] = {
     MessageType(member.__struct_config__.tag): member for member in typing.get_args(AnyMessage)
 }
-BODY_TYPES: Mapping[MessageType, type] = {
+BODY_TYPES: Mapping[str, type] = {
     kind: typing.get_type_hints(member)["body"] for kind, member in MESSAGES.items()
 }
 """The body type of each message type."""
-_TYPE_OF_BODY: Mapping[type, MessageType] = {body: kind for kind, body in BODY_TYPES.items()}
+_TYPE_OF_BODY: Mapping[type, MessageType] = {
+    typing.get_type_hints(member)["body"]: kind for kind, member in MESSAGES.items()
+}
 
 
 def read(envelope: Envelope) -> AnyMessage:
@@ -379,6 +381,9 @@ def read(envelope: Envelope) -> AnyMessage:
 def body_of(envelope: Envelope, kind: type[B]) -> B:
     """``envelope``'s body as ``kind``, the body type of its message type; DecodeError
     naming the field otherwise (a handler that knows what it handles reads it so)."""
+    expected = BODY_TYPES.get(envelope.type)
+    if expected is None or not issubclass(kind, expected):
+        raise DecodeError("type", f"a {envelope.type!r} message has no {kind.__name__} body")
     return from_wire(envelope.body, kind, "body")
 
 

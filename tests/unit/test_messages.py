@@ -309,3 +309,9 @@ def test_frames_are_measured_in_utf8_bytes() -> None:
     assert not too_large("a" * MAX_FRAME_BYTES)
     assert too_large("a" * (MAX_FRAME_BYTES + 1))
     assert too_large("é" * (MAX_FRAME_BYTES // 2 + 1))
+
+
+def test_a_body_is_read_only_as_its_own_type() -> None:
+    """Reading a body as another type's is refused: a handler cannot misread a message."""
+    with pytest.raises(DecodeError, match=r"^type: a 'ack' message has no RequestBody body"):
+        body_of(Envelope("ack", {"ids": []}), RequestBody)
