@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
+import msgspec
 import psutil
 import structlog
 
@@ -37,16 +36,43 @@ from models import (
     DecodeError,
     Device,
     Envelope,
-    MissionResult,
     Reply,
     TaughtPhrase,
     Utterance,
     phrases_from_wire,
 )
-from models.device_intents import DEVICE_INTENT, DeviceIntent
+from models.codec import from_wire
+from models.device_intents import DeviceIntent
+from models.envelope import readable_id, too_large
+from models.errors import UnknownTypeError
 from models.frames import fit_to_frame
-from models.limits import is_well_formed_id
-from models.weather import Forecast
+from models.messages import (
+    Ack,
+    AckBody,
+    AnyMessage,
+    Command,
+    CommandResultBody,
+    Config,
+    DeviceIntentMessage,
+    DeviceOnWire,
+    ErrorBody,
+    ErrorMessage,
+    HeartbeatBody,
+    HelloBody,
+    Load,
+    MessageType,
+    MissionCancel,
+    MissionMessage,
+    MissionResultBody,
+    Phrases,
+    ReplyMessage,
+    RequestBody,
+    Welcome,
+    WelcomeBody,
+    envelope,
+    read,
+)
+from models.settings import DeviceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -67,7 +93,9 @@ class LinkHandler(Protocol):
         """Run ``text`` as a local command for another device; the reply sentence."""
         ...
 
-    async def on_config(self, settings: Mapping[str, Any]) -> None: ...
+    async def on_config(self, settings: DeviceSettings) -> None:
+        """The device's settings, as the cloud validated them (``models.settings``)."""
+        ...
 
     async def on_phrases(self, phrases: tuple[TaughtPhrase, ...]) -> None:
         """The cloud's list of taught phrases, the one every device shares."""
@@ -191,9 +219,7 @@ class EdgeLink:
         if problem is not None:
             # Waiting would not help: the request fails now, saying what to do.
             raise CloudUnavailableError(problem)
-        await self.send(
-            Envelope("request", {"utterance": utterance.to_wire()}, trace_id=utterance.trace_id)
-        )
+        await self.send(envelope(RequestBody(utterance), trace_id=utterance.trace_id))
 
     async def _run(self, handler: LinkHandler) -> None:
         async with aiohttp.ClientSession(
@@ -224,17 +250,14 @@ class EdgeLink:
         ws: aiohttp.ClientWebSocketResponse,
         handler: LinkHandler,
     ) -> None:
-        hello = Envelope("hello", {"device": self._device.to_wire(), "version": self._version})
+        hello = envelope(HelloBody(DeviceOnWire.of(self._device), self._version))
         await ws.send_str(hello.encode())
-        welcome = await self._receive(ws, timeout_s=WELCOME_TIMEOUT_S)
-        if welcome.type != "welcome":
-            raise LinkDroppedError(f"expected welcome, got {welcome.type}")
-        heartbeat_s = float(welcome.body.get("heartbeat_s", DEFAULT_HEARTBEAT_S))
-        if isinstance(welcome.body.get("config"), dict):
-            await self._apply_config(handler, welcome.body["config"])
-        if "phrases" in welcome.body:
+        welcome = await self._welcome(ws)
+        if welcome.config is not None:
+            await self._apply_config(handler, welcome.config)
+        if welcome.phrases is not None:
             try:
-                await handler.on_phrases(phrases_from_wire(welcome.body["phrases"], "phrases"))
+                await handler.on_phrases(phrases_from_wire(welcome.phrases, "phrases"))
             except DecodeError as error:
                 log.warning("edge_link.bad_phrases", field=error.field, problem=error.problem)
         self._ws = ws
@@ -244,11 +267,11 @@ class EdgeLink:
         self._connected.set()
         # Ids older than the cloud's longest re-send window can go; once per connection is enough.
         await self._inbox.forget_old()
-        log.info("edge_link.connected", instance=welcome.body.get("instance_id"))
+        log.info("edge_link.connected", instance=welcome.instance_id)
         healthy = asyncio.get_running_loop().call_later(STABLE_AFTER_S, self._dialer.stable)
         # Helpers live as long as this connection; a drop (an exception here) ends them too.
         helpers = [
-            asyncio.create_task(self._heartbeats(heartbeat_s)),
+            asyncio.create_task(self._heartbeats(welcome.heartbeat_s)),
             asyncio.create_task(self._refresh_config(session, handler)),
         ]
         try:
@@ -259,6 +282,18 @@ class EdgeLink:
             for helper in helpers:
                 helper.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+
+    async def _welcome(self, ws: aiohttp.ClientWebSocketResponse) -> WelcomeBody:
+        """The cloud's answer to hello; a link that answers anything else is dropped."""
+        answer = await self._receive(ws, timeout_s=WELCOME_TIMEOUT_S)
+        if answer.type != MessageType.WELCOME:
+            raise LinkDroppedError(f"expected welcome, got {answer.type}")
+        try:
+            message = read(answer)
+        except DecodeError as error:
+            raise LinkDroppedError(f"a welcome this edge cannot read: {error}") from None
+        assert isinstance(message, Welcome)
+        return message.body
 
     async def _receive(
         self, ws: aiohttp.ClientWebSocketResponse, timeout_s: float | None = None
@@ -272,8 +307,7 @@ class EdgeLink:
             if message.type != aiohttp.WSMsgType.TEXT:
                 continue
             raw: str = message.data
-            # UTF-8 takes at most 4 bytes a character: most frames need no encoding to measure.
-            if len(raw) > MAX_FRAME_BYTES // 4 and len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+            if too_large(raw):
                 await self._refuse(ws, raw, "too_large", f"frames hold {MAX_FRAME_BYTES} bytes")
                 continue
             try:
@@ -286,98 +320,106 @@ class EdgeLink:
     ) -> None:
         """Tell the cloud this edge can never take the frame, naming it by id: the cloud drops
         it from its outbox (``code`` is one of ``REFUSED_FOR_GOOD``). The link stays up."""
-        ref = _readable_id(raw)
+        ref = readable_id(raw)
         log.error("edge_link.refused_frame", code=code, problem=message, ref=ref, size=len(raw))
         if ref is None:
             return
-        refusal = Envelope("error", {"code": code, "message": message, "ref": ref})
+        refusal = envelope(ErrorBody(code, message, ref))
         async with self._send_lock:
             await ws.send_str(refusal.encode())
 
-    async def _dispatch(self, envelope: Envelope, handler: LinkHandler) -> None:
-        with traced(trace_id=envelope.trace_id):
-            match envelope.type:
-                case "ack":
-                    ids = [str(i) for i in envelope.body.get("ids", [])]
+    async def _dispatch(self, received: Envelope, handler: LinkHandler) -> None:
+        with traced(trace_id=received.trace_id):
+            try:
+                message: AnyMessage | None = read(received)
+            except UnknownTypeError:
+                log.warning("edge_link.unknown_type", type=received.type)
+                return
+            except DecodeError as error:
+                log.warning("edge_link.bad_body", type=received.type, field=error.field)
+                if received.type not in _ACTED_ON:
+                    return
+                # Acked all the same: sent again, it would be refused again.
+                message = None
+            match message:
+                case Ack(body=AckBody(ids=ids)):
                     await self._outbox.acked(ids)
                     self._note_acks(ids)
-                case (
-                    "reply"
-                    | "command"
-                    | "config"
-                    | "phrases"
-                    | "mission"
-                    | "mission_cancel"
-                    | "device_intent"
+                case ErrorMessage(body=body):
+                    await self._on_error(body, handler)
+                case None | (
+                    ReplyMessage()
+                    | Command()
+                    | Config()
+                    | Phrases()
+                    | MissionMessage()
+                    | MissionCancel()
+                    | DeviceIntentMessage()
                 ):
-                    await self._handle_once(envelope, handler)
-                case "error":
-                    await self._on_error(envelope.body, handler)
-                case other:
-                    log.warning("edge_link.unknown_type", type=other)
+                    await self._handle_once(received, message, handler)
+                case _:
+                    log.warning("edge_link.unknown_type", type=received.type)
 
-    async def _handle_once(self, envelope: Envelope, handler: LinkHandler) -> None:
-        if not await self._inbox.seen(envelope.id):
-            try:
-                await self._act(envelope, handler)
-            except DecodeError as error:
-                log.warning("edge_link.bad_body", type=envelope.type, field=error.field)
-            await self._inbox.mark(envelope.id)
-        await self._send_raw(Envelope("ack", {"ids": [envelope.id]}, trace_id=envelope.trace_id))
+    async def _handle_once(
+        self, received: Envelope, message: AnyMessage | None, handler: LinkHandler
+    ) -> None:
+        """Act on ``message`` unless its id was seen (``None``: a body this edge cannot read),
+        then ack it."""
+        if not await self._inbox.seen(received.id):
+            if message is not None:
+                await self._act(received, message, handler)
+            await self._inbox.mark(received.id)
+        ack = envelope(AckBody([received.id]), trace_id=received.trace_id)
+        await self._send_raw(ack)
 
-    async def _on_error(self, body: Mapping[str, Any], handler: LinkHandler) -> None:
+    async def _on_error(self, body: ErrorBody, handler: LinkHandler) -> None:
         """Log what the cloud could not do. A message it refused for good (malformed, or data
         it cannot store) leaves the outbox, where it would otherwise be sent again on every
         reconnect, and a request's utterance fails with a reply instead of waiting forever."""
-        fields = _error_fields(body)
-        ref = fields["ref"]
-        if fields["code"] not in REFUSED_FOR_GOOD or not isinstance(ref, str):
+        fields = {"code": body.code, "message": body.message, "ref": body.ref}
+        if body.code not in REFUSED_FOR_GOOD or body.ref is None:
             log.warning("edge_link.cloud_error", **fields)
             return
-        refused = await self._outbox.drop(ref) or {}
+        refused = await self._outbox.drop(body.ref) or {}
         log.error("edge_link.refused", **fields, type=refused.get("type"))
-        refused_body = refused.get("body")
-        utterance = refused_body.get("utterance") if isinstance(refused_body, Mapping) else None
-        utterance_id = utterance.get("id") if isinstance(utterance, Mapping) else None
-        if refused.get("type") == "request" and isinstance(utterance_id, str):
-            await handler.on_refused(utterance_id, f"{fields['code']}: {fields['message']}")
+        if refused.get("type") == MessageType.REQUEST:
+            utterance_id = _utterance_id(refused.get("body"))
+            if utterance_id is not None:
+                await handler.on_refused(utterance_id, f"{body.code}: {body.message}")
 
-    async def _act(self, envelope: Envelope, handler: LinkHandler) -> None:
-        body = envelope.body
-        if envelope.type == "reply":
-            await handler.on_reply(Reply.from_wire(body, "body"))
-        elif envelope.type == "config":
-            await self._apply_config(handler, dict(body.get("settings") or {}))
-            if body.get("weather") is not None and self._weather is not None:
-                # The device's own forecast, pushed with its settings (models.weather).
-                forecast = Forecast.from_wire(body["weather"], "body.weather")
-                await self._weather.store(forecast, time.time())
-        elif envelope.type == "phrases":
-            await handler.on_phrases(phrases_from_wire(body.get("phrases"), "body.phrases"))
-        elif envelope.type == "mission":
-            await self._accept_mission(envelope)
-        elif envelope.type == "mission_cancel":
-            if self._worker is not None:
-                await self._worker.cancel(envelope)
-        elif envelope.type == DEVICE_INTENT:
-            await handler.on_device_intent(DeviceIntent.from_wire(body, "body"))
-        else:
-            text = await handler.on_command(str(body.get("text", "")))
-            result = {"request_id": body.get("request_id"), "text": text}
-            await self.send(Envelope("command_result", result, trace_id=envelope.trace_id))
+    async def _act(self, received: Envelope, message: AnyMessage, handler: LinkHandler) -> None:
+        match message:
+            case ReplyMessage(body=reply):
+                await handler.on_reply(reply)
+            case Config(body=config):
+                await self._apply_config(handler, config.settings)
+                if config.weather is not None and self._weather is not None:
+                    # The device's own forecast, pushed with its settings (models.weather).
+                    await self._weather.store(config.weather, time.time())
+            case Phrases(body=phrases):
+                await handler.on_phrases(phrases.phrases)
+            case MissionMessage(body=assignment):
+                await self._accept_mission(received, assignment.mission.id, assignment.attempt)
+            case MissionCancel():
+                if self._worker is not None:
+                    await self._worker.cancel(received)
+            case DeviceIntentMessage(body=sent):
+                await handler.on_device_intent(sent)
+            case Command(body=command):
+                text = await handler.on_command(command.text)
+                result = CommandResultBody(command.request_id, text)
+                await self.send(envelope(result, trace_id=received.trace_id))
 
-    async def _accept_mission(self, envelope: Envelope) -> None:
+    async def _accept_mission(self, received: Envelope, mission_id: str, attempt: int) -> None:
         if self._worker is not None:
-            await self._worker.accept(envelope)
+            await self._worker.accept(received)
             return
         # Told at once, so the cloud routes the mission elsewhere instead of waiting on a lease.
-        mission = envelope.body.get("mission")
-        mission_id = mission.get("id") if isinstance(mission, Mapping) else None
         log.warning("edge_link.mission_refused", mission_id=mission_id, reason="no worker")
-        if isinstance(mission_id, str) and mission_id:
-            result = MissionResult(mission_id, ok=False, error="this device runs no missions")
-            body = {**result.to_wire(), "attempt": envelope.body.get("attempt")}
-            await self.send(Envelope("mission_result", body, trace_id=envelope.trace_id))
+        result = MissionResultBody(
+            mission_id, ok=False, error="this device runs no missions", attempt=attempt
+        )
+        await self.send(envelope(result, trace_id=received.trace_id))
 
     async def _send_raw(self, envelope: Envelope) -> None:
         await self._send_frame(envelope.encode())
@@ -389,8 +431,8 @@ class EdgeLink:
         async with self._send_lock:
             await ws.send_str(frame)
 
-    async def _apply_config(self, handler: LinkHandler, settings: Mapping[str, Any]) -> None:
-        await self._config.store(settings)
+    async def _apply_config(self, handler: LinkHandler, settings: DeviceSettings) -> None:
+        await self._config.store(settings.to_wire())
         await handler.on_config(settings)
 
     async def _refresh_config(self, session: aiohttp.ClientSession, handler: LinkHandler) -> None:
@@ -403,36 +445,54 @@ class EdgeLink:
             try:
                 async with session.get(url, timeout=aiohttp.ClientTimeout(total=10)) as response:
                     response.raise_for_status()
-                    settings = await response.json()
+                    settings = from_wire(await response.json(), DeviceSettings, "settings")
             except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                # DecodeError is a ValueError: settings this edge cannot read are not applied.
                 log.warning("edge_link.config_refresh_failed", error=str(error))
                 continue
-            if isinstance(settings, dict):
-                await self._apply_config(handler, settings)
+            await self._apply_config(handler, settings)
 
     async def _heartbeats(self, interval_s: float) -> None:
         while True:
             load = await asyncio.to_thread(_sample_load)
-            await self._send_raw(Envelope("heartbeat", {"load": load}))
+            await self._send_raw(envelope(HeartbeatBody(load)))
             await asyncio.sleep(interval_s)
 
 
-def _sample_load() -> dict[str, float]:
-    return {
-        "cpu_percent": psutil.cpu_percent(interval=None),
-        "memory_percent": psutil.virtual_memory().percent,
+_ACTED_ON = frozenset(
+    {
+        MessageType.REPLY,
+        MessageType.COMMAND,
+        MessageType.CONFIG,
+        MessageType.PHRASES,
+        MessageType.MISSION,
+        MessageType.MISSION_CANCEL,
+        MessageType.DEVICE_INTENT,
     }
+)
+"""What the cloud sends for this edge to act on, once each (by id), and acked."""
 
 
-def _readable_id(raw: str) -> str | None:
-    """The id of a frame this edge cannot take, when one can be read from it."""
+def _sample_load() -> Load:
+    return Load(
+        cpu_percent=psutil.cpu_percent(interval=None),
+        memory_percent=psutil.virtual_memory().percent,
+    )
+
+
+class _RefusedUtterance(msgspec.Struct, frozen=True):
+    id: str
+
+
+class _RefusedRequest(msgspec.Struct, frozen=True):
+    """Of a request the cloud refused, only what names its utterance: the rest may be what
+    the cloud could not take."""
+
+    utterance: _RefusedUtterance
+
+
+def _utterance_id(body: object) -> str | None:
     try:
-        data = json.loads(raw)
-    except ValueError:
+        return from_wire(body, _RefusedRequest).utterance.id
+    except DecodeError:
         return None
-    found = data.get("id") if isinstance(data, dict) else None
-    return found if is_well_formed_id(found) else None
-
-
-def _error_fields(body: Mapping[str, Any]) -> dict[str, Any]:
-    return {"code": body.get("code"), "message": body.get("message"), "ref": body.get("ref")}

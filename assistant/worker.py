@@ -17,15 +17,23 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
+import msgspec
 import structlog
 
 from assistant.missions import MissionRunner
 from jarvis.logs import traced
-from models import DecodeError, Envelope
-from models.missions import Checkpoint, Mission, MissionKind, MissionResult
+from models import Envelope, messages
+from models.messages import (
+    CheckpointBody,
+    MissionBody,
+    MissionCancelBody,
+    MissionResultBody,
+    TraceEventBody,
+)
+from models.missions import Checkpoint, MissionKind, MissionResult
 
 log = structlog.get_logger(__name__)
 
@@ -48,33 +56,8 @@ class WorkerLink(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """The body of a ``mission`` envelope."""
-
-    mission: Mission
-    done_steps: frozenset[int]
-    attempt: int
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.mission.id, self.attempt)
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "body") -> Assignment:
-        if not isinstance(data, Mapping):
-            raise DecodeError(path, "expected an object")
-        done = data.get("done_steps", [])
-        if not isinstance(done, list) or not all(_is_int(step) for step in done):
-            raise DecodeError(f"{path}.done_steps", "expected a list of integers")
-        attempt = data.get("attempt", 1)
-        if not _is_int(attempt):
-            raise DecodeError(f"{path}.attempt", "expected an integer")
-        return cls(
-            mission=Mission.from_wire(data.get("mission"), f"{path}.mission"),
-            done_steps=frozenset(done),
-            attempt=attempt,
-        )
+Assignment = MissionBody
+"""The body of a ``mission`` envelope: the mission, the steps done, the attempt."""
 
 
 class Worker:
@@ -104,10 +87,10 @@ class Worker:
         """Start the mission in ``envelope`` unless it runs or ran already; True if started.
 
         Returns once the mission is queued, not when it ends. ``DecodeError`` for a bad body."""
-        assignment = Assignment.from_wire(envelope.body)
+        assignment = messages.body_of(envelope, Assignment)
         if not assignment.mission.trace_id:
             mission = replace(assignment.mission, trace_id=envelope.trace_id)
-            assignment = replace(assignment, mission=mission)
+            assignment = msgspec.structs.replace(assignment, mission=mission)
         mission = assignment.mission
         with traced(mission_id=mission.id, trace_id=mission.trace_id):
             if self._closed:
@@ -135,19 +118,15 @@ class Worker:
         it to another worker while this one was out of reach, or it was cancelled). Its code is
         killed and its environment deleted, as on any cancellation; a copy of that attempt
         arriving late never starts. True if it was running; a newer attempt is left alone."""
-        body = envelope.body
-        mission_id, attempt = body.get("mission_id"), body.get("attempt")
-        if not isinstance(mission_id, str) or not mission_id:
-            raise DecodeError("body.mission_id", "expected a non-empty string")
-        if not isinstance(attempt, int) or isinstance(attempt, bool):
-            raise DecodeError("body.attempt", "expected an integer")
+        body = messages.body_of(envelope, MissionCancelBody)
+        mission_id, attempt = body.mission_id, body.attempt
         with traced(mission_id=mission_id, trace_id=envelope.trace_id):
             self._remember_finished((mission_id, attempt))
             current = self._running.get(mission_id)
             if current is None or current[0] > attempt:
                 log.info("mission.cancel_ignored", attempt=attempt, running=current and current[0])
                 return False
-            log.warning("mission.cancelled", attempt=current[0], reason=body.get("reason"))
+            log.warning("mission.cancelled", attempt=current[0], reason=body.reason)
             await _cancel(current[1])
             return True
 
@@ -188,7 +167,12 @@ class Worker:
         except asyncio.CancelledError:
             log.info("mission.interrupted", attempt=assignment.attempt)
             raise
-        await self._report(assignment, "mission_result", result.to_wire())
+        await self._report(
+            assignment,
+            MissionResultBody(
+                result.mission_id, result.ok, result.output, result.error, assignment.attempt
+            ),
+        )
         await self._trace(
             assignment,
             "mission.finished",
@@ -207,7 +191,15 @@ class Worker:
             )
 
         async def on_checkpoint(checkpoint: Checkpoint) -> None:
-            envelope = await self._report(assignment, "checkpoint", checkpoint.to_wire())
+            body = CheckpointBody(
+                checkpoint.mission_id,
+                checkpoint.step_index,
+                checkpoint.name,
+                dict(checkpoint.data),
+                checkpoint.ts,
+                assignment.attempt,
+            )
+            envelope = await self._report(assignment, body)
             await self._trace(
                 assignment,
                 "mission.step_done",
@@ -231,31 +223,27 @@ class Worker:
                 mission.id, ok=False, error=f"the worker failed: {type(error).__name__}"
             )
 
-    async def _report(self, assignment: Assignment, kind: str, body: dict[str, Any]) -> Envelope:
+    async def _report(
+        self, assignment: Assignment, body: CheckpointBody | MissionResultBody
+    ) -> Envelope:
         # ``attempt`` rides along so the cloud can drop reports of an attempt it replaced.
-        envelope = Envelope(
-            kind, {**body, "attempt": assignment.attempt}, trace_id=self._trace_id(assignment)
-        )
+        envelope = messages.envelope(body, trace_id=self._trace_id(assignment))
         await self._link.send(envelope)
         return envelope
 
     async def _trace(self, assignment: Assignment, event: str, **detail: Any) -> None:
         trace_id = self._trace_id(assignment)
-        body = {
-            "trace_id": trace_id,
-            "kind": event,
-            "detail": {"mission_id": assignment.mission.id, **detail},
-            "ts": self._clock(),
-        }
-        await self._link.send(Envelope("trace_event", body, trace_id=trace_id))
+        body = TraceEventBody(
+            trace_id=trace_id,
+            kind=event,
+            ts=self._clock(),
+            detail={"mission_id": assignment.mission.id, **detail},
+        )
+        await self._link.send(messages.envelope(body, trace_id=trace_id))
 
     @staticmethod
     def _trace_id(assignment: Assignment) -> str:
         return assignment.mission.trace_id
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
-from models._wire import as_object, get_nonempty_str, get_number, get_str
+from models.codec import WireValue
+from models.missions import NonEmpty
 
 DEVICE_INTENT = "device_intent"
-"""The envelope type; its id is derived from the request's (``derived_id(request, type)``)."""
+"""The envelope type (``models.messages.MessageType.DEVICE_INTENT``); its id is derived from the
+request's (``derived_id(request, type)``)."""
 INTENT_CAPABILITY = "intent:"
 
 
@@ -35,30 +37,14 @@ def intents_of(capabilities: Collection[str]) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class DeviceIntent:
+class DeviceIntent(WireValue):
     """Run ``intent`` for the forwarded utterance ``utterance_id``, its slots from ``text``."""
 
-    utterance_id: str
-    intent: str
+    WIRE_NAME: ClassVar[str] = "body"
+
+    utterance_id: NonEmpty
+    intent: NonEmpty
     text: str
     """The words the user said, as forwarded: the edge's extractors read the slots from them."""
     confidence: float
     """The cloud model's probability for ``intent``, 0–1."""
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "utterance_id": self.utterance_id,
-            "intent": self.intent,
-            "text": self.text,
-            "confidence": self.confidence,
-        }
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "body") -> DeviceIntent:
-        obj = as_object(data, path)
-        return cls(
-            utterance_id=get_nonempty_str(obj, "utterance_id", path),
-            intent=get_nonempty_str(obj, "intent", path),
-            text=get_str(obj, "text", path),
-            confidence=float(get_number(obj, "confidence", path)),
-        )

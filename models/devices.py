@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
-from models._wire import as_object, get_list, get_number, get_str
+from models.codec import WireValue
 from models.errors import DecodeError
 
 EARTH_RADIUS_KM = 6371.0088
@@ -14,8 +14,10 @@ EARTH_RADIUS_KM = 6371.0088
 
 
 @dataclass(frozen=True, slots=True)
-class Location:
+class Location(WireValue):
     """A point on Earth in decimal degrees (WGS 84)."""
+
+    WIRE_NAME: ClassVar[str] = "location"
 
     lat: float
     lon: float
@@ -35,47 +37,14 @@ class Location:
         # min() guards asin against rounding just above 1 for antipodal points.
         return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
-    def to_wire(self) -> dict[str, Any]:
-        return {"lat": self.lat, "lon": self.lon}
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "location") -> Location:
-        obj = as_object(data, path)
-        lat, lon = get_number(obj, "lat", path), get_number(obj, "lon", path)
-        try:
-            return cls(lat=lat, lon=lon)
-        except DecodeError as error:
-            raise DecodeError(f"{path}.{error.field}", error.problem) from None
-
 
 @dataclass(frozen=True, slots=True)
-class Device:
+class Device(WireValue):
     """An edge assistant the user owns; every device is also a worker."""
+
+    WIRE_NAME: ClassVar[str] = "device"
 
     id: str
     name: str
     capabilities: frozenset[str] = field(default_factory=frozenset)
     location: Location | None = None
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "capabilities": sorted(self.capabilities),
-            "location": self.location.to_wire() if self.location else None,
-        }
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "device") -> Device:
-        obj = as_object(data, path)
-        capabilities = get_list(obj, "capabilities", path)
-        for index, capability in enumerate(capabilities):
-            if not isinstance(capability, str):
-                raise DecodeError(f"{path}.capabilities[{index}]", "expected a string")
-        location = obj.get("location")
-        return cls(
-            id=get_str(obj, "id", path),
-            name=get_str(obj, "name", path),
-            capabilities=frozenset(capabilities),
-            location=None if location is None else Location.from_wire(location, f"{path}.location"),
-        )

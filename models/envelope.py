@@ -7,11 +7,14 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from models._wire import as_object, get_int, get_nonempty_str, get_number, strict_json
+import msgspec
+
+from models._wire import strict_json
+from models.codec import from_wire
 from models.errors import DecodeError
-from models.limits import check_id
+from models.limits import ID_PATTERN, is_well_formed_id
 
 PROTOCOL_VERSION = 1
 
@@ -43,6 +46,20 @@ def derived_id(source_id: str, role: str) -> str:
     return uuid.uuid5(_DERIVED, f"{source_id}/{role}").hex
 
 
+_Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+
+
+class _Frame(msgspec.Struct, frozen=True):
+    """What every frame holds, whatever its type (``models.messages`` reads the body)."""
+
+    v: int
+    type: Annotated[str, msgspec.Meta(min_length=1)]
+    id: _Id
+    trace_id: _Id
+    ts: float
+    body: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """``{"v", "type", "id", "trace_id", "ts", "body"}``; ``id`` is the idempotency key."""
@@ -72,17 +89,36 @@ class Envelope:
     @classmethod
     def decode(cls, raw: str | bytes) -> Envelope:
         """The envelope in ``raw``; DecodeError for anything else, strict JSON included."""
-        obj = as_object(strict_json(raw), "$")
-        version = get_int(obj, "v", "")
-        if version != PROTOCOL_VERSION:
+        data = strict_json(raw)
+        version = data.get("v") if isinstance(data, dict) else None
+        # Said before any other field: a newer peer's envelope may differ in all of them.
+        if type(version) is int and version != PROTOCOL_VERSION:
             raise DecodeError(
                 "v", f"unsupported envelope version {version}; this build speaks {PROTOCOL_VERSION}"
             )
+        frame = from_wire(data, _Frame)
         return cls(
-            v=version,
-            type=get_nonempty_str(obj, "type", ""),
-            id=check_id(get_nonempty_str(obj, "id", ""), "id"),
-            trace_id=check_id(get_nonempty_str(obj, "trace_id", ""), "trace_id"),
-            ts=get_number(obj, "ts", ""),
-            body=dict(as_object(obj.get("body"), "body")),
+            v=frame.v,
+            type=frame.type,
+            id=frame.id,
+            trace_id=frame.trace_id,
+            ts=frame.ts,
+            body=frame.body,
         )
+
+
+def too_large(frame: str) -> bool:
+    """Whether ``frame`` takes more than ``MAX_FRAME_BYTES`` in UTF-8."""
+    # UTF-8 takes at most 4 bytes a character: most frames need no encoding to be measured.
+    return len(frame) > MAX_FRAME_BYTES // 4 and len(frame.encode("utf-8")) > MAX_FRAME_BYTES
+
+
+def readable_id(raw: str | bytes) -> str | None:
+    """The id of a frame that is no valid envelope, when a well-formed one can be read from it:
+    the receiver names it in its refusal, so the sender drops it instead of sending it again."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    found = data.get("id") if isinstance(data, dict) else None
+    return found if is_well_formed_id(found) else None

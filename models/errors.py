@@ -8,3 +8,7 @@ class DecodeError(ValueError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class UnknownTypeError(DecodeError):
+    """An envelope whose ``type`` no message has (``models.messages.MessageType``)."""

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 
+from models.codec import describe_pattern
 from models.conversation import Utterance
 from models.errors import DecodeError
 
 MAX_TEXT_CHARS = 4000
 """The longest text a person may say or type in one utterance."""
 MAX_ID_CHARS = 64
-ID_PATTERN = f"^[0-9A-Za-z_-]{{1,{MAX_ID_CHARS}}}$"
+_ID_WORDS = f"an id of 1 to {MAX_ID_CHARS} letters, digits, _ or -"
+ID_PATTERN = describe_pattern(f"^[0-9A-Za-z_-]{{1,{MAX_ID_CHARS}}}$", _ID_WORDS)
 """A well-formed id (message, utterance, trace, device, session): letters, digits, ``_`` and
 ``-``, 1 to 64 of them. Ours are uuid hex (32); anything else a client picks must fit too."""
 _ID = re.compile(ID_PATTERN)
@@ -27,7 +29,7 @@ def is_well_formed_id(value: object) -> bool:
 def check_id(value: object, field: str) -> str:
     """``value`` when it is a well-formed id; DecodeError naming ``field`` otherwise."""
     if not is_well_formed_id(value):
-        raise DecodeError(field, f"expected an id of 1 to {MAX_ID_CHARS} letters, digits, _ or -")
+        raise DecodeError(field, f"expected {_ID_WORDS}")
     assert isinstance(value, str)
     return value
 

@@ -6,20 +6,15 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, ClassVar
 
-from models._wire import (
-    Scalar,
-    as_object,
-    get_bool,
-    get_int,
-    get_list,
-    get_nonempty_str,
-    get_number,
-    get_scalars,
-    get_str,
-)
-from models.errors import DecodeError
+import msgspec
+
+from models._wire import Scalar
+from models.codec import WireValue
+
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+"""Text that must say something on the wire (an id, a step's action)."""
 
 
 class MissionKind(enum.StrEnum):
@@ -51,50 +46,28 @@ STEP_ACTIONS: Mapping[MissionKind, frozenset[str]] = MappingProxyType(
 """The steps a worker knows for each kind of mission: the cloud plans only these."""
 
 
-def _enum(cls: type[enum.StrEnum], value: str, field_name: str) -> Any:
-    try:
-        return cls(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in cls)
-        raise DecodeError(field_name, f"{value!r} is not one of {allowed}") from None
-
-
 @dataclass(frozen=True, slots=True)
-class Step:
+class Step(WireValue):
     """One idempotent step of a mission (``goto``, ``click``, ``install``…)."""
 
+    WIRE_NAME: ClassVar[str] = "step"
+
     index: int
-    action: str
+    action: NonEmpty
     params: Mapping[str, Scalar] = field(default_factory=dict)
     idempotency_key: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "action": self.action,
-            "params": dict(self.params),
-            "idempotency_key": self.idempotency_key,
-        }
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "step") -> Step:
-        obj = as_object(data, path)
-        return cls(
-            index=get_int(obj, "index", path),
-            action=get_nonempty_str(obj, "action", path),
-            params=get_scalars(obj, "params", path),
-            idempotency_key=get_str(obj, "idempotency_key", path),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Mission:
+class Mission(WireValue):
     """Ordered steps for one worker, with the requirements that choose the worker."""
 
-    id: str
+    WIRE_NAME: ClassVar[str] = "mission"
+
+    id: NonEmpty
     kind: MissionKind
     steps: tuple[Step, ...]
     idempotency_key: str
@@ -105,47 +78,16 @@ class Mission:
     device_name: str | None = None
     """An explicit target device, when the request named one."""
 
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind.value,
-            "steps": [step.to_wire() for step in self.steps],
-            "idempotency_key": self.idempotency_key,
-            "trace_id": self.trace_id,
-            "requested_by": self.requested_by,
-            "capabilities": sorted(self.capabilities),
-            "device_name": self.device_name,
-        }
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "mission") -> Mission:
-        obj = as_object(data, path)
-        steps = get_list(obj, "steps", path)
-        capabilities = get_list(obj, "capabilities", path)
-        for index, capability in enumerate(capabilities):
-            if not isinstance(capability, str):
-                raise DecodeError(f"{path}.capabilities[{index}]", "expected a string")
-        return cls(
-            id=get_nonempty_str(obj, "id", path),
-            kind=_enum(MissionKind, get_str(obj, "kind", path), f"{path}.kind"),
-            steps=tuple(
-                Step.from_wire(step, f"{path}.steps[{index}]") for index, step in enumerate(steps)
-            ),
-            idempotency_key=get_str(obj, "idempotency_key", path),
-            trace_id=get_str(obj, "trace_id", path),
-            requested_by=get_str(obj, "requested_by", path, optional=True),
-            capabilities=frozenset(capabilities),
-            device_name=get_str(obj, "device_name", path, optional=True),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Checkpoint:
+class Checkpoint(WireValue):
     """Proof that a step finished, stored by the cloud before it acks."""
 
-    mission_id: str
+    WIRE_NAME: ClassVar[str] = "checkpoint"
+
+    mission_id: NonEmpty
     step_index: int
-    name: str
+    name: NonEmpty
     """What was reached (``venv_created``, ``deps_installed``…)."""
     data: Mapping[str, Scalar] = field(default_factory=dict)
     ts: float = 0.0
@@ -154,50 +96,14 @@ class Checkpoint:
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
 
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "mission_id": self.mission_id,
-            "step_index": self.step_index,
-            "name": self.name,
-            "data": dict(self.data),
-            "ts": self.ts,
-        }
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "checkpoint") -> Checkpoint:
-        obj = as_object(data, path)
-        return cls(
-            mission_id=get_nonempty_str(obj, "mission_id", path),
-            step_index=get_int(obj, "step_index", path),
-            name=get_nonempty_str(obj, "name", path),
-            data=get_scalars(obj, "data", path),
-            ts=get_number(obj, "ts", path),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class MissionResult:
+class MissionResult(WireValue):
     """How a mission ended, with its output or the reason it failed."""
 
-    mission_id: str
+    WIRE_NAME: ClassVar[str] = "result"
+
+    mission_id: NonEmpty
     ok: bool
     output: str = ""
     error: str | None = None
-
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "mission_id": self.mission_id,
-            "ok": self.ok,
-            "output": self.output,
-            "error": self.error,
-        }
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "result") -> MissionResult:
-        obj = as_object(data, path)
-        return cls(
-            mission_id=get_nonempty_str(obj, "mission_id", path),
-            ok=get_bool(obj, "ok", path),
-            output=get_str(obj, "output", path),
-            error=get_str(obj, "error", path, optional=True),
-        )

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from models._wire import as_object, get_list, get_nonempty_str
+import msgspec
+
+from models.codec import WireValue, from_wire, to_wire
 from models.conversation import Intent
 from models.errors import DecodeError
 
@@ -33,49 +35,29 @@ def phrase_key(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class TaughtPhrase:
+class TaughtPhrase(WireValue):
     """A trigger phrase, as the user said it, and the local intents it runs in order."""
 
-    phrase: str
-    actions: str
+    WIRE_NAME: ClassVar[str] = "phrase"
+
+    phrase: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PHRASE_CHARS)]
+    actions: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_ACTIONS_CHARS)]
     """What the phrase does, in the user's words ("pause the music and set the volume to 20")."""
-    intents: tuple[Intent, ...]
+    intents: Annotated[tuple[Intent, ...], msgspec.Meta(min_length=1, max_length=MAX_INTENTS)]
+
+    def __post_init__(self) -> None:
+        if not phrase_key(self.phrase):
+            raise DecodeError("phrase", "expected at least one word")
 
     @property
     def key(self) -> str:
         return phrase_key(self.phrase)
 
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "phrase": self.phrase,
-            "actions": self.actions,
-            "intents": [intent.to_wire() for intent in self.intents],
-        }
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "phrase") -> TaughtPhrase:
-        obj = as_object(data, path)
-        phrase = get_nonempty_str(obj, "phrase", path)
-        if not phrase_key(phrase) or len(phrase) > MAX_PHRASE_CHARS:
-            raise DecodeError(f"{path}.phrase", f"expected 1 to {MAX_PHRASE_CHARS} characters")
-        actions = get_nonempty_str(obj, "actions", path)
-        if len(actions) > MAX_ACTIONS_CHARS:
-            raise DecodeError(f"{path}.actions", f"expected at most {MAX_ACTIONS_CHARS} characters")
-        raw_intents = get_list(obj, "intents", path)
-        if not 1 <= len(raw_intents) <= MAX_INTENTS:
-            raise DecodeError(f"{path}.intents", f"expected 1 to {MAX_INTENTS} intents")
-        intents = tuple(
-            Intent.from_wire(item, f"{path}.intents[{index}]")
-            for index, item in enumerate(raw_intents)
-        )
-        return cls(phrase=phrase, actions=actions, intents=intents)
-
 
 def phrases_to_wire(phrases: Sequence[TaughtPhrase]) -> list[dict[str, Any]]:
-    return [phrase.to_wire() for phrase in phrases]
+    wire: list[dict[str, Any]] = to_wire(phrases)
+    return wire
 
 
 def phrases_from_wire(data: object, path: str = "phrases") -> tuple[TaughtPhrase, ...]:
-    if not isinstance(data, list):
-        raise DecodeError(path, "expected a list")
-    return tuple(TaughtPhrase.from_wire(item, f"{path}[{i}]") for i, item in enumerate(data))
+    return from_wire(data, tuple[TaughtPhrase, ...], path)

@@ -8,11 +8,12 @@ whoever answers. Temperatures are kept in degrees Celsius and converted only whe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from models._wire import as_object, get_int, get_list, get_number, get_str
+import msgspec
+
+from models.codec import from_wire, to_wire
 from models.errors import DecodeError
 
 TemperatureUnit = Literal["celsius", "fahrenheit"]
@@ -62,65 +63,31 @@ def weather_words(code: int) -> str:
     return _WMO_WORDS.get(code, "changeable weather")
 
 
-@dataclass(frozen=True, slots=True)
-class CurrentWeather:
+class CurrentWeather(msgspec.Struct, frozen=True):
     """Conditions at the last observation the provider had."""
 
     time: str
     """Local ISO time of the observation ("2026-12-02T14:15")."""
     temperature_c: float
-    weather_code: int
-
-    def to_wire(self) -> dict[str, Any]:
-        return {"time": self.time, "temperature_c": self.temperature_c, "code": self.weather_code}
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "current") -> CurrentWeather:
-        obj = as_object(data, path)
-        return cls(
-            time=get_str(obj, "time", path),
-            temperature_c=get_number(obj, "temperature_c", path),
-            weather_code=get_int(obj, "code", path),
-        )
+    weather_code: int = msgspec.field(name="code")
 
 
-@dataclass(frozen=True, slots=True)
-class DayWeather:
+class DayWeather(msgspec.Struct, frozen=True):
     """One day of the forecast, in the place's own calendar."""
 
     date: str
     """ISO date ("2026-12-03")."""
-    weather_code: int
+    weather_code: int = msgspec.field(name="code")
     min_c: float
     max_c: float
     precipitation_mm: float = 0.0
     """Total over the day, millimetres."""
 
-    def to_wire(self) -> dict[str, Any]:
-        return {
-            "date": self.date,
-            "code": self.weather_code,
-            "min_c": self.min_c,
-            "max_c": self.max_c,
-            "precipitation_mm": self.precipitation_mm,
-        }
-
-    @classmethod
-    def from_wire(cls, data: object, path: str = "day") -> DayWeather:
-        obj = as_object(data, path)
-        day = cls(
-            date=get_str(obj, "date", path),
-            weather_code=get_int(obj, "code", path),
-            min_c=get_number(obj, "min_c", path),
-            max_c=get_number(obj, "max_c", path),
-            precipitation_mm=get_number(obj, "precipitation_mm", path),
-        )
-        _iso_date(day.date, f"{path}.date")
-        return day
+    def __post_init__(self) -> None:
+        _iso_date(self.date, "date")
 
 
-@dataclass(frozen=True, slots=True)
-class Forecast:
+class Forecast(msgspec.Struct, frozen=True):
     """A place's weather now and for the coming days, as fetched at ``fetched_at``."""
 
     place: str
@@ -139,34 +106,12 @@ class Forecast:
         return next((day for day in self.days if day.date == iso), None)
 
     def to_wire(self) -> dict[str, Any]:
-        return {
-            "place": self.place,
-            "lat": self.lat,
-            "lon": self.lon,
-            "timezone": self.timezone,
-            "fetched_at": self.fetched_at,
-            "current": None if self.current is None else self.current.to_wire(),
-            "days": [day.to_wire() for day in self.days],
-        }
+        wire: dict[str, Any] = to_wire(self)
+        return wire
 
     @classmethod
     def from_wire(cls, data: object, path: str = "forecast") -> Forecast:
-        obj = as_object(data, path)
-        current = obj.get("current")
-        days = get_list(obj, "days", path)
-        return cls(
-            place=get_str(obj, "place", path),
-            lat=get_number(obj, "lat", path),
-            lon=get_number(obj, "lon", path),
-            timezone=get_str(obj, "timezone", path),
-            fetched_at=get_number(obj, "fetched_at", path),
-            current=None
-            if current is None
-            else CurrentWeather.from_wire(current, f"{path}.current"),
-            days=tuple(
-                DayWeather.from_wire(day, f"{path}.days[{i}]") for i, day in enumerate(days)
-            ),
-        )
+        return from_wire(data, cls, path)
 
 
 def _iso_date(text: str, path: str) -> date:

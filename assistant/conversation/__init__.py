@@ -39,6 +39,7 @@ from assistant.understander import Understander
 from models import Reply, TaughtPhrase
 from models.device_intents import DeviceIntent
 from models.intent_names import APP_INTENTS
+from models.settings import DeviceSettings
 
 __all__ = [
     "CONFIRMATION_INTENTS",
@@ -119,7 +120,7 @@ class Conversation:
     async def on_phrases(self, phrases: tuple[TaughtPhrase, ...]) -> None:
         await self.link.on_phrases(phrases)
 
-    async def on_config(self, settings: Mapping[str, Any]) -> None:
+    async def on_config(self, settings: DeviceSettings | Mapping[str, Any]) -> None:
         await self.link.on_config(settings)
 
     # --- reading: ConversationView ----------------------------------------------------------

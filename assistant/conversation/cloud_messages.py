@@ -22,6 +22,7 @@ from assistant.skills.phrases import PhraseSkill
 from models import Reply, TaughtPhrase, new_id
 from models.device_intents import DeviceIntent
 from models.intent_names import APP_INTENTS
+from models.settings import DeviceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -153,7 +154,10 @@ class CloudMessages:
             await self._phrases.replace_all(phrases)
             log.info("phrases.updated", count=len(phrases))
 
-    async def on_config(self, settings: Mapping[str, Any]) -> None:
+    async def on_config(self, settings: DeviceSettings | Mapping[str, Any]) -> None:
+        """Apply the settings the cloud sent (typed, from the link) or the cached copy."""
+        if isinstance(settings, DeviceSettings):
+            settings = settings.to_wire()
         await self._skills.home.apply_settings(settings)
         self._skills.configure(settings)
         timezone = settings.get("timezone")

@@ -13,8 +13,9 @@ from assistant.cloud_link import CloudLink
 from assistant.interpreter import interpret
 from assistant.interpreter.phrases import commands_in
 from assistant.phrase_book import PhraseBook
-from models import Envelope, Intent, TaughtPhrase, phrase_key
+from models import Intent, TaughtPhrase, messages, phrase_key
 from models import intent_names as names
+from models.messages import PhrasesUpdateBody
 from models.phrases import MAX_INTENTS, MAX_PHRASE_CHARS, MAX_PHRASES
 
 
@@ -58,14 +59,14 @@ class PhraseSkill:
             return Outcome(ok=False, reply=replies.phrase_too_many_commands(MAX_INTENTS))
         taught = TaughtPhrase(phrase=phrase, actions=actions, intents=commands)
         await self._book.put(taught)
-        shared = await self._cloud.share(Envelope("phrases_update", {"teach": taught.to_wire()}))
+        shared = await self._cloud.share(messages.envelope(PhrasesUpdateBody(teach=taught)))
         return Outcome(ok=True, reply=replies.phrase_taught(phrase, actions, shared=shared))
 
     async def forget(self, phrase: str) -> Outcome:
         gone = await self._book.remove(phrase)
         if gone is None:
             return Outcome(ok=False, reply=replies.phrase_unknown(phrase.strip()))
-        await self._cloud.share(Envelope("phrases_update", {"forget": gone.key}))
+        await self._cloud.share(messages.envelope(PhrasesUpdateBody(forget=gone.key)))
         return Outcome(ok=True, reply=replies.phrase_forgotten(gone.phrase))
 
     def _refusal(self, phrase: str) -> str | None:

@@ -17,7 +17,8 @@ from cloud.capabilities.capability import Asked, Capability, Handles, Request, T
 from cloud.planning.language_model import STRING
 from cloud.planning.planner import PlanContext
 from cloud.store import commands, device_state, outbox
-from models import Envelope, Reply, new_id
+from models import Reply, messages, new_id
+from models.messages import CommandBody, ReplyTo
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +108,8 @@ async def _carry_out(request: Request, action: RunOnDevice) -> str | None:
         text=action.text,
         asker=commands.Asker(device_id, utterance.id, request.trace_id),
     )
-    body = {
-        "request_id": request_id,
-        "text": action.text,
-        "reply_to": {"device_id": device_id, "utterance_id": utterance.id},
-    }
-    await outbox.enqueue(
-        conn, target.id, Envelope(type="command", body=body, trace_id=request.trace_id)
-    )
+    body = CommandBody(request_id, action.text, ReplyTo(device_id, utterance.id))
+    await outbox.enqueue(conn, target.id, messages.envelope(body, trace_id=request.trace_id))
     if target.online:
         return None
     return (

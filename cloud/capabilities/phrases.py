@@ -8,31 +8,22 @@ every device, in the same transaction, so all edges converge on one list.
 from __future__ import annotations
 
 import asyncpg
-import msgspec
 
 from cloud.store import device_state, outbox
 from cloud.store import phrases as stored_phrases
-from models import DecodeError, Envelope, TaughtPhrase, phrases_to_wire
+from models import DecodeError, TaughtPhrase, messages
+from models.messages import PhrasesBody, PhrasesUpdateBody
 from models.phrases import MAX_PHRASES
-
-
-class PhrasesUpdate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Teach one phrase (replacing an earlier meaning), or forget one by its key."""
-
-    teach: dict[str, object] | None = None
-    forget: str | None = None
 
 
 async def listing(conn: asyncpg.Pool | asyncpg.Connection) -> list[TaughtPhrase]:
     return [TaughtPhrase.from_wire(row) for row in await stored_phrases.rows(conn)]
 
 
-def parse_update(update: PhrasesUpdate) -> TaughtPhrase | str:
-    """The phrase to teach, or the key to forget; DecodeError when it is neither."""
-    if (update.teach is None) == (update.forget is None):
-        raise DecodeError("body", "expected exactly one of teach or forget")
+def parse_update(update: PhrasesUpdateBody) -> TaughtPhrase | str:
+    """The phrase to teach, or the key to forget (the body holds exactly one)."""
     if update.teach is not None:
-        return TaughtPhrase.from_wire(update.teach, "body.teach")
+        return update.teach
     assert update.forget is not None
     return update.forget
 
@@ -58,6 +49,6 @@ async def apply(
 
 
 async def push_to_all(conn: asyncpg.Connection, *, trace_id: str) -> None:
-    body = {"phrases": phrases_to_wire(await listing(conn))}
+    body = PhrasesBody(tuple(await listing(conn)))
     for device_id in await device_state.valid_ids(conn):
-        await outbox.enqueue(conn, device_id, Envelope("phrases", body, trace_id=trace_id))
+        await outbox.enqueue(conn, device_id, messages.envelope(body, trace_id=trace_id))

@@ -19,7 +19,7 @@ from cloud.http.bodies import json_body
 from cloud.keys import INSTANCE_ID, LINKS, POOL, REQUESTS
 from cloud.store import devices, outbox
 from jarvis.logs import traced
-from models import DecodeError, Envelope, Reply, Utterance, new_id
+from models import DecodeError, Envelope, Reply, Utterance, messages, new_id
 from models.limits import check_id, check_utterance
 
 log = structlog.get_logger(__name__)
@@ -71,7 +71,7 @@ async def get_reply(request: web.Request) -> web.Response:
     with traced(device_id=device_id, trace_id=envelope.trace_id):
         await outbox.acknowledge(pool, device_id, [envelope.id])
         log.debug("reply fetched", message_id=envelope.id)
-    return web.json_response(Reply.from_wire(envelope.body, "body").to_wire())
+    return web.json_response(messages.body_of(envelope, Reply).to_wire())
 
 
 def _envelope(body: Any) -> Envelope:
@@ -95,9 +95,6 @@ def _envelope(body: Any) -> Envelope:
         message_id = new_id() if message_id is None else check_id(message_id, "id")
     except DecodeError as error:
         raise InvalidRequestError(str(error)) from None
-    return Envelope(
-        type="request",
-        body={"utterance": utterance.to_wire()},
-        id=message_id,
-        trace_id=utterance.trace_id,
+    return messages.envelope(
+        messages.RequestBody(utterance), id=message_id, trace_id=utterance.trace_id
     )

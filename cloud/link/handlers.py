@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -17,38 +15,10 @@ from cloud.requests.hot_path import RequestBatches
 from cloud.store import device_state, outbox
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.store.requests import mark_processed
-from models import REFUSED_FOR_GOOD, DecodeError, Envelope
+from models import REFUSED_FOR_GOOD, Envelope, messages
+from models.messages import AckBody, CommandResultBody, ErrorBody, HeartbeatBody, body_of
 
 log = structlog.get_logger(__name__)
-
-T = TypeVar("T")
-
-
-class Load(msgspec.Struct, frozen=True):
-    cpu_percent: float
-    """Percent of all cores, 0-100."""
-    memory_percent: float
-
-
-class HeartbeatBody(msgspec.Struct, frozen=True):
-    load: Load
-
-
-class AckBody(msgspec.Struct, frozen=True):
-    ids: list[str]
-
-
-class CommandResultBody(msgspec.Struct, frozen=True):
-    request_id: str
-    text: str
-
-
-class ErrorBody(msgspec.Struct, frozen=True):
-    """An edge's refusal of a message the cloud sent (``ref``), like the cloud's own."""
-
-    code: str
-    message: str = ""
-    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,22 +48,8 @@ class Context:
         return self.link.device_id
 
 
-_AT_FIELD = re.compile(r" - at `\$\.?(?P<field>[^`]*)`")
-
-
-def decode_body(body: Any, kind: type[T]) -> T:
-    """Validate a body with msgspec; a DecodeError names the field, like the models' decoders."""
-    try:
-        return msgspec.convert(body, kind)
-    except msgspec.ValidationError as error:
-        text = str(error)
-        match = _AT_FIELD.search(text)
-        field = "body" + (f".{match.group('field')}" if match and match.group("field") else "")
-        raise DecodeError(field, _AT_FIELD.sub("", text)) from None
-
-
 async def send_ack(link: EdgeLink, envelope: Envelope) -> None:
-    await link.send(Envelope(type="ack", body={"ids": [envelope.id]}, trace_id=envelope.trace_id))
+    await link.send(messages.envelope(AckBody([envelope.id]), trace_id=envelope.trace_id))
 
 
 async def on_request(ctx: Context, envelope: Envelope) -> None:
@@ -113,7 +69,7 @@ async def on_request(ctx: Context, envelope: Envelope) -> None:
 
 async def on_command_result(ctx: Context, envelope: Envelope) -> None:
     """A device ran a command for another: its text becomes the asker's reply."""
-    body = decode_body(envelope.body, CommandResultBody)
+    body = body_of(envelope, CommandResultBody)
     known = True
     async with ctx.pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
         if await mark_processed(conn, envelope, ctx.device_id):
@@ -136,7 +92,7 @@ async def on_command_result(ctx: Context, envelope: Envelope) -> None:
 
 
 async def on_heartbeat(ctx: Context, envelope: Envelope) -> None:
-    body = decode_body(envelope.body, HeartbeatBody)
+    body = body_of(envelope, HeartbeatBody)
     ctx.link.heard_stamp(envelope.ts)
     await device_state.record_heartbeat(ctx.pool, ctx.device_id, msgspec.to_builtins(body.load))
 
@@ -148,7 +104,7 @@ async def on_ack(ctx: Context, envelope: Envelope) -> None:
     A reply sent early (before its row was written) is acked on the link it went out on, whose
     frames are handled one after another: its ack is read only once its request's handling,
     the write included, is done. So the row is always there to mark."""
-    body = decode_body(envelope.body, AckBody)
+    body = body_of(envelope, AckBody)
     ctx.link.acked(body.ids)
     ctx.acks.submit_nowait(outbox.Ack(ctx.device_id, tuple(body.ids)))
 
@@ -157,7 +113,7 @@ async def on_error(ctx: Context, envelope: Envelope) -> None:
     """The edge could not take a message: one it refused for good (``REFUSED_FOR_GOOD``: it
     cannot read it, it is too large) leaves the outbox, where it would be sent again on every
     reconnect and hold up every message behind it. Any other code is only logged."""
-    body = decode_body(envelope.body, ErrorBody)
+    body = body_of(envelope, ErrorBody)
     if body.code not in REFUSED_FOR_GOOD or body.ref is None:
         log.warning("edge reported an error", code=body.code, message=body.message, ref=body.ref)
         return

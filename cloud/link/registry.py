@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import Any
 
 import asyncpg
 import structlog
 from aiohttp import web
 
 from cloud.store import device_state, outbox
-from models import Envelope
+from models import Envelope, messages
+from models.messages import ErrorBody
 
 log = structlog.get_logger(__name__)
 
@@ -88,9 +88,9 @@ class EdgeLink:
                 self._sending_since = None
 
     async def send_error(self, code: str, message: str, ref: str | None, trace_id: str) -> None:
-        body: dict[str, Any] = {"code": code, "message": message, "ref": ref}
+        error = messages.envelope(ErrorBody(code, message, ref), trace_id=trace_id)
         with contextlib.suppress(ConnectionResetError):
-            await self.send(Envelope(type="error", body=body, trace_id=trace_id))
+            await self.send(error)
 
     def wake(self) -> None:
         self._wake.set()

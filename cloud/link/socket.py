@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
@@ -30,7 +29,11 @@ from cloud.missions import lifecycle as missions
 from cloud.store import device_state, devices, traces
 from cloud.tasks import cancel_and_wait
 from jarvis.logs import traced
-from models import MAX_FRAME_BYTES, DecodeError, Device, Envelope, new_id, phrases_to_wire
+from models import MAX_FRAME_BYTES, DecodeError, Envelope, messages, new_id
+from models.codec import from_wire
+from models.envelope import readable_id, too_large
+from models.messages import HelloBody, MessageType, WelcomeBody, body_of
+from models.settings import DeviceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -54,16 +57,18 @@ _CLOSING = {
 
 Handler = Callable[[Context, Envelope], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {
-    "request": edge_messages.on_request,
-    "command_result": edge_messages.on_command_result,
-    "heartbeat": edge_messages.on_heartbeat,
-    "ack": edge_messages.on_ack,
-    "checkpoint": mission_messages.on_checkpoint,
-    "mission_result": mission_messages.on_mission_result,
-    "trace_event": mission_messages.on_trace_event,
-    "phrases_update": phrase_messages.on_phrases_update,
-    "error": edge_messages.on_error,
+    MessageType.REQUEST: edge_messages.on_request,
+    MessageType.COMMAND_RESULT: edge_messages.on_command_result,
+    MessageType.HEARTBEAT: edge_messages.on_heartbeat,
+    MessageType.ACK: edge_messages.on_ack,
+    MessageType.CHECKPOINT: mission_messages.on_checkpoint,
+    MessageType.MISSION_RESULT: mission_messages.on_mission_result,
+    MessageType.TRACE_EVENT: mission_messages.on_trace_event,
+    MessageType.PHRASES_UPDATE: phrase_messages.on_phrases_update,
+    MessageType.ERROR: edge_messages.on_error,
 }
+"""What an edge may send once welcomed, by type; each handler reads its typed body
+(``models.messages.body_of``)."""
 
 
 async def edge_socket(request: web.Request) -> web.WebSocketResponse:
@@ -105,7 +110,7 @@ async def _serve(app: web.Application, link: EdgeLink) -> None:
             if envelope is None:
                 continue
             with traced(trace_id=envelope.trace_id):
-                if envelope.type == "hello":
+                if envelope.type == MessageType.HELLO:
                     outcome = await _guarded_hello(app, link, envelope)
                     if outcome == "closed":
                         return
@@ -136,36 +141,25 @@ async def _envelope(link: EdgeLink, message: aiohttp.WSMessage) -> Envelope | No
         )
         return None
     raw: str = message.data
-    # UTF-8 takes at most 4 bytes a character: most frames need no encoding to be measured.
-    if len(raw) > MAX_FRAME_BYTES // 4 and len(raw.encode("utf-8")) > MAX_FRAME_BYTES:
+    if too_large(raw):
         await link.send_error(
             "too_large",
             f"A frame may hold at most {MAX_FRAME_BYTES} bytes.",
-            _readable_id(raw),
+            readable_id(raw),
             trace_id,
         )
         return None
     try:
         return Envelope.decode(raw)
     except DecodeError as error:
-        await link.send_error("bad_envelope", str(error), _readable_id(raw), trace_id)
+        await link.send_error("bad_envelope", str(error), readable_id(raw), trace_id)
         return None
-
-
-def _readable_id(raw: str) -> str | None:
-    """The id of a frame that is not a valid envelope, when it has one (so the edge can drop it)."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    found = data.get("id") if isinstance(data, dict) else None
-    return found if isinstance(found, str) and found else None
 
 
 async def _dispatch(ctx: Context, envelope: Envelope) -> None:
     handler = HANDLERS.get(envelope.type)
     if handler is None:
-        known = ", ".join(sorted([*HANDLERS, "hello"]))
+        known = ", ".join(sorted([*HANDLERS, MessageType.HELLO]))
         await ctx.link.send_error(
             "unknown_type",
             f"Unknown message type {envelope.type!r}; expected one of {known}.",
@@ -224,13 +218,11 @@ async def _guarded_hello(app: web.Application, link: EdgeLink, envelope: Envelop
 async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) -> HelloOutcome:
     """Check and record the device, and answer welcome."""
     try:
-        device = Device.from_wire(envelope.body.get("device"), "body.device")
-        version = envelope.body.get("version")
-        if not isinstance(version, str):
-            raise DecodeError("body.version", "expected a string")
+        hello = body_of(envelope, HelloBody)
     except DecodeError as error:
         await link.send_error("bad_body", str(error), envelope.id, envelope.trace_id)
         return "refused"
+    device, version = hello.device.device(), hello.version
     if device.id != link.device_id:
         log.warning("hello from another device's token", claimed=device.id)
         await link.send_error(
@@ -258,13 +250,13 @@ async def _on_hello(app: web.Application, link: EdgeLink, envelope: Envelope) ->
             async with asyncio.timeout(DB_TIMEOUT_S):
                 await old.ws.close(code=4000, message=b"replaced by a newer connection")
     heartbeat_s = app[MISSION_CONFIG].heartbeat_s(HEARTBEAT_S)
-    body = {
-        "instance_id": app[INSTANCE_ID],
-        "config": settings,
-        "heartbeat_s": heartbeat_s,
-        "phrases": phrases_to_wire(await phrases.listing(app[POOL])),
-    }
-    await link.send(Envelope(type="welcome", body=body, trace_id=envelope.trace_id))
+    body = WelcomeBody(
+        instance_id=app[INSTANCE_ID],
+        heartbeat_s=heartbeat_s,
+        config=None if settings is None else from_wire(settings, DeviceSettings, "settings"),
+        phrases=[phrase.to_wire() for phrase in await phrases.listing(app[POOL])],
+    )
+    await link.send(messages.envelope(body, trace_id=envelope.trace_id))
     await missions.worker_ready(app[POOL], device.id, lease_s=app[MISSION_CONFIG].lease_s)
     if (pusher := app.get(WEATHER_PUSHER)) is not None:
         pusher.wake(device.id)  # its own forecast, soon

@@ -17,7 +17,7 @@ from cloud.missions import lifecycle as missions
 from cloud.missions import routing, scripts
 from cloud.missions.plans import StartMission, StepPlan
 from cloud.store import confirmations, device_state, outbox
-from models import Envelope, Location, Reply, Utterance
+from models import Location, Reply, Utterance, messages
 from models.missions import MissionKind
 
 log = structlog.get_logger(__name__)
@@ -219,11 +219,8 @@ async def _ask(
         trace_id=trace_id,
         within_s=CONFIRM_WITHIN_S,
     )
-    body = {
-        **Reply(text=question, utterance_id=utterance.id, kind="reply").to_wire(),
-        "awaiting_confirmation": True,
-    }
-    await outbox.enqueue(conn, device_id, Envelope(type="reply", body=body, trace_id=trace_id))
+    question_reply = Reply(question, utterance.id, kind="reply", awaiting_confirmation=True)
+    await outbox.enqueue(conn, device_id, messages.envelope(question_reply, trace_id=trace_id))
     log.info("privacy action awaits confirmation", summary=spec.summary)
 
 

@@ -27,7 +27,8 @@ from cloud.store import missions as stored_missions
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.store.devices import ONLINE_WITHIN_S
 from jarvis.settings import Settings
-from models import Envelope, Reply, new_id
+from models import Reply, messages, new_id
+from models.messages import MissionBody, MissionCancelBody
 from models.missions import Checkpoint, Mission, MissionKind, MissionResult, Step
 
 log = structlog.get_logger(__name__)
@@ -106,8 +107,8 @@ async def create(
         return Created(existing, None, duplicate=True)
     # Refused now (TooLargeError, the transaction rolled back) rather than queued for a worker
     # whose link could never carry it.
-    biggest = {"mission": mission_of(row).to_wire(), "done_steps": [], "attempt": 1}
-    outbox.fitted(Envelope(type="mission", body=biggest, trace_id=trace_id))
+    biggest = MissionBody(mission_of(row), frozenset(), 1)
+    outbox.fitted(messages.envelope(biggest, trace_id=trace_id))
     await event(conn, row, "created", requested_by, {"summary": spec.summary})
     worker = await route(conn, row)
     if worker is None:
@@ -151,8 +152,8 @@ async def _assign(
         await event(conn, row, "reassigned", worker.id, {**detail, "from": reassigned_from})
     else:
         await event(conn, row, "assigned", worker.id, detail)
-    body = {"mission": mission_of(row).to_wire(), "done_steps": done, "attempt": attempt}
-    envelope = Envelope(type="mission", body=body, trace_id=row["trace_id"])
+    body = MissionBody(mission_of(row), frozenset(done), attempt)
+    envelope = messages.envelope(body, trace_id=row["trace_id"])
     # Never cut (a mission's code cut short would run wrong): it was checked when created.
     await outbox.enqueue(conn, worker.id, envelope)
     log.info("mission assigned", mission_id=row["id"], worker=worker.id, attempt=attempt)
@@ -204,8 +205,8 @@ async def stop_attempt(
     await outbox.withdraw_mission(conn, device_id, row["id"])
     if not await device_state.exists(conn, device_id):
         return
-    body = {"mission_id": row["id"], "attempt": row["attempt"], "reason": reason}
-    stop = Envelope(type="mission_cancel", body=body, trace_id=row["trace_id"])
+    body = MissionCancelBody(row["id"], row["attempt"], reason)
+    stop = messages.envelope(body, trace_id=row["trace_id"])
     await outbox.enqueue(conn, device_id, stop)
 
 

@@ -25,7 +25,7 @@ import asyncpg
 import structlog
 
 from cloud.store import device_state, outbox, traces
-from models import Envelope, Utterance, derived_id
+from models import Utterance, derived_id, messages
 from models.device_intents import DEVICE_INTENT, DeviceIntent, intents_of
 
 if TYPE_CHECKING:
@@ -154,12 +154,7 @@ async def send_back(
         },
     )
     body = DeviceIntent(utterance.id, action.intent, utterance.text, action.confidence)
-    envelope = Envelope(
-        type=DEVICE_INTENT,
-        body=body.to_wire(),
-        id=derived_id(message_id, DEVICE_INTENT),
-        trace_id=trace_id,
-    )
+    envelope = messages.envelope(body, id=derived_id(message_id, DEVICE_INTENT), trace_id=trace_id)
     await outbox.enqueue(conn, device_id, envelope)
 
 

@@ -49,8 +49,9 @@ from cloud.store.device_directory import DeviceDirectory
 from cloud.store.requests import AnswerRow, mark_processed
 from cloud.weather.plans import Weather
 from cloud.weather.service import WeatherService
-from models import Envelope, Reply, Utterance, derived_id
+from models import Envelope, Reply, Utterance, derived_id, messages
 from models.limits import check_utterance
+from models.messages import MessageType, RequestBody
 
 log = structlog.get_logger(__name__)
 
@@ -173,8 +174,7 @@ class RequestBatches:
         chance); a client polling for its reply over plain HTTP cannot.
         """
         utterance = check_utterance(
-            Utterance.from_wire(envelope.body.get("utterance"), "body.utterance"),
-            "body.utterance",
+            messages.body_of(envelope, RequestBody).utterance, "body.utterance"
         )
         settings = await self._directory.settings_of(device_id)
         if settings is None:
@@ -266,11 +266,8 @@ class RequestBatches:
         # Its id comes from the request's: should a crash lose the commit after the reply went
         # out, the edge sends the request again and drops the answer made anew as a duplicate.
         queued = outbox.fitted(
-            Envelope(
-                type="reply",
-                body=reply.to_wire(),
-                id=derived_id(envelope.id, "reply"),
-                trace_id=envelope.trace_id,
+            messages.envelope(
+                reply, id=derived_id(envelope.id, MessageType.REPLY), trace_id=envelope.trace_id
             )
         )
         row = AnswerRow(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Mapping
 from datetime import tzinfo
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -13,41 +13,15 @@ import msgspec
 from cloud.errors import InvalidRequestError, NotFoundError
 from cloud.store import outbox
 from cloud.store.database import ACQUIRE_TIMEOUT_S
-from models import Envelope
+from models import messages
+from models.messages import ConfigBody
+from models.settings import DeviceSettings as WireSettings
 
 UTC = zoneinfo.ZoneInfo("UTC")
 
 
-class DeviceSettings(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, frozen=True):
-    """Settings a device takes from the cloud; every one optional, unknown keys refused."""
-
-    timezone: str | None = None
-    """IANA zone for times said to this device ("Europe/Paris"); unset means UTC."""
-    wake_word: str | None = None
-    voice: str | None = None
-    """A TTS voice name the edge understands."""
-    volume: Annotated[int, msgspec.Meta(ge=0, le=100)] | None = None
-    """Speaking volume, percent."""
-    language: str | None = None
-    """BCP 47 tag ("en-US")."""
-    place: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
-    """Where the device is, by name ("Lisbon"), for the weather; unset: the location its
-    hello gave (``JARVIS_LOCATION``)."""
-    temperature_unit: Literal["celsius", "fahrenheit"] | None = None
-    """How temperatures are said; unset: what the ``language`` tag's region uses."""
-    ha_url: str | None = None
-    """The user's Home Assistant (``http://homeassistant.local:8123``); the edge calls it."""
-    ha_token: str | None = None
-    """A Home Assistant long-lived access token, for the edge; never logged."""
-
-    def __post_init__(self) -> None:
-        if self.timezone is not None:
-            try:
-                zoneinfo.ZoneInfo(self.timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {self.timezone!r}") from None
-        if self.ha_url is not None and not self.ha_url.startswith(("http://", "https://")):
-            raise ValueError(f"ha_url: expected an http(s) URL, got {self.ha_url!r}")
+class DeviceSettings(WireSettings, forbid_unknown_fields=True, omit_defaults=True, frozen=True):
+    """``models.settings.DeviceSettings`` as the API takes them: unknown keys refused."""
 
 
 def parse_settings(data: object) -> DeviceSettings:
@@ -88,7 +62,7 @@ async def put_settings(
         )
         if found is None:
             raise NotFoundError(f"No device {device_id!r}.")
-        envelope = Envelope(type="config", body={"settings": stored}, trace_id=trace_id)
+        envelope = messages.envelope(ConfigBody(settings), trace_id=trace_id)
         # Settings cut short would be wrong settings: too big, they are refused (413).
         await outbox.enqueue(conn, device_id, envelope)
     return stored

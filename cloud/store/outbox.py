@@ -13,6 +13,7 @@ behind it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,13 +25,15 @@ import structlog
 from cloud.errors import TooLargeError
 from cloud.store import traces
 from cloud.time_phrases import reminder_text
-from models import MAX_FRAME_BYTES, Envelope, Reply
+from models import MAX_FRAME_BYTES, Envelope, Reply, messages
+from models.envelope import too_large
 from models.frames import fit_to_frame
+from models.messages import MessageType
 
 log = structlog.get_logger(__name__)
 
 OUTBOX_CHANNEL = "jarvis_outbox"
-CUT_TO_FIT = frozenset({"reply", "command"})
+CUT_TO_FIT = frozenset({MessageType.REPLY, MessageType.COMMAND})
 """Messages whose texts are said or run as said, and so may be cut in the middle to fit a frame;
 any other (settings, a mission's code) cut short would be wrong: too big, it is refused."""
 FLUSH_BATCH = 100
@@ -81,7 +84,7 @@ async def enqueue_reply(
     trace_id: str,
     reminder_id: str | None = None,
 ) -> None:
-    envelope = Envelope(type="reply", body=reply.to_wire(), trace_id=trace_id)
+    envelope = messages.envelope(reply, trace_id=trace_id)
     await enqueue(conn, device_id, envelope, reminder_id=reminder_id)
 
 
@@ -89,8 +92,7 @@ def fitted(envelope: Envelope) -> Envelope:
     """``envelope`` when it fits a frame; else a copy with its longest texts cut; TooLargeError
     when it does not fit even then, or must not be cut (``CUT_TO_FIT``)."""
     frame = envelope.encode()
-    # UTF-8 takes at most 4 bytes a character: most messages need no encoding to be measured.
-    if len(frame) <= MAX_FRAME_BYTES // 4 or len(frame.encode("utf-8")) <= MAX_FRAME_BYTES:
+    if not too_large(frame):
         return envelope
     if envelope.type in CUT_TO_FIT:
         cut, frame = fit_to_frame(envelope)
@@ -164,11 +166,10 @@ async def reply_to(pool: asyncpg.Pool, device_id: str, utterance_id: str) -> Pen
 def _pending(row: asyncpg.Record) -> Pending:
     envelope = _from_json(row["envelope"])
     if row["reminder"] is not None:
-        body = dict(envelope.body)
-        body["text"] = reminder_text(row["reminder"], row["due_at"], row["now"])
-        envelope = Envelope(
-            type=envelope.type,
-            body=body,
+        reply = messages.body_of(envelope, Reply)
+        said = reminder_text(row["reminder"], row["due_at"], row["now"])
+        envelope = messages.envelope(
+            dataclasses.replace(reply, text=said),
             id=envelope.id,
             trace_id=envelope.trace_id,
             ts=envelope.ts,

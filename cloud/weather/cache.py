@@ -7,10 +7,10 @@ No transaction is held open while the provider is asked: the row is read, the pr
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 
 import asyncpg
+import msgspec
 import structlog
 
 from cloud.errors import WeatherUnavailableError
@@ -60,7 +60,7 @@ async def kept_forecast(
     except DecodeError as error:
         log.warning("weather.kept_unreadable", place_key=place_key(place), field=error.field)
         return None
-    return dataclasses.replace(forecast, place=place.name)
+    return msgspec.structs.replace(forecast, place=place.name)
 
 
 async def forecast_for(
@@ -90,4 +90,4 @@ async def forecast_for(
         fresh.to_wire(),
         datetime.fromtimestamp(fresh.fetched_at).astimezone(),
     )
-    return dataclasses.replace(fresh, place=place.name)
+    return msgspec.structs.replace(fresh, place=place.name)

@@ -25,7 +25,10 @@ from cloud.store.database import ACQUIRE_TIMEOUT_S
 from cloud.weather import cache as weather_cache
 from cloud.weather.plans import Weather
 from cloud.weather.port import Place, WeatherProvider
-from models import Envelope, new_id
+from models import messages, new_id
+from models.codec import from_wire
+from models.messages import ConfigBody
+from models.settings import DeviceSettings
 from models.weather import Forecast, spoken_weather, unit_for
 
 log = structlog.get_logger(__name__)
@@ -95,8 +98,8 @@ class WeatherService:
 
     async def push(self, device_id: str, settings: Mapping[str, Any], forecast: Forecast) -> None:
         """Queue the device's settings with its forecast (a ``config`` message)."""
-        body = {"settings": dict(settings), "weather": forecast.to_wire()}
-        envelope = Envelope(type="config", body=body, trace_id=new_id())
+        body = ConfigBody(from_wire(settings, DeviceSettings, "settings"), forecast)
+        envelope = messages.envelope(body, trace_id=new_id())
         async with self._pool.acquire(timeout=ACQUIRE_TIMEOUT_S) as conn, conn.transaction():
             await outbox.enqueue(conn, device_id, envelope)
         log.info("weather.pushed", device_id=device_id, fetched_at=forecast.fetched_at)
