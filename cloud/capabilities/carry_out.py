@@ -20,6 +20,7 @@ from cloud.store import outbox, traces
 from cloud.store.devices import ONLINE_WITHIN_S
 from cloud.weather.plans import Weather
 from models import Envelope, Reply, Utterance, new_id
+from models.wording import join_words
 
 log = structlog.get_logger(__name__)
 
@@ -144,8 +145,7 @@ def unknown_device_text(name: str, known: Sequence[str]) -> str:
     text = f"I don't know a device called {name}."
     if not known:
         return text
-    listed = known[0] if len(known) == 1 else f"{', '.join(known[:-1])} and {known[-1]}"
-    return f"{text} Your devices are: {listed}."
+    return f"{text} Your devices are: {join_words(known)}."
 
 
 async def complete_command(

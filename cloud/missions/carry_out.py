@@ -8,8 +8,6 @@ whose distance is unknown, first ask for a yes: the question's reply carries
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import asyncpg
 import structlog
 
@@ -27,6 +25,7 @@ from cloud.missions.plans import (
 from cloud.store import outbox
 from models import Envelope, Location, Reply, Utterance
 from models.missions import MissionKind
+from models.wording import join_words
 
 log = structlog.get_logger(__name__)
 
@@ -66,7 +65,7 @@ async def _script_mission(conn: asyncpg.Connection, action: RunScript) -> StartM
         known = [each.name for each in await scripts.list_scripts(conn)]
         text = f"I don't know a script called {action.name}."
         if known:
-            return f"{text} Your scripts are: {_listed(known)}."
+            return f"{text} Your scripts are: {join_words(known)}."
         return f"{text} Add one with: jarvis cloud script add {action.name} FILE."
     steps = [StepPlan("create_venv")]
     if script.packages:
@@ -147,7 +146,7 @@ async def _target(
         return await _unknown_device(conn, spec.device_name)
     missing = sorted(spec.capabilities - set(target["capabilities"]))
     if missing:
-        return f"The {target['name']} can't do that: it has no {_listed(missing, 'or')}."
+        return f"The {target['name']} can't do that: it has no {join_words(missing, 'or')}."
     return _named(spec, target["name"]), target
 
 
@@ -251,10 +250,4 @@ async def _unknown_device(conn: asyncpg.Connection, name: str) -> str:
     )
     text = f"I don't know a device called {name}."
     known = [row["name"] for row in rows]
-    return f"{text} Your devices are: {_listed(known)}." if known else text
-
-
-def _listed(items: Sequence[str], conjunction: str = "and") -> str:
-    if len(items) == 1:
-        return items[0]
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+    return f"{text} Your devices are: {join_words(known)}." if known else text
