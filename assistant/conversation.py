@@ -21,6 +21,7 @@ from assistant.interpreter.extractors import Filled, answer, fill, question
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
 from assistant.skills.weather import INTENTS as WEATHER_INTENTS
+from assistant.task_owner import cancel_and_wait
 from assistant.understander import APP_INTENTS, Understander, Understood
 from jarvis.logs import traced
 from models import Intent, Reply, TaughtPhrase, Utterance, new_id
@@ -426,7 +427,4 @@ class Conversation:
         return view
 
     async def close(self) -> None:
-        tasks = list(self._waiting.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*self._waiting.values())

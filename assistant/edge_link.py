@@ -29,6 +29,7 @@ from assistant.cloud_dialer import (
 from assistant.device_config import ConfigCache
 from assistant.errors import CloudUnavailableError
 from assistant.outbox import Inbox, Outbox
+from assistant.task_owner import cancel_and_wait
 from assistant.weather_cache import WeatherCache
 from jarvis.logs import traced
 from models import (
@@ -143,10 +144,7 @@ class EdgeLink:
         self._task = asyncio.create_task(self._run(handler), name="edge-link")
 
     async def close(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def send(self, envelope: Envelope) -> None:
         """Store ``envelope`` in the outbox, and send it now if the link is up. One too big
@@ -256,9 +254,7 @@ class EdgeLink:
                 await self._dispatch(await self._receive(ws), handler)
         finally:
             healthy.cancel()
-            for helper in helpers:
-                helper.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
+            await cancel_and_wait(*helpers)
 
     async def _receive(
         self, ws: aiohttp.ClientWebSocketResponse, timeout_s: float | None = None

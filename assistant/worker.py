@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import structlog
 
 from assistant.missions import MissionRunner
+from assistant.task_owner import cancel_and_wait
 from jarvis.logs import traced
 from models import DecodeError, Envelope
 from models.missions import Checkpoint, Mission, MissionKind, MissionResult
@@ -123,7 +124,7 @@ class Worker:
                     log.info("mission.duplicate", attempt=assignment.attempt, running=attempt)
                     return False
                 log.info("mission.superseded", attempt=attempt, by=assignment.attempt)
-                await _cancel(task)
+                await cancel_and_wait(task)
             task = asyncio.create_task(self._run(assignment), name=f"mission-{mission.id}")
             self._running[mission.id] = (assignment.attempt, task)
             task.add_done_callback(lambda done: self._forget(assignment, done))
@@ -148,16 +149,13 @@ class Worker:
                 log.info("mission.cancel_ignored", attempt=attempt, running=current and current[0])
                 return False
             log.warning("mission.cancelled", attempt=current[0], reason=body.get("reason"))
-            await _cancel(current[1])
+            await cancel_and_wait(current[1])
             return True
 
     async def close(self) -> None:
         """Cancel the running missions (another worker resumes them), then close the runners."""
         self._closed = True
-        tasks = [task for _, task in self._running.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*(task for _, task in self._running.values()))
         for runner in self._runners.values():
             await runner.close()
 
@@ -256,9 +254,3 @@ class Worker:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    # wait() never raises the task's CancelledError, so our own cancellation still propagates.
-    await asyncio.wait({task})

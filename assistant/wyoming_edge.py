@@ -18,6 +18,7 @@ from assistant.audio.endpointing import (
 from assistant.events import ReplyBus
 from assistant.stt import Recognizer
 from assistant.stt.auto import load_recognizer
+from assistant.task_owner import cancel_and_wait
 from assistant.tts import Speaker
 from assistant.tts.queue import load_speaker
 from assistant.wyoming_satellites import SatelliteLink
@@ -101,10 +102,7 @@ class EdgeWyoming:
 
     async def close(self) -> None:
         try:
-            for task in self._tasks:
-                task.cancel()
-            # The links' own cancellations are their results; ours still propagates.
-            ended = await asyncio.gather(*self._tasks, return_exceptions=True)
+            ended = await cancel_and_wait(*self._tasks)
             for link, result in zip(self.links, ended, strict=True):
                 if isinstance(result, Exception):
                     log.error("satellite.link_failed", uri=link.uri, error=repr(result))

@@ -30,6 +30,7 @@ from assistant.skills._alarm_schedule import (
     wall_time,
 )
 from assistant.skills._alarm_store import Alarm, AlarmStore
+from assistant.task_owner import cancel_and_wait
 from models import Reply, new_id
 
 log = structlog.get_logger(__name__)
@@ -84,12 +85,7 @@ class AlarmSkill:
         log.info("alarms.loaded", count=len(self._alarms))
 
     async def close(self) -> None:
-        tasks = [*self._ringing.values()]
-        if self._scheduler is not None:
-            tasks.append(self._scheduler)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*self._ringing.values(), self._scheduler)
         self._ringing.clear()
         self._scheduler = None
 

@@ -29,6 +29,7 @@ from assistant.home_assistant import Entity, HomeAssistant, HomeAssistantConfig
 from assistant.interpreter.home import HOUSE_NOUNS
 from assistant.skills import _slots
 from assistant.skills._home_names import choose, entity_words, resolve
+from assistant.task_owner import cancel_and_wait
 from models import Intent
 
 log = structlog.get_logger(__name__)
@@ -132,10 +133,7 @@ class HomeSkill:
         refresher, self._refresher = self._refresher, None
         client, self._client = self._client, None
         try:
-            if refresher is not None:
-                refresher.cancel()
-                # The refresher's own cancellation is its result; ours still propagates.
-                await asyncio.gather(refresher, return_exceptions=True)
+            await cancel_and_wait(refresher)
         finally:
             if client is not None:
                 await client.close()

@@ -17,6 +17,7 @@ import structlog
 from assistant import replies
 from assistant.skills import _slots
 from assistant.skills._timer_store import PAUSED, RUNNING, Timer, TimerStore
+from assistant.task_owner import cancel_and_wait
 from models import Reply, new_id
 
 log = structlog.get_logger(__name__)
@@ -52,10 +53,7 @@ class TimerSkill:
         log.info("timers.loaded", count=len(self._timers))
 
     async def close(self) -> None:
-        tasks = list(self._all_tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*self._all_tasks)
         self._tasks.clear()
 
     def ends_at(self, utterance_id: str) -> float | None:
