@@ -21,9 +21,9 @@ from assistant.interpreter.extractors import Filled, answer, fill, question
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
 from assistant.skills.weather import INTENTS as WEATHER_INTENTS
-from assistant.task_owner import cancel_and_wait
 from assistant.understander import APP_INTENTS, Understander, Understood
 from jarvis.logs import traced
+from jarvis.tasks import cancel_and_wait
 from models import Intent, Reply, TaughtPhrase, Utterance, new_id
 from models.device_intents import DeviceIntent
 

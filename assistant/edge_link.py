@@ -29,9 +29,9 @@ from assistant.cloud_dialer import (
 from assistant.device_config import ConfigCache
 from assistant.errors import CloudUnavailableError
 from assistant.outbox import Inbox, Outbox
-from assistant.task_owner import cancel_and_wait
 from assistant.weather_cache import WeatherCache
 from jarvis.logs import traced
+from jarvis.tasks import cancel_and_wait
 from models import (
     MAX_FRAME_BYTES,
     REFUSED_FOR_GOOD,

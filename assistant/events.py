@@ -25,7 +25,7 @@ from typing import Protocol
 import structlog
 
 from assistant import replies
-from assistant.task_owner import cancel_and_wait
+from jarvis.tasks import cancel_and_wait
 from models import Reply
 
 log = structlog.get_logger(__name__)

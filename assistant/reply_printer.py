@@ -10,7 +10,7 @@ from contextlib import AsyncExitStack
 import structlog
 
 from assistant.events import ReplyBus
-from assistant.task_owner import cancel_and_wait
+from jarvis.tasks import cancel_and_wait
 from models import Reply
 
 log = structlog.get_logger(__name__)

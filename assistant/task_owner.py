@@ -2,9 +2,7 @@
 
 The voice loop and a console talk session each own a few long-running tasks (listening,
 speaking, forwarding replies); this is the one place that keeps them, so none is left running
-and none fails unheard. :func:`cancel_and_wait` is the one way the edge stops a task it started
-(a skill's scheduler, the link, the event writer): cancelled, then awaited until it has ended,
-while a cancellation of the one who stops it still goes through — never swallowed.
+and none fails unheard. A task started alone is stopped with ``jarvis.tasks.cancel_and_wait``.
 """
 
 from __future__ import annotations
@@ -14,6 +12,8 @@ from collections.abc import Coroutine
 from typing import Any
 
 import structlog
+
+from jarvis.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -43,17 +43,3 @@ class TaskOwner:
     async def cancel_all(self) -> None:
         """Cancel every task and wait for all of them; a cancel of the caller goes through."""
         await cancel_and_wait(*self._tasks)
-
-
-async def cancel_and_wait(*tasks: asyncio.Task[Any] | None) -> list[Any]:
-    """Cancel ``tasks`` (``None`` stands for one never started) and wait until each has ended.
-
-    Each task's own ending — its cancellation, its error or its value — is returned, in order,
-    never raised here. A cancellation of the caller is raised, not swallowed: it cancels the
-    tasks once more (a cleanup that waits is cut short), and is raised once they have ended."""
-    started = [task for task in tasks if task is not None]
-    for task in started:
-        task.cancel()
-    if not started:
-        return []
-    return await asyncio.gather(*started, return_exceptions=True)

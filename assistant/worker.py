@@ -23,8 +23,8 @@ from typing import Any, Protocol
 import structlog
 
 from assistant.missions import MissionRunner
-from assistant.task_owner import cancel_and_wait
 from jarvis.logs import traced
+from jarvis.tasks import cancel_and_wait
 from models import DecodeError, Envelope
 from models.missions import Checkpoint, Mission, MissionKind, MissionResult
 

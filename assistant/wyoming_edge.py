@@ -7,8 +7,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import structlog
-
 from assistant.audio.endpointing import (
     SileroDetector,
     SpeechDetector,
@@ -18,14 +16,12 @@ from assistant.audio.endpointing import (
 from assistant.events import ReplyBus
 from assistant.stt import Recognizer
 from assistant.stt.auto import load_recognizer
-from assistant.task_owner import cancel_and_wait
 from assistant.tts import Speaker
 from assistant.tts.queue import load_speaker
 from assistant.wyoming_satellites import SatelliteLink
 from assistant.wyoming_server import Lazy, Services, WyomingServer, conversation_handle
 from jarvis.settings import Settings
-
-log = structlog.get_logger(__name__)
+from jarvis.tasks import cancel_and_wait
 
 
 class EdgeWyoming:
@@ -102,10 +98,8 @@ class EdgeWyoming:
 
     async def close(self) -> None:
         try:
-            ended = await cancel_and_wait(*self._tasks)
-            for link, result in zip(self.links, ended, strict=True):
-                if isinstance(result, Exception):
-                    log.error("satellite.link_failed", uri=link.uri, error=repr(result))
+            # A link that had failed is logged there, by its task's name ("satellite URI").
+            await cancel_and_wait(*self._tasks)
         finally:
             if self._server is not None:
                 await self._server.close()

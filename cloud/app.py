@@ -51,11 +51,11 @@ from cloud.requests.hot_path import RequestBatches
 from cloud.store import database, outbox, retention
 from cloud.store.device_directory import DeviceDirectory
 from cloud.store.devices import ensure_admin_token
-from cloud.tasks import cancel_and_wait
 from cloud.weather import app as weather_app
 from jarvis.http_guard import allowed_hosts, host_guard, runner_options
 from jarvis.ports import cannot_listen
 from jarvis.settings import Settings
+from jarvis.tasks import cancel_and_wait
 from models import new_id
 
 log = structlog.get_logger(__name__)

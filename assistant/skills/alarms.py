@@ -30,7 +30,7 @@ from assistant.skills._alarm_schedule import (
     wall_time,
 )
 from assistant.skills._alarm_store import Alarm, AlarmStore
-from assistant.task_owner import cancel_and_wait
+from jarvis.tasks import cancel_and_wait
 from models import Reply, new_id
 
 log = structlog.get_logger(__name__)

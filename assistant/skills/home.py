@@ -29,7 +29,7 @@ from assistant.home_assistant import Entity, HomeAssistant, HomeAssistantConfig
 from assistant.interpreter.home import HOUSE_NOUNS
 from assistant.skills import _slots
 from assistant.skills._home_names import choose, entity_words, resolve
-from assistant.task_owner import cancel_and_wait
+from jarvis.tasks import cancel_and_wait
 from models import Intent
 
 log = structlog.get_logger(__name__)

@@ -17,7 +17,7 @@ import structlog
 from assistant import replies
 from assistant.skills import _slots
 from assistant.skills._timer_store import PAUSED, RUNNING, Timer, TimerStore
-from assistant.task_owner import cancel_and_wait
+from jarvis.tasks import cancel_and_wait
 from models import Reply, new_id
 
 log = structlog.get_logger(__name__)

@@ -14,8 +14,8 @@ from types import TracebackType
 
 import structlog
 
-from assistant.task_owner import cancel_and_wait
 from assistant.tts import AudioPlayer, Speaker, Speech
+from jarvis.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 

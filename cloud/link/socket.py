@@ -27,9 +27,9 @@ from cloud.link.registry import EdgeLink
 from cloud.missions import lifecycle as missions
 from cloud.missions import messages as mission_messages
 from cloud.store import devices, traces
-from cloud.tasks import cancel_and_wait
 from cloud.weather import app as weather_app
 from jarvis.logs import traced
+from jarvis.tasks import cancel_and_wait
 from models import MAX_FRAME_BYTES, DecodeError, Device, Envelope, new_id, phrases_to_wire
 
 log = structlog.get_logger(__name__)

@@ -1,14 +1,12 @@
-"""The task owner: a failed task is logged by name, and closing cancels and awaits the rest;
-``cancel_and_wait`` stops any task so, without swallowing its caller's cancellation."""
+"""The task owner: a failed task is logged by name, and closing cancels and awaits the rest."""
 
 from __future__ import annotations
 
 import asyncio
 
-import pytest
 from structlog.testing import capture_logs
 
-from assistant.task_owner import TaskOwner, cancel_and_wait
+from assistant.task_owner import TaskOwner
 
 
 async def test_a_failed_task_is_logged_with_its_name() -> None:
@@ -45,48 +43,3 @@ async def test_cancel_all_cancels_and_awaits_every_running_task() -> None:
     assert owner.names() == set()
     assert all(task.cancelled() for task in tasks)
     assert sorted(cleaned) == ["a", "b"]
-
-
-async def test_cancel_and_wait_returns_how_each_task_ended() -> None:
-    """A running task is cancelled and waited for, one that failed or finished before is only
-    waited for; each ending is returned in order, none raised, and ``None`` is skipped."""
-
-    async def fail() -> None:
-        raise ValueError("broken")
-
-    async def finish() -> str:
-        return "done"
-
-    running = asyncio.create_task(asyncio.Event().wait())
-    failed, finished = asyncio.create_task(fail()), asyncio.create_task(finish())
-    await asyncio.sleep(0)
-    ended = await cancel_and_wait(running, None, failed, finished)
-    assert [type(e).__name__ if isinstance(e, BaseException) else e for e in ended] == [
-        "CancelledError",
-        "ValueError",
-        "done",
-    ]
-    assert running.cancelled()
-
-
-async def test_a_caller_cancelled_while_stopping_a_task_is_cancelled() -> None:
-    """Cancelling whoever waits for a task to stop cancels it too: the wait does not swallow
-    that cancellation (as ``suppress(CancelledError)`` around ``await task`` would)."""
-    stopping = asyncio.Event()
-
-    async def slow_to_stop() -> None:
-        try:
-            await asyncio.Event().wait()
-        finally:
-            stopping.set()
-            await asyncio.Event().wait()  # its cleanup waits; a second cancel ends it
-
-    task = asyncio.create_task(slow_to_stop())
-    await asyncio.sleep(0)
-    stopper = asyncio.create_task(cancel_and_wait(task))
-    await stopping.wait()
-    stopper.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await stopper
-    assert stopper.cancelled()
-    assert task.done()
