@@ -17,7 +17,7 @@ import structlog
 from assistant import replies
 from assistant.skills import _slots
 from assistant.skills._timer_store import PAUSED, RUNNING, Timer, TimerStore
-from jarvis.tasks import cancel_and_wait
+from assistant.task_owner import TaskOwner
 from models import Reply, new_id
 
 log = structlog.get_logger(__name__)
@@ -39,7 +39,7 @@ class TimerSkill:
         self._clock = clock
         self._timers: dict[str, Timer] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._all_tasks: set[asyncio.Task[None]] = set()  # includes cancelled ones not yet done
+        self._owner = TaskOwner("timer.task_failed")  # cancelled ones too, until they are done
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -53,7 +53,7 @@ class TimerSkill:
         log.info("timers.loaded", count=len(self._timers))
 
     async def close(self) -> None:
-        await cancel_and_wait(*self._all_tasks)
+        await self._owner.cancel_all()
         self._tasks.clear()
 
     def ends_at(self, utterance_id: str) -> float | None:
@@ -271,10 +271,7 @@ class TimerSkill:
 
     def _schedule(self, timer: Timer, *, missed: bool = False) -> None:
         self._unschedule(timer.id)
-        task = asyncio.create_task(self._run(timer.id, missed), name=f"timer-{timer.id}")
-        self._tasks[timer.id] = task
-        self._all_tasks.add(task)
-        task.add_done_callback(self._all_tasks.discard)
+        self._tasks[timer.id] = self._owner.spawn(self._run(timer.id, missed), f"timer-{timer.id}")
 
     def _unschedule(self, timer_id: str) -> None:
         task = self._tasks.pop(timer_id, None)
