@@ -225,8 +225,8 @@ def create_api(
     middlewares: list[Middleware] = [json_errors]
     if access is not None:
         # Outermost, so a refused request never reaches a handler or reads its body.
-        middlewares.insert(0, access_middleware(access, error_response))
-    middlewares.insert(0, host_guard(hosts, error_response))
+        middlewares.insert(0, access_middleware(access))
+    middlewares.insert(0, host_guard(hosts))
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[CONVERSATION] = conversation
     app[BUS] = bus

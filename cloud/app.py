@@ -24,7 +24,7 @@ from cloud.errors import CloudError
 from cloud.http import console_api, rest_requests
 from cloud.http import devices_api as http_api
 from cloud.http import missions_api as mission_api
-from cloud.http.errors import error_response, json_errors
+from cloud.http.errors import json_errors
 from cloud.keys import (
     ACKS,
     ADMIN_TOKEN,
@@ -85,7 +85,7 @@ async def create_app(
     """The cloud application; ``planner`` defaults to the rules, or the LLM when configured."""
     hosts = allowed_hosts(settings.cloud_host, settings.allowed_hosts)
     app = web.Application(
-        middlewares=[host_guard(hosts, error_response), json_errors],
+        middlewares=[host_guard(hosts), json_errors],
         client_max_size=1024 * 1024,
     )
     app[POOL] = pool

@@ -12,7 +12,7 @@ from jarvis.http_errors import error_response
 
 log = structlog.get_logger(__name__)
 
-__all__ = ["error_response", "json_errors", "refusal"]
+__all__ = ["json_errors", "refusal"]
 
 
 def refusal(request: web.Request, error: Exception) -> web.Response | None:
