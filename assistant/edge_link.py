@@ -30,6 +30,7 @@ from assistant.errors import CloudUnavailableError
 from assistant.outbox import Inbox, Outbox
 from assistant.weather_cache import WeatherCache
 from jarvis.logs import traced
+from jarvis.tasks import cancel_and_wait
 from models import (
     MAX_FRAME_BYTES,
     REFUSED_FOR_GOOD,
@@ -171,10 +172,7 @@ class EdgeLink:
         self._task = asyncio.create_task(self._run(handler), name="edge-link")
 
     async def close(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def send(self, envelope: Envelope) -> None:
         """Store ``envelope`` in the outbox, and send it now if the link is up. One too big
@@ -279,9 +277,7 @@ class EdgeLink:
                 await self._dispatch(await self._receive(ws), handler)
         finally:
             healthy.cancel()
-            for helper in helpers:
-                helper.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
+            await cancel_and_wait(*helpers)
 
     async def _welcome(self, ws: aiohttp.ClientWebSocketResponse) -> WelcomeBody:
         """The cloud's answer to hello; a link that answers anything else is dropped."""

@@ -25,6 +25,7 @@ from typing import Protocol
 import structlog
 
 from assistant import replies
+from jarvis.tasks import cancel_and_wait
 from models import Reply
 
 log = structlog.get_logger(__name__)
@@ -118,9 +119,7 @@ class ReplyBus:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5.0):
                 await self._writes.join()
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
+        await cancel_and_wait(self._writer)
         self._writer = None
 
     def publish(self, reply: Reply) -> None:

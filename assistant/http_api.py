@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import msgspec
@@ -17,6 +16,8 @@ from assistant.events import WAKE_EVENT_KIND, Event, ReplyBus
 from assistant.http_auth import AccessPolicy, access_middleware
 from assistant.openapi import openapi_document
 from assistant.skills.phrases import PhraseSkill
+from jarvis import http_errors
+from jarvis.http_errors import error_response
 from jarvis.http_guard import BODY_TIMEOUT_S, host_guard
 from models import DecodeError, strict_json, unstorable_character
 from models.limits import ID_PATTERN, MAX_TEXT_CHARS
@@ -39,31 +40,8 @@ class UtteranceRequest(msgspec.Struct, forbid_unknown_fields=False):
     trace_id: Annotated[str, msgspec.Meta(pattern=ID_PATTERN)] | None = None
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
-
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error leaves as ``{"error": {"code", "message"}}``, never as HTML or a traceback."""
-    try:
-        return await handler(request)
-    except web.HTTPException as error:
-        if error.status < 400:
-            raise
-        code = error.reason.lower().replace(" ", "_")
-        response = error_response(error.status, code, error.text or error.reason)
-        if isinstance(error, web.HTTPMethodNotAllowed):
-            response.headers["Allow"] = ", ".join(sorted(error.allowed_methods))
-        return response
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("http.unhandled_error", path=request.path)
-        return error_response(500, "internal", "Something went wrong inside Jarvis.")
+json_errors = http_errors.json_errors(internal_message="Something went wrong inside Jarvis.")
+"""Every error leaves as ``{"error": {"code", "message"}}``, never as HTML or a traceback."""
 
 
 async def read_body(request: web.Request, kind: type[T], code: str) -> T | web.Response:
@@ -247,8 +225,8 @@ def create_api(
     middlewares: list[Middleware] = [json_errors]
     if access is not None:
         # Outermost, so a refused request never reaches a handler or reads its body.
-        middlewares.insert(0, access_middleware(access, error_response))
-    middlewares.insert(0, host_guard(hosts, error_response))
+        middlewares.insert(0, access_middleware(access))
+    middlewares.insert(0, host_guard(hosts))
     app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
     app[CONVERSATION] = conversation
     app[BUS] = bus

@@ -20,6 +20,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from assistant.errors import EdgeSetupError
+from jarvis.http_errors import error_response
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -87,11 +88,8 @@ def access_policy(host: str, token: str | None, allow: tuple[str, ...]) -> Acces
     return AccessPolicy(token=token or None, networks=networks)
 
 
-def access_middleware(
-    policy: AccessPolicy,
-    error_response: Callable[[int, str, str], web.Response],
-) -> Middleware:
-    """An aiohttp middleware enforcing ``policy``; errors in the API's JSON shape."""
+def access_middleware(policy: AccessPolicy) -> Middleware:
+    """An aiohttp middleware enforcing ``policy``; errors in the one JSON shape."""
 
     @web.middleware
     async def check_access(request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.console import openapi as console_openapi
+from assistant.openapi_parts import error, json_body, json_response, path_parameter, ref
 
 ERROR_STATUSES = {
     "400": "Malformed JSON, or missing, empty or invalid fields",
@@ -26,20 +27,6 @@ SECURITY_SCHEMES: dict[str, Any] = {
         "description": "JARVIS_EDGE_TOKEN; required when the API binds beyond loopback.",
     }
 }
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
-def _utterance(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Utterance"}}},
-    }
 
 
 SCALAR: dict[str, Any] = {
@@ -187,144 +174,125 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
-def _json(description: str, schema: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-    }
-
-
-PHRASE_PATHS: dict[str, Any] = {
-    "/v1/phrases": {
-        "get": {
-            "operationId": "getPhrases",
-            "summary": "The phrases the user taught",
-            "responses": {"200": _json("Taught phrases", "Phrases")},
-        },
-        "post": {
-            "operationId": "postPhrase",
-            "summary": "Teach a phrase that runs local commands",
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/PhraseRequest"}}
-                },
-            },
-            "responses": {
-                "201": _json("Taught", "PhraseReply"),
-                "409": _error("Refused: it would shadow a command or a phrase, or runs no command"),
-                **{status: _error(text) for status, text in ERROR_STATUSES.items()},
-            },
-        },
-    },
-    "/v1/phrases/{phrase}": {
-        "delete": {
-            "operationId": "deletePhrase",
-            "summary": "Forget a taught phrase",
-            "parameters": [
-                {"name": "phrase", "in": "path", "required": True, "schema": {"type": "string"}}
-            ],
-            "responses": {
-                "200": _json("Forgotten", "PhraseReply"),
-                "404": _error("No such phrase was taught"),
-            },
-        }
-    },
-}
-
-
 def openapi_document() -> dict[str, Any]:
-    document = _document()
-    document["paths"].update(console_openapi.console_paths())
-    schemas = document["components"]["schemas"]
-    document["components"]["schemas"] = {**schemas, **console_openapi.SCHEMAS}
-    for operations in document["paths"].values():
+    """The whole document: the API's paths, the console's, and the statuses auth adds to all."""
+    paths = {**_utterance_paths(), **_service_paths(), **_phrase_paths()}
+    paths.update(console_openapi.console_paths())
+    for operations in paths.values():
         for operation in operations.values():
             for status, text in AUTH_STATUSES.items():
-                operation["responses"][status] = _error(text)
-    return document
-
-
-def _document() -> dict[str, Any]:
+                operation["responses"][status] = error(text)
     return {
         "openapi": "3.0.3",
         # Either no credentials (loopback, nothing configured) or the bearer token.
         "security": [{}, {"bearer": []}],
         "info": {"title": "Jarvis edge API", "version": "1"},
-        "paths": {
-            "/v1/utterances": {
-                "post": {
-                    "operationId": "postUtterance",
-                    "summary": "Say something to Jarvis as text",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/UtteranceRequest"}
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": _utterance("A local intent, answered by the edge"),
-                        "202": _utterance("Forwarded to the cloud; the reply comes later"),
-                        **{status: _error(text) for status, text in ERROR_STATUSES.items()},
-                    },
-                }
-            },
-            "/v1/utterances/{id}": {
-                "get": {
-                    "operationId": "getUtterance",
-                    "summary": "An utterance, its status and its reply",
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-                    ],
-                    "responses": {
-                        "200": _utterance("The utterance"),
-                        "404": _error("No utterance has that id"),
-                    },
-                }
-            },
-            "/v1/events": {
-                "get": {
-                    "operationId": "streamEvents",
-                    "summary": "Server-Sent Events: one `reply` event per reply",
-                    "responses": {
-                        "200": {
-                            "description": "An endless event stream",
-                            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-                        }
-                    },
-                }
-            },
-            "/v1/status": {
-                "get": {
-                    "operationId": "getStatus",
-                    "summary": "This edge's identity and the state of its cloud link",
-                    "responses": {
-                        "200": {
-                            "description": "Status",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Status"}
-                                }
-                            },
-                        }
-                    },
-                }
-            },
-            "/v1/openapi.json": {
-                "get": {
-                    "operationId": "getOpenapi",
-                    "summary": "This document",
-                    "responses": {
-                        "200": {
-                            "description": "OpenAPI 3.0",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
-                    },
-                }
-            },
-            **PHRASE_PATHS,
+        "paths": paths,
+        "components": {
+            "schemas": {**SCHEMAS, **console_openapi.SCHEMAS},
+            "securitySchemes": SECURITY_SCHEMES,
         },
-        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
+    }
+
+
+def _body_errors() -> dict[str, Any]:
+    return {status: error(text) for status, text in ERROR_STATUSES.items()}
+
+
+def _utterance_paths() -> dict[str, Any]:
+    """Saying something, and reading back what became of it."""
+    return {
+        "/v1/utterances": {
+            "post": {
+                "operationId": "postUtterance",
+                "summary": "Say something to Jarvis as text",
+                "requestBody": json_body(ref("UtteranceRequest")),
+                "responses": {
+                    "200": json_response("A local intent, answered by the edge", ref("Utterance")),
+                    "202": json_response(
+                        "Forwarded to the cloud; the reply comes later", ref("Utterance")
+                    ),
+                    **_body_errors(),
+                },
+            }
+        },
+        "/v1/utterances/{id}": {
+            "get": {
+                "operationId": "getUtterance",
+                "summary": "An utterance, its status and its reply",
+                "parameters": [path_parameter("id")],
+                "responses": {
+                    "200": json_response("The utterance", ref("Utterance")),
+                    "404": error("No utterance has that id"),
+                },
+            }
+        },
+    }
+
+
+def _service_paths() -> dict[str, Any]:
+    """The event stream, this edge's status and this document."""
+    return {
+        "/v1/events": {
+            "get": {
+                "operationId": "streamEvents",
+                "summary": "Server-Sent Events: one `reply` event per reply",
+                "responses": {
+                    "200": {
+                        "description": "An endless event stream",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/v1/status": {
+            "get": {
+                "operationId": "getStatus",
+                "summary": "This edge's identity and the state of its cloud link",
+                "responses": {"200": json_response("Status", ref("Status"))},
+            }
+        },
+        "/v1/openapi.json": {
+            "get": {
+                "operationId": "getOpenapi",
+                "summary": "This document",
+                "responses": {"200": json_response("OpenAPI 3.0", {"type": "object"})},
+            }
+        },
+    }
+
+
+def _phrase_paths() -> dict[str, Any]:
+    """Teaching, listing and forgetting phrases."""
+    return {
+        "/v1/phrases": {
+            "get": {
+                "operationId": "getPhrases",
+                "summary": "The phrases the user taught",
+                "responses": {"200": json_response("Taught phrases", ref("Phrases"))},
+            },
+            "post": {
+                "operationId": "postPhrase",
+                "summary": "Teach a phrase that runs local commands",
+                "requestBody": json_body(ref("PhraseRequest")),
+                "responses": {
+                    "201": json_response("Taught", ref("PhraseReply")),
+                    "409": error(
+                        "Refused: it would shadow a command or a phrase, or runs no command"
+                    ),
+                    **_body_errors(),
+                },
+            },
+        },
+        "/v1/phrases/{phrase}": {
+            "delete": {
+                "operationId": "deletePhrase",
+                "summary": "Forget a taught phrase",
+                "parameters": [path_parameter("phrase")],
+                "responses": {
+                    "200": json_response("Forgotten", ref("PhraseReply")),
+                    "404": error("No such phrase was taught"),
+                },
+            }
+        },
     }

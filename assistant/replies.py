@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from models.wording import join_words
+
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
     "January", "February", "March", "April", "May", "June", "July",
@@ -44,13 +46,6 @@ _OPERATOR_PATTERN = re.compile(r"\*\*|[*×/÷+\-−^%]")
 def sentence(text: str) -> str:
     """Capitalises the first letter, leaving the rest as it is ("iPhone" stays "iPhone")."""
     return text[:1].upper() + text[1:]
-
-
-def join_words(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def plural(count: int, unit: str) -> str:
@@ -500,7 +495,7 @@ def home_level_set(names: Sequence[str], level: int) -> str:
 def home_which(names: Sequence[str]) -> str:
     """Asked when a name fits several things: "The kitchen ceiling light or the ... ?"."""
     listed = [f"the {name.lower()}" for name in names]
-    return sentence(f"{', '.join(listed[:-1])} or {listed[-1]}?")
+    return sentence(f"{join_words(listed, 'or')}?")
 
 
 def home_not_found(said: str, known: Sequence[str]) -> str:

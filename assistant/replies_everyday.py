@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from assistant.replies import join_words, number, plural, sentence
+from assistant.replies import number, plural, sentence
 from assistant.units import Unit
+from models.wording import join_words
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (

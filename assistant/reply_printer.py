@@ -4,13 +4,13 @@ timer that rings while nobody has a client open still reaches the person at the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 
 import structlog
 
 from assistant.events import ReplyBus
+from jarvis.tasks import cancel_and_wait
 from models import Reply
 
 log = structlog.get_logger(__name__)
@@ -24,7 +24,7 @@ async def print_replies(
     edge was off) are printed too."""
     replies = await stack.enter_async_context(bus.subscribe())
     task = asyncio.create_task(_forward(replies, on_reply), name="reply-printer")
-    stack.push_async_callback(_stop, task)
+    stack.push_async_callback(cancel_and_wait, task)
 
 
 async def _forward(replies: asyncio.Queue[Reply], on_reply: Callable[[Reply], None]) -> None:
@@ -36,9 +36,3 @@ async def _forward(replies: asyncio.Queue[Reply], on_reply: Callable[[Reply], No
             on_reply(reply)
         except Exception:
             log.exception("reply_printer.failed")
-
-
-async def _stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

@@ -2,7 +2,7 @@
 
 The voice loop and a console talk session each own a few long-running tasks (listening,
 speaking, forwarding replies); this is the one place that keeps them, so none is left running
-and none fails unheard.
+and none fails unheard. A task started alone is stopped with ``jarvis.tasks.cancel_and_wait``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Coroutine
 from typing import Any
 
 import structlog
+
+from jarvis.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +42,4 @@ class TaskOwner:
 
     async def cancel_all(self) -> None:
         """Cancel every task and wait for all of them; a cancel of the caller goes through."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*self._tasks)

@@ -25,6 +25,7 @@ import structlog
 
 from assistant.missions import MissionRunner
 from jarvis.logs import traced
+from jarvis.tasks import cancel_and_wait
 from models import Envelope, messages
 from models.messages import (
     CheckpointBody,
@@ -106,7 +107,7 @@ class Worker:
                     log.info("mission.duplicate", attempt=assignment.attempt, running=attempt)
                     return False
                 log.info("mission.superseded", attempt=attempt, by=assignment.attempt)
-                await _cancel(task)
+                await cancel_and_wait(task)
             task = asyncio.create_task(self._run(assignment), name=f"mission-{mission.id}")
             self._running[mission.id] = (assignment.attempt, task)
             task.add_done_callback(lambda done: self._forget(assignment, done))
@@ -127,16 +128,13 @@ class Worker:
                 log.info("mission.cancel_ignored", attempt=attempt, running=current and current[0])
                 return False
             log.warning("mission.cancelled", attempt=current[0], reason=body.reason)
-            await _cancel(current[1])
+            await cancel_and_wait(current[1])
             return True
 
     async def close(self) -> None:
         """Cancel the running missions (another worker resumes them), then close the runners."""
         self._closed = True
-        tasks = [task for _, task in self._running.values()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*(task for _, task in self._running.values()))
         for runner in self._runners.values():
             await runner.close()
 
@@ -244,9 +242,3 @@ class Worker:
     @staticmethod
     def _trace_id(assignment: Assignment) -> str:
         return assignment.mission.trace_id
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    # wait() never raises the task's CancelledError, so our own cancellation still propagates.
-    await asyncio.wait({task})

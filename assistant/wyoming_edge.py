@@ -9,8 +9,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import structlog
-
 from assistant.audio.endpointing import (
     SileroDetector,
     SpeechDetector,
@@ -27,8 +25,7 @@ from assistant.wyoming_satellites import SatelliteLink
 from assistant.wyoming_server import Lazy, Services, WyomingServer, conversation_handle
 from assistant.wyoming_wake import SharedWake
 from jarvis.settings import Settings
-
-log = structlog.get_logger(__name__)
+from jarvis.tasks import cancel_and_wait
 
 
 class EdgeWyoming:
@@ -114,13 +111,8 @@ class EdgeWyoming:
 
     async def close(self) -> None:
         try:
-            for task in self._tasks:
-                task.cancel()
-            # The links' own cancellations are their results; ours still propagates.
-            ended = await asyncio.gather(*self._tasks, return_exceptions=True)
-            for link, result in zip(self.links, ended, strict=True):
-                if isinstance(result, Exception):
-                    log.error("satellite.link_failed", uri=link.uri, error=repr(result))
+            # A link that had failed is logged there, by its task's name ("satellite URI").
+            await cancel_and_wait(*self._tasks)
         finally:
             if self._server is not None:
                 await self._server.close()

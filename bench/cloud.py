@@ -58,7 +58,7 @@ if not __package__:
 import aiohttp
 import psutil
 
-from jarvis.cli_support import loop_factory
+from jarvis.cli.support import loop_factory
 from models import Device, Envelope, Utterance, new_id
 
 TEXT = "what can you do"

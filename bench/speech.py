@@ -176,7 +176,7 @@ def print_table(rows: list[Row]) -> None:
 
 
 IDLE_CODE = """
-import assistant.app, assistant.voice_loop, assistant.stt.auto, assistant.tts.queue, jarvis.cli
+import assistant.app, assistant.voice_loop, assistant.stt.auto, assistant.tts.queue, jarvis.cli.main
 from assistant.audio.endpointing import SileroDetector
 from assistant.stt.model_paths import package_model_dir
 from assistant.stt.vosk_recognizer import _load_model

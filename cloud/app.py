@@ -25,7 +25,7 @@ from cloud.errors import CloudError
 from cloud.http import console_api, rest_requests
 from cloud.http import devices_api as http_api
 from cloud.http import missions_api as mission_api
-from cloud.http.errors import error_response, json_errors
+from cloud.http.errors import json_errors
 from cloud.keys import (
     ACKS,
     ADMIN_TOKEN,
@@ -55,12 +55,12 @@ from cloud.requests.hot_path import RequestBatches
 from cloud.store import database, outbox, retention
 from cloud.store.device_directory import DeviceDirectory
 from cloud.store.devices import ensure_admin_token
-from cloud.tasks import cancel_and_wait
 from cloud.weather import open_meteo
 from cloud.weather.service import PUSH_CHECK_S, WeatherPusher, WeatherService
 from jarvis.http_guard import allowed_hosts, host_guard, runner_options
 from jarvis.ports import cannot_listen
 from jarvis.settings import Settings
+from jarvis.tasks import cancel_and_wait
 from models import new_id
 
 log = structlog.get_logger(__name__)
@@ -90,7 +90,7 @@ async def create_app(
     """The cloud application; ``planner`` defaults to the rules, or the LLM when configured."""
     hosts = allowed_hosts(settings.cloud_host, settings.allowed_hosts)
     app = web.Application(
-        middlewares=[host_guard(hosts, error_response), json_errors],
+        middlewares=[host_guard(hosts), json_errors],
         client_max_size=1024 * 1024,
     )
     app[POOL] = pool

@@ -1,1 +1,2 @@
-"""The process shell shared by the edge and the cloud: settings, traced logging, the CLI."""
+"""The process shell below the edge and the cloud (settings, traced logging, the data dir, ports,
+HTTP guards), and the CLI above both in ``jarvis.cli``."""

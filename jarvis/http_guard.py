@@ -19,6 +19,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from jarvis.http_errors import error_response
+
 HEADER_TIMEOUT_S = 15.0
 """Longest wait for a request's headers on an open connection (aiohttp's ``keepalive_timeout``
 is that timer: it closes a connection whose next request is not complete in time)."""
@@ -28,7 +30,6 @@ LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
 WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-ErrorResponse = Callable[[int, str, str], web.Response]
 
 
 def runner_options(header_timeout_s: float = HEADER_TIMEOUT_S) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def is_allowed_host(header: str | None, allowed: frozenset[str]) -> bool:
         return False
 
 
-def host_guard(allowed: frozenset[str], error_response: ErrorResponse) -> Middleware:
+def host_guard(allowed: frozenset[str]) -> Middleware:
     """A middleware answering 421 to a request whose ``Host`` is not one this server serves."""
 
     @web.middleware

@@ -4,39 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
-def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _path(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
-
+from assistant.openapi_parts import error, json_body, json_response, path_parameter
 
 OBJECT: dict[str, Any] = {"type": "object"}
-REPLY = _json(
+REPLY = json_response(
     "What Jarvis would say about it",
     {"type": "object", "required": ["reply"], "properties": {"reply": {"type": "string"}}},
 )
 BODY_ERRORS = {
-    "400": _error("Malformed JSON, or a missing, blank or invalid field"),
-    "413": _error("The body is larger than 16 KiB"),
-    "415": _error("The body is not application/json"),
+    "400": error("Malformed JSON, or a missing, blank or invalid field"),
+    "413": error("The body is larger than 16 KiB"),
+    "415": error("The body is not application/json"),
 }
-CLOUD_ERRORS = {"502": _error("The cloud brain cannot be reached just now")}
+CLOUD_ERRORS = {"502": error("The cloud brain cannot be reached just now")}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 1000}
-DELETED = _json(
+DELETED = json_response(
     "Removed",
     {"type": "object", "required": ["deleted"], "properties": {"deleted": {"type": "integer"}}},
 )
@@ -127,7 +109,7 @@ def console_paths() -> dict[str, Any]:
                 "operationId": "getConsoleState",
                 "summary": "Timers, alarms, lists, notes, the listening state and the cloud link",
                 "responses": {
-                    "200": _json("The state", {"$ref": "#/components/schemas/ConsoleState"})
+                    "200": json_response("The state", {"$ref": "#/components/schemas/ConsoleState"})
                 },
             }
         },
@@ -136,7 +118,7 @@ def console_paths() -> dict[str, Any]:
                 "operationId": "getConsoleHistory",
                 "summary": "The latest utterances, oldest first",
                 "responses": {
-                    "200": _json(
+                    "200": json_response(
                         "Utterances",
                         {
                             "type": "object",
@@ -157,17 +139,19 @@ def console_paths() -> dict[str, Any]:
                 "operationId": "actOnTimer",
                 "summary": "Pause, resume or cancel one timer",
                 "parameters": [
-                    _path("timer_id"),
-                    _path("action", {"type": "string", "enum": ["pause", "resume", "cancel"]}),
+                    path_parameter("timer_id"),
+                    path_parameter(
+                        "action", {"type": "string", "enum": ["pause", "resume", "cancel"]}
+                    ),
                 ],
-                "responses": {"200": REPLY, "404": _error("No timer has that id, or no action")},
+                "responses": {"200": REPLY, "404": error("No timer has that id, or no action")},
             }
         },
         "/v1/console/notes": {
             "post": {
                 "operationId": "addNote",
                 "summary": "Take a note",
-                "requestBody": _body(
+                "requestBody": json_body(
                     {"type": "object", "required": ["text"], "properties": {"text": TEXT}}
                 ),
                 "responses": {"201": REPLY, **BODY_ERRORS},
@@ -177,41 +161,41 @@ def console_paths() -> dict[str, Any]:
             "delete": {
                 "operationId": "deleteNote",
                 "summary": "Remove a note",
-                "parameters": [_path("note_id", {"type": "integer", "minimum": 1})],
-                "responses": {"200": DELETED, "404": _error("No note has that id")},
+                "parameters": [path_parameter("note_id", {"type": "integer", "minimum": 1})],
+                "responses": {"200": DELETED, "404": error("No note has that id")},
             }
         },
         "/v1/console/lists/{list}/items": {
             "post": {
                 "operationId": "addListItem",
                 "summary": "Add an item to a list",
-                "parameters": [_path("list")],
-                "requestBody": _body(
+                "parameters": [path_parameter("list")],
+                "requestBody": json_body(
                     {"type": "object", "required": ["item"], "properties": {"item": TEXT}}
                 ),
-                "responses": {"201": REPLY, "404": _error("No such route"), **BODY_ERRORS},
+                "responses": {"201": REPLY, "404": error("No such route"), **BODY_ERRORS},
             }
         },
         "/v1/console/lists/items/{item_id}": {
             "delete": {
                 "operationId": "tickOffListItem",
                 "summary": "Take an item off its list",
-                "parameters": [_path("item_id", {"type": "integer", "minimum": 1})],
-                "responses": {"200": DELETED, "404": _error("No list item has that id")},
+                "parameters": [path_parameter("item_id", {"type": "integer", "minimum": 1})],
+                "responses": {"200": DELETED, "404": error("No list item has that id")},
             }
         },
         "/v1/console/listening": {
             "put": {
                 "operationId": "setMuted",
                 "summary": "Mute (close the microphone) or unmute",
-                "requestBody": _body(
+                "requestBody": json_body(
                     {
                         "type": "object",
                         "required": ["muted"],
                         "properties": {"muted": {"type": "boolean"}},
                     }
                 ),
-                "responses": {"200": _json("The listening state", OBJECT), **BODY_ERRORS},
+                "responses": {"200": json_response("The listening state", OBJECT), **BODY_ERRORS},
             }
         },
         "/v1/console/listening/events": {
@@ -230,9 +214,9 @@ def console_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getUtteranceTrace",
                 "summary": "The edge's and the cloud's events of one utterance, by time",
-                "parameters": [_path("id")],
+                "parameters": [path_parameter("id")],
                 "responses": {
-                    "200": _json(
+                    "200": json_response(
                         "The timeline",
                         {
                             "type": "object",
@@ -244,7 +228,7 @@ def console_paths() -> dict[str, Any]:
                             },
                         },
                     ),
-                    "404": _error("No utterance has that id"),
+                    "404": error("No utterance has that id"),
                 },
             }
         },
@@ -252,17 +236,17 @@ def console_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getConsoleMissions",
                 "summary": "This device's missions, unfinished first (from the cloud)",
-                "responses": {"200": _json("Missions", OBJECT), **CLOUD_ERRORS},
+                "responses": {"200": json_response("Missions", OBJECT), **CLOUD_ERRORS},
             }
         },
         "/v1/console/missions/{mission_id}": {
             "get": {
                 "operationId": "getConsoleMission",
                 "summary": "One mission with its steps and checkpoints (from the cloud)",
-                "parameters": [_path("mission_id")],
+                "parameters": [path_parameter("mission_id")],
                 "responses": {
-                    "200": _json("The mission", OBJECT),
-                    "404": _error("This device has no such mission, or no cloud is configured"),
+                    "200": json_response("The mission", OBJECT),
+                    "404": error("This device has no such mission, or no cloud is configured"),
                     **CLOUD_ERRORS,
                 },
             }
@@ -271,11 +255,11 @@ def console_paths() -> dict[str, Any]:
             "post": {
                 "operationId": "cancelConsoleMission",
                 "summary": "Stop one of this device's unfinished missions",
-                "parameters": [_path("mission_id")],
+                "parameters": [path_parameter("mission_id")],
                 "responses": {
-                    "200": _json("The mission, now cancelled", OBJECT),
-                    "404": _error("This device has no such mission, or no cloud is configured"),
-                    "409": _error("The mission has ended already"),
+                    "200": json_response("The mission, now cancelled", OBJECT),
+                    "404": error("This device has no such mission, or no cloud is configured"),
+                    "409": error("The mission has ended already"),
                     **CLOUD_ERRORS,
                 },
             }
@@ -288,8 +272,8 @@ def console_paths() -> dict[str, Any]:
                 "security": [{}],
                 "responses": {
                     "101": {"description": "Switched to the WebSocket protocol"},
-                    "400": _error("Not a WebSocket upgrade request"),
-                    "403": _error("No Origin, another site's Origin, or a foreign Host"),
+                    "400": error("Not a WebSocket upgrade request"),
+                    "403": error("No Origin, another site's Origin, or a foreign Host"),
                 },
             }
         },
@@ -297,7 +281,7 @@ def console_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getConsoleDevices",
                 "summary": "The devices of this cloud and whether each is connected",
-                "responses": {"200": _json("Devices", OBJECT), **CLOUD_ERRORS},
+                "responses": {"200": json_response("Devices", OBJECT), **CLOUD_ERRORS},
             }
         },
     }

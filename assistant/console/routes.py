@@ -26,10 +26,11 @@ from assistant.console.talk import TalkEngines, talk_socket
 from assistant.conversation import Conversation
 from assistant.events import ReplyBus
 from assistant.history import History
-from assistant.http_api import error_response, read_body
+from assistant.http_api import read_body
 from assistant.http_auth import AccessPolicy
 from assistant.listening import ListeningState
 from assistant.skills import Skills
+from jarvis.http_errors import error_response
 from models import unstorable_character
 
 STATIC_DIR = Path(__file__).with_name("static")

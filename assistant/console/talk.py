@@ -139,7 +139,7 @@ def origin_problem(request: web.Request, loopback_only: bool) -> str | None:
 
 async def talk_socket(request: web.Request) -> web.StreamResponse:
     from assistant.console.routes import PARTS
-    from assistant.http_api import error_response
+    from jarvis.http_errors import error_response
 
     parts = request.app[PARTS]
     problem = origin_problem(request, parts.loopback_only)

@@ -10,6 +10,7 @@ import structlog
 
 from assistant.events import ReplyBus
 from assistant.history import History, Status, UtteranceRecord
+from jarvis.tasks import cancel_and_wait
 from models import Reply
 from models import intent_names as names
 
@@ -71,7 +72,4 @@ class Answers:
             waiting.cancel()
 
     async def close(self) -> None:
-        tasks = list(self._waiting.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*self._waiting.values())

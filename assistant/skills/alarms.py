@@ -31,6 +31,7 @@ from assistant.skills._alarm_schedule import (
 )
 from assistant.skills._alarm_store import Alarm, AlarmStore
 from assistant.skills.intent_spec import IntentSpec, spec
+from assistant.task_owner import TaskOwner
 from models import Reply, new_id
 from models import intent_names as names
 
@@ -73,7 +74,7 @@ class AlarmSkill:
         self._ringing: dict[str, asyncio.Task[None]] = {}
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
-        self._scheduler: asyncio.Task[None] | None = None
+        self._owner = TaskOwner("alarm.task_failed")
         self._zone_of_rings = timezone
         """The zone the stored ``ring_at`` instants were computed in."""
 
@@ -82,18 +83,12 @@ class AlarmSkill:
         missed at once)."""
         for alarm in await self._store.load():
             self._alarms[alarm.id] = alarm
-        self._scheduler = asyncio.create_task(self._schedule_loop(), name="alarm-scheduler")
+        self._owner.spawn(self._schedule_loop(), "alarm-scheduler")
         log.info("alarms.loaded", count=len(self._alarms))
 
     async def close(self) -> None:
-        tasks = [*self._ringing.values()]
-        if self._scheduler is not None:
-            tasks.append(self._scheduler)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._owner.cancel_all()  # rings silenced but not yet ended too
         self._ringing.clear()
-        self._scheduler = None
 
     def recheck(self) -> None:
         """Look at the clock again now (it moved, or the time zone changed)."""
@@ -314,8 +309,7 @@ class AlarmSkill:
             await self._done_ringing(alarm)
             log.info("alarm.missed", alarm_id=alarm.id)
             return
-        task = asyncio.create_task(self._ring(alarm), name=f"alarm-{alarm.id}")
-        self._ringing[alarm.id] = task
+        self._ringing[alarm.id] = self._owner.spawn(self._ring(alarm), f"alarm-{alarm.id}")
         log.info("alarm.ringing", alarm_id=alarm.id)
 
     async def _ring(self, alarm: Alarm) -> None:

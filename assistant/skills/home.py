@@ -30,6 +30,7 @@ from assistant.interpreter.home import HOUSE_NOUNS
 from assistant.skills import _slots
 from assistant.skills._home_names import choose, entity_words, resolve
 from assistant.skills.intent_spec import IntentSpec, spec
+from jarvis.tasks import cancel_and_wait
 from models import Intent
 from models import intent_names as names
 
@@ -134,10 +135,7 @@ class HomeSkill:
         refresher, self._refresher = self._refresher, None
         client, self._client = self._client, None
         try:
-            if refresher is not None:
-                refresher.cancel()
-                # The refresher's own cancellation is its result; ours still propagates.
-                await asyncio.gather(refresher, return_exceptions=True)
+            await cancel_and_wait(refresher)
         finally:
             if client is not None:
                 await client.close()

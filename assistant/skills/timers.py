@@ -18,6 +18,7 @@ from assistant import replies
 from assistant.skills import _slots
 from assistant.skills._timer_store import PAUSED, RUNNING, Timer, TimerStore
 from assistant.skills.intent_spec import IntentSpec, spec
+from assistant.task_owner import TaskOwner
 from models import Reply, new_id
 from models import intent_names as names
 
@@ -40,7 +41,7 @@ class TimerSkill:
         self._clock = clock
         self._timers: dict[str, Timer] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._all_tasks: set[asyncio.Task[None]] = set()  # includes cancelled ones not yet done
+        self._owner = TaskOwner("timer.task_failed")  # cancelled ones too, until they are done
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -54,10 +55,7 @@ class TimerSkill:
         log.info("timers.loaded", count=len(self._timers))
 
     async def close(self) -> None:
-        tasks = list(self._all_tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._owner.cancel_all()
         self._tasks.clear()
 
     def ends_at(self, utterance_id: str) -> float | None:
@@ -275,10 +273,7 @@ class TimerSkill:
 
     def _schedule(self, timer: Timer, *, missed: bool = False) -> None:
         self._unschedule(timer.id)
-        task = asyncio.create_task(self._run(timer.id, missed), name=f"timer-{timer.id}")
-        self._tasks[timer.id] = task
-        self._all_tasks.add(task)
-        task.add_done_callback(self._all_tasks.discard)
+        self._tasks[timer.id] = self._owner.spawn(self._run(timer.id, missed), f"timer-{timer.id}")
 
     def _unschedule(self, timer_id: str) -> None:
         task = self._tasks.pop(timer_id, None)

@@ -15,6 +15,7 @@ from types import TracebackType
 import structlog
 
 from assistant.tts import AudioPlayer, Speaker, Speech
+from jarvis.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -150,15 +151,8 @@ class SpeechQueue:
 
     async def close(self) -> None:
         """Stop speaking, end the runner, and close the speaker and the player."""
-        if self._runner is not None:
-            self._runner.cancel()
-            try:
-                await self._runner
-            except asyncio.CancelledError:
-                current = asyncio.current_task()
-                if current is not None and current.cancelling():
-                    raise  # close() itself is being cancelled: let that through
-            self._runner = None
+        await cancel_and_wait(self._runner)
+        self._runner = None
         await self._player.close()
         await self._speaker.close()
 

@@ -19,6 +19,7 @@ from cloud.planning.planner import PlanContext
 from cloud.store import commands, device_state, outbox
 from models import Reply, messages, new_id
 from models.messages import CommandBody, ReplyTo
+from models.wording import join_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +123,7 @@ def unknown_device_text(name: str, known: Sequence[str]) -> str:
     text = f"I don't know a device called {name}."
     if not known:
         return text
-    listed = known[0] if len(known) == 1 else f"{', '.join(known[:-1])} and {known[-1]}"
-    return f"{text} Your devices are: {listed}."
+    return f"{text} Your devices are: {join_words(known)}."
 
 
 async def complete_command(

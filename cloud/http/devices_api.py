@@ -4,32 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cloud.errors import InvalidRequestError, UnauthorizedError
+from cloud.errors import InvalidRequestError
+from cloud.http.auth import require_admin, require_device_or_admin
 from cloud.http.bodies import json_body
-from cloud.keys import ADMIN_TOKEN, INSTANCE_ID, POOL, WEATHER_PUSHER
+from cloud.keys import INSTANCE_ID, POOL, WEATHER_PUSHER
 from cloud.store import database, device_config, devices
 from models import new_id
 from models.limits import MAX_ID_CHARS, is_well_formed_id
 
 routes = web.RouteTableDef()
-
-
-def _require_admin(request: web.Request) -> None:
-    devices.check_admin(request.app[ADMIN_TOKEN], request.headers.get("Authorization"))
-
-
-async def _require_device_or_admin(request: web.Request, device_id: str) -> None:
-    """The device itself (its own token) or the admin may read and change its settings."""
-    authorization = request.headers.get("Authorization")
-    try:
-        devices.check_admin(request.app[ADMIN_TOKEN], authorization)
-        return
-    except UnauthorizedError as error:
-        if error.reason == "missing":
-            raise
-    caller = await devices.authenticate_device(request.app[POOL], authorization)
-    if caller != device_id:
-        raise UnauthorizedError("other device")
 
 
 @routes.get("/v1/health")
@@ -41,7 +24,7 @@ async def health(request: web.Request) -> web.Response:
 @routes.post("/v1/admin/devices")
 async def enroll(request: web.Request) -> web.Response:
     """``{"name"}`` → ``201 {"device_id", "name", "token"}``; the token is shown only here."""
-    _require_admin(request)
+    require_admin(request)
     body = await json_body(request)
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str):
@@ -54,14 +37,14 @@ async def enroll(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/devices")
 async def list_devices(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     found = await devices.list_devices(request.app[POOL])
     return web.json_response({"devices": [device.to_json() for device in found]})
 
 
 @routes.delete("/v1/admin/devices/{device_id}/token")
 async def revoke(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     device_id = await devices.revoke_token(request.app[POOL], request.match_info["device_id"])
     return web.json_response({"device_id": device_id, "revoked": True})
 
@@ -69,7 +52,7 @@ async def revoke(request: web.Request) -> web.Response:
 @routes.get("/v1/devices/{device_id}/config")
 async def get_config(request: web.Request) -> web.Response:
     device_id = request.match_info["device_id"]
-    await _require_device_or_admin(request, device_id)
+    await require_device_or_admin(request, device_id)
     return web.json_response(await device_config.get_settings(request.app[POOL], device_id))
 
 
@@ -77,7 +60,7 @@ async def get_config(request: web.Request) -> web.Response:
 async def put_config(request: web.Request) -> web.Response:
     """Replace the device's settings (a JSON object) and push them to it."""
     device_id = request.match_info["device_id"]
-    await _require_device_or_admin(request, device_id)
+    await require_device_or_admin(request, device_id)
     settings = device_config.parse_settings(await json_body(request))
     trace_id = request.headers.get("X-Trace-Id") or new_id()
     if not is_well_formed_id(trace_id):

@@ -1,39 +1,23 @@
-"""Every HTTP error the cloud answers is JSON: ``{"error": {"code", "message"}}``."""
+"""The cloud's own refusals in the one JSON error shape (``jarvis.http_errors``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import asyncpg
 import structlog
 from aiohttp import web
 
 from cloud.errors import CloudError, UnauthorizedError, UnstorableError
+from jarvis import http_errors
+from jarvis.http_errors import error_response
 
 log = structlog.get_logger(__name__)
 
-Handler = Any  # aiohttp's handler type; kept loose so middlewares stay simple to read
+__all__ = ["json_errors", "refusal"]
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
-
-
-_HTTP_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "too_large",
-    415: "unsupported_media_type",
-}
-
-
-@web.middleware
-async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn CloudErrors and aiohttp's own HTTP errors into the JSON error shape."""
-    try:
-        response: web.StreamResponse = await handler(request)
-    except UnauthorizedError as error:
+def refusal(request: web.Request, error: Exception) -> web.Response | None:
+    """A CloudError, or data PostgreSQL refused, as its response; ``None`` for anything else."""
+    if isinstance(error, UnauthorizedError):
         # The reason goes to the log only; the client sees one message for every case.
         log.warning(
             "request refused",
@@ -42,20 +26,16 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             path=request.path,
             remote=request.remote,
         )
-        return error_response(error.status, error.code, error.message)
-    except CloudError as error:
-        return error_response(error.status, error.code, error.message)
-    except asyncpg.DataError as error:
+    elif isinstance(error, asyncpg.DataError):
         # The data itself: the same request would fail again, so it is not a 500 to retry.
         log.warning("request unstorable", method=request.method, path=request.path)
-        refused = UnstorableError.of(error)
-        return error_response(refused.status, refused.code, refused.message)
-    except web.HTTPException as error:
-        if error.status < 400:
-            raise
-        code = _HTTP_CODES.get(error.status, "http_error")
-        return error_response(error.status, code, error.reason)
-    except Exception:
-        log.exception("request failed", method=request.method, path=request.path)
-        return error_response(500, "internal", "The cloud failed to handle this request.")
-    return response
+        error = UnstorableError.of(error)
+    if isinstance(error, CloudError):
+        return error_response(error.status, error.code, error.message)
+    return None
+
+
+json_errors = http_errors.json_errors(
+    internal_message="The cloud failed to handle this request.", refusal=refusal
+)
+"""Every error the cloud answers is JSON, its own refusals with their codes."""

@@ -17,14 +17,15 @@ import asyncpg
 from aiohttp import web
 
 from cloud.errors import InvalidRequestError, NotFoundError, UnauthorizedError
+from cloud.http.auth import admin_or_device, require_admin
 from cloud.http.bodies import json_body
-from cloud.keys import ADMIN_TOKEN, POOL
+from cloud.keys import POOL
 from cloud.missions import cancel as mission_cancel
 from cloud.missions import carry_out as mission_skills
 from cloud.missions import scripts
 from cloud.missions import views as mission_views
 from cloud.missions.plans import PRIVACY_CAPABILITY, StartMission, StepPlan
-from cloud.store import device_state, devices
+from cloud.store import device_state
 from cloud.store.database import ACQUIRE_TIMEOUT_S
 from models import new_id
 from models.missions import STEP_ACTIONS, MissionKind, MissionState
@@ -38,21 +39,10 @@ MAX_KEY_LENGTH = 200
 routes = web.RouteTableDef()
 
 
-def _require_admin(request: web.Request) -> None:
-    devices.check_admin(request.app[ADMIN_TOKEN], request.headers.get("Authorization"))
-
-
 @routes.get("/v1/missions/{mission_id}")
 async def get_mission(request: web.Request) -> web.Response:
     """The mission with its steps, state, result, checkpoints and event log."""
-    authorization = request.headers.get("Authorization")
-    caller: str | None = None
-    try:
-        devices.check_admin(request.app[ADMIN_TOKEN], authorization)
-    except UnauthorizedError as error:
-        if error.reason == "missing":
-            raise
-        caller = await devices.authenticate_device(request.app[POOL], authorization)
+    caller = await admin_or_device(request)
     mission_id = request.match_info["mission_id"]
     found = await mission_views.mission_detail(request.app[POOL], mission_id)
     if found is not None and caller is not None and found["requested_by"] != caller:
@@ -64,7 +54,7 @@ async def get_mission(request: web.Request) -> web.Response:
 
 @routes.get("/v1/missions")
 async def list_missions(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     state = request.query.get("state") or None
     if state is not None and state not in {member.value for member in MissionState}:
         raise InvalidRequestError(f"state: {state!r} is not a mission state")
@@ -80,7 +70,7 @@ async def list_missions(request: web.Request) -> web.Response:
 @routes.get("/v1/admin/traces/{trace_id}")  # the first name it had; kept for old callers
 async def get_trace(request: web.Request) -> web.Response:
     """Every cloud and edge event of one trace, by time, with the gap since the one before."""
-    _require_admin(request)
+    require_admin(request)
     trace_id = request.match_info["trace_id"]
     found = await mission_views.timeline(request.app[POOL], trace_id)
     return web.json_response({"trace_id": trace_id, "events": found})
@@ -90,7 +80,7 @@ async def get_trace(request: web.Request) -> web.Response:
 async def put_script(request: web.Request) -> web.Response:
     """``{"code": str, "packages": [str]}`` → ``201`` (new) or ``200`` (replaced) with the
     script's name, packages and size."""
-    _require_admin(request)
+    require_admin(request)
     body = await json_body(request)
     if not isinstance(body, dict):
         raise InvalidRequestError("body: expected a JSON object")
@@ -102,7 +92,7 @@ async def put_script(request: web.Request) -> web.Response:
 
 @routes.get("/v1/admin/scripts")
 async def get_scripts(request: web.Request) -> web.Response:
-    _require_admin(request)
+    require_admin(request)
     found = await scripts.list_scripts(request.app[POOL])
     return web.json_response({"scripts": [script.to_json() for script in found]})
 
@@ -112,7 +102,7 @@ async def post_mission(request: web.Request) -> web.Response:
     """``{"kind", "steps": [{"action", "params"}], "device_name"?, "requested_by"?,
     "idempotency_key"?}`` → ``201`` with the mission (``200`` with the existing one for a known
     idempotency key); the asker, when given, hears the result as news."""
-    _require_admin(request)
+    require_admin(request)
     view, created = await submit_mission(request.app[POOL], await json_body(request))
     return web.json_response(view, status=201 if created else 200)
 
@@ -122,7 +112,7 @@ async def cancel_mission(request: web.Request) -> web.Response:
     """Stop an unfinished mission → ``200`` with the mission, now ``cancelled``; ``404`` for
     an unknown one, ``409`` for one that has ended. Its worker is told to stop, its asker
     hears it was stopped."""
-    _require_admin(request)
+    require_admin(request)
     mission_id = request.match_info["mission_id"]
     await mission_cancel.cancel_by_id(request.app[POOL], mission_id)
     found = await mission_views.mission_detail(request.app[POOL], mission_id)

@@ -27,8 +27,8 @@ from cloud.link.handlers import Context
 from cloud.link.registry import EdgeLink
 from cloud.missions import lifecycle as missions
 from cloud.store import device_state, devices, traces
-from cloud.tasks import cancel_and_wait
 from jarvis.logs import traced
+from jarvis.tasks import cancel_and_wait
 from models import MAX_FRAME_BYTES, DecodeError, Envelope, messages, new_id
 from models.codec import from_wire
 from models.envelope import readable_id, too_large

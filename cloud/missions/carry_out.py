@@ -8,8 +8,6 @@ whose distance is unknown, first ask for a yes: the question's reply carries
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import asyncpg
 import structlog
 
@@ -19,6 +17,7 @@ from cloud.missions.plans import StartMission, StepPlan
 from cloud.store import confirmations, device_state, outbox
 from models import Location, Reply, Utterance, messages
 from models.missions import MissionKind
+from models.wording import join_words
 
 log = structlog.get_logger(__name__)
 
@@ -75,7 +74,7 @@ async def _script_mission(
         known = [each.name for each in await scripts.list_scripts(conn)]
         text = f"I don't know a script called {name}."
         if known:
-            return f"{text} Your scripts are: {_listed(known)}."
+            return f"{text} Your scripts are: {join_words(known)}."
         return f"{text} Add one with: jarvis cloud script add {name} FILE."
     steps = [StepPlan("create_venv")]
     if script.packages:
@@ -150,7 +149,7 @@ async def _target(
         return await _unknown_device(conn, spec.device_name)
     missing = sorted(spec.capabilities - set(target["capabilities"]))
     if missing:
-        return f"The {target['name']} can't do that: it has no {_listed(missing, 'or')}."
+        return f"The {target['name']} can't do that: it has no {join_words(missing, 'or')}."
     return _named(spec, target["name"]), target
 
 
@@ -241,10 +240,4 @@ async def answer_confirmation(
 async def _unknown_device(conn: asyncpg.Connection, name: str) -> str:
     text = f"I don't know a device called {name}."
     known = await device_state.valid_names(conn)
-    return f"{text} Your devices are: {_listed(known)}." if known else text
-
-
-def _listed(items: Sequence[str], conjunction: str = "and") -> str:
-    if len(items) == 1:
-        return items[0]
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+    return f"{text} Your devices are: {join_words(known)}." if known else text

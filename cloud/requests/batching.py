@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 import structlog
 
-from cloud.tasks import cancel_and_wait
+from jarvis.tasks import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from cloud.tasks import cancel_and_wait
+from jarvis.tasks import cancel_and_wait
 
 DEVICES_CHANNEL = "jarvis_devices"
 MAX_AGE_S = 60.0

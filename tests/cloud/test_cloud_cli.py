@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from cloud.app import running_cloud
 from cloud.store.devices import enroll_device
-from jarvis.cli import main
+from jarvis.cli.main import main
 from jarvis.settings import Settings
 from models import Device, Envelope
 
@@ -50,7 +50,7 @@ def test_cloud_runs_on_embedded_postgres_and_stops_cleanly(tmp_path: Path) -> No
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(JARVIS_DATA_DIR=str(tmp_path), JARVIS_CLOUD_PORT="0", JARVIS_LOG_LEVEL="warning")
     process = subprocess.Popen(
-        [sys.executable, "-c", "from jarvis.cli import main; main()", "cloud"],
+        [sys.executable, "-c", "from jarvis.cli.main import main; main()", "cloud"],
         env=env,
         stderr=subprocess.PIPE,
         text=True,

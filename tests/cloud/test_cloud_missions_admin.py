@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from cloud_helpers import CloudFactory, CloudInstance
 from test_cloud_missions import Fleet, checkpoint, finish, steps_of
 
-from jarvis.cli import main
+from jarvis.cli.main import main
 from models.missions import MissionResult
 
 FOUR_STEPS = [

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from cloud_helpers import CloudFactory
 from test_cloud_missions import Fleet, checkpoint, finish
 
-from jarvis.cli import main
+from jarvis.cli.main import main
 from models.missions import MissionResult
 
 

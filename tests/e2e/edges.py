@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-JARVIS = str(Path(sys.executable).parent / "jarvis")
+from jarvis_process import JARVIS, JarvisProcess, start_jarvis
+
+__all__ = ["JARVIS", "READY", "EdgeProcess", "edge_environment", "start_edge"]
+
 READY = re.compile(r"Jarvis edge listening on (https?://\S+)")
 START_TIMEOUT_S = 60.0
-
-
-@dataclass
-class EdgeProcess:
-    process: subprocess.Popen[bytes]
-    url: str
-    log_path: Path
-
-    def stop(self) -> int:
-        """SIGTERM, as a service manager would; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=30)
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
+EdgeProcess = JarvisProcess
 
 
 def edge_environment(data_dir: Path) -> dict[str, str]:
@@ -69,17 +52,6 @@ def start_edge(
         environ["JARVIS_VOICE"] = "auto"
     if speak_to:
         environ["JARVIS_SPEAK_TO"] = str(speak_to)
-    # A restart may append to the same log: look only at what this start writes.
-    offset = log_path.stat().st_size if log_path.exists() else 0
-    with log_path.open("ab") as log:
-        process = subprocess.Popen([JARVIS, "edge"], env=environ, stdout=log, stderr=log)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        match = READY.search(log_path.read_bytes()[offset:].decode("utf-8", errors="replace"))
-        if match:
-            return EdgeProcess(process, match.group(1), log_path)
-        if process.poll() is not None:
-            raise AssertionError(f"the edge exited early:\n{log_path.read_text()}")
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"the edge did not start:\n{log_path.read_text()}")
+    return start_jarvis(
+        ["edge"], environ, log_path, ready=READY, timeout_s=START_TIMEOUT_S, what="the edge"
+    )

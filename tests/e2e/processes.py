@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from edges import JARVIS, edge_environment
+from jarvis_process import JarvisProcess, start_jarvis
 
 CLOUD_READY = re.compile(r"Jarvis cloud listening on (http://\S+)")
 START_TIMEOUT_S = 90.0
@@ -28,20 +29,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@dataclass
-class CloudProcess:
-    process: subprocess.Popen[bytes]
-    url: str
-    log_path: Path
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-        return self.process.wait(timeout=60)
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=30)
+CloudProcess = JarvisProcess
 
 
 def cloud_environment(data_dir: Path, port: int, database_url: str | None) -> dict[str, str]:
@@ -56,23 +44,14 @@ def cloud_environment(data_dir: Path, port: int, database_url: str | None) -> di
 def start_cloud(
     data_dir: Path, port: int, *, database_url: str | None = None, log_name: str = "cloud.log"
 ) -> CloudProcess:
-    log_path = data_dir.parent / log_name
-    environ = cloud_environment(data_dir, port, database_url)
-    # A restart appends to the same log: look only at what this start writes.
-    offset = log_path.stat().st_size if log_path.exists() else 0
-    with log_path.open("ab") as log:
-        process = subprocess.Popen([JARVIS, "cloud"], env=environ, stdout=log, stderr=log)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        text = log_path.read_bytes()[offset:].decode("utf-8", errors="replace")
-        match = CLOUD_READY.search(text)
-        if match:
-            return CloudProcess(process, match.group(1), log_path)
-        if process.poll() is not None:
-            raise AssertionError(f"the cloud exited early:\n{text}")
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"the cloud did not start:\n{log_path.read_text()}")
+    return start_jarvis(
+        ["cloud"],
+        cloud_environment(data_dir, port, database_url),
+        data_dir.parent / log_name,
+        ready=CLOUD_READY,
+        timeout_s=START_TIMEOUT_S,
+        what="the cloud",
+    )
 
 
 def enroll(

@@ -11,17 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from edges import JARVIS, EdgeProcess, edge_environment, start_edge
-
-
-def _post(url: str, text: str) -> dict[str, Any]:
-    request = urllib.request.Request(
-        f"{url}/v1/utterances",
-        data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        body: dict[str, Any] = json.load(response)
-    return body
+from processes import post
 
 
 def _first_reply_event(url: str, timeout_s: float) -> tuple[dict[str, Any], float]:
@@ -40,7 +30,7 @@ def _first_reply_event(url: str, timeout_s: float) -> tuple[dict[str, Any], floa
 def test_a_timer_set_before_a_restart_fires_after_it(data_dir: Path) -> None:
     """A timer started, then the edge stopped and started again, still fires on time."""
     first = start_edge(data_dir)
-    started = _post(first.url, "set a pasta timer for 8 seconds")
+    _, started = post(first.url, "set a pasta timer for 8 seconds")
     assert started["intent"] == "timer.start"
     due_at = started["follow_up_at"]
     assert first.stop() == 0
@@ -109,7 +99,7 @@ def test_say_without_an_edge_explains(data_dir: Path) -> None:
 
 def test_logs_are_json_lines_with_the_trace_keys(edge: EdgeProcess) -> None:
     """Off a terminal the edge logs JSON lines, each with the four trace keys."""
-    _post(edge.url, "what time is it")
+    post(edge.url, "what time is it")
     edge.stop()
     lines = [json.loads(line) for line in edge.log().splitlines() if line.startswith("{")]
     received = [line for line in lines if line["event"] == "utterance.received"]
@@ -123,7 +113,7 @@ def test_logs_are_json_lines_with_the_trace_keys(edge: EdgeProcess) -> None:
 
 def test_history_lists_what_was_said(edge: EdgeProcess, data_dir: Path) -> None:
     """`jarvis history --json` shows the utterances with intent and reply."""
-    _post(edge.url, "add eggs to my shopping list")
+    post(edge.url, "add eggs to my shopping list")
     result = subprocess.run(
         [JARVIS, "history", "--json"],
         env=edge_environment(data_dir),
@@ -143,7 +133,7 @@ def test_every_reply_is_spoken(data_dir: Path) -> None:
     spoken = data_dir.parent / "spoken.wav"
     edge = start_edge(data_dir, voice=True, speak_to=spoken)
     try:
-        started = _post(edge.url, "set a timer for 1 second")
+        _, started = post(edge.url, "set a timer for 1 second")
         event, _ = _first_reply_event(edge.url, timeout_s=60)
         assert event["utterance_id"] == started["id"]
         assert event["kind"] == "timer"

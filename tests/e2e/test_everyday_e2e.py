@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from edges import JARVIS, EdgeProcess, edge_environment, start_edge
+from processes import post
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -60,17 +61,6 @@ def test_say_answers_every_everyday_domain_on_the_edge(
         assert done in result.stdout, (text, result.stdout)
 
 
-def _post(url: str, text: str) -> dict[str, Any]:
-    request = urllib.request.Request(
-        f"{url}/v1/utterances",
-        data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        body: dict[str, Any] = json.load(response)
-    return body
-
-
 def _first_alarm_event(url: str, timeout_s: float) -> dict[str, Any]:
     with urllib.request.urlopen(f"{url}/v1/events", timeout=timeout_s) as stream:
         event = ""
@@ -92,7 +82,7 @@ def test_an_alarm_rings_on_the_event_stream_and_shows_in_history(
     ring is listed by `jarvis history`."""
     edge, data_dir = everyday_edge
     due = (datetime.now(UTC) + timedelta(seconds=65)).replace(second=0, microsecond=0)
-    set_reply = _post(edge.url, f"set an alarm called stretch for {due:%H:%M}")
+    _, set_reply = post(edge.url, f"set an alarm called stretch for {due:%H:%M}")
     assert set_reply["intent"] == "alarm.set"
     assert set_reply["slots"] == {"time": f"{due:%H:%M}", "label": "stretch"}
     event = _first_alarm_event(edge.url, timeout_s=120)

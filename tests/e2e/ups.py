@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 from edges import JARVIS, READY, edge_environment
+from jarvis_process import JarvisProcess, start_jarvis
 
 START_TIMEOUT_S = 120.0
-
-
-@dataclass
-class UpProcess:
-    process: subprocess.Popen[bytes]
-    url: str
-    log_path: Path
-
-    def stop(self) -> int:
-        """SIGTERM, as a service manager would; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=60)
-
-    def kill(self) -> None:
-        """``kill -9``: no ``finally`` runs, nothing is released."""
-        self.process.kill()
-        self.process.wait(timeout=30)
+UpProcess = JarvisProcess
 
 
 def up_environment(data_dir: Path) -> dict[str, str]:
@@ -39,23 +21,14 @@ def up_environment(data_dir: Path) -> dict[str, str]:
 
 
 def start_up(data_dir: Path, log_name: str = "up.log") -> UpProcess:
-    log_path = data_dir.parent / log_name
-    offset = log_path.stat().st_size if log_path.exists() else 0
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [JARVIS, "up"], env=up_environment(data_dir), stdout=log, stderr=log
-        )
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        text = log_path.read_bytes()[offset:].decode("utf-8", errors="replace")
-        match = READY.search(text)
-        if match:
-            return UpProcess(process, match.group(1), log_path)
-        if process.poll() is not None:
-            raise AssertionError(f"jarvis up exited early:\n{text}")
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"jarvis up did not start:\n{log_path.read_text()}")
+    return start_jarvis(
+        ["up"],
+        up_environment(data_dir),
+        data_dir.parent / log_name,
+        ready=READY,
+        timeout_s=START_TIMEOUT_S,
+        what="jarvis up",
+    )
 
 
 def run_up(

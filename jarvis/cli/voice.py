@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from jarvis.cli_support import settings_or_exit
+from jarvis.cli.support import settings_or_exit
 from jarvis.settings import Settings
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from jarvis.cli_support import settings_or_exit
+from jarvis.cli.support import settings_or_exit
 
 if TYPE_CHECKING:
     import asyncpg
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 )
 def plan(text: str, as_json: bool, device: str | None) -> None:
     """Show what the cloud would do with TEXT forwarded by an edge (nothing is done)."""
-    from jarvis.cli_cloud import with_cloud_pool
+    from jarvis.cli.cloud import with_cloud_pool
 
     settings = settings_or_exit()
     try:

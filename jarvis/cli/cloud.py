@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from jarvis.cli_support import run_service, settings_or_exit
+from jarvis.cli.support import run_service, settings_or_exit
 
 if TYPE_CHECKING:
     import asyncpg
@@ -146,6 +146,6 @@ def list_scripts_command() -> None:
         click.echo(f"{found.name:<24} {len(found.code.encode()):>7} bytes  packages: {packages}")
 
 
-from jarvis.cli_cloud_plan import plan  # noqa: E402  (its own module: the planning view)
+from jarvis.cli.cloud_plan import plan  # noqa: E402  (its own module: the planning view)
 
 cloud.add_command(plan)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from jarvis.cli_support import run_service, settings_or_exit
+from jarvis.cli.support import run_service, settings_or_exit
 from jarvis.settings import Settings
 
 
@@ -26,7 +26,7 @@ def main() -> None:
 def interpret(text: str | None, as_json: bool, jsonl: bool) -> None:
     """Show what the edge would do with TEXT, without doing it."""
     from assistant.interpreter import warm
-    from jarvis.cli_understanding import interpretation
+    from jarvis.cli.understanding import interpretation
 
     warm()  # data some templates consult is loaded before the clock starts
 
@@ -92,8 +92,8 @@ def set_token(token: str) -> None:
 @main.command()
 def up() -> None:
     """Run the cloud brain (embedded PostgreSQL) and an edge connected to it, on this machine."""
+    from jarvis.cli.up import print_reply, run_everything
     from jarvis.data_dir import record_parts
-    from jarvis.up import print_reply, run_everything
 
     settings = settings_or_exit(service=True)
 
@@ -204,20 +204,20 @@ def history(limit: int, as_json: bool) -> None:
         raise click.ClickException(str(error)) from None
 
 
-from jarvis.cli_voice import listen, models  # noqa: E402  (the voice commands live in their own module)
+from jarvis.cli.voice import listen, models  # noqa: E402  (the voice commands live in their own module)
 
 main.add_command(listen)
 main.add_command(models)
 
-from jarvis.cli_cloud import cloud  # noqa: E402  (the cloud commands live in their own module)
+from jarvis.cli.cloud import cloud  # noqa: E402  (the cloud commands live in their own module)
 
 main.add_command(cloud)
 
-from jarvis.cli_missions import missions, trace  # noqa: E402  (mission views live in their own module)
+from jarvis.cli.missions import missions, trace  # noqa: E402  (mission views live in their own module)
 
 main.add_command(missions)
 main.add_command(trace)
 
-from jarvis.cli_phrases import phrases  # noqa: E402  (taught phrases live in their own module)
+from jarvis.cli.phrases import phrases  # noqa: E402  (taught phrases live in their own module)
 
 main.add_command(phrases)

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     import asyncpg
     from rich.console import Console
 
-from jarvis.cli_cloud import with_cloud_pool
-from jarvis.cli_support import settings_or_exit
+from jarvis.cli.cloud import with_cloud_pool
+from jarvis.cli.support import settings_or_exit
 
 MAX_DETAIL_CHARS = 80
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import click
 
-from jarvis.cli_support import settings_or_exit
+from jarvis.cli.support import settings_or_exit
 
 REQUEST_TIMEOUT_S = 10.0
 
