@@ -5,7 +5,7 @@ and its conversation agent. Every wait is bounded; the token never reaches a log
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,25 +109,7 @@ class HomeAssistant:
             raise HomeAssistantUnavailableError(_unreachable(self.config.url, error)) from None
 
     async def _websocket(self, commands: tuple[Mapping[str, Any], ...]) -> list[Any]:
-        results: list[Any] = []
-        async with self._http().ws_connect(f"{self.config.url}/api/websocket") as ws:
-            await ws.receive_json()  # auth_required
-            await ws.send_json({"type": "auth", "access_token": self.config.token})
-            answer = await ws.receive_json()
-            if answer.get("type") != "auth_ok":
-                raise HomeAssistantAuthError(_refused(None))
-            for number, command in enumerate(commands, start=1):
-                await ws.send_json({"id": number, **command})
-                reply = await ws.receive_json()
-                while reply.get("id") != number or reply.get("type") != "result":
-                    reply = await ws.receive_json()
-                if not reply.get("success"):
-                    error = reply.get("error") or {}
-                    raise HomeAssistantError(
-                        f"Home Assistant refused {command.get('type')}: {error.get('message')}"
-                    )
-                results.append(reply.get("result"))
-        return results
+        return await websocket_commands(self._http(), self.config.url, self.config.token, commands)
 
     async def entities(self) -> tuple[list[Entity], dict[str, str]]:
         """Every entity with its name, area and aliases, and the areas (id → name)."""
@@ -186,6 +168,34 @@ def _entities(
             )
         )
     return found
+
+
+async def websocket_commands(
+    session: aiohttp.ClientSession, url: str, token: str, commands: Sequence[Mapping[str, Any]]
+) -> list[Any]:
+    """Runs ``commands`` in order on one authenticated WebSocket at ``url``; their results.
+
+    A refused token is :class:`HomeAssistantAuthError`, a refused command
+    :class:`HomeAssistantError` naming it; replies to other ids (events) are skipped."""
+    results: list[Any] = []
+    async with session.ws_connect(f"{url}/api/websocket") as ws:
+        await ws.receive_json()  # auth_required
+        await ws.send_json({"type": "auth", "access_token": token})
+        answer = await ws.receive_json()
+        if answer.get("type") != "auth_ok":
+            raise HomeAssistantAuthError(_refused(None))
+        for number, command in enumerate(commands, start=1):
+            await ws.send_json({"id": number, **command})
+            reply = await ws.receive_json()
+            while reply.get("id") != number or reply.get("type") != "result":
+                reply = await ws.receive_json()
+            if not reply.get("success"):
+                error = reply.get("error") or {}
+                raise HomeAssistantError(
+                    f"Home Assistant refused {command.get('type')}: {error.get('message')}"
+                )
+            results.append(reply.get("result"))
+    return results
 
 
 def _refused(status: int | None) -> str:

@@ -26,6 +26,9 @@ from typing import Any
 
 import aiohttp
 
+from assistant.errors import HomeAssistantError
+from assistant.home_assistant import websocket_commands
+
 HASS_VERSION = "2024.3.3"
 """The last Home Assistant that installs for Python 3.11."""
 PINS: tuple[str, ...] = (
@@ -355,22 +358,11 @@ async def websocket_call(
     session: aiohttp.ClientSession, url: str, token: str, *commands: dict[str, Any]
 ) -> Any:
     """Runs ``commands`` in order on one authenticated WebSocket; the last one's result."""
-    result: Any = None
-    async with session.ws_connect(f"{url}/api/websocket") as ws:
-        await ws.receive_json()  # auth_required
-        await ws.send_json({"type": "auth", "access_token": token})
-        answer = await ws.receive_json()
-        if answer.get("type") != "auth_ok":
-            raise HassError(f"WebSocket authentication refused: {answer}")
-        for number, command in enumerate(commands, start=1):
-            await ws.send_json({"id": number, **command})
-            reply = await ws.receive_json()
-            while reply.get("id") != number or reply.get("type") != "result":
-                reply = await ws.receive_json()
-            if not reply.get("success"):
-                raise HassError(f"{command['type']} failed: {reply.get('error')}")
-            result = reply.get("result")
-    return result
+    try:
+        results = await websocket_commands(session, url, token, commands)
+    except HomeAssistantError as error:
+        raise HassError(str(error)) from error
+    return results[-1] if results else None
 
 
 async def furnish(url: str, token: str) -> None:

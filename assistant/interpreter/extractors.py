@@ -21,6 +21,7 @@ from assistant.interpreter._text import Text, normalize
 from assistant.interpreter.arithmetic import calculate
 from assistant.interpreter.errors import ExpressionError
 from assistant.interpreter.lists import DEFAULT_LIST
+from assistant.interpreter.system import ASPECTS
 from assistant.interpreter.volume import DEFAULT_STEP
 from models import Intent
 from models import intent_names as names
@@ -136,15 +137,6 @@ _NOTE = re.compile(
     r"(?P<text>.+)$"
 )
 _TYPE = re.compile(r"\b(?:type|write)(?: out| in| down)? (?P<text>.+)$")
-_ASPECTS = {
-    "cpu": "cpu",
-    "processor": "cpu",
-    "memory": "memory",
-    "ram": "memory",
-    "battery": "battery",
-    "disk": "disk",
-    "storage": "disk",
-}
 _MATH_WORDS = re.compile(
     r"\b(?:math|maths|mathematic\w*|calculat\w*|arithmetic|sum|equation|percentage)\b"
 )
@@ -407,7 +399,7 @@ def fill(name: str, raw: str) -> Filled | None:
         case names.KEYBOARD_TYPE:
             return _free_text(name, _TYPE, text, "text")
         case names.SYSTEM_STATUS:
-            aspects = [_ASPECTS[w] for w in text.lower.split() if w in _ASPECTS]
+            aspects = [ASPECTS[w] for w in text.lower.split() if w in ASPECTS]
             return Filled(intent(name, aspect=aspects[0] if aspects else None))
         case names.ALARM_SET:
             if _ALARM_DAYS.search(text.lower):

@@ -13,7 +13,8 @@ TRIGGERS = frozenset(
     | {"computer", "machine", "pc", "device", "status", "health"}
 )
 
-_ASPECTS = {
+ASPECTS = {
+    # What a system-status question asks about, as said -> the slot value.
     "cpu": "cpu",
     "processor": "cpu",
     "memory": "memory",
@@ -25,7 +26,7 @@ _ASPECTS = {
     "hard drive": "disk",
     "drive space": "disk",
 }
-_ASPECT = rf"(?P<aspect>{'|'.join(_ASPECTS)})"
+_ASPECT = rf"(?P<aspect>{'|'.join(ASPECTS)})"
 _OWNER = r"(?:(?:the|my|your|this computer's|the computer's|the system's) )?(?:current )?"
 _MEASURE_SAID = r" (?:usage|use|load|level|status|utilization|utilisation|percentage|charge|space)"
 _MEASURE = rf"(?:{_MEASURE_SAID})?"
@@ -57,7 +58,7 @@ def match(text: Text) -> Intent | None:
     for pattern in _ASPECT_RULES:
         found = pattern.fullmatch(lower)
         if found is not None:
-            return intent(names.SYSTEM_STATUS, aspect=_ASPECTS[found["aspect"]])
+            return intent(names.SYSTEM_STATUS, aspect=ASPECTS[found["aspect"]])
     if any(p.fullmatch(lower) for p in _GENERAL):
         return intent(names.SYSTEM_STATUS)
     return None

@@ -8,9 +8,10 @@ push-to-talk). The queue owns its speaker and player and closes them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import structlog
 
@@ -106,37 +107,32 @@ class SpeechQueue:
         while True:
             item = await self._pending.get()
             if isinstance(item, _Sound):
-                await self._play_sound(item)
+                done = await self._play_alone(self._player.play(item.speech), "sound")
+                if not done.cancelled() and done.exception() is None:
+                    self.sounds.append(item.name)
                 continue
-            text = item
-            self._current = asyncio.create_task(self._speak(text), name="speak")
-            try:
-                # wait() does not raise when the reply is cancelled by interrupt(); only when
-                # this runner itself is cancelled, and then the finally cancels the reply too.
-                await asyncio.wait({self._current})
-                if self._current.cancelled():
-                    self.interrupted.append(text)
-                elif (error := self._current.exception()) is not None:
-                    log.error("tts.failed", text=text, error=repr(error))
-                else:
-                    self.spoken.append(text)
-            finally:
-                if not self._current.done():
-                    self._current.cancel()
-                self._current = None
-                if self._pending.empty():
-                    self._idle.set()
+            done = await self._play_alone(self._speak(item), "speak")
+            if done.cancelled():
+                self.interrupted.append(item)
+            elif (error := done.exception()) is not None:
+                log.error("tts.failed", text=item, error=repr(error))
+            else:
+                self.spoken.append(item)
 
-    async def _play_sound(self, sound: _Sound) -> None:
-        # A task of its own, so that barge-in (interrupt) cuts a long alarm tone too.
-        self._current = asyncio.create_task(self._player.play(sound.speech), name="sound")
+    async def _play_alone(
+        self, playing: Coroutine[Any, Any, None], name: str
+    ) -> asyncio.Task[None]:
+        """Run one reply or sound as a task of its own, so that barge-in (``interrupt``) can cut
+        it, even a long alarm tone; returns it once done (finished, failed or cut)."""
+        task = self._current = asyncio.create_task(playing, name=name)
         try:
-            await asyncio.wait({self._current})
-            if not self._current.cancelled() and self._current.exception() is None:
-                self.sounds.append(sound.name)
+            # wait() does not raise when the task is cancelled by interrupt(); only when this
+            # runner itself is cancelled, and then the finally cancels the task too.
+            await asyncio.wait({task})
+            return task
         finally:
-            if not self._current.done():
-                self._current.cancel()
+            if not task.done():
+                task.cancel()
             self._current = None
             if self._pending.empty():
                 self._idle.set()
