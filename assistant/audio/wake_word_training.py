@@ -2,10 +2,14 @@
 
 Seeded and self-contained: the phrase spoken by piper's neural voice and by espeak-ng's voices,
 variants and speeds (``TRAIN_VOICES``; the benchmark uses ``HELD_OUT_VOICES``, never these),
-alone and followed by a command, put through rooms (pink noise, babble, reverb) and left clean;
-negatives are everyday requests (CLINC150's training sentences), noise, and near misses of the
-phrase. scikit-learn fits two small MLPs on the streamed openWakeWord features; their weights are
-saved as a numpy ``.npz`` the edge reads without scikit-learn.
+alone and followed by a command, clean and in four random rooms (pink noise, babble, reverb,
+0-20 dB SNR); negatives are 2,000 everyday requests (CLINC150's training sentences) in runs,
+in the same rooms, noise, and near misses of the phrase. scikit-learn fits two small MLPs on the
+streamed openWakeWord features: the detector twice, the second time with the negatives the first
+scored highest (hard negatives); the verifier on the phrase against near misses, the phrase's own
+start and those hard negatives. A share of the voices, sentences and near misses is held out of
+the fit; the thresholds are chosen on it (the benchmark's voices and HWU64 never are). The
+weights are saved as a numpy ``.npz`` the edge reads without scikit-learn.
 
     python -m assistant.audio.wake_word_training                 # hey jarvis, the bundled head
     python -m assistant.audio.wake_word_training --phrase "hey computer" --out computer.npz
@@ -79,6 +83,14 @@ HELD_OUT_VOICES = tuple(
     for speed in _HELD_OUT_SPEEDS
 )
 """Voices, variants and speeds the heads never heard: what the benchmark measures with."""
+_DEV_VARIANTS = ("adam", "david", "linda", "paul", "robert", "steph", "m8", "klatt2", "max")
+DEV_VOICES = tuple(
+    EspeakVoice(language, variant, speed)
+    for language in ("en-us", "en-gb-scotland")
+    for variant in (*_DEV_VARIANTS, "belinda")
+    for speed in (150, 180)
+)
+"""Variants in neither list: the training script chooses its thresholds on them."""
 
 NEAR_MISSES = (
     "hey travis", "hey harvey", "jarvis is a name", "hey service", "hey marvis", "hey davis",
@@ -118,9 +130,10 @@ HARD_NEGATIVES = 20_000
 """The negatives the first detector scored highest, added to the second fit, weighed more."""
 HARD_WEIGHT = 3.0
 HIDDEN = 64
-ALPHA = 1e-3
+ALPHA = 0.1
 """L2 penalty: the heads must generalise to voices and rooms they never heard."""
-EPOCHS = 40
+EPOCHS = 20
+FALSE_REJECT_GOAL = 0.05
 FALSE_ACCEPTS_PER_HOUR_GOAL = 0.5
 NEAR_MISS_GOAL = 0.02
 DETECTOR_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998)
@@ -413,34 +426,60 @@ def held_out_rates(
             return sum(counts) / max(1, len(counts))
 
         accepts = sum(n for c, n in woke.items() if kinds[c] == SPEECH)
-        return Rates(1 - share(WAKE), accepts / (speech_s / 3600), share(NEAR))
+        per_hour = accepts / (speech_s / 3600) if speech_s else 0.0
+        return Rates(1 - share(WAKE), per_hour, share(NEAR))
 
     return rates
 
 
 def choose_thresholds(
-    rates: Callable[[float, float], Rates], say: Callable[[str], None]
+    held_out: Callable[[float, float], Rates],
+    unseen: Callable[[float, float], Rates],
+    say: Callable[[str], None],
 ) -> tuple[float, float]:
-    """The thresholds with the fewest held-out false rejects among those that meet the false
-    accept and near-miss goals on held-out speech (or, if none does, the fewest false accepts)."""
-    table = {(d, v): rates(d, v) for d in DETECTOR_THRESHOLDS for v in VERIFIER_THRESHOLDS}
-    for (d, v), r in table.items():
-        say(
-            f"  held out at {d:.3f}/{v:.2f}: false rejects {r.false_rejects:.1%}, "
-            f"{r.false_accepts_per_hour:.1f} false accepts per hour, "
-            f"near misses {r.near_misses:.1%}"
+    """The thresholds nearest the goals, each miss counted in units of its goal: false rejects
+    by voices unlike any the heads were fit on (``DEV_VOICES``), false accepts and near misses
+    on held-out speech. (Held-out voices share their variant with fitted ones, so their false
+    rejects are optimistic: thresholds chosen on them rejected a quarter of unseen voices.)"""
+    table = {
+        (d, v): (unseen(d, v).false_rejects, held_out(d, v))
+        for d in DETECTOR_THRESHOLDS
+        for v in VERIFIER_THRESHOLDS
+    }
+
+    def distance(key: tuple[float, float]) -> float:
+        false_rejects, r = table[key]
+        return (
+            false_rejects / FALSE_REJECT_GOAL
+            + r.false_accepts_per_hour / FALSE_ACCEPTS_PER_HOUR_GOAL
+            + r.near_misses / NEAR_MISS_GOAL
         )
-    meets = [
-        key
-        for key, r in table.items()
-        if r.false_accepts_per_hour <= FALSE_ACCEPTS_PER_HOUR_GOAL
-        and r.near_misses <= NEAR_MISS_GOAL
-    ]
-    if meets:
-        return min(meets, key=lambda key: (table[key].false_rejects, -key[0], -key[1]))
-    return min(
-        table, key=lambda key: (table[key].false_accepts_per_hour, table[key].near_misses, -key[0])
-    )
+
+    for (d, v), (false_rejects, r) in table.items():
+        say(
+            f"  at {d:.3f}/{v:.2f}: false rejects {false_rejects:.1%} unseen voices, "
+            f"{r.false_rejects:.1%} held out; {r.false_accepts_per_hour:.1f} false accepts per "
+            f"hour, near misses {r.near_misses:.1%} held out"
+        )
+    return min(table, key=lambda key: (distance(key), -key[0], -key[1]))
+
+
+def dev_clips(phrase: str, seed: int) -> list[Clip]:
+    """The phrase and a command said by ``DEV_VOICES``, clean and in a 10 dB room with babble
+    and reverb: where the thresholds meet voices the heads never fit."""
+    rng = np.random.default_rng(seed + 100)
+    chooser = random.Random(seed + 100)
+    voices = list(DEV_VOICES)
+    babble_pool = synthesize([(s, chooser.choice(voices)) for s in clinc_sentences("val")[:40]])
+    spoken = synthesize([(f"{phrase} {chooser.choice(COMMANDS)}", voice) for voice in voices])
+    clips = []
+    for samples in spoken:
+        audio = np.concatenate([silence(1.0), samples, silence(1.0)])
+        roomy = in_room(audio, rng, snr_db=10.0, babble_pool=babble_pool,
+                        rt60_s=float(rng.uniform(0.2, 0.6)))  # fmt: skip
+        # Only whether each clip wakes it counts, so no step needs a label.
+        clips += [Clip(audio, None, WAKE, True), Clip(roomy, None, WAKE, True)]
+    return clips
 
 
 def dataset(phrase: str, seed: int, say: Callable[[str], None]) -> Featurised:
@@ -524,12 +563,17 @@ def build(
     verifier = train_verifier(data, hard, seed + 2)
     held = np.flatnonzero(data.held_out)
     rates = held_out_rates(data, scores(detector, data, held), scores(verifier, data, held), held)
-    detector_threshold, verifier_threshold = choose_thresholds(rates, say)
+    say(f"featurising '{phrase}' said by {len(DEV_VOICES)} unseen voices, clean and at 10 dB")
+    dev = featurise(dev_clips(phrase, seed))
+    every = np.arange(dev.labels.size)
+    unseen = held_out_rates(dev, scores(detector, dev, every), scores(verifier, dev, every), every)
+    detector_threshold, verifier_threshold = choose_thresholds(rates, unseen, say)
     chosen = rates(detector_threshold, verifier_threshold)
     say(
-        f"thresholds {detector_threshold} / {verifier_threshold}: held out, false rejects "
-        f"{chosen.false_rejects:.1%}, {chosen.false_accepts_per_hour:.1f} false accepts per hour, "
-        f"near misses {chosen.near_misses:.1%}"
+        f"thresholds {detector_threshold} / {verifier_threshold}: false rejects "
+        f"{unseen(detector_threshold, verifier_threshold).false_rejects:.1%} unseen voices, "
+        f"{chosen.false_rejects:.1%} held out; {chosen.false_accepts_per_hour:.1f} false accepts "
+        f"per hour, near misses {chosen.near_misses:.1%} held out"
     )
     arrays: dict[str, Any] = {"phrase": np.array(phrase)}
     for prefix, head, threshold in (
