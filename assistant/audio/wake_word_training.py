@@ -130,7 +130,7 @@ HARD_NEGATIVES = 20_000
 """The negatives the first detector scored highest, added to the second fit, weighed more."""
 HARD_WEIGHT = 3.0
 HIDDEN = 64
-ALPHA = 0.1
+ALPHA = 1.0
 """L2 penalty: the heads must generalise to voices and rooms they never heard."""
 EPOCHS = 20
 FALSE_REJECT_GOAL = 0.05
