@@ -46,8 +46,9 @@ async def _xdotool(*args: str) -> None:
     assert await asyncio.wait_for(process.wait(), 10) == 0
 
 
-# pynput's X listener thread (a daemon) only notices stop() at its next X event; the fixture
-# then closes the X server under it, and its last flush fails. That is the teardown, not a bug.
+# pynput's X listener thread (a daemon) only notices stop() at its next X event: the test gives
+# it one and waits for it to end, so the fixture never closes the X server under a live thread
+# (whose failing flush would otherwise be reported against whichever test runs next).
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 async def test_holding_the_desktop_key_is_a_press_then_a_release(display: str) -> None:
     """F8 held anywhere on the desktop gives PRESS; letting go gives RELEASE; others nothing."""
@@ -59,6 +60,11 @@ async def test_holding_the_desktop_key_is_a_press_then_a_release(display: str) -
         await _xdotool("keydown", "F8")  # auto-repeat while held: still one press
         await _xdotool("keyup", "F8")
         assert await asyncio.wait_for(hotkey.next_event(), 10) == Ptt.RELEASE
+    listener = hotkey._listener
+    assert listener is not None
+    await _xdotool("key", "a")
+    await asyncio.to_thread(listener.join, 10)
+    assert not listener.is_alive()
 
 
 async def test_without_a_desktop_the_global_key_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
