@@ -12,6 +12,10 @@ still waits once it is back; so for the first ``QUICK_RETRIES_FOR_S`` of an outa
 stop growing at ``DIAL_RETRY_MAX_S`` (with jitter, so edges do not come back in step). Links
 that open and then fail young (the cloud closes them, a frame breaks them) back off in full,
 counted on their own (``BackOff``).
+
+A link that keeps failing becomes the edge's ``problem`` (``GET /v1/status``) and is logged once
+per backoff step (attempts 1, 2, 4, 8…), not once per attempt. A token the cloud refuses is a
+problem of its own: said once, and tried again only now and then.
 """
 
 from __future__ import annotations
