@@ -19,7 +19,7 @@ from cloud.planning.planner import PlanContext
 from cloud.store import commands, device_state, outbox
 from models import Reply, messages, new_id
 from models.messages import CommandBody, ReplyTo
-from models.wording import join_words
+from models.wording import unknown_device_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +117,6 @@ async def _carry_out(request: Request, action: RunOnDevice) -> str | None:
         f"The {target.name} is offline right now. I'll send it “{action.text}” when it is "
         "back and tell you what it says."
     )
-
-
-def unknown_device_text(name: str, known: Sequence[str]) -> str:
-    text = f"I don't know a device called {name}."
-    if not known:
-        return text
-    return f"{text} Your devices are: {join_words(known)}."
 
 
 async def complete_command(

@@ -17,7 +17,7 @@ from cloud.missions.plans import StartMission, StepPlan
 from cloud.store import confirmations, device_state, outbox
 from models import Location, Reply, Utterance, messages
 from models.missions import MissionKind
-from models.wording import join_words
+from models.wording import join_words, unknown_device_text
 
 log = structlog.get_logger(__name__)
 
@@ -238,6 +238,4 @@ async def answer_confirmation(
 
 
 async def _unknown_device(conn: asyncpg.Connection, name: str) -> str:
-    text = f"I don't know a device called {name}."
-    known = await device_state.valid_names(conn)
-    return f"{text} Your devices are: {join_words(known)}." if known else text
+    return unknown_device_text(name, await device_state.valid_names(conn))
