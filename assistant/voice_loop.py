@@ -43,6 +43,7 @@ from assistant.tts import AudioPlayer
 from models import Reply
 
 if TYPE_CHECKING:
+    from assistant.audio.endpointing import RoomLevels
     from assistant.audio.speex_echo import EchoReference
     from assistant.audio.wake_word import NearMiss, WakeWordDetector
     from assistant.hotkey import PushToTalkGate
@@ -318,6 +319,8 @@ class _Listener:
         self._options = options
         self._wake = wake
         self._follow_up = False
+        self._speaker: RoomLevels | None = None
+        """How loud whoever said the wake word was: a follow-up is theirs too."""
 
     async def run(self) -> None:
         from assistant.interpreter import interpret
@@ -401,7 +404,12 @@ class _Listener:
                      verifier_score=round(wake.woke.verifier_score, 3))  # fmt: skip
             self._owner.woke(wake)
             first, limit_s = wake.after, self._options.command_wait_s
+            self._speaker = wake.levels
         self._endpointer.reset()
+        # Automatic gain changes the level after the wake word: then each utterance's own first
+        # second tells the endpointer who to follow.
+        if not self._options.noise_suppression:
+            self._endpointer.follow(self._speaker)
         window = command_window(
             frames, first, limit_s=limit_s, in_speech=lambda: self._endpointer.in_speech,
             busy=self._owner.busy, hear_while_busy=self._speech_barge_in(),

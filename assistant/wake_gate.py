@@ -20,7 +20,7 @@ import numpy as np
 import structlog
 
 from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES, duration_s
-from assistant.audio.endpointing import SpeechDetector
+from assistant.audio.endpointing import RoomLevels, SpeechDetector, room_levels
 from assistant.audio.wake_word import NearMiss, WakeWordDetector, Woke
 from assistant.stt import Recognizer
 
@@ -31,6 +31,9 @@ BATCH_BYTES = 1280 * SAMPLE_WIDTH_BYTES
 LOOKBACK_S = 0.15
 """Audio from just before the wake point is handed on too: a command said in the same breath
 may start while the last step of the phrase is still being scored."""
+PHRASE_S = 0.8
+"""The wake phrase's loudest part ends within this long before the wake point: its level is the
+speaker's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,9 @@ class Wake:
     woke: Woke
     after: bytes
     """Audio heard after the wake point (with ``LOOKBACK_S``): the command may begin in it."""
+    levels: RoomLevels | None = None
+    """How loud the wake phrase and the room under it were: the endpointer follows this speaker
+    (two numbers; the audio itself is not kept)."""
 
 
 class WakeGate:
@@ -66,18 +72,29 @@ class WakeGate:
                 if isinstance(event, NearMiss):
                     on_near_miss(event)
                     continue
-                return Wake(event, _after(recent, self.detector.heard_s, event.at_s - LOOKBACK_S))
+                heard_s = self.detector.heard_s
+                phrase = _between(recent, heard_s, event.at_s - PHRASE_S, event.at_s)
+                return Wake(
+                    event,
+                    _between(recent, heard_s, event.at_s - LOOKBACK_S, heard_s),
+                    room_levels(phrase),
+                )
         return None
 
     async def close(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True)
 
 
-def _after(recent: deque[bytes], heard_s: float, from_s: float) -> bytes:
+def _between(recent: deque[bytes], heard_s: float, from_s: float, to_s: float) -> bytes:
+    """The audio from ``from_s`` to ``to_s`` of the stream, of what ``recent`` still holds (it
+    ends at ``heard_s``)."""
     audio = b"".join(recent)
-    keep_s = max(0.0, heard_s - from_s)
-    keep = min(len(audio), round(keep_s * SAMPLE_RATE_HZ) * SAMPLE_WIDTH_BYTES)
-    return audio[len(audio) - keep :] if keep else b""
+
+    def offset(at_s: float) -> int:
+        back = round(max(0.0, heard_s - at_s) * SAMPLE_RATE_HZ) * SAMPLE_WIDTH_BYTES
+        return max(0, len(audio) - back)
+
+    return audio[offset(from_s) : offset(to_s)]
 
 
 async def command_window(

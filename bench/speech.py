@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jiwer
-from speech_room import echo_figures, print_echo, print_room, room_rows
+from speech_room import (
+    echo_figures,
+    endpoint_figures,
+    print_echo,
+    print_endpoints,
+    print_room,
+    room_rows,
+)
 
 from assistant.audio import duration_s
 from assistant.audio.endpointing import SileroDetector, trim_silence
@@ -252,6 +259,7 @@ async def main() -> None:
     print_table(rows)
     print_goals(rows, [idle_rss_mb(), idle_rss_mb(vad=True), idle_rss_mb(vad=True, vosk=True)])
     print_room(await room_rows())
+    print_endpoints(endpoint_figures())
     print_echo(await echo_figures())
 
 

@@ -1,11 +1,14 @@
 """The room column of ``bench/speech.py``: the command set at 20 dB and 10 dB SNR with another
 voice talking (babble), pink noise and reverb, heard by whisper before and after noise
-suppression + vocabulary steering. Run alone with ``python bench/speech_room.py``.
+suppression + vocabulary steering; and when the endpointer ends a command the others talk on
+after, with the VAD alone and following the speaker. Run alone with
+``python bench/speech_room.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.audio import to_pcm
-from assistant.audio.endpointing import SileroDetector
+from assistant.audio.endpointing import Endpointer, EndpointSettings, SileroDetector, SpeechEnded
 from assistant.audio.noise_gain import clean
 from assistant.audio.speex_echo import EchoCanceller, echo_return_loss_db
 from assistant.interpreter import interpret
@@ -21,7 +24,7 @@ from assistant.stt.listen import hear_recording
 from assistant.stt.model_paths import package_model_dir
 from assistant.stt.vocabulary import command_prompt, hotwords
 from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_room import EspeakVoice, espeak, in_room, talk_over
+from assistant.testing_room import EspeakVoice, espeak, in_room, speech_end_s, talk_over
 from assistant.testing_room import piper as piper_say
 from assistant.testing_speech import CATALOGUE, Utterance, load_piper_voice
 
@@ -163,6 +166,64 @@ async def echo_figures() -> dict[str, float]:
     }
 
 
+ENDPOINT_BABBLE_S = 4.0
+"""The other people talk on this long after the command ends."""
+
+
+def _endpoint_delay_s(endpointer: Endpointer, pcm: bytes, command_end_s: float) -> float:
+    """Seconds from the command's end to the endpoint; ``inf`` when the others' talk kept the
+    utterance open to the end of the audio."""
+    for at in range(0, len(pcm), 640):
+        if any(isinstance(e, SpeechEnded) for e in endpointer.push(pcm[at : at + 640])):
+            return (at + 640) / 32_000 - command_end_s
+    return math.inf
+
+
+def endpoint_figures() -> dict[float, dict[str, list[float]]]:
+    """Each command of the catalogue, then others talking on in the room: when the endpointer
+    ends the utterance, with Silero VAD alone and following the speaker."""
+    rng = np.random.default_rng(SEED + 1)
+    voice = load_piper_voice()
+    babble = [espeak(t, v) for t in OTHER_TALK for v in BABBLE_VOICES]
+    commands = [piper_say(voice, u.text) for u in CATALOGUE]
+    detector = SileroDetector.load()
+    figures: dict[float, dict[str, list[float]]] = {}
+    for snr in SNRS_DB:
+        delays: dict[str, list[float]] = {"VAD alone": [], "following the speaker": []}
+        for command in commands:
+            audio = np.concatenate(
+                [
+                    np.zeros(8000, np.float32),
+                    command,
+                    np.zeros(round(ENDPOINT_BABBLE_S * 16_000), np.float32),
+                ]
+            )
+            pcm = to_pcm(in_room(audio, rng, snr_db=snr, babble_pool=babble, rt60_s=0.4))
+            end_s = 0.5 + speech_end_s(command)
+            for label, follow in (("VAD alone", False), ("following the speaker", True)):
+                endpointer = Endpointer(detector, EndpointSettings(follow_speaker=follow))
+                delays[label].append(_endpoint_delay_s(endpointer, pcm, end_s))
+        figures[snr] = delays
+    return figures
+
+
+def print_endpoints(figures: dict[float, dict[str, list[float]]]) -> None:
+    count = len(next(iter(figures.values()))["VAD alone"])
+    print()
+    print(f"End of speech with others talking on for {ENDPOINT_BABBLE_S:.0f} s after the command "
+          f"({count} commands, piper; trailing silence 600 ms):")  # fmt: skip
+    header = "".join(f"{f'{snr:.0f} dB median':>16}{'ended ≤ 1.5 s':>15}" for snr in figures)
+    print(f"{'':26}{header}")
+    for label in ("VAD alone", "following the speaker"):
+        cells = ""
+        for delays in figures.values():
+            median = statistics.median(delays[label])
+            shown = f"{median:.2f} s" if math.isfinite(median) else "never"
+            within = sum(d <= 1.5 for d in delays[label]) / len(delays[label])
+            cells += f"{shown:>16}{within:>15.0%}"
+        print(f"{label:26}{cells}")
+
+
 def print_echo(figures: dict[str, float]) -> None:
     print()
     print(f"Echo: a reply played through a synthetic room while a command is said over it "
@@ -173,5 +234,6 @@ def print_echo(figures: dict[str, float]) -> None:
 
 
 if __name__ == "__main__":
+    print_endpoints(endpoint_figures())
     print_room(asyncio.run(room_rows()))
     print_echo(asyncio.run(echo_figures()))

@@ -3,17 +3,25 @@
 The endpointer is pure and synchronous (feed bytes, get events), so the voice loop, ``jarvis
 listen`` and the tests drive the very same state machine. The detector behind it is Silero VAD
 (the ONNX model faster-whisper ships) or, where onnxruntime is missing, a plain energy gate.
+
+A VAD says *someone* speaks, not *who*: with a television or two people talking in the room it
+never hears silence, and an utterance would only end at ``max_utterance_s``. So the endpointer
+follows the speaker: once it knows how loud the person talking to Jarvis is (the wake word's
+level, given by the caller, or the first second of the utterance), speech much quieter than
+that person no longer keeps the utterance open.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import math
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES, Float32Array, to_float
 from assistant.errors import ModelNotFoundError
@@ -121,6 +129,14 @@ class EndpointSettings:
     """An utterance is cut here even if the speaker never pauses (a noisy room)."""
     threshold: float = 0.5
     """Speech probability that counts as speech; it must fall 0.15 below to count as silence."""
+    follow_speaker: bool = True
+    """Count only speech about as loud as the speaker's as speech (see the module's docstring)."""
+    follow_margin_db: tuple[float, float] = (6.0, 12.0)
+    """How far below the speaker's level speech still counts as theirs: a third of the way from
+    the speaker down to the room's floor, within these bounds. 6 dB still ends 97% of commands
+    within 1.5 s in 10 dB babble; 12 dB keeps soft word endings in a quiet room."""
+    learn_speaker_ms: int = 1000
+    """Without a given level, the speaker's is learnt from this much of the utterance's speech."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +159,51 @@ class SpeechEnded:
 
 EndpointEvent = SpeechStarted | SpeechAudio | SpeechEnded
 
+LEVEL_SMOOTHING_MS = 160
+"""Chunk levels are averaged over this long: one 32 ms chunk of babble swings by ±6 dB."""
+FLOOR_WINDOW_S = 3.0
+FLOOR_PERCENTILE = 20
+"""The room's floor: this percentile of the smoothed levels of the last ``FLOOR_WINDOW_S``."""
+FLOOR_KNOWN_S = 1.5
+"""Until this much of the stream is heard, the floor measured with the wake word is used."""
+SPEAKER_PERCENTILE = 90
+"""A speaker's level: this percentile of the smoothed levels of their speech (the vowels)."""
+QUIETEST_DBFS = -70.0
+"""No microphone is quieter than this; digital silence (a file, a test) counts as it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomLevels:
+    """How loud the person talking to Jarvis is, and how loud the room is under them."""
+
+    speaker_dbfs: float
+    floor_dbfs: float
+
+
+def _smoothed_levels(power: npt.NDArray[np.float64], width: int) -> npt.NDArray[np.float64]:
+    smoothed = (
+        np.convolve(power, np.ones(width) / width, mode="valid") if power.size >= width else power
+    )
+    return np.asarray(10 * np.log10(np.maximum(smoothed, 10 ** (QUIETEST_DBFS / 10))))
+
+
+def room_levels(pcm: bytes, chunk_samples: int = 512) -> RoomLevels | None:
+    """The speaker's and the room's level in ``pcm`` (the wake phrase), measured as the
+    endpointer measures them; ``None`` when it holds no sound. Two numbers: no audio is kept."""
+    samples = to_float(pcm)
+    count = samples.size // chunk_samples
+    if count == 0:
+        return None
+    frames = samples[: count * chunk_samples].reshape(count, -1)
+    power = np.mean(np.square(frames, dtype=np.float64), axis=1)
+    levels = _smoothed_levels(
+        power, max(1, round(LEVEL_SMOOTHING_MS * SAMPLE_RATE_HZ / 1000 / chunk_samples))
+    )
+    speaker = float(np.percentile(levels, SPEAKER_PERCENTILE))
+    if speaker <= QUIETEST_DBFS:
+        return None
+    return RoomLevels(speaker, float(np.percentile(levels, FLOOR_PERCENTILE)))
+
 
 class Endpointer:
     """Turns a stream of PCM into utterance start, audio and end events."""
@@ -158,10 +219,16 @@ class Endpointer:
         self._lead_chunks = round(self._settings.lead_padding_ms / chunk_ms)
         self._trail_chunks = round(self._settings.trail_padding_ms / chunk_ms)
         self._max_chunks = round(self._settings.max_utterance_s * 1000 / chunk_ms)
+        self._smoothing_chunks = max(1, round(LEVEL_SMOOTHING_MS / chunk_ms))
+        self._floor_chunks = max(1, round(FLOOR_WINDOW_S * 1000 / chunk_ms))
+        self._learn_chunks = max(1, round(self._settings.learn_speaker_ms / chunk_ms))
+        self._known_floor_chunks = max(1, round(FLOOR_KNOWN_S * 1000 / chunk_ms))
+        self._given: RoomLevels | None = None
         self.reset()
 
     def reset(self) -> None:
-        """Forget everything heard: a new stretch of audio starts (after the wake word)."""
+        """Forget everything heard: a new stretch of audio starts (after the wake word). The
+        speaker's level given by ``follow`` is forgotten too."""
         self._detector.reset()
         self._pending = b""
         self._history: deque[bytes] = deque(maxlen=self._lead_chunks + self._start_chunks)
@@ -169,6 +236,24 @@ class Endpointer:
         self._utterance: list[bytes] | None = None
         self._last_speech = 0
         self._in_speech = False
+        self._given = None
+        self._recent_power: deque[float] = deque(maxlen=self._smoothing_chunks)
+        self._recent_levels: deque[float] = deque(maxlen=self._floor_chunks)
+        self._utterance_levels: list[float] = []
+
+    def follow(self, levels: RoomLevels | None) -> None:
+        """Follow the speaker (the one who said the wake word) measured in ``levels`` from now
+        on, until ``reset``; ``None`` learns the speaker from each utterance instead."""
+        self._given = levels
+
+    @property
+    def speaker_dbfs(self) -> float | None:
+        """The level of the speaker being followed, once known."""
+        if self._given is not None:
+            return self._given.speaker_dbfs
+        if len(self._utterance_levels) < self._smoothing_chunks:
+            return None
+        return float(np.percentile(self._utterance_levels, SPEAKER_PERCENTILE))
 
     @property
     def in_speech(self) -> bool:
@@ -197,12 +282,38 @@ class Endpointer:
         return self._end() if self._utterance is not None else None
 
     def _is_speech(self, chunk: bytes) -> bool:
-        probability = self._detector.probability(to_float(chunk))
+        samples = to_float(chunk)
+        probability = self._detector.probability(samples)
         if self._in_speech:  # hysteresis: harder to leave speech than to enter it
             self._in_speech = probability >= self._settings.threshold - 0.15
         else:
             self._in_speech = probability >= self._settings.threshold
-        return self._in_speech
+        if not self._settings.follow_speaker:
+            return self._in_speech
+        self._recent_power.append(float(np.mean(np.square(samples, dtype=np.float64))))
+        power = sum(self._recent_power) / len(self._recent_power)
+        level = max(QUIETEST_DBFS, 10 * math.log10(power) if power > 0 else QUIETEST_DBFS)
+        self._recent_levels.append(level)
+        if not self._in_speech:
+            return False
+        if self._utterance is not None and len(self._utterance_levels) < self._learn_chunks:
+            self._utterance_levels.append(level)
+        return self._loud_enough(level)
+
+    def _loud_enough(self, level: float) -> bool:
+        """Whether speech at ``level`` is the followed speaker's, not quieter talk behind them."""
+        speaker = self.speaker_dbfs
+        if speaker is None:
+            return True
+        if self._given is not None and len(self._recent_levels) < self._known_floor_chunks:
+            floor = self._given.floor_dbfs
+        elif len(self._recent_levels) >= self._smoothing_chunks:
+            floor = float(np.percentile(self._recent_levels, FLOOR_PERCENTILE))
+        else:
+            return True  # too little heard to tell the speaker from the room
+        low, high = self._settings.follow_margin_db
+        margin = min(high, max(low, (speaker - floor) / 3))
+        return level >= speaker - margin
 
     def _step(self, chunk: bytes, speech: bool) -> EndpointEvent | None:
         if self._utterance is None:
@@ -227,6 +338,7 @@ class Endpointer:
         self._utterance = None
         self._speech_run = 0
         self._history.clear()
+        self._utterance_levels = []
         return SpeechEnded(b"".join(kept))
 
 

@@ -6,7 +6,7 @@ import asyncio
 import os
 import pty
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -256,3 +256,31 @@ async def test_push_to_talk_needs_no_wake_word(
         await loop.close()
     assert voice.intents() == ["media.pause"]
     assert voice.events == []
+
+
+async def test_the_gate_measures_how_loud_the_wake_phrase_was(
+    wake_detector: WakeWordDetector, said: Callable[..., np.ndarray]
+) -> None:
+    """The endpointer follows whoever woke Jarvis: the gate hands on the phrase's level (two
+    numbers, no audio), which is the level the speaker's voice has."""
+    from assistant.audio.endpointing import room_levels
+    from assistant.wake_gate import WakeGate
+
+    speech = said("hey jarvis") * 0.5
+    pcm = to_pcm(np.concatenate([silence(1.0), speech, silence(1.0)]))
+
+    async def frames() -> AsyncIterator[bytes]:
+        for at in range(0, len(pcm), 640):
+            yield pcm[at : at + 640]
+
+    gate = WakeGate(wake_detector)
+    try:
+        wake = await gate.wait(frames(), lambda _: None)
+    finally:
+        await gate.close()
+    assert wake is not None
+    assert wake.levels is not None
+    spoken = room_levels(to_pcm(speech))
+    assert spoken is not None
+    assert abs(wake.levels.speaker_dbfs - spoken.speaker_dbfs) < 3.0
+    assert wake.levels.floor_dbfs < wake.levels.speaker_dbfs - 10

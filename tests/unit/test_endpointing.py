@@ -13,6 +13,7 @@ from assistant.audio.endpointing import (
     SpeechAudio,
     SpeechEnded,
     SpeechStarted,
+    room_levels,
     trim_silence,
 )
 
@@ -103,3 +104,45 @@ def test_trim_silence_keeps_speech_and_padding() -> None:
     trimmed = trim_silence(_silence(2) + _tone(1) + _silence(2), EnergyDetector(), settings)
     assert duration_s(trimmed) == pytest.approx(1.4, abs=0.03)
     assert trim_silence(_silence(1), EnergyDetector()) == b""
+
+
+def _tone_at(seconds: float, amplitude: float) -> bytes:
+    t = np.arange(round(SAMPLE_RATE_HZ * seconds)) / SAMPLE_RATE_HZ
+    return to_pcm(amplitude * np.sin(2 * np.pi * 300 * t))
+
+
+def test_room_levels_measure_the_speaker_and_the_floor_and_nothing_in_silence() -> None:
+    levels = room_levels(_silence(0.5) + _tone_at(0.5, 0.3))
+    assert levels is not None
+    assert levels.speaker_dbfs == pytest.approx(-13.5, abs=0.5)  # a 0.3 sine: 20·log10(0.3/√2)
+    assert levels.floor_dbfs == pytest.approx(-70.0)  # digital silence counts as a quiet mic
+    assert room_levels(_silence(1.0)) is None
+    assert room_levels(b"") is None
+
+
+def test_following_a_speaker_ignores_quieter_talk_and_hears_the_speaker() -> None:
+    """Speech 15 dB below the followed speaker (someone across the room) starts no utterance;
+    the speaker does; without following, the quieter talk is an utterance."""
+    loud, quiet = 0.3, 0.3 * 10 ** (-15 / 20)
+    detector = EnergyDetector(threshold_dbfs=-50)
+    levels = room_levels(_silence(0.3) + _tone_at(0.8, loud))
+    following = Endpointer(detector)
+    following.follow(levels)
+    assert not any(isinstance(e, SpeechStarted) for e in _run(following, _tone_at(3.0, quiet)))
+    events = _run(following, _tone_at(1.0, loud) + _tone_at(1.0, quiet))
+    assert any(isinstance(e, SpeechStarted) for e in events)
+    ended = [e for e in events if isinstance(e, SpeechEnded)]
+    assert ended, "the quieter talk after the speaker must not hold the utterance open"
+    assert duration_s(ended[0].pcm) < 2.0  # lead padding 0.5 s, the speaker 1 s, trail 0.2 s
+
+    unknown = Endpointer(detector, EndpointSettings(follow_speaker=False))
+    assert any(isinstance(e, SpeechStarted) for e in _run(unknown, _tone_at(3.0, quiet)))
+
+
+def test_reset_forgets_the_followed_speaker() -> None:
+    detector = EnergyDetector(threshold_dbfs=-50)
+    endpointer = Endpointer(detector)
+    endpointer.follow(room_levels(_tone_at(0.8, 0.3)))
+    assert endpointer.speaker_dbfs is not None
+    endpointer.reset()
+    assert endpointer.speaker_dbfs is None
