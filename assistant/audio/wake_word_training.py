@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.audio import SAMPLE_RATE_HZ, Float32Array, resample
+from assistant.audio import SAMPLE_RATE_HZ, Float32Array
 from assistant.audio.openwakeword_features import (
     EMBEDDING_SIZE,
     EMBEDDINGS,
@@ -65,14 +65,7 @@ CLINC = (
 )
 
 _TRAIN_LANGUAGES = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-029")
-_TRAIN_VARIANTS = (
-    "m1", "m3", "m4", "m7", "f1", "f3", "f4", "klatt", "Andy", "Annie", "Michael", "Alex",
-    "Andrea", "Denis", "Diogo", "Gene", "Henrique", "Hugo", "Jacky", "Lee", "Marco", "Mario",
-    "Nguyen", "anika", "antonio", "aunty", "benjamin", "boris", "caleb", "ed", "grandma",
-    "grandpa", "gustave", "iven", "klatt4", "klatt5", "klatt6", "marcelo", "michel", "miguel",
-    "norbert", "pablo", "pedro", "quincy", "rob", "sandro", "shelby", "steph2", "steph3",
-    "victor", "zac",
-)  # fmt: skip
+_TRAIN_VARIANTS = ("m1", "m3", "m4", "m7", "f1", "f3", "f4", "klatt", "Andy", "Annie", "Michael")
 _TRAIN_SPEEDS = (130, 160, 190)
 TRAIN_VOICES = tuple(
     EspeakVoice(language, variant, speed)
@@ -80,10 +73,6 @@ TRAIN_VOICES = tuple(
     for variant in _TRAIN_VARIANTS
     for speed in _TRAIN_SPEEDS
 )
-PHRASE_SPEEDS_WPM = (125, 200)
-PHRASE_PITCHES = (25, 75)
-"""The phrase is said by every training language and variant at a random speed and pitch in
-these ranges: more distinct speakers than a grid of a few speeds would give."""
 _HELD_OUT_LANGUAGES = ("en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us-nyc")
 _HELD_OUT_VARIANTS = ("m2", "m5", "m6", "f2", "f5", "klatt3", "Alicia", "Mike", "edward", "john")
 _HELD_OUT_SPEEDS = (120, 145, 175, 205)
@@ -110,12 +99,9 @@ NEAR_MISSES = (
     "hey parvis", "hey mavis", "hey jaffa", "hey jarred", "hey garbage", "hey jeeves",
     "hey charlie", "hey siri", "hey alexa", "hey google", "hey jamie", "hey barbie", "hey garvin",
     "hey marcus", "hey there", "hey harvest", "hey army", "hey car wash", "hey jasmine",
-    "hey travel", "hey gravy", "hey larvae", "hey jar lid", "hey jarvin", "hey jarvie",
-    "hey jarvit", "hey jarvo", "hey jarvil", "hey jarvid", "hey jarving", "hey darwin",
-    "hey darby", "hey garfield", "hey jarvish", "hey marvel", "hey jarrah",
+    "hey travel", "hey gravy", "hey larvae", "hey jar lid",
 )  # fmt: skip
-"""Phrases that sound like "hey jarvis" but must not wake it: other names, and the phrase with
-another ending ("hey jarvin"), which only its last sound tells apart."""
+"""Phrases that sound like "hey jarvis" but must not wake it."""
 HELD_OUT_NEAR_MISSES = (
     "hey travis", "hey harvey", "jarvis is a name", "hey service", "hey marvin", "hey darvish",
     "hey jasper", "hey nervous", "hey davis", "hey jarvik", "a jar of fish", "hey carlos",
@@ -133,13 +119,6 @@ KEEP_AFTER_S = 0.5
 """A wake clip is cut this long after the phrase: later windows would carry no label."""
 WAKE_COPIES = 5
 """Each spoken phrase is heard clean and in this many minus one random rooms."""
-PERTURBED_SHARE = 0.5
-PERTURB_FACTORS = (0.88, 1.12)
-"""This share of the spoken phrases is heard once more, sped up or slowed down by a random
-factor in this range (pitch, formants and tempo together, as a longer or shorter vocal tract
-would): speakers no synthesizer voice sounds like."""
-NEAR_MISS_COPIES = 8
-"""Each near miss is said by this many random voices."""
 SPEECH_SENTENCES = 2000
 """CLINC150 training sentences spoken as everyday speech (~1.5 hours, the negatives)."""
 SENTENCES_PER_RUN = 6
@@ -503,34 +482,17 @@ def dev_clips(phrase: str, seed: int) -> list[Clip]:
     return clips
 
 
-def _random_speaker(voice: EspeakVoice, rng: np.random.Generator) -> EspeakVoice:
-    speed = int(rng.integers(PHRASE_SPEEDS_WPM[0], PHRASE_SPEEDS_WPM[1] + 1))
-    pitch = int(rng.integers(PHRASE_PITCHES[0], PHRASE_PITCHES[1] + 1))
-    return EspeakVoice(voice.language, voice.variant, speed, pitch)
-
-
-def perturbed(samples: Float32Array, rng: np.random.Generator) -> Float32Array:
-    """``samples`` played back faster or slower (Kaldi's speed perturbation)."""
-    factor = float(rng.uniform(*PERTURB_FACTORS))
-    return resample(samples, round(SAMPLE_RATE_HZ * factor), SAMPLE_RATE_HZ)
-
-
 def dataset(phrase: str, seed: int, say: Callable[[str], None]) -> Featurised:
     """Synthesize, put through rooms and featurise everything."""
     random.seed(seed)
     rng = np.random.default_rng(seed)
     voices = list(TRAIN_VOICES)
-    speakers = sorted({(v.language, v.variant) for v in voices})
     held_voices = set(
-        rng.choice(len(speakers), round(len(speakers) * HELD_OUT_SHARE), replace=False).tolist()
+        rng.choice(len(voices), round(len(voices) * HELD_OUT_SHARE), replace=False).tolist()
     )
     variants = [phrase, phrase.replace(" ", ", ", 1)]
-    say(f"synthesizing '{phrase}' with {len(speakers)} espeak-ng voices and piper")
-    jobs = [
-        (variant, _random_speaker(EspeakVoice(language, variant_name, 0), rng))
-        for language, variant_name in speakers
-        for variant in variants
-    ]
+    say(f"synthesizing '{phrase}' with {len(voices)} espeak-ng voices and piper")
+    jobs = [(variant, voice) for voice in voices for variant in variants]
     spoken = [
         (samples, i // len(variants) in held_voices) for i, samples in enumerate(synthesize(jobs))
     ]
@@ -554,17 +516,9 @@ def dataset(phrase: str, seed: int, say: Callable[[str], None]) -> Featurised:
             piper(piper_voice, s) for s in sentences[SPEECH_SENTENCES : SPEECH_SENTENCES + 90]
         ]
     misses = [m for m in NEAR_MISSES if m != phrase]
-    near = synthesize(
-        [(m, _random_speaker(random.choice(voices), rng)) for m in misses
-         for _ in range(NEAR_MISS_COPIES)]
-    )  # fmt: skip
+    near = synthesize([(m, random.choice(voices)) for m in misses for _ in range(6)])
     if piper_voice is not None:
         near += [piper(piper_voice, m) for m in misses]
-    spoken += [
-        (perturbed(samples, rng), held_out)
-        for samples, held_out in spoken
-        if rng.random() < PERTURBED_SHARE
-    ]
 
     clips = wake_clips(spoken, commands, babble_pool, rng)
     for samples in near:
