@@ -11,6 +11,7 @@ import asyncio
 import math
 import statistics
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +21,7 @@ from assistant.audio.endpointing import Endpointer, EndpointSettings, SileroDete
 from assistant.audio.noise_gain import clean
 from assistant.audio.speex_echo import EchoCanceller, echo_return_loss_db
 from assistant.interpreter import interpret
-from assistant.stt.listen import hear_recording
+from assistant.stt.listen import Heard, hear_next, hear_recording
 from assistant.stt.model_paths import package_model_dir
 from assistant.stt.vocabulary import command_prompt, hotwords
 from assistant.stt.whisper_recognizer import WhisperRecognizer
@@ -78,15 +79,16 @@ async def room_rows() -> list[RoomRow]:
     after = await WhisperRecognizer.load(path, prompt=command_prompt(), hotwords=hotwords())
     rows = []
     try:
-        for label, recognizer, suppress in (
-            ("whisper tiny.en, as before", before, False),
-            ("+ suppression + steering", after, True),
+        for label, recognizer, how in (
+            ("whisper tiny.en, as before", before, "file"),
+            ("+ suppression + steering", after, "suppressed file"),
+            ("live, VAD alone", before, "live vad"),
+            ("live, following the speaker", before, "live following"),
         ):
             row = RoomRow(label)
             for snr, cases in rooms.items():
                 for utterance, pcm in cases:
-                    audio = clean(pcm) if suppress else pcm
-                    heard = await hear_recording(audio, recognizer, detector, interpret)
+                    heard = await _hear(pcm, how, recognizer, detector)
                     expected = (utterance.intent, utterance.slots)
                     got = (heard.intent.name, dict(heard.intent.slots)) if heard.intent else None
                     row.correct[snr] = row.correct.get(snr, 0) + (got == expected)
@@ -97,6 +99,25 @@ async def room_rows() -> list[RoomRow]:
         await before.close()
         await after.close()
     return rows
+
+
+async def _hear(
+    pcm: bytes, how: str, recognizer: WhisperRecognizer, detector: SileroDetector
+) -> Heard:
+    """A recording heard as ``jarvis listen`` hears a file (trimmed to its speech), or streamed
+    through the endpointer as the voice loop hears the microphone."""
+    if how.endswith("file"):
+        audio = clean(pcm) if how.startswith("suppressed") else pcm
+        return await hear_recording(audio, recognizer, detector, interpret)
+
+    async def frames() -> AsyncIterator[bytes]:
+        for at in range(0, len(pcm), 640):
+            yield pcm[at : at + 640]
+
+    settings = EndpointSettings(trailing_silence_ms=600, follow_speaker=how == "live following")
+    heard = await hear_next(frames(), recognizer, Endpointer(detector, settings), interpret)
+    assert heard is not None, "every recording holds a command"
+    return heard
 
 
 def print_room(rows: list[RoomRow]) -> None:
