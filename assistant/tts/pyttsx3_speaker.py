@@ -2,6 +2,11 @@
 
 pyttsx3's engine is bound to the thread that created it and is not thread-safe, so every call
 runs on one dedicated worker thread; each sentence is rendered to a temporary WAV and read back.
+
+pyttsx3 2.99's espeak driver synthesizes in espeak's own thread (``AUDIO_OUTPUT_RETRIEVAL``) and
+its ``runAndWait`` may return before that thread has written the file: read at once, the reply
+was missing or empty now and then (an e2e test caught it). So the file is removed before each
+sentence and read only once it is whole.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import asyncio
 import contextlib
 import io
 import tempfile
+import time
 import wave
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,16 +24,29 @@ from typing import Any
 
 from assistant.tts import Speech, sentences
 
+WAV_HEADER_BYTES = 44
+RENDER_WAIT_S = 10.0
+"""How long a sentence's file may take to appear after ``runAndWait`` returned."""
+POLL_S = 0.005
+
 
 class Pyttsx3Speaker:
     """Implements ``Speaker`` with pyttsx3."""
 
     name = "pyttsx3"
 
-    def __init__(self, executor: ThreadPoolExecutor, engine: Any, workdir: Path):
+    def __init__(
+        self,
+        executor: ThreadPoolExecutor,
+        engine: Any,
+        workdir: Path,
+        *,
+        render_wait_s: float = RENDER_WAIT_S,
+    ):
         self._executor = executor
         self._engine = engine
         self._workdir = workdir
+        self._render_wait_s = render_wait_s
 
     @classmethod
     async def load(cls, *, rate_wpm: int | None = None) -> Pyttsx3Speaker:
@@ -48,12 +67,12 @@ class Pyttsx3Speaker:
 
     def _render(self, sentence: str) -> Speech:
         path = self._workdir / "sentence.wav"
+        path.unlink(missing_ok=True)  # never read the last sentence's file as this one's
         self._engine.save_to_file(sentence, str(path))
         # The espeak driver prints "Audio saved to …" on stdout, which would corrupt --json output.
         with contextlib.redirect_stdout(io.StringIO()):
             self._engine.runAndWait()
-        with wave.open(str(path), "rb") as audio:
-            speech = Speech(audio.readframes(audio.getnframes()), audio.getframerate())
+        speech = _whole_wav(path, time.monotonic() + self._render_wait_s)
         path.unlink(missing_ok=True)
         return speech
 
@@ -61,6 +80,22 @@ class Pyttsx3Speaker:
         await asyncio.to_thread(self._executor.shutdown, wait=True)
         with contextlib.suppress(OSError):
             self._workdir.rmdir()
+
+
+def _whole_wav(path: Path, deadline: float) -> Speech:
+    """The WAV at ``path`` once it is all written (its data as long as its header says)."""
+    while True:
+        try:
+            with wave.open(str(path), "rb") as audio:
+                frames = audio.getnframes()
+                expected = WAV_HEADER_BYTES + frames * audio.getsampwidth() * audio.getnchannels()
+                if frames > 0 and path.stat().st_size >= expected:
+                    return Speech(audio.readframes(frames), audio.getframerate())
+        except (FileNotFoundError, EOFError, wave.Error):
+            pass
+        if time.monotonic() >= deadline:
+            raise FileNotFoundError(f"pyttsx3 wrote no speech to {path}")
+        time.sleep(POLL_S)
 
 
 def _init_engine(rate_wpm: int | None) -> Any:
