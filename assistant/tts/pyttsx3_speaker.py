@@ -89,7 +89,9 @@ def _whole_wav(path: Path, deadline: float) -> Speech:
             with wave.open(str(path), "rb") as audio:
                 frames = audio.getnframes()
                 expected = WAV_HEADER_BYTES + frames * audio.getsampwidth() * audio.getnchannels()
-                if frames > 0 and path.stat().st_size >= expected:
+                # The driver writes the header (with the real length) before the data; an empty
+                # synthesis is a complete file too, so it does not stall the queue.
+                if path.stat().st_size >= expected:
                     return Speech(audio.readframes(frames), audio.getframerate())
         except (FileNotFoundError, EOFError, wave.Error):
             pass

@@ -26,8 +26,9 @@ class _LateEngine:
     """Writes the requested WAV from another thread ``delay_s`` after ``runAndWait`` returns
     (never, when ``delay_s`` is None)."""
 
-    def __init__(self, delay_s: float | None):
+    def __init__(self, delay_s: float | None, pcm: bytes = PCM):
         self._delay_s = delay_s
+        self._pcm = pcm
         self._path = ""
         self.writers: list[threading.Thread] = []
 
@@ -36,18 +37,20 @@ class _LateEngine:
 
     def runAndWait(self) -> None:  # pyttsx3's name
         if self._delay_s is not None:
-            writer = threading.Thread(target=self._write, args=(self._path, self._delay_s))
+            writer = threading.Thread(
+                target=self._write, args=(self._path, self._delay_s, self._pcm)
+            )
             writer.start()
             self.writers.append(writer)
 
     @staticmethod
-    def _write(path: str, delay_s: float) -> None:
+    def _write(path: str, delay_s: float, pcm: bytes) -> None:
         time.sleep(delay_s)
         with wave.open(path, "wb") as audio:
             audio.setnchannels(1)
             audio.setsampwidth(2)
             audio.setframerate(22_050)
-            audio.writeframes(PCM)
+            audio.writeframes(pcm)
 
 
 async def _speak(engine: _LateEngine, workdir: Path, text: str) -> list[bytes]:
@@ -71,3 +74,10 @@ def test_a_sentence_written_after_run_and_wait_returned_is_still_spoken(tmp_path
 def test_a_driver_that_never_writes_fails_with_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="pyttsx3 wrote no speech"):
         asyncio.run(_speak(_LateEngine(delay_s=None), tmp_path, "Timer set for 1 second."))
+
+
+def test_an_empty_synthesis_is_a_whole_file_not_a_missing_one(tmp_path: Path) -> None:
+    """A sentence espeak renders as nothing is an empty file, written whole: it is spoken as
+    silence, where waiting for frames would end in "wrote no speech" at the deadline."""
+    engine = _LateEngine(delay_s=0.05, pcm=b"")
+    assert asyncio.run(_speak(engine, tmp_path, "Timer set.")) == [b""]
