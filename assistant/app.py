@@ -365,7 +365,7 @@ async def _start_voice(
     if settings.voice == "auto":
         voice = await VoiceLoop.start(
             settings.data_dir,
-            submit=conversation.submit,
+            submit=conversation.submit_spoken,
             bus=bus,
             options=voice_options(settings),
             on_status=on_status,
@@ -451,7 +451,7 @@ async def _start_wyoming(
     # Imported only when asked for: most edges never speak Wyoming.
     from assistant.wyoming_edge import EdgeWyoming
 
-    wyoming = await EdgeWyoming.start(settings, conversation.submit, bus)
+    wyoming = await EdgeWyoming.start(settings, conversation.submit_spoken, bus)
     stack.push_async_callback(wyoming.close)
 
 

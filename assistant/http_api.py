@@ -38,6 +38,9 @@ BUS = web.AppKey("bus", ReplyBus)
 class UtteranceRequest(msgspec.Struct, forbid_unknown_fields=False):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS)]
     trace_id: Annotated[str, msgspec.Meta(pattern=ID_PATTERN)] | None = None
+    spoken: bool = False
+    """The text is what a recognizer heard (a phone's dictation): a misheard command is
+    repaired as the microphone's are."""
 
 
 json_errors = http_errors.json_errors(internal_message="Something went wrong inside Jarvis.")
@@ -86,7 +89,9 @@ async def post_utterance(request: web.Request) -> web.Response:
         # the cloud it would only fail there. Fields this API ignores may hold anything.
         return error_response(400, "invalid_utterance", f"`text` must not hold {unstorable}.")
     conversation = request.app[CONVERSATION]
-    record = await conversation.submit(body.text.strip(), trace_id=body.trace_id)
+    record = await conversation.submit(
+        body.text.strip(), trace_id=body.trace_id, spoken=body.spoken
+    )
     view = await conversation.describe(record)
     return web.json_response(view, status=202 if record.status == "pending" else 200)
 

@@ -52,6 +52,12 @@ SCHEMAS: dict[str, Any] = {
                 "pattern": "^[0-9A-Za-z_-]{1,64}$",
                 "description": "Continue an existing trace instead of starting a new one.",
             },
+            "spoken": {
+                "type": "boolean",
+                "default": False,
+                "description": "The text is what a speech recognizer heard: a misheard "
+                "command may be repaired to the nearest one the edge knows.",
+            },
         },
     },
     "Utterance": {

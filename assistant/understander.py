@@ -17,6 +17,7 @@ import structlog
 
 from assistant.interpreter import interpret
 from assistant.interpreter.extractors import Filled, fill
+from assistant.interpreter.spoken import repair
 from models import Intent
 from models.intent_names import APP_INTENTS as APP_INTENTS  # where the edge has long found it
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-Tier = Literal["template", "model", "taught"]
+Tier = Literal["template", "model", "taught", "spoken"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +77,36 @@ class Understander:
         found = interpret(text, home=home)
         return None if found is None else Understood(found, "template", 1.0)
 
-    def understand_now(self, text: str) -> Understood:
+    def understand_now(self, text: str, *, spoken: bool = False) -> Understood:
         """Every tier, in this thread (the CLI, benchmarks, worker threads)."""
-        return self.templates(text) or self.learned(text)
+        found = self.templates(text) or self.learned(text)
+        if found.intent is not None or not spoken:
+            return found
+        return self.spoken_repair(text) or found
 
-    async def understand(self, text: str, home: frozenset[str] | None = None) -> Understood:
-        """Every tier; the model runs in a worker thread, never on the event loop."""
+    async def understand(
+        self, text: str, home: frozenset[str] | None = None, *, spoken: bool = False
+    ) -> Understood:
+        """Every tier; the model runs in a worker thread, never on the event loop. ``spoken``:
+        ``text`` is a recognizer's transcript, which may still be repaired (``spoken_repair``)."""
         found = self.templates(text, home)
         if found is not None:
             return found
-        if self.model is None:
-            return Understood(None)
-        return await asyncio.to_thread(self.learned, text)
+        learned = Understood(None)
+        if self.model is not None:
+            learned = await asyncio.to_thread(self.learned, text)
+        if learned.intent is not None or not spoken:
+            return learned
+        # In the thread too: the first repair builds the grammar's phrase table (~0.3 s).
+        return await asyncio.to_thread(self.spoken_repair, text, home) or learned
+
+    def spoken_repair(self, text: str, home: frozenset[str] | None = None) -> Understood | None:
+        """What a misheard command most probably was (``assistant.interpreter.spoken``)."""
+        repaired = repair(text, home=home)
+        if repaired is None or repaired.intent.name not in self.handled:
+            return None
+        log.info("understanding.spoken_repair", said=repaired.said, closeness=repaired.closeness)
+        return Understood(repaired.intent, "spoken", repaired.closeness)
 
     def learned(self, text: str) -> Understood:
         """The learned tier alone (blocking, milliseconds)."""

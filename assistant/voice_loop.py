@@ -2,7 +2,7 @@
 
 Wired by ``assistant/app.py`` with one call::
 
-    voice = await VoiceLoop.start(settings.data_dir, submit=conversation.submit, bus=bus,
+    voice = await VoiceLoop.start(settings.data_dir, submit=conversation.submit_spoken, bus=bus,
                                   options=VoiceOptions(...))
     ...
     await voice.close()

@@ -162,7 +162,7 @@ async def hear_after_wake(
 ) -> dict[str, Any]:
     """A recording that must hold the wake word, then the command: the ``jarvis listen --json
     --wake-word`` object. Nothing is recognized when the wake word is not in it."""
-    from assistant.interpreter import interpret
+    from assistant.interpreter.spoken import interpret_heard
     from assistant.stt.listen import hear_recording
 
     woke = await asyncio.to_thread(first_wake, wake, pcm)
@@ -173,9 +173,9 @@ async def hear_after_wake(
             "end_of_speech_to_intent_ms": 0.0, "woke_at_s": None,
         }  # fmt: skip
     start = max(0, round((woke.at_s - LOOKBACK_S) * SAMPLE_RATE_HZ)) * SAMPLE_WIDTH_BYTES
-    heard = await hear_recording(pcm[start:], recognizer, vad, interpret)
+    heard = await hear_recording(pcm[start:], recognizer, vad, interpret_heard)
     text = strip_wake_phrase(heard.transcript.text, wake.model.phrase)
-    intent = interpret(text)
+    intent = interpret_heard(text)
     outcome = heard.to_json()
     outcome.update(
         transcript=text,

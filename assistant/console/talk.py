@@ -270,7 +270,7 @@ class TalkSession:
         log.info("talk.heard", transport_ms_p50=transport_ms, **heard.to_json())
         await self._send({"type": "heard", **heard.to_json(), "transport_ms_p50": transport_ms})
         conversation = self._parts.conversation
-        record = await conversation.submit(heard.transcript.text)
+        record = await conversation.submit_spoken(heard.transcript.text)
         await self._send({"type": "utterance", **(await conversation.describe(record))})
         if record.status == "pending":
             self._waiting.add(record.id)

@@ -99,9 +99,16 @@ class Conversation:
         """Teaching and forgetting phrases directly (the HTTP API), not by a sentence."""
         return self._phrases
 
-    async def submit(self, text: str, trace_id: str | None = None) -> UtteranceRecord:
-        """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise."""
-        return await self.turns.submit(text, trace_id)
+    async def submit(
+        self, text: str, trace_id: str | None = None, *, spoken: bool = False
+    ) -> UtteranceRecord:
+        """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise.
+        ``spoken``: ``text`` is what a recognizer heard, and may be misheard."""
+        return await self.turns.submit(text, trace_id, spoken=spoken)
+
+    async def submit_spoken(self, text: str) -> UtteranceRecord:
+        """``submit`` for a recognizer's transcript (the microphone, satellites, the console)."""
+        return await self.turns.submit(text, spoken=True)
 
     # --- what the cloud sends: CloudMessages ------------------------------------------------
 

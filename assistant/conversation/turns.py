@@ -58,8 +58,11 @@ class Turns:
         self._local = local
         self._phrases = phrases
 
-    async def submit(self, text: str, trace_id: str | None = None) -> UtteranceRecord:
-        """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise."""
+    async def submit(
+        self, text: str, trace_id: str | None = None, *, spoken: bool = False
+    ) -> UtteranceRecord:
+        """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise.
+        ``spoken``: ``text`` is a recognizer's transcript, and a misheard command is repaired."""
         utterance = Utterance(
             id=new_id(),
             text=text,
@@ -69,9 +72,9 @@ class Turns:
             ts=time.time(),
         )
         with traced(trace_id=utterance.trace_id):
-            return await self._submit(utterance)
+            return await self._submit(utterance, spoken)
 
-    async def _submit(self, utterance: Utterance) -> UtteranceRecord:
+    async def _submit(self, utterance: Utterance, spoken: bool = False) -> UtteranceRecord:
         started = time.perf_counter()
         home = self._skills.home
         understood = (
@@ -79,7 +82,9 @@ class Turns:
             or self._dialogue.answer_to_question(utterance.text)
             # An answer to "the ceiling light or the counter light?" completes its command.
             or self._answer_to_the_house(utterance.text)
-            or await self._understander.understand(utterance.text, home=home.vocabulary())
+            or await self._understander.understand(
+                utterance.text, home=home.vocabulary(), spoken=spoken
+            )
         )
         intent = understood.intent
         interpret_ms = (time.perf_counter() - started) * 1000

@@ -109,7 +109,8 @@ async def _listen(
 ) -> Heard | None:
     from assistant.audio.endpointing import Endpointer, EndpointSettings, load_detector
     from assistant.audio.wav_source import read_wav
-    from assistant.interpreter import interpret, warm
+    from assistant.interpreter import warm
+    from assistant.interpreter.spoken import interpret_heard
     from assistant.stt.auto import load_recognizer
     from assistant.stt.listen import hear_next, hear_recording
 
@@ -125,13 +126,13 @@ async def _listen(
         detector = await asyncio.to_thread(load_detector)
         await asyncio.to_thread(warm)
         if pcm is not None:
-            return await hear_recording(pcm, recognizer, detector, interpret)
+            return await hear_recording(pcm, recognizer, detector, interpret_heard)
         source = await _live_source(from_stdin, options["input_device"])
         endpointer = Endpointer(detector, EndpointSettings(options["trailing_silence_ms"]))
         if progress:
             progress("Listening… (speak now)")
         try:
-            return await hear_next(source.frames(), recognizer, endpointer, interpret)
+            return await hear_next(source.frames(), recognizer, endpointer, interpret_heard)
         finally:
             await source.close()
     finally:

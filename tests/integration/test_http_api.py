@@ -44,6 +44,27 @@ async def test_a_local_intent_is_answered_at_once(client: Client) -> None:
     assert body["follow_up_at"] is not None
 
 
+async def test_a_spoken_utterance_may_be_repaired(client: Client) -> None:
+    """``"spoken": true`` (a phone's dictation): a misheard command is repaired as the
+    microphone's are; the same text typed goes to the cloud as written."""
+    heard = "set a timer for ten minutes, set a time for ten seconds, set the volume down."
+    response = await client.post("/v1/utterances", json={"text": heard, "spoken": True})
+    assert response.status == 200
+    body = await response.json()
+    assert (body["intent"], body["slots"], body["handled_by"]) == (
+        "timer.start",
+        {"duration_s": 600},
+        "edge",
+    )
+    assert body["text"] == heard  # the history keeps what was heard
+    status, typed = await _post(client, heard)
+    assert status == 202
+    assert typed["handled_by"] == "cloud"
+    response = await client.post("/v1/utterances", json={"text": heard, "spoken": "yes"})
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == "invalid_utterance"
+
+
 async def test_the_utterance_can_be_read_back(client: Client) -> None:
     """GET /v1/utterances/{id} returns the same utterance with its status and reply."""
     _, posted = await _post(client, "add milk to my shopping list")
