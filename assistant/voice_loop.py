@@ -90,8 +90,8 @@ class VoiceOptions:
     command_wait_s: float = 5.0
     """After the wake word, how long Jarvis waits for a command to start before sleeping."""
     noise_suppression: bool = False
-    """WebRTC noise suppression and automatic gain on what the recognizer hears (off: in the
-    room benchmark it cost whisper tiny.en accuracy)."""
+    """For noisy rooms: WebRTC noise suppression and automatic gain on what the recognizer
+    hears, and whisper steered toward the grammar (off: it costs accuracy in a quiet room)."""
     echo_cancellation: bool = True
     """Take Jarvis's own voice out of the microphone (speex): barge-in with loudspeakers.
     Without a canceller, talking over Jarvis needs the push-to-talk key."""
@@ -222,7 +222,7 @@ class VoiceLoop:
                 recognizer = await load_recognizer(
                     options.stt_engine, data_dir, vosk_model=options.vosk_model,
                     whisper_model=options.whisper_model, language=options.language,
-                    on_progress=status,
+                    steer=options.noise_suppression, on_progress=status,
                 )  # fmt: skip
             except ModelNotFoundError as error:
                 status(f"text-only: {error}")

@@ -106,13 +106,17 @@ async def load_recognizer(
     whisper_model: Path | None = None,
     language: str = "en",
     grammar: Sequence[str] | None = None,
+    steer: bool = False,
     on_progress: Callable[[str], None] | None = None,
 ) -> Recognizer:
     """Load the models ``engine`` needs, once, off the event loop.
 
     ``grammar`` defaults to the local interpreter's phrases; ``auto`` skips vosk (with a log line)
-    when no vosk model for ``language`` is installed.
+    when no vosk model for ``language`` is installed. ``steer``: whisper's prompt and hotwords
+    come from that grammar (``assistant.stt.vocabulary``), for noisy rooms; otherwise it gets
+    its short domain prompt.
     """
+    from assistant.stt.vocabulary import command_prompt, hotwords
     from assistant.stt.vosk_recognizer import VoskRecognizer
     from assistant.stt.whisper_recognizer import WhisperRecognizer
 
@@ -138,7 +142,12 @@ async def load_recognizer(
     try:
         found = resolve_model("whisper", data_dir, explicit=whisper_model, language=language)
         progress(f"Loading whisper model from {found.path} ({found.source})…")
-        free = await WhisperRecognizer.load(found.path, language=language)
+        if steer and language == "en":
+            free = await WhisperRecognizer.load(
+                found.path, language=language, prompt=command_prompt(), hotwords=hotwords()
+            )
+        else:
+            free = await WhisperRecognizer.load(found.path, language=language)
     except BaseException:
         if fast is not None:
             await fast.close()

@@ -85,6 +85,15 @@ class WhisperRecognizer:
         log.info("whisper.loaded", path=str(path), load_ms=round(load_ms), cpu_threads=threads)
         return cls(model, executor, language=language, prompt=prompt, hotwords=hotwords)
 
+    @property
+    def prompt(self) -> str | None:
+        """What primes the decoder: the domain prompt, or the grammar's phrases when steered."""
+        return self._prompt
+
+    @property
+    def hotwords(self) -> str | None:
+        return self._hotwords
+
     async def begin(self) -> WhisperRecognition:
         return WhisperRecognition(self)
 
