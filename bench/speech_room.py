@@ -95,7 +95,7 @@ async def room_rows() -> list[RoomRow]:
     after = await WhisperRecognizer.load(path, prompt=command_prompt(), hotwords=hotwords())
     edge = Understander(Skills.HANDLED | APP_INTENTS, load_model())
     understandings: dict[str, Understand] = {
-        "": _templates,
+        "": interpret,
         ", edge understanding": lambda text: edge.understand_now(text, spoken=True).intent,
     }
     rows = []
@@ -127,10 +127,6 @@ async def room_rows() -> list[RoomRow]:
         await before.close()
         await after.close()
     return rows
-
-
-def _templates(text: str) -> Intent | None:
-    return interpret(text)
 
 
 async def _hear(

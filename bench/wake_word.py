@@ -71,8 +71,7 @@ def _speech(quick: bool, cache: Path | None) -> dict[str, list[Float32Array]]:
                 for kind in ("pool", "wakes", "near", "other")
             }
     voices = list(HELD_OUT_VOICES)
-    sentences = [json.loads(line)["text"] for line in HWU64.read_text().splitlines()]
-    random.shuffle(sentences)
+    sentences = _hwu_sentences()
     pool = synthesize([(s, random.choice(voices)) for s in sentences[:60]])
     count = 60 if quick else 240
     wake_texts = [f"hey jarvis {random.choice(COMMANDS)}" for _ in range(count)]

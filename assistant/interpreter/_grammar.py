@@ -15,6 +15,8 @@ _ONES = (
     *("eighteen", "nineteen"),
 )
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+NUMBER_WORDS = frozenset((*_ONES, *_TENS[2:], "hundred"))
+"""Every word ``spell`` writes a number with."""
 
 
 def spell(number: int) -> str:

@@ -32,6 +32,8 @@ from functools import cache
 
 from rapidfuzz import fuzz, process
 
+from assistant.interpreter import grammar_phrases, interpret
+from assistant.interpreter._grammar import NUMBER_WORDS as SPELLED_NUMBERS
 from models import Intent
 from models.intent_names import (
     ASSISTANT_CONFIRM,
@@ -47,10 +49,8 @@ CLOSE_ENOUGH = 80.0
 _FILLER_WORDS = "and the well so oh um uh hey okay ok i a now then jarvis"
 FILLERS = frozenset(_FILLER_WORDS.split())
 """Words a noisy transcript starts with before the command ("and previous track")."""
-_NUMBERS = """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
-hundred half quarter"""
-NUMBER_WORDS = frozenset(_NUMBERS.split())
+NUMBER_WORDS = SPELLED_NUMBERS | {"half", "quarter"}
+"""The words a grammar phrase says a value with: a repair never brings one the transcript lacks."""
 _OPPOSITES = "start stop pause resume play cancel add remove up down on off next previous mute"
 COMMAND_WORDS = frozenset(_OPPOSITES.split()) | {"unmute"}
 """Words that decide what a command does, often in opposite pairs: a repair may supply one that
@@ -80,8 +80,6 @@ class Repaired:
 
 def repair(transcript: str, *, home: frozenset[str] | None = None) -> Repaired | None:
     """The local command ``transcript`` most probably was; ``None`` leaves it to the cloud."""
-    from assistant.interpreter import interpret
-
     words = _words(transcript)
     first = _words(_CLAUSE_END.split(transcript, maxsplit=1)[0])
     parts = [" ".join(first), " ".join(_unfilled(words)), " ".join(_unfilled(first))]
@@ -99,8 +97,6 @@ def repair(transcript: str, *, home: frozenset[str] | None = None) -> Repaired |
 def interpret_heard(transcript: str, *, home: frozenset[str] | None = None) -> Intent | None:
     """The templates' intent for a recognizer's transcript, repaired when they miss it (what
     ``jarvis listen`` reports; the edge puts its learned tier between the two)."""
-    from assistant.interpreter import interpret
-
     found = interpret(transcript, home=home)
     if found is not None:
         return found
@@ -134,8 +130,6 @@ def _nearest_phrase(heard: str) -> Repaired | None:
 @cache
 def _phrases() -> dict[str, Intent]:
     """The grammar's phrases with what each means (built once: ~1,300 phrases, ~0.3 s here)."""
-    from assistant.interpreter import grammar_phrases, interpret
-
     understood = {phrase: interpret(phrase) for phrase in grammar_phrases()}
     return {phrase: intent for phrase, intent in understood.items() if intent is not None}
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from assistant.interpreter._grammar import NUMBER_WORDS
+
 PROMPT_WORDS = 110
 """Words of example phrases in the prompt (~150 tokens, room left for the hotwords)."""
 HOTWORDS = 24
 _COMMON_WORDS = """a an the to of for is it my me i what what's how on in and by are at be do
 does this that with from up down all more much"""
-_NUMBERS = """zero one two three four five six seven eight nine ten eleven twelve thirteen
-fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
-eighty ninety hundred"""
 _COMMON = frozenset(_COMMON_WORDS.split())
-_NUMBER_WORDS = frozenset(_NUMBERS.split())
 
 
 @cache
@@ -54,6 +52,6 @@ def _keywords() -> list[str]:
     counts: dict[str, int] = {}
     for phrase in set(grammar_phrases()):
         for word in set(re.split(r"\s+", phrase)):
-            if word and word not in _COMMON and word not in _NUMBER_WORDS:
+            if word and word not in _COMMON and word not in NUMBER_WORDS:
                 counts[word] = counts.get(word, 0) + 1
     return sorted(counts, key=lambda w: (-counts[w], w))
