@@ -9,7 +9,9 @@ CPU per second of audio while streaming; load time and resident memory.
 Every voice here is one of ``HELD_OUT_VOICES``: espeak-ng languages, variants and speeds the
 training script never used (piper's voice is training-only). ``--kokoro`` measures instead on a
 voice family the training never heard at all: Kokoro-82M's five voice packs and five blends
-(``assistant.testing_kokoro``), each at two speeds.
+(``assistant.testing_kokoro``), each at two speeds. ``--model FILE`` measures a head the training
+script wrote instead of the bundled one; ``--cache DIR`` keeps the synthesized speech of either
+run, so two heads are compared on the same audio.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import numpy as np
 import psutil
 
 from assistant.audio import Float32Array, to_pcm
-from assistant.audio.wake_word import WakeWordDetector, Woke
+from assistant.audio.wake_word import DEFAULT_WAKE_WORD, WakeWordDetector, Woke
 from assistant.audio.wake_word_training import (
     COMMANDS,
     HELD_OUT_NEAR_MISSES,
@@ -93,8 +95,10 @@ def _speech(quick: bool, cache: Path | None) -> dict[str, list[Float32Array]]:
     return speech
 
 
-def _false_rejects(wakes: list[Float32Array], pool: list[Float32Array]) -> dict[str, float]:
-    detector, rng = WakeWordDetector.load(), np.random.default_rng(SEED)
+def _false_rejects(
+    wakes: list[Float32Array], pool: list[Float32Array], model: str = DEFAULT_WAKE_WORD
+) -> dict[str, float]:
+    detector, rng = WakeWordDetector.load(model), np.random.default_rng(SEED)
     rejects = {}
     for name, snr in CONDITIONS.items():
         missed = 0
@@ -105,18 +109,22 @@ def _false_rejects(wakes: list[Float32Array], pool: list[Float32Array]) -> dict[
     return rejects
 
 
-def _near_misses(near: list[Float32Array], pool: list[Float32Array]) -> int:
+def _near_misses(
+    near: list[Float32Array], pool: list[Float32Array], model: str = DEFAULT_WAKE_WORD
+) -> int:
     """How many near-miss utterances (half clean, half at 20 dB) wake it."""
-    detector, rng = WakeWordDetector.load(), np.random.default_rng(SEED + 1)
+    detector, rng = WakeWordDetector.load(model), np.random.default_rng(SEED + 1)
     return sum(
         bool(woke(detector, np.concatenate([silence(1.0), _room(c, snr, pool, rng), silence(1.0)])))
         for c, snr in zip(near, [None, 20.0] * len(near), strict=False)
     )
 
 
-def _false_accepts(other: list[Float32Array], pool: list[Float32Array]) -> tuple[int, float, float]:
+def _false_accepts(
+    other: list[Float32Array], pool: list[Float32Array], model: str = DEFAULT_WAKE_WORD
+) -> tuple[int, float, float]:
     """Wakes in over an hour of other speech in random rooms; hours; CPU share while streaming."""
-    detector, rng = WakeWordDetector.load(), np.random.default_rng(SEED + 2)
+    detector, rng = WakeWordDetector.load(model), np.random.default_rng(SEED + 2)
     chooser = random.Random(SEED)
     conditions = list(CONDITIONS.values())
     stream = np.concatenate(
@@ -143,10 +151,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="keep the synthesized speech here, reuse it")
     parser.add_argument("--synthesize-only", action="store_true", help="fill --cache and stop")
     parser.add_argument("--kokoro", action="store_true", help="only Kokoro-82M's voices")
+    parser.add_argument(
+        "--model", default=DEFAULT_WAKE_WORD, help="a phrase or trained .npz (default: bundled)"
+    )
     args = parser.parse_args()
     random.seed(SEED)
     if args.kokoro:
-        print_kokoro(kokoro_figures())
+        print_kokoro(kokoro_figures(args.model, args.cache))
         return
     speech = _speech(args.quick, args.cache)
     if args.synthesize_only:
@@ -155,16 +166,16 @@ def main() -> None:
 
     rss_before = psutil.Process().memory_info().rss
     started = time.perf_counter()
-    detector = WakeWordDetector.load()
+    detector = WakeWordDetector.load(args.model)
     load_s = time.perf_counter() - started
     rss_mb = (psutil.Process().memory_info().rss - rss_before) / 2**20
     del detector
     # Three independent measurements, one process each (each loads its own detector): on a
     # busy 2-core machine this keeps the run to minutes.
     with ProcessPoolExecutor(max_workers=3) as pool_workers:
-        rejects_job = pool_workers.submit(_false_rejects, wakes, pool)
-        near_job = pool_workers.submit(_near_misses, near, pool)
-        accepts_job = pool_workers.submit(_false_accepts, other, pool)
+        rejects_job = pool_workers.submit(_false_rejects, wakes, pool, args.model)
+        near_job = pool_workers.submit(_near_misses, near, pool, args.model)
+        accepts_job = pool_workers.submit(_false_accepts, other, pool, args.model)
         rejects, near_woke = rejects_job.result(), near_job.result()
         false_accepts, other_hours, cpu_share = accepts_job.result()
 
@@ -188,8 +199,16 @@ def main() -> None:
 KOKORO_SPEEDS = (0.9, 1.1)
 
 
-def kokoro_figures() -> dict[str, float]:
-    """False rejects on "hey jarvis …" and near misses that wake it, said by Kokoro's voices."""
+def _kokoro_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
+    """The wake utterances and near misses in Kokoro's voices, and a babble pool; kept in
+    ``cache`` when given (Kokoro runs at about real time on one core here)."""
+    path = cache / "wake-bench-kokoro.npz" if cache else None
+    if path is not None and path.is_file():
+        with np.load(path) as data:
+            return {
+                kind: [data[k] for k in sorted(data.files, key=_index) if k.startswith(kind + "_")]
+                for kind in ("pool", "wakes", "near")
+            }
     from assistant.testing_kokoro import Kokoro
 
     kokoro = Kokoro.load()
@@ -206,13 +225,26 @@ def kokoro_figures() -> dict[str, float]:
         wakes = list(threads.map(lambda job: kokoro.say(job[0], job[1], speed=job[2],
                                                         accent=job[3]), jobs))  # fmt: skip
         near = list(threads.map(lambda job: kokoro.say(job[0], job[1]), near_jobs))
-    babble_pool = synthesize(
-        [(s, random.choice(list(HELD_OUT_VOICES))) for s in _hwu_sentences()[:40]]
-    )
+    pool = synthesize([(s, random.choice(list(HELD_OUT_VOICES))) for s in _hwu_sentences()[:40]])
+    speech = {"pool": pool, "wakes": wakes, "near": near}
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            path, **{f"{k}_{i}": c for k, clips in speech.items() for i, c in enumerate(clips)}
+        )
+    return speech
+
+
+def kokoro_figures(model: str = DEFAULT_WAKE_WORD, cache: Path | None = None) -> dict[str, float]:
+    """False rejects on "hey jarvis …" and near misses that wake it, said by Kokoro's five
+    voice packs and five even blends of two."""
+    speech = _kokoro_speech(cache)
+    wakes, near, babble_pool = speech["wakes"], speech["near"], speech["pool"]
     figures: dict[str, float] = {
-        f"false rejects, {name}": rate for name, rate in _false_rejects(wakes, babble_pool).items()
+        f"false rejects, {name}": rate
+        for name, rate in _false_rejects(wakes, babble_pool, model).items()
     }
-    figures["near misses that wake it"] = _near_misses(near, babble_pool) / len(near)
+    figures["near misses that wake it"] = _near_misses(near, babble_pool, model) / len(near)
     figures["utterances"] = len(wakes)
     figures["near miss utterances"] = len(near)
     return figures

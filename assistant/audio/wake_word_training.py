@@ -1,15 +1,16 @@
 """Train the wake word's two heads from speech this script synthesizes: ``just train-wake-word``.
 
-Seeded and self-contained: the phrase spoken by piper's neural voice and by espeak-ng's voices,
-variants and speeds (``TRAIN_VOICES``; the benchmark uses ``HELD_OUT_VOICES``, never these),
-alone and followed by a command, clean and in four random rooms (pink noise, babble, reverb,
-0-20 dB SNR); negatives are 2,000 everyday requests (CLINC150's training sentences) in runs,
-in the same rooms, noise, and near misses of the phrase. scikit-learn fits two small MLPs on the
-streamed openWakeWord features: the detector twice, the second time with the negatives the first
-scored highest (hard negatives); the verifier on the phrase against near misses, the phrase's own
-start and those hard negatives. A share of the voices, sentences and near misses is held out of
-the fit; the thresholds are chosen on it (the benchmark's voices and HWU64 never are). The
-weights are saved as a numpy ``.npz`` the edge reads without scikit-learn.
+Seeded and self-contained (piper's noise included), so the same seed builds the same head: the
+phrase spoken by piper's neural voice and by espeak-ng's voices, variants and speeds
+(``TRAIN_VOICES``; the benchmark uses ``HELD_OUT_VOICES``, never these), alone and followed by a
+command, clean and in four random rooms (pink noise, babble, reverb, 0-20 dB SNR); negatives are
+2,000 everyday requests (CLINC150's training sentences) in runs, in the same rooms, noise, and
+near misses of the phrase. scikit-learn fits two small MLPs on the streamed openWakeWord
+features: the detector twice, the second time with the negatives the first scored highest (hard
+negatives); the verifier on the phrase against near misses, the phrase's own start and those hard
+negatives. A share of the voices, sentences and near misses is held out of the fit; the
+thresholds are chosen on it (the benchmark's voices and HWU64 never are). The weights are saved
+as a numpy ``.npz`` the edge reads without scikit-learn.
 
     python -m assistant.audio.wake_word_training                 # hey jarvis, the bundled head
     python -m assistant.audio.wake_word_training --phrase "hey computer" --out computer.npz
@@ -496,7 +497,7 @@ def dataset(phrase: str, seed: int, say: Callable[[str], None]) -> Featurised:
     spoken = [
         (samples, i // len(variants) in held_voices) for i, samples in enumerate(synthesize(jobs))
     ]
-    piper_voice = _piper_voice()
+    piper_voice = seeded_piper_voice(seed)
     if piper_voice is not None:
         for scale in (0.75, 0.85, 0.95, 1.05, 1.15, 1.3):
             for text in variants * 2:
@@ -597,10 +598,15 @@ def build(
     return out
 
 
-def _piper_voice() -> Any:
+def seeded_piper_voice(seed: int) -> Any:
+    """piper's voice, its noise seeded: piper draws it from onnxruntime's generators, which take
+    the global seed when its session is made, so the same seed gives the same renderings."""
     try:
+        import onnxruntime
+
         from assistant.testing_speech import load_piper_voice
 
+        onnxruntime.set_seed(seed)
         return load_piper_voice()
     except ImportError:
         return None
