@@ -24,6 +24,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psutil
@@ -67,11 +68,7 @@ def _speech(quick: bool, cache: Path | None) -> dict[str, list[Float32Array]]:
     name = "quick" if quick else "full"
     path = cache / f"wake-bench-{name}.npz" if cache else None
     if path is not None and path.is_file():
-        with np.load(path) as data:
-            return {
-                kind: [data[k] for k in sorted(data.files, key=_index) if k.startswith(kind + "_")]
-                for kind in ("pool", "wakes", "near", "other")
-            }
+        return _load(path, ("pool", "wakes", "near", "other"))
     voices = list(HELD_OUT_VOICES)
     sentences = _hwu_sentences()
     pool = synthesize([(s, random.choice(voices)) for s in sentences[:60]])
@@ -89,9 +86,7 @@ def _speech(quick: bool, cache: Path | None) -> dict[str, list[Float32Array]]:
     speech = {"pool": pool, "wakes": wakes, "near": near, "other": other}
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            path, **{f"{k}_{i}": c for k, clips in speech.items() for i, c in enumerate(clips)}
-        )
+        _save(path, speech)
     return speech
 
 
@@ -138,6 +133,20 @@ def _false_accepts(
     false_accepts = len(woke(detector, stream))
     seconds = stream.size / 16_000
     return false_accepts, seconds / 3600, detector.cpu_s / seconds
+
+
+def _load(path: Path, kinds: tuple[str, ...]) -> dict[str, list[Float32Array]]:
+    """Speech ``_save`` kept, by kind, in its order."""
+    with np.load(path) as data:
+        names = sorted(data.files, key=_index)
+        return {kind: [data[k] for k in names if k.startswith(kind + "_")] for kind in kinds}
+
+
+def _save(path: Path, speech: dict[str, list[Float32Array]]) -> None:
+    arrays: dict[str, Any] = {
+        f"{k}_{i}": c for k, clips in speech.items() for i, c in enumerate(clips)
+    }
+    np.savez(path, **arrays)
 
 
 def _index(key: str) -> int:
@@ -204,11 +213,7 @@ def _kokoro_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
     ``cache`` when given (Kokoro runs at about real time on one core here)."""
     path = cache / "wake-bench-kokoro.npz" if cache else None
     if path is not None and path.is_file():
-        with np.load(path) as data:
-            return {
-                kind: [data[k] for k in sorted(data.files, key=_index) if k.startswith(kind + "_")]
-                for kind in ("pool", "wakes", "near")
-            }
+        return _load(path, ("pool", "wakes", "near"))
     from assistant.testing_kokoro import Kokoro
 
     kokoro = Kokoro.load()
@@ -229,9 +234,7 @@ def _kokoro_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
     speech = {"pool": pool, "wakes": wakes, "near": near}
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            path, **{f"{k}_{i}": c for k, clips in speech.items() for i, c in enumerate(clips)}
-        )
+        _save(path, speech)
     return speech
 
 
