@@ -85,7 +85,6 @@ def _speech(quick: bool, cache: Path | None) -> dict[str, list[Float32Array]]:
         other += synthesize([(s, random.choice(voices)) for s in more])
     speech = {"pool": pool, "wakes": wakes, "near": near, "other": other}
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         _save(path, speech)
     return speech
 
@@ -143,6 +142,8 @@ def _load(path: Path, kinds: tuple[str, ...]) -> dict[str, list[Float32Array]]:
 
 
 def _save(path: Path, speech: dict[str, list[Float32Array]]) -> None:
+    """``speech`` into ``path`` (its folder made if need be), for ``_load``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, Any] = {
         f"{k}_{i}": c for k, clips in speech.items() for i, c in enumerate(clips)
     }
@@ -233,7 +234,6 @@ def _kokoro_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
     pool = synthesize([(s, random.choice(list(HELD_OUT_VOICES))) for s in _hwu_sentences()[:40]])
     speech = {"pool": pool, "wakes": wakes, "near": near}
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         _save(path, speech)
     return speech
 
