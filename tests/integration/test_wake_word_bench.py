@@ -1,0 +1,57 @@
+"""The wake word bench's detectors (``bench/wake_word_references.py``): ours and the two published
+"hey jarvis" models, heard through the same streaming path the bench measures them by, on
+piper's neural voice (the kind of voice all three were trained with)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.testing_room import piper, silence
+
+# Appended, not prepended: bench/cloud.py must not hide the ``cloud`` package from other tests.
+sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
+
+import wake_word as bench
+import wake_word_references as references
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def phrase(piper_voice: object) -> np.ndarray:
+    said = piper(piper_voice, "hey jarvis, what time is it", steady=True)
+    return np.concatenate([silence(1.0), said, silence(1.0)])
+
+
+@pytest.mark.parametrize("name", [references.OURS, *references.REFERENCES])
+def test_each_detector_wakes_once_on_the_phrase_and_never_on_silence(
+    name: str, phrase: np.ndarray
+) -> None:
+    detector = references.load(name)
+    woke, scores = bench.hear(detector, phrase)
+    assert woke == 1
+    # One score per step of the audio heard, and the peak is what woke it.
+    assert abs(scores.size * references.step_s(name) - phrase.size / 16_000) < 0.2
+    assert scores.max() >= 0.5
+    # A reset forgets the phrase: the same detector, silence only.
+    quiet_woke, quiet_scores = bench.hear(detector, silence(3.0))
+    assert quiet_woke == 0
+    assert quiet_scores.max(initial=0.0) < 0.5
+    assert detector.cpu_s > 0
+
+
+def test_the_same_rate_threshold_is_the_lowest_that_keeps_to_the_wakes_allowed() -> None:
+    step_s = references.step_s(references.OURS)
+    scores = np.zeros(200)
+    scores[[10, 12, 60, 120]] = [0.9, 0.95, 0.8, 0.7]  # steps 10 and 12 are one wake
+    assert [references.crossings(scores, t, step_s) for t in (0.7, 0.8, 0.9, 0.95)] == [3, 2, 1, 1]
+    assert bench.threshold_for(scores, 0, step_s) == np.nextafter(0.95, 1.0)
+    assert bench.threshold_for(scores, 1, step_s) == 0.9
+    assert bench.threshold_for(scores, 2, step_s) == 0.8
+    assert bench.threshold_for(scores, 3, step_s) == 0.7
+    # Every step crosses 0: one wake per refractory time (2 s of 80 ms steps).
+    assert bench.threshold_for(scores, 8, step_s) == 0.0
