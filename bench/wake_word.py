@@ -75,12 +75,11 @@ def hear(detector: StreamingDetector, audio: Float32Array) -> tuple[int, Scores]
     """How many times ``audio`` wakes it, and every step's score, streamed in 80 ms pushes as
     the edge does."""
     detector.reset()
-    pcm, woke, scores = to_pcm(audio), 0, list[Scores]()
-    for start in range(0, len(pcm), 2560):
-        pushed_wakes, pushed_scores = detector.push(pcm[start : start + 2560])
-        woke += pushed_wakes
-        scores.append(pushed_scores)
-    return woke, np.concatenate(scores)
+    pcm = to_pcm(audio)
+    scores = np.concatenate(
+        [detector.push(pcm[start : start + 2560]) for start in range(0, len(pcm), 2560)]
+    )
+    return detector.woke(scores), scores
 
 
 def _speech(quick: bool, cache: Path | None) -> dict[str, list[Float32Array]]:
@@ -150,8 +149,8 @@ def _near_misses(
 ) -> Heard:
     """Each near-miss utterance, half clean, half at 20 dB."""
     detector, rng = load_detector(name, model), np.random.default_rng(SEED + 1)
-    return _hear_clips(detector, near, [None, 20.0] * (len(near) // 2) + [None] * (len(near) % 2),
-                       pool, rng)  # fmt: skip
+    conditions = [(None, 20.0)[i % 2] for i in range(len(near))]
+    return _hear_clips(detector, near, conditions, pool, rng)
 
 
 class Stream(NamedTuple):

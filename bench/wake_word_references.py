@@ -8,13 +8,14 @@
 - **microWakeWord**: ESPHome's ``hey_jarvis`` (Apache-2.0, weights included), as
   ``pymicro-wakeword`` ships it: its manifest's cutoff (0.97) over a mean of 5 steps.
 
-Every detector hears the same 16 kHz PCM in the same 80 ms pushes, and each push gives two things:
+Every detector hears the same 16 kHz PCM in the same 80 ms pushes, and gives two things:
 
-- how many times it woke, at its own operating point (ours exactly as the edge runs it; a
-  reference at its threshold, at most once per ``REFRACTORY_S``, as ours);
 - one score per step on a single scale, so the bench can also set every detector to the same
   false-accept rate and compare false rejects there. Ours keeps its verifier at its threshold
-  and scores by the detector head (0 where the verifier disagrees).
+  and scores by the detector head (0 where the verifier disagrees);
+- how many times it woke since its reset, at its own operating point: ours exactly as the edge
+  runs it; a reference where its scores reach its threshold, counted by ``crossings`` (at most
+  once per ``REFRACTORY_S``, as ours).
 
 ``cpu_s`` is the CPU time spent waking: ours the thread time of the edge's detector alone (not
 the scores, which take a second pass); a reference the process's time, since TFLite computes in
@@ -62,8 +63,12 @@ class StreamingDetector(Protocol):
 
     def reset(self) -> None: ...
 
-    def push(self, pcm: bytes) -> tuple[int, Scores]:
-        """Feed 16 kHz mono int16 PCM: the wakes it completed, and each completed step's score."""
+    def push(self, pcm: bytes) -> Scores:
+        """Feed 16 kHz mono int16 PCM: the score of each step it completed."""
+        ...
+
+    def woke(self, scores: Scores) -> int:
+        """How many times it woke since its reset; ``scores``: every score pushed since."""
         ...
 
 
@@ -86,6 +91,7 @@ class Ours:
         self._detector = WakeWordDetector(self._model, features)
         self._features = StreamingFeatures(features)
         self._recent: list[Any] = []
+        self._woke = 0
 
     @property
     def cpu_s(self) -> float:
@@ -95,12 +101,13 @@ class Ours:
         self._detector.reset()
         self._features.reset()
         self._recent.clear()
+        self._woke = 0
 
-    def push(self, pcm: bytes) -> tuple[int, Scores]:
-        woke = sum(isinstance(e, Woke) for e in self._detector.push(pcm))
-        return woke, self._scores(pcm)
+    def woke(self, scores: Scores) -> int:
+        return self._woke  # the edge's own detector decided, not the scores
 
-    def _scores(self, pcm: bytes) -> Scores:
+    def push(self, pcm: bytes) -> Scores:
+        self._woke += sum(isinstance(e, Woke) for e in self._detector.push(pcm))
         windows = self._features.push(to_float(pcm))
         out = np.zeros(windows.shape[0])
         if not windows.shape[0]:
@@ -121,28 +128,22 @@ class _Reference:
     threshold: float
 
     def __init__(self) -> None:
-        self._step = 0
-        self._quiet_until = 0
         self.cpu_s = 0.0
+
+    def reset(self) -> None:
+        raise NotImplementedError
 
     def scores(self, pcm: bytes) -> Scores:
         raise NotImplementedError
 
-    def push(self, pcm: bytes) -> tuple[int, Scores]:
-        # Counted on the stream's own step clock, so the refractory time spans pushes.
+    def push(self, pcm: bytes) -> Scores:
         started = time.process_time()
-        scores, count = self.scores(pcm), 0
-        refractory_steps = round(REFRACTORY_S / self.step_s)
-        for score in scores:
-            self._step += 1
-            if score >= self.threshold and self._step >= self._quiet_until:
-                count, self._quiet_until = count + 1, self._step + refractory_steps
+        scores = self.scores(pcm)
         self.cpu_s += time.process_time() - started
-        return count, scores
+        return scores
 
-    def _reset_clock(self) -> None:
-        self._step = 0
-        self._quiet_until = 0
+    def woke(self, scores: Scores) -> int:
+        return crossings(scores, self.threshold, self.step_s)
 
 
 class OpenWakeWordReference(_Reference):
@@ -174,7 +175,6 @@ class OpenWakeWordReference(_Reference):
     def reset(self) -> None:
         for part, name, value in self._silence:
             setattr(part, name, copy.deepcopy(value))
-        self._reset_clock()
 
     def _score_stream(self, pcm: bytes) -> list[float]:
         return [
@@ -201,7 +201,6 @@ class MicroWakeWordReference(_Reference):
     def reset(self) -> None:
         self._model.reset()
         self._features.reset()
-        self._reset_clock()
 
     def scores(self, pcm: bytes) -> Scores:
         # ``process_streaming_prob`` gives the 5-step mean its cutoff is meant for (0 until the
@@ -215,21 +214,24 @@ class MicroWakeWordReference(_Reference):
         )
 
 
+_REFERENCE_CLASSES: dict[str, type[_Reference]] = {
+    OPEN_WAKE_WORD: OpenWakeWordReference,
+    MICRO_WAKE_WORD: MicroWakeWordReference,
+}
+
+
 def load(name: str, model: str = DEFAULT_WAKE_WORD) -> StreamingDetector:
     """``OURS`` (with ``model``, a phrase or trained ``.npz``) or one of ``REFERENCES``."""
     if name == OURS:
         return Ours(model)
-    if name == OPEN_WAKE_WORD:
-        return OpenWakeWordReference()
-    if name == MICRO_WAKE_WORD:
-        return MicroWakeWordReference()
-    raise ValueError(f"no wake word detector {name!r}")
+    if name not in _REFERENCE_CLASSES:
+        raise ValueError(f"no wake word detector {name!r}")
+    return _REFERENCE_CLASSES[name]()
 
 
 def step_s(name: str) -> float:
     """Seconds of audio per score of the detector ``name``."""
-    steps = {OURS: Ours.step_s, OPEN_WAKE_WORD: OpenWakeWordReference.step_s}
-    return steps.get(name, MicroWakeWordReference.step_s)
+    return Ours.step_s if name == OURS else _REFERENCE_CLASSES[name].step_s
 
 
 def available_references() -> list[str]:
