@@ -1,13 +1,21 @@
 """The wake word's training script builds the same head from the same seed: the one random
-source outside its own generators, piper's noise, is seeded too."""
+source outside its own generators, piper's noise, is seeded too, and the extra everyday speech,
+drawn last, leaves every earlier draw alone."""
 
 from __future__ import annotations
+
+import random
 
 import numpy as np
 import pytest
 
-from assistant.audio.wake_word_training import seeded_piper_voice
-from assistant.testing_room import piper
+from assistant.audio.wake_word_training import (
+    SPEECH,
+    TRAIN_VOICES,
+    more_everyday_clips,
+    seeded_piper_voice,
+)
+from assistant.testing_room import espeak, piper
 
 pytestmark = pytest.mark.slow
 
@@ -18,3 +26,25 @@ def test_pipers_renderings_follow_the_seed() -> None:
     other = piper(seeded_piper_voice(14), "hey jarvis")
     assert np.array_equal(first, again)
     assert not (first.size == other.size and np.array_equal(first, other))
+
+
+def test_more_everyday_speech_leaves_every_earlier_draw_alone() -> None:
+    """The extra negatives are drawn last, from generators of their own: the global ``random``
+    state the rest of the data set draws from is untouched, and the same seed gives the same
+    clips."""
+    voices = TRAIN_VOICES[:4]
+    pool = [espeak("the weather is nice today", voices[0])]
+    sentences = ["what time is it in tokyo", "play some jazz", "how do i boil an egg"] * 3
+    random.seed(5)
+    before = random.getstate()
+    first = more_everyday_clips(sentences, voices, pool, seed=13)
+    assert random.getstate() == before
+    again = more_everyday_clips(sentences, voices, pool, seed=13)
+    other = more_everyday_clips(sentences, voices, pool, seed=14)
+    assert len(first) == 2  # runs of SENTENCES_PER_RUN sentences
+    assert all(c.kind == SPEECH and c.phrase_end_s is None for c in first)
+    assert all(np.array_equal(a.samples, b.samples) for a, b in zip(first, again, strict=True))
+    assert not all(
+        a.samples.size == b.samples.size and np.array_equal(a.samples, b.samples)
+        for a, b in zip(first, other, strict=True)
+    )
