@@ -127,6 +127,10 @@ MORE_SPEECH_SENTENCES = 6000
 come from everyday speech: with these and twice the hard negatives, seed 13's heads woke 2 times
 in the benchmark's 121 minutes of other speech instead of 11, and at the goal's false-accept rate
 rejected 25% of the phrases clean instead of 67%."""
+PIPER_SENTENCES = 90
+"""CLINC150 sentences after the everyday ones, spoken by piper's voice as everyday speech too."""
+BABBLE_SENTENCES = 150
+"""The last CLINC150 sentences: the other talkers in the rooms, never everyday speech."""
 SENTENCES_PER_RUN = 6
 """Everyday speech is heard in runs of sentences, so windows also span the pauses between."""
 HELD_OUT_SHARE = 0.15
@@ -489,6 +493,11 @@ def dev_clips(phrase: str, seed: int) -> list[Clip]:
     return clips
 
 
+def some_starting_with_hey(sentences: Sequence[str]) -> list[str]:
+    """Every tenth sentence starts like the phrase does ("hey, what's on today")."""
+    return [("hey, " + s if i % 10 == 0 else s) for i, s in enumerate(sentences)]
+
+
 def everyday_runs(
     spoken: Sequence[Float32Array], babble_pool: Sequence[Float32Array], rng: np.random.Generator
 ) -> list[Clip]:
@@ -517,7 +526,7 @@ def more_everyday_clips(
     every earlier draw (and so every earlier clip) as it was without it."""
     chooser = random.Random(seed + 300)
     rng = np.random.default_rng(seed + 300)
-    texts = [("hey, " + s if i % 10 == 0 else s) for i, s in enumerate(sentences)]
+    texts = some_starting_with_hey(sentences)
     spoken = synthesize([(text, chooser.choice(voices)) for text in texts])
     return everyday_runs(spoken, babble_pool, rng)
 
@@ -546,15 +555,12 @@ def dataset(phrase: str, seed: int, say: Callable[[str], None]) -> Featurised:
     random.shuffle(sentences)
     say(f"synthesizing commands, {SPEECH_SENTENCES} everyday sentences and near misses")
     commands = synthesize([(c, random.choice(voices)) for c in COMMANDS for _ in range(3)])
-    babble_pool = synthesize([(s, random.choice(voices)) for s in sentences[-150:]])
-    everyday = sentences[:SPEECH_SENTENCES]
-    # Some everyday speech starts like the phrase does ("hey, what's on today").
-    everyday = [("hey, " + s if i % 10 == 0 else s) for i, s in enumerate(everyday)]
+    babble_pool = synthesize([(s, random.choice(voices)) for s in sentences[-BABBLE_SENTENCES:]])
+    everyday = some_starting_with_hey(sentences[:SPEECH_SENTENCES])
     other = synthesize([(s, random.choice(voices)) for s in everyday])
+    piper_end = SPEECH_SENTENCES + PIPER_SENTENCES
     if piper_voice is not None:
-        other += [
-            piper(piper_voice, s) for s in sentences[SPEECH_SENTENCES : SPEECH_SENTENCES + 90]
-        ]
+        other += [piper(piper_voice, s) for s in sentences[SPEECH_SENTENCES:piper_end]]
     misses = [m for m in NEAR_MISSES if m != phrase]
     near = synthesize([(m, random.choice(voices)) for m in misses for _ in range(6)])
     if piper_voice is not None:
@@ -568,8 +574,7 @@ def dataset(phrase: str, seed: int, say: Callable[[str], None]) -> Featurised:
         clips.append(Clip(random_room(padded, babble_pool, rng), None, NEAR, held_out))
     clips += everyday_runs(other, babble_pool, rng)
     clips += [noise_clip(babble_pool, rng) for _ in range(40)]
-    # After those used above, never the babble's last 150.
-    more = sentences[SPEECH_SENTENCES + 90 : -150][:MORE_SPEECH_SENTENCES]
+    more = sentences[piper_end:-BABBLE_SENTENCES][:MORE_SPEECH_SENTENCES]
     if more:
         say(f"synthesizing {len(more)} more everyday sentences")
         clips += more_everyday_clips(more, voices, babble_pool, seed)
