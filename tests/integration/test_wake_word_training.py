@@ -48,3 +48,16 @@ def test_more_everyday_speech_leaves_every_earlier_draw_alone() -> None:
         a.samples.size == b.samples.size and np.array_equal(a.samples, b.samples)
         for a, b in zip(first, other, strict=True)
     )
+
+
+def test_more_everyday_sentences_keep_the_clips_of_fewer() -> None:
+    """Speaking more of the unused sentences appends runs and leaves the earlier runs as they
+    were: a build with more of them extends the one with fewer instead of redrawing it."""
+    voices = TRAIN_VOICES[:4]
+    pool = [espeak("the weather is nice today", voices[0])]
+    sentences = ["what time is it in tokyo", "play some jazz", "how do i boil an egg"] * 4
+    fewer = more_everyday_clips(sentences[:6], voices, pool, seed=13)
+    more = more_everyday_clips(sentences, voices, pool, seed=13)
+    assert (len(fewer), len(more)) == (1, 2)
+    assert np.array_equal(fewer[0].samples, more[0].samples)
+    assert fewer[0].held_out == more[0].held_out
