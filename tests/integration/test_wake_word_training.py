@@ -1,6 +1,6 @@
 """The wake word's training script builds the same head from the same seed: the one random
 source outside its own generators, piper's noise, is seeded too, and the extra everyday speech,
-drawn last, leaves every earlier draw alone."""
+drawn last, leaves every earlier draw alone (and more of it only appends runs)."""
 
 from __future__ import annotations
 
