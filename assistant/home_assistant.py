@@ -104,7 +104,8 @@ class HomeAssistant:
     async def websocket(self, *commands: Mapping[str, Any]) -> list[Any]:
         """Runs ``commands`` on one authenticated WebSocket; their results, in order."""
         try:
-            return await asyncio.wait_for(self._websocket(commands), self._timeout.total)
+            async with asyncio.timeout(self._timeout.total):
+                return await self._websocket(commands)
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise HomeAssistantUnavailableError(_unreachable(self.config.url, error)) from None
 

@@ -122,7 +122,8 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
             await response.write(b": subscribed\n\n")
             while True:
                 try:
-                    event = await asyncio.wait_for(events.get(), SSE_KEEPALIVE_S)
+                    async with asyncio.timeout(SSE_KEEPALIVE_S):
+                        event = await events.get()
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
                     continue

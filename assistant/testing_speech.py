@@ -139,7 +139,8 @@ async def espeak_wav(text: str, path: Path, *, voice: str = "en-us", speed_wpm: 
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        _, stderr = await asyncio.wait_for(process.communicate(), ESPEAK_TIMEOUT_S)
+        async with asyncio.timeout(ESPEAK_TIMEOUT_S):
+            _, stderr = await process.communicate()
     except TimeoutError:
         process.kill()
         await process.wait()

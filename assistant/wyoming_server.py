@@ -358,7 +358,8 @@ class WyomingServer:
         listening = getattr(self._server, "_server", None)
         if listening is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(listening.wait_closed(), 5.0)
+                async with asyncio.timeout(5.0):
+                    await listening.wait_closed()
 
 
 @contextlib.asynccontextmanager

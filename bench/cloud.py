@@ -154,7 +154,8 @@ async def running_cloud(log_level: str) -> AsyncIterator[Cloud]:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
             try:
-                await asyncio.wait_for(process.wait(), 20)
+                async with asyncio.timeout(20):
+                    await process.wait()
             except TimeoutError:
                 process.kill()
         if drain is not None:

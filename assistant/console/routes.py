@@ -222,7 +222,8 @@ async def stream_listening(request: web.Request) -> web.StreamResponse:
             await response.write(f"event: listening\ndata: {data}\n\n".encode())
             while not changed.is_set():
                 try:
-                    await asyncio.wait_for(changed.wait(), KEEPALIVE_S)
+                    async with asyncio.timeout(KEEPALIVE_S):
+                        await changed.wait()
                 except TimeoutError:
                     await response.write(b": keep-alive\n\n")
     except ConnectionResetError:

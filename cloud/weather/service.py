@@ -144,7 +144,8 @@ class WeatherPusher:
     async def run(self) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._check_s)
+                async with asyncio.timeout(self._check_s):
+                    await self._wake.wait()
             self._wake.clear()
             await self._push_due()
 
