@@ -20,8 +20,8 @@ from assistant.home_assistant import HomeAssistant, HomeAssistantConfig
 async def test_a_websocket_call_cancelled_as_its_answer_arrives_is_cancelled(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The answer and the cancel land in one loop turn: the call ends cancelled, and its
-    owner's ``cancel_and_wait`` is not left waiting."""
+    """The answer and the cancel land in one loop turn: the call ends cancelled rather than
+    returning the answer, so the task that made it stops instead of carrying on."""
     answer: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
 
     async def exchange(*_: object) -> list[Any]:
