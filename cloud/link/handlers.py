@@ -98,15 +98,17 @@ async def on_heartbeat(ctx: Context, envelope: Envelope) -> None:
 
 
 async def on_ack(ctx: Context, envelope: Envelope) -> None:
-    """Stop re-sending those messages on this link now; mark them delivered in a batch soon
-    (an ack lost before that only means the message is sent again, and edges drop duplicates).
+    """Mark those messages delivered in a batch soon; they stay in flight on this link until
+    that write is settled, so a flush that reads the outbox meanwhile does not send them again.
+    (Should the write fail, they leave the in-flight set all the same: sent again, the edge
+    drops the duplicate and acks it again, which retries the write.)
 
     A reply sent early (before its row was written) is acked on the link it went out on, whose
     frames are handled one after another: its ack is read only once its request's handling,
     the write included, is done. So the row is always there to mark."""
     body = body_of(envelope, AckBody)
-    ctx.link.acked(body.ids)
-    ctx.acks.submit_nowait(outbox.Ack(ctx.device_id, tuple(body.ids)))
+    ids = list(body.ids)
+    ctx.acks.submit_nowait(outbox.Ack(ctx.device_id, tuple(ids)), then=lambda: ctx.link.acked(ids))
 
 
 async def on_error(ctx: Context, envelope: Envelope) -> None:
@@ -117,8 +119,11 @@ async def on_error(ctx: Context, envelope: Envelope) -> None:
     if body.code not in REFUSED_FOR_GOOD or body.ref is None:
         log.warning("edge reported an error", code=body.code, message=body.message, ref=body.ref)
         return
-    ctx.link.acked([body.ref])
-    dropped = await outbox.drop(ctx.pool, ctx.device_id, body.ref, reason=body.code)
+    try:
+        dropped = await outbox.drop(ctx.pool, ctx.device_id, body.ref, reason=body.code)
+    finally:
+        # Only once its row is gone: a flush before that would send it again.
+        ctx.link.acked([body.ref])
     log.error(
         "edge refused a message for good; dropped",
         code=body.code,

@@ -47,7 +47,8 @@ class EdgeLink:
         self._send_lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._in_flight: set[str] = set()
-        """Ids sent on this link and not acked yet: not re-sent until the next connection."""
+        """Ids sent on this link whose ack is not written yet: not re-sent on this link (a new
+        connection sends whatever is still pending)."""
         self._batch_full = False
         """The last flush read a full batch: more may wait behind the messages in flight."""
         self.heard_at = time.monotonic()
@@ -112,6 +113,8 @@ class EdgeLink:
         log.debug("sent", type=envelope.type, message_id=envelope.id)
 
     def acked(self, ids: list[str]) -> None:
+        """The edge's ack of ``ids`` is written (or its write is over): a flush may read them
+        again only if they are still pending."""
         self._in_flight.difference_update(ids)
         if self._batch_full:
             # Only then can an ack make room for more; otherwise re-reading finds nothing new.

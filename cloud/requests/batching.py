@@ -37,6 +37,8 @@ class _Waiting(Generic[T, R]):
     item: T
     future: asyncio.Future[R] | None
     """None for fire-and-forget items (``submit_nowait``)."""
+    then: Callable[[], None] | None = None
+    """A fire-and-forget item's callback, called once it is settled, whatever the outcome."""
 
 
 class Batches(Generic[T, R]):
@@ -80,13 +82,18 @@ class Batches(Generic[T, R]):
         self._ready.set()
         return future
 
-    def submit_nowait(self, item: T) -> None:
-        """Queue ``item`` and return at once; its outcome is only logged if it fails."""
+    def submit_nowait(self, item: T, *, then: Callable[[], None] | None = None) -> None:
+        """Queue ``item`` and return at once; its outcome is only logged if it fails.
+
+        ``then`` is called once the item is settled: handled, failed, dropped because too many
+        wait, or failed because the instance stopped."""
         self._check_running()
         if len(self._waiting) >= self._max_waiting:
             log.warning("batch queue full; item dropped", batches=self.name)
+            if then is not None:
+                then()
             return
-        self._waiting.append(_Waiting(item, None))
+        self._waiting.append(_Waiting(item, None, then))
         self._ready.set()
 
     def _check_running(self) -> None:
@@ -147,6 +154,8 @@ def _settle(waiting: _Waiting[T, R], outcome: R | Exception) -> None:
     if future is None:
         if isinstance(outcome, Exception):
             log.warning("queued item failed", error=str(outcome))
+        if waiting.then is not None:
+            waiting.then()
         return
     if future.done():  # its submitter gave up (the link closed): nobody to tell
         return

@@ -166,6 +166,31 @@ async def test_an_ack_that_outruns_the_write_still_marks_the_reply_delivered(
     await wait_for(lambda: _equals(clouds, delivered, 1))
 
 
+async def test_an_acked_message_is_not_sent_again_while_its_ack_is_being_written(
+    clouds: CloudFactory,
+) -> None:
+    """The edge acked a reply, but the write that marks it delivered is held up (its outbox row
+    is locked). A flush in that window (here, the one that sends a reminder) reads the reply as
+    still pending: it must not send it again. Once the write goes through it is delivered."""
+    cloud = await clouds.start(pool_size=8)  # room for the flush while the ack's write waits
+    device_id, token = await clouds.enroll("kitchen pi")
+    edge, _ = await clouds.connect(cloud, device_id, token)
+    request = await edge.request("help")
+    reply = await edge.expect_reply()
+    await edge.expect_ack(request.id)  # stored: its row is there to lock
+    async with clouds.pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT 1 FROM outbox WHERE id = $1 FOR UPDATE", reply.id)
+        await edge.ack(reply)
+        await edge.request("remind me in 1 second to stretch")
+        # Sent by a flush of the outbox; what came before it (the confirmation, left unacked as
+        # its write would queue too) waits in the inbox.
+        await edge.expect_reply(kind="reminder")
+        assert reply.id not in [envelope.id for envelope in edge.inbox]
+    delivered = "SELECT delivered_at IS NOT NULL FROM outbox WHERE id = $1"
+    await wait_for(lambda: clouds.pool.fetchval(delivered, reply.id))
+    assert reply.id not in [envelope.id for envelope in await edge.quiet(0.3)]
+
+
 async def _equals(clouds: CloudFactory, query: str, expected: int) -> bool:
     return await clouds.pool.fetchval(query) == expected
 

@@ -121,3 +121,30 @@ async def test_fire_and_forget_items_are_handled_and_a_full_queue_drops_the_exce
         handler.gate.set()
         await asyncio.sleep(0.05)
     assert handler.batches == [[1], [2, 3]]
+
+
+async def test_a_fire_and_forget_items_callback_runs_once_it_is_settled_whatever_the_outcome() -> (
+    None
+):
+    """``then`` runs after the item's batch is handled (not when it is queued), and also for an
+    item that failed, one dropped from a full queue, and one failed because the owner stopped."""
+    handler = Recorder()
+    batches = Batches("test", handler, max_batch=1, workers=1, max_waiting=2)
+    settled: list[int] = []
+    async with running(batches):
+        handler.gate.clear()
+        batches.submit_nowait(1, then=lambda: settled.append(1))
+        await asyncio.sleep(0.01)  # the worker holds [1]
+        assert settled == []
+        batches.submit_nowait(-2, then=lambda: settled.append(-2))
+        batches.submit_nowait(3, then=lambda: settled.append(3))
+        batches.submit_nowait(4, then=lambda: settled.append(4))  # the queue is full: dropped
+        assert settled == [4]
+        handler.gate.set()
+        await asyncio.sleep(0.05)
+        assert settled == [4, 1, -2, 3]
+        handler.gate.clear()
+        batches.submit_nowait(5, then=lambda: settled.append(5))
+        batches.submit_nowait(6, then=lambda: settled.append(6))
+        await asyncio.sleep(0.01)
+    assert settled == [4, 1, -2, 3, 5, 6]
