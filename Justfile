@@ -70,6 +70,6 @@ train: setup
 chaos *args: setup
     {{bin}}/python bench/chaos.py {{args}}
 
-# Train the wake word's heads from synthesized speech (seeded; ~25 min on 2 busy cores, ~5 with --cache FILE)
+# Train the wake word's heads from synthesized speech (seeded, four fits; ~25 min on 2 cores, ~6 with --cache FILE)
 train-wake-word *args: setup
     nice -n 10 {{bin}}/python -m assistant.audio.wake_word_training {{args}}

@@ -9,10 +9,15 @@ import random
 import numpy as np
 import pytest
 
+from assistant.audio.wake_word import MlpHead
 from assistant.audio.wake_word_training import (
     SPEECH,
     TRAIN_VOICES,
+    Fit,
+    Rates,
+    fit_seeds,
     more_everyday_clips,
+    nearest_fit,
     seeded_piper_voice,
 )
 from assistant.testing_room import espeak, piper
@@ -61,3 +66,25 @@ def test_more_everyday_sentences_keep_the_clips_of_fewer() -> None:
     assert (len(fewer), len(more)) == (1, 2)
     assert np.array_equal(fewer[0].samples, more[0].samples)
     assert fewer[0].held_out == more[0].held_out
+
+
+def test_the_first_fit_is_the_data_sets_own_seed_and_no_two_fits_share_a_seed() -> None:
+    """One fit builds what the script built before it fitted several (seed 13: the bundled
+    heads' recipe), and each fit's three seeds (detector twice, verifier) are its own."""
+    seeds = fit_seeds(13, 6)
+    assert seeds[0] == 13
+    used = [seed + offset for seed in seeds for offset in range(3)]
+    assert len(set(used)) == len(used)
+
+
+def _fit(seed: int, distance: float) -> Fit:
+    head = MlpHead(
+        np.zeros(1, np.float32), np.ones(1, np.float32), np.zeros((1, 1), np.float32),
+        np.zeros(1, np.float32), np.zeros(1, np.float32), 0.0, 0.5,
+    )  # fmt: skip
+    return Fit(seed, head, head, (0.99, 0.5), distance, 0.2, Rates(0.2, 0.0, 0.01))
+
+
+def test_the_fit_nearest_the_goals_is_kept_and_the_first_on_a_tie() -> None:
+    assert nearest_fit([_fit(13, 9.7), _fit(23, 7.1), _fit(33, 14.2)]).seed == 23
+    assert nearest_fit([_fit(13, 7.1), _fit(23, 7.1)]).seed == 13
