@@ -602,6 +602,16 @@ class Fit:
     unseen_false_rejects: float
     held_out: Rates
 
+    def describe(self) -> str:
+        """Its thresholds and what they give, for the build's log."""
+        d, v = self.thresholds
+        return (
+            f"seed {self.seed}, thresholds {d} / {v}: false rejects "
+            f"{self.unseen_false_rejects:.1%} unseen voices, {self.held_out.false_rejects:.1%} "
+            f"held out; {self.held_out.false_accepts_per_hour:.1f} false accepts per hour, near "
+            f"misses {self.held_out.near_misses:.1%} held out (distance {self.distance:.2f})"
+        )
+
 
 def fit_seeds(seed: int, fits: int) -> list[int]:
     """The fits' seeds: the first is the data set's own (so one fit builds what the script built
@@ -659,23 +669,11 @@ def build(
     done: list[Fit] = []
     for fit_seed in fit_seeds(seed, fits):
         say(f"fit {len(done) + 1} of {fits}, seed {fit_seed}")
-        each = fit_heads(data, dev, fit_seed, say)
-        d, v = each.thresholds
-        say(
-            f"fit seed {fit_seed}: at {d} / {v}, false rejects {each.unseen_false_rejects:.1%} "
-            f"unseen voices, {each.held_out.false_rejects:.1%} held out; "
-            f"{each.held_out.false_accepts_per_hour:.1f} false accepts per hour, near misses "
-            f"{each.held_out.near_misses:.1%} held out (distance {each.distance:.2f})"
-        )
-        done.append(each)
+        done.append(fit_heads(data, dev, fit_seed, say))
+        say(f"fit {done[-1].describe()}")
     best = nearest_fit(done)
+    say(f"kept fit {best.describe()}")
     d, v = best.thresholds
-    say(
-        f"kept fit seed {best.seed}, thresholds {d} / {v}: false rejects "
-        f"{best.unseen_false_rejects:.1%} unseen voices, {best.held_out.false_rejects:.1%} held "
-        f"out; {best.held_out.false_accepts_per_hour:.1f} false accepts per hour, near misses "
-        f"{best.held_out.near_misses:.1%} held out"
-    )
     arrays: dict[str, Any] = {"phrase": np.array(phrase), "fit_seed": np.array(best.seed)}
     for prefix, head, threshold in (
         ("detector", best.detector, d),
