@@ -226,6 +226,7 @@ def voice_options(settings: Settings) -> VoiceOptions:
         ptt_key=settings.ptt_key,
         barge_in=settings.barge_in,
         wake_word=settings.wake_phrase,
+        wake_sensitivity=settings.wake_sensitivity,
         follow_up_s=settings.follow_up_s,
         listen_to=settings.listen_to,
         noise_suppression=settings.noise_suppression,

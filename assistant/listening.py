@@ -31,6 +31,8 @@ class ListeningState:
         """True once a microphone feeds the voice loop."""
         self.wake_word: str | None = None
         """The phrase that must come first, when the voice loop waits for one."""
+        self.wake_sensitivity: str | None = None
+        """``normal`` or ``high`` (``JARVIS_WAKE_SENSITIVITY``), with a wake word."""
         self.phase: Phase = "waiting"
         self._unmuted = asyncio.Event()
         self._unmuted.set()
@@ -83,6 +85,7 @@ class ListeningState:
             "muted": self.muted,
             "microphone": self.microphone,
             "wake_word": self.wake_word,
+            "wake_sensitivity": self.wake_sensitivity,
         }
 
     def _changed(self) -> None:

@@ -28,7 +28,7 @@ import structlog
 
 from assistant.audio import AudioSource
 from assistant.audio.alarm_tone import alarm_tone
-from assistant.audio.wake_word import DEFAULT_WAKE_WORD
+from assistant.audio.wake_word import DEFAULT_WAKE_WORD, Sensitivity
 from assistant.errors import (
     ModelNotFoundError,
     NoInputDeviceError,
@@ -85,6 +85,8 @@ class VoiceOptions:
     wake_word: str | None = DEFAULT_WAKE_WORD
     """The phrase (or a trained ``.npz``) that wakes Jarvis; ``None`` listens all the time.
     Push-to-talk never needs it."""
+    wake_sensitivity: Sensitivity = "normal"
+    """``high``: the wake word's thresholds that miss fewer voices, for more false wakes."""
     follow_up_s: float = 5.0
     """After a reply, a follow-up may be said without the wake word for this long."""
     command_wait_s: float = 5.0
@@ -241,6 +243,7 @@ class VoiceLoop:
         self.mode = "voice"
         self.listening.microphone = True
         self.listening.wake_word = gate.detector.model.phrase if gate else None
+        self.listening.wake_sensitivity = gate.detector.model.sensitivity if gate else None
         listen = _Listener(self, source, recognizer, endpointer, submit, options, gate)
         self._spawn(listen.run(), "voice-listen")
         waits_for = f"after '{gate.detector.model.phrase}'" if gate else "all the time"
@@ -264,7 +267,9 @@ class VoiceLoop:
             return None  # push-to-talk never needs the wake word
         if detector is None:
             status(f"Loading the wake word '{options.wake_word}'…")
-            detector = await asyncio.to_thread(WakeWordDetector.load, options.wake_word)
+            detector = await asyncio.to_thread(
+                WakeWordDetector.load, options.wake_word, options.wake_sensitivity
+            )
         gate = WakeGate(detector)
         self._closers.append(gate.close)
         return gate

@@ -79,7 +79,7 @@ class EdgeWyoming:
         wake = None
         if settings.wake_phrase is not None:
             try:
-                wake = await SharedWake.load(settings.wake_phrase)
+                wake = await SharedWake.load(settings.wake_phrase, settings.wake_sensitivity)
             except ModelNotFoundError as error:
                 raise EdgeSetupError(str(error)) from None
 

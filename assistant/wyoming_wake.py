@@ -15,6 +15,7 @@ import asyncio
 
 from assistant.audio.openwakeword_features import FeatureModels
 from assistant.audio.wake_word import (
+    Sensitivity,
     WakeWordDetector,
     WakeWordModel,
     Woke,
@@ -38,9 +39,12 @@ class SharedWake:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def load(cls, setting: str) -> SharedWake:
-        """``JARVIS_WAKE_WORD``'s model; ``ModelNotFoundError`` names what exists."""
-        model = await asyncio.to_thread(lambda: WakeWordModel.load(resolve_model_path(setting)))
+    async def load(cls, setting: str, sensitivity: Sensitivity = "normal") -> SharedWake:
+        """``JARVIS_WAKE_WORD``'s model at ``JARVIS_WAKE_SENSITIVITY``; ``ModelNotFoundError``
+        names what exists."""
+        model = await asyncio.to_thread(
+            lambda: WakeWordModel.load(resolve_model_path(setting), sensitivity)
+        )
         return cls(model)
 
     @property

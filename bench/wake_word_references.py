@@ -37,6 +37,7 @@ from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
     REFRACTORY_S,
     VERIFY_STEPS,
+    Sensitivity,
     WakeWordDetector,
     WakeWordModel,
     Woke,
@@ -44,6 +45,8 @@ from assistant.audio.wake_word import (
 )
 
 OURS = "ours"
+OURS_HIGH = "ours, high"
+"""Ours at ``JARVIS_WAKE_SENSITIVITY=high``: the same heads at the thresholds stored for it."""
 OPEN_WAKE_WORD = "openWakeWord"
 MICRO_WAKE_WORD = "microWakeWord"
 REFERENCES = (OPEN_WAKE_WORD, MICRO_WAKE_WORD)
@@ -85,8 +88,8 @@ def crossings(scores: Scores, threshold: float, step_s: float) -> int:
 class Ours:
     step_s = STEP_SAMPLES / SAMPLE_RATE_HZ
 
-    def __init__(self, model: str = DEFAULT_WAKE_WORD):
-        self._model = WakeWordModel.load(resolve_model_path(model))
+    def __init__(self, model: str = DEFAULT_WAKE_WORD, sensitivity: Sensitivity = "normal"):
+        self._model = WakeWordModel.load(resolve_model_path(model), sensitivity)
         features = FeatureModels.load()
         self._detector = WakeWordDetector(self._model, features)
         self._features = StreamingFeatures(features)
@@ -221,9 +224,10 @@ _REFERENCE_CLASSES: dict[str, type[_Reference]] = {
 
 
 def load(name: str, model: str = DEFAULT_WAKE_WORD) -> StreamingDetector:
-    """``OURS`` (with ``model``, a phrase or trained ``.npz``) or one of ``REFERENCES``."""
-    if name == OURS:
-        return Ours(model)
+    """``OURS`` or ``OURS_HIGH`` (with ``model``, a phrase or trained ``.npz``) or one of
+    ``REFERENCES``."""
+    if name in (OURS, OURS_HIGH):
+        return Ours(model, "high" if name == OURS_HIGH else "normal")
     if name not in _REFERENCE_CLASSES:
         raise ValueError(f"no wake word detector {name!r}")
     return _REFERENCE_CLASSES[name]()
@@ -231,7 +235,7 @@ def load(name: str, model: str = DEFAULT_WAKE_WORD) -> StreamingDetector:
 
 def step_s(name: str) -> float:
     """Seconds of audio per score of the detector ``name``."""
-    return Ours.step_s if name == OURS else _REFERENCE_CLASSES[name].step_s
+    return Ours.step_s if name in (OURS, OURS_HIGH) else _REFERENCE_CLASSES[name].step_s
 
 
 def available_references() -> list[str]:

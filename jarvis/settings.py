@@ -141,6 +141,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wake_word: str = "hey jarvis"
     """The phrase that wakes the microphone (or a trained wake word ``.npz``); ``none`` listens
     all the time. Push-to-talk never needs it."""
+    wake_sensitivity: Literal["normal", "high"] = "normal"
+    """``high`` misses fewer phrases in the voices and rooms the wake word finds hard, and wakes
+    falsely more often (thresholds the training chose for it, stored in the model)."""
     follow_up_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0
     """After a reply, seconds a follow-up may be said without the wake word (0: none)."""
     noise_suppression: bool = False
@@ -221,6 +224,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "wyoming_satellites": "JARVIS_WYOMING_SATELLITES",
     "learned_tier": "JARVIS_LEARNED_TIER",
     "wake_word": "JARVIS_WAKE_WORD",
+    "wake_sensitivity": "JARVIS_WAKE_SENSITIVITY",
     "follow_up_s": "JARVIS_FOLLOW_UP_S",
     "edge_only": "JARVIS_EDGE_ONLY",
     "listen_to": "JARVIS_LISTEN_TO",

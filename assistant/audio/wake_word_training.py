@@ -10,9 +10,11 @@ streamed openWakeWord features: the detector twice, the second time with the neg
 first scored highest (hard negatives); the verifier on the phrase against near misses, the
 phrase's own start and those hard negatives. A share of the voices, sentences and near misses
 is held out of the fit; the thresholds are chosen on it (the benchmark's voices and HWU64 never
-are). The heads are fit ``FITS`` times with different seeds and the fit nearest the goals is
-kept: the seed alone moves the result more than any change of recipe tried. The weights are
-saved as a numpy ``.npz`` the edge reads without scikit-learn.
+are): the pair nearest the goals, and for ``JARVIS_WAKE_SENSITIVITY=high`` the pair that misses
+the fewest unseen voices within four times the goals. The heads are fit ``FITS`` times with
+different seeds and the fit nearest the goals is kept: the seed alone moves the result more than
+any change of recipe tried. The weights are saved as a numpy ``.npz`` the edge reads without
+scikit-learn.
 
     python -m assistant.audio.wake_word_training                 # hey jarvis, the bundled head
     python -m assistant.audio.wake_word_training --phrase "hey computer" --out computer.npz
@@ -151,6 +153,9 @@ FITS = 4
 FALSE_REJECT_GOAL = 0.05
 FALSE_ACCEPTS_PER_HOUR_GOAL = 0.5
 NEAR_MISS_GOAL = 0.02
+SENSITIVE_FALSE_ACCEPTS_PER_HOUR = 4 * FALSE_ACCEPTS_PER_HOUR_GOAL
+SENSITIVE_NEAR_MISSES = 4 * NEAR_MISS_GOAL
+"""What the ``high`` sensitivity may cost at most, on held-out speech: four times the goals."""
 DETECTOR_THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998)
 VERIFIER_THRESHOLDS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
 _FORMAT = 2
@@ -447,21 +452,31 @@ def held_out_rates(
     return rates
 
 
-def choose_thresholds(
-    held_out: Callable[[float, float], Rates],
-    unseen: Callable[[float, float], Rates],
-    say: Callable[[str], None],
-) -> tuple[tuple[float, float], float]:
-    """The thresholds nearest the goals, each miss counted in units of its goal: false rejects
-    by voices unlike any the heads were fit on (``DEV_VOICES``), false accepts and near misses
-    on held-out speech. (Held-out voices share their variant with fitted ones, so their false
-    rejects are optimistic: thresholds chosen on them rejected a quarter of unseen voices.)
-    Returns them and their distance from the goals (0 would meet all three)."""
-    table = {
+Thresholds = tuple[float, float]
+ThresholdTable = dict[Thresholds, tuple[float, Rates]]
+"""Per (detector, verifier) thresholds: the unseen voices' false rejects and the held-out rates."""
+
+
+def threshold_table(
+    held_out: Callable[[float, float], Rates], unseen: Callable[[float, float], Rates]
+) -> ThresholdTable:
+    """Every pair of the thresholds tried, with what it gives: false rejects by voices unlike any
+    the heads were fit on (``DEV_VOICES``), false accepts and near misses on held-out speech."""
+    return {
         (d, v): (unseen(d, v).false_rejects, held_out(d, v))
         for d in DETECTOR_THRESHOLDS
         for v in VERIFIER_THRESHOLDS
     }
+
+
+def choose_thresholds(
+    table: ThresholdTable, say: Callable[[str], None]
+) -> tuple[Thresholds, float]:
+    """The thresholds nearest the goals, each miss counted in units of its goal: the unseen
+    voices' false rejects (held-out voices share their variant with fitted ones, so theirs are
+    optimistic: thresholds chosen on them rejected a quarter of unseen voices), the held-out
+    false accepts and near misses. Returns them and their distance from the goals (0 would meet
+    all three)."""
 
     def distance(key: tuple[float, float]) -> float:
         false_rejects, r = table[key]
@@ -479,6 +494,20 @@ def choose_thresholds(
         )
     chosen = min(table, key=lambda key: (distance(key), -key[0], -key[1]))
     return chosen, distance(chosen)
+
+
+def choose_sensitive(table: ThresholdTable, normal: Thresholds) -> Thresholds:
+    """The ``high`` sensitivity: the thresholds that reject the fewest unseen voices while the
+    held-out false accepts and near misses stay within four times the goals (the highest
+    thresholds on a tie). ``normal`` itself when nothing within those bounds rejects fewer."""
+    allowed = [
+        key
+        for key, (_, rates) in table.items()
+        if rates.false_accepts_per_hour <= SENSITIVE_FALSE_ACCEPTS_PER_HOUR
+        and rates.near_misses <= SENSITIVE_NEAR_MISSES
+    ]
+    best = min(allowed, key=lambda key: (table[key][0], -key[0], -key[1]), default=normal)
+    return best if table[best][0] < table[normal][0] else normal
 
 
 def dev_clips(phrase: str, seed: int) -> list[Clip]:
@@ -596,11 +625,15 @@ class Fit:
     seed: int
     detector: MlpHead
     verifier: MlpHead
-    thresholds: tuple[float, float]
+    thresholds: Thresholds
     distance: float
     """From the goals at those thresholds (``choose_thresholds``): what tells fits apart."""
     unseen_false_rejects: float
     held_out: Rates
+    sensitive: Thresholds
+    """The ``high`` sensitivity's thresholds (``choose_sensitive``)."""
+    sensitive_unseen_false_rejects: float
+    sensitive_held_out: Rates
 
     def describe(self) -> str:
         """Its thresholds and what they give, for the build's log."""
@@ -609,7 +642,11 @@ class Fit:
             f"seed {self.seed}, thresholds {d} / {v}: false rejects "
             f"{self.unseen_false_rejects:.1%} unseen voices, {self.held_out.false_rejects:.1%} "
             f"held out; {self.held_out.false_accepts_per_hour:.1f} false accepts per hour, near "
-            f"misses {self.held_out.near_misses:.1%} held out (distance {self.distance:.2f})"
+            f"misses {self.held_out.near_misses:.1%} held out (distance {self.distance:.2f}); "
+            f"high sensitivity {self.sensitive[0]} / {self.sensitive[1]}: false rejects "
+            f"{self.sensitive_unseen_false_rejects:.1%} unseen voices; "
+            f"{self.sensitive_held_out.false_accepts_per_hour:.1f} false accepts per hour, near "
+            f"misses {self.sensitive_held_out.near_misses:.1%} held out"
         )
 
 
@@ -627,10 +664,12 @@ def fit_heads(data: Featurised, dev: Featurised, seed: int, say: Callable[[str],
     rates = held_out_rates(data, scores(detector, data, held), scores(verifier, data, held), held)
     every = np.arange(dev.labels.size)
     unseen = held_out_rates(dev, scores(detector, dev, every), scores(verifier, dev, every), every)
-    thresholds, distance = choose_thresholds(rates, unseen, say)
+    table = threshold_table(rates, unseen)
+    thresholds, distance = choose_thresholds(table, say)
+    sensitive = choose_sensitive(table, thresholds)
     return Fit(
-        seed, detector, verifier, thresholds, distance, unseen(*thresholds).false_rejects,
-        rates(*thresholds),
+        seed, detector, verifier, thresholds, distance, *table[thresholds],
+        sensitive, *table[sensitive],
     )  # fmt: skip
 
 
@@ -675,6 +714,7 @@ def build(
     say(f"kept fit {best.describe()}")
     d, v = best.thresholds
     arrays: dict[str, Any] = {"phrase": np.array(phrase), "fit_seed": np.array(best.seed)}
+    arrays["sensitive_thresholds"] = np.array(best.sensitive, dtype=np.float32)
     for prefix, head, threshold in (
         ("detector", best.detector, d),
         ("verifier", best.verifier, v),

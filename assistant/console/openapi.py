@@ -41,6 +41,11 @@ SCHEMAS: dict[str, Any] = {
                     "muted": {"type": "boolean"},
                     "microphone": {"type": "boolean"},
                     "wake_word": {"type": "string", "nullable": True},
+                    "wake_sensitivity": {
+                        "type": "string",
+                        "enum": ["normal", "high", None],
+                        "nullable": True,
+                    },
                 },
             },
             "timers": {

@@ -77,6 +77,26 @@ def test_streamed_features_equal_the_batched_ones() -> None:
     np.testing.assert_allclose(streamed, clip_windows(models, audio), atol=1e-4)
 
 
+def test_high_sensitivity_wakes_on_a_score_the_normal_one_ignores(
+    wake_detector: WakeWordDetector, said: Callable[..., np.ndarray]
+) -> None:
+    """``JARVIS_WAKE_SENSITIVITY=high`` loads the same heads at the lower thresholds the training
+    stored for it: a detector score between the two thresholds wakes Jarvis only at high (the
+    verifier, at its own threshold, still checks the phrase's real window)."""
+    high = WakeWordDetector.load("hey jarvis", "high")
+    normal = wake_detector.model
+    assert (high.model.sensitivity, normal.sensitivity) == ("high", "normal")
+    assert high.model.detector.threshold < normal.detector.threshold
+    assert high.model.verifier.threshold <= normal.verifier.threshold
+    windows = clip_windows(FeatureModels.load(), np.concatenate([silence(0.5), said("hey jarvis")]))
+    phrase = windows[int(np.argmax(normal.detector.scores(windows)))]
+    between = (normal.detector.threshold + high.model.detector.threshold) / 2
+    fresh = WakeWordDetector(normal, FeatureModels.load())
+    # One step of each, given the same window and score (the streaming path is tested below).
+    assert fresh._step(phrase, between, 5.0) is None
+    assert isinstance(high._step(phrase, between, 5.0), Woke)
+
+
 def test_hey_jarvis_wakes_it_where_the_phrase_ends(
     wake_detector: WakeWordDetector, said: Callable[[str], np.ndarray]
 ) -> None:
@@ -131,7 +151,7 @@ class _Voice:
         tmp_path: Path,
         stream: Path,
         whisper: WhisperRecognizer,
-        detector: WakeWordDetector,
+        detector: WakeWordDetector | None,
         **options: object,
     ) -> VoiceLoop:
         self.loop = await VoiceLoop.start(
@@ -170,6 +190,25 @@ async def test_wake_word_then_command_in_one_breath_is_answered_after_a_chime(
     chime = to_float(read_wav(voice.spoken))[: round(0.06 * SAMPLE_RATE_HZ)]
     spectrum = np.abs(np.fft.rfft(chime))
     assert abs(np.argmax(spectrum) * SAMPLE_RATE_HZ / chime.size - 880) < 40
+
+
+async def test_the_voice_loop_loads_the_wake_word_at_the_sensitivity_asked_for(
+    tmp_path: Path, said: Callable[[str], np.ndarray], whisper: WhisperRecognizer
+) -> None:
+    """With no detector handed in, the loop loads the wake word itself at
+    ``wake_sensitivity``, says which in its listening state, and wakes on the phrase."""
+    stream = _stream(tmp_path, 1.0, said("Hey Jarvis, what time is it?"), 1.5)
+    voice = _Voice(tmp_path)
+    loop = await voice.start(tmp_path, stream, whisper, None, wake_sensitivity="high")
+    try:
+        assert loop.listening.view()["wake_sensitivity"] == "high"
+        assert loop.listening.view()["wake_word"] == "hey jarvis"
+        speech = loop.speech
+        assert speech is not None
+        await _until(lambda: len(speech.spoken) == 1)
+    finally:
+        await loop.close()
+    assert voice.intents() == ["time.now"]
 
 
 async def test_a_command_after_the_chime_and_a_follow_up_need_no_second_wake_word(

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.app import voice_options
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE_HZ
-from assistant.audio.wake_word import resolve_model_path
+from assistant.audio.wake_word import WakeWordModel, resolve_model_path
 from assistant.errors import ModelNotFoundError
 from assistant.wake_gate import command_window, earcon, strip_wake_phrase
 from jarvis.settings import SettingsError, load_settings
@@ -64,13 +65,20 @@ def test_the_chime_is_short_and_never_clips() -> None:
 
 
 def test_wake_word_settings(tmp_path: Path) -> None:
-    """ "hey jarvis" by default, ``none`` for always listening; privacy mode is off by default."""
+    """ "hey jarvis" by default, ``none`` for always listening, at normal sensitivity unless
+    ``high``; privacy mode is off by default."""
     default = load_settings({"JARVIS_DATA_DIR": str(tmp_path)})
     assert default.wake_phrase == "hey jarvis"
     assert default.edge_only is False
     assert default.follow_up_s == 5.0
+    assert default.wake_sensitivity == "normal"
     off = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_WORD": "none"})
     assert off.wake_phrase is None
+    high = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_SENSITIVITY": "high"})
+    assert high.wake_sensitivity == "high"
+    assert voice_options(high).wake_sensitivity == "high"
+    with pytest.raises(SettingsError, match="JARVIS_WAKE_SENSITIVITY"):
+        load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_SENSITIVITY": "loud"})
     with pytest.raises(SettingsError, match="JARVIS_FOLLOW_UP_S"):
         load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_FOLLOW_UP_S": "-1"})
 
@@ -81,3 +89,17 @@ def test_an_unknown_wake_word_fails_saying_how_to_train_one(tmp_path: Path) -> N
         resolve_model_path("hey computer")
     with pytest.raises(ModelNotFoundError, match="no wake word model"):
         resolve_model_path(str(tmp_path / "missing.npz"))
+
+
+def test_a_model_trained_before_high_sensitivity_existed_says_to_retrain_it(
+    tmp_path: Path,
+) -> None:
+    """Asked for ``high``, a wake word file without its thresholds is refused with what to do;
+    at ``normal`` it still loads."""
+    with np.load(resolve_model_path("hey jarvis")) as bundled:
+        arrays = {key: bundled[key] for key in bundled.files if key != "sensitive_thresholds"}
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    assert WakeWordModel.load(old).sensitivity == "normal"
+    with pytest.raises(ModelNotFoundError, match=r"no high sensitivity.*retrain"):
+        WakeWordModel.load(old, "high")
