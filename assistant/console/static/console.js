@@ -94,7 +94,10 @@ const STATE_WORDS = {
 };
 
 function stateWords(listening) {
-  if (listening.state === "waiting" && listening.wake_word) return `Waiting for “${listening.wake_word}”`;
+  if (listening.state === "waiting" && listening.wake_word) {
+    const high = listening.wake_sensitivity === "high" ? " (high sensitivity)" : "";
+    return `Waiting for “${listening.wake_word}”${high}`;
+  }
   return STATE_WORDS[listening.state] || listening.state;
 }
 
