@@ -43,10 +43,12 @@ from assistant.audio.wake_word import (
     Woke,
     resolve_model_path,
 )
+from assistant.errors import ModelNotFoundError
 
 OURS = "ours"
 OURS_HIGH = "ours, high"
 """Ours at ``JARVIS_WAKE_SENSITIVITY=high``: the same heads at the thresholds stored for it."""
+_OURS: dict[str, Sensitivity] = {OURS: "normal", OURS_HIGH: "high"}
 OPEN_WAKE_WORD = "openWakeWord"
 MICRO_WAKE_WORD = "microWakeWord"
 REFERENCES = (OPEN_WAKE_WORD, MICRO_WAKE_WORD)
@@ -226,8 +228,8 @@ _REFERENCE_CLASSES: dict[str, type[_Reference]] = {
 def load(name: str, model: str = DEFAULT_WAKE_WORD) -> StreamingDetector:
     """``OURS`` or ``OURS_HIGH`` (with ``model``, a phrase or trained ``.npz``) or one of
     ``REFERENCES``."""
-    if name in (OURS, OURS_HIGH):
-        return Ours(model, "high" if name == OURS_HIGH else "normal")
+    if name in _OURS:
+        return Ours(model, _OURS[name])
     if name not in _REFERENCE_CLASSES:
         raise ValueError(f"no wake word detector {name!r}")
     return _REFERENCE_CLASSES[name]()
@@ -235,7 +237,16 @@ def load(name: str, model: str = DEFAULT_WAKE_WORD) -> StreamingDetector:
 
 def step_s(name: str) -> float:
     """Seconds of audio per score of the detector ``name``."""
-    return Ours.step_s if name in (OURS, OURS_HIGH) else _REFERENCE_CLASSES[name].step_s
+    return Ours.step_s if name in _OURS else _REFERENCE_CLASSES[name].step_s
+
+
+def has_high_sensitivity(model: str = DEFAULT_WAKE_WORD) -> bool:
+    """Whether ``model`` stores thresholds for high sensitivity (files trained before did not)."""
+    try:
+        WakeWordModel.load(resolve_model_path(model), "high")
+    except ModelNotFoundError:
+        return False
+    return True
 
 
 def available_references() -> list[str]:

@@ -55,3 +55,16 @@ def test_the_same_rate_threshold_is_the_lowest_that_keeps_to_the_wakes_allowed()
     assert bench.threshold_for(scores, 3, step_s) == 0.7
     # Every step crosses 0: one wake per refractory time (2 s of 80 ms steps).
     assert bench.threshold_for(scores, 8, step_s) == 0.0
+
+
+def test_ours_at_high_sensitivity_is_left_out_for_a_model_trained_before_it(
+    tmp_path: Path,
+) -> None:
+    """The bundled model stores its high-sensitivity thresholds; a file without them (trained
+    before they existed) is still benched, at normal only, instead of failing the run."""
+    bundled = references.resolve_model_path("hey jarvis")
+    assert references.has_high_sensitivity(str(bundled))
+    with np.load(bundled) as arrays:
+        kept = {key: arrays[key] for key in arrays.files if key != "sensitive_thresholds"}
+    np.savez(tmp_path / "before.npz", **kept)
+    assert not references.has_high_sensitivity(str(tmp_path / "before.npz"))
