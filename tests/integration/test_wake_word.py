@@ -88,10 +88,11 @@ def test_high_sensitivity_wakes_on_a_score_the_normal_one_ignores(
     assert (high.model.sensitivity, normal.sensitivity) == ("high", "normal")
     assert high.model.detector.threshold < normal.detector.threshold
     assert high.model.verifier.threshold <= normal.verifier.threshold
-    windows = clip_windows(FeatureModels.load(), np.concatenate([silence(0.5), said("hey jarvis")]))
+    models = FeatureModels.load()
+    windows = clip_windows(models, np.concatenate([silence(0.5), said("hey jarvis")]))
     phrase = windows[int(np.argmax(normal.detector.scores(windows)))]
     between = (normal.detector.threshold + high.model.detector.threshold) / 2
-    fresh = WakeWordDetector(normal, FeatureModels.load())
+    fresh = WakeWordDetector(normal, models)
     # One step of each, given the same window and score (the streaming path is tested below).
     assert fresh._step(phrase, between, 5.0) is None
     assert isinstance(high._step(phrase, between, 5.0), Woke)
