@@ -73,3 +73,7 @@ chaos *args: setup
 # Train the wake word's heads from synthesized speech (seeded, four fits; ~25 min on 2 cores, ~6 with --cache FILE)
 train-wake-word *args: setup
     nice -n 10 {{bin}}/python -m assistant.audio.wake_word_training {{args}}
+
+# Choose how near an enrolled voice must be, on unseen dev voices, and write it into the model (~N min)
+calibrate-wake-enrollment *args: setup
+    nice -n 10 {{bin}}/python -m assistant.audio.wake_enrollment_calibration {{args}}

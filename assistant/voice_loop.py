@@ -235,7 +235,7 @@ class VoiceLoop:
         trailing_ms = PTT_TRAILING_SILENCE_MS if options.ptt_key else options.trailing_silence_ms
         endpointer = Endpointer(detector, EndpointSettings(trailing_ms))
         try:
-            gate = await self._wake_gate(options, wake_detector, status)
+            gate = await self._wake_gate(data_dir, options, wake_detector, status)
         except ModelNotFoundError as error:
             # Never fall back to listening all the time: that is what the wake word prevents.
             status(f"text-only: {error}")
@@ -256,6 +256,7 @@ class VoiceLoop:
 
     async def _wake_gate(
         self,
+        data_dir: Path,
         options: VoiceOptions,
         detector: WakeWordDetector | None,
         status: Callable[[str], None],
@@ -268,8 +269,10 @@ class VoiceLoop:
         if detector is None:
             status(f"Loading the wake word '{options.wake_word}'…")
             detector = await asyncio.to_thread(
-                WakeWordDetector.load, options.wake_word, options.wake_sensitivity
+                WakeWordDetector.load, options.wake_word, options.wake_sensitivity, data_dir
             )
+            if detector.enrolled is not None:
+                status(f"Enrolled voices: {len(set(detector.enrolled.names))}")
         gate = WakeGate(detector)
         self._closers.append(gate.close)
         return gate

@@ -79,7 +79,9 @@ class EdgeWyoming:
         wake = None
         if settings.wake_phrase is not None:
             try:
-                wake = await SharedWake.load(settings.wake_phrase, settings.wake_sensitivity)
+                wake = await SharedWake.load(
+                    settings.wake_phrase, settings.wake_sensitivity, settings.data_dir
+                )
             except ModelNotFoundError as error:
                 raise EdgeSetupError(str(error)) from None
 

@@ -12,13 +12,16 @@ microphone, the detector keeps no audio and no text.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from assistant.audio.openwakeword_features import FeatureModels
 from assistant.audio.wake_word import (
+    EnrolledVoices,
     Sensitivity,
     WakeWordDetector,
     WakeWordModel,
     Woke,
+    load_enrolled,
     resolve_model_path,
 )
 from assistant.wake_gate import BATCH_BYTES
@@ -33,19 +36,22 @@ class SharedWake:
     """The wake word's heads (read at start-up: they are small) and the feature models (loaded
     on first use, once); every stream gets a detector of its own over them."""
 
-    def __init__(self, model: WakeWordModel) -> None:
+    def __init__(self, model: WakeWordModel, enrolled: EnrolledVoices | None = None) -> None:
         self.model = model
+        self.enrolled = enrolled
         self._features: FeatureModels | None = None
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def load(cls, setting: str, sensitivity: Sensitivity = "normal") -> SharedWake:
-        """``JARVIS_WAKE_WORD``'s model at ``JARVIS_WAKE_SENSITIVITY``; ``ModelNotFoundError``
-        names what exists."""
+    async def load(
+        cls, setting: str, sensitivity: Sensitivity = "normal", data_dir: Path | None = None
+    ) -> SharedWake:
+        """``JARVIS_WAKE_WORD``'s model at ``JARVIS_WAKE_SENSITIVITY``, with the voices enrolled
+        in ``data_dir``; ``ModelNotFoundError`` names what exists."""
         model = await asyncio.to_thread(
             lambda: WakeWordModel.load(resolve_model_path(setting), sensitivity)
         )
-        return cls(model)
+        return cls(model, await asyncio.to_thread(load_enrolled, model, data_dir))
 
     @property
     def name(self) -> str:
@@ -66,7 +72,7 @@ class SharedWake:
         async with self._lock:
             if self._features is None:
                 self._features = await asyncio.to_thread(FeatureModels.load)
-        return WakeWordDetector(self.model, self._features)
+        return WakeWordDetector(self.model, self._features, self.enrolled)
 
 
 class WakeStream:

@@ -9,6 +9,12 @@ numpy MLPs whose weights ship with the package (``wake_words/*.npz``), trained w
 
 The detector only ever sees feature windows: it keeps no audio, no text and logs nothing, so
 speech before the wake word never leaves this object.
+
+A household may also *enroll* its own voices (``wake_enrollment``, ``jarvis wake enroll``): a few
+windows of each person's "hey jarvis", kept as features. A step the detector scores at least
+``ENROLLED_FLOOR`` then also wakes Jarvis when its window is within the model's
+``enrollment_distance`` of one of them — the accents the heads miss are rescued for the people
+who live there, at a cost in their own near misses that the calibration bounds.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ NEAR_MISS_QUIET_S = 0.5
 """After a near miss, the detector's same peak is not reported again for this long."""
 VERIFY_STEPS = 4
 """The verifier looks at the best of the last few windows (the phrase may peak a step early)."""
+ENROLLED_FLOOR = 0.5
+"""An enrolled voice's phrase must still score this much from the detector: the template match
+only lowers the bar for phrases the detector already half believes."""
 Sensitivity = Literal["normal", "high"]
 """``normal``: the thresholds nearest the goals; ``high``: the ones the training chose to miss
 fewer voices it never heard while its held-out false wakes and near misses stay within four times
@@ -73,6 +82,9 @@ class WakeWordModel:
     verifier: MlpHead
     path: Path
     sensitivity: Sensitivity = "normal"
+    enrollment_distance: float | None = None
+    """How near (cosine distance in the detector's standardized input) a window must be to an
+    enrolled one; ``None`` for a model never calibrated for enrolled voices."""
 
     @classmethod
     def load(cls, path: Path, sensitivity: Sensitivity = "normal") -> WakeWordModel:
@@ -106,11 +118,50 @@ class WakeWordModel:
                 )
             d, v = (float(t) for t in arrays["sensitive_thresholds"].reshape(-1)[:2])
             detector, verifier = replace(detector, threshold=d), replace(verifier, threshold=v)
-        return cls(phrase, detector, verifier, path, sensitivity)
+        distance = arrays.get("enrollment_distance")
+        enrollment = None if distance is None else float(distance.reshape(-1)[0])
+        return cls(phrase, detector, verifier, path, sensitivity, enrollment)
+
+
+def slug(phrase: str) -> str:
+    return phrase.strip().lower().replace(" ", "_")
 
 
 def bundled_path(phrase: str) -> Path:
-    return BUNDLED_DIR / (phrase.strip().lower().replace(" ", "_") + ".npz")
+    return BUNDLED_DIR / (slug(phrase) + ".npz")
+
+
+def enrolled_path(data_dir: Path, phrase: str) -> Path:
+    """Where the house's enrolled voices for ``phrase`` are kept: features, never audio."""
+    return data_dir / "wake_words" / f"{slug(phrase)}.voices.npz"
+
+
+def read_enrolled(path: Path) -> tuple[WindowArray, tuple[str, ...]] | None:
+    """The enrolled windows and whose each is; ``None`` when nobody has enrolled."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            windows = data["windows"].astype(np.float32)
+            names = tuple(str(name) for name in data["names"])
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelNotFoundError(
+            f"cannot read the enrolled voices {path} ({error}): `jarvis wake forget` and enroll "
+            f"again"
+        ) from None
+    if windows.ndim != 3 or windows.shape[0] != len(names) or not names:
+        raise ModelNotFoundError(f"{path} holds no enrolled voices: `jarvis wake forget`")
+    return windows, names
+
+
+def load_enrolled(model: WakeWordModel, data_dir: Path | None) -> EnrolledVoices | None:
+    """The voices enrolled in ``data_dir`` for the model's phrase; ``None`` when there are none,
+    or when the model was never calibrated for them (it then wakes as if nobody had enrolled:
+    ``jarvis wake enroll`` says why)."""
+    if data_dir is None or model.enrollment_distance is None:
+        return None
+    found = read_enrolled(enrolled_path(data_dir, model.phrase))
+    return None if found is None else EnrolledVoices.of(model, *found)
 
 
 def resolve_model_path(setting: str) -> Path:
@@ -130,12 +181,63 @@ def resolve_model_path(setting: str) -> Path:
     return path
 
 
+def standardized_units(head: MlpHead, windows: WindowArray) -> Float32Array:
+    """Windows as the head's input sees them (standardized, flattened), scaled to unit length."""
+    flat = (windows.reshape(windows.shape[0], -1).astype(np.float32) - head.mean) / head.scale
+    norms = np.linalg.norm(flat, axis=1, keepdims=True)
+    units: Float32Array = (flat / np.maximum(norms, 1e-6)).astype(np.float32)
+    return units
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolledVoices:
+    """The windows of the phrase as the people of the house said it at enrollment."""
+
+    head: MlpHead
+    """The detector: its standardization is the space windows are compared in."""
+    templates: Float32Array
+    """Unit rows (``standardized_units``), one per enrolled window."""
+    names: tuple[str, ...]
+    """Whose each row is."""
+    max_distance: float
+
+    @classmethod
+    def of(
+        cls, model: WakeWordModel, windows: WindowArray, names: tuple[str, ...]
+    ) -> EnrolledVoices:
+        if model.enrollment_distance is None:
+            raise ModelNotFoundError(
+                f"{model.path} was never calibrated for enrolled voices: run "
+                f"`just calibrate-wake-enrollment` (or retrain it), or `jarvis wake forget`"
+            )
+        if windows.shape[0] != len(names) or not names:
+            raise ValueError("one name per enrolled window, and at least one window")
+        units = standardized_units(model.detector, windows)
+        return cls(model.detector, units, names, model.enrollment_distance)
+
+    def distances(self, windows: WindowArray) -> npt.NDArray[np.float32]:
+        """``(windows, templates)`` cosine distances."""
+        distances: npt.NDArray[np.float32] = 1.0 - standardized_units(self.head, windows) @ (
+            self.templates.T
+        )
+        return distances
+
+    def match(self, window: WindowArray) -> str | None:
+        """Whose enrolled phrase this window is (the nearest within the distance), if anyone's."""
+        distances = self.distances(window[np.newaxis])[0]
+        best = int(np.argmin(distances))
+        return self.names[best] if distances[best] <= self.max_distance else None
+
+
 @dataclass(frozen=True, slots=True)
 class Woke:
     at_s: float
     """Seconds into the stream where the step that woke Jarvis ended."""
     score: float
     verifier_score: float
+    voice: str | None = None
+    """The enrolled voice whose phrase woke Jarvis below the detector's own threshold (or past
+    the verifier), if that is how it woke."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +256,14 @@ class WakeWordDetector:
     """Streams 16 kHz PCM through the features and both heads; synchronous and cheap (~2% of a
     core), so callers run ``push`` in a worker thread when the loop must stay free."""
 
-    def __init__(self, model: WakeWordModel, features: FeatureModels):
+    def __init__(
+        self,
+        model: WakeWordModel,
+        features: FeatureModels,
+        enrolled: EnrolledVoices | None = None,
+    ):
         self.model = model
+        self.enrolled = enrolled
         self._features = StreamingFeatures(features)
         self._samples = 0
         self._steps = 0
@@ -166,10 +274,14 @@ class WakeWordDetector:
 
     @classmethod
     def load(
-        cls, setting: str = DEFAULT_WAKE_WORD, sensitivity: Sensitivity = "normal"
+        cls,
+        setting: str = DEFAULT_WAKE_WORD,
+        sensitivity: Sensitivity = "normal",
+        data_dir: Path | None = None,
     ) -> WakeWordDetector:
+        """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any)."""
         model = WakeWordModel.load(resolve_model_path(setting), sensitivity)
-        return cls(model, FeatureModels.load())
+        return cls(model, FeatureModels.load(), load_enrolled(model, data_dir))
 
     @property
     def heard_s(self) -> float:
@@ -206,11 +318,20 @@ class WakeWordDetector:
 
     def _step(self, window: WindowArray, score: float, end_s: float) -> WakeEvent | None:
         self._recent = [*self._recent[-(VERIFY_STEPS - 1) :], window]
-        if score < self.model.detector.threshold or end_s < self._quiet_until_s:
+        if end_s < self._quiet_until_s:
+            return None
+        heard = score >= self.model.detector.threshold
+        voice = None
+        if self.enrolled is not None and score >= ENROLLED_FLOOR:
+            voice = self.enrolled.match(window)
+        if not heard and voice is None:
             return None
         verified = float(self.model.verifier.scores(np.stack(self._recent)).max())
-        if verified < self.model.verifier.threshold:
-            self._quiet_until_s = end_s + NEAR_MISS_QUIET_S
-            return NearMiss(end_s, score, verified)
-        self._quiet_until_s = end_s + REFRACTORY_S
-        return Woke(end_s, score, verified)
+        if heard and verified >= self.model.verifier.threshold:
+            self._quiet_until_s = end_s + REFRACTORY_S
+            return Woke(end_s, score, verified)
+        if voice is not None:  # a phrase as one of the house says it: past both heads' doubts
+            self._quiet_until_s = end_s + REFRACTORY_S
+            return Woke(end_s, score, verified, voice)
+        self._quiet_until_s = end_s + NEAR_MISS_QUIET_S
+        return NearMiss(end_s, score, verified)

@@ -11,7 +11,8 @@ first scored highest (hard negatives); the verifier on the phrase against near m
 phrase's own start and those hard negatives. A share of the voices, sentences and near misses
 is held out of the fit; the thresholds are chosen on it (the benchmark's voices and HWU64 never
 are): the pair nearest the goals, and for ``JARVIS_WAKE_SENSITIVITY=high`` the pair that misses
-the fewest unseen voices within four times the goals. The heads are fit ``FITS`` times with
+the fewest unseen voices within four times the goals; last, how near an enrolled voice's window
+must be (``wake_enrollment_calibration``). The heads are fit ``FITS`` times with
 different seeds and the fit nearest the goals is kept: the seed alone moves the result more than
 any change of recipe tried. The weights are saved as a numpy ``.npz`` the edge reads without
 scikit-learn.
@@ -763,10 +764,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.fits < 1:
         parser.error("--fits must be at least 1")
     out = args.out or bundled_path(args.phrase)
-    build(
-        args.phrase, out, seed=args.seed, say=lambda line: print(line, flush=True),
-        cache=args.cache, fits=args.fits,
-    )  # fmt: skip
+    build(args.phrase, out, seed=args.seed, say=say, cache=args.cache, fits=args.fits)
+    # Imported here: the calibration itself builds on this module's voices and rooms.
+    from assistant.audio.wake_enrollment_calibration import calibrate
+
+    calibrate(out, say)
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -209,6 +209,10 @@ from jarvis.cli.voice import listen, models  # noqa: E402  (the voice commands l
 main.add_command(listen)
 main.add_command(models)
 
+from jarvis.cli.wake import wake  # noqa: E402  (enrolled wake word voices live in their own module)
+
+main.add_command(wake)
+
 from jarvis.cli.cloud import cloud  # noqa: E402  (the cloud commands live in their own module)
 
 main.add_command(cloud)

@@ -177,7 +177,9 @@ async def _listen_for_wake(
 
     pcm = await asyncio.to_thread(read_wav, wav)
     phrase = settings.wake_phrase or DEFAULT_WAKE_WORD
-    wake = await asyncio.to_thread(WakeWordDetector.load, phrase, settings.wake_sensitivity)
+    wake = await asyncio.to_thread(
+        WakeWordDetector.load, phrase, settings.wake_sensitivity, settings.data_dir
+    )
     recognizer = await load_recognizer(
         options["engine"], settings.data_dir, vosk_model=options["vosk_model"],
         whisper_model=options["whisper_model"], language=options["language"],

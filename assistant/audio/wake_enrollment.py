@@ -1,0 +1,138 @@
+"""Enrolling the voices of the house: each person says the wake phrase a few times, once.
+
+The heads were trained on synthetic voices; some real accents they miss most of the time. A few
+takes of a person's own "hey jarvis" fix that for them: the windows of the features where the
+detector scored each take highest are kept (``enrolled_path``: features only, never the audio),
+and from then on a step the detector scores at least ``ENROLLED_FLOOR`` also wakes Jarvis when
+its window is within the model's calibrated ``enrollment_distance`` of one of them
+(``wake_word.EnrolledVoices``). ``jarvis wake enroll`` / ``forget`` / ``voices`` drive it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.audio import SAMPLE_RATE_HZ, Float32Array
+from assistant.audio.openwakeword_features import FeatureModels, WindowArray, clip_windows
+from assistant.audio.wake_word import (
+    ENROLLED_FLOOR,
+    EnrolledVoices,
+    WakeWordModel,
+    enrolled_path,
+    read_enrolled,
+)
+
+TAKES = 3
+"""Takes a person gives at least: each one's windows are kept."""
+MAX_TAKES = 8
+WINDOWS_PER_TAKE = 3
+"""The take's best-scored window and one step either side (the phrase may end a step early or
+late)."""
+PADDING_S = 0.5
+"""Silence put around a take, so a phrase said right at its edges still fills a window."""
+MAX_TAKE_S = 6.0
+"""A longer take is not "the phrase alone"."""
+
+
+class EnrollmentError(Exception):
+    """A take could not be used; the message says what to do instead."""
+
+
+def take_windows(model: WakeWordModel, features: FeatureModels, take: Float32Array) -> WindowArray:
+    """The windows kept from one take of the phrase, said alone."""
+    seconds = take.size / SAMPLE_RATE_HZ
+    if seconds > MAX_TAKE_S:
+        raise EnrollmentError(
+            f"the take is {seconds:.1f} s long: say only {model.phrase!r}, under {MAX_TAKE_S:.0f} s"
+        )
+    padding = np.zeros(round(PADDING_S * SAMPLE_RATE_HZ), np.float32)
+    windows = clip_windows(features, np.concatenate([padding, take.astype(np.float32), padding]))
+    scores = model.detector.scores(windows)
+    best = int(np.argmax(scores)) if scores.size else 0
+    if scores.size == 0 or scores[best] < ENROLLED_FLOOR:
+        peak = float(scores[best]) if scores.size else 0.0
+        raise EnrollmentError(
+            f"that did not sound like {model.phrase!r} (the detector's best score was "
+            f"{peak:.2f}, at least {ENROLLED_FLOOR} is needed): say the phrase alone, in a quiet "
+            f"room, at arm's length from the microphone"
+        )
+    start = max(0, best - WINDOWS_PER_TAKE // 2)
+    return windows[start : start + WINDOWS_PER_TAKE]
+
+
+def enroll(
+    model: WakeWordModel,
+    features: FeatureModels,
+    takes: Sequence[Float32Array],
+    name: str,
+    data_dir: Path,
+) -> int:
+    """Keep ``name``'s takes (replacing what ``name`` enrolled before); returns how many voices
+    are enrolled now. Nothing is written unless every take is usable."""
+    name = name.strip()
+    if not name:
+        raise EnrollmentError("give the voice a name (--name)")
+    if not TAKES <= len(takes) <= MAX_TAKES:
+        raise EnrollmentError(
+            f"give {TAKES} to {MAX_TAKES} takes of {model.phrase!r}, not {len(takes)}"
+        )
+    kept = []
+    for number, take in enumerate(takes, 1):
+        try:
+            kept.append(take_windows(model, features, take))
+        except EnrollmentError as error:
+            raise EnrollmentError(f"take {number}: {error}") from None
+    windows = np.concatenate(kept)
+    path = enrolled_path(data_dir, model.phrase)
+    found = read_enrolled(path)
+    if found is not None:
+        others = [i for i, owner in enumerate(found[1]) if owner != name]
+        windows = np.concatenate([found[0][others], windows])
+        names = tuple(found[1][i] for i in others) + (name,) * (len(windows) - len(others))
+    else:
+        names = (name,) * len(windows)
+    EnrolledVoices.of(model, windows, names)  # refuses a model never calibrated, before writing
+    _write(path, model.phrase, windows, names)
+    return len(set(names))
+
+
+def forget(model: WakeWordModel, data_dir: Path, name: str | None = None) -> list[str]:
+    """Forget ``name``'s voice (everyone's when ``None``); returns the names forgotten."""
+    path = enrolled_path(data_dir, model.phrase)
+    found = read_enrolled(path)
+    if found is None:
+        return []
+    windows, names = found
+    gone = sorted(set(names)) if name is None else sorted({n for n in names if n == name})
+    keep = [i for i, owner in enumerate(names) if owner not in gone]
+    if not keep:
+        path.unlink()
+    elif gone:
+        _write(path, model.phrase, windows[keep], tuple(names[i] for i in keep))
+    return gone
+
+
+def voices(model: WakeWordModel, data_dir: Path) -> dict[str, int]:
+    """Each enrolled voice and how many windows of it are kept."""
+    found = read_enrolled(enrolled_path(data_dir, model.phrase))
+    names = found[1] if found is not None else ()
+    return {name: names.count(name) for name in sorted(set(names))}
+
+
+def _write(path: Path, phrase: str, windows: WindowArray, names: tuple[str, ...]) -> None:
+    """Atomically, private to the user: a half-written file must not lose the others' voices."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, phrase=np.array(phrase), windows=windows, names=np.array(names))
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

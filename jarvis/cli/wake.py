@@ -1,0 +1,144 @@
+"""``jarvis wake enroll|forget|voices``: the voices of the house the wake word knows.
+
+Enrolling keeps a few windows of the wake word's features per take (never the audio) in the data
+dir; the edge reads them when it starts (restart it after enrolling). Takes come from WAV files
+(``--wav`` three times or more) or from the microphone, one phrase per take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from jarvis.cli.support import settings_or_exit
+from jarvis.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.audio import Float32Array
+    from assistant.audio.endpointing import Endpointer
+    from assistant.audio.wake_word import WakeWordModel
+
+TAKE_TIMEOUT_S = 15.0
+"""A take not said within this long ends the enrollment."""
+
+
+@click.group()
+def wake() -> None:
+    """The wake word: enroll the voices of the house so it never misses them."""
+
+
+@wake.command()
+@click.option("--name", required=True, help="Whose voice this is (enrolling again replaces it).")
+@click.option(
+    "--wav", "wavs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="A WAV of the wake phrase said alone; give three or more. Without: the microphone.",
+)  # fmt: skip
+@click.option("--input-device", envvar="JARVIS_INPUT_DEVICE", help="Microphone name or index.")
+def enroll(name: str, wavs: tuple[Path, ...], input_device: str | None) -> None:
+    """Keep how NAME says the wake word (three takes or more)."""
+    from assistant.audio.openwakeword_features import FeatureModels
+    from assistant.audio.wake_enrollment import TAKES, EnrollmentError
+    from assistant.audio.wake_enrollment import enroll as keep
+    from assistant.errors import AudioFormatError, ModelNotFoundError, NoInputDeviceError
+
+    settings = settings_or_exit()
+    model = _model(settings)
+    try:
+        if wavs:
+            takes = [_read_take(path) for path in wavs]
+        else:
+            takes = asyncio.run(_record(model.phrase, TAKES, input_device))
+        features = FeatureModels.load()
+        count = keep(model, features, takes, name, settings.data_dir)
+    except (AudioFormatError, ModelNotFoundError, NoInputDeviceError, EnrollmentError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Enrolled {name!r} for {model.phrase!r} ({len(takes)} takes); {count} voice"
+        f"{'s' if count != 1 else ''} enrolled. Restart Jarvis to use it."
+    )
+
+
+@wake.command()
+@click.option("--name", help="Whose voice to forget (default: everyone's).")
+def forget(name: str | None) -> None:
+    """Forget an enrolled voice, or all of them."""
+    from assistant.audio.wake_enrollment import forget as drop
+
+    settings = settings_or_exit()
+    gone = drop(_model(settings), settings.data_dir, name)
+    if not gone:
+        raise click.ClickException(f"no enrolled voice {name!r}" if name else "no enrolled voices")
+    click.echo(f"Forgot {', '.join(repr(n) for n in gone)}.")
+
+
+@wake.command("voices")
+def list_voices() -> None:
+    """The enrolled voices."""
+    from assistant.audio.wake_enrollment import voices
+
+    settings = settings_or_exit()
+    model = _model(settings)
+    enrolled = voices(model, settings.data_dir)
+    if not enrolled:
+        click.echo(f"No voices enrolled for {model.phrase!r}.", err=True)
+    for who, windows in enrolled.items():
+        click.echo(f"{who}\t{windows} windows")
+
+
+def _model(settings: Settings) -> WakeWordModel:
+    from assistant.audio.wake_word import DEFAULT_WAKE_WORD, WakeWordModel, resolve_model_path
+    from assistant.errors import ModelNotFoundError
+
+    try:
+        path = resolve_model_path(settings.wake_phrase or DEFAULT_WAKE_WORD)
+        return WakeWordModel.load(path, settings.wake_sensitivity)
+    except ModelNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _read_take(path: Path) -> Float32Array:
+    from assistant.audio import to_float
+    from assistant.audio.wav_source import read_wav
+
+    return to_float(read_wav(path))
+
+
+async def _record(phrase: str, takes: int, input_device: str | None) -> list[Float32Array]:
+    """``takes`` phrases from the microphone, each ended by a pause."""
+    from assistant.audio import to_float
+    from assistant.audio.endpointing import Endpointer, load_detector
+    from assistant.audio.microphone import Microphone
+
+    endpointer = Endpointer(await asyncio.to_thread(load_detector))
+    microphone = await Microphone.open(input_device)
+    recorded: list[Float32Array] = []
+    try:
+        frames = microphone.frames()
+        for number in range(1, takes + 1):
+            click.echo(f"Say {phrase!r} ({number} of {takes})…", err=True)
+            endpointer.reset()
+            async with asyncio.timeout(TAKE_TIMEOUT_S):
+                pcm = await _one_phrase(frames, endpointer)
+            if pcm is None:
+                break
+            recorded.append(to_float(pcm))
+    except TimeoutError:
+        raise click.ClickException(f"no take heard in {TAKE_TIMEOUT_S:.0f} s") from None
+    finally:
+        await microphone.close()
+    return recorded
+
+
+async def _one_phrase(frames: AsyncIterator[bytes], endpointer: Endpointer) -> bytes | None:
+    """The next utterance's audio; ``None`` when the stream ends first."""
+    from assistant.audio.endpointing import SpeechEnded
+
+    async for frame in frames:
+        for event in endpointer.push(frame):
+            if isinstance(event, SpeechEnded):
+                return event.pcm
+    return None

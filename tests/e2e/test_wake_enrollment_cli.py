@@ -1,0 +1,74 @@
+"""`jarvis wake enroll|voices|forget`, and `jarvis listen --wake-word` waking for an enrolled
+voice the heads alone miss (espeak-ng speech written to WAV files)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from edges import JARVIS, edge_environment
+
+from assistant.audio import SAMPLE_RATE_HZ, to_pcm
+from assistant.audio.wake_enrollment_calibration import enrollment_takes
+from assistant.testing_room import EspeakVoice, espeak, silence
+from assistant.testing_speech import write_wav
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
+
+MISSED = EspeakVoice("en-us", "zac", 140)
+"""A voice whose "hey jarvis" the heads alone never wake on (``test_wake_enrollment``)."""
+
+
+def _jarvis(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [JARVIS, *args], env=edge_environment(data_dir), capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
+
+
+def _woke_at(data_dir: Path, wav: Path) -> object:
+    result = _jarvis(data_dir, "listen", "--wav", str(wav), "--json", "--wake-word",
+                     "--engine", "whisper")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["woke_at_s"]
+
+
+def test_an_enrolled_voice_wakes_jarvis_listen_and_forgetting_it_undoes_that(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    wavs = [
+        str(write_wav(tmp_path / f"take{i}.wav", to_pcm(espeak(text, voice)), SAMPLE_RATE_HZ))
+        for i, (text, voice) in enumerate(enrollment_takes("hey jarvis", MISSED))
+    ]
+    spoken = espeak("hey jarvis, pause the music", MISSED)
+    utterance = write_wav(
+        tmp_path / "utterance.wav",
+        to_pcm(np.concatenate([silence(1.0), spoken, silence(1.0)])),
+        SAMPLE_RATE_HZ,
+    )
+    assert _woke_at(data_dir, utterance) is None
+
+    listed = _jarvis(data_dir, "wake", "voices")
+    assert listed.returncode == 0
+    assert "No voices enrolled for 'hey jarvis'" in listed.stderr
+    too_few = _jarvis(data_dir, "wake", "enroll", "--name", "sam", "--wav", wavs[0])
+    assert too_few.returncode == 1
+    assert "give 3 to 8 takes of 'hey jarvis', not 1" in too_few.stderr
+
+    enrolled = _jarvis(data_dir, "wake", "enroll", "--name", "sam", *(f"--wav={w}" for w in wavs))
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert "Enrolled 'sam' for 'hey jarvis' (3 takes); 1 voice enrolled" in enrolled.stdout
+    assert _jarvis(data_dir, "wake", "voices").stdout == "sam\t9 windows\n"
+    woke = _woke_at(data_dir, utterance)
+    assert isinstance(woke, float)
+    assert 1.0 < woke < 1.0 + spoken.size / SAMPLE_RATE_HZ
+
+    forgot = _jarvis(data_dir, "wake", "forget", "--name", "sam")
+    assert (forgot.returncode, forgot.stdout) == (0, "Forgot 'sam'.\n")
+    again = _jarvis(data_dir, "wake", "forget")
+    assert again.returncode == 1
+    assert "no enrolled voices" in again.stderr
+    assert _woke_at(data_dir, utterance) is None

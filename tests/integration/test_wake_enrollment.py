@@ -1,0 +1,213 @@
+"""Enrolled voices of the house, with the real feature models and the bundled, calibrated heads,
+on espeak-ng speech in a voice the heads miss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.audio import Float32Array, to_pcm
+from assistant.audio.openwakeword_features import FeatureModels, clip_windows
+from assistant.audio.wake_enrollment import EnrollmentError, enroll, forget, voices
+from assistant.audio.wake_enrollment_calibration import (
+    enrollment_takes,
+    nearest,
+    replay,
+    trace,
+)
+from assistant.audio.wake_word import (
+    ENROLLED_FLOOR,
+    EnrolledVoices,
+    NearMiss,
+    WakeEvent,
+    WakeWordDetector,
+    WakeWordModel,
+    Woke,
+    bundled_path,
+    enrolled_path,
+    load_enrolled,
+)
+from assistant.errors import ModelNotFoundError
+from assistant.testing_room import EspeakVoice, espeak, silence
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+MISSED = EspeakVoice("en-us", "zac", 140)
+"""A voice in none of the training's, the benchmark's or the calibration's lists, whose "hey
+jarvis" the heads alone never wake on."""
+
+
+@pytest.fixture(scope="module")
+def features() -> FeatureModels:
+    return FeatureModels.load()
+
+
+@pytest.fixture(scope="module")
+def model() -> WakeWordModel:
+    return WakeWordModel.load(bundled_path("hey jarvis"))
+
+
+@pytest.fixture(scope="module")
+def takes() -> list[Float32Array]:
+    return [espeak(text, voice) for text, voice in enrollment_takes("hey jarvis", MISSED)]
+
+
+@pytest.fixture(scope="module")
+def said() -> dict[str, Float32Array]:
+    lines = ("hey jarvis, what time is it", "hey travis, what time is it",
+             "what is the weather like tomorrow in paris", "what time is it")  # fmt: skip
+    return {line: espeak(line, MISSED) for line in lines}
+
+
+def _hear(detector: WakeWordDetector, audio: Float32Array) -> list[WakeEvent]:
+    detector.reset()
+    pcm = to_pcm(np.concatenate([silence(1.0), audio, silence(1.0)]))
+    return [
+        e for start in range(0, len(pcm), 2560) for e in detector.push(pcm[start : start + 2560])
+    ]
+
+
+def _woke(events: list[WakeEvent]) -> list[Woke]:
+    return [event for event in events if isinstance(event, Woke)]
+
+
+def test_the_bundled_model_is_calibrated_for_enrolled_voices(model: WakeWordModel) -> None:
+    assert model.enrollment_distance is not None
+    assert 0.0 < model.enrollment_distance < 1.0
+
+
+def test_an_enrolled_voice_the_heads_miss_wakes_jarvis_and_the_wake_says_whose(
+    model: WakeWordModel,
+    features: FeatureModels,
+    takes: list[Float32Array],
+    said: dict[str, Float32Array],
+    tmp_path: Path,
+) -> None:
+    phrase = said["hey jarvis, what time is it"]
+    assert _woke(_hear(WakeWordDetector(model, features), phrase)) == []
+    assert enroll(model, features, takes, "sam", tmp_path) == 1
+    detector = WakeWordDetector.load("hey jarvis", "normal", tmp_path)
+    assert detector.enrolled is not None
+    assert set(detector.enrolled.names) == {"sam"}
+    woke = _woke(_hear(detector, phrase))
+    assert [wake.voice for wake in woke] == ["sam"]
+    assert 1.0 < woke[0].at_s < 1.0 + phrase.size / 16_000
+    # Their own everyday speech, and the command alone, still do not wake it.
+    for line in ("what is the weather like tomorrow in paris", "what time is it"):
+        assert _woke(_hear(detector, said[line])) == [], line
+    # The file keeps features, never audio: a few windows per take.
+    kept = np.load(enrolled_path(tmp_path, "hey jarvis"))
+    assert kept["windows"].shape == (9, 16, 96)
+    assert enrolled_path(tmp_path, "hey jarvis").stat().st_mode & 0o077 == 0
+
+
+def test_the_enrolled_path_needs_the_detector_floor_and_a_near_window(
+    model: WakeWordModel, features: FeatureModels, takes: list[Float32Array]
+) -> None:
+    """One step of each, given a window and a score (the streaming path is tested above)."""
+    windows = clip_windows(features, np.concatenate([silence(0.5), takes[0], silence(0.5)]))
+    best = int(np.argmax(model.detector.scores(windows)))
+    enrolled = EnrolledVoices.of(model, windows[best : best + 1], ("sam",))
+    detector = WakeWordDetector(model, features, enrolled)
+    assert detector._step(windows[best], ENROLLED_FLOOR - 0.01, 5.0) is None
+    woke = detector._step(windows[best], ENROLLED_FLOOR, 6.0)
+    assert isinstance(woke, Woke)
+    assert woke.voice == "sam"
+    # A window far from every enrolled one: only the heads decide (nothing below their threshold).
+    far = windows[0]
+    assert model.enrollment_distance is not None
+    assert enrolled.distances(far[np.newaxis])[0, 0] > model.enrollment_distance
+    assert detector._step(far, ENROLLED_FLOOR, 9.0) is None
+
+
+def test_a_take_that_is_not_the_phrase_is_refused_and_nothing_is_lost(
+    model: WakeWordModel,
+    features: FeatureModels,
+    takes: list[Float32Array],
+    said: dict[str, Float32Array],
+    tmp_path: Path,
+) -> None:
+    enroll(model, features, takes, "sam", tmp_path)
+    with pytest.raises(EnrollmentError, match="take 3: that did not sound like 'hey jarvis'"):
+        enroll(model, features, [*takes[:2], said["what time is it"]], "kim", tmp_path)
+    with pytest.raises(EnrollmentError, match="give 3 to 8 takes"):
+        enroll(model, features, takes[:2], "kim", tmp_path)
+    with pytest.raises(EnrollmentError, match=r"take 1: the take is 7\.0 s long"):
+        enroll(model, features, [silence(7.0), *takes], "kim", tmp_path)
+    with pytest.raises(EnrollmentError, match="give the voice a name"):
+        enroll(model, features, takes, "  ", tmp_path)
+    assert voices(model, tmp_path) == {"sam": 9}
+
+
+def test_enrolling_again_replaces_a_voice_and_forgetting_removes_it(
+    model: WakeWordModel, features: FeatureModels, takes: list[Float32Array], tmp_path: Path
+) -> None:
+    assert forget(model, tmp_path) == []
+    enroll(model, features, takes, "sam", tmp_path)
+    enroll(model, features, [*takes, takes[0]], "sam", tmp_path)
+    assert voices(model, tmp_path) == {"sam": 12}
+    assert enroll(model, features, takes, "kim", tmp_path) == 2
+    assert voices(model, tmp_path) == {"kim": 9, "sam": 12}
+    assert forget(model, tmp_path, "nobody") == []
+    assert forget(model, tmp_path, "sam") == ["sam"]
+    assert voices(model, tmp_path) == {"kim": 9}
+    assert forget(model, tmp_path) == ["kim"]
+    assert not enrolled_path(tmp_path, "hey jarvis").exists()
+
+
+def test_a_model_never_calibrated_refuses_enrollment_and_ignores_enrolled_voices(
+    model: WakeWordModel, features: FeatureModels, takes: list[Float32Array], tmp_path: Path
+) -> None:
+    enroll(model, features, takes, "sam", tmp_path)
+    with np.load(model.path) as data:
+        arrays = {k: data[k] for k in data.files if k != "enrollment_distance"}
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    uncalibrated = WakeWordModel.load(old)
+    assert uncalibrated.enrollment_distance is None
+    with pytest.raises(ModelNotFoundError, match="never calibrated for enrolled voices"):
+        enroll(uncalibrated, features, takes, "kim", tmp_path)
+    assert load_enrolled(uncalibrated, tmp_path) is None
+    assert voices(model, tmp_path) == {"sam": 9}
+
+
+def test_a_damaged_voices_file_is_named_with_what_to_do(tmp_path: Path) -> None:
+    path = enrolled_path(tmp_path, "hey jarvis")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a numpy file")
+    with pytest.raises(ModelNotFoundError, match="jarvis wake forget"):
+        WakeWordDetector.load("hey jarvis", "normal", tmp_path)
+
+
+def test_the_calibrations_replay_decides_as_the_streaming_detector(
+    model: WakeWordModel,
+    features: FeatureModels,
+    takes: list[Float32Array],
+    said: dict[str, Float32Array],
+    tmp_path: Path,
+) -> None:
+    """The calibration and the benchmark count wakes by replaying a clip's steps: the count must
+    be the streaming detector's, with and without enrolled voices."""
+    enroll(model, features, takes, "sam", tmp_path)
+    enrolled = load_enrolled(model, tmp_path)
+    assert enrolled is not None
+    assert model.enrollment_distance is not None
+    pause = silence(0.7)
+    stream = np.concatenate(
+        [silence(1.0), said["hey jarvis, what time is it"], pause,
+         said["hey travis, what time is it"], pause, takes[2], silence(2.5), takes[0], pause,
+         said["what time is it"], silence(1.0)]
+    )  # fmt: skip
+    clip = trace(model, features, stream)
+    matched = nearest(enrolled, clip) <= model.enrollment_distance
+    for detector, within in (
+        (WakeWordDetector(model, features, enrolled), matched),
+        (WakeWordDetector(model, features), np.zeros_like(matched)),
+    ):
+        pcm = to_pcm(stream)
+        events = [e for i in range(0, len(pcm), 2560) for e in detector.push(pcm[i : i + 2560])]
+        assert replay(model, clip, within) == len(_woke(events))
+        assert all(isinstance(e, Woke | NearMiss) for e in events)
+    assert replay(model, clip, matched) >= 2
