@@ -74,6 +74,6 @@ chaos *args: setup
 train-wake-word *args: setup
     nice -n 10 {{bin}}/python -m assistant.audio.wake_word_training {{args}}
 
-# Choose how near an enrolled voice must be, on unseen dev voices, and write it into the model (~N min)
+# Choose how near an enrolled voice must be, on unseen dev voices, and write it into the model (~2 min on 2 cores)
 calibrate-wake-enrollment *args: setup
     nice -n 10 {{bin}}/python -m assistant.audio.wake_enrollment_calibration {{args}}

@@ -408,8 +408,10 @@ class _Listener:
             if wake is None:
                 log.info("voice.source_ended")
                 return False
+            # ``enrolled_voice``: the name someone enrolled under, when their own phrase woke it.
             log.info("voice.woke", at_s=round(wake.woke.at_s, 2), score=round(wake.woke.score, 3),
-                     verifier_score=round(wake.woke.verifier_score, 3))  # fmt: skip
+                     verifier_score=round(wake.woke.verifier_score, 3),
+                     enrolled_voice=wake.woke.voice)  # fmt: skip
             self._owner.woke(wake)
             first, limit_s = wake.after, self._options.command_wait_s
             self._speaker = wake.levels

@@ -185,6 +185,8 @@ async def hear_after_wake(
         audio_s=round(duration_s(pcm), 3),
         woke_at_s=round(woke.at_s, 3),
     )
+    if woke.voice is not None:  # the enrolled voice whose own phrase woke it
+        outcome["woke_for"] = woke.voice
     return outcome
 
 

@@ -114,7 +114,7 @@ class SatelliteLink:
                 return False
             self.woken += 1
             log.info("satellite.woke", uri=self.uri, at_s=round(wake.woke.at_s, 2),
-                     score=round(wake.woke.score, 3))  # fmt: skip
+                     score=round(wake.woke.score, 3), enrolled_voice=wake.woke.voice)  # fmt: skip
             await client.write_event(Detection(name=model_name(gate.detector.model)).event())
             window = command_window(
                 frames, wake.after, limit_s=COMMAND_WAIT_S,

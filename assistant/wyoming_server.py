@@ -274,7 +274,8 @@ class JarvisHandler(AsyncEventHandler):
         woke = await self._wake.push(chunk.audio, chunk.timestamp)
         if woke is not None:
             assert self._services.wake is not None
-            log.info("wyoming.woke", at_s=round(woke.at_s, 2), score=round(woke.score, 3))
+            log.info("wyoming.woke", at_s=round(woke.at_s, 2), score=round(woke.score, 3),
+                     enrolled_voice=woke.voice)  # fmt: skip
             detection = Detection(
                 name=self._services.wake.name, timestamp=self._wake.timestamp_ms(woke)
             )

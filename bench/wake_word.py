@@ -23,8 +23,8 @@ run, so two heads are compared on the same audio.
 voice enrolls with three takes, then its own "hey jarvis …" (clean, 20 and 10 dB, the noise
 around the whole clip), its own near misses (``HELD_OUT_NEAR_MISSES``) and everyone's HWU64
 sentences in random rooms are heard, nobody enrolled against enrolled at the model's calibrated
-distance (the calibration's own procedure, ``wake_enrollment_calibration.hear_voices``, on
-voices and sentences it never heard).
+path (distance and verifier share) and around it (the calibration's own procedure,
+``wake_enrollment_calibration.hear_voices``, on voices and sentences it never heard).
 """
 
 from __future__ import annotations
@@ -139,7 +139,9 @@ def _hear_clips(
 ) -> Heard:
     heard = Heard([], [])
     for clip, snr in zip(clips, conditions, strict=True):
-        audio = np.concatenate([silence(1.0), _room(clip, snr, pool, rng), silence(1.0)])
+        # The room's noise is there before and after the utterance too, as in a real room:
+        # a window that ends with the phrase also holds the second before it.
+        audio = _room(np.concatenate([silence(1.0), clip, silence(1.0)]), snr, pool, rng)
         woke, scores = hear(detector, audio)
         heard.woke.append(woke > 0)
         heard.peaks.append(float(scores.max(initial=0.0)))
@@ -181,11 +183,11 @@ def _other_speech(
     detector, rng = load_detector(name, model), np.random.default_rng(SEED + 2)
     chooser = random.Random(SEED)
     conditions = list(CONDITIONS.values())
+    # Each sentence and the pause after it in one room: the pause is the room's, not silence.
     stream = np.concatenate(
         [
-            part
+            _room(np.concatenate([clip, silence(0.4)]), chooser.choice(conditions), pool, rng)
             for clip in other
-            for part in (_room(clip, chooser.choice(conditions), pool, rng), silence(0.4))
         ]
     )
     woke, scores = hear(detector, stream)
@@ -402,7 +404,7 @@ def print_kokoro(every: dict[str, dict[str, float]]) -> None:
 
 
 ENROLLED_VOICES = HELD_OUT_VOICES[::3]
-"""Forty of the held-out voices: each enrolls and is heard on its own (~10 min on 2 cores)."""
+"""Forty of the held-out voices: each enrolls and is heard on its own (~3 min on 2 cores)."""
 
 
 def print_enrolled(model: str) -> None:
@@ -418,15 +420,17 @@ def print_enrolled(model: str) -> None:
         voices=ENROLLED_VOICES, near_misses=HELD_OUT_NEAR_MISSES, sentences=_hwu_sentences(),
         seed=SEED,
     )  # fmt: skip
-    distance = loaded.enrollment_distance
+    distance, share = loaded.enrollment_distance, loaded.enrollment_verifier_share
     hours = sum(clip.seconds for clip in heard.other) / 3600
     print(f"\nWake word '{loaded.phrase}', enrolled voices — {len(ENROLLED_VOICES)} unseen voices,"
           f" each enrolled with 3 takes; per voice its own phrases and near misses, and"
           f" {hours * 60:.0f} min of everyone's other speech")  # fmt: skip
-    print(f"  nobody enrolled:        {describe(heard.rates(loaded, None))}")
-    print(f"  enrolled ({distance:.2f}, model): {describe(heard.rates(loaded, distance))}")
-    for other in (distance - 0.1, distance + 0.1):
-        print(f"  enrolled ({other:.2f}):        {describe(heard.rates(loaded, other))}")
+    print(f"  {'nobody enrolled':62}{describe(heard.rates(loaded, None))}")
+    for match in ((distance, share), (distance, 0.0), (distance - 0.1, share),
+                  (distance + 0.1, share)):  # fmt: skip
+        label = f"enrolled, distance {match[0]:.2f}, verifier share {match[1]:.2f}"
+        mark = " (the model's)" if match == (distance, share) else ""
+        print(f"  {label + mark:62}{describe(heard.rates(loaded, match))}")
 
 
 def _hwu_sentences() -> list[str]:

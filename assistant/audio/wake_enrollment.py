@@ -4,8 +4,9 @@ The heads were trained on synthetic voices; some real accents they miss most of 
 takes of a person's own "hey jarvis" fix that for them: the windows of the features where the
 detector scored each take highest are kept (``enrolled_path``: features only, never the audio),
 and from then on a step the detector scores at least ``ENROLLED_FLOOR`` also wakes Jarvis when
-its window is within the model's calibrated ``enrollment_distance`` of one of them
-(``wake_word.EnrolledVoices``). ``jarvis wake enroll`` / ``forget`` / ``voices`` drive it.
+its window is within the model's calibrated ``enrollment_distance`` of one of them and the
+verifier gives it a calibrated share of what it gave that take (``wake_word.EnrolledVoices``).
+``jarvis wake enroll`` / ``forget`` / ``voices`` drive it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from assistant.audio import SAMPLE_RATE_HZ, Float32Array
-from assistant.audio.openwakeword_features import FeatureModels, WindowArray, clip_windows
+from assistant.audio.openwakeword_features import FeatureModels, clip_windows
 from assistant.audio.wake_word import (
     ENROLLED_FLOOR,
+    VERIFY_STEPS,
+    Enrolled,
     EnrolledVoices,
     WakeWordModel,
     enrolled_path,
@@ -43,8 +46,10 @@ class EnrollmentError(Exception):
     """A take could not be used; the message says what to do instead."""
 
 
-def take_windows(model: WakeWordModel, features: FeatureModels, take: Float32Array) -> WindowArray:
-    """The windows kept from one take of the phrase, said alone."""
+def take_windows(model: WakeWordModel, features: FeatureModels, take: Float32Array) -> Enrolled:
+    """The windows kept from one take of the phrase, said alone (named ``""``), and the
+    verifier's score for the take (its best over the windows up to the detector's best, as the
+    detector asks it)."""
     seconds = take.size / SAMPLE_RATE_HZ
     if seconds > MAX_TAKE_S:
         raise EnrollmentError(
@@ -62,7 +67,11 @@ def take_windows(model: WakeWordModel, features: FeatureModels, take: Float32Arr
             f"room, at arm's length from the microphone"
         )
     start = max(0, best - WINDOWS_PER_TAKE // 2)
-    return windows[start : start + WINDOWS_PER_TAKE]
+    kept = windows[start : start + WINDOWS_PER_TAKE]
+    verified = float(
+        model.verifier.scores(windows[max(0, best - VERIFY_STEPS + 1) : best + 1]).max()
+    )
+    return Enrolled(kept, ("",) * len(kept), np.full(len(kept), verified, np.float32))
 
 
 def enroll(
@@ -87,18 +96,20 @@ def enroll(
             kept.append(take_windows(model, features, take))
         except EnrollmentError as error:
             raise EnrollmentError(f"take {number}: {error}") from None
-    windows = np.concatenate(kept)
+    new = Enrolled(
+        np.concatenate([part.windows for part in kept]),
+        (name,) * sum(len(part.names) for part in kept),
+        np.concatenate([part.verified for part in kept]),
+    )
     path = enrolled_path(data_dir, model.phrase)
     found = read_enrolled(path)
     if found is not None:
-        others = [i for i, owner in enumerate(found[1]) if owner != name]
-        windows = np.concatenate([found[0][others], windows])
-        names = tuple(found[1][i] for i in others) + (name,) * (len(windows) - len(others))
-    else:
-        names = (name,) * len(windows)
-    EnrolledVoices.of(model, windows, names)  # refuses a model never calibrated, before writing
-    _write(path, model.phrase, windows, names)
-    return len(set(names))
+        others = [i for i, owner in enumerate(found.names) if owner != name]
+        if others:
+            new = _joined(found.only(others), new)
+    EnrolledVoices.of(model, new)  # refuses a model never calibrated, before writing
+    _write(path, model.phrase, new)
+    return len(set(new.names))
 
 
 def forget(model: WakeWordModel, data_dir: Path, name: str | None = None) -> list[str]:
@@ -107,30 +118,43 @@ def forget(model: WakeWordModel, data_dir: Path, name: str | None = None) -> lis
     found = read_enrolled(path)
     if found is None:
         return []
-    windows, names = found
-    gone = sorted(set(names)) if name is None else sorted({n for n in names if n == name})
-    keep = [i for i, owner in enumerate(names) if owner not in gone]
+    gone = sorted({n for n in found.names if name is None or n == name})
+    keep = [i for i, owner in enumerate(found.names) if owner not in gone]
     if not keep:
         path.unlink()
     elif gone:
-        _write(path, model.phrase, windows[keep], tuple(names[i] for i in keep))
+        _write(path, model.phrase, found.only(keep))
     return gone
 
 
 def voices(model: WakeWordModel, data_dir: Path) -> dict[str, int]:
     """Each enrolled voice and how many windows of it are kept."""
     found = read_enrolled(enrolled_path(data_dir, model.phrase))
-    names = found[1] if found is not None else ()
+    names = found.names if found is not None else ()
     return {name: names.count(name) for name in sorted(set(names))}
 
 
-def _write(path: Path, phrase: str, windows: WindowArray, names: tuple[str, ...]) -> None:
+def _joined(first: Enrolled, second: Enrolled) -> Enrolled:
+    return Enrolled(
+        np.concatenate([first.windows, second.windows]),
+        first.names + second.names,
+        np.concatenate([first.verified, second.verified]),
+    )
+
+
+def _write(path: Path, phrase: str, enrolled: Enrolled) -> None:
     """Atomically, private to the user: a half-written file must not lose the others' voices."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz")
     try:
         with os.fdopen(handle, "wb") as file:
-            np.savez(file, phrase=np.array(phrase), windows=windows, names=np.array(names))
+            np.savez(
+                file,
+                phrase=np.array(phrase),
+                windows=enrolled.windows,
+                names=np.array(enrolled.names),
+                verified=enrolled.verified,
+            )
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)
     except BaseException:

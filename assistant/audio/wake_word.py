@@ -13,8 +13,9 @@ speech before the wake word never leaves this object.
 A household may also *enroll* its own voices (``wake_enrollment``, ``jarvis wake enroll``): a few
 windows of each person's "hey jarvis", kept as features. A step the detector scores at least
 ``ENROLLED_FLOOR`` then also wakes Jarvis when its window is within the model's
-``enrollment_distance`` of one of them — the accents the heads miss are rescued for the people
-who live there, at a cost in their own near misses that the calibration bounds.
+``enrollment_distance`` of one of them and the verifier gives it at least
+``enrollment_verifier_share`` of what it gave that take — the accents the heads miss are rescued
+for the people who live there, at a cost in their own near misses that the calibration bounds.
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ class WakeWordModel:
     enrollment_distance: float | None = None
     """How near (cosine distance in the detector's standardized input) a window must be to an
     enrolled one; ``None`` for a model never calibrated for enrolled voices."""
+    enrollment_verifier_share: float = 0.0
+    """The share of the verifier's score for the enrolled take that the window must reach too:
+    near misses said by the enrolled person lie near their takes, but the verifier doubts them."""
 
     @classmethod
     def load(cls, path: Path, sensitivity: Sensitivity = "normal") -> WakeWordModel:
@@ -120,7 +124,8 @@ class WakeWordModel:
             detector, verifier = replace(detector, threshold=d), replace(verifier, threshold=v)
         distance = arrays.get("enrollment_distance")
         enrollment = None if distance is None else float(distance.reshape(-1)[0])
-        return cls(phrase, detector, verifier, path, sensitivity, enrollment)
+        share = float(arrays.get("enrollment_verifier_share", np.zeros(1)).reshape(-1)[0])
+        return cls(phrase, detector, verifier, path, sensitivity, enrollment, share)
 
 
 def slug(phrase: str) -> str:
@@ -136,22 +141,42 @@ def enrolled_path(data_dir: Path, phrase: str) -> Path:
     return data_dir / "wake_words" / f"{slug(phrase)}.voices.npz"
 
 
-def read_enrolled(path: Path) -> tuple[WindowArray, tuple[str, ...]] | None:
-    """The enrolled windows and whose each is; ``None`` when nobody has enrolled."""
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    """What ``enrolled_path`` keeps: per window, whose it is and how sure the verifier was of
+    the take it came from."""
+
+    windows: WindowArray
+    names: tuple[str, ...]
+    verified: Float32Array
+
+    def __post_init__(self) -> None:
+        if not self.names or not (
+            self.windows.ndim == 3
+            and self.windows.shape[0] == len(self.names) == self.verified.size
+        ):
+            raise ValueError("one name and one verifier score per enrolled window, at least one")
+
+    def only(self, keep: list[int]) -> Enrolled:
+        return Enrolled(self.windows[keep], tuple(self.names[i] for i in keep), self.verified[keep])
+
+
+def read_enrolled(path: Path) -> Enrolled | None:
+    """The enrolled windows; ``None`` when nobody has enrolled."""
     if not path.is_file():
         return None
     try:
         with np.load(path) as data:
-            windows = data["windows"].astype(np.float32)
-            names = tuple(str(name) for name in data["names"])
+            return Enrolled(
+                data["windows"].astype(np.float32),
+                tuple(str(name) for name in data["names"]),
+                data["verified"].astype(np.float32),
+            )
     except (OSError, ValueError, KeyError) as error:
         raise ModelNotFoundError(
             f"cannot read the enrolled voices {path} ({error}): `jarvis wake forget` and enroll "
             f"again"
         ) from None
-    if windows.ndim != 3 or windows.shape[0] != len(names) or not names:
-        raise ModelNotFoundError(f"{path} holds no enrolled voices: `jarvis wake forget`")
-    return windows, names
 
 
 def load_enrolled(model: WakeWordModel, data_dir: Path | None) -> EnrolledVoices | None:
@@ -161,7 +186,7 @@ def load_enrolled(model: WakeWordModel, data_dir: Path | None) -> EnrolledVoices
     if data_dir is None or model.enrollment_distance is None:
         return None
     found = read_enrolled(enrolled_path(data_dir, model.phrase))
-    return None if found is None else EnrolledVoices.of(model, *found)
+    return None if found is None else EnrolledVoices.of(model, found)
 
 
 def resolve_model_path(setting: str) -> Path:
@@ -199,21 +224,20 @@ class EnrolledVoices:
     """Unit rows (``standardized_units``), one per enrolled window."""
     names: tuple[str, ...]
     """Whose each row is."""
+    needs_verified: Float32Array
+    """Per row, the verifier score a window near it must reach."""
     max_distance: float
 
     @classmethod
-    def of(
-        cls, model: WakeWordModel, windows: WindowArray, names: tuple[str, ...]
-    ) -> EnrolledVoices:
+    def of(cls, model: WakeWordModel, enrolled: Enrolled) -> EnrolledVoices:
         if model.enrollment_distance is None:
             raise ModelNotFoundError(
                 f"{model.path} was never calibrated for enrolled voices: run "
                 f"`just calibrate-wake-enrollment` (or retrain it), or `jarvis wake forget`"
             )
-        if windows.shape[0] != len(names) or not names:
-            raise ValueError("one name per enrolled window, and at least one window")
-        units = standardized_units(model.detector, windows)
-        return cls(model.detector, units, names, model.enrollment_distance)
+        units = standardized_units(model.detector, enrolled.windows)
+        needs = (enrolled.verified * model.enrollment_verifier_share).astype(np.float32)
+        return cls(model.detector, units, enrolled.names, needs, model.enrollment_distance)
 
     def distances(self, windows: WindowArray) -> npt.NDArray[np.float32]:
         """``(windows, templates)`` cosine distances."""
@@ -222,11 +246,22 @@ class EnrolledVoices:
         )
         return distances
 
-    def match(self, window: WindowArray) -> str | None:
-        """Whose enrolled phrase this window is (the nearest within the distance), if anyone's."""
+    def matches(
+        self, distances: npt.NDArray[np.float32], verified: float | npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.bool_]:
+        """Which rows windows at ``distances`` from them (``(templates,)``, or ``(windows,
+        templates)`` with ``verified`` a column) match."""
+        near = distances <= self.max_distance
+        matched: npt.NDArray[np.bool_] = near & (verified >= self.needs_verified)
+        return matched
+
+    def match(self, window: WindowArray, verified: float) -> str | None:
+        """Whose enrolled phrase this window is (the nearest match), if anyone's."""
         distances = self.distances(window[np.newaxis])[0]
-        best = int(np.argmin(distances))
-        return self.names[best] if distances[best] <= self.max_distance else None
+        matched = np.flatnonzero(self.matches(distances, verified))
+        if matched.size == 0:
+            return None
+        return self.names[int(matched[np.argmin(distances[matched])])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,17 +356,18 @@ class WakeWordDetector:
         if end_s < self._quiet_until_s:
             return None
         heard = score >= self.model.detector.threshold
-        voice = None
-        if self.enrolled is not None and score >= ENROLLED_FLOOR:
-            voice = self.enrolled.match(window)
-        if not heard and voice is None:
+        enrolled = self.enrolled if score >= ENROLLED_FLOOR else None
+        if not heard and enrolled is None:
             return None
         verified = float(self.model.verifier.scores(np.stack(self._recent)).max())
         if heard and verified >= self.model.verifier.threshold:
             self._quiet_until_s = end_s + REFRACTORY_S
             return Woke(end_s, score, verified)
-        if voice is not None:  # a phrase as one of the house says it: past both heads' doubts
+        voice = enrolled.match(window, verified) if enrolled is not None else None
+        if voice is not None:  # a phrase as one of the house says it: past the heads' doubts
             self._quiet_until_s = end_s + REFRACTORY_S
             return Woke(end_s, score, verified, voice)
+        if not heard:
+            return None
         self._quiet_until_s = end_s + NEAR_MISS_QUIET_S
         return NearMiss(end_s, score, verified)

@@ -112,6 +112,13 @@ HELD_OUT_NEAR_MISSES = (
     "hey travis", "hey harvey", "jarvis is a name", "hey service", "hey marvin", "hey darvish",
     "hey jasper", "hey nervous", "hey davis", "hey jarvik", "a jar of fish", "hey carlos",
 )  # fmt: skip
+DEV_NEAR_MISSES = (
+    "hey harvis", "hey charvis", "hey yarvis", "hey zarvis", "hey barvis", "hey jarvin",
+    "hey jarlis", "hey garvish",
+)  # fmt: skip
+"""Near misses in neither list, each the phrase with one or two sounds changed (as hard as the
+benchmark's "hey jarvik" and "hey darvish"): the enrolled voices' calibration hears them. The
+heads were fit against ``NEAR_MISSES``, so those would flatter it."""
 COMMANDS = (
     "what time is it", "set a timer for five minutes", "pause the music", "turn the volume up",
     "what's the weather like", "add milk to my shopping list", "next song", "stop",

@@ -29,11 +29,12 @@ def _jarvis(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def _woke_at(data_dir: Path, wav: Path) -> object:
+def _heard(data_dir: Path, wav: Path) -> dict[str, object]:
     result = _jarvis(data_dir, "listen", "--wav", str(wav), "--json", "--wake-word",
                      "--engine", "whisper")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)["woke_at_s"]
+    heard: dict[str, object] = json.loads(result.stdout)
+    return heard
 
 
 def test_an_enrolled_voice_wakes_jarvis_listen_and_forgetting_it_undoes_that(
@@ -49,7 +50,7 @@ def test_an_enrolled_voice_wakes_jarvis_listen_and_forgetting_it_undoes_that(
         to_pcm(np.concatenate([silence(1.0), spoken, silence(1.0)])),
         SAMPLE_RATE_HZ,
     )
-    assert _woke_at(data_dir, utterance) is None
+    assert _heard(data_dir, utterance)["woke_at_s"] is None
 
     listed = _jarvis(data_dir, "wake", "voices")
     assert listed.returncode == 0
@@ -62,13 +63,17 @@ def test_an_enrolled_voice_wakes_jarvis_listen_and_forgetting_it_undoes_that(
     assert enrolled.returncode == 0, enrolled.stderr
     assert "Enrolled 'sam' for 'hey jarvis' (3 takes); 1 voice enrolled" in enrolled.stdout
     assert _jarvis(data_dir, "wake", "voices").stdout == "sam\t9 windows\n"
-    woke = _woke_at(data_dir, utterance)
+    heard = _heard(data_dir, utterance)
+    woke = heard["woke_at_s"]
     assert isinstance(woke, float)
     assert 1.0 < woke < 1.0 + spoken.size / SAMPLE_RATE_HZ
+    assert heard["woke_for"] == "sam"
 
     forgot = _jarvis(data_dir, "wake", "forget", "--name", "sam")
     assert (forgot.returncode, forgot.stdout) == (0, "Forgot 'sam'.\n")
     again = _jarvis(data_dir, "wake", "forget")
     assert again.returncode == 1
     assert "no enrolled voices" in again.stderr
-    assert _woke_at(data_dir, utterance) is None
+    forgotten = _heard(data_dir, utterance)
+    assert forgotten["woke_at_s"] is None
+    assert "woke_for" not in forgotten

@@ -11,14 +11,10 @@ import pytest
 from assistant.audio import Float32Array, to_pcm
 from assistant.audio.openwakeword_features import FeatureModels, clip_windows
 from assistant.audio.wake_enrollment import EnrollmentError, enroll, forget, voices
-from assistant.audio.wake_enrollment_calibration import (
-    enrollment_takes,
-    nearest,
-    replay,
-    trace,
-)
+from assistant.audio.wake_enrollment_calibration import enrollment_takes, matched, replay, trace
 from assistant.audio.wake_word import (
     ENROLLED_FLOOR,
+    Enrolled,
     EnrolledVoices,
     NearMiss,
     WakeEvent,
@@ -31,6 +27,7 @@ from assistant.audio.wake_word import (
 )
 from assistant.errors import ModelNotFoundError
 from assistant.testing_room import EspeakVoice, espeak, silence
+from assistant.wyoming_wake import SharedWake
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -103,23 +100,39 @@ def test_an_enrolled_voice_the_heads_miss_wakes_jarvis_and_the_wake_says_whose(
     assert enrolled_path(tmp_path, "hey jarvis").stat().st_mode & 0o077 == 0
 
 
-def test_the_enrolled_path_needs_the_detector_floor_and_a_near_window(
+def test_the_enrolled_path_needs_the_detector_floor_a_near_window_and_the_verifier(
     model: WakeWordModel, features: FeatureModels, takes: list[Float32Array]
 ) -> None:
     """One step of each, given a window and a score (the streaming path is tested above)."""
+    assert model.enrollment_distance is not None
+    assert model.enrollment_verifier_share > 0
     windows = clip_windows(features, np.concatenate([silence(0.5), takes[0], silence(0.5)]))
     best = int(np.argmax(model.detector.scores(windows)))
-    enrolled = EnrolledVoices.of(model, windows[best : best + 1], ("sam",))
-    detector = WakeWordDetector(model, features, enrolled)
-    assert detector._step(windows[best], ENROLLED_FLOOR - 0.01, 5.0) is None
-    woke = detector._step(windows[best], ENROLLED_FLOOR, 6.0)
+    phrase = windows[max(0, best - 3) : best + 1]
+    verified = float(model.verifier.scores(phrase).max())
+    enrolled = Enrolled(phrase[-1:], ("sam",), np.array([verified], np.float32))
+    detector = WakeWordDetector(model, features, EnrolledVoices.of(model, enrolled))
+
+    def step(window_index: int, score: float, end_s: float) -> object:
+        detector._recent = list(phrase[:-1])  # the verifier sees the phrase's own last steps
+        return detector._step(windows[window_index], score, end_s)
+
+    assert step(best, ENROLLED_FLOOR - 0.01, 5.0) is None
+    woke = step(best, ENROLLED_FLOOR, 6.0)
     assert isinstance(woke, Woke)
     assert woke.voice == "sam"
     # A window far from every enrolled one: only the heads decide (nothing below their threshold).
+    assert enrolled.windows.shape == (1, 16, 96)
     far = windows[0]
-    assert model.enrollment_distance is not None
-    assert enrolled.distances(far[np.newaxis])[0, 0] > model.enrollment_distance
+    assert EnrolledVoices.of(model, enrolled).distances(far[np.newaxis])[0, 0] > 0.6
     assert detector._step(far, ENROLLED_FLOOR, 9.0) is None
+    # Near enough, but the verifier doubts it more than the share allows: a near miss's case.
+    doubted = Enrolled(
+        phrase[-1:], ("sam",), np.array([2.0 / model.enrollment_verifier_share], np.float32)
+    )
+    strict = WakeWordDetector(model, features, EnrolledVoices.of(model, doubted))
+    strict._recent = list(phrase[:-1])
+    assert strict._step(windows[best], ENROLLED_FLOOR, 12.0) is None
 
 
 def test_a_take_that_is_not_the_phrase_is_refused_and_nothing_is_lost(
@@ -162,7 +175,7 @@ def test_a_model_never_calibrated_refuses_enrollment_and_ignores_enrolled_voices
 ) -> None:
     enroll(model, features, takes, "sam", tmp_path)
     with np.load(model.path) as data:
-        arrays = {k: data[k] for k in data.files if k != "enrollment_distance"}
+        arrays = {k: data[k] for k in data.files if not k.startswith("enrollment_")}
     old = tmp_path / "old.npz"
     np.savez(old, **arrays)
     uncalibrated = WakeWordModel.load(old)
@@ -193,7 +206,6 @@ def test_the_calibrations_replay_decides_as_the_streaming_detector(
     enroll(model, features, takes, "sam", tmp_path)
     enrolled = load_enrolled(model, tmp_path)
     assert enrolled is not None
-    assert model.enrollment_distance is not None
     pause = silence(0.7)
     stream = np.concatenate(
         [silence(1.0), said["hey jarvis, what time is it"], pause,
@@ -201,13 +213,29 @@ def test_the_calibrations_replay_decides_as_the_streaming_detector(
          said["what time is it"], silence(1.0)]
     )  # fmt: skip
     clip = trace(model, features, stream)
-    matched = nearest(enrolled, clip) <= model.enrollment_distance
+    near = matched(enrolled, clip)
     for detector, within in (
-        (WakeWordDetector(model, features, enrolled), matched),
-        (WakeWordDetector(model, features), np.zeros_like(matched)),
+        (WakeWordDetector(model, features, enrolled), near),
+        (WakeWordDetector(model, features), np.zeros_like(near)),
     ):
         pcm = to_pcm(stream)
         events = [e for i in range(0, len(pcm), 2560) for e in detector.push(pcm[i : i + 2560])]
         assert replay(model, clip, within) == len(_woke(events))
         assert all(isinstance(e, Woke | NearMiss) for e in events)
-    assert replay(model, clip, matched) >= 2
+    assert replay(model, clip, near) >= 2
+
+
+async def test_wyoming_satellites_and_clients_share_the_enrolled_voices(
+    model: WakeWordModel,
+    features: FeatureModels,
+    takes: list[Float32Array],
+    said: dict[str, Float32Array],
+    tmp_path: Path,
+) -> None:
+    """The Wyoming wake server (Home Assistant, satellites) wakes for the house's voices too."""
+    enroll(model, features, takes, "sam", tmp_path)
+    shared = await SharedWake.load("hey jarvis", "normal", tmp_path)
+    detector = await shared.detector()
+    assert [w.voice for w in _woke(_hear(detector, said["hey jarvis, what time is it"]))] == ["sam"]
+    nobody = await SharedWake.load("hey jarvis", "normal", tmp_path / "elsewhere")
+    assert (await nobody.detector()).enrolled is None
