@@ -29,6 +29,7 @@ from assistant.audio.wake_word import (
     enrolled_path,
     read_enrolled,
 )
+from assistant.errors import ModelNotFoundError
 
 TAKES = 3
 """Takes a person gives at least: each one's windows are kept."""
@@ -40,6 +41,9 @@ PADDING_S = 0.5
 """Silence put around a take, so a phrase said right at its edges still fills a window."""
 MAX_TAKE_S = 6.0
 """A longer take is not "the phrase alone"."""
+
+
+UNREADABLE = "the unreadable enrolled voices"
 
 
 class EnrollmentError(Exception):
@@ -113,9 +117,16 @@ def enroll(
 
 
 def forget(model: WakeWordModel, data_dir: Path, name: str | None = None) -> list[str]:
-    """Forget ``name``'s voice (everyone's when ``None``); returns the names forgotten."""
+    """Forget ``name``'s voice (everyone's when ``None``); returns the names forgotten
+    (``UNREADABLE`` for a file that could not be read, which only forgetting everyone removes)."""
     path = enrolled_path(data_dir, model.phrase)
-    found = read_enrolled(path)
+    try:
+        found = read_enrolled(path)
+    except ModelNotFoundError:
+        if name is not None:
+            raise
+        path.unlink()
+        return [UNREADABLE]
     if found is None:
         return []
     gone = sorted({n for n in found.names if name is None or n == name})

@@ -27,6 +27,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import structlog
 
 from assistant.audio import SAMPLE_RATE_HZ, Float32Array, to_float
 from assistant.audio.openwakeword_features import (
@@ -36,6 +37,8 @@ from assistant.audio.openwakeword_features import (
     WindowArray,
 )
 from assistant.errors import ModelNotFoundError
+
+log = structlog.get_logger(__name__)
 
 BUNDLED_DIR = Path(__file__).parent / "wake_words"
 DEFAULT_WAKE_WORD = "hey jarvis"
@@ -181,11 +184,16 @@ def read_enrolled(path: Path) -> Enrolled | None:
 
 def load_enrolled(model: WakeWordModel, data_dir: Path | None) -> EnrolledVoices | None:
     """The voices enrolled in ``data_dir`` for the model's phrase; ``None`` when there are none,
-    or when the model was never calibrated for them (it then wakes as if nobody had enrolled:
-    ``jarvis wake enroll`` says why)."""
+    when the model was never calibrated for them (``jarvis wake enroll`` says why), or when their
+    file cannot be read: the wake word then wakes as if nobody had enrolled, for everyone, and
+    the log says what to do (``jarvis wake voices`` and ``enroll`` say it too)."""
     if data_dir is None or model.enrollment_distance is None:
         return None
-    found = read_enrolled(enrolled_path(data_dir, model.phrase))
+    try:
+        found = read_enrolled(enrolled_path(data_dir, model.phrase))
+    except ModelNotFoundError as error:
+        log.warning("wake.enrolled_voices_unreadable", error=str(error))
+        return None
     return None if found is None else EnrolledVoices.of(model, found)
 
 

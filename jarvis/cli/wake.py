@@ -67,22 +67,30 @@ def enroll(name: str, wavs: tuple[Path, ...], input_device: str | None) -> None:
 def forget(name: str | None) -> None:
     """Forget an enrolled voice, or all of them."""
     from assistant.audio.wake_enrollment import forget as drop
+    from assistant.errors import ModelNotFoundError
 
     settings = settings_or_exit()
-    gone = drop(_model(settings), settings.data_dir, name)
+    try:
+        gone = drop(_model(settings), settings.data_dir, name)
+    except ModelNotFoundError as error:
+        raise click.ClickException(f"{error} (`jarvis wake forget` without --name)") from None
     if not gone:
         raise click.ClickException(f"no enrolled voice {name!r}" if name else "no enrolled voices")
-    click.echo(f"Forgot {', '.join(repr(n) for n in gone)}.")
+    click.echo(f"Forgot {', '.join(gone)}.")
 
 
 @wake.command("voices")
 def list_voices() -> None:
     """The enrolled voices."""
     from assistant.audio.wake_enrollment import voices
+    from assistant.errors import ModelNotFoundError
 
     settings = settings_or_exit()
     model = _model(settings)
-    enrolled = voices(model, settings.data_dir)
+    try:
+        enrolled = voices(model, settings.data_dir)
+    except ModelNotFoundError as error:
+        raise click.ClickException(str(error)) from None
     if not enrolled:
         click.echo(f"No voices enrolled for {model.phrase!r}.", err=True)
     for who, windows in enrolled.items():

@@ -70,10 +70,27 @@ def test_an_enrolled_voice_wakes_jarvis_listen_and_forgetting_it_undoes_that(
     assert heard["woke_for"] == "sam"
 
     forgot = _jarvis(data_dir, "wake", "forget", "--name", "sam")
-    assert (forgot.returncode, forgot.stdout) == (0, "Forgot 'sam'.\n")
+    assert (forgot.returncode, forgot.stdout) == (0, "Forgot sam.\n")
     again = _jarvis(data_dir, "wake", "forget")
     assert again.returncode == 1
     assert "no enrolled voices" in again.stderr
     forgotten = _heard(data_dir, utterance)
     assert forgotten["woke_at_s"] is None
     assert "woke_for" not in forgotten
+
+
+def test_an_unreadable_voices_file_is_named_and_forgetting_everyone_clears_it(
+    data_dir: Path,
+) -> None:
+    path = data_dir / "wake_words" / "hey_jarvis.voices.npz"
+    path.parent.mkdir()
+    path.write_bytes(b"\x00 not numpy")
+    listed = _jarvis(data_dir, "wake", "voices")
+    assert listed.returncode == 1
+    assert "cannot read the enrolled voices" in listed.stderr
+    one = _jarvis(data_dir, "wake", "forget", "--name", "sam")
+    assert one.returncode == 1
+    assert "`jarvis wake forget` without --name" in one.stderr
+    everyone = _jarvis(data_dir, "wake", "forget")
+    assert (everyone.returncode, everyone.stdout) == (0, "Forgot the unreadable enrolled voices.\n")
+    assert not path.exists()

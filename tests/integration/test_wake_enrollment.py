@@ -10,7 +10,7 @@ import pytest
 
 from assistant.audio import Float32Array, to_pcm
 from assistant.audio.openwakeword_features import FeatureModels, clip_windows
-from assistant.audio.wake_enrollment import EnrollmentError, enroll, forget, voices
+from assistant.audio.wake_enrollment import UNREADABLE, EnrollmentError, enroll, forget, voices
 from assistant.audio.wake_enrollment_calibration import enrollment_takes, matched, replay, trace
 from assistant.audio.wake_word import (
     ENROLLED_FLOOR,
@@ -186,12 +186,24 @@ def test_a_model_never_calibrated_refuses_enrollment_and_ignores_enrolled_voices
     assert voices(model, tmp_path) == {"sam": 9}
 
 
-def test_a_damaged_voices_file_is_named_with_what_to_do(tmp_path: Path) -> None:
+def test_a_damaged_voices_file_costs_nobody_the_wake_word_and_only_forgetting_all_clears_it(
+    model: WakeWordModel, features: FeatureModels, takes: list[Float32Array], tmp_path: Path
+) -> None:
     path = enrolled_path(tmp_path, "hey jarvis")
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a numpy file")
+    # The wake word still wakes for everyone, as if nobody had enrolled (the log says why).
+    detector = WakeWordDetector.load("hey jarvis", "normal", tmp_path)
+    assert detector.enrolled is None
     with pytest.raises(ModelNotFoundError, match="jarvis wake forget"):
-        WakeWordDetector.load("hey jarvis", "normal", tmp_path)
+        voices(model, tmp_path)
+    with pytest.raises(ModelNotFoundError, match="jarvis wake forget"):
+        enroll(model, features, takes, "sam", tmp_path)
+    with pytest.raises(ModelNotFoundError):
+        forget(model, tmp_path, "sam")
+    assert forget(model, tmp_path) == [UNREADABLE]
+    assert not path.exists()
+    assert enroll(model, features, takes, "sam", tmp_path) == 1
 
 
 def test_the_calibrations_replay_decides_as_the_streaming_detector(
