@@ -414,7 +414,7 @@ def print_enrolled(model: str) -> None:
 
     loaded = WakeWordModel.load(resolve_model_path(model))
     if loaded.enrollment_distance is None:
-        sys.exit(f"{model} was never calibrated for enrolled voices")
+        sys.exit(f"{model} has no calibrated match for enrolled voices")
     heard = hear_voices(
         loaded, FeatureModels.load(), lambda line: print(line, file=sys.stderr),
         voices=ENROLLED_VOICES, near_misses=HELD_OUT_NEAR_MISSES, sentences=_hwu_sentences(),

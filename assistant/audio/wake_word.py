@@ -240,8 +240,9 @@ class EnrolledVoices:
     def of(cls, model: WakeWordModel, enrolled: Enrolled) -> EnrolledVoices:
         if model.enrollment_distance is None:
             raise ModelNotFoundError(
-                f"{model.path} was never calibrated for enrolled voices: run "
-                f"`just calibrate-wake-enrollment` (or retrain it), or `jarvis wake forget`"
+                f"{model.path} has no calibrated match for enrolled voices: run "
+                f"`just calibrate-wake-enrollment --model ...` (it says why when no match keeps "
+                f"within its bounds), or `jarvis wake forget`"
             )
         units = standardized_units(model.detector, enrolled.windows)
         needs = (enrolled.verified * model.enrollment_verifier_share).astype(np.float32)

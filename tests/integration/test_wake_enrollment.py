@@ -180,7 +180,7 @@ def test_a_model_never_calibrated_refuses_enrollment_and_ignores_enrolled_voices
     np.savez(old, **arrays)
     uncalibrated = WakeWordModel.load(old)
     assert uncalibrated.enrollment_distance is None
-    with pytest.raises(ModelNotFoundError, match="never calibrated for enrolled voices"):
+    with pytest.raises(ModelNotFoundError, match="has no calibrated match for enrolled voices"):
         enroll(uncalibrated, features, takes, "kim", tmp_path)
     assert load_enrolled(uncalibrated, tmp_path) is None
     assert voices(model, tmp_path) == {"sam": 9}
