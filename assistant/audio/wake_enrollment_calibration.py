@@ -4,7 +4,7 @@ Each of ``DEV_VOICES`` (voices neither the training nor the benchmark uses) enro
 ``enrollment_takes``; then, for each distance and verifier share, that voice's own "hey jarvis
 …" is heard clean and at 20 and 10 dB SNR (pink noise, babble, reverb, around the whole clip),
 its own near misses (``DEV_NEAR_MISSES``: phrases neither the heads' fit nor the benchmark
-uses; half clean, half at 20 dB), and half an hour of other speech by all the dev voices in
+uses; half clean, half at 20 dB), and 25 minutes of other speech by all the dev voices in
 random rooms. Of the pairs whose enrolled path costs, over the voices, at most what ``high``
 sensitivity may (four times the goals: the enrolled person's own near misses +8 points, false
 wakes +2 an hour), the one that misses the fewest phrases is kept and written into the model's
@@ -60,7 +60,8 @@ CONDITIONS: dict[str, float | None] = {"clean": None, "20 dB": 20.0, "10 dB": 10
 PHRASES_PER_VOICE = 3
 NEAR_MISSES_PER_VOICE = 8
 OTHER_SENTENCES = 480
-"""CLINC150 validation sentences (after the 40 ``dev_clips`` babbles with): ~30 min of speech."""
+"""CLINC150 validation sentences (after the 40 ``dev_clips`` babbles with): ~25 min of speech,
+pauses included."""
 STEP_S = STEP_SAMPLES / SAMPLE_RATE_HZ
 BoolArray = npt.NDArray[np.bool_]
 
