@@ -60,7 +60,7 @@ CONDITIONS: dict[str, float | None] = {"clean": None, "20 dB": 20.0, "10 dB": 10
 PHRASES_PER_VOICE = 3
 NEAR_MISSES_PER_VOICE = 8
 OTHER_SENTENCES = 480
-"""CLINC150 validation sentences (after the 40 ``dev_clips`` babbles with): ~25 min of speech,
+"""CLINC150 validation sentences (after the 40 the babble is made of): ~25 min of speech,
 pauses included."""
 STEP_S = STEP_SAMPLES / SAMPLE_RATE_HZ
 BoolArray = npt.NDArray[np.bool_]
