@@ -16,7 +16,6 @@ from assistant.audio.wake_word import (
     ENROLLED_FLOOR,
     Enrolled,
     EnrolledVoices,
-    NearMiss,
     WakeEvent,
     WakeWordDetector,
     WakeWordModel,
@@ -233,7 +232,6 @@ def test_the_calibrations_replay_decides_as_the_streaming_detector(
         pcm = to_pcm(stream)
         events = [e for i in range(0, len(pcm), 2560) for e in detector.push(pcm[i : i + 2560])]
         assert replay(model, clip, within) == len(_woke(events))
-        assert all(isinstance(e, Woke | NearMiss) for e in events)
     assert replay(model, clip, near) >= 2
 
 
