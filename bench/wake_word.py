@@ -421,7 +421,7 @@ def print_enrolled(model: str) -> None:
         seed=SEED,
     )  # fmt: skip
     distance, share = loaded.enrollment_distance, loaded.enrollment_verifier_share
-    hours = sum(clip.seconds for clip in heard.other) / 3600
+    hours = heard.other_hours
     print(f"\nWake word '{loaded.phrase}', enrolled voices — {len(ENROLLED_VOICES)} unseen voices,"
           f" each enrolled with 3 takes; per voice its own phrases and near misses, and"
           f" {hours * 60:.0f} min of everyone's other speech")  # fmt: skip

@@ -100,17 +100,13 @@ def enroll(
             kept.append(take_windows(model, features, take))
         except EnrollmentError as error:
             raise EnrollmentError(f"take {number}: {error}") from None
-    new = Enrolled(
-        np.concatenate([part.windows for part in kept]),
-        (name,) * sum(len(part.names) for part in kept),
-        np.concatenate([part.verified for part in kept]),
-    )
+    new = Enrolled.joined(kept).named(name)
     path = enrolled_path(data_dir, model.phrase)
     found = read_enrolled(path)
     if found is not None:
         others = [i for i, owner in enumerate(found.names) if owner != name]
         if others:
-            new = _joined(found.only(others), new)
+            new = Enrolled.joined([found.only(others), new])
     EnrolledVoices.of(model, new)  # refuses a model never calibrated, before writing
     _write(path, model.phrase, new)
     return len(set(new.names))
@@ -143,14 +139,6 @@ def voices(model: WakeWordModel, data_dir: Path) -> dict[str, int]:
     found = read_enrolled(enrolled_path(data_dir, model.phrase))
     names = found.names if found is not None else ()
     return {name: names.count(name) for name in sorted(set(names))}
-
-
-def _joined(first: Enrolled, second: Enrolled) -> Enrolled:
-    return Enrolled(
-        np.concatenate([first.windows, second.windows]),
-        first.names + second.names,
-        np.concatenate([first.verified, second.verified]),
-    )
 
 
 def _write(path: Path, phrase: str, enrolled: Enrolled) -> None:

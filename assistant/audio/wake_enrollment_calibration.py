@@ -168,6 +168,10 @@ class Heard:
     near_misses: list[list[Trace]]
     other: list[Trace]
 
+    @property
+    def other_hours(self) -> float:
+        return sum(clip.seconds for clip in self.other) / 3600
+
     def rates(self, model: WakeWordModel, match: Match | None) -> Rates:
         """The rates with the enrolled path at ``match`` (``None``: nobody enrolled)."""
         everyone = [
@@ -202,7 +206,7 @@ class Heard:
             for voices, clips in zip(everyone, self.near_misses, strict=True)
             for clip in clips
         ]
-        hours = sum(clip.seconds for clip in self.other) / 3600
+        hours = self.other_hours
         per_voice = [sum(woke(voices, clip) for clip in self.other) / hours for voices in everyone]
         return Rates(false_rejects, float(np.mean(near)), float(np.mean(per_voice)), max(per_voice))
 
@@ -251,9 +255,7 @@ def hear_voices(
     enrolled = []
     for i, voice in enumerate(voices):
         kept = [take_windows(model, features, t) for t in take_audio(takes[3 * i : 3 * i + 3], rng)]
-        windows = np.concatenate([part.windows for part in kept])
-        verified = np.concatenate([part.verified for part in kept])
-        enrolled.append(Enrolled(windows, (voice.name,) * len(windows), verified))
+        enrolled.append(Enrolled.joined(kept).named(voice.name))
     say(f"their phrases (x{PHRASES_PER_VOICE}, clean, 20 dB, 10 dB) and near misses")
     phrases_audio = synthesize(
         [
@@ -315,8 +317,7 @@ def calibrate(path: Path, say: Callable[[str], None]) -> Match | None:
     model = WakeWordModel.load(path)
     heard = hear_voices(model, FeatureModels.load(), say)
     without = heard.rates(model, None)
-    minutes = sum(clip.seconds for clip in heard.other) / 60
-    say(f"other speech heard: {minutes:.0f} min")
+    say(f"other speech heard: {heard.other_hours * 60:.0f} min")
     say(f"nobody enrolled: {describe(without)}")
     table = {(d, share): heard.rates(model, (d, share)) for d in DISTANCES for share in SHARES}
     for (distance, share), rates in table.items():

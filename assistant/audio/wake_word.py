@@ -21,6 +21,7 @@ for the people who live there, at a cost in their own near misses that the calib
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -159,6 +160,19 @@ class Enrolled:
             and self.windows.shape[0] == len(self.names) == self.verified.size
         ):
             raise ValueError("one name and one verifier score per enrolled window, at least one")
+
+    @classmethod
+    def joined(cls, parts: Sequence[Enrolled]) -> Enrolled:
+        """The parts' windows one after the other, each keeping its name and score."""
+        return cls(
+            np.concatenate([part.windows for part in parts]),
+            tuple(name for part in parts for name in part.names),
+            np.concatenate([part.verified for part in parts]),
+        )
+
+    def named(self, name: str) -> Enrolled:
+        """The same windows, all ``name``'s."""
+        return Enrolled(self.windows, (name,) * len(self.names), self.verified)
 
     def only(self, keep: list[int]) -> Enrolled:
         return Enrolled(self.windows[keep], tuple(self.names[i] for i in keep), self.verified[keep])
