@@ -33,6 +33,8 @@ class ListeningState:
         """The phrase that must come first, when the voice loop waits for one."""
         self.wake_sensitivity: str | None = None
         """``normal`` or ``high`` (``JARVIS_WAKE_SENSITIVITY``), with a wake word."""
+        self.enrolled_voices: tuple[str, ...] = ()
+        """Whose voices the wake word was enrolled for (``jarvis wake enroll``) and uses."""
         self.phase: Phase = "waiting"
         self._unmuted = asyncio.Event()
         self._unmuted.set()
@@ -86,6 +88,7 @@ class ListeningState:
             "microphone": self.microphone,
             "wake_word": self.wake_word,
             "wake_sensitivity": self.wake_sensitivity,
+            "enrolled_voices": list(self.enrolled_voices),
         }
 
     def _changed(self) -> None:

@@ -244,6 +244,8 @@ class VoiceLoop:
         self.listening.microphone = True
         self.listening.wake_word = gate.detector.model.phrase if gate else None
         self.listening.wake_sensitivity = gate.detector.model.sensitivity if gate else None
+        enrolled = gate.detector.enrolled if gate else None
+        self.listening.enrolled_voices = tuple(sorted(set(enrolled.names))) if enrolled else ()
         listen = _Listener(self, source, recognizer, endpointer, submit, options, gate)
         self._spawn(listen.run(), "voice-listen")
         waits_for = f"after '{gate.detector.model.phrase}'" if gate else "all the time"

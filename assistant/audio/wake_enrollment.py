@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,18 @@ def take_windows(model: WakeWordModel, features: FeatureModels, take: Float32Arr
     verified = float(
         model.verifier.scores(windows[max(0, best - VERIFY_STEPS + 1) : best + 1]).max()
     )
-    return Enrolled(kept, ("",) * len(kept), np.full(len(kept), verified, np.float32))
+    return Enrolled(
+        kept, ("",) * len(kept), np.full(len(kept), verified, np.float32), model.verifier.digest
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Enrollment:
+    voices: int
+    """How many voices are enrolled now."""
+    stale: tuple[str, ...] = ()
+    """The voices forgotten because they enrolled before the wake word was retrained (they no
+    longer counted): each must enroll again."""
 
 
 def enroll(
@@ -84,9 +96,9 @@ def enroll(
     takes: Sequence[Float32Array],
     name: str,
     data_dir: Path,
-) -> int:
-    """Keep ``name``'s takes (replacing what ``name`` enrolled before); returns how many voices
-    are enrolled now. Nothing is written unless every take is usable."""
+) -> Enrollment:
+    """Keep ``name``'s takes (replacing what ``name`` enrolled before, and every voice enrolled
+    before the wake word was retrained). Nothing is written unless every take is usable."""
     name = name.strip()
     if not name:
         raise EnrollmentError("give the voice a name (--name)")
@@ -103,13 +115,16 @@ def enroll(
     new = Enrolled.joined(kept).named(name)
     path = enrolled_path(data_dir, model.phrase)
     found = read_enrolled(path)
-    if found is not None:
+    stale: tuple[str, ...] = ()
+    if found is not None and found.stale_for(model):
+        stale = tuple(sorted(set(found.names) - {name}))
+    elif found is not None:
         others = [i for i, owner in enumerate(found.names) if owner != name]
         if others:
             new = Enrolled.joined([found.only(others), new])
     EnrolledVoices.of(model, new)  # refuses a model never calibrated, before writing
     _write(path, model.phrase, new)
-    return len(set(new.names))
+    return Enrollment(len(set(new.names)), stale)
 
 
 def forget(model: WakeWordModel, data_dir: Path, name: str | None = None) -> list[str]:
@@ -134,11 +149,20 @@ def forget(model: WakeWordModel, data_dir: Path, name: str | None = None) -> lis
     return gone
 
 
-def voices(model: WakeWordModel, data_dir: Path) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class Voices:
+    windows: dict[str, int]
     """Each enrolled voice and how many windows of it are kept."""
+    stale: bool = False
+    """They enrolled before the wake word was retrained: none of them counts."""
+
+
+def voices(model: WakeWordModel, data_dir: Path) -> Voices:
     found = read_enrolled(enrolled_path(data_dir, model.phrase))
-    names = found.names if found is not None else ()
-    return {name: names.count(name) for name in sorted(set(names))}
+    if found is None:
+        return Voices({})
+    names = found.names
+    return Voices({name: names.count(name) for name in sorted(set(names))}, found.stale_for(model))
 
 
 def _write(path: Path, phrase: str, enrolled: Enrolled) -> None:
@@ -153,6 +177,7 @@ def _write(path: Path, phrase: str, enrolled: Enrolled) -> None:
                 windows=enrolled.windows,
                 names=np.array(enrolled.names),
                 verified=enrolled.verified,
+                verifier=np.array(enrolled.verifier),
             )
         os.chmod(temporary, 0o600)
         os.replace(temporary, path)

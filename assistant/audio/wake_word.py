@@ -20,6 +20,7 @@ for the people who live there, at a cost in their own near misses that the calib
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -52,6 +53,11 @@ VERIFY_STEPS = 4
 ENROLLED_FLOOR = 0.5
 """An enrolled voice's phrase must still score this much from the detector: the template match
 only lowers the bar for phrases the detector already half believes."""
+STALE_VOICES = (
+    "they enrolled before the {phrase!r} wake word was retrained and no longer count: each "
+    "enrolls again with `jarvis wake enroll --name ...`"
+)
+"""What to do about voices enrolled with another verifier (``Enrolled.stale_for``)."""
 Sensitivity = Literal["normal", "high"]
 """``normal``: the thresholds nearest the goals; ``high``: the ones the training chose to miss
 fewer voices it never heard while its held-out false wakes and near misses stay within four times
@@ -78,6 +84,15 @@ class MlpHead:
         )
         logits = (hidden @ self.out_weights).reshape(-1).astype(np.float64) + self.out_bias
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -50, 50)))
+
+    @property
+    def digest(self) -> str:
+        """Names the weights (not the threshold): what a score this head gave depends on."""
+        weights = hashlib.sha256()
+        for part in (self.mean, self.scale, self.hidden_weights, self.hidden_bias,
+                     self.out_weights, np.float32(self.out_bias)):  # fmt: skip
+            weights.update(np.ascontiguousarray(part, dtype=np.float32).tobytes())
+        return weights.hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +168,10 @@ class Enrolled:
     windows: WindowArray
     names: tuple[str, ...]
     verified: Float32Array
+    verifier: str = ""
+    """The ``digest`` of the verifier that gave those scores: a retrained wake word's verifier
+    scores the same take differently, so its people must enroll again. ``""`` in a file written
+    before this was kept (taken on trust)."""
 
     def __post_init__(self) -> None:
         if not self.names or not (
@@ -164,18 +183,31 @@ class Enrolled:
     @classmethod
     def joined(cls, parts: Sequence[Enrolled]) -> Enrolled:
         """The parts' windows one after the other, each keeping its name and score."""
+        verifiers = {part.verifier for part in parts} - {""}
+        if len(verifiers) > 1:
+            raise ValueError("enrolled windows scored by different verifiers cannot be joined")
         return cls(
             np.concatenate([part.windows for part in parts]),
             tuple(name for part in parts for name in part.names),
             np.concatenate([part.verified for part in parts]),
+            verifiers.pop() if verifiers else "",
         )
 
     def named(self, name: str) -> Enrolled:
         """The same windows, all ``name``'s."""
-        return Enrolled(self.windows, (name,) * len(self.names), self.verified)
+        return replace(self, names=(name,) * len(self.names))
 
     def only(self, keep: list[int]) -> Enrolled:
-        return Enrolled(self.windows[keep], tuple(self.names[i] for i in keep), self.verified[keep])
+        return replace(
+            self,
+            windows=self.windows[keep],
+            names=tuple(self.names[i] for i in keep),
+            verified=self.verified[keep],
+        )
+
+    def stale_for(self, model: WakeWordModel) -> bool:
+        """Enrolled with another verifier than ``model``'s (the wake word was retrained)."""
+        return bool(self.verifier) and self.verifier != model.verifier.digest
 
 
 def read_enrolled(path: Path) -> Enrolled | None:
@@ -188,6 +220,7 @@ def read_enrolled(path: Path) -> Enrolled | None:
                 data["windows"].astype(np.float32),
                 tuple(str(name) for name in data["names"]),
                 data["verified"].astype(np.float32),
+                str(data["verifier"]) if "verifier" in data.files else "",
             )
     except (OSError, ValueError, KeyError) as error:
         raise ModelNotFoundError(
@@ -198,15 +231,23 @@ def read_enrolled(path: Path) -> Enrolled | None:
 
 def load_enrolled(model: WakeWordModel, data_dir: Path | None) -> EnrolledVoices | None:
     """The voices enrolled in ``data_dir`` for the model's phrase; ``None`` when there are none,
-    when the model was never calibrated for them (``jarvis wake enroll`` says why), or when their
-    file cannot be read: the wake word then wakes as if nobody had enrolled, for everyone, and
-    the log says what to do (``jarvis wake voices`` and ``enroll`` say it too)."""
+    when the model was never calibrated for them (``jarvis wake enroll`` says why), when their
+    file cannot be read, or when they enrolled with a wake word since retrained: the wake word
+    then wakes as if nobody had enrolled, for everyone, and the log says what to do (``jarvis
+    wake voices`` and ``enroll`` say it too)."""
     if data_dir is None or model.enrollment_distance is None:
         return None
     try:
         found = read_enrolled(enrolled_path(data_dir, model.phrase))
     except ModelNotFoundError as error:
         log.warning("wake.enrolled_voices_unreadable", error=str(error))
+        return None
+    if found is not None and found.stale_for(model):
+        log.warning(
+            "wake.enrolled_voices_stale",
+            voices=sorted(set(found.names)),
+            error=STALE_VOICES.format(phrase=model.phrase),
+        )
         return None
     return None if found is None else EnrolledVoices.of(model, found)
 

@@ -46,6 +46,11 @@ SCHEMAS: dict[str, Any] = {
                         "enum": ["normal", "high", None],
                         "nullable": True,
                     },
+                    "enrolled_voices": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "Whose voices the wake word was enrolled for and uses",
+                    },
                 },
             },
             "timers": {

@@ -53,12 +53,18 @@ def enroll(name: str, wavs: tuple[Path, ...], input_device: str | None) -> None:
         else:
             takes = asyncio.run(_record(model.phrase, TAKES, input_device))
         features = FeatureModels.load()
-        count = keep(model, features, takes, name, settings.data_dir)
+        done = keep(model, features, takes, name, settings.data_dir)
     except (AudioFormatError, ModelNotFoundError, NoInputDeviceError, EnrollmentError) as error:
         raise click.ClickException(str(error)) from None
+    if done.stale:
+        click.echo(
+            f"Forgot {', '.join(done.stale)}: they enrolled before the {model.phrase!r} wake word "
+            f"was retrained; each enrolls again.",
+            err=True,
+        )
     click.echo(
-        f"Enrolled {name!r} for {model.phrase!r} ({len(takes)} takes); {count} voice"
-        f"{'s' if count != 1 else ''} enrolled. Restart Jarvis to use it."
+        f"Enrolled {name!r} for {model.phrase!r} ({len(takes)} takes); {done.voices} voice"
+        f"{'s' if done.voices != 1 else ''} enrolled. Restart Jarvis to use it."
     )
 
 
@@ -83,6 +89,7 @@ def forget(name: str | None) -> None:
 def list_voices() -> None:
     """The enrolled voices."""
     from assistant.audio.wake_enrollment import voices
+    from assistant.audio.wake_word import STALE_VOICES
     from assistant.errors import ModelNotFoundError
 
     settings = settings_or_exit()
@@ -91,10 +98,12 @@ def list_voices() -> None:
         enrolled = voices(model, settings.data_dir)
     except ModelNotFoundError as error:
         raise click.ClickException(str(error)) from None
-    if not enrolled:
+    if not enrolled.windows:
         click.echo(f"No voices enrolled for {model.phrase!r}.", err=True)
-    for who, windows in enrolled.items():
+    for who, windows in enrolled.windows.items():
         click.echo(f"{who}\t{windows} windows")
+    if enrolled.stale:
+        raise click.ClickException(STALE_VOICES.format(phrase=model.phrase))
 
 
 def _model(settings: Settings) -> WakeWordModel:

@@ -13,6 +13,7 @@ from edges import JARVIS, edge_environment
 
 from assistant.audio import SAMPLE_RATE_HZ, to_pcm
 from assistant.audio.wake_enrollment_calibration import enrollment_takes
+from assistant.audio.wake_word import bundled_path
 from assistant.testing_room import EspeakVoice, espeak, silence
 from assistant.testing_speech import write_wav
 
@@ -22,11 +23,22 @@ MISSED = EspeakVoice("en-us", "zac", 140)
 """A voice whose "hey jarvis" the heads alone never wake on (``test_wake_enrollment``)."""
 
 
-def _jarvis(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _jarvis(
+    data_dir: Path, *args: str, wake_word: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = edge_environment(data_dir)
+    if wake_word is not None:
+        env["JARVIS_WAKE_WORD"] = str(wake_word)
     return subprocess.run(
-        [JARVIS, *args], env=edge_environment(data_dir), capture_output=True, text=True,
-        timeout=180,
+        [JARVIS, *args], env=env, capture_output=True, text=True, timeout=180
     )  # fmt: skip
+
+
+def _takes(tmp_path: Path) -> list[str]:
+    return [
+        str(write_wav(tmp_path / f"take{i}.wav", to_pcm(espeak(text, voice)), SAMPLE_RATE_HZ))
+        for i, (text, voice) in enumerate(enrollment_takes("hey jarvis", MISSED))
+    ]
 
 
 def _heard(data_dir: Path, wav: Path) -> dict[str, object]:
@@ -40,10 +52,7 @@ def _heard(data_dir: Path, wav: Path) -> dict[str, object]:
 def test_an_enrolled_voice_wakes_jarvis_listen_and_forgetting_it_undoes_that(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    wavs = [
-        str(write_wav(tmp_path / f"take{i}.wav", to_pcm(espeak(text, voice)), SAMPLE_RATE_HZ))
-        for i, (text, voice) in enumerate(enrollment_takes("hey jarvis", MISSED))
-    ]
+    wavs = _takes(tmp_path)
     spoken = espeak("hey jarvis, pause the music", MISSED)
     utterance = write_wav(
         tmp_path / "utterance.wav",
@@ -94,3 +103,25 @@ def test_an_unreadable_voices_file_is_named_and_forgetting_everyone_clears_it(
     everyone = _jarvis(data_dir, "wake", "forget")
     assert (everyone.returncode, everyone.stdout) == (0, "Forgot the unreadable enrolled voices.\n")
     assert not path.exists()
+
+
+def test_after_the_wake_word_is_retrained_the_voices_say_to_enroll_again(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    with np.load(bundled_path("hey jarvis")) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["verifier_b2"] = arrays["verifier_b2"] + np.float32(0.5)  # a new verifier
+    retrained = tmp_path / "retrained.npz"
+    np.savez(retrained, **arrays)
+    takes = [f"--wav={w}" for w in _takes(tmp_path)]
+    assert _jarvis(data_dir, "wake", "enroll", "--name", "sam", *takes).returncode == 0
+
+    listed = _jarvis(data_dir, "wake", "voices", wake_word=retrained)
+    assert listed.returncode == 1
+    assert listed.stdout == "sam\t9 windows\n"
+    assert "retrained and no longer count" in listed.stderr
+    kim = _jarvis(data_dir, "wake", "enroll", "--name", "kim", *takes, wake_word=retrained)
+    assert kim.returncode == 0, kim.stderr
+    assert "Forgot sam: they enrolled before" in kim.stderr
+    assert "1 voice enrolled" in kim.stdout
+    assert _jarvis(data_dir, "wake", "voices", wake_word=retrained).stdout == "kim\t9 windows\n"

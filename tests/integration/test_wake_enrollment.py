@@ -10,7 +10,14 @@ import pytest
 
 from assistant.audio import Float32Array, to_pcm
 from assistant.audio.openwakeword_features import FeatureModels, clip_windows
-from assistant.audio.wake_enrollment import UNREADABLE, EnrollmentError, enroll, forget, voices
+from assistant.audio.wake_enrollment import (
+    UNREADABLE,
+    EnrollmentError,
+    Voices,
+    enroll,
+    forget,
+    voices,
+)
 from assistant.audio.wake_enrollment_calibration import enrollment_takes, matched, replay, trace
 from assistant.audio.wake_word import (
     ENROLLED_FLOOR,
@@ -23,6 +30,7 @@ from assistant.audio.wake_word import (
     bundled_path,
     enrolled_path,
     load_enrolled,
+    read_enrolled,
 )
 from assistant.errors import ModelNotFoundError
 from assistant.testing_room import EspeakVoice, espeak, silence
@@ -83,7 +91,7 @@ def test_an_enrolled_voice_the_heads_miss_wakes_jarvis_and_the_wake_says_whose(
 ) -> None:
     phrase = said["hey jarvis, what time is it"]
     assert _woke(_hear(WakeWordDetector(model, features), phrase)) == []
-    assert enroll(model, features, takes, "sam", tmp_path) == 1
+    assert enroll(model, features, takes, "sam", tmp_path).voices == 1
     detector = WakeWordDetector.load("hey jarvis", "normal", tmp_path)
     assert detector.enrolled is not None
     assert set(detector.enrolled.names) == {"sam"}
@@ -150,7 +158,7 @@ def test_a_take_that_is_not_the_phrase_is_refused_and_nothing_is_lost(
         enroll(model, features, [silence(7.0), *takes], "kim", tmp_path)
     with pytest.raises(EnrollmentError, match="give the voice a name"):
         enroll(model, features, takes, "  ", tmp_path)
-    assert voices(model, tmp_path) == {"sam": 9}
+    assert voices(model, tmp_path).windows == {"sam": 9}
 
 
 def test_enrolling_again_replaces_a_voice_and_forgetting_removes_it(
@@ -159,12 +167,12 @@ def test_enrolling_again_replaces_a_voice_and_forgetting_removes_it(
     assert forget(model, tmp_path) == []
     enroll(model, features, takes, "sam", tmp_path)
     enroll(model, features, [*takes, takes[0]], "sam", tmp_path)
-    assert voices(model, tmp_path) == {"sam": 12}
-    assert enroll(model, features, takes, "kim", tmp_path) == 2
-    assert voices(model, tmp_path) == {"kim": 9, "sam": 12}
+    assert voices(model, tmp_path).windows == {"sam": 12}
+    assert enroll(model, features, takes, "kim", tmp_path).voices == 2
+    assert voices(model, tmp_path).windows == {"kim": 9, "sam": 12}
     assert forget(model, tmp_path, "nobody") == []
     assert forget(model, tmp_path, "sam") == ["sam"]
-    assert voices(model, tmp_path) == {"kim": 9}
+    assert voices(model, tmp_path).windows == {"kim": 9}
     assert forget(model, tmp_path) == ["kim"]
     assert not enrolled_path(tmp_path, "hey jarvis").exists()
 
@@ -182,7 +190,7 @@ def test_a_model_never_calibrated_refuses_enrollment_and_ignores_enrolled_voices
     with pytest.raises(ModelNotFoundError, match="has no calibrated match for enrolled voices"):
         enroll(uncalibrated, features, takes, "kim", tmp_path)
     assert load_enrolled(uncalibrated, tmp_path) is None
-    assert voices(model, tmp_path) == {"sam": 9}
+    assert voices(model, tmp_path).windows == {"sam": 9}
 
 
 def test_a_damaged_voices_file_costs_nobody_the_wake_word_and_only_forgetting_all_clears_it(
@@ -202,7 +210,61 @@ def test_a_damaged_voices_file_costs_nobody_the_wake_word_and_only_forgetting_al
         forget(model, tmp_path, "sam")
     assert forget(model, tmp_path) == [UNREADABLE]
     assert not path.exists()
-    assert enroll(model, features, takes, "sam", tmp_path) == 1
+    assert enroll(model, features, takes, "sam", tmp_path).voices == 1
+
+
+def _retrained(model: WakeWordModel, tmp_path: Path) -> WakeWordModel:
+    """The same model with one verifier weight changed, as a retrained wake word would be."""
+    with np.load(model.path) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["verifier_b2"] = arrays["verifier_b2"] + np.float32(0.5)
+    path = tmp_path / "retrained.npz"
+    np.savez(path, **arrays)
+    return WakeWordModel.load(path)
+
+
+def test_voices_enrolled_before_the_wake_word_was_retrained_no_longer_count(
+    model: WakeWordModel,
+    features: FeatureModels,
+    takes: list[Float32Array],
+    said: dict[str, Float32Array],
+    tmp_path: Path,
+) -> None:
+    """Their takes' verifier scores came from the old verifier: the new one must not be held to
+    them. Nobody's voice is used until they enroll again, and enrolling replaces the stale ones."""
+    enroll(model, features, takes, "sam", tmp_path)
+    enroll(model, features, takes, "kim", tmp_path)
+    assert load_enrolled(model, tmp_path) is not None
+    assert not voices(model, tmp_path).stale
+    # Another sensitivity is the same verifier: its thresholds alone differ.
+    assert model.verifier.digest == WakeWordModel.load(model.path, "high").verifier.digest
+    retrained = _retrained(model, tmp_path)
+    assert retrained.verifier.digest != model.verifier.digest
+    assert load_enrolled(retrained, tmp_path) is None
+    listed = voices(retrained, tmp_path)
+    assert listed.stale
+    assert listed.windows == {"kim": 9, "sam": 9}
+    done = enroll(retrained, features, takes, "sam", tmp_path)
+    assert (done.voices, done.stale) == (1, ("kim",))
+    assert voices(retrained, tmp_path) == Voices({"sam": 9})
+    enrolled = load_enrolled(retrained, tmp_path)
+    assert enrolled is not None
+    assert enrolled.names == ("sam",) * 9
+    # The old model now finds the new enrollment stale in turn.
+    assert load_enrolled(model, tmp_path) is None
+
+
+def test_a_voices_file_from_before_the_verifier_was_recorded_is_taken_on_trust(
+    model: WakeWordModel, features: FeatureModels, takes: list[Float32Array], tmp_path: Path
+) -> None:
+    enroll(model, features, takes, "sam", tmp_path)
+    path = enrolled_path(tmp_path, "hey jarvis")
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files if k != "verifier"}
+    np.savez(path, **arrays)
+    assert load_enrolled(_retrained(model, tmp_path), tmp_path) is not None
+    assert enroll(model, features, takes, "kim", tmp_path).voices == 2
+    assert read_enrolled(path).verifier == model.verifier.digest  # type: ignore[union-attr]
 
 
 def test_the_calibrations_replay_decides_as_the_streaming_detector(

@@ -14,12 +14,14 @@ import pytest
 
 from assistant.audio import SAMPLE_RATE_HZ, to_float, to_pcm
 from assistant.audio.openwakeword_features import FeatureModels, StreamingFeatures, clip_windows
-from assistant.audio.wake_word import WakeWordDetector, Woke
+from assistant.audio.wake_enrollment import enroll
+from assistant.audio.wake_enrollment_calibration import enrollment_takes
+from assistant.audio.wake_word import WakeWordDetector, WakeWordModel, Woke, bundled_path
 from assistant.audio.wav_source import WavSource, read_wav
 from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.interpreter import interpret
 from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_room import piper, silence
+from assistant.testing_room import EspeakVoice, espeak, piper, silence
 from assistant.testing_speech import write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.wake_gate import first_wake
@@ -28,6 +30,8 @@ from models import Reply
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 NEAR_MISSES = ("hey travis", "hey harvey", "jarvis is a name", "hey service")
+KIM = EspeakVoice("en-us", "m3", 160)
+"""Whose takes the voice loop finds enrolled."""
 
 
 @pytest.fixture(scope="session")
@@ -197,13 +201,18 @@ async def test_the_voice_loop_loads_the_wake_word_at_the_sensitivity_asked_for(
     tmp_path: Path, said: Callable[[str], np.ndarray], whisper: WhisperRecognizer
 ) -> None:
     """With no detector handed in, the loop loads the wake word itself at
-    ``wake_sensitivity``, says which in its listening state, and wakes on the phrase."""
+    ``wake_sensitivity`` with the voices enrolled in its data dir, says which in its listening
+    state, and wakes on the phrase."""
+    model = WakeWordModel.load(bundled_path("hey jarvis"))
+    takes = [espeak(text, voice) for text, voice in enrollment_takes("hey jarvis", KIM)]
+    enroll(model, FeatureModels.load(), takes, "kim", tmp_path)
     stream = _stream(tmp_path, 1.0, said("Hey Jarvis, what time is it?"), 1.5)
     voice = _Voice(tmp_path)
     loop = await voice.start(tmp_path, stream, whisper, None, wake_sensitivity="high")
     try:
         assert loop.listening.view()["wake_sensitivity"] == "high"
         assert loop.listening.view()["wake_word"] == "hey jarvis"
+        assert loop.listening.view()["enrolled_voices"] == ["kim"]
         speech = loop.speech
         assert speech is not None
         await _until(lambda: len(speech.spoken) == 1)

@@ -96,7 +96,9 @@ const STATE_WORDS = {
 function stateWords(listening) {
   if (listening.state === "waiting" && listening.wake_word) {
     const high = listening.wake_sensitivity === "high" ? " (high sensitivity)" : "";
-    return `Waiting for “${listening.wake_word}”${high}`;
+    const voices = (listening.enrolled_voices || []).length
+      ? ` · knows the voices of ${listening.enrolled_voices.join(", ")}` : "";
+    return `Waiting for “${listening.wake_word}”${high}${voices}`;
   }
   return STATE_WORDS[listening.state] || listening.state;
 }
