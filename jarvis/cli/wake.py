@@ -2,7 +2,8 @@
 
 Enrolling keeps a few windows of the wake word's features per take (never the audio) in the data
 dir; the edge reads them when it starts (restart it after enrolling). Takes come from WAV files
-(``--wav`` three times or more) or from the microphone, one phrase per take.
+(``--wav`` three times or more), or one phrase per pause from the microphone or from raw PCM on
+stdin (``arecord -r 16000 -f S16_LE | jarvis wake enroll --name sam --stdin``).
 """
 
 from __future__ import annotations
@@ -37,21 +38,27 @@ def wake() -> None:
     "--wav", "wavs", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
     help="A WAV of the wake phrase said alone; give three or more. Without: the microphone.",
 )  # fmt: skip
+@click.option(
+    "--stdin", "from_stdin", is_flag=True,
+    help="Raw 16 kHz mono s16le PCM on stdin instead of the microphone, one take per pause.",
+)  # fmt: skip
 @click.option("--input-device", envvar="JARVIS_INPUT_DEVICE", help="Microphone name or index.")
-def enroll(name: str, wavs: tuple[Path, ...], input_device: str | None) -> None:
+def enroll(name: str, wavs: tuple[Path, ...], from_stdin: bool, input_device: str | None) -> None:
     """Keep how NAME says the wake word (three takes or more)."""
     from assistant.audio.openwakeword_features import FeatureModels
     from assistant.audio.wake_enrollment import TAKES, EnrollmentError
     from assistant.audio.wake_enrollment import enroll as keep
     from assistant.errors import AudioFormatError, ModelNotFoundError, NoInputDeviceError
 
+    if wavs and from_stdin:
+        raise click.UsageError("give --wav FILE or --stdin, not both")
     settings = settings_or_exit()
     model = _model(settings)
     try:
         if wavs:
             takes = [_read_take(path) for path in wavs]
         else:
-            takes = asyncio.run(_record(model.phrase, TAKES, input_device))
+            takes = asyncio.run(_record(model.phrase, TAKES, from_stdin, input_device))
         features = FeatureModels.load()
         done = keep(model, features, takes, name, settings.data_dir)
     except (AudioFormatError, ModelNotFoundError, NoInputDeviceError, EnrollmentError) as error:
@@ -124,17 +131,21 @@ def _read_take(path: Path) -> Float32Array:
     return to_float(read_wav(path))
 
 
-async def _record(phrase: str, takes: int, input_device: str | None) -> list[Float32Array]:
-    """``takes`` phrases from the microphone, each ended by a pause."""
-    from assistant.audio import to_float
+async def _record(
+    phrase: str, takes: int, from_stdin: bool, input_device: str | None
+) -> list[Float32Array]:
+    """``takes`` phrases from the microphone (or stdin), each ended by a pause. Fewer when the
+    stream ends first: ``enroll`` then says how many it needs."""
+    from assistant.audio import AudioSource, to_float
     from assistant.audio.endpointing import Endpointer, load_detector
     from assistant.audio.microphone import Microphone
+    from assistant.audio.pcm_stdin import PcmStdinSource
 
     endpointer = Endpointer(await asyncio.to_thread(load_detector))
-    microphone = await Microphone.open(input_device)
+    source: AudioSource = PcmStdinSource() if from_stdin else await Microphone.open(input_device)
     recorded: list[Float32Array] = []
     try:
-        frames = microphone.frames()
+        frames = source.frames()
         for number in range(1, takes + 1):
             click.echo(f"Say {phrase!r} ({number} of {takes})…", err=True)
             endpointer.reset()
@@ -146,7 +157,7 @@ async def _record(phrase: str, takes: int, input_device: str | None) -> list[Flo
     except TimeoutError:
         raise click.ClickException(f"no take heard in {TAKE_TIMEOUT_S:.0f} s") from None
     finally:
-        await microphone.close()
+        await source.close()
     return recorded
 
 

@@ -125,3 +125,29 @@ def test_after_the_wake_word_is_retrained_the_voices_say_to_enroll_again(
     assert "Forgot sam: they enrolled before" in kim.stderr
     assert "1 voice enrolled" in kim.stdout
     assert _jarvis(data_dir, "wake", "voices", wake_word=retrained).stdout == "kim\t9 windows\n"
+
+
+def test_takes_piped_on_stdin_are_cut_at_each_pause_as_the_microphone_would(
+    data_dir: Path,
+) -> None:
+    """``--stdin`` is the microphone's path (the endpointer ends each take at a pause) fed from
+    a pipe, as ``arecord … | jarvis wake enroll --stdin`` would."""
+    pause = silence(1.5)
+    takes = [espeak(text, voice) for text, voice in enrollment_takes("hey jarvis", MISSED)]
+    pcm = to_pcm(np.concatenate([pause, *(part for take in takes for part in (take, pause))]))
+    two = to_pcm(np.concatenate([pause, takes[0], pause, takes[1], pause]))
+
+    def enroll_from(stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [JARVIS, "wake", "enroll", "--name", "sam", "--stdin"], input=stdin,
+            env=edge_environment(data_dir), capture_output=True, timeout=180,
+        )  # fmt: skip
+
+    short = enroll_from(two)
+    assert short.returncode == 1
+    assert b"give 3 to 8 takes of 'hey jarvis', not 2" in short.stderr
+    enrolled = enroll_from(pcm)
+    assert enrolled.returncode == 0, enrolled.stderr
+    assert b"Say 'hey jarvis' (3 of 3)" in enrolled.stderr
+    assert b"Enrolled 'sam' for 'hey jarvis' (3 takes)" in enrolled.stdout
+    assert _jarvis(data_dir, "wake", "voices").stdout == "sam\t9 windows\n"
