@@ -28,7 +28,7 @@ import structlog
 
 from assistant.audio import AudioSource
 from assistant.audio.alarm_tone import alarm_tone
-from assistant.audio.wake_word import DEFAULT_WAKE_WORD, Sensitivity
+from assistant.audio.wake_word import DEFAULT_WAKE_WORD
 from assistant.errors import (
     ModelNotFoundError,
     NoInputDeviceError,
@@ -41,6 +41,7 @@ from assistant.stt import Recognizer
 from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
 from models import Reply
+from models.settings import WakeSensitivity
 
 if TYPE_CHECKING:
     from assistant.audio.endpointing import RoomLevels
@@ -85,7 +86,7 @@ class VoiceOptions:
     wake_word: str | None = DEFAULT_WAKE_WORD
     """The phrase (or a trained ``.npz``) that wakes Jarvis; ``None`` listens all the time.
     Push-to-talk never needs it."""
-    wake_sensitivity: Sensitivity = "normal"
+    wake_sensitivity: WakeSensitivity = "normal"
     """``high``: the wake word's thresholds that miss fewer voices, for more false wakes."""
     follow_up_s: float = 5.0
     """After a reply, a follow-up may be said without the wake word for this long."""

@@ -17,7 +17,6 @@ from pathlib import Path
 from assistant.audio.openwakeword_features import FeatureModels
 from assistant.audio.wake_word import (
     EnrolledVoices,
-    Sensitivity,
     WakeWordDetector,
     WakeWordModel,
     Woke,
@@ -25,6 +24,7 @@ from assistant.audio.wake_word import (
     resolve_model_path,
 )
 from assistant.wake_gate import BATCH_BYTES
+from models.settings import WakeSensitivity
 
 
 def model_name(model: WakeWordModel) -> str:
@@ -44,7 +44,7 @@ class SharedWake:
 
     @classmethod
     async def load(
-        cls, setting: str, sensitivity: Sensitivity = "normal", data_dir: Path | None = None
+        cls, setting: str, sensitivity: WakeSensitivity = "normal", data_dir: Path | None = None
     ) -> SharedWake:
         """``JARVIS_WAKE_WORD``'s model at ``JARVIS_WAKE_SENSITIVITY``, with the voices enrolled
         in ``data_dir``; ``ModelNotFoundError`` names what exists."""

@@ -37,18 +37,18 @@ from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
     REFRACTORY_S,
     VERIFY_STEPS,
-    Sensitivity,
     WakeWordDetector,
     WakeWordModel,
     Woke,
     resolve_model_path,
 )
 from assistant.errors import ModelNotFoundError
+from models.settings import WakeSensitivity
 
 OURS = "ours"
 OURS_HIGH = "ours, high"
 """Ours at ``JARVIS_WAKE_SENSITIVITY=high``: the same heads at the thresholds stored for it."""
-_OURS: dict[str, Sensitivity] = {OURS: "normal", OURS_HIGH: "high"}
+_OURS: dict[str, WakeSensitivity] = {OURS: "normal", OURS_HIGH: "high"}
 OPEN_WAKE_WORD = "openWakeWord"
 MICRO_WAKE_WORD = "microWakeWord"
 REFERENCES = (OPEN_WAKE_WORD, MICRO_WAKE_WORD)
@@ -90,7 +90,7 @@ def crossings(scores: Scores, threshold: float, step_s: float) -> int:
 class Ours:
     step_s = STEP_SAMPLES / SAMPLE_RATE_HZ
 
-    def __init__(self, model: str = DEFAULT_WAKE_WORD, sensitivity: Sensitivity = "normal"):
+    def __init__(self, model: str = DEFAULT_WAKE_WORD, sensitivity: WakeSensitivity = "normal"):
         self._model = WakeWordModel.load(resolve_model_path(model), sensitivity)
         features = FeatureModels.load()
         self._detector = WakeWordDetector(self._model, features)

@@ -21,6 +21,7 @@ import msgspec
 
 from models.devices import Location
 from models.errors import DecodeError
+from models.settings import WakeSensitivity
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 
@@ -141,7 +142,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wake_word: str = "hey jarvis"
     """The phrase that wakes the microphone (or a trained wake word ``.npz``); ``none`` listens
     all the time. Push-to-talk never needs it."""
-    wake_sensitivity: Literal["normal", "high"] = "normal"
+    wake_sensitivity: WakeSensitivity = "normal"
     """``high`` misses fewer phrases in the voices and rooms the wake word finds hard, and wakes
     falsely more often (thresholds the training chose for it, stored in the model)."""
     follow_up_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0

@@ -9,6 +9,11 @@ import msgspec
 
 from models.codec import to_wire
 
+WakeSensitivity = Literal["normal", "high"]
+"""``JARVIS_WAKE_SENSITIVITY``. ``normal``: the thresholds nearest the goals; ``high``: the ones
+the wake word's training chose to miss fewer voices it never heard while its held-out false wakes
+and near misses stay within four times the goals (both stored in the model)."""
+
 
 class DeviceSettings(msgspec.Struct, omit_defaults=True, frozen=True):
     """Settings a device takes from the cloud, every one optional.

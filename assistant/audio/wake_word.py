@@ -25,7 +25,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -39,6 +38,7 @@ from assistant.audio.openwakeword_features import (
     WindowArray,
 )
 from assistant.errors import ModelNotFoundError
+from models.settings import WakeSensitivity
 
 log = structlog.get_logger(__name__)
 
@@ -58,10 +58,6 @@ STALE_VOICES = (
     "enrolls again with `jarvis wake enroll --name ...`"
 )
 """What to do about voices enrolled with another verifier (``Enrolled.stale_for``)."""
-Sensitivity = Literal["normal", "high"]
-"""``normal``: the thresholds nearest the goals; ``high``: the ones the training chose to miss
-fewer voices it never heard while its held-out false wakes and near misses stay within four times
-the goals."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +97,7 @@ class WakeWordModel:
     detector: MlpHead
     verifier: MlpHead
     path: Path
-    sensitivity: Sensitivity = "normal"
+    sensitivity: WakeSensitivity = "normal"
     enrollment_distance: float | None = None
     """How near (cosine distance in the detector's standardized input) a window must be to an
     enrolled one; ``None`` for a model never calibrated for enrolled voices."""
@@ -110,7 +106,7 @@ class WakeWordModel:
     near misses said by the enrolled person lie near their takes, but the verifier doubts them."""
 
     @classmethod
-    def load(cls, path: Path, sensitivity: Sensitivity = "normal") -> WakeWordModel:
+    def load(cls, path: Path, sensitivity: WakeSensitivity = "normal") -> WakeWordModel:
         try:
             with np.load(path) as data:
                 arrays = {key: data[key] for key in data.files}
@@ -375,7 +371,7 @@ class WakeWordDetector:
     def load(
         cls,
         setting: str = DEFAULT_WAKE_WORD,
-        sensitivity: Sensitivity = "normal",
+        sensitivity: WakeSensitivity = "normal",
         data_dir: Path | None = None,
     ) -> WakeWordDetector:
         """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any)."""
