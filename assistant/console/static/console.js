@@ -96,11 +96,15 @@ const STATE_WORDS = {
 function stateWords(listening) {
   if (listening.state === "waiting" && listening.wake_word) {
     const high = listening.wake_sensitivity === "high" ? " (high sensitivity)" : "";
-    const voices = (listening.enrolled_voices || []).length
-      ? ` · knows the voices of ${listening.enrolled_voices.join(", ")}` : "";
-    return `Waiting for “${listening.wake_word}”${high}${voices}`;
+    return `Waiting for “${listening.wake_word}”${high}`;
   }
   return STATE_WORDS[listening.state] || listening.state;
+}
+
+// Shown beside the state, never announced: the state changes often, the voices do not.
+function voicesWords(listening) {
+  const voices = listening.wake_word ? listening.enrolled_voices || [] : [];
+  return voices.length ? ` · knows the voices of ${voices.join(", ")}` : "";
 }
 
 // ---- push-to-talk: the browser's microphone to the edge, the reply's audio back ----------------
@@ -597,7 +601,7 @@ function App() {
       <h1>Jarvis${state ? html` <span class="meta">· ${state.device.device_name}</span>` : ""}</h1>
       <span class=${`badge ${live ? "on" : "off"}`} title="The live event stream">${live ? "live" : "reconnecting"}</span>
       <span class=${`badge ${cloud?.connected ? "on" : "off"}`}>${cloud ? (cloud.connected ? "cloud connected" : cloud.configured ? "cloud offline" : "no cloud") : "…"}</span>
-      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) : "…"}</span>
+      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) + voicesWords(listening) : "…"}</span>
       <button class="quiet" aria-pressed=${Boolean(listening?.muted)} disabled=${!listening?.microphone}
         onClick=${toggleMute}>${listening?.muted ? "Unmute microphone" : "Mute microphone"}</button>
     </header>
