@@ -519,8 +519,9 @@ def choose_sensitive(table: ThresholdTable, normal: Thresholds) -> Thresholds:
 
 
 def dev_clips(phrase: str, seed: int) -> list[Clip]:
-    """The phrase and a command said by ``DEV_VOICES``, clean and in a 10 dB room with babble
-    and reverb: where the thresholds meet voices the heads never fit."""
+    """Said by ``DEV_VOICES``: the phrase and a command, clean and in a 10 dB room with babble
+    and reverb (where the thresholds meet voices the heads never fit), and every
+    ``DEV_NEAR_MISSES`` phrase, by turns clean and at 20 dB (reported, not chosen on)."""
     rng = np.random.default_rng(seed + 100)
     chooser = random.Random(seed + 100)
     voices = list(DEV_VOICES)
@@ -533,6 +534,15 @@ def dev_clips(phrase: str, seed: int) -> list[Clip]:
                         rt60_s=float(rng.uniform(0.2, 0.6)))  # fmt: skip
         # Only whether each clip wakes it counts, so no step needs a label.
         clips += [Clip(audio, None, WAKE, True), Clip(roomy, None, WAKE, True)]
+    # Generators of their own: the phrases' clips above stay what they were without these.
+    near_rng = np.random.default_rng(seed + 400)
+    near = synthesize([(miss, voice) for voice in voices for miss in DEV_NEAR_MISSES])
+    for i, samples in enumerate(near):
+        audio = np.concatenate([silence(1.0), samples, silence(1.0)])
+        if i % 2:
+            audio = in_room(audio, near_rng, snr_db=20.0, babble_pool=babble_pool,
+                            rt60_s=float(near_rng.uniform(0.2, 0.6)))  # fmt: skip
+        clips.append(Clip(audio, None, NEAR, True))
     return clips
 
 
@@ -642,6 +652,14 @@ class Fit:
     """The ``high`` sensitivity's thresholds (``choose_sensitive``)."""
     sensitive_unseen_false_rejects: float
     sensitive_held_out: Rates
+    dev_near_misses: float = 0.0
+    """At the chosen thresholds, the share of ``DEV_NEAR_MISSES`` said by the dev voices that
+    wake it: one-sound edits of the phrase the heads were never fit against, where the held-out
+    near misses are the very phrases they were fit to reject, said by other voices. Reported,
+    not chosen on: chosen on, it took the thresholds to 0.998 / 0.7 (the dev voices' false rejects
+    37.5% instead of 26.2% for 21.2% of these near misses instead of 33.1%) and left nothing for
+    the high sensitivity within four times the goals."""
+    sensitive_dev_near_misses: float = 0.0
 
     def describe(self) -> str:
         """Its thresholds and what they give, for the build's log."""
@@ -650,11 +668,13 @@ class Fit:
             f"seed {self.seed}, thresholds {d} / {v}: false rejects "
             f"{self.unseen_false_rejects:.1%} unseen voices, {self.held_out.false_rejects:.1%} "
             f"held out; {self.held_out.false_accepts_per_hour:.1f} false accepts per hour, near "
-            f"misses {self.held_out.near_misses:.1%} held out (distance {self.distance:.2f}); "
+            f"misses {self.held_out.near_misses:.1%} held out, {self.dev_near_misses:.1%} dev "
+            f"(distance {self.distance:.2f}); "
             f"high sensitivity {self.sensitive[0]} / {self.sensitive[1]}: false rejects "
             f"{self.sensitive_unseen_false_rejects:.1%} unseen voices; "
             f"{self.sensitive_held_out.false_accepts_per_hour:.1f} false accepts per hour, near "
-            f"misses {self.sensitive_held_out.near_misses:.1%} held out"
+            f"misses {self.sensitive_held_out.near_misses:.1%} held out, "
+            f"{self.sensitive_dev_near_misses:.1%} dev"
         )
 
 
@@ -678,6 +698,7 @@ def fit_heads(data: Featurised, dev: Featurised, seed: int, say: Callable[[str],
     return Fit(
         seed, detector, verifier, thresholds, distance, *table[thresholds],
         sensitive, *table[sensitive],
+        unseen(*thresholds).near_misses, unseen(*sensitive).near_misses,
     )  # fmt: skip
 
 
@@ -711,7 +732,10 @@ def build(
         f"{int((fit & (data.labels == 0)).sum())} negative windows to fit, "
         f"{int(data.held_out.sum())} held out ({data.seconds / 60:.0f} min of audio)"
     )
-    say(f"featurising '{phrase}' said by {len(DEV_VOICES)} unseen voices, clean and at 10 dB")
+    say(
+        f"featurising '{phrase}' and {len(DEV_NEAR_MISSES)} near misses said by "
+        f"{len(DEV_VOICES)} unseen voices"
+    )
     dev = featurise(dev_clips(phrase, seed))
     done: list[Fit] = []
     for fit_seed in fit_seeds(seed, fits):
