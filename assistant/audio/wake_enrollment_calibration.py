@@ -33,12 +33,12 @@ from assistant.audio.wake_enrollment import take_windows
 from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
     ENROLLED_FLOOR,
-    NEAR_MISS_QUIET_S,
-    REFRACTORY_S,
     VERIFY_STEPS,
     Enrolled,
     EnrolledVoices,
+    StepDecision,
     WakeWordModel,
+    Woke,
     resolve_model_path,
 )
 from assistant.audio.wake_word_training import (
@@ -118,22 +118,23 @@ def replay(model: WakeWordModel, clip: Trace, matched: BoolArray) -> int:
     """How many times the detector wakes on the clip, ``matched`` saying which candidate steps
     an enrolled window is near enough to (all ``False``: no one enrolled)."""
     near = dict(zip(clip.candidates.tolist(), matched.tolist(), strict=True))
-    quiet_until, wakes = 0.0, 0
+    decision = StepDecision.of(model, enrolled=True)
+    wakes = 0
+    # Only these steps can decide anything; the decision itself is the detector's.
     steps = np.flatnonzero(
         (clip.scores >= model.detector.threshold) | (clip.scores >= ENROLLED_FLOOR)
     )
     for step in steps.tolist():
-        end_s = (step + 1) * STEP_S
-        if end_s < quiet_until:
-            continue
-        heard = clip.scores[step] >= model.detector.threshold
-        voice = near.get(step, False)
-        if not heard and not voice:
-            continue
-        if voice or clip.verified[step] >= model.verifier.threshold:
-            quiet_until, wakes = end_s + REFRACTORY_S, wakes + 1
-        else:
-            quiet_until = end_s + NEAR_MISS_QUIET_S
+        verified = float(clip.verified[step])  # precomputed: nothing to spare by asking lazily
+        whose = "" if near.get(step, False) else None
+        # The two answers are asked for within this call, before the loop moves on.
+        event = decision.step(
+            (step + 1) * STEP_S,
+            float(clip.scores[step]),
+            lambda: verified,  # noqa: B023
+            lambda _: whose,  # noqa: B023
+        )
+        wakes += isinstance(event, Woke)
     return wakes
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -347,6 +347,54 @@ class NearMiss:
 WakeEvent = Woke | NearMiss
 
 
+class StepDecision:
+    """What each 80 ms step decides, and the quiet times after a wake or a near miss: one rule
+    for the streaming detector and for the replays that count its wakes from precomputed scores
+    (the training's threshold table, the enrolled voices' calibration). The verifier and the
+    enrolled voices are asked lazily, only when the step needs them, as streaming does."""
+
+    def __init__(
+        self, detector_threshold: float, verifier_threshold: float, *, enrolled: bool = False
+    ) -> None:
+        self._detector_threshold = detector_threshold
+        self._verifier_threshold = verifier_threshold
+        self._enrolled = enrolled
+        """Whether an enrolled voice may wake it (a step the detector scores ≥ the floor)."""
+        self.quiet_until_s = 0.0
+
+    @classmethod
+    def of(cls, model: WakeWordModel, *, enrolled: bool = False) -> StepDecision:
+        return cls(model.detector.threshold, model.verifier.threshold, enrolled=enrolled)
+
+    def step(
+        self,
+        end_s: float,
+        score: float,
+        verified: Callable[[], float],
+        voice: Callable[[float], str | None] = lambda _: None,
+    ) -> WakeEvent | None:
+        """``verified``: the verifier's best over the last ``VERIFY_STEPS`` windows; ``voice``:
+        whose enrolled window this one matches at that verifier score, if anyone's."""
+        if end_s < self.quiet_until_s:
+            return None
+        heard = score >= self._detector_threshold
+        could_be_enrolled = self._enrolled and score >= ENROLLED_FLOOR
+        if not heard and not could_be_enrolled:
+            return None
+        checked = verified()
+        if heard and checked >= self._verifier_threshold:
+            self.quiet_until_s = end_s + REFRACTORY_S
+            return Woke(end_s, score, checked)
+        whose = voice(checked) if could_be_enrolled else None
+        if whose is not None:  # a phrase as one of the house says it: past the heads' doubts
+            self.quiet_until_s = end_s + REFRACTORY_S
+            return Woke(end_s, score, checked, whose)
+        if not heard:
+            return None
+        self.quiet_until_s = end_s + NEAR_MISS_QUIET_S
+        return NearMiss(end_s, score, checked)
+
+
 class WakeWordDetector:
     """Streams 16 kHz PCM through the features and both heads; synchronous and cheap (~2% of a
     core), so callers run ``push`` in a worker thread when the loop must stay free."""
@@ -362,7 +410,7 @@ class WakeWordDetector:
         self._features = StreamingFeatures(features)
         self._samples = 0
         self._steps = 0
-        self._quiet_until_s = 0.0
+        self._decision = StepDecision.of(model, enrolled=enrolled is not None)
         self._recent: list[WindowArray] = []
         self.cpu_s = 0.0
         """Thread CPU time spent in ``push`` so far (the benchmark reports it)."""
@@ -388,7 +436,7 @@ class WakeWordDetector:
         self._features.reset()
         self._samples = 0
         self._steps = 0
-        self._quiet_until_s = 0.0
+        self._decision.quiet_until_s = 0.0
         self._recent.clear()
 
     def push(self, pcm: bytes) -> list[WakeEvent]:
@@ -413,21 +461,12 @@ class WakeWordDetector:
 
     def _step(self, window: WindowArray, score: float, end_s: float) -> WakeEvent | None:
         self._recent = [*self._recent[-(VERIFY_STEPS - 1) :], window]
-        if end_s < self._quiet_until_s:
-            return None
-        heard = score >= self.model.detector.threshold
-        enrolled = self.enrolled if score >= ENROLLED_FLOOR else None
-        if not heard and enrolled is None:
-            return None
-        verified = float(self.model.verifier.scores(np.stack(self._recent)).max())
-        if heard and verified >= self.model.verifier.threshold:
-            self._quiet_until_s = end_s + REFRACTORY_S
-            return Woke(end_s, score, verified)
-        voice = enrolled.match(window, verified) if enrolled is not None else None
-        if voice is not None:  # a phrase as one of the house says it: past the heads' doubts
-            self._quiet_until_s = end_s + REFRACTORY_S
-            return Woke(end_s, score, verified, voice)
-        if not heard:
-            return None
-        self._quiet_until_s = end_s + NEAR_MISS_QUIET_S
-        return NearMiss(end_s, score, verified)
+        enrolled = self.enrolled
+
+        def verified() -> float:
+            return float(self.model.verifier.scores(np.stack(self._recent)).max())
+
+        def voice(checked: float) -> str | None:
+            return enrolled.match(window, checked) if enrolled is not None else None
+
+        return self._decision.step(end_s, score, verified, voice)

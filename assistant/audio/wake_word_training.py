@@ -48,10 +48,10 @@ from assistant.audio.openwakeword_features import (
 )
 from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
-    NEAR_MISS_QUIET_S,
-    REFRACTORY_S,
     VERIFY_STEPS,
     MlpHead,
+    StepDecision,
+    Woke,
     bundled_path,
 )
 from assistant.testing_room import (
@@ -418,7 +418,7 @@ def held_out_rates(
     data: Featurised, detector: npt.NDArray[Any], verifier: npt.NDArray[Any], steps: IntArray
 ) -> Callable[[float, float], Rates]:
     """Given each held-out step's detector and verifier scores, the rates at any thresholds, as
-    ``WakeWordDetector`` would stream them (same verifier look-back and quiet times)."""
+    ``WakeWordDetector`` would stream them (the same verifier look-back; its ``StepDecision``)."""
     clips = data.clips[steps]
     # The verifier's best over the last VERIFY_STEPS windows of the same clip.
     verified = verifier.copy()
@@ -438,16 +438,19 @@ def held_out_rates(
 
     def rates(detector_threshold: float, verifier_threshold: float) -> Rates:
         woke: dict[int, int] = dict.fromkeys(kinds, 0)
-        quiet_until: dict[int, float] = {}
+        decisions: dict[int, StepDecision] = {}
         for i in np.flatnonzero(detector >= detector_threshold):
             clip = int(clips[i])
-            if end_s[i] < quiet_until.get(clip, 0.0):
-                continue
-            if verified[i] < verifier_threshold:
-                quiet_until[clip] = end_s[i] + NEAR_MISS_QUIET_S
-            else:
-                quiet_until[clip] = end_s[i] + REFRACTORY_S
-                woke[clip] += 1
+            if clip not in decisions:
+                decisions[clip] = StepDecision(detector_threshold, verifier_threshold)
+            checked = float(verified[i])
+            # ``checked`` is asked for within the call, before the loop moves on.
+            event = decisions[clip].step(
+                float(end_s[i]),
+                float(detector[i]),
+                lambda: checked,  # noqa: B023
+            )
+            woke[clip] += isinstance(event, Woke)
 
         def share(kind: int) -> float:
             counts = [bool(n) for c, n in woke.items() if kinds[c] == kind]
