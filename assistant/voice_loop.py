@@ -276,6 +276,8 @@ class VoiceLoop:
             )
             if detector.enrolled is not None:
                 status(f"Enrolled voices: {len(set(detector.enrolled.names))}")
+            if detector.enrolled_ignored is not None:
+                status(f"Enrolled voices ignored: {detector.enrolled_ignored}")
         gate = WakeGate(detector)
         self._closers.append(gate.close)
         return gate

@@ -225,27 +225,47 @@ def read_enrolled(path: Path) -> Enrolled | None:
         ) from None
 
 
-def load_enrolled(model: WakeWordModel, data_dir: Path | None) -> EnrolledVoices | None:
-    """The voices enrolled in ``data_dir`` for the model's phrase; ``None`` when there are none,
-    when the model was never calibrated for them (``jarvis wake enroll`` says why), when their
-    file cannot be read, or when they enrolled with a wake word since retrained: the wake word
-    then wakes as if nobody had enrolled, for everyone, and the log says what to do (``jarvis
-    wake voices`` and ``enroll`` say it too)."""
-    if data_dir is None or model.enrollment_distance is None:
-        return None
+@dataclass(frozen=True, slots=True)
+class HouseVoices:
+    """The voices enrolled for a model, or why the ones on disk are not used."""
+
+    voices: EnrolledVoices | None
+    ignored: str | None = None
+    """Why enrolled voices were found but are not used (unreadable, enrolled before a retrain,
+    a model never calibrated for them); ``None`` when they are used or there are none."""
+
+
+def house_voices(model: WakeWordModel, data_dir: Path | None) -> HouseVoices:
+    """The voices enrolled in ``data_dir`` for the model's phrase. Found but unusable (their file
+    cannot be read, they enrolled with a wake word since retrained, the model was never
+    calibrated for them), the wake word wakes as if nobody had enrolled, for everyone, and the
+    log and ``ignored`` say what to do (``jarvis wake voices`` and ``enroll`` say it too)."""
+    if data_dir is None:
+        return HouseVoices(None)
+    path = enrolled_path(data_dir, model.phrase)
+    if model.enrollment_distance is None:
+        if not path.is_file():
+            return HouseVoices(None)
+        why = f"{model.path} has no calibrated match for enrolled voices"
+        log.warning("wake.enrolled_voices_uncalibrated", error=why)
+        return HouseVoices(None, why)
     try:
-        found = read_enrolled(enrolled_path(data_dir, model.phrase))
+        found = read_enrolled(path)
     except ModelNotFoundError as error:
         log.warning("wake.enrolled_voices_unreadable", error=str(error))
-        return None
-    if found is not None and found.stale_for(model):
-        log.warning(
-            "wake.enrolled_voices_stale",
-            voices=sorted(set(found.names)),
-            error=STALE_VOICES.format(phrase=model.phrase),
-        )
-        return None
-    return None if found is None else EnrolledVoices.of(model, found)
+        return HouseVoices(None, str(error))
+    if found is None:
+        return HouseVoices(None)
+    if found.stale_for(model):
+        why = STALE_VOICES.format(phrase=model.phrase)
+        log.warning("wake.enrolled_voices_stale", voices=sorted(set(found.names)), error=why)
+        return HouseVoices(None, why)
+    return HouseVoices(EnrolledVoices.of(model, found))
+
+
+def load_enrolled(model: WakeWordModel, data_dir: Path | None) -> EnrolledVoices | None:
+    """The voices in use (``house_voices``); ``None`` when there are none or they are ignored."""
+    return house_voices(model, data_dir).voices
 
 
 def resolve_model_path(setting: str) -> Path:
@@ -407,6 +427,8 @@ class WakeWordDetector:
     ):
         self.model = model
         self.enrolled = enrolled
+        self.enrolled_ignored: str | None = None
+        """Why voices enrolled in the data dir are not used (``HouseVoices.ignored``)."""
         self._features = StreamingFeatures(features)
         self._samples = 0
         self._steps = 0
@@ -424,7 +446,10 @@ class WakeWordDetector:
     ) -> WakeWordDetector:
         """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any)."""
         model = WakeWordModel.load(resolve_model_path(setting), sensitivity)
-        return cls(model, FeatureModels.load(), load_enrolled(model, data_dir))
+        house = house_voices(model, data_dir)
+        detector = cls(model, FeatureModels.load(), house.voices)
+        detector.enrolled_ignored = house.ignored
+        return detector
 
     @property
     def heard_s(self) -> float:

@@ -190,6 +190,9 @@ def test_a_model_never_calibrated_refuses_enrollment_and_ignores_enrolled_voices
     with pytest.raises(ModelNotFoundError, match="has no calibrated match for enrolled voices"):
         enroll(uncalibrated, features, takes, "kim", tmp_path)
     assert load_enrolled(uncalibrated, tmp_path) is None
+    ignored = WakeWordDetector.load(str(old), "normal", tmp_path).enrolled_ignored
+    assert ignored is not None
+    assert "no calibrated match for enrolled voices" in ignored
     assert voices(model, tmp_path).windows == {"sam": 9}
 
 
@@ -202,6 +205,8 @@ def test_a_damaged_voices_file_costs_nobody_the_wake_word_and_only_forgetting_al
     # The wake word still wakes for everyone, as if nobody had enrolled (the log says why).
     detector = WakeWordDetector.load("hey jarvis", "normal", tmp_path)
     assert detector.enrolled is None
+    assert detector.enrolled_ignored is not None
+    assert "cannot read the enrolled voices" in detector.enrolled_ignored
     with pytest.raises(ModelNotFoundError, match="jarvis wake forget"):
         voices(model, tmp_path)
     with pytest.raises(ModelNotFoundError, match="jarvis wake forget"):
@@ -241,6 +246,11 @@ def test_voices_enrolled_before_the_wake_word_was_retrained_no_longer_count(
     retrained = _retrained(model, tmp_path)
     assert retrained.verifier.digest != model.verifier.digest
     assert load_enrolled(retrained, tmp_path) is None
+    detector = WakeWordDetector.load(str(retrained.path), "normal", tmp_path)
+    assert detector.enrolled is None
+    assert detector.enrolled_ignored is not None
+    assert "retrained and no longer count" in detector.enrolled_ignored
+    assert WakeWordDetector.load("hey jarvis", "normal", tmp_path).enrolled_ignored is None
     listed = voices(retrained, tmp_path)
     assert listed.stale
     assert listed.windows == {"kim": 9, "sam": 9}

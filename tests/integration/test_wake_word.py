@@ -140,6 +140,7 @@ class _Voice:
         self.bus = ReplyBus()
         self.submitted: list[str] = []
         self.events: list[Reply] = []
+        self.statuses: list[str] = []
         self.spoken = tmp_path / "replies.wav"
         self.loop: VoiceLoop | None = None
 
@@ -163,7 +164,7 @@ class _Voice:
             tmp_path, submit=self.submit, bus=self.bus, recognizer=whisper,
             source=WavSource(stream, realtime=True, trailing_silence_s=1.0),
             options=VoiceOptions(stt_engine="whisper", speak_to=self.spoken, **options),  # type: ignore[arg-type]
-            publish=self.publish, wake_detector=detector,
+            publish=self.publish, wake_detector=detector, on_status=self.statuses.append,
         )  # fmt: skip
         return self.loop
 
@@ -213,6 +214,7 @@ async def test_the_voice_loop_loads_the_wake_word_at_the_sensitivity_asked_for(
         assert loop.listening.view()["wake_sensitivity"] == "high"
         assert loop.listening.view()["wake_word"] == "hey jarvis"
         assert loop.listening.view()["enrolled_voices"] == ["kim"]
+        assert "Enrolled voices: 1" in voice.statuses
         speech = loop.speech
         assert speech is not None
         await _until(lambda: len(speech.spoken) == 1)
