@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from jarvis.logs import configure_logging
 from jarvis.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from assistant.audio import AudioSource
 
 
 def settings_or_exit(*, service: bool = False) -> Settings:
@@ -86,3 +89,14 @@ def run_service(
         raise click.ClickException(str(error)) from None
     except CloudError as error:
         raise click.ClickException(error.message) from None
+
+
+async def live_source(from_stdin: bool, input_device: str | None) -> AudioSource:
+    """Raw 16 kHz PCM on stdin (``--stdin``), or the microphone."""
+    if from_stdin:
+        from assistant.audio.pcm_stdin import PcmStdinSource
+
+        return PcmStdinSource()
+    from assistant.audio.microphone import Microphone
+
+    return await Microphone.open(input_device)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from jarvis.cli.support import settings_or_exit
+from jarvis.cli.support import live_source, settings_or_exit
 from jarvis.settings import Settings
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ async def _listen(
         await asyncio.to_thread(warm)
         if pcm is not None:
             return await hear_recording(pcm, recognizer, detector, interpret_heard)
-        source = await _live_source(from_stdin, options["input_device"])
+        source = await live_source(from_stdin, options["input_device"])
         endpointer = Endpointer(detector, EndpointSettings(options["trailing_silence_ms"]))
         if progress:
             progress("Listening… (speak now)")
@@ -143,16 +143,6 @@ async def _check_microphone(input_device: str | None) -> None:
     from assistant.audio.microphone import choose_device, input_devices
 
     choose_device(input_device, await asyncio.to_thread(input_devices))
-
-
-async def _live_source(from_stdin: bool, input_device: str | None) -> Any:
-    if from_stdin:
-        from assistant.audio.pcm_stdin import PcmStdinSource
-
-        return PcmStdinSource()
-    from assistant.audio.microphone import Microphone
-
-    return await Microphone.open(input_device)
 
 
 async def _speak(text: str, path: Path, tts_engine: str) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jarvis.cli.support import settings_or_exit
+from jarvis.cli.support import live_source, settings_or_exit
 from jarvis.settings import Settings
 
 if TYPE_CHECKING:
@@ -136,13 +136,11 @@ async def _record(
 ) -> list[Float32Array]:
     """``takes`` phrases from the microphone (or stdin), each ended by a pause. Fewer when the
     stream ends first: ``enroll`` then says how many it needs."""
-    from assistant.audio import AudioSource, to_float
+    from assistant.audio import to_float
     from assistant.audio.endpointing import Endpointer, load_detector
-    from assistant.audio.microphone import Microphone
-    from assistant.audio.pcm_stdin import PcmStdinSource
 
     endpointer = Endpointer(await asyncio.to_thread(load_detector))
-    source: AudioSource = PcmStdinSource() if from_stdin else await Microphone.open(input_device)
+    source = await live_source(from_stdin, input_device)
     recorded: list[Float32Array] = []
     try:
         frames = source.frames()
