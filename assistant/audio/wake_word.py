@@ -424,10 +424,12 @@ class WakeWordDetector:
         model: WakeWordModel,
         features: FeatureModels,
         enrolled: EnrolledVoices | None = None,
+        *,
+        enrolled_ignored: str | None = None,
     ):
         self.model = model
         self.enrolled = enrolled
-        self.enrolled_ignored: str | None = None
+        self.enrolled_ignored = enrolled_ignored
         """Why voices enrolled in the data dir are not used (``HouseVoices.ignored``)."""
         self._features = StreamingFeatures(features)
         self._samples = 0
@@ -447,9 +449,7 @@ class WakeWordDetector:
         """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any)."""
         model = WakeWordModel.load(resolve_model_path(setting), sensitivity)
         house = house_voices(model, data_dir)
-        detector = cls(model, FeatureModels.load(), house.voices)
-        detector.enrolled_ignored = house.ignored
-        return detector
+        return cls(model, FeatureModels.load(), house.voices, enrolled_ignored=house.ignored)
 
     @property
     def heard_s(self) -> float:

@@ -253,6 +253,53 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
     )
 
 
+@pytest.mark.parametrize(
+    ("wake_word", "badge"),
+    [
+        ("hey jarvis", "Waiting for “hey jarvis” · knows the voices of sam, alex"),
+        (None, "Waiting"),
+    ],
+)
+def test_the_listening_badge_names_the_enrolled_voices(
+    browser: Any, stack: Stack, wake_word: str | None, badge: str
+) -> None:
+    """Beside the listening state, whose enrolled voices the wake word knows; nothing about
+    voices when it listens without a wake word. The page talks to the real edge, but the
+    listening part of its state and the listening event stream are replaced in the browser by
+    what a voice loop with enrolled voices reports: this machine has no microphone, so the
+    edge's own voice loop never runs here (the loop's report is tested in
+    tests/integration/test_wake_word.py)."""
+    with urllib.request.urlopen(f"{stack.edge.url}/v1/console/state", timeout=10) as response:
+        view = json.load(response)["listening"] | {
+            "state": "waiting",
+            "microphone": True,
+            "wake_word": wake_word,
+            "enrolled_voices": ["sam", "alex"] if wake_word else ["sam"],
+        }
+    context = browser.new_context(viewport=DESKTOP)
+    opened = context.new_page()
+
+    def state(route: Any) -> None:
+        route.fulfill(json=route.fetch().json() | {"listening": view})
+
+    def listening_events(route: Any) -> None:
+        body = f"event: listening\ndata: {json.dumps(view)}\n\n"
+        route.fulfill(body=body, headers={"Content-Type": "text/event-stream"})
+
+    opened.route("**/v1/console/state", state)
+    opened.route("**/v1/console/listening/events", listening_events)
+    try:
+        opened.goto(f"{stack.edge.url}/")
+        state_badge = opened.get_by_label("Listening state")
+        opened.wait_for_function(
+            "() => document.querySelector('[aria-label=\"Listening state\"]').textContent !== '…'",
+            timeout=WAIT_MS,
+        )
+        assert state_badge.inner_text() == badge
+    finally:
+        context.close()
+
+
 def test_the_talk_socket_refuses_another_origin(stack: Stack) -> None:
     """A WebSocket opened from another site's page is refused before it upgrades."""
     request = urllib.request.Request(
