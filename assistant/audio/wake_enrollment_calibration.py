@@ -33,13 +33,13 @@ from assistant.audio.wake_enrollment import take_windows
 from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
     ENROLLED_FLOOR,
-    VERIFY_STEPS,
     Enrolled,
     EnrolledVoices,
     StepDecision,
     WakeWordModel,
     Woke,
     resolve_model_path,
+    verified_over_recent,
 )
 from assistant.audio.wake_word_training import (
     COMMANDS,
@@ -103,13 +103,7 @@ class Trace:
 def trace(model: WakeWordModel, features: FeatureModels, audio: Float32Array) -> Trace:
     windows = clip_windows(features, audio)
     scores = model.detector.scores(windows)
-    checked = model.verifier.scores(windows)
-    verified = np.array(
-        [
-            checked[max(0, i - VERIFY_STEPS + 1) : i + 1].max(initial=0.0)
-            for i in range(len(checked))
-        ]
-    )
+    verified = verified_over_recent(model.verifier.scores(windows))
     candidates = np.flatnonzero(scores >= ENROLLED_FLOOR)
     return Trace(scores, verified, candidates, windows[candidates], audio.size / SAMPLE_RATE_HZ)
 

@@ -367,6 +367,24 @@ class NearMiss:
 WakeEvent = Woke | NearMiss
 
 
+def verified_over_recent(
+    checked: npt.NDArray[np.float64], clips: npt.NDArray[np.int64] | None = None
+) -> npt.NDArray[np.float64]:
+    """Each step's verifier score as the streaming detector asks it: the best of the last
+    ``VERIFY_STEPS`` windows, never reaching back into another clip (``clips`` names each
+    step's clip when several are scored end to end; ``None``: one clip). For the replays that
+    score every step at once, where the detector asks lazily."""
+    verified = checked.copy()
+    for back in range(1, VERIFY_STEPS):
+        if checked.size <= back:
+            break
+        same = np.zeros(checked.size, bool)
+        same[back:] = True if clips is None else clips[back:] == clips[:-back]
+        shifted = np.concatenate([np.zeros(back), checked[:-back]])
+        verified = np.where(same, np.maximum(verified, shifted), verified)
+    return verified
+
+
 class StepDecision:
     """What each 80 ms step decides, and the quiet times after a wake or a near miss: one rule
     for the streaming detector and for the replays that count its wakes from precomputed scores

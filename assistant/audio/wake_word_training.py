@@ -48,11 +48,11 @@ from assistant.audio.openwakeword_features import (
 )
 from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
-    VERIFY_STEPS,
     MlpHead,
     StepDecision,
     Woke,
     bundled_path,
+    verified_over_recent,
 )
 from assistant.testing_room import (
     EspeakVoice,
@@ -420,13 +420,7 @@ def held_out_rates(
     """Given each held-out step's detector and verifier scores, the rates at any thresholds, as
     ``WakeWordDetector`` would stream them (the same verifier look-back; its ``StepDecision``)."""
     clips = data.clips[steps]
-    # The verifier's best over the last VERIFY_STEPS windows of the same clip.
-    verified = verifier.copy()
-    for back in range(1, VERIFY_STEPS):
-        same = np.zeros(steps.size, bool)
-        same[back:] = clips[back:] == clips[:-back]
-        shifted = np.concatenate([np.zeros(back), verifier[:-back]])
-        verified = np.where(same, np.maximum(verified, shifted), verified)
+    verified = verified_over_recent(verifier, clips)
     first_step = np.ones(steps.size, bool)
     first_step[1:] = clips[1:] != clips[:-1]
     step_in_clip = np.arange(steps.size) - np.maximum.accumulate(

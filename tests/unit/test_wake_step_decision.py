@@ -3,13 +3,17 @@ its wakes (the training's thresholds, the enrolled voices' calibration)."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from assistant.audio.wake_word import (
     ENROLLED_FLOOR,
     NEAR_MISS_QUIET_S,
     REFRACTORY_S,
+    VERIFY_STEPS,
     NearMiss,
     StepDecision,
     Woke,
+    verified_over_recent,
 )
 
 
@@ -45,3 +49,17 @@ def test_an_enrolled_voice_wakes_it_below_the_threshold_and_past_the_verifier() 
     assert asked == [0.05, 0.3]
     # Without enrolled voices the same step is nothing.
     assert StepDecision(0.9, 0.5).step(1.16, 0.6, _never_asked, voice) is None
+
+
+def test_the_replays_verify_each_step_with_the_best_of_the_last_few_windows_of_its_clip() -> None:
+    """As the detector asks the verifier: the best of the last VERIFY_STEPS windows, which in a
+    replay of clips scored end to end never reaches back into the clip before."""
+    assert VERIFY_STEPS == 4
+    checked = np.array([0.9, 0.1, 0.2, 0.3, 0.4, 0.8, 0.1, 0.0])
+    assert verified_over_recent(checked).tolist() == [0.9, 0.9, 0.9, 0.9, 0.4, 0.8, 0.8, 0.8]
+    clips = np.array([1, 1, 1, 2, 2, 2, 2, 3])
+    assert verified_over_recent(checked, clips).tolist() == [
+        0.9, 0.9, 0.9, 0.3, 0.4, 0.8, 0.8, 0.0,
+    ]  # fmt: skip
+    assert verified_over_recent(np.array([0.2, 0.7])).tolist() == [0.2, 0.7]
+    assert verified_over_recent(np.zeros(0)).size == 0
