@@ -403,11 +403,14 @@ class _Listener:
         """Sleep until the wake word (unless a follow-up may come), then hear one command;
         false when the source ended."""
         from assistant.interpreter import interpret
+        from assistant.interpreter.spoken import interpret_heard
         from assistant.stt.listen import hear_next
-        from assistant.wake_gate import command_window, strip_wake_phrase
+        from assistant.wake_gate import command_after_wake, command_window, strip_wake_phrase
 
         assert self._wake is not None
         first, limit_s = b"", self._options.follow_up_s
+        # The recognizer hears the wake phrase at the start of the first utterance after it.
+        after_phrase = not self._follow_up
         if not self._follow_up:
             wake = await self._wake.wait(frames, _near_miss)
             if wake is None:
@@ -430,6 +433,10 @@ class _Listener:
             busy=self._owner.busy, hear_while_busy=self._speech_barge_in(),
         )  # fmt: skip
         phrase = self._wake.detector.model.phrase
+
+        def understood(said: str) -> bool:
+            return interpret_heard(said) is not None
+
         async with (
             contextlib.aclosing(window) as passed,
             contextlib.aclosing(self._cleaned(passed)) as stream,
@@ -442,8 +449,14 @@ class _Listener:
                     interpret,
                     on_speech_start=self._speech_started,
                 )
-                text = strip_wake_phrase(heard.transcript.text, phrase) if heard else ""
-                # Only the end of the wake phrase itself, or a noise: wait on for the command.
+                if heard is None:
+                    text = ""
+                elif after_phrase:
+                    text = command_after_wake(heard.transcript.text, phrase, understood)
+                else:
+                    text = strip_wake_phrase(heard.transcript.text, phrase)
+                after_phrase = False
+                # Only the wake phrase (a pause after it), or a noise: wait on for the command.
                 if heard is None or text:
                     break
         if heard is None or not text:

@@ -1,9 +1,10 @@
 """The gate in front of the recognizer: until the wake word, only the wake word detector hears.
 
 Before the wake word the microphone's frames go to ``WakeWordDetector`` and nowhere else — no
-recognizer, no log line with text, no buffer longer than the fraction of a second that may hold
-the start of a command said in the same breath. After it, ``command_window`` lets audio through
-to the endpointer for a few seconds; if nobody starts speaking, Jarvis goes back to sleep.
+recognizer, no log line with text, no buffer longer than the last second, in memory. After it,
+that second (the wake phrase itself, and a command said in the same breath) and ``command_window``
+let audio through to the endpointer for a few seconds; if nobody starts speaking, Jarvis goes back
+to sleep.
 """
 
 from __future__ import annotations
@@ -28,9 +29,13 @@ log = structlog.get_logger(__name__)
 
 BATCH_BYTES = 1280 * SAMPLE_WIDTH_BYTES
 """Frames go to the detector's thread in 80 ms batches (one feature step each)."""
-LOOKBACK_S = 0.15
-"""Audio from just before the wake point is handed on too: a command said in the same breath
-may start while the last step of the phrase is still being scored."""
+LOOKBACK_S = 1.0
+"""The second before the wake point is handed on too, so the recognizer hears the whole wake
+phrase before the command: the detector wakes up to 0.4 s after the phrase ends, so a command
+said in the same breath may begin before the wake point, but a cut just before it left the
+phrase's last sound in front of the command ("…vis, what time is it"), which whisper wrote as
+"This is what time is it"; the whole phrase it writes as "Hey Jarvis, …", which
+``strip_wake_phrase`` drops."""
 PHRASE_S = 0.8
 """The wake phrase's loudest part ends within this long before the wake point: its level is the
 speaker's."""
@@ -59,7 +64,9 @@ class WakeGate:
         """Consume ``frames`` until the wake word; ``None`` when the stream ends first."""
         loop = asyncio.get_running_loop()
         self.detector.reset()
-        recent: deque[bytes] = deque(maxlen=round(1.0 * SAMPLE_RATE_HZ * 2 / BATCH_BYTES) + 1)
+        kept_bytes = max(LOOKBACK_S, PHRASE_S) * SAMPLE_RATE_HZ * SAMPLE_WIDTH_BYTES
+        # In memory only, and only until the wake word: then it goes to the recognizer.
+        recent: deque[bytes] = deque(maxlen=round(kept_bytes / BATCH_BYTES) + 1)
         batch = b""
         async for frame in frames:
             batch += frame
@@ -145,6 +152,28 @@ def strip_wake_phrase(text: str, phrase: str) -> str:
     return " ".join(words[drop:]).lstrip(" ,.!?")
 
 
+LEADING_CLAUSE_WORDS = 3
+"""The longest first clause ``command_after_wake`` takes for the wake phrase misheard."""
+
+
+def command_after_wake(text: str, phrase: str, understood: Callable[[str], bool]) -> str:
+    """What was said after the wake phrase, from a transcript of both. The phrase's words are
+    dropped (``strip_wake_phrase``). Where whisper misheard the phrase in a noisy room ("Change
+    our list, set a timer for five minutes") and the rest is not ``understood``, a first clause
+    of at most ``LEADING_CLAUSE_WORDS`` words is dropped too, if then it is: the phrase was
+    said first, so a clause that short before a command is the phrase."""
+    command = strip_wake_phrase(text, phrase)
+    if understood(command):
+        return command
+    words = command.split()
+    for count in range(1, min(LEADING_CLAUSE_WORDS, len(words) - 1) + 1):
+        if words[count - 1].endswith((",", ".", "!", "?")):
+            rest = " ".join(words[count:])
+            if understood(rest):
+                return rest
+    return command
+
+
 def earcon() -> tuple[bytes, int]:
     """The chime that says "I'm listening": two short rising tones, 16 kHz int16 PCM."""
     rate = SAMPLE_RATE_HZ
@@ -174,7 +203,9 @@ async def hear_after_wake(
         }  # fmt: skip
     start = max(0, round((woke.at_s - LOOKBACK_S) * SAMPLE_RATE_HZ)) * SAMPLE_WIDTH_BYTES
     heard = await hear_recording(pcm[start:], recognizer, vad, interpret_heard)
-    text = strip_wake_phrase(heard.transcript.text, wake.model.phrase)
+    text = command_after_wake(
+        heard.transcript.text, wake.model.phrase, lambda said: interpret_heard(said) is not None
+    )
     intent = interpret_heard(text)
     outcome = heard.to_json()
     outcome.update(

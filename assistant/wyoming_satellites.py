@@ -30,7 +30,12 @@ from assistant.audio.endpointing import Endpointer, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
-from assistant.wake_gate import WakeGate, command_window, strip_wake_phrase
+from assistant.wake_gate import (
+    WakeGate,
+    command_after_wake,
+    command_window,
+    strip_wake_phrase,
+)
 from assistant.wyoming_server import CHUNK_SAMPLES, Handle
 from assistant.wyoming_wake import SharedWake, model_name
 
@@ -108,39 +113,62 @@ class SatelliteLink:
             pcm = await _utterance(frames, endpointer)
             if pcm is None:
                 return False
-        else:
-            wake = await gate.wait(frames, _near_miss)
-            if wake is None:
-                return False
-            self.woken += 1
-            log.info("satellite.woke", uri=self.uri, at_s=round(wake.woke.at_s, 2),
-                     score=round(wake.woke.score, 3), enrolled_voice=wake.woke.voice)  # fmt: skip
-            await client.write_event(Detection(name=model_name(gate.detector.model)).event())
-            window = command_window(
-                frames, wake.after, limit_s=COMMAND_WAIT_S,
-                in_speech=lambda: endpointer.in_speech, busy=lambda: False,
-            )  # fmt: skip
-            async with contextlib.aclosing(window) as passed:
-                pcm = await _utterance(passed, endpointer)
-            if pcm is None:
-                log.info("satellite.asleep", uri=self.uri, reason="no command after the wake word")
+            command = (await recognize(await self._recognizer(), pcm)).text.strip()
+            if not command:
+                log.info("satellite.asleep", uri=self.uri, reason="nothing was said")
                 return True
-        await self._answer(client, pcm, gate.detector.model.phrase if gate else None)
+            await self._answer(client, command)
+            return True
+        wake = await gate.wait(frames, _near_miss)
+        if wake is None:
+            return False
+        self.woken += 1
+        log.info("satellite.woke", uri=self.uri, at_s=round(wake.woke.at_s, 2),
+                 score=round(wake.woke.score, 3), enrolled_voice=wake.woke.voice)  # fmt: skip
+        await client.write_event(Detection(name=model_name(gate.detector.model)).event())
+        window = command_window(
+            frames, wake.after, limit_s=COMMAND_WAIT_S,
+            in_speech=lambda: endpointer.in_speech, busy=lambda: False,
+        )  # fmt: skip
+        async with contextlib.aclosing(window) as passed:
+            command = await self._command(passed, endpointer, gate.detector.model.phrase)
+        if not command:
+            log.info("satellite.asleep", uri=self.uri, reason="no command after the wake word")
+            return True
+        await self._answer(client, command)
         return True
 
-    async def _answer(self, client: AsyncClient, pcm: bytes, phrase: str | None) -> None:
-        heard = await recognize(await self._recognizer(), pcm)
-        # whisper may have heard the end of the wake phrase too ("Jarvis, what time is it").
-        command = strip_wake_phrase(heard.text, phrase) if phrase else heard.text.strip()
-        if not command:
-            log.info("satellite.asleep", uri=self.uri, reason="nothing after the wake word")
-            return
+    async def _command(
+        self, frames: AsyncIterator[bytes], endpointer: Endpointer, phrase: str
+    ) -> str:
+        """The command after the wake phrase; empty when none began in time. The first
+        utterance begins with the phrase itself (``wake.after``): said before a pause, the
+        phrase alone, and the command is the next utterance."""
+        after_phrase = True
+        while (pcm := await _utterance(frames, endpointer)) is not None:
+            heard = (await recognize(await self._recognizer(), pcm)).text
+            if after_phrase:
+                command = command_after_wake(heard, phrase, _understood)
+            else:
+                command = strip_wake_phrase(heard, phrase)
+            if command:
+                return command
+            after_phrase = False
+        return ""
+
+    async def _answer(self, client: AsyncClient, command: str) -> None:
         await client.write_event(Transcript(text=command).event())
         reply = await self._handle(command)
         self.answered += 1
         log.info("satellite.answered", uri=self.uri, replied=reply is not None)
         if reply and self._speaker is not None:
             await _speak(client, await self._speaker(), reply)
+
+
+def _understood(said: str) -> bool:
+    from assistant.interpreter.spoken import interpret_heard
+
+    return interpret_heard(said) is not None
 
 
 async def _audio(client: AsyncClient) -> AsyncGenerator[bytes, None]:

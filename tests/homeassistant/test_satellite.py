@@ -84,8 +84,21 @@ def satellite_venv() -> Path:
 
 
 @pytest.fixture
-def satellite(satellite_venv: Path, tmp_path: Path, piper_voice: object) -> Iterator[Satellite]:
-    wav = piper_wav(piper_voice, "Hey Jarvis, what time is it?", tmp_path / "ask.wav")
+def satellite(
+    satellite_venv: Path, tmp_path: Path, piper_voice: object, request: pytest.FixtureRequest
+) -> Iterator[Satellite]:
+    """Says "Hey Jarvis, what time is it?" in one breath; with ``pause_s`` as the fixture's
+    parameter, "Hey Jarvis." and the question that long after it."""
+    pause_s = getattr(request, "param", None)
+    if pause_s is None:
+        wav = piper_wav(piper_voice, "Hey Jarvis, what time is it?", tmp_path / "ask.wav")
+    else:
+        wav = _with_pause(
+            piper_wav(piper_voice, "Hey Jarvis.", tmp_path / "wake.wav"),
+            pause_s,
+            piper_wav(piper_voice, "What time is it?", tmp_path / "question.wav"),
+            tmp_path / "ask.wav",
+        )
     played = tmp_path / "played"
     played.mkdir()
     running = Satellite(
@@ -122,6 +135,19 @@ async def start_jarvis(
         finally:
             for wyoming in started:
                 await wyoming.close()
+
+
+def _with_pause(first: Path, pause_s: float, second: Path, path: Path) -> Path:
+    with wave.open(str(first)) as a, wave.open(str(second)) as b:
+        rate = a.getframerate()
+        pcm = a.readframes(a.getnframes())
+        pcm += bytes(2 * round(pause_s * rate)) + b.readframes(b.getnframes())
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(rate)
+        writer.writeframes(pcm)
+    return path
 
 
 async def _next_reply(satellite: Satellite, after: int) -> Path:
@@ -180,3 +206,17 @@ async def test_the_satellite_plays_the_spoken_answer_and_the_link_survives_resta
     assert "it's" in await _words(whisper, third)
     assert restarted.links[0].connections == 1
     assert restarted.links[0].woken >= 1
+
+
+@pytest.mark.parametrize("satellite", [1.5], indirect=True)
+async def test_a_question_after_a_pause_following_the_wake_word_is_answered(
+    start_jarvis: Callable[[], Awaitable[EdgeWyoming]],
+    satellite: Satellite,
+    whisper: WhisperRecognizer,
+) -> None:
+    """ "Hey Jarvis." then, after a pause, "What time is it?": the first utterance after the
+    wake word is the phrase alone, and the question, the next one, is answered."""
+    edge = await start_jarvis()
+    reply = await _next_reply(satellite, 0)
+    assert "it's" in await _words(whisper, reply)
+    assert edge.links[0].answered >= 1

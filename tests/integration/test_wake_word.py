@@ -198,6 +198,48 @@ async def test_wake_word_then_command_in_one_breath_is_answered_after_a_chime(
     assert abs(np.argmax(spectrum) * SAMPLE_RATE_HZ / chime.size - 880) < 40
 
 
+ONE_BREATH = [
+    (EspeakVoice("en-us", "m1", 175), "hey jarvis, what time is it", "time.now", {}),
+    (EspeakVoice("en-us", "f3", 160), "hey jarvis, mute", "volume.mute", {}),
+    (EspeakVoice("en-gb", "m3", 160), "hey jarvis, what is twelve times seven", "math.eval", None),
+]
+"""Voices whose wake phrase the detector scores before its last sound has ended: the command
+heard from just before the wake point began with the phrase's tail ("…vis, what time is it"),
+which whisper wrote as "This is what time is it"."""
+
+
+@pytest.mark.parametrize(("voice", "text", "intent", "slots"), ONE_BREATH)
+async def test_a_command_in_the_same_breath_is_heard_without_the_tail_of_the_wake_phrase(
+    tmp_path: Path,
+    whisper: WhisperRecognizer,
+    wake_detector: WakeWordDetector,
+    voice: EspeakVoice,
+    text: str,
+    intent: str,
+    slots: dict[str, str] | None,
+) -> None:
+    """The recognizer hears the whole wake phrase before the command and the phrase is dropped
+    from the transcript, in the voice loop and in ``jarvis listen --wake-word``."""
+    from assistant.audio.endpointing import load_detector
+    from assistant.wake_gate import hear_after_wake
+
+    spoken = espeak(text, voice)
+    stream = _stream(tmp_path, 1.0, spoken, 1.5)
+    heard = _Voice(tmp_path)
+    loop = await heard.start(tmp_path, stream, whisper, wake_detector)
+    try:
+        speech = loop.speech
+        assert speech is not None
+        await _until(lambda: len(speech.spoken) == 1)
+    finally:
+        await loop.close()
+    assert heard.intents() == [intent], heard.submitted
+    listened = await hear_after_wake(read_wav(stream), wake_detector, whisper, load_detector())
+    assert listened["intent"] == intent, listened["transcript"]
+    if slots is not None:
+        assert listened["slots"] == slots
+
+
 async def test_the_voice_loop_loads_the_wake_word_at_the_sensitivity_asked_for(
     tmp_path: Path, said: Callable[[str], np.ndarray], whisper: WhisperRecognizer
 ) -> None:
