@@ -403,7 +403,6 @@ class _Listener:
         """Sleep until the wake word (unless a follow-up may come), then hear one command;
         false when the source ended."""
         from assistant.interpreter import interpret
-        from assistant.interpreter.spoken import interpret_heard
         from assistant.stt.listen import hear_next
         from assistant.wake_gate import command_after_wake, command_window, strip_wake_phrase
 
@@ -433,10 +432,6 @@ class _Listener:
             busy=self._owner.busy, hear_while_busy=self._speech_barge_in(),
         )  # fmt: skip
         phrase = self._wake.detector.model.phrase
-
-        def understood(said: str) -> bool:
-            return interpret_heard(said) is not None
-
         async with (
             contextlib.aclosing(window) as passed,
             contextlib.aclosing(self._cleaned(passed)) as stream,
@@ -452,7 +447,7 @@ class _Listener:
                 if heard is None:
                     text = ""
                 elif after_phrase:
-                    text = command_after_wake(heard.transcript.text, phrase, understood)
+                    text = command_after_wake(heard.transcript.text, phrase)
                 else:
                     text = strip_wake_phrase(heard.transcript.text, phrase)
                 after_phrase = False

@@ -30,12 +30,11 @@ log = structlog.get_logger(__name__)
 BATCH_BYTES = 1280 * SAMPLE_WIDTH_BYTES
 """Frames go to the detector's thread in 80 ms batches (one feature step each)."""
 LOOKBACK_S = 1.0
-"""The second before the wake point is handed on too, so the recognizer hears the whole wake
-phrase before the command: the detector wakes up to 0.4 s after the phrase ends, so a command
-said in the same breath may begin before the wake point, but a cut just before it left the
-phrase's last sound in front of the command ("…vis, what time is it"), which whisper wrote as
-"This is what time is it"; the whole phrase it writes as "Hey Jarvis, …", which
-``strip_wake_phrase`` drops."""
+"""The second before the wake point goes to the recognizer too, so it hears the whole phrase
+before the command; whisper writes it as "Hey Jarvis, …", which ``command_after_wake`` drops. A
+command said in the same breath may begin before the wake point (the detector wakes up to 0.4 s
+after the phrase ends), but a cut just before that point left the phrase's last sound in front
+of the command ("…vis, what time is it"), which whisper wrote as "This is what time is it"."""
 PHRASE_S = 0.8
 """The wake phrase's loudest part ends within this long before the wake point: its level is the
 speaker's."""
@@ -156,7 +155,17 @@ LEADING_CLAUSE_WORDS = 3
 """The longest first clause ``command_after_wake`` takes for the wake phrase misheard."""
 
 
-def command_after_wake(text: str, phrase: str, understood: Callable[[str], bool]) -> str:
+def understood_on_the_edge(said: str) -> bool:
+    """Whether the edge takes ``said`` for a command of its own (the templates, then the repair
+    of a misheard command; the learned tier is not asked)."""
+    from assistant.interpreter.spoken import interpret_heard
+
+    return interpret_heard(said) is not None
+
+
+def command_after_wake(
+    text: str, phrase: str, understood: Callable[[str], bool] = understood_on_the_edge
+) -> str:
     """What was said after the wake phrase, from a transcript of both. The phrase's words are
     dropped (``strip_wake_phrase``). Where whisper misheard the phrase in a noisy room ("Change
     our list, set a timer for five minutes") and the rest is not ``understood``, a first clause
@@ -203,9 +212,7 @@ async def hear_after_wake(
         }  # fmt: skip
     start = max(0, round((woke.at_s - LOOKBACK_S) * SAMPLE_RATE_HZ)) * SAMPLE_WIDTH_BYTES
     heard = await hear_recording(pcm[start:], recognizer, vad, interpret_heard)
-    text = command_after_wake(
-        heard.transcript.text, wake.model.phrase, lambda said: interpret_heard(said) is not None
-    )
+    text = command_after_wake(heard.transcript.text, wake.model.phrase)
     intent = interpret_heard(text)
     outcome = heard.to_json()
     outcome.update(

@@ -148,7 +148,7 @@ class SatelliteLink:
         while (pcm := await _utterance(frames, endpointer)) is not None:
             heard = (await recognize(await self._recognizer(), pcm)).text
             if after_phrase:
-                command = command_after_wake(heard, phrase, _understood)
+                command = command_after_wake(heard, phrase)
             else:
                 command = strip_wake_phrase(heard, phrase)
             if command:
@@ -163,12 +163,6 @@ class SatelliteLink:
         log.info("satellite.answered", uri=self.uri, replied=reply is not None)
         if reply and self._speaker is not None:
             await _speak(client, await self._speaker(), reply)
-
-
-def _understood(said: str) -> bool:
-    from assistant.interpreter.spoken import interpret_heard
-
-    return interpret_heard(said) is not None
 
 
 async def _audio(client: AsyncClient) -> AsyncGenerator[bytes, None]:

@@ -13,7 +13,6 @@ from assistant.app import voice_options
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE_HZ
 from assistant.audio.wake_word import WakeWordModel, resolve_model_path
 from assistant.errors import ModelNotFoundError
-from assistant.interpreter.spoken import interpret_heard
 from assistant.wake_gate import command_after_wake, command_window, earcon, strip_wake_phrase
 from jarvis.settings import SettingsError, load_settings
 
@@ -31,10 +30,6 @@ from jarvis.settings import SettingsError, load_settings
 def test_the_wake_phrase_is_not_part_of_the_command(heard: str, command: str) -> None:
     """Leading words of the wake phrase are dropped from what whisper heard; the rest stays."""
     assert strip_wake_phrase(heard, "hey jarvis") == command
-
-
-def _understood(said: str) -> bool:
-    return interpret_heard(said) is not None
 
 
 @pytest.mark.parametrize(
@@ -57,7 +52,7 @@ def _understood(said: str) -> bool:
 def test_a_misheard_wake_phrase_is_not_part_of_the_command(heard: str, command: str) -> None:
     """After the wake word the recognizer hears the phrase too; whisper's words for it are
     dropped, a misheard phrase only where what follows is a command the edge understands."""
-    assert command_after_wake(heard, "hey jarvis", _understood) == command
+    assert command_after_wake(heard, "hey jarvis") == command
 
 
 async def _frames(count: int) -> AsyncIterator[bytes]:
