@@ -18,7 +18,7 @@ from assistant import testing_hass
 from assistant.audio.wav_source import read_wav
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing import conversation_for_tests
-from assistant.testing_speech import piper_wav
+from assistant.testing_speech import piper_wav, write_wav
 from assistant.wyoming_edge import EdgeWyoming
 from jarvis.settings import load_settings
 
@@ -142,12 +142,7 @@ def _with_pause(first: Path, pause_s: float, second: Path, path: Path) -> Path:
         rate = a.getframerate()
         pcm = a.readframes(a.getnframes())
         pcm += bytes(2 * round(pause_s * rate)) + b.readframes(b.getnframes())
-    with wave.open(str(path), "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(rate)
-        writer.writeframes(pcm)
-    return path
+    return write_wav(path, pcm, rate)
 
 
 async def _next_reply(satellite: Satellite, after: int) -> Path:
@@ -168,13 +163,7 @@ async def _words(whisper: WhisperRecognizer, raw: Path) -> str:
 
 
 def _as_wav(raw: Path) -> Path:
-    wav = raw.with_suffix(".wav")
-    with wave.open(str(wav), "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(REPLY_RATE_HZ)
-        writer.writeframes(raw.read_bytes())
-    return wav
+    return write_wav(raw.with_suffix(".wav"), raw.read_bytes(), REPLY_RATE_HZ)
 
 
 async def test_the_satellite_plays_the_spoken_answer_and_the_link_survives_restarts(
