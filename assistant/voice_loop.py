@@ -404,7 +404,7 @@ class _Listener:
         false when the source ended."""
         from assistant.interpreter import interpret
         from assistant.stt.listen import hear_next
-        from assistant.wake_gate import command_after_wake, command_window, strip_wake_phrase
+        from assistant.wake_gate import command_after_wake, command_window
 
         assert self._wake is not None
         first, limit_s = b"", self._options.follow_up_s
@@ -444,12 +444,11 @@ class _Listener:
                     interpret,
                     on_speech_start=self._speech_started,
                 )
-                if heard is None:
-                    text = ""
-                elif after_phrase:
-                    text = command_after_wake(heard.transcript.text, phrase)
-                else:
-                    text = strip_wake_phrase(heard.transcript.text, phrase)
+                text = (
+                    command_after_wake(heard.transcript.text, phrase, phrase_heard=after_phrase)
+                    if heard
+                    else ""
+                )
                 after_phrase = False
                 # Only the wake phrase (a pause after it), or a noise: wait on for the command.
                 if heard is None or text:

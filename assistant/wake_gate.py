@@ -164,15 +164,20 @@ def understood_on_the_edge(said: str) -> bool:
 
 
 def command_after_wake(
-    text: str, phrase: str, understood: Callable[[str], bool] = understood_on_the_edge
+    text: str,
+    phrase: str,
+    understood: Callable[[str], bool] = understood_on_the_edge,
+    *,
+    phrase_heard: bool = True,
 ) -> str:
     """What was said after the wake phrase, from a transcript of both. The phrase's words are
     dropped (``strip_wake_phrase``). Where whisper misheard the phrase in a noisy room ("Change
     our list, set a timer for five minutes") and the rest is not ``understood``, a first clause
     of at most ``LEADING_CLAUSE_WORDS`` words is dropped too, if then it is: the phrase was
-    said first, so a clause that short before a command is the phrase."""
+    said first, so a clause that short before a command is the phrase. ``phrase_heard`` false
+    (a later utterance, or a follow-up without the wake word): only the phrase's words go."""
     command = strip_wake_phrase(text, phrase)
-    if understood(command):
+    if not phrase_heard or understood(command):
         return command
     words = command.split()
     for count in range(1, min(LEADING_CLAUSE_WORDS, len(words) - 1) + 1):

@@ -30,12 +30,7 @@ from assistant.audio.endpointing import Endpointer, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
-from assistant.wake_gate import (
-    WakeGate,
-    command_after_wake,
-    command_window,
-    strip_wake_phrase,
-)
+from assistant.wake_gate import WakeGate, command_after_wake, command_window
 from assistant.wyoming_server import CHUNK_SAMPLES, Handle
 from assistant.wyoming_wake import SharedWake, model_name
 
@@ -147,10 +142,7 @@ class SatelliteLink:
         after_phrase = True
         while (pcm := await _utterance(frames, endpointer)) is not None:
             heard = (await recognize(await self._recognizer(), pcm)).text
-            if after_phrase:
-                command = command_after_wake(heard, phrase)
-            else:
-                command = strip_wake_phrase(heard, phrase)
+            command = command_after_wake(heard, phrase, phrase_heard=after_phrase)
             if command:
                 return command
             after_phrase = False

@@ -55,6 +55,14 @@ def test_a_misheard_wake_phrase_is_not_part_of_the_command(heard: str, command: 
     assert command_after_wake(heard, "hey jarvis") == command
 
 
+def test_a_later_utterance_loses_only_the_phrase_s_words() -> None:
+    """After the first utterance (or in a follow-up) the phrase was not just said: a short first
+    clause is the person's, not the phrase misheard."""
+    heard = "Change our list, set a timer for five minutes."
+    assert command_after_wake(heard, "hey jarvis", phrase_heard=False) == heard
+    assert command_after_wake("Jarvis, stop", "hey jarvis", phrase_heard=False) == "stop"
+
+
 async def _frames(count: int) -> AsyncIterator[bytes]:
     for _ in range(count):
         yield bytes(FRAME_BYTES)
