@@ -30,7 +30,13 @@ from assistant.audio.endpointing import Endpointer, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
-from assistant.wake_gate import WakeGate, command_after_wake, command_window
+from assistant.wake_gate import (
+    Wake,
+    WakeGate,
+    command_after_wake,
+    command_window,
+    more_than_the_phrase,
+)
 from assistant.wyoming_server import CHUNK_SAMPLES, Handle
 from assistant.wyoming_wake import SharedWake, model_name
 
@@ -126,7 +132,7 @@ class SatelliteLink:
             in_speech=lambda: endpointer.in_speech, busy=lambda: False,
         )  # fmt: skip
         async with contextlib.aclosing(window) as passed:
-            command = await self._command(passed, endpointer, gate.detector.model.phrase)
+            command = await self._command(passed, endpointer, wake, gate.detector.model.phrase)
         if not command:
             log.info("satellite.asleep", uri=self.uri, reason="no command after the wake word")
             return True
@@ -134,14 +140,18 @@ class SatelliteLink:
         return True
 
     async def _command(
-        self, frames: AsyncIterator[bytes], endpointer: Endpointer, phrase: str
+        self, frames: AsyncIterator[bytes], endpointer: Endpointer, wake: Wake, phrase: str
     ) -> str:
         """The command after the wake phrase; empty when none began in time. The first
         utterance begins with the phrase itself (``wake.after``): said before a pause, the
-        phrase alone, and the command is the next utterance."""
+        phrase alone (not recognized), and the command is the next utterance."""
         after_phrase = True
         while (pcm := await _utterance(frames, endpointer)) is not None:
-            heard = (await recognize(await self._recognizer(), pcm)).text
+            if after_phrase and not more_than_the_phrase(wake, endpointer):
+                after_phrase = False
+                continue
+            said_first = phrase if after_phrase else ""
+            heard = (await recognize(await self._recognizer(), pcm, said_first=said_first)).text
             command = command_after_wake(heard, phrase, phrase_heard=after_phrase)
             if command:
                 return command

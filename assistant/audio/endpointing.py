@@ -235,6 +235,8 @@ class Endpointer:
         self._speech_run = 0
         self._utterance: list[bytes] | None = None
         self._last_speech = 0
+        self._chunks_heard = 0
+        self._last_speech_heard = 0
         self._in_speech = False
         self._given = None
         self._recent_power: deque[float] = deque(maxlen=self._smoothing_chunks)
@@ -256,6 +258,12 @@ class Endpointer:
         return float(np.percentile(self._utterance_levels, SPEAKER_PERCENTILE))
 
     @property
+    def last_speech_s(self) -> float:
+        """Where the last speech (the followed speaker's) ended, in seconds of audio heard since
+        ``reset``."""
+        return self._last_speech_heard * self._chunk_bytes / SAMPLE_WIDTH_BYTES / SAMPLE_RATE_HZ
+
+    @property
     def in_speech(self) -> bool:
         """Whether an utterance has started and not yet ended."""
         return self._utterance is not None
@@ -269,7 +277,11 @@ class Endpointer:
                 self._pending[: self._chunk_bytes],
                 self._pending[self._chunk_bytes :],
             )
-            event = self._step(chunk, self._is_speech(chunk))
+            self._chunks_heard += 1
+            speech = self._is_speech(chunk)
+            if speech:
+                self._last_speech_heard = self._chunks_heard
+            event = self._step(chunk, speech)
             if event is not None:
                 events.append(event)
         return events

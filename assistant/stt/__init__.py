@@ -52,14 +52,18 @@ class Recognizer(Protocol):
 
     name: str
 
-    async def begin(self) -> Recognition: ...
+    async def begin(self, *, said_first: str = "") -> Recognition:
+        """One utterance. ``said_first``: words known to open it (the wake phrase just heard).
+        A recognizer that can be told them (whisper, as its decoder's first words) transcribes
+        what follows them; others ignore it. The transcript may hold them or not."""
+        ...
 
     async def close(self) -> None: ...
 
 
-async def recognize(recognizer: Recognizer, pcm: bytes) -> Transcript:
+async def recognize(recognizer: Recognizer, pcm: bytes, *, said_first: str = "") -> Transcript:
     """Stream ``pcm`` through ``recognizer`` frame by frame, as a microphone would, and finish."""
-    recognition = await recognizer.begin()
+    recognition = await recognizer.begin(said_first=said_first)
     for start in range(0, len(pcm), FRAME_BYTES):
         await recognition.feed(pcm[start : start + FRAME_BYTES])
     return await recognition.finish()

@@ -53,15 +53,17 @@ class AutoRecognizer:
             and self._understands(transcript.text)
         )
 
-    async def begin(self) -> AutoRecognition:
-        fast = await self._fast.begin() if self._fast else None
-        return AutoRecognition(self, fast)
+    async def begin(self, *, said_first: str = "") -> AutoRecognition:
+        fast = await self._fast.begin(said_first=said_first) if self._fast else None
+        return AutoRecognition(self, fast, said_first)
 
-    async def second_opinion(self, pcm: bytes, first: Transcript | None) -> Transcript:
+    async def second_opinion(
+        self, pcm: bytes, first: Transcript | None, *, said_first: str = ""
+    ) -> Transcript:
         if self._free is None:
             assert first is not None
             return first
-        recognition = await self._free.begin()
+        recognition = await self._free.begin(said_first=said_first)
         await recognition.feed(pcm)
         found = await recognition.finish()
         if first is None:
@@ -82,9 +84,10 @@ class AutoRecognizer:
 
 
 class AutoRecognition:
-    def __init__(self, owner: AutoRecognizer, fast: Recognition | None):
+    def __init__(self, owner: AutoRecognizer, fast: Recognition | None, said_first: str = ""):
         self._owner = owner
         self._fast = fast
+        self._said_first = said_first
         self._audio = bytearray()  # kept for whisper, in case the grammar result is not trusted
 
     async def feed(self, pcm: bytes) -> Partial:
@@ -95,7 +98,9 @@ class AutoRecognition:
         first = await self._fast.finish() if self._fast else None
         if first is not None and self._owner.trusts(first):
             return first
-        return await self._owner.second_opinion(bytes(self._audio), first)
+        return await self._owner.second_opinion(
+            bytes(self._audio), first, said_first=self._said_first
+        )
 
 
 async def load_recognizer(

@@ -71,12 +71,18 @@ async def _conclude(
 
 
 async def hear_recording(
-    pcm: bytes, recognizer: Recognizer, detector: SpeechDetector, interpret: Interpret
+    pcm: bytes,
+    recognizer: Recognizer,
+    detector: SpeechDetector,
+    interpret: Interpret,
+    *,
+    said_first: str = "",
 ) -> Heard:
-    """One recording (a WAV) as one utterance: silence trimmed, streamed, finished at its end."""
+    """One recording (a WAV) as one utterance: silence trimmed, streamed, finished at its end.
+    ``said_first``: words it is known to begin with (``Recognizer.begin``)."""
     speech = trim_silence(pcm, detector)
     partials = _Partials()
-    recognition = await recognizer.begin()
+    recognition = await recognizer.begin(said_first=said_first)
     for start in range(0, len(speech), FRAME_BYTES):
         partials.add((await recognition.feed(speech[start : start + FRAME_BYTES])).text)
     return await _conclude(recognition, interpret, duration_s(pcm), partials)
@@ -89,34 +95,48 @@ async def hear_next(
     interpret: Interpret,
     *,
     on_speech_start: Callable[[], None] | None = None,
+    said_first: str = "",
+    keep: Callable[[], bool] | None = None,
 ) -> Heard | None:
     """The next utterance from a live stream; ``None`` when the stream ends in silence.
 
     The utterance ends at the endpointer's trailing silence or at the recognizer's own endpoint,
-    whichever comes first.
+    whichever comes first. ``said_first``: words it is known to begin with
+    (``Recognizer.begin``). ``keep``, asked when it ends: false drops it unrecognized (an empty
+    transcript, no intent).
     """
     recognition: Recognition | None = None
     partials = _Partials()
     utterance_bytes = 0
+    ended = False
     async for frame in frames:
         for event in endpointer.push(frame):
             if isinstance(event, SpeechStarted):
                 if on_speech_start:
                     on_speech_start()
-                recognition = await recognizer.begin()
+                recognition = await recognizer.begin(said_first=said_first)
             if recognition is None:
                 continue
-            utterance_bytes += len(event.pcm) if not isinstance(event, SpeechEnded) else 0
             if isinstance(event, SpeechEnded):
-                return await _conclude(recognition, interpret, _seconds(utterance_bytes), partials)
+                ended = True
+                break
+            utterance_bytes += len(event.pcm)
             partial = await recognition.feed(event.pcm)
             partials.add(partial.text)
             if partial.endpoint:  # the recognizer heard the end first
                 endpointer.flush()
-                return await _conclude(recognition, interpret, _seconds(utterance_bytes), partials)
-    if endpointer.flush() is not None and recognition is not None:
-        return await _conclude(recognition, interpret, _seconds(utterance_bytes), partials)
-    return None
+                ended = True
+                break
+        if ended:
+            break
+    if not ended and endpointer.flush() is None:
+        return None
+    if recognition is None:
+        return None
+    if keep is not None and not keep():
+        unheard = Transcript("", recognizer.name, 0.0, stt_ms=0.0, finish_ms=0.0)
+        return Heard(unheard, None, _seconds(utterance_bytes), 0.0, time.perf_counter())
+    return await _conclude(recognition, interpret, _seconds(utterance_bytes), partials)
 
 
 def _seconds(pcm_bytes: int) -> float:

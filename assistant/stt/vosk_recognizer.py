@@ -99,7 +99,8 @@ class VoskRecognizer:
         if self._spare is None:
             self._spare = self._executor.submit(self._new_decoder)
 
-    async def begin(self) -> VoskRecognition:
+    async def begin(self, *, said_first: str = "") -> VoskRecognition:
+        # A grammar decoder cannot be told the words it will hear first: ``said_first`` unused.
         self.prepare()
         spare, self._spare = self._spare, None
         assert spare is not None

@@ -94,19 +94,20 @@ class WhisperRecognizer:
     def hotwords(self) -> str | None:
         return self._hotwords
 
-    async def begin(self) -> WhisperRecognition:
-        return WhisperRecognition(self)
+    async def begin(self, *, said_first: str = "") -> WhisperRecognition:
+        return WhisperRecognition(self, said_first)
 
-    async def transcribe(self, pcm: bytes) -> Transcript:
-        """The transcript of a whole utterance of 16 kHz mono int16 audio."""
+    async def transcribe(self, pcm: bytes, *, said_first: str = "") -> Transcript:
+        """The transcript of a whole utterance of 16 kHz mono int16 audio; of what follows
+        ``said_first`` when the utterance is known to begin with those words."""
         started = time.perf_counter()
         text, confidence = await asyncio.get_running_loop().run_in_executor(
-            self._executor, self._decode, pcm
+            self._executor, self._decode, pcm, as_written(said_first)
         )
         elapsed_ms = (time.perf_counter() - started) * 1000
         return Transcript(text, self.name, confidence, stt_ms=elapsed_ms, finish_ms=elapsed_ms)
 
-    def _decode(self, pcm: bytes) -> tuple[str, float]:
+    def _decode(self, pcm: bytes, prefix: str | None = None) -> tuple[str, float]:
         if not pcm:
             return "", 0.0
         segments, _ = self._model.transcribe(
@@ -114,7 +115,8 @@ class WhisperRecognizer:
             language=self._language,
             beam_size=1,
             initial_prompt=self._prompt,
-            hotwords=self._hotwords,
+            prefix=prefix,  # forced as the decoder's first words
+            hotwords=self._hotwords,  # (faster-whisper ignores them under a prefix)
             no_repeat_ngram_size=NO_REPEAT_NGRAM,
             condition_on_previous_text=False,
             without_timestamps=True,
@@ -123,7 +125,10 @@ class WhisperRecognizer:
         # The generator decodes lazily: run it here, in the worker. Segments whisper itself
         # thinks are not speech (noise, breath) are where it invents "Thank you." — drop them.
         decoded = [s for s in segments if not _probably_not_speech(s)]
-        text = collapse_repeats(" ".join(s.text.strip() for s in decoded).strip())
+        text = " ".join(s.text.strip() for s in decoded).strip()
+        if prefix and text.startswith(prefix):  # the forced words open the text: not heard
+            text = text[len(prefix) :].lstrip()
+        text = collapse_repeats(text)
         if repeats_itself(text):
             log.info("whisper.repetition_dropped", words=len(text.split()))
             return "", 0.0
@@ -133,6 +138,16 @@ class WhisperRecognizer:
 
     async def close(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True)
+
+
+def as_written(said_first: str) -> str | None:
+    """Words said first as whisper writes them before a command: "hey jarvis" → "Hey Jarvis,".
+
+    Decoded from there, whisper transcribes the command after the wake phrase instead of
+    guessing at the phrase, which in noise or an accent it wrote as words that ran into the
+    command ("John, we should turn the volume up", "Change our list, set a timer …")."""
+    words = " ".join(word.capitalize() for word in said_first.split())
+    return f"{words}," if words else None
 
 
 def collapse_repeats(text: str) -> str:
@@ -183,8 +198,9 @@ def _load_model(path: Path, cpu_threads: int, language: str) -> Any:
 class WhisperRecognition:
     """Buffers one utterance; decodes it all in ``finish``."""
 
-    def __init__(self, owner: WhisperRecognizer):
+    def __init__(self, owner: WhisperRecognizer, said_first: str = ""):
         self._owner = owner
+        self._said_first = said_first
         self._audio = bytearray()
 
     async def feed(self, pcm: bytes) -> Partial:
@@ -192,4 +208,4 @@ class WhisperRecognition:
         return Partial("")
 
     async def finish(self) -> Transcript:
-        return await self._owner.transcribe(bytes(self._audio))
+        return await self._owner.transcribe(bytes(self._audio), said_first=self._said_first)

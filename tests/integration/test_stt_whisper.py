@@ -54,6 +54,27 @@ async def test_auto_without_vosk_uses_whisper(
     assert heard.intent.name == piper_recordings[0].utterance.intent
 
 
+async def test_told_the_wake_phrase_comes_first_whisper_writes_only_the_command(
+    whisper: WhisperRecognizer, silero: SileroDetector
+) -> None:
+    """Said in one breath by a voice whose "hey jarvis" whisper wrote as "John, we should", the
+    command comes out alone once whisper is told the phrase opens the utterance — through
+    ``auto`` too, which hands the words on to whisper."""
+    from assistant.audio import to_pcm
+    from assistant.interpreter.spoken import interpret_heard
+    from assistant.testing_room import EspeakVoice, espeak
+
+    pcm = to_pcm(espeak("hey jarvis, stop all timers", EspeakVoice("en-gb-x-rp", "f4", 150)))
+    auto = AutoRecognizer(None, whisper, lambda text: interpret(text) is not None)
+    for recognizer in (whisper, auto):
+        heard = await hear_recording(
+            pcm, recognizer, silero, interpret_heard, said_first="hey jarvis"
+        )
+        assert "jarvis" not in heard.transcript.text.lower(), heard.transcript.text
+        assert heard.intent is not None, heard.transcript.text
+        assert (heard.intent.name, dict(heard.intent.slots)) == ("timer.cancel", {"all": True})
+
+
 async def test_silence_gives_an_empty_transcript(
     whisper: WhisperRecognizer, silero: SileroDetector
 ) -> None:

@@ -21,7 +21,7 @@ from assistant.audio.wav_source import WavSource, read_wav
 from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.interpreter import interpret
 from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_room import EspeakVoice, espeak, piper, silence
+from assistant.testing_room import EspeakVoice, espeak, in_room, piper, silence
 from assistant.testing_speech import write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.wake_gate import first_wake
@@ -206,10 +206,20 @@ ONE_BREATH = [
 """Voices whose wake phrase the detector scores before its last sound has ended: the command
 heard from just before the wake point began with the phrase's tail ("…vis, what time is it"),
 which whisper wrote as "This is what time is it"."""
+PHRASE_MISHEARD = [
+    (EspeakVoice("en-gb-x-rp", "f4", 150), "hey jarvis, stop all timers", "timer.cancel",
+     {"all": True}),
+    (EspeakVoice("en-029", "f1", 160), "hey jarvis, what time is it", "time.now", {}),
+    (EspeakVoice("en-gb-x-gbcwmd", "m2", 160), "hey jarvis, turn the volume up", "volume.change",
+     {"delta": 10}),
+]  # fmt: skip
+"""Voices whose whole phrase whisper heard as words that ran into the command ("John, we should
+stop all timers", "And now this was time to mute", "Change on the stern volume up") until it was
+told the phrase comes first (``Recognizer.begin(said_first=…)``)."""
 
 
-@pytest.mark.parametrize(("voice", "text", "intent", "slots"), ONE_BREATH)
-async def test_a_command_in_the_same_breath_is_heard_without_the_tail_of_the_wake_phrase(
+@pytest.mark.parametrize(("voice", "text", "intent", "slots"), ONE_BREATH + PHRASE_MISHEARD)
+async def test_a_command_in_the_same_breath_is_heard_after_the_wake_phrase(
     tmp_path: Path,
     whisper: WhisperRecognizer,
     wake_detector: WakeWordDetector,
@@ -218,8 +228,9 @@ async def test_a_command_in_the_same_breath_is_heard_without_the_tail_of_the_wak
     intent: str,
     slots: dict[str, str] | None,
 ) -> None:
-    """The recognizer hears the whole wake phrase before the command and the phrase is dropped
-    from the transcript, in the voice loop and in ``jarvis listen --wake-word``."""
+    """The recognizer hears the whole wake phrase before the command, is told it comes first,
+    and transcribes the command after it, in the voice loop and in ``jarvis listen
+    --wake-word``."""
     from assistant.audio.endpointing import load_detector
     from assistant.wake_gate import hear_after_wake
 
@@ -285,6 +296,41 @@ async def test_a_command_after_the_chime_and_a_follow_up_need_no_second_wake_wor
         await loop.close()
     assert voice.intents() == ["media.pause", "media.next"]
     assert [e.kind for e in voice.events] == [WAKE_EVENT_KIND]
+
+
+ROOM_TALK = (
+    "did you see the game last night it went to overtime",
+    "the recipe says two cups of flour and a pinch of salt",
+    "my sister is moving to a new apartment next month",
+)
+ROOM_SEED = 5
+"""A room where whisper, told the phrase comes first, heard the others after it."""
+
+
+async def test_the_wake_phrase_said_alone_among_other_talkers_is_no_command(
+    tmp_path: Path,
+    said: Callable[[str], np.ndarray],
+    whisper: WhisperRecognizer,
+    wake_detector: WakeWordDetector,
+) -> None:
+    """ "Hey Jarvis." and then nothing, while three other people talk on 10 dB below: the first
+    utterance after waking is the phrase alone, so it is not recognized (told that the phrase
+    comes first, whisper wrote the others' words after it: "you're welcome."), and nothing is
+    submitted before Jarvis goes back to sleep."""
+    voices = (EspeakVoice("en-gb-x-rp", "f2", 160), EspeakVoice("en-us", "m5", 150))
+    pool = [espeak(text, voice) for text in ROOM_TALK for voice in voices]
+    audio = np.concatenate([silence(0.7), said("Hey Jarvis."), silence(4.0)])
+    rng = np.random.default_rng(ROOM_SEED)
+    roomy = in_room(audio, rng, snr_db=10.0, babble_pool=pool, rt60_s=0.4)
+    stream = write_wav(tmp_path / "stream.wav", to_pcm(roomy), SAMPLE_RATE_HZ)
+    voice = _Voice(tmp_path)
+    loop = await voice.start(tmp_path, stream, whisper, wake_detector)
+    try:
+        await _until(lambda: "voice-listen" not in loop._tasks.names())
+    finally:
+        await loop.close()
+    assert [e.kind for e in voice.events] == [WAKE_EVENT_KIND]
+    assert voice.submitted == []
 
 
 async def test_without_the_wake_word_nothing_is_heard(

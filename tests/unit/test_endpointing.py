@@ -47,6 +47,18 @@ def test_one_utterance_is_found_and_trimmed() -> None:
     assert duration_s(ended.pcm) == pytest.approx(0.3 + 1.0 + 0.2, abs=0.03)
 
 
+def test_the_endpointer_knows_where_the_last_speech_ended() -> None:
+    """``last_speech_s`` counts from ``reset``: where the utterance's speech stopped, not where
+    its trailing silence ended it."""
+    endpointer = Endpointer(EnergyDetector())
+    events = _run(endpointer, _silence(1) + _tone(0.5) + _silence(1))
+    assert isinstance(events[-1], SpeechEnded)
+    assert endpointer.last_speech_s == pytest.approx(1.5, abs=0.021)
+    endpointer.reset()
+    _run(endpointer, _tone(0.3) + _silence(1))
+    assert endpointer.last_speech_s == pytest.approx(0.3, abs=0.021)
+
+
 @pytest.mark.parametrize("trailing_ms", [300, 600, 1000])
 def test_end_comes_after_the_configured_trailing_silence(trailing_ms: int) -> None:
     """The end is declared once exactly the configured silence has followed the speech."""

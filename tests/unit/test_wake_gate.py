@@ -10,10 +10,19 @@ import numpy as np
 import pytest
 
 from assistant.app import voice_options
-from assistant.audio import FRAME_BYTES, SAMPLE_RATE_HZ
-from assistant.audio.wake_word import WakeWordModel, resolve_model_path
+from assistant.audio import FRAME_BYTES, SAMPLE_RATE_HZ, to_pcm
+from assistant.audio.endpointing import Endpointer, EnergyDetector
+from assistant.audio.wake_word import WakeWordModel, Woke, resolve_model_path
 from assistant.errors import ModelNotFoundError
-from assistant.wake_gate import command_after_wake, command_window, earcon, strip_wake_phrase
+from assistant.wake_gate import (
+    PHRASE_ALONE_S,
+    Wake,
+    command_after_wake,
+    command_window,
+    earcon,
+    more_than_the_phrase,
+    strip_wake_phrase,
+)
 from jarvis.settings import SettingsError, load_settings
 
 
@@ -134,3 +143,30 @@ def test_a_model_trained_before_high_sensitivity_existed_says_to_retrain_it(
     assert WakeWordModel.load(old).sensitivity == "normal"
     with pytest.raises(ModelNotFoundError, match=r"no high sensitivity.*retrain"):
         WakeWordModel.load(old, "high")
+
+
+@pytest.mark.parametrize(
+    ("said_after_wake_s", "more"),
+    [(-0.3, False), (0.0, False), (PHRASE_ALONE_S - 0.05, False), (PHRASE_ALONE_S + 0.05, True),
+     (0.8, True)],
+)  # fmt: skip
+def test_the_phrase_said_alone_is_told_from_a_command_in_the_same_breath(
+    said_after_wake_s: float, more: bool
+) -> None:
+    """The first utterance after waking held more than the wake phrase only when its speech ran
+    on past the wake point: said alone, the phrase ends about where the detector woke."""
+    wake_point_s = 1.0  # where in the audio handed over with the wake the phrase was heard
+    heard = _speech(0.2, wake_point_s + said_after_wake_s) + bytes(2 * SAMPLE_RATE_HZ)
+    wake = Wake(Woke(at_s=5.0, score=1.0, verifier_score=1.0), heard[:32000], wake_point_s)
+    endpointer = Endpointer(EnergyDetector())
+    for start in range(0, len(heard), FRAME_BYTES):
+        endpointer.push(heard[start : start + FRAME_BYTES])
+    assert not endpointer.in_speech
+    assert more_than_the_phrase(wake, endpointer) is more
+
+
+def _speech(from_s: float, to_s: float) -> bytes:
+    """Silence, then a loud tone from ``from_s`` to ``to_s`` (what an energy detector hears as
+    speech)."""
+    t = np.arange(round(SAMPLE_RATE_HZ * (to_s - from_s))) / SAMPLE_RATE_HZ
+    return bytes(2 * round(SAMPLE_RATE_HZ * from_s)) + to_pcm(0.3 * np.sin(2 * np.pi * 300 * t))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.stt.whisper_recognizer import collapse_repeats, repeats_itself
+from assistant.stt.whisper_recognizer import as_written, collapse_repeats, repeats_itself
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,15 @@ def test_one_command_said_again_and_again_is_that_command() -> None:
     assert collapse_repeats("pause the music") == "pause the music"
     assert collapse_repeats("pause the music, pause the") == "pause the music"
     assert collapse_repeats("pause the music, next song") == "pause the music, next song"
+
+
+@pytest.mark.parametrize(
+    ("said_first", "written"),
+    [("hey jarvis", "Hey Jarvis,"), ("ok  computer", "Ok Computer,"), ("", None), ("  ", None)],
+)
+def test_words_said_first_are_written_as_whisper_writes_a_wake_phrase(
+    said_first: str, written: str | None
+) -> None:
+    """The wake phrase becomes the decoder's first words as whisper itself writes a name called
+    out before a command; nothing said first, no forced words."""
+    assert as_written(said_first) == written
