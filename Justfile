@@ -54,6 +54,7 @@ bench: setup
     {{bin}}/python bench/intents.py
     {{bin}}/python bench/speech.py
     {{bin}}/python bench/wake_word.py
+    {{bin}}/python bench/wake_command.py
     {{bin}}/python bench/missions.py
     {{bin}}/python bench/cloud.py
     {{bin}}/python bench/weather.py
