@@ -26,7 +26,7 @@ from wyoming.satellite import RunSatellite
 from wyoming.wake import Detection
 
 from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
-from assistant.audio.endpointing import Endpointer, SpeechDetector, SpeechEnded
+from assistant.audio.endpointing import Endpointer, RoomLevels, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
@@ -146,7 +146,7 @@ class SatelliteLink:
         utterance begins with the phrase itself (``wake.after``): said before a pause, the
         phrase alone (not recognized), and the command is the next utterance."""
         after_phrase = True
-        while (pcm := await _utterance(frames, endpointer)) is not None:
+        while (pcm := await _utterance(frames, endpointer, wake.levels)) is not None:
             if after_phrase and not more_than_the_phrase(wake, endpointer):
                 after_phrase = False
                 continue
@@ -178,10 +178,14 @@ async def _audio(client: AsyncClient) -> AsyncGenerator[bytes, None]:
             yield converter.convert(AudioChunk.from_event(event)).audio
 
 
-async def _utterance(frames: AsyncIterator[bytes], endpointer: Endpointer) -> bytes | None:
+async def _utterance(
+    frames: AsyncIterator[bytes], endpointer: Endpointer, speaker: RoomLevels | None = None
+) -> bytes | None:
     """The next utterance's audio, cut by the endpointer (in a worker thread); ``None`` when
-    ``frames`` end before one does."""
+    ``frames`` end before one does. The endpointer follows ``speaker`` (whoever said the wake
+    word), as the voice loop's does; without it, it learns the speaker from each utterance."""
     endpointer.reset()
+    endpointer.follow(speaker)
     async for pcm in frames:
         for ended in await asyncio.to_thread(endpointer.push, pcm):
             if isinstance(ended, SpeechEnded):
