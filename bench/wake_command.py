@@ -10,7 +10,7 @@ waking decoded, whisper not told the phrase comes first) and as it is (told, and
 alone not decoded: ``more_than_the_phrase``). Counted among the clips that woke it: commands
 understood rightly (templates and the repair of a misheard command), and for the phrase alone,
 how often something was taken for a command. Run with ``python bench/wake_command.py [seed]``
-(34 by default: a draw none of the choices here was made on); ~15 minutes on two cores.
+(34 by default: a draw none of the choices here was made on); ~3 minutes on two cores.
 """
 
 from __future__ import annotations
