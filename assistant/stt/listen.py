@@ -108,7 +108,13 @@ async def hear_next(
     recognition: Recognition | None = None
     partials = _Partials()
     utterance_bytes = 0
-    ended = False
+
+    async def conclude(recognition: Recognition) -> Heard:
+        if keep is not None and not keep():
+            unheard = Transcript("", recognizer.name, 0.0, stt_ms=0.0, finish_ms=0.0)
+            return Heard(unheard, None, _seconds(utterance_bytes), 0.0, time.perf_counter())
+        return await _conclude(recognition, interpret, _seconds(utterance_bytes), partials)
+
     async for frame in frames:
         for event in endpointer.push(frame):
             if isinstance(event, SpeechStarted):
@@ -117,26 +123,17 @@ async def hear_next(
                 recognition = await recognizer.begin(said_first=said_first)
             if recognition is None:
                 continue
+            utterance_bytes += len(event.pcm) if not isinstance(event, SpeechEnded) else 0
             if isinstance(event, SpeechEnded):
-                ended = True
-                break
-            utterance_bytes += len(event.pcm)
+                return await conclude(recognition)
             partial = await recognition.feed(event.pcm)
             partials.add(partial.text)
             if partial.endpoint:  # the recognizer heard the end first
                 endpointer.flush()
-                ended = True
-                break
-        if ended:
-            break
-    if not ended and endpointer.flush() is None:
-        return None
-    if recognition is None:
-        return None
-    if keep is not None and not keep():
-        unheard = Transcript("", recognizer.name, 0.0, stt_ms=0.0, finish_ms=0.0)
-        return Heard(unheard, None, _seconds(utterance_bytes), 0.0, time.perf_counter())
-    return await _conclude(recognition, interpret, _seconds(utterance_bytes), partials)
+                return await conclude(recognition)
+    if endpointer.flush() is not None and recognition is not None:
+        return await conclude(recognition)
+    return None
 
 
 def _seconds(pcm_bytes: int) -> float:
