@@ -21,7 +21,6 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -405,12 +404,10 @@ class _Listener:
         false when the source ended."""
         from assistant.interpreter import interpret
         from assistant.stt.listen import hear_next
-        from assistant.wake_gate import command_after_wake, command_window, more_than_the_phrase
+        from assistant.wake_gate import AfterWake, command_window
 
         assert self._wake is not None
         first, limit_s = b"", self._options.follow_up_s
-        # The recognizer hears the wake phrase at the start of the first utterance after it.
-        after_phrase = not self._follow_up
         wake: Wake | None = None
         if not self._follow_up:
             wake = await self._wake.wait(frames, _near_miss)
@@ -433,9 +430,8 @@ class _Listener:
             frames, first, limit_s=limit_s, in_speech=lambda: self._endpointer.in_speech,
             busy=self._owner.busy, hear_while_busy=self._speech_barge_in(),
         )  # fmt: skip
-        phrase = self._wake.detector.model.phrase
         # The first utterance is the phrase itself, and maybe the command in the same breath.
-        keep_first = None if wake is None else partial(more_than_the_phrase, wake, self._endpointer)
+        after = AfterWake(self._wake.detector.model.phrase, wake, self._endpointer)
         async with (
             contextlib.aclosing(window) as passed,
             contextlib.aclosing(self._cleaned(passed)) as stream,
@@ -447,15 +443,10 @@ class _Listener:
                     self._endpointer,
                     interpret,
                     on_speech_start=self._speech_started,
-                    said_first=phrase if after_phrase else "",
-                    keep=keep_first if after_phrase else None,
+                    said_first=after.said_first,
+                    keep=after.worth_decoding,
                 )
-                text = (
-                    command_after_wake(heard.transcript.text, phrase, phrase_heard=after_phrase)
-                    if heard
-                    else ""
-                )
-                after_phrase = False
+                text = after.command(heard.transcript.text) if heard else ""
                 # Only the wake phrase (a pause after it), or a noise: wait on for the command.
                 if heard is None or text:
                     break

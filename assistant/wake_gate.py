@@ -203,6 +203,42 @@ def command_after_wake(
     return command
 
 
+class AfterWake:
+    """The utterances after waking, one rule for the voice loop, the satellites and the bench.
+
+    The first begins with the wake phrase (``Wake.after`` holds it). Said alone before a pause,
+    the phrase is not worth a decode (``worth_decoding``) and the command is the next utterance;
+    with more after it, the recognizer is told the phrase comes first (``said_first``) and
+    ``command`` drops it, or the short clause whisper misheard it as. Later utterances, and a
+    follow-up heard without the phrase (``wake`` is ``None``), are taken as they were said."""
+
+    def __init__(self, phrase: str, wake: Wake | None, endpointer: Endpointer) -> None:
+        self.phrase = phrase
+        self._wake = wake
+        self._endpointer = endpointer
+        self._first = wake is not None
+
+    @property
+    def said_first(self) -> str:
+        """The words the next utterance is known to begin with (``Recognizer.begin``)."""
+        return self.phrase if self._first else ""
+
+    def worth_decoding(self) -> bool:
+        """Whether the utterance the endpointer just ended holds more than the phrase alone."""
+        return (
+            self._wake is None
+            or not self._first
+            or more_than_the_phrase(self._wake, self._endpointer)
+        )
+
+    def command(self, transcript: str) -> str:
+        """The command in the utterance just heard (empty: none yet, hear the next one); the
+        next utterance is no longer the first."""
+        command = command_after_wake(transcript, self.phrase, phrase_heard=self._first)
+        self._first = False
+        return command
+
+
 def earcon() -> tuple[bytes, int]:
     """The chime that says "I'm listening": two short rising tones, 16 kHz int16 PCM."""
     rate = SAMPLE_RATE_HZ

@@ -30,13 +30,7 @@ from assistant.audio.endpointing import Endpointer, RoomLevels, SpeechDetector, 
 from assistant.audio.wake_word import NearMiss
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
-from assistant.wake_gate import (
-    Wake,
-    WakeGate,
-    command_after_wake,
-    command_window,
-    more_than_the_phrase,
-)
+from assistant.wake_gate import AfterWake, Wake, WakeGate, command_window
 from assistant.wyoming_server import CHUNK_SAMPLES, Handle
 from assistant.wyoming_wake import SharedWake, model_name
 
@@ -145,17 +139,14 @@ class SatelliteLink:
         """The command after the wake phrase; empty when none began in time. The first
         utterance begins with the phrase itself (``wake.after``): said before a pause, the
         phrase alone (not recognized), and the command is the next utterance."""
-        after_phrase = True
+        after = AfterWake(phrase, wake, endpointer)
         while (pcm := await _utterance(frames, endpointer, wake.levels)) is not None:
-            if after_phrase and not more_than_the_phrase(wake, endpointer):
-                after_phrase = False
-                continue
-            said_first = phrase if after_phrase else ""
-            heard = (await recognize(await self._recognizer(), pcm, said_first=said_first)).text
-            command = command_after_wake(heard, phrase, phrase_heard=after_phrase)
-            if command:
+            heard = ""
+            if after.worth_decoding():
+                recognizer = await self._recognizer()
+                heard = (await recognize(recognizer, pcm, said_first=after.said_first)).text
+            if command := after.command(heard):
                 return command
-            after_phrase = False
         return ""
 
     async def _answer(self, client: AsyncClient, command: str) -> None:

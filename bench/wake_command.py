@@ -7,7 +7,7 @@ the room bench's rooms (three other talkers, pink noise, 0.4 s of reverb) at 20 
 
 Side by side from one run, on the same audio: as the last round left it (every utterance after
 waking decoded, whisper not told the phrase comes first) and as it is (told, and the phrase said
-alone not decoded: ``more_than_the_phrase``). Counted among the clips that woke it: commands
+alone not decoded: ``AfterWake``). Counted among the clips that woke it: commands
 understood rightly (templates and the repair of a misheard command), and for the phrase alone,
 how often something was taken for a command. Run with ``python bench/wake_command.py [seed]``
 (34 by default: a draw none of the choices here was made on); ~3 minutes on two cores.
@@ -19,7 +19,6 @@ import asyncio
 import sys
 import time
 from collections.abc import AsyncIterator
-from functools import partial
 
 import numpy as np
 from speech_room import BABBLE_VOICES, OTHER_TALK
@@ -35,7 +34,7 @@ from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_room import EspeakVoice, espeak, in_room, silence
 from assistant.testing_room import piper as piper_say
 from assistant.testing_speech import CATALOGUE, Utterance, load_piper_voice
-from assistant.wake_gate import WakeGate, command_after_wake, command_window, more_than_the_phrase
+from assistant.wake_gate import AfterWake, WakeGate, command_after_wake, command_window
 
 PHRASE = "hey jarvis"
 ROOMS_DB = (None, 20.0, 10.0)
@@ -94,16 +93,22 @@ async def heard_command(
         stream, wake.after, limit_s=COMMAND_WAIT_S, in_speech=lambda: endpointer.in_speech,
         busy=lambda: False,
     )  # fmt: skip
+    after = AfterWake(PHRASE, wake, endpointer)
     first = True
     while True:
-        heard = await hear_next(
-            window, whisper, endpointer, interpret,
-            said_first=PHRASE if first and now else "",
-            keep=partial(more_than_the_phrase, wake, endpointer) if first and now else None,
-        )  # fmt: skip
-        text = (
-            command_after_wake(heard.transcript.text, PHRASE, phrase_heard=first) if heard else ""
-        )
+        if now:
+            heard = await hear_next(
+                window, whisper, endpointer, interpret,
+                said_first=after.said_first, keep=after.worth_decoding,
+            )  # fmt: skip
+            text = after.command(heard.transcript.text) if heard else ""
+        else:  # before: every utterance decoded as it came, the phrase dropped from the first
+            heard = await hear_next(window, whisper, endpointer, interpret)
+            text = (
+                command_after_wake(heard.transcript.text, PHRASE, phrase_heard=first)
+                if heard
+                else ""
+            )
         first = False
         if heard is None or text:
             return text

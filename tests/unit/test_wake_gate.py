@@ -16,6 +16,7 @@ from assistant.audio.wake_word import WakeWordModel, Woke, resolve_model_path
 from assistant.errors import ModelNotFoundError
 from assistant.wake_gate import (
     PHRASE_ALONE_S,
+    AfterWake,
     Wake,
     command_after_wake,
     command_window,
@@ -163,6 +164,44 @@ def test_the_phrase_said_alone_is_told_from_a_command_in_the_same_breath(
         endpointer.push(heard[start : start + FRAME_BYTES])
     assert not endpointer.in_speech
     assert more_than_the_phrase(wake, endpointer) is more
+
+
+def test_after_the_phrase_said_alone_the_next_utterance_is_taken_as_said() -> None:
+    """The first utterance after waking is told the phrase comes first and loses it; said alone,
+    it is not decoded, and the command that follows the pause is heard as it was said."""
+    wake_point_s = 1.0
+    alone = _speech(0.2, wake_point_s) + bytes(2 * SAMPLE_RATE_HZ)
+    wake = Wake(Woke(at_s=5.0, score=1.0, verifier_score=1.0), alone[:32000], wake_point_s)
+    endpointer = Endpointer(EnergyDetector())
+    after = AfterWake("hey jarvis", wake, endpointer)
+    for start in range(0, len(alone), FRAME_BYTES):
+        endpointer.push(alone[start : start + FRAME_BYTES])
+    assert after.said_first == "hey jarvis"
+    assert not after.worth_decoding()
+    assert after.command("") == ""
+    # The command after the pause: not the first any more, so nothing is stripped but the words
+    # of the phrase, and the recognizer is not told the phrase comes first.
+    assert after.said_first == ""
+    assert after.worth_decoding()
+    assert after.command("so, what time is it") == "so, what time is it"
+
+
+MISHEARD = "Change our list, set a timer for five minutes."
+
+
+def test_only_the_first_utterance_after_waking_loses_a_misheard_phrase() -> None:
+    """Told the phrase comes first, the first utterance loses the clause whisper misheard it as;
+    a follow-up (no phrase said) keeps every word."""
+    endpointer = Endpointer(EnergyDetector())
+    woke = Wake(Woke(at_s=5.0, score=1.0, verifier_score=1.0), b"", 1.0)
+    # One breath: whisper, told the phrase comes first, wrote a clause for it in noise.
+    assert AfterWake("hey jarvis", woke, endpointer).command(MISHEARD) == (
+        "set a timer for five minutes."
+    )
+    follow_up = AfterWake("hey jarvis", None, endpointer)  # no wake phrase was said
+    assert follow_up.said_first == ""
+    assert follow_up.worth_decoding()
+    assert follow_up.command(MISHEARD) == MISHEARD
 
 
 def _speech(from_s: float, to_s: float) -> bytes:
