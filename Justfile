@@ -50,10 +50,11 @@ fmt: setup
     {{bin}}/ruff check --fix .
 
 # Run the benchmarks, each printing our figures beside the alternative's
-bench: setup
+bench: (system-packages "all") setup
     {{bin}}/python bench/intents.py
     {{bin}}/python bench/speech.py
     {{bin}}/python bench/wake_word.py
+    {{bin}}/python bench/wake_word.py --flite
     {{bin}}/python bench/wake_command.py
     {{bin}}/python bench/missions.py
     {{bin}}/python bench/cloud.py

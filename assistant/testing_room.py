@@ -2,14 +2,18 @@
 
 Not used in production. Everything is seeded numpy at 16 kHz float32, so the wake word's training
 script, its benchmark and the tests put speech through the same rooms. The speech itself comes
-from espeak-ng (many voices, variants and speeds) and piper's neural voice.
+from espeak-ng (many voices, variants and speeds) and piper's neural voice; the wake word's bench
+also hears flite's voices (``flite``), which no training here uses.
 """
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
+import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +21,7 @@ from assistant.audio import SAMPLE_RATE_HZ, Float32Array, resample
 
 ESPEAK_RATE_HZ = 22_050
 ESPEAK_TIMEOUT_S = 30.0
+FLITE_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,30 @@ def espeak(text: str, voice: EspeakVoice) -> Float32Array:
     # --stdout writes a WAV whose size fields are unset: skip the 44-byte header.
     pcm = np.frombuffer(result.stdout[44:], dtype="<i2").astype(np.float32) / 32768.0
     return resample(pcm, ESPEAK_RATE_HZ, SAMPLE_RATE_HZ)
+
+
+FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
+"""flite's built-in English voices: diphone (``kal``, at 8 kHz, and ``kal16``) and CMU ARCTIC's
+statistical voices (``awb``: Scottish, ``rms`` and ``slt``: American), a synthesis family
+apart from espeak-ng's formants and the neural voices (Debian's ``flite`` package)."""
+
+
+def flite(text: str, voice: str, *, stretch: float = 1.0) -> Float32Array:
+    """``text`` spoken by flite's ``voice``, ``stretch`` times as long as it would say it, as
+    16 kHz float32 samples."""
+    if voice not in FLITE_VOICES:  # flite itself would say it in its default voice
+        raise ValueError(f"flite has no voice {voice!r}: one of {', '.join(FLITE_VOICES)}")
+    with tempfile.TemporaryDirectory(prefix="flite-") as folder:
+        path = Path(folder) / "said.wav"
+        subprocess.run(
+            ["flite", "-voice", voice, "--setf", f"duration_stretch={stretch}", "-t", text,
+             "-o", str(path)],
+            capture_output=True, timeout=FLITE_TIMEOUT_S, check=True,
+        )  # fmt: skip
+        with wave.open(str(path)) as said:
+            rate = said.getframerate()
+            pcm = np.frombuffer(said.readframes(said.getnframes()), dtype="<i2")
+    return resample(pcm.astype(np.float32) / 32768.0, rate, SAMPLE_RATE_HZ)
 
 
 def piper(

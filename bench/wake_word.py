@@ -15,7 +15,9 @@ so the models compare whatever their thresholds, and builds whose curves cross s
 Every voice here is one of ``HELD_OUT_VOICES``: espeak-ng languages, variants and speeds the
 training script never used (piper's voice is training-only). ``--kokoro`` measures instead on a
 voice family the training never heard at all: Kokoro-82M's five voice packs and five blends
-(``assistant.testing_kokoro``), each at two speeds. ``--model FILE`` measures a head the training
+(``assistant.testing_kokoro``), each at two speeds; ``--flite`` on a third, Debian's flite (two
+diphone voices and three of CMU ARCTIC's statistical ones, each at three speeds), in the same
+rooms. ``--model FILE`` measures a head the training
 script wrote instead of the bundled one; ``--cache DIR`` keeps the synthesized speech of either
 run, so two heads are compared on the same audio.
 
@@ -63,7 +65,7 @@ from assistant.audio.wake_word_training import (
     HELD_OUT_VOICES,
     synthesize,
 )
-from assistant.testing_room import in_room, silence
+from assistant.testing_room import FLITE_VOICES, flite, in_room, silence
 
 HWU64 = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "hwu64" / "dev.jsonl"
 SEED = 7
@@ -259,6 +261,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="keep the synthesized speech here, reuse it")
     parser.add_argument("--synthesize-only", action="store_true", help="fill --cache and stop")
     parser.add_argument("--kokoro", action="store_true", help="only Kokoro-82M's voices")
+    parser.add_argument("--flite", action="store_true", help="only flite's voices")
     parser.add_argument("--ours-only", action="store_true", help="leave out the published models")
     parser.add_argument("--enrolled", action="store_true", help="the enrolled path, per voice")
     parser.add_argument(
@@ -273,9 +276,10 @@ def main() -> None:
     if not high:
         print(f"(left out: {OURS_HIGH}; {args.model} has no high sensitivity)", file=sys.stderr)
     detectors = [OURS, *high, *([] if args.ours_only else _references())]
-    if args.kokoro:
-        print_kokoro(kokoro_figures(args.model, args.cache, detectors))
-        return
+    for family, wanted in (("kokoro", args.kokoro), ("flite", args.flite)):
+        if wanted:
+            print_family(family, family_figures(family, args.model, args.cache, detectors))
+            return
     speech = _speech(args.quick, args.cache)
     if args.synthesize_only:
         return
@@ -373,12 +377,53 @@ def _kokoro_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
     return speech
 
 
-def kokoro_figures(
-    model: str = DEFAULT_WAKE_WORD, cache: Path | None = None, detectors: Sequence[str] = (OURS,)
+FLITE_STRETCHES = (0.9, 1.0, 1.1)
+
+
+def _flite_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
+    """The wake utterances and near misses in flite's voices (``FLITE_VOICES``, each at three
+    speeds), and a babble pool of held-out espeak-ng voices, as the Kokoro family has."""
+    path = cache / "wake-bench-flite.npz" if cache else None
+    if path is not None and path.is_file():
+        return _load(path, ("pool", "wakes", "near"))
+    jobs = [
+        (f"hey jarvis, {command}" if i % 2 else f"hey jarvis {command}", voice, stretch)
+        for voice in FLITE_VOICES for stretch in FLITE_STRETCHES
+        for i, command in enumerate(COMMANDS)
+    ]  # fmt: skip
+    print(f"synthesizing {len(jobs)} wake utterances with {len(FLITE_VOICES)} flite voices…",
+          file=sys.stderr)  # fmt: skip
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        wakes = list(threads.map(lambda job: flite(job[0], job[1], stretch=job[2]), jobs))
+        near = list(
+            threads.map(lambda job: flite(*job), [
+                (m, voice) for m in HELD_OUT_NEAR_MISSES for voice in FLITE_VOICES
+            ])
+        )  # fmt: skip
+    pool = synthesize([(s, random.choice(list(HELD_OUT_VOICES))) for s in _hwu_sentences()[:40]])
+    speech = {"pool": pool, "wakes": wakes, "near": near}
+    if path is not None:
+        _save(path, speech)
+    return speech
+
+
+FAMILIES = {
+    "kokoro": ("Kokoro-82M's voices", _kokoro_speech),
+    "flite": ("flite's voices", _flite_speech),
+}
+"""Voice families apart from espeak-ng's that no training here used: their title and speech."""
+
+
+def family_figures(
+    family: str,
+    model: str = DEFAULT_WAKE_WORD,
+    cache: Path | None = None,
+    detectors: Sequence[str] = (OURS,),
 ) -> dict[str, dict[str, float]]:
-    """False rejects on "hey jarvis …" and near misses that wake it, said by Kokoro's five
-    voice packs and five even blends of two; for each detector, at its own operating point."""
-    speech = _kokoro_speech(cache)
+    """False rejects on "hey jarvis …" and near misses that wake it, said by another voice
+    family (``FAMILIES``: Kokoro's five voice packs and five even blends of two, or flite's five
+    voices); for each detector, at its own operating point."""
+    speech = FAMILIES[family][1](cache)
     wakes, near, babble_pool = speech["wakes"], speech["near"], speech["pool"]
     every: dict[str, dict[str, float]] = {}
     for name in detectors:
@@ -393,10 +438,10 @@ def kokoro_figures(
     return every
 
 
-def print_kokoro(every: dict[str, dict[str, float]]) -> None:
+def print_family(family: str, every: dict[str, dict[str, float]]) -> None:
     f = every[OURS]
     counts = f"{f['utterances']:.0f} utterances, {f['near miss utterances']:.0f} near misses"
-    print(f"\nWake word 'hey jarvis' — Kokoro-82M's voices, never trained on ({counts})")
+    print(f"\nWake word 'hey jarvis' — {FAMILIES[family][0]}, never trained on ({counts})")
     print(f"{'':34}" + "".join(f"{name:>15}" for name in every))
     for row in ("false rejects, clean", "false rejects, 20 dB", "false rejects, 10 dB",
                 "near misses that wake it"):  # fmt: skip
