@@ -24,6 +24,7 @@ from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES, duration_s
 from assistant.audio.endpointing import Endpointer, RoomLevels, SpeechDetector, room_levels
 from assistant.audio.wake_word import NearMiss, WakeWordDetector, Woke
 from assistant.stt import Recognizer
+from models import Intent
 
 log = structlog.get_logger(__name__)
 
@@ -268,17 +269,18 @@ async def hear_after_wake(
         }  # fmt: skip
     start = max(0, round((woke.at_s - LOOKBACK_S) * SAMPLE_RATE_HZ)) * SAMPLE_WIDTH_BYTES
     phrase = wake.model.phrase
-    heard = await hear_recording(pcm[start:], recognizer, vad, interpret_heard, said_first=phrase)
-    text = command_after_wake(heard.transcript.text, phrase)
-    intent = interpret_heard(text)
+    command = ""
+
+    def understood(said: str) -> Intent | None:
+        """The command after the phrase, understood: timed as the end of speech → intent."""
+        nonlocal command
+        command = command_after_wake(said, phrase)
+        return interpret_heard(command)
+
+    heard = await hear_recording(pcm[start:], recognizer, vad, understood, said_first=phrase)
     outcome = heard.to_json()
     outcome.update(
-        transcript=text,
-        intent=intent.name if intent else None,
-        slots=dict(intent.slots) if intent else {},
-        handled_by="edge" if intent else "cloud",
-        audio_s=round(duration_s(pcm), 3),
-        woke_at_s=round(woke.at_s, 3),
+        transcript=command, audio_s=round(duration_s(pcm), 3), woke_at_s=round(woke.at_s, 3)
     )
     if woke.voice is not None:  # the enrolled voice whose own phrase woke it
         outcome["woke_for"] = woke.voice
