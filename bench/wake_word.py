@@ -17,9 +17,9 @@ training script never used (piper's voice is training-only). ``--kokoro`` measur
 voice family the training never heard at all: Kokoro-82M's five voice packs and five blends
 (``assistant.testing_kokoro``), each at two speeds; ``--flite`` on a third, Debian's flite (two
 diphone voices and three of CMU ARCTIC's statistical ones, each at three speeds), in the same
-rooms. ``--model FILE`` measures a head the training
-script wrote instead of the bundled one; ``--cache DIR`` keeps the synthesized speech of either
-run, so two heads are compared on the same audio.
+rooms. ``--model FILE`` measures a head the training script wrote instead of the bundled one;
+``--cache DIR`` keeps the synthesized speech of any run, so two heads are compared on the same
+audio.
 
 ``--enrolled`` measures the enrolled path instead (``wake_enrollment``): every third held-out
 voice enrolls with three takes, then its own "hey jarvis …" (clean, 20 and 10 dB, the noise
