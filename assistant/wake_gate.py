@@ -215,29 +215,25 @@ class AfterWake:
 
     def __init__(self, phrase: str, wake: Wake | None, endpointer: Endpointer) -> None:
         self.phrase = phrase
-        self._wake = wake
+        self._opening = wake
+        """The wake whose phrase opens the next utterance; ``None`` once that one is heard."""
         self._endpointer = endpointer
-        self._first = wake is not None
 
     @property
     def said_first(self) -> str:
         """The words the next utterance is known to begin with (``Recognizer.begin``)."""
-        return self.phrase if self._first else ""
+        return self.phrase if self._opening is not None else ""
 
     def worth_decoding(self) -> bool:
         """Whether the utterance the endpointer just ended holds more than the phrase alone."""
-        return (
-            self._wake is None
-            or not self._first
-            or more_than_the_phrase(self._wake, self._endpointer)
-        )
+        return self._opening is None or more_than_the_phrase(self._opening, self._endpointer)
 
     def command(self, transcript: str) -> str:
         """The command in the utterance just heard (empty: none yet, hear the next one); the
         next utterance is no longer the first."""
-        command = command_after_wake(transcript, self.phrase, phrase_heard=self._first)
-        self._first = False
-        return command
+        opened = self._opening is not None
+        self._opening = None
+        return command_after_wake(transcript, self.phrase, phrase_heard=opened)
 
 
 def earcon() -> tuple[bytes, int]:

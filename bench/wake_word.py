@@ -348,12 +348,9 @@ def _at_rate(
 KOKORO_SPEEDS = (0.9, 1.1)
 
 
-def _kokoro_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
-    """The wake utterances and near misses in Kokoro's voices, and a babble pool; kept in
-    ``cache`` when given (Kokoro runs at about real time on one core here)."""
-    path = cache / "wake-bench-kokoro.npz" if cache else None
-    if path is not None and path.is_file():
-        return _load(path, ("pool", "wakes", "near"))
+def _kokoro_said() -> tuple[list[Float32Array], list[Float32Array]]:
+    """The wake utterances and near misses in Kokoro's voices (Kokoro runs at about real time
+    on one core here)."""
     from assistant.testing_kokoro import Kokoro
 
     kokoro = Kokoro.load()
@@ -370,36 +367,36 @@ def _kokoro_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
         wakes = list(threads.map(lambda job: kokoro.say(job[0], job[1], speed=job[2],
                                                         accent=job[3]), jobs))  # fmt: skip
         near = list(threads.map(lambda job: kokoro.say(job[0], job[1]), near_jobs))
-    pool = synthesize([(s, random.choice(list(HELD_OUT_VOICES))) for s in _hwu_sentences()[:40]])
-    speech = {"pool": pool, "wakes": wakes, "near": near}
-    if path is not None:
-        _save(path, speech)
-    return speech
+    return wakes, near
 
 
 FLITE_STRETCHES = (0.9, 1.0, 1.1)
 
 
-def _flite_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
-    """The wake utterances and near misses in flite's voices (``FLITE_VOICES``, each at three
-    speeds), and a babble pool of held-out espeak-ng voices, as the Kokoro family has."""
-    path = cache / "wake-bench-flite.npz" if cache else None
-    if path is not None and path.is_file():
-        return _load(path, ("pool", "wakes", "near"))
+def _flite_said() -> tuple[list[Float32Array], list[Float32Array]]:
+    """The wake utterances and near misses in flite's voices (``FLITE_VOICES``, the utterances
+    each at three speeds)."""
     jobs = [
         (f"hey jarvis, {command}" if i % 2 else f"hey jarvis {command}", voice, stretch)
         for voice in FLITE_VOICES for stretch in FLITE_STRETCHES
         for i, command in enumerate(COMMANDS)
     ]  # fmt: skip
+    near_jobs = [(m, voice) for m in HELD_OUT_NEAR_MISSES for voice in FLITE_VOICES]
     print(f"synthesizing {len(jobs)} wake utterances with {len(FLITE_VOICES)} flite voices…",
           file=sys.stderr)  # fmt: skip
     with ThreadPoolExecutor(max_workers=2) as threads:
         wakes = list(threads.map(lambda job: flite(job[0], job[1], stretch=job[2]), jobs))
-        near = list(
-            threads.map(lambda job: flite(*job), [
-                (m, voice) for m in HELD_OUT_NEAR_MISSES for voice in FLITE_VOICES
-            ])
-        )  # fmt: skip
+        near = list(threads.map(lambda job: flite(*job), near_jobs))
+    return wakes, near
+
+
+def _family_speech(family: str, cache: Path | None) -> dict[str, list[Float32Array]]:
+    """The family's wake utterances and near misses, and a babble pool of held-out espeak-ng
+    voices; kept in ``cache`` when given."""
+    path = cache / f"wake-bench-{family}.npz" if cache else None
+    if path is not None and path.is_file():
+        return _load(path, ("pool", "wakes", "near"))
+    wakes, near = FAMILIES[family][1]()
     pool = synthesize([(s, random.choice(list(HELD_OUT_VOICES))) for s in _hwu_sentences()[:40]])
     speech = {"pool": pool, "wakes": wakes, "near": near}
     if path is not None:
@@ -408,10 +405,11 @@ def _flite_speech(cache: Path | None) -> dict[str, list[Float32Array]]:
 
 
 FAMILIES = {
-    "kokoro": ("Kokoro-82M's voices", _kokoro_speech),
-    "flite": ("flite's voices", _flite_speech),
+    "kokoro": ("Kokoro-82M's voices", _kokoro_said),
+    "flite": ("flite's voices", _flite_said),
 }
-"""Voice families apart from espeak-ng's that no training here used: their title and speech."""
+"""Voice families apart from espeak-ng's that no training here used: their title, and what
+synthesizes their wake utterances and near misses."""
 
 
 def family_figures(
@@ -423,7 +421,7 @@ def family_figures(
     """False rejects on "hey jarvis …" and near misses that wake it, said by another voice
     family (``FAMILIES``: Kokoro's five voice packs and five even blends of two, or flite's five
     voices); for each detector, at its own operating point."""
-    speech = FAMILIES[family][1](cache)
+    speech = _family_speech(family, cache)
     wakes, near, babble_pool = speech["wakes"], speech["near"], speech["pool"]
     every: dict[str, dict[str, float]] = {}
     for name in detectors:
