@@ -33,6 +33,8 @@ class ListeningState:
         """The phrase that must come first, when the voice loop waits for one."""
         self.wake_sensitivity: str | None = None
         """``normal`` or ``high`` (``JARVIS_WAKE_SENSITIVITY``), with a wake word."""
+        self.wake_companion: str | None = None
+        """The second detector that also wakes Jarvis (``microWakeWord``), if one runs."""
         self.enrolled_voices: tuple[str, ...] = ()
         """Whose voices the wake word was enrolled for (``jarvis wake enroll``) and uses."""
         self.phase: Phase = "waiting"
@@ -88,6 +90,7 @@ class ListeningState:
             "microphone": self.microphone,
             "wake_word": self.wake_word,
             "wake_sensitivity": self.wake_sensitivity,
+            "wake_companion": self.wake_companion,
             "enrolled_voices": list(self.enrolled_voices),
         }
 

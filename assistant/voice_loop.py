@@ -88,6 +88,8 @@ class VoiceOptions:
     Push-to-talk never needs it."""
     wake_sensitivity: WakeSensitivity = "normal"
     """``high``: the wake word's thresholds that miss fewer voices, for more false wakes."""
+    wake_companion: bool = True
+    """For "hey jarvis", microWakeWord's detector wakes Jarvis too (``wake_companion``)."""
     follow_up_s: float = 5.0
     """After a reply, a follow-up may be said without the wake word for this long."""
     command_wait_s: float = 5.0
@@ -245,6 +247,7 @@ class VoiceLoop:
         self.listening.microphone = True
         self.listening.wake_word = gate.detector.model.phrase if gate else None
         self.listening.wake_sensitivity = gate.detector.model.sensitivity if gate else None
+        self.listening.wake_companion = gate.detector.companion_name if gate else None
         enrolled = gate.detector.enrolled if gate else None
         self.listening.enrolled_voices = tuple(sorted(set(enrolled.names))) if enrolled else ()
         listen = _Listener(self, source, recognizer, endpointer, submit, options, gate)
@@ -272,8 +275,14 @@ class VoiceLoop:
         if detector is None:
             status(f"Loading the wake word '{options.wake_word}'…")
             detector = await asyncio.to_thread(
-                WakeWordDetector.load, options.wake_word, options.wake_sensitivity, data_dir
+                WakeWordDetector.load,
+                options.wake_word,
+                options.wake_sensitivity,
+                data_dir,
+                options.wake_companion,
             )
+            if detector.companion is not None:
+                status(f"Also woken by {detector.companion_name}'s '{options.wake_word}'")
             if detector.enrolled is not None:
                 status(f"Enrolled voices: {len(set(detector.enrolled.names))}")
             if detector.enrolled_ignored is not None:
@@ -414,10 +423,11 @@ class _Listener:
             if wake is None:
                 log.info("voice.source_ended")
                 return False
-            # ``enrolled_voice``: the name someone enrolled under, when their own phrase woke it.
+            # ``enrolled_voice``: the name someone enrolled under, when their own phrase woke it;
+            # ``by``: the companion detector, when it heard the phrase and our heads did not.
             log.info("voice.woke", at_s=round(wake.woke.at_s, 2), score=round(wake.woke.score, 3),
                      verifier_score=round(wake.woke.verifier_score, 3),
-                     enrolled_voice=wake.woke.voice)  # fmt: skip
+                     enrolled_voice=wake.woke.voice, by=wake.woke.by)  # fmt: skip
             self._owner.woke(wake)
             first, limit_s = wake.after, self._options.command_wait_s
             self._speaker = wake.levels

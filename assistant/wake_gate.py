@@ -280,6 +280,8 @@ async def hear_after_wake(
     )
     if woke.voice is not None:  # the enrolled voice whose own phrase woke it
         outcome["woke_for"] = woke.voice
+    if woke.by is not None:  # the companion detector heard it, not our heads
+        outcome["woke_by"] = woke.by
     return outcome
 
 

@@ -80,7 +80,10 @@ class EdgeWyoming:
         if settings.wake_phrase is not None:
             try:
                 wake = await SharedWake.load(
-                    settings.wake_phrase, settings.wake_sensitivity, settings.data_dir
+                    settings.wake_phrase,
+                    settings.wake_sensitivity,
+                    settings.data_dir,
+                    companion=settings.wake_companion,
                 )
             except ModelNotFoundError as error:
                 raise EdgeSetupError(str(error)) from None

@@ -15,6 +15,7 @@ import asyncio
 from pathlib import Path
 
 from assistant.audio.openwakeword_features import FeatureModels
+from assistant.audio.wake_companion import companion_for
 from assistant.audio.wake_word import (
     EnrolledVoices,
     WakeWordDetector,
@@ -34,24 +35,38 @@ def model_name(model: WakeWordModel) -> str:
 
 class SharedWake:
     """The wake word's heads (read at start-up: they are small) and the feature models (loaded
-    on first use, once); every stream gets a detector of its own over them."""
+    on first use, once); every stream gets a detector of its own over them, and its own
+    companion detector where the phrase has one (``wake_companion``)."""
 
-    def __init__(self, model: WakeWordModel, enrolled: EnrolledVoices | None = None) -> None:
+    def __init__(
+        self,
+        model: WakeWordModel,
+        enrolled: EnrolledVoices | None = None,
+        *,
+        companion: bool = True,
+    ) -> None:
         self.model = model
         self.enrolled = enrolled
+        self.companion = companion
         self._features: FeatureModels | None = None
         self._lock = asyncio.Lock()
 
     @classmethod
     async def load(
-        cls, setting: str, sensitivity: WakeSensitivity = "normal", data_dir: Path | None = None
+        cls,
+        setting: str,
+        sensitivity: WakeSensitivity = "normal",
+        data_dir: Path | None = None,
+        *,
+        companion: bool = True,
     ) -> SharedWake:
         """``JARVIS_WAKE_WORD``'s model at ``JARVIS_WAKE_SENSITIVITY``, with the voices enrolled
         in ``data_dir``; ``ModelNotFoundError`` names what exists."""
         model = await asyncio.to_thread(
             lambda: WakeWordModel.load(resolve_model_path(setting), sensitivity)
         )
-        return cls(model, await asyncio.to_thread(load_enrolled, model, data_dir))
+        enrolled = await asyncio.to_thread(load_enrolled, model, data_dir)
+        return cls(model, enrolled, companion=companion)
 
     @property
     def name(self) -> str:
@@ -72,7 +87,8 @@ class SharedWake:
         async with self._lock:
             if self._features is None:
                 self._features = await asyncio.to_thread(FeatureModels.load)
-        return WakeWordDetector(self.model, self._features, self.enrolled)
+        companion = await asyncio.to_thread(companion_for, self.model.phrase, self.companion)
+        return WakeWordDetector(self.model, self._features, self.enrolled, companion=companion)
 
 
 class WakeStream:

@@ -25,6 +25,7 @@ threads of its own (the bench streams in a process that does nothing else meanwh
 from __future__ import annotations
 
 import copy
+import math
 import time
 from typing import Any, Protocol
 
@@ -33,6 +34,7 @@ import numpy.typing as npt
 
 from assistant.audio import SAMPLE_RATE_HZ, to_float
 from assistant.audio.openwakeword_features import STEP_SAMPLES, FeatureModels, StreamingFeatures
+from assistant.audio.wake_companion import companion_for
 from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
     REFRACTORY_S,
@@ -48,7 +50,15 @@ from models.settings import WakeSensitivity
 OURS = "ours"
 OURS_HIGH = "ours, high"
 """Ours at ``JARVIS_WAKE_SENSITIVITY=high``: the same heads at the thresholds stored for it."""
-_OURS: dict[str, WakeSensitivity] = {OURS: "normal", OURS_HIGH: "high"}
+OURS_WITH_COMPANION = "ours + micro"
+"""Ours as the edge runs "hey jarvis" by default (``JARVIS_WAKE_COMPANION=true``): the heads,
+and microWakeWord's detector beside them (``wake_companion``). Its scores are the heads', or 1
+where the companion reached its cutoff in that step: a threshold moves the heads alone."""
+_OURS: dict[str, tuple[WakeSensitivity, bool]] = {
+    OURS: ("normal", False),
+    OURS_HIGH: ("high", False),
+    OURS_WITH_COMPANION: ("normal", True),
+}
 OPEN_WAKE_WORD = "openWakeWord"
 MICRO_WAKE_WORD = "microWakeWord"
 REFERENCES = (OPEN_WAKE_WORD, MICRO_WAKE_WORD)
@@ -90,12 +100,26 @@ def crossings(scores: Scores, threshold: float, step_s: float) -> int:
 class Ours:
     step_s = STEP_SAMPLES / SAMPLE_RATE_HZ
 
-    def __init__(self, model: str = DEFAULT_WAKE_WORD, sensitivity: WakeSensitivity = "normal"):
+    def __init__(
+        self,
+        model: str = DEFAULT_WAKE_WORD,
+        sensitivity: WakeSensitivity = "normal",
+        companion: bool = False,
+    ):
         self._model = WakeWordModel.load(resolve_model_path(model), sensitivity)
         features = FeatureModels.load()
-        self._detector = WakeWordDetector(self._model, features)
+        self._detector = WakeWordDetector(
+            self._model, features, companion=companion_for(self._model.phrase, companion)
+        )
+        # A second companion of its own for the scores: the detector's only reports the wakes
+        # it was allowed (none within REFRACTORY_S of another).
+        self._scoring_companion = companion_for(self._model.phrase, companion)
         self._features = StreamingFeatures(features)
         self._recent: list[Any] = []
+        self._steps = 0
+        self._companion_steps: list[int] = []
+        """Steps (counted from the reset) where the companion reached its cutoff, not yet
+        scored."""
         self._woke = 0
 
     @property
@@ -106,6 +130,10 @@ class Ours:
         self._detector.reset()
         self._features.reset()
         self._recent.clear()
+        self._steps = 0
+        self._companion_steps.clear()
+        if self._scoring_companion is not None:
+            self._scoring_companion.reset()
         self._woke = 0
 
     def woke(self, scores: Scores) -> int:
@@ -113,6 +141,11 @@ class Ours:
 
     def push(self, pcm: bytes) -> Scores:
         self._woke += sum(isinstance(e, Woke) for e in self._detector.push(pcm))
+        if self._scoring_companion is not None:
+            self._companion_steps += [
+                math.ceil(at_s / self.step_s - 1e-9)
+                for at_s, _ in self._scoring_companion.push(pcm)
+            ]
         windows = self._features.push(to_float(pcm))
         out = np.zeros(windows.shape[0])
         if not windows.shape[0]:
@@ -123,6 +156,12 @@ class Ours:
             self._recent = [*self._recent[-(VERIFY_STEPS - 1) :], window]
             verified = self._model.verifier.scores(np.stack(self._recent)).max()
             out[i] = score if verified >= self._model.verifier.threshold else 0.0
+        first = self._steps + 1  # the first step this push completed, counted from 1
+        self._steps += windows.shape[0]
+        for step in self._companion_steps:
+            if first <= step <= self._steps:
+                out[step - first] = 1.0
+        self._companion_steps = [step for step in self._companion_steps if step > self._steps]
         return out
 
 
@@ -229,7 +268,7 @@ def load(name: str, model: str = DEFAULT_WAKE_WORD) -> StreamingDetector:
     """``OURS`` or ``OURS_HIGH`` (with ``model``, a phrase or trained ``.npz``) or one of
     ``REFERENCES``."""
     if name in _OURS:
-        return Ours(model, _OURS[name])
+        return Ours(model, *_OURS[name])
     if name not in _REFERENCE_CLASSES:
         raise ValueError(f"no wake word detector {name!r}")
     return _REFERENCE_CLASSES[name]()
@@ -247,6 +286,11 @@ def has_high_sensitivity(model: str = DEFAULT_WAKE_WORD) -> bool:
     except ModelNotFoundError:
         return False
     return True
+
+
+def has_companion(model: str = DEFAULT_WAKE_WORD) -> bool:
+    """Whether the edge runs ``model``'s phrase with a companion detector (and it loads here)."""
+    return companion_for(WakeWordModel.load(resolve_model_path(model)).phrase) is not None
 
 
 def available_references() -> list[str]:

@@ -145,6 +145,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wake_sensitivity: WakeSensitivity = "normal"
     """``high`` misses fewer phrases in the voices and rooms the wake word finds hard, and wakes
     falsely more often (thresholds the training chose for it, stored in the model)."""
+    wake_companion: bool = True
+    """For "hey jarvis", microWakeWord's detector also wakes Jarvis beside our heads: it hears
+    voices ours misses (see ``assistant.audio.wake_companion``); false: our heads alone."""
     follow_up_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0
     """After a reply, seconds a follow-up may be said without the wake word (0: none)."""
     noise_suppression: bool = False
@@ -226,6 +229,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "learned_tier": "JARVIS_LEARNED_TIER",
     "wake_word": "JARVIS_WAKE_WORD",
     "wake_sensitivity": "JARVIS_WAKE_SENSITIVITY",
+    "wake_companion": "JARVIS_WAKE_COMPANION",
     "follow_up_s": "JARVIS_FOLLOW_UP_S",
     "edge_only": "JARVIS_EDGE_ONLY",
     "listen_to": "JARVIS_LISTEN_TO",

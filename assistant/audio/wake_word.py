@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,13 +31,14 @@ import numpy as np
 import numpy.typing as npt
 import structlog
 
-from assistant.audio import SAMPLE_RATE_HZ, Float32Array, to_float
+from assistant.audio import SAMPLE_RATE_HZ, Float32Array, to_float, to_pcm
 from assistant.audio.openwakeword_features import (
     STEP_SAMPLES,
     FeatureModels,
     StreamingFeatures,
     WindowArray,
 )
+from assistant.audio.wake_companion import NAME, WakeCompanion, companion_for
 from assistant.errors import ModelNotFoundError
 from models.settings import WakeSensitivity
 
@@ -353,6 +355,9 @@ class Woke:
     voice: str | None = None
     """The enrolled voice whose phrase woke Jarvis below the detector's own threshold (or past
     the verifier), if that is how it woke."""
+    by: str | None = None
+    """The companion detector that woke Jarvis (``wake_companion.NAME``), if it was not our
+    heads; ``score`` is then its probability."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,9 +449,12 @@ class WakeWordDetector:
         enrolled: EnrolledVoices | None = None,
         *,
         enrolled_ignored: str | None = None,
+        companion: WakeCompanion | None = None,
     ):
         self.model = model
         self.enrolled = enrolled
+        self.companion = companion
+        """A second detector that also wakes Jarvis (``wake_companion``), if any."""
         self.enrolled_ignored = enrolled_ignored
         """Why voices enrolled in the data dir are not used (``HouseVoices.ignored``)."""
         self._features = StreamingFeatures(features)
@@ -454,6 +462,8 @@ class WakeWordDetector:
         self._steps = 0
         self._decision = StepDecision.of(model, enrolled=enrolled is not None)
         self._recent: list[WindowArray] = []
+        self._companion_quiet_until_s = 0.0
+        """The companion's own quiet time: only after a wake, not after our heads' near miss."""
         self.cpu_s = 0.0
         """Thread CPU time spent in ``push`` so far (the benchmark reports it)."""
 
@@ -463,11 +473,24 @@ class WakeWordDetector:
         setting: str = DEFAULT_WAKE_WORD,
         sensitivity: WakeSensitivity = "normal",
         data_dir: Path | None = None,
+        companion: bool = True,
     ) -> WakeWordDetector:
-        """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any)."""
+        """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any) and
+        its phrase's companion detector (if it has one and ``companion``)."""
         model = WakeWordModel.load(resolve_model_path(setting), sensitivity)
         house = house_voices(model, data_dir)
-        return cls(model, FeatureModels.load(), house.voices, enrolled_ignored=house.ignored)
+        return cls(
+            model,
+            FeatureModels.load(),
+            house.voices,
+            enrolled_ignored=house.ignored,
+            companion=companion_for(model.phrase, companion),
+        )
+
+    @property
+    def companion_name(self) -> str | None:
+        """The companion detector's name, if one runs beside the heads."""
+        return NAME if self.companion is not None else None
 
     @property
     def heard_s(self) -> float:
@@ -480,27 +503,54 @@ class WakeWordDetector:
         self._samples = 0
         self._steps = 0
         self._decision.quiet_until_s = 0.0
+        self._companion_quiet_until_s = 0.0
         self._recent.clear()
+        if self.companion is not None:
+            self.companion.reset()
 
     def push(self, pcm: bytes) -> list[WakeEvent]:
         """Feed 16 kHz mono int16 PCM; get the wakes (and near misses) it completed."""
-        return self.push_samples(to_float(pcm))
+        return self._push(to_float(pcm), pcm)
 
     def push_samples(self, samples: Float32Array) -> list[WakeEvent]:
+        return self._push(samples, to_pcm(samples) if self.companion is not None else b"")
+
+    def _push(self, samples: Float32Array, pcm: bytes) -> list[WakeEvent]:
         started = time.thread_time()
         events: list[WakeEvent] = []
         windows = self._features.push(samples)
         self._samples += samples.size
+        # The companion's detections in time order with our steps', so whichever heard the
+        # phrase first wakes Jarvis and the other is quiet after it.
+        companion = deque(self.companion.push(pcm) if self.companion is not None else ())
         if windows.shape[0]:
             for window, score in zip(windows, self.model.detector.scores(windows), strict=True):
                 self._steps += 1
-                event = self._step(
-                    window, float(score), self._steps * STEP_SAMPLES / SAMPLE_RATE_HZ
-                )
-                if event is not None:
-                    events.append(event)
+                end_s = self._steps * STEP_SAMPLES / SAMPLE_RATE_HZ
+                while companion and companion[0][0] <= end_s:
+                    self._add(events, self._companion_step(*companion.popleft()))
+                self._add(events, self._step(window, float(score), end_s))
+        while companion:
+            self._add(events, self._companion_step(*companion.popleft()))
         self.cpu_s += time.thread_time() - started
         return events
+
+    def _add(self, events: list[WakeEvent], event: WakeEvent | None) -> None:
+        if event is None:
+            return
+        if isinstance(event, Woke):
+            self._companion_quiet_until_s = event.at_s + REFRACTORY_S
+        events.append(event)
+
+    def _companion_step(self, at_s: float, probability: float) -> Woke | None:
+        """The companion heard the phrase at ``at_s``: a wake, unless Jarvis woke just before."""
+        if at_s < self._companion_quiet_until_s:
+            return None
+        self._decision.quiet_until_s = max(self._decision.quiet_until_s, at_s + REFRACTORY_S)
+        checked = (
+            float(self.model.verifier.scores(np.stack(self._recent)).max()) if self._recent else 0.0
+        )
+        return Woke(at_s, probability, checked, by=NAME)
 
     def _step(self, window: WindowArray, score: float, end_s: float) -> WakeEvent | None:
         self._recent = [*self._recent[-(VERIFY_STEPS - 1) :], window]

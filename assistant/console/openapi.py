@@ -46,6 +46,11 @@ SCHEMAS: dict[str, Any] = {
                         "enum": ["normal", "high", None],
                         "nullable": True,
                     },
+                    "wake_companion": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "The second detector that also wakes Jarvis, if any",
+                    },
                     "enrolled_voices": {
                         "type": "array",
                         "items": {"type": "string"},

@@ -168,7 +168,11 @@ async def _listen_for_wake(
     pcm = await asyncio.to_thread(read_wav, wav)
     phrase = settings.wake_phrase or DEFAULT_WAKE_WORD
     wake = await asyncio.to_thread(
-        WakeWordDetector.load, phrase, settings.wake_sensitivity, settings.data_dir
+        WakeWordDetector.load,
+        phrase,
+        settings.wake_sensitivity,
+        settings.data_dir,
+        settings.wake_companion,
     )
     recognizer = await load_recognizer(
         options["engine"], settings.data_dir, vosk_model=options["vosk_model"],
