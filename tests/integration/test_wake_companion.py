@@ -9,9 +9,12 @@ import numpy as np
 import pytest
 
 from assistant.audio import to_pcm
+from assistant.audio.endpointing import load_detector
 from assistant.audio.wake_companion import NAME, WakeCompanion, companion_for
 from assistant.audio.wake_word import REFRACTORY_S, WakeEvent, WakeWordDetector, Woke
+from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_room import flite, silence
+from assistant.wake_gate import hear_after_wake
 from jarvis.settings import load_settings
 
 
@@ -99,3 +102,13 @@ def test_other_speech_does_not_wake_the_companion(with_companion: WakeWordDetect
     for voice in ("awb", "rms", "slt"):
         pcm = to_pcm(np.concatenate([flite(s, voice) for s in sentences]))
         assert not any(isinstance(event, Woke) for event in heard(with_companion, pcm))
+
+
+async def test_jarvis_listen_says_the_companion_woke_it(
+    with_companion: WakeWordDetector, whisper: WhisperRecognizer
+) -> None:
+    """``jarvis listen --wake-word --json`` names the companion when it heard the phrase."""
+    pcm = spoken("hey jarvis, what time is it", "awb", 0.9)
+    listened = await hear_after_wake(pcm, with_companion, whisper, load_detector())
+    assert listened["woke_by"] == NAME
+    assert 1.0 < listened["woke_at_s"] < 2.6
