@@ -7,8 +7,13 @@ score crosses its threshold and the verifier agrees on the same stretch of audio
 numpy MLPs whose weights ship with the package (``wake_words/*.npz``), trained without torch by
 ``python -m assistant.audio.wake_word_training`` (``just train-wake-word``).
 
+For "hey jarvis" a second, independent detector runs beside the heads (``wake_companion``:
+microWakeWord's model, which hears voice families ours misses); Jarvis wakes when either hears
+the phrase, once.
+
 The detector only ever sees feature windows: it keeps no audio, no text and logs nothing, so
-speech before the wake word never leaves this object.
+speech before the wake word never leaves this object (nor its companion, which keeps only its
+own features).
 
 A household may also *enroll* its own voices (``wake_enrollment``, ``jarvis wake enroll``): a few
 windows of each person's "hey jarvis", kept as features. A step the detector scores at least
