@@ -124,13 +124,17 @@ def _wall_time(day: datetime, hour: int, minute: int) -> datetime:
 
 
 def spoken_time(moment: datetime, now: datetime) -> str:
-    """How a reply says ``moment`` to someone at ``now`` (same zone): "3:15 PM", "tomorrow at…"."""
+    """How a reply says ``moment`` to someone at ``now`` (same zone): "3:15 PM", "tomorrow at…".
+
+    A late reminder's due time can be in the past, just before midnight: "yesterday at…"."""
     clock = moment.strftime("%I:%M %p").lstrip("0")
     days = (moment.date() - now.date()).days
     if days == 0:
         return f"at {clock}"
     if days == 1:
         return f"tomorrow at {clock}"
+    if days == -1:
+        return f"yesterday at {clock}"
     return f"on {moment.strftime('%A, %B')} {moment.day} at {clock}"
 
 

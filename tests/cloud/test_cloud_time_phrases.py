@@ -62,6 +62,8 @@ def test_spoken_time_names_the_day_when_not_today() -> None:
     assert spoken_time(datetime(2026, 3, 11, 9, 0, tzinfo=PARIS), NOW) == "tomorrow at 9:00 AM"
     later = datetime(2026, 3, 13, 9, 0, tzinfo=PARIS)
     assert spoken_time(later, NOW) == "on Friday, March 13 at 9:00 AM"
+    # A late reminder, due just before midnight and confirmed just after it.
+    assert spoken_time(NOW - timedelta(days=1), NOW) == "yesterday at 2:05 PM"
 
 
 def test_reminder_says_how_late_it_is() -> None:
