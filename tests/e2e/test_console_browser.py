@@ -254,17 +254,24 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
 
 
 @pytest.mark.parametrize(
-    ("wake_word", "badge"),
+    ("wake_word", "companion", "badge"),
     [
-        ("hey jarvis", "Waiting for “hey jarvis” · knows the voices of sam, alex"),
-        (None, "Waiting"),
+        ("hey jarvis", None, "Waiting for “hey jarvis” · knows the voices of sam, alex"),
+        (
+            "hey jarvis",
+            "microWakeWord",
+            "Waiting for “hey jarvis” · also woken by microWakeWord"
+            " · knows the voices of sam, alex",
+        ),
+        (None, "microWakeWord", "Waiting"),
     ],
 )
-def test_the_listening_badge_names_the_enrolled_voices(
-    browser: Any, stack: Stack, wake_word: str | None, badge: str
+def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
+    browser: Any, stack: Stack, wake_word: str | None, companion: str | None, badge: str
 ) -> None:
-    """Beside the listening state, whose enrolled voices the wake word knows; nothing about
-    voices when it listens without a wake word. The page talks to the real edge, but the
+    """Beside the listening state, the second detector that also wakes Jarvis and whose enrolled
+    voices the wake word knows; nothing about either when it listens without a wake word (a
+    stale companion in the state is not shown then). The page talks to the real edge, but the
     listening part of its state and the listening event stream are replaced in the browser by
     what a voice loop with enrolled voices reports: this machine has no microphone, so the
     edge's own voice loop never runs here (the loop's report is tested in
@@ -275,6 +282,7 @@ def test_the_listening_badge_names_the_enrolled_voices(
             "microphone": True,
             "wake_word": wake_word,
             "enrolled_voices": ["sam", "alex"] if wake_word else ["sam"],
+            "wake_companion": companion,
         }
     context = browser.new_context(viewport=DESKTOP)
     opened = context.new_page()

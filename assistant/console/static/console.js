@@ -101,10 +101,13 @@ function stateWords(listening) {
   return STATE_WORDS[listening.state] || listening.state;
 }
 
-// Shown beside the state, never announced: the state changes often, the voices do not.
-function voicesWords(listening) {
-  const voices = listening.wake_word ? listening.enrolled_voices || [] : [];
-  return voices.length ? ` · knows the voices of ${voices.join(", ")}` : "";
+// Shown beside the state, never announced: the state changes often, the detectors and voices
+// do not.
+function wakeWords(listening) {
+  if (!listening.wake_word) return "";
+  const companion = listening.wake_companion ? ` · also woken by ${listening.wake_companion}` : "";
+  const voices = listening.enrolled_voices || [];
+  return companion + (voices.length ? ` · knows the voices of ${voices.join(", ")}` : "");
 }
 
 // ---- push-to-talk: the browser's microphone to the edge, the reply's audio back ----------------
@@ -601,7 +604,7 @@ function App() {
       <h1>Jarvis${state ? html` <span class="meta">· ${state.device.device_name}</span>` : ""}</h1>
       <span class=${`badge ${live ? "on" : "off"}`} title="The live event stream">${live ? "live" : "reconnecting"}</span>
       <span class=${`badge ${cloud?.connected ? "on" : "off"}`}>${cloud ? (cloud.connected ? "cloud connected" : cloud.configured ? "cloud offline" : "no cloud") : "…"}</span>
-      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) + voicesWords(listening) : "…"}</span>
+      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) + wakeWords(listening) : "…"}</span>
       <button class="quiet" aria-pressed=${Boolean(listening?.muted)} disabled=${!listening?.microphone}
         onClick=${toggleMute}>${listening?.muted ? "Unmute microphone" : "Mute microphone"}</button>
     </header>
