@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from assistant.audio import SAMPLE_RATE_HZ, to_float
 from assistant.audio.openwakeword_features import STEP_SAMPLES, FeatureModels, StreamingFeatures
-from assistant.audio.wake_companion import companion_for
+from assistant.audio.wake_companion import FRAME_S, WakeCompanion, companion_for
 from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
     REFRACTORY_S,
@@ -232,30 +232,24 @@ class OpenWakeWordReference(_Reference):
 
 
 class MicroWakeWordReference(_Reference):
-    step_s = 0.01  # one feature frame per 10 ms; a probability every few
+    """microWakeWord alone: the model and features the edge's companion streams, scored on every
+    frame."""
+
+    step_s = FRAME_S  # one probability per 10 ms feature frame
 
     def __init__(self) -> None:
-        from pymicro_wakeword import MicroWakeWord, MicroWakeWordFeatures, Model
-
         super().__init__()
-        self._model = MicroWakeWord.from_builtin(Model.HEY_JARVIS)
-        self._features = MicroWakeWordFeatures()
-        self.threshold = self._model.probability_cutoff
+        companion = WakeCompanion.load()
+        if companion is None:  # ``load`` logged why
+            raise RuntimeError(f"{MICRO_WAKE_WORD} does not load here (pymicro-wakeword)")
+        self._companion = companion
+        self.threshold = companion.cutoff
 
     def reset(self) -> None:
-        self._model.reset()
-        self._features.reset()
+        self._companion.reset()
 
     def scores(self, pcm: bytes) -> Scores:
-        # ``process_streaming_prob`` gives the 5-step mean its cutoff is meant for (0 until the
-        # window has filled), once per frame: the model runs every third frame.
-        return np.array(
-            [
-                self._model.process_streaming_prob(frame) or 0.0
-                for frame in self._features.process_streaming(pcm)
-            ],
-            dtype=np.float64,
-        )
+        return np.array(self._companion.probabilities(pcm), dtype=np.float64)
 
 
 _REFERENCE_CLASSES: dict[str, type[_Reference]] = {
@@ -265,8 +259,8 @@ _REFERENCE_CLASSES: dict[str, type[_Reference]] = {
 
 
 def load(name: str, model: str = DEFAULT_WAKE_WORD) -> StreamingDetector:
-    """``OURS`` or ``OURS_HIGH`` (with ``model``, a phrase or trained ``.npz``) or one of
-    ``REFERENCES``."""
+    """``OURS``, ``OURS_HIGH`` or ``OURS_WITH_COMPANION`` (with ``model``, a phrase or trained
+    ``.npz``) or one of ``REFERENCES``."""
     if name in _OURS:
         return Ours(model, *_OURS[name])
     if name not in _REFERENCE_CLASSES:

@@ -56,16 +56,26 @@ class WakeCompanion:
         self._features.reset()
         self._frames = 0
 
+    def probabilities(self, pcm: bytes) -> list[float]:
+        """Feed 16 kHz mono int16 PCM; get the probability of each frame it completed: the mean
+        of the model's last few outputs that its cutoff is meant for (0 until that window has
+        filled; the model runs every third frame)."""
+        probabilities = [
+            float(self._model.process_streaming_prob(frame) or 0.0)
+            for frame in self._features.process_streaming(pcm)
+        ]
+        self._frames += len(probabilities)
+        return probabilities
+
     def push(self, pcm: bytes) -> list[tuple[float, float]]:
         """Feed 16 kHz mono int16 PCM; get (seconds since reset, probability) for each frame it
         completed at or over the cutoff."""
-        over = []
-        for frame in self._features.process_streaming(pcm):
-            self._frames += 1
-            probability = self._model.process_streaming_prob(frame) or 0.0
-            if probability >= self.cutoff:
-                over.append((self._frames * FRAME_S, float(probability)))
-        return over
+        first = self._frames + 1
+        return [
+            ((first + i) * FRAME_S, probability)
+            for i, probability in enumerate(self.probabilities(pcm))
+            if probability >= self.cutoff
+        ]
 
 
 def companion_for(phrase: str, wanted: bool = True) -> WakeCompanion | None:
