@@ -4,7 +4,7 @@ Run ``python bench/wake_word.py`` (``--quick`` for a smaller, rougher run). From
 side by side for our detector (three times: our heads at ``JARVIS_WAKE_SENSITIVITY`` normal and
 high, and as the edge runs "hey jarvis" by default, the heads at normal with microWakeWord's
 detector beside them, ``wake_companion``: "ours + micro") and the two published "hey jarvis" models
-(``wake_word_references``: openWakeWord's and microWakeWord's, from the ``dev`` extra;
+(``wake_word_references``: openWakeWord's, from the ``dev`` extra, and microWakeWord's;
 ``--ours-only`` leaves them out): false rejects on "hey jarvis …" utterances, clean and at 20 dB
 and 10 dB SNR (pink noise, babble and reverb); false accepts per hour over an hour and more of
 other speech (HWU64's development sentences, in random rooms); the share of near-miss phrases that

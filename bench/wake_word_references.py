@@ -288,7 +288,8 @@ def has_companion(model: str = DEFAULT_WAKE_WORD) -> bool:
 
 
 def available_references() -> list[str]:
-    """The references whose packages are installed (the ``dev`` extra has both)."""
+    """The references whose packages are installed (openWakeWord's is in the ``dev`` extra,
+    microWakeWord's in the ``edge`` extra, as the wake word's companion)."""
     import importlib.util
 
     packages = {OPEN_WAKE_WORD: "pyopen_wakeword", MICRO_WAKE_WORD: "pymicro_wakeword"}
