@@ -76,6 +76,10 @@ chaos *args: setup
 train-wake-word *args: setup
     nice -n 10 {{bin}}/python -m assistant.audio.wake_word_training {{args}}
 
+# Train the wake word's whisper check beside its heads (seeded; ~20 min on 2 cores): rerun after train-wake-word
+train-wake-check *args: setup
+    nice -n 10 {{bin}}/python -m assistant.audio.wake_check_training {{args}}
+
 # Choose how near an enrolled voice must be, on unseen dev voices, and write it into the model (~2 min on 2 cores)
 calibrate-wake-enrollment *args: setup
     nice -n 10 {{bin}}/python -m assistant.audio.wake_enrollment_calibration {{args}}

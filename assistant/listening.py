@@ -35,6 +35,8 @@ class ListeningState:
         """``normal`` or ``high`` (``JARVIS_WAKE_SENSITIVITY``), with a wake word."""
         self.wake_companion: str | None = None
         """The second detector that also wakes Jarvis (``microWakeWord``), if one runs."""
+        self.wake_check: str | None = None
+        """``whisper check`` when whisper's encoder checks the steps the detector half believes."""
         self.enrolled_voices: tuple[str, ...] = ()
         """Whose voices the wake word was enrolled for (``jarvis wake enroll``) and uses."""
         self.phase: Phase = "waiting"
@@ -91,6 +93,7 @@ class ListeningState:
             "wake_word": self.wake_word,
             "wake_sensitivity": self.wake_sensitivity,
             "wake_companion": self.wake_companion,
+            "wake_check": self.wake_check,
             "enrolled_voices": list(self.enrolled_voices),
         }
 

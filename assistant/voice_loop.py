@@ -90,6 +90,8 @@ class VoiceOptions:
     """``high``: the wake word's thresholds that miss fewer voices, for more false wakes."""
     wake_companion: bool = True
     """For "hey jarvis", microWakeWord's detector wakes Jarvis too (``wake_companion``)."""
+    wake_check: bool = True
+    """whisper's encoder checks the steps the detector half believes (``wake_check``)."""
     follow_up_s: float = 5.0
     """After a reply, a follow-up may be said without the wake word for this long."""
     command_wait_s: float = 5.0
@@ -248,6 +250,7 @@ class VoiceLoop:
         self.listening.wake_word = gate.detector.model.phrase if gate else None
         self.listening.wake_sensitivity = gate.detector.model.sensitivity if gate else None
         self.listening.wake_companion = gate.detector.companion_name if gate else None
+        self.listening.wake_check = gate.detector.check_name if gate else None
         enrolled = gate.detector.enrolled if gate else None
         self.listening.enrolled_voices = tuple(sorted(set(enrolled.names))) if enrolled else ()
         listen = _Listener(self, source, recognizer, endpointer, submit, options, gate)
@@ -280,9 +283,12 @@ class VoiceLoop:
                 options.wake_sensitivity,
                 data_dir,
                 options.wake_companion,
+                options.wake_check,
             )
             if detector.companion is not None:
                 status(f"Also woken by {detector.companion_name}'s '{options.wake_word}'")
+            if detector.check is not None:
+                status("Also woken where whisper's encoder hears the phrase (the whisper check)")
             if detector.enrolled is not None:
                 status(f"Enrolled voices: {len(set(detector.enrolled.names))}")
             if detector.enrolled_ignored is not None:
@@ -424,7 +430,7 @@ class _Listener:
                 log.info("voice.source_ended")
                 return False
             # ``enrolled_voice``: the name someone enrolled under, when their own phrase woke it;
-            # ``by``: the companion detector, when it heard the phrase and our heads did not.
+            # ``by``: the companion detector or the whisper check, when our heads did not wake it.
             log.info("voice.woke", at_s=round(wake.woke.at_s, 2), score=round(wake.woke.score, 3),
                      verifier_score=round(wake.woke.verifier_score, 3),
                      enrolled_voice=wake.woke.voice, by=wake.woke.by)  # fmt: skip

@@ -280,7 +280,7 @@ async def hear_after_wake(
     )
     if woke.voice is not None:  # the enrolled voice whose own phrase woke it
         outcome["woke_for"] = woke.voice
-    if woke.by is not None:  # the companion detector heard it, not our heads
+    if woke.by is not None:  # the companion detector or the whisper check, not our heads
         outcome["woke_by"] = woke.by
     return outcome
 
@@ -292,4 +292,4 @@ def first_wake(detector: WakeWordDetector, pcm: bytes) -> Woke | None:
         for event in detector.push(pcm[start : start + BATCH_BYTES]):
             if isinstance(event, Woke):
                 return event
-    return None
+    return detector.finish()  # a wake still waiting for the detector's peak when the file ends

@@ -84,6 +84,7 @@ class EdgeWyoming:
                     settings.wake_sensitivity,
                     settings.data_dir,
                     companion=settings.wake_companion,
+                    check=settings.wake_check,
                 )
             except ModelNotFoundError as error:
                 raise EdgeSetupError(str(error)) from None

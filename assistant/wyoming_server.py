@@ -45,6 +45,7 @@ from wyoming.tts import Synthesize
 from wyoming.wake import Detect, Detection, NotDetected
 
 from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
+from assistant.audio.wake_word import Woke
 from assistant.errors import ModelNotFoundError
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
@@ -273,17 +274,23 @@ class JarvisHandler(AsyncEventHandler):
             return  # a refused Detect: its audio is dropped, the client was told why
         woke = await self._wake.push(chunk.audio, chunk.timestamp)
         if woke is not None:
-            assert self._services.wake is not None
-            log.info("wyoming.woke", at_s=round(woke.at_s, 2), score=round(woke.score, 3),
-                     enrolled_voice=woke.voice)  # fmt: skip
-            detection = Detection(
-                name=self._services.wake.name, timestamp=self._wake.timestamp_ms(woke)
-            )
-            await self.write_event(detection.event())
+            await self._detected(self._wake, woke)
+
+    async def _detected(self, stream: WakeStream, woke: Woke) -> None:
+        assert self._services.wake is not None
+        log.info("wyoming.woke", at_s=round(woke.at_s, 2), score=round(woke.score, 3),
+                 enrolled_voice=woke.voice, by=woke.by)  # fmt: skip
+        detection = Detection(name=self._services.wake.name, timestamp=stream.timestamp_ms(woke))
+        await self.write_event(detection.event())
 
     async def _stop_listening(self) -> None:
         wake, self._detecting, self._wake = self._wake, False, None
-        if wake is not None and not wake.detected:
+        if wake is None or wake.detected:
+            return
+        woke = await wake.finish()
+        if woke is not None:
+            await self._detected(wake, woke)
+        else:
             await self.write_event(NotDetected().event())
 
     async def _transcribe(self) -> None:

@@ -6,7 +6,8 @@ each connection gets its own :class:`~assistant.audio.wake_word.WakeWordDetector
 streaming state) over the one loaded model, fed in 80 ms batches in a worker thread so the event
 loop stays free. A detection is answered at once with ``Detection`` (the model's name and where
 in the stream the phrase ended); ``AudioStop`` without one gets ``NotDetected``. As on the local
-microphone, the detector keeps no audio and no text.
+microphone, the detector keeps no text, and no audio beyond the last two seconds, in memory, for
+the whisper check (``wake_check``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 from pathlib import Path
 
 from assistant.audio.openwakeword_features import FeatureModels
+from assistant.audio.wake_check import WakeCheck
 from assistant.audio.wake_companion import companion_for
 from assistant.audio.wake_word import (
     EnrolledVoices,
@@ -44,11 +46,16 @@ class SharedWake:
         enrolled: EnrolledVoices | None = None,
         *,
         companion: bool = True,
+        check: bool = True,
     ) -> None:
         self.model = model
         self.enrolled = enrolled
         self.companion = companion
+        self.check = check
         self._features: FeatureModels | None = None
+        self._check: WakeCheck | None = None
+        """One whisper check for every stream (its encoder is thread-safe), loaded with the
+        features."""
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -59,6 +66,7 @@ class SharedWake:
         data_dir: Path | None = None,
         *,
         companion: bool = True,
+        check: bool = True,
     ) -> SharedWake:
         """``JARVIS_WAKE_WORD``'s model at ``JARVIS_WAKE_SENSITIVITY``, with the voices enrolled
         in ``data_dir``; ``ModelNotFoundError`` names what exists."""
@@ -66,7 +74,7 @@ class SharedWake:
             lambda: WakeWordModel.load(resolve_model_path(setting), sensitivity)
         )
         enrolled = await asyncio.to_thread(load_enrolled, model, data_dir)
-        return cls(model, enrolled, companion=companion)
+        return cls(model, enrolled, companion=companion, check=check)
 
     @property
     def name(self) -> str:
@@ -87,8 +95,11 @@ class SharedWake:
         async with self._lock:
             if self._features is None:
                 self._features = await asyncio.to_thread(FeatureModels.load)
+                self._check = await asyncio.to_thread(WakeCheck.for_model, self.model, self.check)
         companion = await asyncio.to_thread(companion_for, self.model.phrase, self.companion)
-        return WakeWordDetector(self.model, self._features, self.enrolled, companion=companion)
+        return WakeWordDetector(
+            self.model, self._features, self.enrolled, companion=companion, check=self._check
+        )
 
 
 class WakeStream:
@@ -116,6 +127,17 @@ class WakeStream:
                 self.detected = True
                 return event
         return None
+
+    async def finish(self) -> Woke | None:
+        """At ``AudioStop``: the last partial batch heard, and a wake still waiting for the
+        detector's peak (``WakeWordDetector.finish``); ``None`` after a detection."""
+        batch, self._pending = self._pending, b""
+        events = await asyncio.to_thread(self._detector.push, batch) if batch else []
+        woke = next((e for e in events if isinstance(e, Woke)), None) or self._detector.finish()
+        if self.detected or woke is None:
+            return None
+        self.detected = True
+        return woke
 
     def timestamp_ms(self, woke: Woke) -> int:
         """Where the phrase ended, on the client's clock (milliseconds from its first chunk's

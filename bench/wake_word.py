@@ -48,13 +48,16 @@ import numpy as np
 import psutil
 from wake_word_references import (
     OURS,
+    OURS_AS_THE_EDGE,
     OURS_HIGH,
+    OURS_WITH_CHECK,
     OURS_WITH_COMPANION,
     REFERENCES,
     Scores,
     StreamingDetector,
     available_references,
     crossings,
+    has_check,
     has_companion,
     has_high_sensitivity,
     step_s,
@@ -279,8 +282,11 @@ def main() -> None:
     high = [OURS_HIGH] if has_high_sensitivity(args.model) else []
     if not high:
         print(f"(left out: {OURS_HIGH}; {args.model} has no high sensitivity)", file=sys.stderr)
-    both = [OURS_WITH_COMPANION] if has_companion(args.model) else []
-    detectors = [OURS, *high, *both, *([] if args.ours_only else _references())]
+    check = [OURS_WITH_CHECK] if has_check(args.model) else []
+    micro = [OURS_WITH_COMPANION] if has_companion(args.model) else []
+    edge = [OURS_AS_THE_EDGE] if check and micro else []
+    ours = [OURS, *high, *check, *micro, *edge]
+    detectors = [*ours, *([] if args.ours_only else _references())]
     for family, wanted in (("kokoro", args.kokoro), ("flite", args.flite)):
         if wanted:
             print_family(family, family_figures(family, args.model, args.cache, detectors))

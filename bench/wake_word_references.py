@@ -1,6 +1,7 @@
 """The wake word bench's detectors: ours, and the two published "hey jarvis" models beside it.
 
-- **ours**: ``WakeWordDetector`` (our two heads over openWakeWord's feature models).
+- **ours**: ``WakeWordDetector`` (our two heads over openWakeWord's feature models), alone, with
+  the whisper check, with the companion, and with both (as the edge runs it).
 - **openWakeWord**: its pre-trained ``hey_jarvis`` model, with its own melspectrogram and
   embedding models, as ``pyopen-wakeword`` (Apache-2.0 code, TFLite runtime bundled) ships them;
   it wakes at openWakeWord's default threshold, 0.5. The weights are openWakeWord's (CC BY-NC-SA
@@ -34,8 +35,10 @@ import numpy.typing as npt
 
 from assistant.audio import SAMPLE_RATE_HZ, to_float
 from assistant.audio.openwakeword_features import STEP_SAMPLES, FeatureModels, StreamingFeatures
+from assistant.audio.wake_check import WakeCheck
 from assistant.audio.wake_companion import FRAME_S, WakeCompanion, companion_for
 from assistant.audio.wake_word import (
+    CHECK_NAME,
     DEFAULT_WAKE_WORD,
     REFRACTORY_S,
     VERIFY_STEPS,
@@ -50,14 +53,21 @@ from models.settings import WakeSensitivity
 OURS = "ours"
 OURS_HIGH = "ours, high"
 """Ours at ``JARVIS_WAKE_SENSITIVITY=high``: the same heads at the thresholds stored for it."""
+OURS_WITH_CHECK = "ours + check"
+"""The heads and their whisper check (``wake_check``, ``JARVIS_WAKE_CHECK=true``). Its scores
+are the heads', or 1 where the check woke it in that step: a threshold moves the heads alone."""
 OURS_WITH_COMPANION = "ours + micro"
-"""Ours as the edge runs "hey jarvis" by default (``JARVIS_WAKE_COMPANION=true``): the heads,
-and microWakeWord's detector beside them (``wake_companion``). Its scores are the heads', or 1
-where the companion reached its cutoff in that step: a threshold moves the heads alone."""
-_OURS: dict[str, tuple[WakeSensitivity, bool]] = {
-    OURS: ("normal", False),
-    OURS_HIGH: ("high", False),
-    OURS_WITH_COMPANION: ("normal", True),
+"""The heads and microWakeWord's detector beside them (``wake_companion``), without the check.
+Its scores are the heads', or 1 where the companion reached its cutoff in that step."""
+OURS_AS_THE_EDGE = "the edge"
+"""Ours as the edge runs "hey jarvis" by default: the heads, the whisper check and the
+companion."""
+_OURS: dict[str, tuple[WakeSensitivity, bool, bool]] = {
+    OURS: ("normal", False, False),
+    OURS_HIGH: ("high", False, False),
+    OURS_WITH_CHECK: ("normal", False, True),
+    OURS_WITH_COMPANION: ("normal", True, False),
+    OURS_AS_THE_EDGE: ("normal", True, True),
 }
 OPEN_WAKE_WORD = "openWakeWord"
 MICRO_WAKE_WORD = "microWakeWord"
@@ -105,11 +115,15 @@ class Ours:
         model: str = DEFAULT_WAKE_WORD,
         sensitivity: WakeSensitivity = "normal",
         companion: bool = False,
+        check: bool = False,
     ):
         self._model = WakeWordModel.load(resolve_model_path(model), sensitivity)
         features = FeatureModels.load()
         self._detector = WakeWordDetector(
-            self._model, features, companion=companion_for(self._model.phrase, companion)
+            self._model,
+            features,
+            companion=companion_for(self._model.phrase, companion),
+            check=WakeCheck.for_model(self._model, check),
         )
         # A second companion of its own for the scores: the detector's only reports the wakes
         # it was allowed (none within REFRACTORY_S of another).
@@ -117,9 +131,9 @@ class Ours:
         self._features = StreamingFeatures(features)
         self._recent: list[Any] = []
         self._steps = 0
-        self._companion_steps: list[int] = []
-        """Steps (counted from the reset) where the companion reached its cutoff, not yet
-        scored."""
+        self._extra_steps: list[int] = []
+        """Steps (counted from the reset) where the companion reached its cutoff or the check
+        woke it, not yet scored."""
         self._woke = 0
 
     @property
@@ -131,7 +145,7 @@ class Ours:
         self._features.reset()
         self._recent.clear()
         self._steps = 0
-        self._companion_steps.clear()
+        self._extra_steps.clear()
         if self._scoring_companion is not None:
             self._scoring_companion.reset()
         self._woke = 0
@@ -140,9 +154,13 @@ class Ours:
         return self._woke  # the edge's own detector decided, not the scores
 
     def push(self, pcm: bytes) -> Scores:
-        self._woke += sum(isinstance(e, Woke) for e in self._detector.push(pcm))
+        woke = [e for e in self._detector.push(pcm) if isinstance(e, Woke)]
+        self._woke += len(woke)
+        self._extra_steps += [
+            math.ceil(e.at_s / self.step_s - 1e-9) for e in woke if e.by == CHECK_NAME
+        ]
         if self._scoring_companion is not None:
-            self._companion_steps += [
+            self._extra_steps += [
                 math.ceil(at_s / self.step_s - 1e-9)
                 for at_s, _ in self._scoring_companion.push(pcm)
             ]
@@ -158,10 +176,10 @@ class Ours:
             out[i] = score if verified >= self._model.verifier.threshold else 0.0
         first = self._steps + 1  # the first step this push completed, counted from 1
         self._steps += windows.shape[0]
-        for step in self._companion_steps:
+        for step in self._extra_steps:
             if first <= step <= self._steps:
                 out[step - first] = 1.0
-        self._companion_steps = [step for step in self._companion_steps if step > self._steps]
+        self._extra_steps = [step for step in self._extra_steps if step > self._steps]
         return out
 
 
@@ -280,6 +298,11 @@ def has_high_sensitivity(model: str = DEFAULT_WAKE_WORD) -> bool:
     except ModelNotFoundError:
         return False
     return True
+
+
+def has_check(model: str = DEFAULT_WAKE_WORD) -> bool:
+    """Whether ``model`` has a whisper check that fits it (and whisper tiny.en loads here)."""
+    return WakeCheck.for_model(WakeWordModel.load(resolve_model_path(model))) is not None
 
 
 def has_companion(model: str = DEFAULT_WAKE_WORD) -> bool:

@@ -148,6 +148,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     wake_companion: bool = True
     """For "hey jarvis", microWakeWord's detector also wakes Jarvis beside our heads: it hears
     voices ours misses (see ``assistant.audio.wake_companion``); false: our heads alone."""
+    wake_check: bool = True
+    """Where the wake word has a whisper check (``assistant.audio.wake_check``) and whisper
+    tiny.en is installed, a step the detector half believes wakes Jarvis when whisper's encoder
+    hears the phrase too: it hears voices the heads miss; false: the heads alone."""
     follow_up_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0
     """After a reply, seconds a follow-up may be said without the wake word (0: none)."""
     noise_suppression: bool = False
@@ -230,6 +234,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "wake_word": "JARVIS_WAKE_WORD",
     "wake_sensitivity": "JARVIS_WAKE_SENSITIVITY",
     "wake_companion": "JARVIS_WAKE_COMPANION",
+    "wake_check": "JARVIS_WAKE_CHECK",
     "follow_up_s": "JARVIS_FOLLOW_UP_S",
     "edge_only": "JARVIS_EDGE_ONLY",
     "listen_to": "JARVIS_LISTEN_TO",

@@ -11,9 +11,13 @@ For "hey jarvis" a second, independent detector runs beside the heads (``wake_co
 microWakeWord's model, which hears voice families ours misses); Jarvis wakes when either hears
 the phrase, once.
 
-The detector only ever sees feature windows: it keeps no audio, no text and logs nothing, so
-speech before the wake word never leaves this object (nor its companion, which keeps only its
-own features).
+Where the wake word has a whisper check (``wake_check``), a step the detector scores at least
+the check's floor (0.2) also wakes Jarvis when whisper tiny.en's encoder, hearing the 2 s before
+it, agrees: it hears voices of families the heads never learned.
+
+The detector keeps no text and logs nothing; of the audio it keeps only the last two seconds, in
+memory, for the check (its companion keeps only its own features), so speech before the wake
+word never leaves this object.
 
 A household may also *enroll* its own voices (``wake_enrollment``, ``jarvis wake enroll``): a few
 windows of each person's "hey jarvis", kept as features. A step the detector scores at least
@@ -31,6 +35,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +52,9 @@ from assistant.audio.wake_companion import NAME, WakeCompanion, companion_for
 from assistant.errors import ModelNotFoundError
 from models.settings import WakeSensitivity
 
+if TYPE_CHECKING:
+    from assistant.audio.wake_check import WakeCheck
+
 log = structlog.get_logger(__name__)
 
 BUNDLED_DIR = Path(__file__).parent / "wake_words"
@@ -57,6 +65,12 @@ NEAR_MISS_QUIET_S = 0.5
 """After a near miss, the detector's same peak is not reported again for this long."""
 VERIFY_STEPS = 4
 """The verifier looks at the best of the last few windows (the phrase may peak a step early)."""
+CHECK_AUDIO_SAMPLES = 2 * SAMPLE_RATE_HZ + 2 * STEP_SAMPLES
+"""Audio kept for the whisper check: its 2 s window, and the steps the features lag behind."""
+PEAK_STEPS = 3
+"""How many steps (80 ms each) a wake the check decided may wait for the detector's peak."""
+CHECK_NAME = "whisper check"
+"""``Woke.by`` for a wake the whisper check decided (``wake_check.NAME``)."""
 ENROLLED_FLOOR = 0.5
 """An enrolled voice's phrase must still score this much from the detector: the template match
 only lowers the bar for phrases the detector already half believes."""
@@ -361,8 +375,9 @@ class Woke:
     """The enrolled voice whose phrase woke Jarvis below the detector's own threshold (or past
     the verifier), if that is how it woke."""
     by: str | None = None
-    """The companion detector that woke Jarvis (``wake_companion.NAME``), if it was not our
-    heads; ``score`` is then its probability."""
+    """What woke Jarvis when it was not our heads: the companion detector
+    (``wake_companion.NAME``) or the whisper check (``CHECK_NAME``); ``score`` is then its
+    probability."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,6 +390,14 @@ class NearMiss:
 
 
 WakeEvent = Woke | NearMiss
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingWake:
+    woke: Woke
+    peak: float
+    """The detector's highest score since the check agreed."""
+    waited: int = 0
 
 
 def verified_over_recent(
@@ -455,11 +478,20 @@ class WakeWordDetector:
         *,
         enrolled_ignored: str | None = None,
         companion: WakeCompanion | None = None,
+        check: WakeCheck | None = None,
     ):
         self.model = model
         self.enrolled = enrolled
         self.companion = companion
         """A second detector that also wakes Jarvis (``wake_companion``), if any."""
+        self.check = check
+        """whisper's ear on the steps the detector half believes (``wake_check``), if any."""
+        self._audio = np.zeros(0, np.float32)
+        """The last ``CHECK_AUDIO_SAMPLES`` heard, for the check only: in memory, never kept."""
+        self._woke_until_s = 0.0
+        """After any wake, the check is quiet as the heads are."""
+        self._pending: _PendingWake | None = None
+        """A wake the check decided, waiting for the detector's peak (``_follow_peak``)."""
         self.enrolled_ignored = enrolled_ignored
         """Why voices enrolled in the data dir are not used (``HouseVoices.ignored``)."""
         self._features = StreamingFeatures(features)
@@ -479,9 +511,13 @@ class WakeWordDetector:
         sensitivity: WakeSensitivity = "normal",
         data_dir: Path | None = None,
         companion: bool = True,
+        check: bool = True,
     ) -> WakeWordDetector:
-        """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any) and
-        its phrase's companion detector (if it has one and ``companion``)."""
+        """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any), its
+        phrase's companion detector (if it has one and ``companion``) and its whisper check (if
+        it has one, whisper tiny.en is installed, and ``check``)."""
+        from assistant.audio.wake_check import WakeCheck  # it builds on this module's heads
+
         model = WakeWordModel.load(resolve_model_path(setting), sensitivity)
         house = house_voices(model, data_dir)
         return cls(
@@ -490,12 +526,18 @@ class WakeWordDetector:
             house.voices,
             enrolled_ignored=house.ignored,
             companion=companion_for(model.phrase, companion),
+            check=WakeCheck.for_model(model, check),
         )
 
     @property
     def companion_name(self) -> str | None:
         """The companion detector's name, if one runs beside the heads."""
         return NAME if self.companion is not None else None
+
+    @property
+    def check_name(self) -> str | None:
+        """The whisper check's name, if it runs beside the heads."""
+        return CHECK_NAME if self.check is not None else None
 
     @property
     def heard_s(self) -> float:
@@ -509,9 +551,18 @@ class WakeWordDetector:
         self._steps = 0
         self._decision.quiet_until_s = 0.0
         self._companion_quiet_until_s = 0.0
+        self._woke_until_s = 0.0
+        self._pending = None
         self._recent.clear()
+        self._audio = np.zeros(0, np.float32)
         if self.companion is not None:
             self.companion.reset()
+
+    def finish(self) -> Woke | None:
+        """At the end of a stream: the wake the check decided that was still waiting for the
+        detector's peak, if any."""
+        pending, self._pending = self._pending, None
+        return pending.woke if pending is not None else None
 
     def push(self, pcm: bytes) -> list[WakeEvent]:
         """Feed 16 kHz mono int16 PCM; get the wakes (and near misses) it completed."""
@@ -525,6 +576,8 @@ class WakeWordDetector:
         events: list[WakeEvent] = []
         windows = self._features.push(samples)
         self._samples += samples.size
+        if self.check is not None:
+            self._audio = np.concatenate([self._audio, samples.astype(np.float32)])
         # The companion's detections in time order with our steps', so whichever heard the
         # phrase first wakes Jarvis and the other is quiet after it.
         companion = deque(self.companion.push(pcm) if self.companion is not None else ())
@@ -537,6 +590,7 @@ class WakeWordDetector:
                 self._add(events, self._step(window, float(score), end_s))
         while companion:
             self._add(events, self._companion_step(*companion.popleft()))
+        self._audio = self._audio[-CHECK_AUDIO_SAMPLES:]
         self.cpu_s += time.thread_time() - started
         return events
 
@@ -545,6 +599,7 @@ class WakeWordDetector:
             return
         if isinstance(event, Woke):
             self._companion_quiet_until_s = event.at_s + REFRACTORY_S
+            self._woke_until_s = event.at_s + REFRACTORY_S
         events.append(event)
 
     def _companion_step(self, at_s: float, probability: float) -> Woke | None:
@@ -567,4 +622,50 @@ class WakeWordDetector:
         def voice(checked: float) -> str | None:
             return enrolled.match(window, checked) if enrolled is not None else None
 
-        return self._decision.step(end_s, score, verified, voice)
+        if self._pending is not None:
+            return self._follow_peak(score, end_s)
+        event = self._decision.step(end_s, score, verified, voice)
+        if isinstance(event, Woke) or self.check is None:
+            return event
+        woke = self._checked(event, score, end_s, verified)
+        if woke is None:
+            return event
+        # The check hears the phrase up to a step before its end, where the detector is still
+        # rising: the wake is placed where the detector peaks, as the heads' own wakes are (what
+        # follows the wake point is the command; a phrase said alone ends about there).
+        self._pending = _PendingWake(woke, score)
+        return None
+
+    def _follow_peak(self, score: float, end_s: float) -> Woke | None:
+        """While the detector still rises (at most ``PEAK_STEPS``), the pending wake follows it;
+        then it is reported at the peak's step."""
+        pending = self._pending
+        assert pending is not None
+        if score > pending.peak and pending.waited < PEAK_STEPS:
+            moved = replace(pending.woke, at_s=end_s)
+            self._pending = _PendingWake(moved, score, pending.waited + 1)
+            return None
+        self._pending = None
+        return pending.woke
+
+    def _checked(
+        self, event: NearMiss | None, score: float, end_s: float, verified: Callable[[], float]
+    ) -> Woke | None:
+        """A wake by the whisper check, on a step the detector scored at least its floor that
+        the heads did not wake on (their near misses included)."""
+        assert self.check is not None
+        if score < self.check.floor or end_s < self._woke_until_s:
+            return None
+        # The step's audio ends this many samples before the newest heard (pending features).
+        behind = self._samples - round(end_s * SAMPLE_RATE_HZ)
+        audio = self._audio[: self._audio.size - behind] if behind > 0 else self._audio
+        thread, process = time.thread_time(), time.process_time()
+        probability = self.check.probability(audio)
+        # The encoder computes in threads of its own: count them too (push counts this one).
+        self.cpu_s += max(0.0, (time.process_time() - process) - (time.thread_time() - thread))
+        if probability < self.check.heads.threshold:
+            return None
+        self._decision.quiet_until_s = end_s + REFRACTORY_S
+        self._companion_quiet_until_s = end_s + REFRACTORY_S
+        checked = event.verifier_score if event is not None else verified()
+        return Woke(end_s, probability, checked, by=CHECK_NAME)

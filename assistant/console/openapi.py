@@ -51,6 +51,12 @@ SCHEMAS: dict[str, Any] = {
                         "nullable": True,
                         "description": "The second detector that also wakes Jarvis, if any",
                     },
+                    "wake_check": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "'whisper check' when whisper's encoder also hears the "
+                        "phrase on steps the detector half believes",
+                    },
                     "enrolled_voices": {
                         "type": "array",
                         "items": {"type": "string"},

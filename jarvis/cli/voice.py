@@ -173,6 +173,7 @@ async def _listen_for_wake(
         settings.wake_sensitivity,
         settings.data_dir,
         settings.wake_companion,
+        settings.wake_check,
     )
     recognizer = await load_recognizer(
         options["engine"], settings.data_dir, vosk_model=options["vosk_model"],

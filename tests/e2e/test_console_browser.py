@@ -254,20 +254,33 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
 
 
 @pytest.mark.parametrize(
-    ("wake_word", "companion", "badge"),
+    ("wake_word", "companion", "check", "badge"),
     [
-        ("hey jarvis", None, "Waiting for “hey jarvis” · knows the voices of sam, alex"),
+        ("hey jarvis", None, None, "Waiting for “hey jarvis” · knows the voices of sam, alex"),
         (
             "hey jarvis",
             "microWakeWord",
+            None,
             "Waiting for “hey jarvis” · also woken by microWakeWord"
             " · knows the voices of sam, alex",
         ),
-        (None, "microWakeWord", "Waiting"),
+        (
+            "hey jarvis",
+            "microWakeWord",
+            "whisper check",
+            "Waiting for “hey jarvis” · also woken by whisper check and microWakeWord"
+            " · knows the voices of sam, alex",
+        ),
+        (None, "microWakeWord", "whisper check", "Waiting"),
     ],
 )
 def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
-    browser: Any, stack: Stack, wake_word: str | None, companion: str | None, badge: str
+    browser: Any,
+    stack: Stack,
+    wake_word: str | None,
+    companion: str | None,
+    check: str | None,
+    badge: str,
 ) -> None:
     """Beside the listening state, the second detector that also wakes Jarvis and whose enrolled
     voices the wake word knows; nothing about either when it listens without a wake word (a
@@ -283,6 +296,7 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
             "wake_word": wake_word,
             "enrolled_voices": ["sam", "alex"] if wake_word else ["sam"],
             "wake_companion": companion,
+            "wake_check": check,
         }
     context = browser.new_context(viewport=DESKTOP)
     opened = context.new_page()

@@ -105,9 +105,10 @@ function stateWords(listening) {
 // do not.
 function wakeWords(listening) {
   if (!listening.wake_word) return "";
-  const companion = listening.wake_companion ? ` · also woken by ${listening.wake_companion}` : "";
+  const woken = [listening.wake_check, listening.wake_companion].filter(Boolean);
+  const also = woken.length ? ` · also woken by ${woken.join(" and ")}` : "";
   const voices = listening.enrolled_voices || [];
-  return companion + (voices.length ? ` · knows the voices of ${voices.join(", ")}` : "");
+  return also + (voices.length ? ` · knows the voices of ${voices.join(", ")}` : "");
 }
 
 // ---- push-to-talk: the browser's microphone to the edge, the reply's audio back ----------------

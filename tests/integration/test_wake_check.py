@@ -1,0 +1,172 @@
+"""The wake word's whisper check (``assistant.audio.wake_check``) with the real models: the
+bundled heads, the bundled check and whisper tiny.en's encoder, on piper's voice in rooms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from assistant.audio import to_pcm
+from assistant.audio.endpointing import load_detector
+from assistant.audio.wake_check import NAME, check_path
+from assistant.audio.wake_word import (
+    CHECK_AUDIO_SAMPLES,
+    WakeEvent,
+    WakeWordDetector,
+    Woke,
+    bundled_path,
+)
+from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing_room import EspeakVoice, espeak, in_room, piper, silence
+from assistant.wake_gate import first_wake, hear_after_wake
+from assistant.wyoming_wake import WakeStream
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+OTHER_TALK = (
+    "the recipe says two cups of flour and a pinch of salt",
+    "did you see the game last night it went to overtime",
+    "my sister is moving to a new apartment next month",
+)
+ROOM_SEEDS = (2, 4)
+"""Rooms (20 dB SNR, a talker and 0.3 s of reverb) where the heads alone miss piper's "hey
+jarvis, what time is it" and the check hears it: found once, seeded, so every run hears the
+same audio."""
+
+
+@pytest.fixture(scope="module")
+def heads_alone() -> WakeWordDetector:
+    return WakeWordDetector.load(companion=False, check=False)
+
+
+@pytest.fixture(scope="module")
+def with_check() -> WakeWordDetector:
+    detector = WakeWordDetector.load(companion=False)
+    assert detector.check is not None, "the bundled check and whisper tiny.en must load"
+    return detector
+
+
+@pytest.fixture(scope="module")
+def room_pool() -> list[np.ndarray]:
+    return [espeak(text, EspeakVoice("en-gb-x-rp", "f2", 160)) for text in OTHER_TALK]
+
+
+@pytest.fixture(scope="module")
+def said(piper_voice: object) -> Callable[[str], np.ndarray]:
+    cache: dict[str, np.ndarray] = {}
+
+    def speak(text: str) -> np.ndarray:
+        if text not in cache:
+            cache[text] = piper(piper_voice, text, steady=True)
+        return cache[text]
+
+    return speak
+
+
+def heard(detector: WakeWordDetector, pcm: bytes) -> list[WakeEvent]:
+    """``pcm`` streamed as the edge streams it, in 80 ms pushes, from a fresh start."""
+    detector.reset()
+    return [event for i in range(0, len(pcm), 2560) for event in detector.push(pcm[i : i + 2560])]
+
+
+def woke(events: list[WakeEvent]) -> list[Woke]:
+    return [event for event in events if isinstance(event, Woke)]
+
+
+def in_a_room(clip: np.ndarray, seed: int, pool: list[np.ndarray]) -> bytes:
+    audio = np.concatenate([silence(1.0), clip, silence(1.0)])
+    rng = np.random.default_rng(seed)
+    return to_pcm(in_room(audio, rng, snr_db=20.0, babble_pool=pool, rt60_s=0.3))
+
+
+def test_the_bundled_wake_word_has_a_check_that_fits_it() -> None:
+    assert check_path(bundled_path("hey jarvis")).is_file()
+    assert WakeWordDetector.load(check=False).check is None
+
+
+@pytest.mark.parametrize("seed", ROOM_SEEDS)
+def test_a_phrase_the_heads_miss_in_a_room_wakes_jarvis_through_the_check(
+    heads_alone: WakeWordDetector,
+    with_check: WakeWordDetector,
+    said: Callable[[str], np.ndarray],
+    room_pool: list[np.ndarray],
+    seed: int,
+) -> None:
+    clip = said("hey jarvis, what time is it")
+    pcm = in_a_room(clip, seed, room_pool)
+    assert woke(heard(heads_alone, pcm)) == [], "the heads must miss it for the test to mean it"
+    wakes = woke(heard(with_check, pcm))
+    assert len(wakes) == 1
+    assert wakes[0].by == NAME
+    assert with_check.check is not None
+    assert wakes[0].score >= with_check.check.heads.threshold
+    phrase_end_s = 1.0 + len(said("hey jarvis")) / 16_000
+    assert phrase_end_s - 0.3 < wakes[0].at_s < phrase_end_s + 0.8  # at the phrase, not after
+
+
+@pytest.mark.parametrize("near_miss", ["hey travis", "hey harvey", "jarvis is a name"])
+def test_near_misses_do_not_wake_it(
+    with_check: WakeWordDetector, said: Callable[[str], np.ndarray], near_miss: str
+) -> None:
+    pcm = to_pcm(np.concatenate([silence(1.0), said(near_miss), silence(1.0)]))
+    assert woke(heard(with_check, pcm)) == []
+
+
+def test_everyday_speech_does_not_wake_it_and_no_more_than_two_seconds_are_kept(
+    with_check: WakeWordDetector, said: Callable[[str], np.ndarray], room_pool: list[np.ndarray]
+) -> None:
+    """Sentences that are not the phrase, clean and in a room: no wake. And the check's audio
+    is only ever the last two seconds (and the features' lag), in memory."""
+    sentences = [
+        "what is the weather going to be like this weekend",
+        "remind me to call my mother tomorrow at noon",
+        "hey can you tell me how far it is to the station",
+        *OTHER_TALK,
+    ]
+    clean = np.concatenate([part for s in sentences for part in (said(s), silence(0.5))])
+    for pcm in (to_pcm(clean), in_a_room(clean, 1, room_pool)):
+        assert woke(heard(with_check, pcm)) == []
+        assert with_check._audio.size <= CHECK_AUDIO_SAMPLES
+
+
+async def test_listen_says_the_check_woke_it(
+    heads_alone: WakeWordDetector,
+    with_check: WakeWordDetector,
+    whisper: WhisperRecognizer,
+    said: Callable[[str], np.ndarray],
+    room_pool: list[np.ndarray],
+) -> None:
+    """``jarvis listen --wake-word --json``'s outcome names the check when it woke Jarvis, and
+    the command after the phrase is heard as ever."""
+    pcm = in_a_room(said("hey jarvis, what time is it"), ROOM_SEEDS[0], room_pool)
+    outcome = await hear_after_wake(pcm, with_check, whisper, load_detector())
+    assert outcome["woke_by"] == NAME
+    assert outcome["woke_at_s"] is not None
+    assert outcome["intent"] == "time.now"
+
+
+async def test_a_wake_still_waiting_for_the_peak_when_the_audio_ends_is_not_lost(
+    with_check: WakeWordDetector, said: Callable[[str], np.ndarray], room_pool: list[np.ndarray]
+) -> None:
+    """The check's wake waits (at most ``PEAK_STEPS``) for the detector's peak; a recording or
+    a Wyoming stream that ends meanwhile still wakes: ``first_wake`` and ``AudioStop``."""
+    pcm = in_a_room(said("hey jarvis, what time is it"), ROOM_SEEDS[0], room_pool)
+    with_check.reset()
+    cut = 0
+    for start in range(0, len(pcm), 2560):  # 80 ms at a time, until the check has agreed
+        assert woke(with_check.push(pcm[start : start + 2560])) == []
+        if with_check._pending is not None:
+            cut = start + 2560
+            break
+    assert cut, "the check must agree somewhere in the phrase"
+    woken = first_wake(with_check, pcm[:cut])
+    assert woken is not None
+    assert woken.by == NAME
+    stream = WakeStream(with_check)
+    assert await stream.push(pcm[:cut]) is None
+    finished = await stream.finish()
+    assert finished is not None
+    assert finished.by == NAME
+    assert await stream.finish() is None  # one detection per stream
