@@ -177,8 +177,10 @@ class Ours:
         first = self._steps + 1  # the first step this push completed, counted from 1
         self._steps += windows.shape[0]
         for step in self._extra_steps:
-            if first <= step <= self._steps:
-                out[step - first] = 1.0
+            # A check's wake is reported at the detector's peak, up to ``PEAK_STEPS`` after the
+            # push that held it: scored in this push's first step then.
+            if step <= self._steps:
+                out[max(step, first) - first] = 1.0
         self._extra_steps = [step for step in self._extra_steps if step > self._steps]
         return out
 
