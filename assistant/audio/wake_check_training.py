@@ -141,6 +141,10 @@ class Collector:
         random_steps = self._rng.choice(scores.size, size=min(6, scores.size), replace=False)
         self.add(audio, [*hard, *random_steps], 0)
 
+    @property
+    def count(self) -> int:
+        return len(self._labels)
+
     def windows(self) -> Windows:
         return Windows(np.concatenate(self._rows), np.array(self._labels, np.int8))
 
@@ -168,7 +172,7 @@ def training_windows(
                    for _ in range(PIPER_PHRASES)]  # fmt: skip
     for samples in spoken:
         collector.phrase(samples, 1, PHRASE_COPIES, commands, pool)
-    say(f"  {len(spoken)} phrases, {len(collector.windows().labels)} windows")
+    say(f"  {len(spoken)} phrases, {collector.count} windows")
 
     near = synthesize([(miss, chooser.choice(voices)) for miss in NEAR_MISSES
                        for _ in range(NEAR_VOICES)])  # fmt: skip
@@ -177,7 +181,7 @@ def training_windows(
                  for miss in NEAR_MISSES]  # fmt: skip
     for samples in near:
         collector.phrase(samples, 0, NEAR_COPIES, commands, pool)
-    say(f"  {len(near)} near misses, {len(collector.windows().labels)} windows")
+    say(f"  {len(near)} near misses, {collector.count} windows")
 
     texts = some_starting_with_hey(sentences[:SENTENCES])
     said = synthesize([(text, chooser.choice(voices)) for text in texts])

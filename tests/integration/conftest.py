@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.audio.endpointing import SileroDetector
 from assistant.stt.model_paths import package_model_dir
 from assistant.stt.vosk_recognizer import VoskRecognizer
 from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing_room import piper
 from assistant.testing_speech import (
     CATALOGUE,
     KOREAN_PHRASES,
@@ -30,6 +32,20 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def piper_voice() -> object:
     return load_piper_voice()
+
+
+@pytest.fixture(scope="session")
+def said(piper_voice: object) -> Callable[[str], np.ndarray]:
+    """Text spoken by piper (steadily, so every run hears the same audio), cached for the
+    session: ``said("hey jarvis")``."""
+    cache: dict[str, np.ndarray] = {}
+
+    def speak(text: str) -> np.ndarray:
+        if text not in cache:
+            cache[text] = piper(piper_voice, text, steady=True)
+        return cache[text]
+
+    return speak
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from assistant.audio.wake_word import (
     bundled_path,
 )
 from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_room import EspeakVoice, espeak, in_room, piper, silence
+from assistant.testing_room import EspeakVoice, espeak, in_room, silence
 from assistant.wake_gate import first_wake, hear_after_wake
 from assistant.wyoming_wake import WakeStream
 
@@ -51,18 +51,6 @@ def with_check() -> WakeWordDetector:
 @pytest.fixture(scope="module")
 def room_pool() -> list[np.ndarray]:
     return [espeak(text, EspeakVoice("en-gb-x-rp", "f2", 160)) for text in OTHER_TALK]
-
-
-@pytest.fixture(scope="module")
-def said(piper_voice: object) -> Callable[[str], np.ndarray]:
-    cache: dict[str, np.ndarray] = {}
-
-    def speak(text: str) -> np.ndarray:
-        if text not in cache:
-            cache[text] = piper(piper_voice, text, steady=True)
-        return cache[text]
-
-    return speak
 
 
 def heard(detector: WakeWordDetector, pcm: bytes) -> list[WakeEvent]:

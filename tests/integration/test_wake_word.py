@@ -21,7 +21,7 @@ from assistant.audio.wav_source import WavSource, read_wav
 from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.interpreter import interpret
 from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_room import EspeakVoice, espeak, in_room, piper, silence
+from assistant.testing_room import EspeakVoice, espeak, in_room, silence
 from assistant.testing_speech import write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.wake_gate import first_wake
@@ -37,19 +37,6 @@ KIM = EspeakVoice("en-us", "m3", 160)
 @pytest.fixture(scope="session")
 def wake_detector() -> WakeWordDetector:
     return WakeWordDetector.load("hey jarvis")
-
-
-@pytest.fixture(scope="session")
-def said(piper_voice: object) -> Callable[..., np.ndarray]:
-    """Text spoken by piper, cached for the session: ``said("hey jarvis")``."""
-    cache: dict[str, np.ndarray] = {}
-
-    def speak(text: str) -> np.ndarray:
-        if text not in cache:
-            cache[text] = piper(piper_voice, text, steady=True)
-        return cache[text]
-
-    return speak
 
 
 def _stream(tmp_path: Path, *parts: np.ndarray | float) -> Path:
