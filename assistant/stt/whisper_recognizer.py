@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import re
 import time
 import zlib
@@ -17,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import structlog
 
-from assistant.audio import SAMPLE_RATE_HZ, to_float
+from assistant.audio import to_float
 from assistant.stt import Partial, Transcript
+from assistant.stt.whisper_models import default_threads, shared_whisper
 
 log = structlog.get_logger(__name__)
 
@@ -70,13 +69,14 @@ class WhisperRecognizer:
         hotwords: str | None = None,
         cpu_threads: int = 0,
     ) -> WhisperRecognizer:
-        """Load the CTranslate2 model in a worker thread (about a second for tiny.en)."""
-        threads = cpu_threads or min(4, os.cpu_count() or 1)
+        """Load the CTranslate2 model in a worker thread (about a second for tiny.en), or share
+        the one this process already loaded from ``path`` (the wake word's whisper check)."""
+        threads = cpu_threads or default_threads()
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
         started = time.perf_counter()
         try:
             model = await asyncio.get_running_loop().run_in_executor(
-                executor, _load_model, path, threads, language
+                executor, shared_whisper, path, threads
             )
         except BaseException:
             executor.shutdown(wait=False)
@@ -84,6 +84,11 @@ class WhisperRecognizer:
         load_ms = (time.perf_counter() - started) * 1000
         log.info("whisper.loaded", path=str(path), load_ms=round(load_ms), cpu_threads=threads)
         return cls(model, executor, language=language, prompt=prompt, hotwords=hotwords)
+
+    @property
+    def model(self) -> Any:
+        """The faster-whisper model (shared with the wake word's whisper check)."""
+        return self._model
 
     @property
     def prompt(self) -> str | None:
@@ -180,19 +185,6 @@ def repeats_itself(text: str) -> bool:
 def _probably_not_speech(segment: Any) -> bool:
     """faster-whisper's own silence rule: likely no speech, and decoded without confidence."""
     return bool(segment.no_speech_prob > NO_SPEECH_PROB and segment.avg_logprob < LOW_LOGPROB)
-
-
-def _load_model(path: Path, cpu_threads: int, language: str) -> Any:
-    import logging
-
-    from faster_whisper import WhisperModel
-
-    # faster-whisper logs every utterance's duration at INFO through stdlib logging.
-    logging.getLogger("faster_whisper").setLevel(logging.WARNING)
-    model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
-    # The first decode pays one-off set-up costs; pay them at start-up, not on the first request.
-    list(model.transcribe(np.zeros(SAMPLE_RATE_HZ // 2, dtype=np.float32), language=language)[0])
-    return model
 
 
 class WhisperRecognition:

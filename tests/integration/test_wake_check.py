@@ -3,6 +3,7 @@ bundled heads, the bundled check and whisper tiny.en's encoder, on piper's voice
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import numpy as np
@@ -158,3 +159,29 @@ async def test_a_wake_still_waiting_for_the_peak_when_the_audio_ends_is_not_lost
     assert finished is not None
     assert finished.by == NAME
     assert await stream.finish() is None  # one detection per stream
+
+
+async def test_the_check_hears_through_the_recognizers_own_model_even_while_it_decodes(
+    with_check: WakeWordDetector,
+    whisper: WhisperRecognizer,
+    said: Callable[[str], np.ndarray],
+    room_pool: list[np.ndarray],
+) -> None:
+    """One whisper tiny.en in memory, not two; a check asked while the recognizer decodes a
+    command (another thread, the same CTranslate2 model) hears what it hears alone."""
+    check = with_check.check
+    assert check is not None
+    assert check.encoder.model is whisper.model
+    command = to_pcm(said("set a timer for ten minutes"))
+    phrase = in_a_room(said("hey jarvis, what time is it"), ROOM_SEEDS[0], room_pool)
+    window = np.frombuffer(phrase, "<i2").astype(np.float32)[: 3 * 16000] / 32768
+    alone = [check.probability(window[: end * 1600]) for end in range(12, 31, 2)]
+    decoding = [asyncio.create_task(whisper.transcribe(command)) for _ in range(3)]
+    beside = [
+        await asyncio.to_thread(check.probability, window[: end * 1600]) for end in range(12, 31, 2)
+    ]
+    transcripts = await asyncio.gather(*decoding)
+    assert beside == pytest.approx(alone, abs=1e-4)
+    assert max(alone) >= check.heads.threshold  # the phrase is in there, and heard
+    for transcript in transcripts:
+        assert "timer" in transcript.text.lower()

@@ -1,0 +1,59 @@
+"""One faster-whisper model per folder in a process, shared by everyone who needs it.
+
+The edge's recognizer and the wake word's whisper check (``assistant.audio.wake_check``) both
+use whisper tiny.en; loaded twice, the second copy cost another ~100 MB of resident memory for
+nothing. CTranslate2 queues calls that arrive together from several threads (one model, one
+worker), so sharing is safe: at worst the rare check waits for a decode to end.
+
+A model lives while someone holds it (the cache keeps weak references), so a recognizer that is
+closed and dropped frees its memory as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import weakref
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.audio import SAMPLE_RATE_HZ
+
+_models: weakref.WeakValueDictionary[tuple[Path, int], Any] = weakref.WeakValueDictionary()
+_lock = threading.Lock()
+
+
+def default_threads() -> int:
+    """Threads a whisper model computes with: the machine's cores, at most four (more measured
+    no faster for tiny.en's short decodes)."""
+    return min(4, os.cpu_count() or 1)
+
+
+def shared_whisper(path: Path, cpu_threads: int = 0) -> Any:
+    """The faster-whisper model in ``path`` (int8 on CPU), loaded on first use and warmed up.
+
+    Blocks for about a second on first use: call it from a worker thread."""
+    key = (path.resolve(), cpu_threads or default_threads())
+    # One lock for all loads: two first callers must not both load the same model, and loads
+    # are rare (start-up), so serializing them costs nothing.
+    with _lock:
+        model = _models.get(key)
+        if model is None:
+            model = _load(*key)
+            _models[key] = model
+        return model
+
+
+def _load(path: Path, cpu_threads: int) -> Any:
+    from faster_whisper import WhisperModel
+
+    # faster-whisper logs every utterance's duration at INFO through stdlib logging.
+    logging.getLogger("faster_whisper").setLevel(logging.WARNING)
+    model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+    # The first decode pays one-off set-up costs; pay them at start-up, not on the first request.
+    silence = np.zeros(SAMPLE_RATE_HZ // 2, dtype=np.float32)
+    list(model.transcribe(silence, language="en", without_timestamps=True)[0])
+    return model
