@@ -134,7 +134,7 @@ class WhisperEncoder:
             return None
         from assistant.stt.whisper_models import shared_whisper  # it loads ctranslate2
 
-        return cls(shared_whisper(path))
+        return cls(shared_whisper(path, decodes=False))
 
     def features(self, windows: Sequence[Float32Array]) -> npt.NDArray[np.float32]:
         """Each 2 s window's pooled encoder output (shorter windows are padded before)."""

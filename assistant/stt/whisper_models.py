@@ -23,6 +23,7 @@ import numpy as np
 from assistant.audio import SAMPLE_RATE_HZ
 
 _models: weakref.WeakValueDictionary[tuple[Path, int], Any] = weakref.WeakValueDictionary()
+_warmed: weakref.WeakSet[Any] = weakref.WeakSet()
 _lock = threading.Lock()
 
 
@@ -32,9 +33,12 @@ def default_threads() -> int:
     return min(4, os.cpu_count() or 1)
 
 
-def shared_whisper(path: Path, cpu_threads: int = 0) -> Any:
-    """The faster-whisper model in ``path`` (int8 on CPU), loaded on first use and warmed up.
+def shared_whisper(path: Path, cpu_threads: int = 0, *, decodes: bool = True) -> Any:
+    """The faster-whisper model in ``path`` (int8 on CPU), loaded on first use.
 
+    ``decodes``: the caller transcribes with it, so one decode is run first: the first decode
+    pays one-off set-up costs (and ~50 MB of the decoder's buffers), better paid at start-up than
+    on the first request. The whisper check only encodes and asks for none of that.
     Blocks for about a second on first use: call it from a worker thread."""
     key = (path.resolve(), cpu_threads or default_threads())
     # One lock for all loads: two first callers must not both load the same model, and loads
@@ -44,6 +48,10 @@ def shared_whisper(path: Path, cpu_threads: int = 0) -> Any:
         if model is None:
             model = _load(*key)
             _models[key] = model
+        if decodes and model not in _warmed:
+            silence = np.zeros(SAMPLE_RATE_HZ // 2, dtype=np.float32)
+            list(model.transcribe(silence, language="en", without_timestamps=True)[0])
+            _warmed.add(model)
         return model
 
 
@@ -52,8 +60,4 @@ def _load(path: Path, cpu_threads: int) -> Any:
 
     # faster-whisper logs every utterance's duration at INFO through stdlib logging.
     logging.getLogger("faster_whisper").setLevel(logging.WARNING)
-    model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
-    # The first decode pays one-off set-up costs; pay them at start-up, not on the first request.
-    silence = np.zeros(SAMPLE_RATE_HZ // 2, dtype=np.float32)
-    list(model.transcribe(silence, language="en", without_timestamps=True)[0])
-    return model
+    return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
