@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import structlog
@@ -21,6 +22,28 @@ log = structlog.get_logger(__name__)
 Phase = Literal["waiting", "listening", "thinking"]
 State = Literal["off", "muted", "waiting", "listening", "thinking", "speaking"]
 """``off``: no microphone (text only); ``waiting``: for speech or the wake word."""
+
+HEADS = "detector"
+"""``LastWake.by`` when the wake word's own detector woke Jarvis (not its companion or check)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LastWake:
+    """When Jarvis last woke, and which ear heard the phrase: a person who finds it waking on
+    the wrong words sees which one to turn off (``JARVIS_WAKE_CHECK``,
+    ``JARVIS_WAKE_COMPANION``). The time and the ear only: nothing that was said."""
+
+    at: float
+    """Seconds since the epoch."""
+    by: str
+    """``detector``, ``whisper check`` or ``microWakeWord``."""
+    score: float
+    """How sure that ear was (its own probability)."""
+    voice: str | None = None
+    """The enrolled voice it woke for below the detector's own threshold, if that is how."""
+
+    def view(self) -> dict[str, object]:
+        return {"at": self.at, "by": self.by, "score": round(self.score, 3), "voice": self.voice}
 
 
 class ListeningState:
@@ -39,6 +62,8 @@ class ListeningState:
         """``whisper check`` when whisper's encoder checks the steps the detector half believes."""
         self.enrolled_voices: tuple[str, ...] = ()
         """Whose voices the wake word was enrolled for (``jarvis wake enroll``) and uses."""
+        self.last_wake: LastWake | None = None
+        """When it last woke and by which ear (since start-up; never kept on disk)."""
         self.phase: Phase = "waiting"
         self._unmuted = asyncio.Event()
         self._unmuted.set()
@@ -63,6 +88,10 @@ class ListeningState:
         if phase != self.phase:
             self.phase = phase
             self._changed()
+
+    def woke(self, wake: LastWake) -> None:
+        self.last_wake = wake
+        self._changed()
 
     def set_muted(self, muted: bool) -> None:
         if muted == self.muted:
@@ -95,6 +124,7 @@ class ListeningState:
             "wake_companion": self.wake_companion,
             "wake_check": self.wake_check,
             "enrolled_voices": list(self.enrolled_voices),
+            "last_wake": self.last_wake.view() if self.last_wake else None,
         }
 
     def _changed(self) -> None:

@@ -36,7 +36,7 @@ from assistant.errors import (
     PortAudioMissingError,
 )
 from assistant.events import WAKE_EVENT_KIND
-from assistant.listening import ListeningState
+from assistant.listening import HEADS, LastWake, ListeningState
 from assistant.stt import Recognizer
 from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
@@ -307,6 +307,8 @@ class VoiceLoop:
         from assistant.wake_gate import earcon
 
         self.interrupt()
+        woke = wake.woke
+        self.listening.woke(LastWake(time.time(), woke.by or HEADS, woke.score, voice=woke.voice))
         if self.speech is not None:
             pcm, rate = earcon()
             self.speech.play_sound("wake", Speech(pcm, rate))

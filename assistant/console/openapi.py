@@ -62,6 +62,26 @@ SCHEMAS: dict[str, Any] = {
                         "items": {"type": "string"},
                         "description": "Whose voices the wake word was enrolled for and uses",
                     },
+                    "last_wake": {
+                        "type": "object",
+                        "nullable": True,
+                        "description": "When Jarvis last woke (since start-up) and which ear "
+                        "heard the phrase: its detector, the whisper check or microWakeWord",
+                        "required": ["at", "by", "score", "voice"],
+                        "properties": {
+                            "at": {"type": "number", "description": "Seconds since the epoch"},
+                            "by": {
+                                "type": "string",
+                                "description": "'detector', 'whisper check' or 'microWakeWord'",
+                            },
+                            "score": {"type": "number"},
+                            "voice": {
+                                "type": "string",
+                                "nullable": True,
+                                "description": "The enrolled voice it woke for, if that is how",
+                            },
+                        },
+                    },
                 },
             },
             "timers": {

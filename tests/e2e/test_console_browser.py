@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -272,6 +273,20 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
             " · knows the voices of sam, alex",
         ),
         (None, "microWakeWord", "whisper check", "Waiting"),
+        (
+            "hey jarvis",
+            "microWakeWord",
+            "whisper check",
+            "Waiting for “hey jarvis” · also woken by whisper check and microWakeWord"
+            " · knows the voices of sam, alex · last woke {at} (whisper check)",
+        ),
+        (
+            "hey jarvis",
+            None,
+            None,
+            "Waiting for “hey jarvis” · knows the voices of sam, alex"
+            " · last woke {at} (its detector, sam's voice)",
+        ),
     ],
 )
 def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
@@ -284,7 +299,8 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
 ) -> None:
     """Beside the listening state, the second detector that also wakes Jarvis and whose enrolled
     voices the wake word knows; nothing about either when it listens without a wake word (a
-    stale companion in the state is not shown then). The page talks to the real edge, but the
+    stale companion in the state is not shown then); when it last woke and which ear heard the
+    phrase (whose voice, for an enrolled one). The page talks to the real edge, but the
     listening part of its state and the listening event stream are replaced in the browser by
     what a voice loop with enrolled voices reports: this machine has no microphone, so the
     edge's own voice loop never runs here (the loop's report is tested in
@@ -297,7 +313,14 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
             "enrolled_voices": ["sam", "alex"] if wake_word else ["sam"],
             "wake_companion": companion,
             "wake_check": check,
+            "last_wake": None,
         }
+    # Half a second past a whole second: the page's clock offset (milliseconds) cannot change it.
+    woke_at = int(time.time()) - 30 + 0.5
+    if "{at}" in badge:
+        by = check or "detector"
+        voice = None if check else "sam"
+        view["last_wake"] = {"at": woke_at, "by": by, "score": 0.97, "voice": voice}
     context = browser.new_context(viewport=DESKTOP)
     opened = context.new_page()
 
@@ -317,7 +340,12 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
             "() => document.querySelector('[aria-label=\"Listening state\"]').textContent !== '…'",
             timeout=WAIT_MS,
         )
-        assert state_badge.inner_text() == badge
+        shown_at = opened.evaluate(
+            "(at) => new Date(at * 1000).toLocaleTimeString([],"
+            " { hour: '2-digit', minute: '2-digit', second: '2-digit' })",
+            woke_at,
+        )
+        assert state_badge.inner_text() == badge.format(at=shown_at)
     finally:
         context.close()
 

@@ -6,6 +6,7 @@ import asyncio
 import os
 import pty
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -169,17 +170,27 @@ async def test_wake_word_then_command_in_one_breath_is_answered_after_a_chime(
     and its reply spoken."""
     stream = _stream(tmp_path, 1.0, said("Hey Jarvis, what time is it?"), 1.5)
     voice = _Voice(tmp_path)
+    started = time.time()
     loop = await voice.start(tmp_path, stream, whisper, wake_detector)
     try:
         speech = loop.speech
         assert speech is not None
+        assert loop.listening.view()["last_wake"] is None
         await _until(lambda: len(speech.spoken) == 1)
         assert speech.sounds == ["wake"]
+        last_wake = loop.listening.view()["last_wake"]
     finally:
         await loop.close()
     assert voice.intents() == ["time.now"]
     assert "jarvis" not in voice.submitted[0].lower()
     assert [e.kind for e in voice.events] == [WAKE_EVENT_KIND]
+    # The listening state says when and by which ear (the console shows it): the ear the same
+    # detector names when it hears the recording alone.
+    woke = first_wake(wake_detector, read_wav(stream))
+    assert woke is not None
+    assert isinstance(last_wake, dict)
+    assert last_wake["by"] == (woke.by or "detector")
+    assert started < last_wake["at"] < time.time()
     chime = to_float(read_wav(voice.spoken))[: round(0.06 * SAMPLE_RATE_HZ)]
     spectrum = np.abs(np.fft.rfft(chime))
     assert abs(np.argmax(spectrum) * SAMPLE_RATE_HZ / chime.size - 880) < 40
@@ -342,6 +353,7 @@ async def test_without_the_wake_word_nothing_is_heard(
         await _until(lambda: "voice-listen" not in voice_loop._tasks.names())
         assert voice_loop.speech is not None
         assert voice_loop.speech.sounds == []
+        assert voice_loop.listening.view()["last_wake"] is None
     finally:
         await voice_loop.close()
     assert voice.submitted == []

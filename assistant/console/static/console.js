@@ -103,12 +103,21 @@ function stateWords(listening) {
 
 // Shown beside the state, never announced: the state changes often, the detectors and voices
 // do not.
-function wakeWords(listening) {
+function wakeWords(listening, offset) {
   if (!listening.wake_word) return "";
   const woken = [listening.wake_check, listening.wake_companion].filter(Boolean);
   const also = woken.length ? ` · also woken by ${woken.join(" and ")}` : "";
   const voices = listening.enrolled_voices || [];
-  return also + (voices.length ? ` · knows the voices of ${voices.join(", ")}` : "");
+  return also + (voices.length ? ` · knows the voices of ${voices.join(", ")}` : "") + lastWake(listening.last_wake, offset);
+}
+
+// Which ear heard the phrase last: a person whom Jarvis wakes on the wrong words sees which
+// one to turn off.
+function lastWake(wake, offset) {
+  if (!wake) return "";
+  const by = wake.by === "detector" ? "its detector" : wake.by;
+  const voice = wake.voice ? `, ${wake.voice}'s voice` : "";
+  return ` · last woke ${timeOf(wake.at - (offset || 0))} (${by}${voice})`;
 }
 
 // ---- push-to-talk: the browser's microphone to the edge, the reply's audio back ----------------
@@ -605,7 +614,7 @@ function App() {
       <h1>Jarvis${state ? html` <span class="meta">· ${state.device.device_name}</span>` : ""}</h1>
       <span class=${`badge ${live ? "on" : "off"}`} title="The live event stream">${live ? "live" : "reconnecting"}</span>
       <span class=${`badge ${cloud?.connected ? "on" : "off"}`}>${cloud ? (cloud.connected ? "cloud connected" : cloud.configured ? "cloud offline" : "no cloud") : "…"}</span>
-      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) + wakeWords(listening) : "…"}</span>
+      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) + wakeWords(listening, offset) : "…"}</span>
       <button class="quiet" aria-pressed=${Boolean(listening?.muted)} disabled=${!listening?.microphone}
         onClick=${toggleMute}>${listening?.muted ? "Unmute microphone" : "Mute microphone"}</button>
     </header>
