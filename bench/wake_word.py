@@ -333,7 +333,9 @@ def measure(name: str, speech: dict[str, list[Float32Array]], model: str) -> dic
         load_s, rss_mb = fresh.submit(_load_cost, name, model).result()
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as fresh:
         _, rss_beside_mb = fresh.submit(_load_cost, name, model, True).result()
-    with ProcessPoolExecutor(max_workers=3) as workers:
+    # Spawned, not forked: a detector with the whisper check computes in CTranslate2's OpenMP
+    # threads, which a forked child of a process that used them waits on for ever.
+    with ProcessPoolExecutor(max_workers=3, mp_context=get_context("spawn")) as workers:
         wakes_job = workers.submit(_wake_utterances, name, wakes, pool, model)
         near_job = workers.submit(_near_misses, name, near, pool, model)
         stream_job = workers.submit(_other_speech, name, other, pool, model)

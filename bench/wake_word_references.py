@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from assistant.audio import SAMPLE_RATE_HZ, to_float
 from assistant.audio.openwakeword_features import STEP_SAMPLES, FeatureModels, StreamingFeatures
-from assistant.audio.wake_check import WakeCheck
+from assistant.audio.wake_check import WakeCheck, heads_for, whisper_installed
 from assistant.audio.wake_companion import FRAME_S, WakeCompanion, companion_for
 from assistant.audio.wake_word import (
     CHECK_NAME,
@@ -303,8 +303,11 @@ def has_high_sensitivity(model: str = DEFAULT_WAKE_WORD) -> bool:
 
 
 def has_check(model: str = DEFAULT_WAKE_WORD) -> bool:
-    """Whether ``model`` has a whisper check that fits it (and whisper tiny.en loads here)."""
-    return WakeCheck.for_model(WakeWordModel.load(resolve_model_path(model))) is not None
+    """Whether ``model`` has a whisper check that fits it and whisper tiny.en is installed;
+    asked without loading whisper: CTranslate2's OpenMP threads do not survive a fork, and the
+    bench forks its workers after asking."""
+    heads = heads_for(WakeWordModel.load(resolve_model_path(model)))
+    return heads is not None and whisper_installed()
 
 
 def has_companion(model: str = DEFAULT_WAKE_WORD) -> bool:

@@ -130,7 +130,7 @@ class WhisperEncoder:
         ``None`` when it is not installed. The model is the recognizer's when that one is
         loaded from the same folder (``shared_whisper``): one copy in memory, not two."""
         path = path or package_model_dir(WHISPER_PACKAGE)
-        if path is None or importlib.util.find_spec("faster_whisper") is None:
+        if path is None or not whisper_installed():
             return None
         from assistant.stt.whisper_models import shared_whisper  # it loads ctranslate2
 
@@ -180,22 +180,37 @@ class WakeCheck:
     def for_model(cls, model: WakeWordModel, enabled: bool = True) -> WakeCheck | None:
         """The check trained for ``model``, if it has one, it still fits the model's detector,
         and whisper tiny.en is installed; otherwise ``None`` (the heads decide alone)."""
-        path = check_path(model.path)
-        if not enabled or not path.is_file():
-            return None
-        try:
-            heads = CheckHeads.load(path)
-        except (OSError, ValueError, KeyError) as error:
-            log.warning("wake.check_unreadable", path=str(path), error=str(error))
-            return None
-        if heads.detector_digest != model.detector.digest:
-            log.warning(
-                "wake.check_stale", path=str(path),
-                hint="the wake word was retrained since: run `just train-wake-check`",
-            )  # fmt: skip
+        heads = heads_for(model) if enabled else None
+        if heads is None:
             return None
         encoder = WhisperEncoder.load()
         if encoder is None:
             log.info("wake.check_unavailable", reason="whisper tiny.en is not installed")
             return None
         return cls(heads, encoder)
+
+
+def heads_for(model: WakeWordModel) -> CheckHeads | None:
+    """The check's heads beside ``model``, if they are there, readable and trained beside this
+    very detector; loads no whisper (a benchmark asks this before it forks its workers)."""
+    path = check_path(model.path)
+    if not path.is_file():
+        return None
+    try:
+        heads = CheckHeads.load(path)
+    except (OSError, ValueError, KeyError) as error:
+        log.warning("wake.check_unreadable", path=str(path), error=str(error))
+        return None
+    if heads.detector_digest != model.detector.digest:
+        log.warning(
+            "wake.check_stale", path=str(path),
+            hint="the wake word was retrained since: run `just train-wake-check`",
+        )  # fmt: skip
+        return None
+    return heads
+
+
+def whisper_installed() -> bool:
+    """Whether the check can hear: whisper tiny.en's package and faster-whisper are installed."""
+    found = package_model_dir(WHISPER_PACKAGE)
+    return found is not None and importlib.util.find_spec("faster_whisper") is not None

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from assistant.audio import to_pcm
 from assistant.audio.endpointing import load_detector
@@ -172,6 +173,11 @@ async def test_the_check_hears_through_the_recognizers_own_model_even_while_it_d
     check = with_check.check
     assert check is not None
     assert check.encoder.model is whisper.model
+    # And numpy's BLAS computes on one thread beside it: OpenBLAS's pool spun after every call
+    # of whisper's feature extractor, ten times the CPU of the check's encode itself.
+    blas = threadpool_info()
+    assert blas, "numpy's BLAS is loaded"
+    assert {pool["num_threads"] for pool in blas if pool["user_api"] == "blas"} == {1}
     command = to_pcm(said("set a timer for ten minutes"))
     phrase = in_a_room(said("hey jarvis, what time is it"), ROOM_SEEDS[0], room_pool)
     window = np.frombuffer(phrase, "<i2").astype(np.float32)[: 3 * 16000] / 32768
