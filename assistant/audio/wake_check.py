@@ -125,12 +125,12 @@ class WhisperEncoder:
         return self._model
 
     @classmethod
-    def load(cls, path: Path | None = None) -> WhisperEncoder | None:
-        """The encoder of whisper tiny.en at ``path`` (default: the model package's), or
-        ``None`` when it is not installed. The model is the recognizer's when that one is
-        loaded from the same folder (``shared_whisper``): one copy in memory, not two."""
-        path = path or package_model_dir(WHISPER_PACKAGE)
-        if path is None or not whisper_installed():
+    def load(cls) -> WhisperEncoder | None:
+        """The encoder of the model package's whisper tiny.en, or ``None`` when it is not
+        installed. The model is the recognizer's when that one is loaded from the same folder
+        (``shared_whisper``): one copy in memory, not two."""
+        path = _whisper_path()
+        if path is None:
             return None
         from assistant.stt.whisper_models import shared_whisper  # it loads ctranslate2
 
@@ -192,7 +192,7 @@ class WakeCheck:
 
 def heads_for(model: WakeWordModel) -> CheckHeads | None:
     """The check's heads beside ``model``, if they are there, readable and trained beside this
-    very detector; loads no whisper (a benchmark asks this before it forks its workers)."""
+    very detector; loads no whisper (so a benchmark may ask in a process that measures none)."""
     path = check_path(model.path)
     if not path.is_file():
         return None
@@ -212,5 +212,11 @@ def heads_for(model: WakeWordModel) -> CheckHeads | None:
 
 def whisper_installed() -> bool:
     """Whether the check can hear: whisper tiny.en's package and faster-whisper are installed."""
-    found = package_model_dir(WHISPER_PACKAGE)
-    return found is not None and importlib.util.find_spec("faster_whisper") is not None
+    return _whisper_path() is not None
+
+
+def _whisper_path() -> Path | None:
+    """whisper tiny.en's folder, where it and faster-whisper are installed; found without
+    loading either."""
+    path = package_model_dir(WHISPER_PACKAGE)
+    return path if path is not None and importlib.util.find_spec("faster_whisper") else None
