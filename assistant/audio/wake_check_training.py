@@ -36,9 +36,11 @@ from assistant.audio.openwakeword_features import STEP_SAMPLES, FeatureModels, c
 from assistant.audio.wake_check import CheckHeads, WhisperEncoder, check_path
 from assistant.audio.wake_word import (
     DEFAULT_WAKE_WORD,
-    REFRACTORY_S,
+    CheckedDecision,
     MlpHead,
+    StepDecision,
     WakeWordModel,
+    Woke,
     resolve_model_path,
     verified_over_recent,
 )
@@ -246,19 +248,23 @@ def hear(audio: Float32Array, model: WakeWordModel, features: FeatureModels,
 
 
 def wakes(heard: Heard, model: WakeWordModel, heads: CheckHeads, threshold: float) -> int:
-    """How many times it wakes Jarvis: the heads' own rule, or the check (each wake followed by
-    ``REFRACTORY_S`` of quiet)."""
-    ok = (heard.detector >= model.detector.threshold) & (heard.verified >= model.verifier.threshold)
+    """How many times it wakes Jarvis: the edge's own rule (``CheckedDecision``, the heads or
+    the check) replayed on the scores heard once."""
+    probabilities = np.zeros(heard.detector.size)
     if heard.checked_steps.size:
-        checked = np.zeros(heard.detector.size, bool)
-        checked[heard.checked_steps] = heads.scores(heard.features) >= threshold
-        ok |= checked
-    quiet = round(REFRACTORY_S * SAMPLE_RATE_HZ / STEP_SAMPLES)
-    count, last = 0, -quiet
-    for step in np.flatnonzero(ok).tolist():
-        if step - last >= quiet:
-            count, last = count + 1, step
-    return count
+        probabilities[heard.checked_steps] = heads.scores(heard.features)
+    decision = CheckedDecision(StepDecision.of(model), heads.floor, threshold)
+    count = 0
+    for step, score in enumerate(heard.detector.tolist()):
+        end_s = (step + 1) * STEP_SAMPLES / SAMPLE_RATE_HZ
+        verified, probability = _known(heard.verified[step]), _known(probabilities[step])
+        count += isinstance(decision.step(end_s, score, verified, probability=probability), Woke)
+    return count + (decision.finish() is not None)
+
+
+def _known(value: float) -> Callable[[], float]:
+    """A score computed before the replay, asked as the streaming detector asks its own."""
+    return lambda: float(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -466,6 +466,89 @@ class StepDecision:
         return NearMiss(end_s, score, checked)
 
 
+class CheckedDecision:
+    """``StepDecision`` with the whisper check beside it (``assistant.audio.wake_check``): a step
+    the detector scores at least the check's floor, that the heads did not wake on (their near
+    misses included), wakes Jarvis when the check's probability reaches its threshold. That
+    wake waits for the detector's peak (``PEAK_STEPS`` at most), where the heads' own wakes
+    are. One rule for the streaming detector and for the check's training, which replays
+    probabilities it computed once. The probability is asked lazily, as the verifier is."""
+
+    def __init__(
+        self, decision: StepDecision, floor: float | None = None, threshold: float | None = None
+    ) -> None:
+        self.decision = decision
+        self._floor = floor
+        self._threshold = threshold
+        """``None``: no check runs, and this is ``decision`` alone."""
+        self.woke_until_s = 0.0
+        """After any wake (the companion's too), the check is quiet as the heads are."""
+        self._pending: _PendingWake | None = None
+
+    @property
+    def pending(self) -> bool:
+        """A wake the check decided is waiting for the detector's peak."""
+        return self._pending is not None
+
+    def reset(self) -> None:
+        self.decision.quiet_until_s = 0.0
+        self.woke_until_s = 0.0
+        self._pending = None
+
+    def step(
+        self,
+        end_s: float,
+        score: float,
+        verified: Callable[[], float],
+        voice: Callable[[float], str | None] = lambda _: None,
+        probability: Callable[[], float] = lambda: 0.0,
+    ) -> WakeEvent | None:
+        """``probability``: the check's for the 2 s ending at this step."""
+        if self._pending is not None:
+            return self._woke(self._follow_peak(score, end_s))
+        event = self.decision.step(end_s, score, verified, voice)
+        if isinstance(event, Woke):
+            return self._woke(event)
+        if self._threshold is None or self._floor is None:
+            return event
+        if score < self._floor or end_s < self.woke_until_s:
+            return event
+        checked_probability = probability()
+        if checked_probability < self._threshold:
+            return event
+        self.decision.quiet_until_s = end_s + REFRACTORY_S
+        checked = event.verifier_score if event is not None else verified()
+        # The check hears the phrase up to a step before its end, where the detector is still
+        # rising: the wake is placed where the detector peaks, as the heads' own wakes are (what
+        # follows the wake point is the command; a phrase said alone ends about there).
+        self._pending = _PendingWake(
+            Woke(end_s, checked_probability, checked, by=CHECK_NAME), score
+        )
+        return None
+
+    def finish(self) -> Woke | None:
+        """At the end of a stream: the check's wake still waiting for the peak, if any."""
+        pending, self._pending = self._pending, None
+        return self._woke(pending.woke if pending is not None else None)
+
+    def _woke(self, woke: Woke | None) -> Woke | None:
+        if woke is not None:
+            self.woke_until_s = woke.at_s + REFRACTORY_S
+        return woke
+
+    def _follow_peak(self, score: float, end_s: float) -> Woke | None:
+        """While the detector still rises (at most ``PEAK_STEPS``), the pending wake follows it;
+        then it is reported at the peak's step."""
+        pending = self._pending
+        assert pending is not None
+        if score > pending.peak and pending.waited < PEAK_STEPS:
+            moved = replace(pending.woke, at_s=end_s)
+            self._pending = _PendingWake(moved, score, pending.waited + 1)
+            return None
+        self._pending = None
+        return pending.woke
+
+
 class WakeWordDetector:
     """Streams 16 kHz PCM through the features and both heads; synchronous and cheap (~2% of a
     core), so callers run ``push`` in a worker thread when the loop must stay free."""
@@ -488,16 +571,17 @@ class WakeWordDetector:
         """whisper's ear on the steps the detector half believes (``wake_check``), if any."""
         self._audio = np.zeros(0, np.float32)
         """The last ``CHECK_AUDIO_SAMPLES`` heard, for the check only: in memory, never kept."""
-        self._woke_until_s = 0.0
-        """After any wake, the check is quiet as the heads are."""
-        self._pending: _PendingWake | None = None
-        """A wake the check decided, waiting for the detector's peak (``_follow_peak``)."""
         self.enrolled_ignored = enrolled_ignored
         """Why voices enrolled in the data dir are not used (``HouseVoices.ignored``)."""
         self._features = StreamingFeatures(features)
         self._samples = 0
         self._steps = 0
-        self._decision = StepDecision.of(model, enrolled=enrolled is not None)
+        floor, threshold = (
+            (check.floor, check.heads.threshold) if check is not None else (None, None)
+        )
+        self._decision = CheckedDecision(
+            StepDecision.of(model, enrolled=enrolled is not None), floor, threshold
+        )
         self._recent: list[WindowArray] = []
         self._companion_quiet_until_s = 0.0
         """The companion's own quiet time: only after a wake, not after our heads' near miss."""
@@ -549,20 +633,22 @@ class WakeWordDetector:
         self._features.reset()
         self._samples = 0
         self._steps = 0
-        self._decision.quiet_until_s = 0.0
+        self._decision.reset()
         self._companion_quiet_until_s = 0.0
-        self._woke_until_s = 0.0
-        self._pending = None
         self._recent.clear()
         self._audio = np.zeros(0, np.float32)
         if self.companion is not None:
             self.companion.reset()
 
+    @property
+    def pending(self) -> bool:
+        """A wake the check decided waits for the detector's peak (``finish`` gives it)."""
+        return self._decision.pending
+
     def finish(self) -> Woke | None:
         """At the end of a stream: the wake the check decided that was still waiting for the
         detector's peak, if any."""
-        pending, self._pending = self._pending, None
-        return pending.woke if pending is not None else None
+        return self._decision.finish()
 
     def push(self, pcm: bytes) -> list[WakeEvent]:
         """Feed 16 kHz mono int16 PCM; get the wakes (and near misses) it completed."""
@@ -599,14 +685,16 @@ class WakeWordDetector:
             return
         if isinstance(event, Woke):
             self._companion_quiet_until_s = event.at_s + REFRACTORY_S
-            self._woke_until_s = event.at_s + REFRACTORY_S
+            self._decision.woke_until_s = event.at_s + REFRACTORY_S
         events.append(event)
 
     def _companion_step(self, at_s: float, probability: float) -> Woke | None:
-        """The companion heard the phrase at ``at_s``: a wake, unless Jarvis woke just before."""
-        if at_s < self._companion_quiet_until_s:
+        """The companion heard the phrase at ``at_s``: a wake, unless Jarvis woke just before
+        (or the check's wake waits for the detector's peak)."""
+        if at_s < self._companion_quiet_until_s or self._decision.pending:
             return None
-        self._decision.quiet_until_s = max(self._decision.quiet_until_s, at_s + REFRACTORY_S)
+        heads = self._decision.decision
+        heads.quiet_until_s = max(heads.quiet_until_s, at_s + REFRACTORY_S)
         checked = (
             float(self.model.verifier.scores(np.stack(self._recent)).max()) if self._recent else 0.0
         )
@@ -622,50 +710,21 @@ class WakeWordDetector:
         def voice(checked: float) -> str | None:
             return enrolled.match(window, checked) if enrolled is not None else None
 
-        if self._pending is not None:
-            return self._follow_peak(score, end_s)
-        event = self._decision.step(end_s, score, verified, voice)
-        if isinstance(event, Woke) or self.check is None:
-            return event
-        woke = self._checked(event, score, end_s, verified)
-        if woke is None:
-            return event
-        # The check hears the phrase up to a step before its end, where the detector is still
-        # rising: the wake is placed where the detector peaks, as the heads' own wakes are (what
-        # follows the wake point is the command; a phrase said alone ends about there).
-        self._pending = _PendingWake(woke, score)
-        return None
+        return self._decision.step(end_s, score, verified, voice, self._checked(end_s))
 
-    def _follow_peak(self, score: float, end_s: float) -> Woke | None:
-        """While the detector still rises (at most ``PEAK_STEPS``), the pending wake follows it;
-        then it is reported at the peak's step."""
-        pending = self._pending
-        assert pending is not None
-        if score > pending.peak and pending.waited < PEAK_STEPS:
-            moved = replace(pending.woke, at_s=end_s)
-            self._pending = _PendingWake(moved, score, pending.waited + 1)
-            return None
-        self._pending = None
-        return pending.woke
+    def _checked(self, end_s: float) -> Callable[[], float]:
+        """The whisper check's probability for the 2 s ending at the step that ends at
+        ``end_s`` (asked only when the decision needs it)."""
 
-    def _checked(
-        self, event: NearMiss | None, score: float, end_s: float, verified: Callable[[], float]
-    ) -> Woke | None:
-        """A wake by the whisper check, on a step the detector scored at least its floor that
-        the heads did not wake on (their near misses included)."""
-        assert self.check is not None
-        if score < self.check.floor or end_s < self._woke_until_s:
-            return None
-        # The step's audio ends this many samples before the newest heard (pending features).
-        behind = self._samples - round(end_s * SAMPLE_RATE_HZ)
-        audio = self._audio[: self._audio.size - behind] if behind > 0 else self._audio
-        thread, process = time.thread_time(), time.process_time()
-        probability = self.check.probability(audio)
-        # The encoder computes in threads of its own: count them too (push counts this one).
-        self.cpu_s += max(0.0, (time.process_time() - process) - (time.thread_time() - thread))
-        if probability < self.check.heads.threshold:
-            return None
-        self._decision.quiet_until_s = end_s + REFRACTORY_S
-        self._companion_quiet_until_s = end_s + REFRACTORY_S
-        checked = event.verifier_score if event is not None else verified()
-        return Woke(end_s, probability, checked, by=CHECK_NAME)
+        def probability() -> float:
+            assert self.check is not None
+            # The step's audio ends this many samples before the newest heard (pending features).
+            behind = self._samples - round(end_s * SAMPLE_RATE_HZ)
+            audio = self._audio[: self._audio.size - behind] if behind > 0 else self._audio
+            thread, process = time.thread_time(), time.process_time()
+            checked = self.check.probability(audio)
+            # The encoder computes in threads of its own: count them too (push counts this one).
+            self.cpu_s += max(0.0, (time.process_time() - process) - (time.thread_time() - thread))
+            return checked
+
+        return probability

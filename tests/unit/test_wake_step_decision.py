@@ -1,15 +1,19 @@
 """The wake word's per-step rule, shared by the streaming detector and the replays that count
-its wakes (the training's thresholds, the enrolled voices' calibration)."""
+its wakes (the training's thresholds, the enrolled voices' calibration, the whisper check's
+threshold)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from assistant.audio.wake_word import (
+    CHECK_NAME,
     ENROLLED_FLOOR,
     NEAR_MISS_QUIET_S,
+    PEAK_STEPS,
     REFRACTORY_S,
     VERIFY_STEPS,
+    CheckedDecision,
     NearMiss,
     StepDecision,
     Woke,
@@ -19,6 +23,14 @@ from assistant.audio.wake_word import (
 
 def _never_asked() -> float:
     raise AssertionError("the verifier was asked for a step that could not wake")
+
+
+def _check_never_asked() -> float:
+    raise AssertionError("the whisper check was asked for a step it may not wake on")
+
+
+def _sure() -> float:
+    return 0.99
 
 
 def test_the_detector_and_the_verifier_must_both_agree_then_it_stays_quiet() -> None:
@@ -63,3 +75,51 @@ def test_the_replays_verify_each_step_with_the_best_of_the_last_few_windows_of_i
     ]  # fmt: skip
     assert verified_over_recent(np.array([0.2, 0.7])).tolist() == [0.2, 0.7]
     assert verified_over_recent(np.zeros(0)).size == 0
+
+
+def test_the_check_wakes_it_where_the_heads_do_not_at_the_detectors_peak() -> None:
+    """A step the detector scores at least the check's floor, that the heads do not wake on
+    (a near miss included), wakes Jarvis when the check agrees; the wake waits for the
+    detector's peak, at most PEAK_STEPS, and then all is quiet as after the heads' own."""
+    decision = CheckedDecision(StepDecision(0.9, 0.5), floor=0.2, threshold=0.95)
+    assert decision.step(1.0, 0.1, _never_asked, probability=_check_never_asked) is None
+    assert decision.step(1.08, 0.3, _never_asked, probability=lambda: 0.5) is None
+    assert not decision.pending
+    # The check agrees with a near miss of the heads: it waits for the peak instead.
+    assert decision.step(1.16, 0.95, lambda: 0.2, probability=_sure) is None
+    assert decision.pending
+    assert decision.step(1.24, 0.97, _never_asked, probability=_check_never_asked) is None
+    woke = decision.step(1.32, 0.6, _never_asked, probability=_check_never_asked)
+    assert woke == Woke(1.24, 0.99, 0.2, by=CHECK_NAME)
+    assert not decision.pending
+    # Quiet after it: the heads from the step the check agreed on, the check from the wake.
+    heads_quiet, check_quiet = 1.16 + REFRACTORY_S, 1.24 + REFRACTORY_S
+    assert decision.step(heads_quiet - 0.01, 1.0, _never_asked) is None
+    assert (
+        decision.step(check_quiet - 0.01, 0.5, _never_asked, probability=_check_never_asked) is None
+    )
+    assert decision.step(check_quiet, 1.0, lambda: 0.8) == Woke(check_quiet, 1.0, 0.8)
+
+
+def test_the_checks_wake_follows_a_rising_detector_no_further_than_its_peak_steps() -> None:
+    decision = CheckedDecision(StepDecision(0.999, 0.5), floor=0.2, threshold=0.95)
+    assert decision.step(1.0, 0.3, lambda: 0.1, probability=_sure) is None
+    rising = [decision.step(1.0 + 0.08 * k, 0.3 + 0.1 * k, _never_asked) for k in range(1, 6)]
+    assert rising[:PEAK_STEPS] == [None] * PEAK_STEPS
+    assert rising[PEAK_STEPS] == Woke(round(1.0 + 0.08 * PEAK_STEPS, 2), 0.99, 0.1, by=CHECK_NAME)
+
+
+def test_without_a_check_it_is_the_heads_rule_and_the_end_of_a_stream_gives_a_pending_wake() -> (
+    None
+):
+    heads_only = CheckedDecision(StepDecision(0.9, 0.5))
+    assert heads_only.step(1.0, 0.95, lambda: 0.2, probability=_check_never_asked) == NearMiss(
+        1.0, 0.95, 0.2
+    )
+    decision = CheckedDecision(StepDecision(0.9, 0.5), floor=0.2, threshold=0.95)
+    assert decision.step(1.0, 0.5, lambda: 0.3, probability=_sure) is None
+    assert decision.finish() == Woke(1.0, 0.99, 0.3, by=CHECK_NAME)
+    assert decision.finish() is None
+    # A wake from elsewhere (the companion) quiets the check too.
+    decision.woke_until_s = 4.0
+    assert decision.step(3.9, 0.5, _never_asked, probability=_check_never_asked) is None
