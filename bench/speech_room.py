@@ -69,6 +69,9 @@ Understand = Callable[[str], Intent | None]
 class RoomRow:
     label: str
     correct: dict[float, int] = field(default_factory=dict)
+    wrong: dict[float, int] = field(default_factory=dict)
+    """Commands acted on wrongly: a local intent that was not said, or the right one with other
+    slots (a volume of 14 for 40). Neither right nor wrong goes to the cloud unacted on."""
     total: dict[float, int] = field(default_factory=dict)
     by_draw: dict[tuple[float, int], int] = field(default_factory=dict)
     """Right intents per (SNR, seed): how far one draw of rooms alone would have moved it."""
@@ -124,6 +127,8 @@ async def room_rows() -> list[RoomRow]:
                         got = (intent.name, dict(intent.slots)) if intent else None
                         row = path_rows[name]
                         row.correct[snr] = row.correct.get(snr, 0) + (got == expected)
+                        acted_wrongly = got is not None and got != expected
+                        row.wrong[snr] = row.wrong.get(snr, 0) + acted_wrongly
                         row.total[snr] = row.total.get(snr, 0) + 1
                         draw = (snr, seed)
                         row.by_draw[draw] = row.by_draw.get(draw, 0) + (got == expected)
@@ -164,7 +169,8 @@ def print_room(rows: list[RoomRow]) -> None:
         f"{commands} commands per column over {len(SEEDS)} draws of rooms):"
     )
     header = "".join(
-        f"{f'{snr:.0f} dB right intent':>22}{'draws':>20}{'EoS→intent':>12}" for snr in SNRS_DB
+        f"{f'{snr:.0f} dB right intent':>22}{'draws':>20}{'wrong':>8}{'EoS→intent':>12}"
+        for snr in SNRS_DB
     )
     print(f"{'':50}{header}")
     for row in rows:
@@ -173,10 +179,12 @@ def print_room(rows: list[RoomRow]) -> None:
             per_draw = row.total[s] // len(SEEDS)
             draws = " / ".join(f"{row.by_draw[(s, seed)] / per_draw:.0%}" for seed in SEEDS)
             cells += f"{row.correct[s] / row.total[s]:>22.1%}{draws:>20}"
+            cells += f"{row.wrong.get(s, 0) / row.total[s]:>8.1%}"
             cells += f"{statistics.median(row.e2i_ms[s]):>10.0f}ms"
         print(f"{row.label:50}{cells}")
     goals = ", ".join(f"≥ {GOALS[s]:.0%} at {s:.0f} dB" for s in SNRS_DB)
-    print(f"Goals: {goals}.")
+    print(f"Goals: {goals}. Wrong: taken for another command (or other slots); the rest")
+    print("were not understood on the edge (nothing heard, or words left to the cloud).")
 
 
 ECHO_REPLY = (
