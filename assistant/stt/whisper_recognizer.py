@@ -37,6 +37,16 @@ NO_REPEAT_NGRAM = 3
 cannot start, and no command of the grammar repeats three words."""
 MAX_COMPRESSION_RATIO = 2.4
 """Text that compresses better than this (zlib) repeats itself: whisper looping, not a command."""
+INVENTED_OUTRO = re.compile(
+    r"^(?:(?:and |so )?thanks? (?:you )?(?:so much |very much )?for (?:watching|tuning in)"
+    r"|(?:please )?(?:like and )?subscribe(?: to (?:my|the|our) channel)?"
+    r"|(?:i'll |we'll )?see you in the next (?:one|video)"
+    r"|(?:subtitles|transcribed|transcription) by .*)$",
+    re.IGNORECASE,
+)
+"""The end of a video, which whisper learned from subtitles and writes when it hears noise or a
+room of talkers (the "bag of hallucinations" of the studies on whisper's hallucinations). No one
+says it to an assistant; "thank you", "bye" and "see you next time" are left, since people do."""
 
 
 class WhisperRecognizer:
@@ -133,7 +143,7 @@ class WhisperRecognizer:
         text = " ".join(s.text.strip() for s in decoded).strip()
         if prefix and text.startswith(prefix):  # the forced words open the text: not heard
             text = text[len(prefix) :].lstrip()
-        text = collapse_repeats(text)
+        text = without_invented_outros(collapse_repeats(text))
         if repeats_itself(text):
             log.info("whisper.repetition_dropped", words=len(text.split()))
             return "", 0.0
@@ -167,6 +177,17 @@ def collapse_repeats(text: str) -> str:
         if len(words) % size == 0 and words == words[:size] * (len(words) // size):
             return " ".join(words[:size])
     return text
+
+
+def without_invented_outros(text: str) -> str:
+    """The transcript without the clauses whisper invents from videos' ends ("Thank you for
+    watching.", "I'll see you in the next one."): nothing when that is all it wrote."""
+    clauses = re.split(r"(?<=[,.!?])\s+", text)
+    kept = [c for c in clauses if not INVENTED_OUTRO.match(c.strip(" ,.!?").strip())]
+    if len(kept) == len(clauses):
+        return text
+    log.info("whisper.outro_dropped", clauses=len(clauses) - len(kept))
+    return " ".join(kept).strip()
 
 
 def repeats_itself(text: str) -> bool:

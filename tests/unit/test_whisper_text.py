@@ -1,10 +1,16 @@
-"""Whisper's loops are undone or refused before a transcript becomes a command."""
+"""Whisper's loops and the words it invents are undone or refused before a transcript becomes a
+command."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.stt.whisper_recognizer import as_written, collapse_repeats, repeats_itself
+from assistant.stt.whisper_recognizer import (
+    as_written,
+    collapse_repeats,
+    repeats_itself,
+    without_invented_outros,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,3 +56,32 @@ def test_words_said_first_are_written_as_whisper_writes_a_wake_phrase(
     """The wake phrase becomes the decoder's first words as whisper itself writes a name called
     out before a command; nothing said first, no forced words."""
     assert as_written(said_first) == written
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        ("Thank you for watching.", ""),
+        ("Thank you for watching, I'll see you in the next one.", ""),
+        ("Thank you for tuning in.", ""),
+        ("Thanks for watching!", ""),
+        ("Please subscribe.", ""),
+        ("Subtitles by the Amara.org community", ""),
+        ("Pause the timer. Thank you for watching.", "Pause the timer."),
+    ],
+)
+def test_a_videos_end_that_whisper_invents_is_not_heard(heard: str, kept: str) -> None:
+    """In noise or a room of talkers whisper writes the end of a video it learned from
+    subtitles; that is dropped, and what was said beside it is kept."""
+    assert without_invented_outros(heard) == kept
+
+
+@pytest.mark.parametrize(
+    "said",
+    ["Thank you very much.", "Thank you.", "Bye", "See you next time.", "thanks",
+     "add thank you for watching to my notes", "set a timer for ten minutes",
+     "is everyone on my facebook list watching the game"],
+)  # fmt: skip
+def test_what_people_say_to_an_assistant_is_kept(said: str) -> None:
+    """Thanks and goodbyes are real; only a whole clause that is a video's end goes."""
+    assert without_invented_outros(said) == said
