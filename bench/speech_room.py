@@ -71,7 +71,8 @@ class RoomRow:
     correct: dict[float, int] = field(default_factory=dict)
     wrong: dict[float, int] = field(default_factory=dict)
     """Commands acted on wrongly: a local intent that was not said, or the right one with other
-    slots (a volume of 14 for 40). Neither right nor wrong goes to the cloud unacted on."""
+    slots (a volume of 14 for 40). The rest, neither right nor wrong, were not understood on the
+    edge: nothing heard, or words left to the cloud."""
     total: dict[float, int] = field(default_factory=dict)
     by_draw: dict[tuple[float, int], int] = field(default_factory=dict)
     """Right intents per (SNR, seed): how far one draw of rooms alone would have moved it."""

@@ -183,7 +183,7 @@ def without_invented_outros(text: str) -> str:
     """The transcript without the clauses whisper invents from videos' ends ("Thank you for
     watching.", "I'll see you in the next one."): nothing when that is all it wrote."""
     clauses = re.split(r"(?<=[,.!?])\s+", text)
-    kept = [c for c in clauses if not INVENTED_OUTRO.match(c.strip(" ,.!?").strip())]
+    kept = [c for c in clauses if not INVENTED_OUTRO.match(c.replace("’", "'").strip(" ,.!?"))]
     if len(kept) == len(clauses):
         return text
     log.info("whisper.outro_dropped", clauses=len(clauses) - len(kept))

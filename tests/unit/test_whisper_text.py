@@ -68,6 +68,7 @@ def test_words_said_first_are_written_as_whisper_writes_a_wake_phrase(
         ("Please subscribe.", ""),
         ("Subtitles by the Amara.org community", ""),
         ("Pause the timer. Thank you for watching.", "Pause the timer."),
+        ("Thanks for watching! I’ll see you in the next video.", ""),
     ],
 )
 def test_a_videos_end_that_whisper_invents_is_not_heard(heard: str, kept: str) -> None:
