@@ -68,6 +68,10 @@ train: setup
     nice -n 10 {{bin}}/python scripts/build_encoder.py
     nice -n 10 {{bin}}/python scripts/train_understanding.py
 
+# Choose the learned tier's bar for words whisper doubted, on a spoken dev set (~10 min on 2 cores)
+choose-doubted-words *args: setup
+    nice -n 10 {{bin}}/python scripts/choose_doubted_words.py {{args}}
+
 # Chaos: cloud, PostgreSQL and two edges as real processes, killed and cut at random under traffic
 chaos *args: setup
     {{bin}}/python bench/chaos.py {{args}}

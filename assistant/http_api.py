@@ -41,6 +41,9 @@ class UtteranceRequest(msgspec.Struct, forbid_unknown_fields=False):
     spoken: bool = False
     """The text is what a recognizer heard (a phone's dictation): a misheard command is
     repaired as the microphone's are."""
+    words_sure: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)] | None = None
+    """How sure that recognizer was of the words, when it is whisper (its mean token
+    probability): doubted words need a surer guess of the learned tier."""
 
 
 json_errors = http_errors.json_errors(internal_message="Something went wrong inside Jarvis.")
@@ -90,8 +93,9 @@ async def post_utterance(request: web.Request) -> web.Response:
         return error_response(400, "invalid_utterance", f"`text` must not hold {unstorable}.")
     conversation = request.app[CONVERSATION]
     record = await conversation.submit(
-        body.text.strip(), trace_id=body.trace_id, spoken=body.spoken
-    )
+        body.text.strip(), trace_id=body.trace_id, spoken=body.spoken,
+        words_sure=body.words_sure if body.spoken else None,
+    )  # fmt: skip
     view = await conversation.describe(record)
     return web.json_response(view, status=202 if record.status == "pending" else 200)
 

@@ -58,6 +58,15 @@ SCHEMAS: dict[str, Any] = {
                 "description": "The text is what a speech recognizer heard: a misheard "
                 "command may be repaired to the nearest one the edge knows.",
             },
+            "words_sure": {
+                "type": "number",
+                "nullable": True,
+                "minimum": 0,
+                "maximum": 1,
+                "description": "With spoken: how sure the recognizer was of the words, when it "
+                "is whisper (its mean token probability). Below 0.5 the learned tier acts only "
+                "on a sure guess (0.98); otherwise the words go on to the cloud.",
+            },
         },
     },
     "Utterance": {

@@ -37,7 +37,7 @@ from assistant.errors import (
 )
 from assistant.events import WAKE_EVENT_KIND
 from assistant.listening import HEADS, LastWake, ListeningState
-from assistant.stt import Recognizer
+from assistant.stt import Recognizer, words_sure
 from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
 from models import Reply
@@ -53,7 +53,14 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-Submit = Callable[[str], Awaitable[object]]
+
+class Submit(Protocol):
+    """Where the voice loop hands what it heard: the words, and how sure whisper was of them
+    (``assistant.stt.words_sure``; ``None`` for other engines)."""
+
+    def __call__(self, text: str, *, words_sure: float | None = None) -> Awaitable[object]: ...
+
+
 PTT_TRAILING_SILENCE_MS = 10_000
 
 
@@ -385,7 +392,10 @@ class _Listener:
                 if heard.transcript.text:
                     self._owner._last_end_of_speech = heard.ended_at
                     log.info("voice.heard", **heard.to_json())
-                    self._owner._spawn(self._submit_safely(heard.transcript.text), "voice-submit")
+                    self._owner._spawn(
+                        self._submit_safely(heard.transcript.text, words_sure(heard.transcript)),
+                        "voice-submit",
+                    )
 
     def _microphone(self) -> AsyncIterator[bytes]:
         """The source's frames, with Jarvis's own voice cancelled when a canceller runs."""
@@ -480,7 +490,7 @@ class _Listener:
         log.info("voice.heard", **{**heard.to_json(), "transcript": text})
         self._owner.listening.set_phase("thinking")
         self._follow_up = self._options.follow_up_s > 0
-        self._owner._spawn(self._submit_safely(text), "voice-submit")
+        self._owner._spawn(self._submit_safely(text, words_sure(heard.transcript)), "voice-submit")
         return True
 
     async def _push_to_talk(self, stack: contextlib.AsyncExitStack) -> PushToTalkGate | None:
@@ -494,10 +504,10 @@ class _Listener:
         await stack.enter_async_context(hotkey)
         return PushToTalkGate(hotkey, self._owner.interrupt)
 
-    async def _submit_safely(self, text: str) -> None:
+    async def _submit_safely(self, text: str, sure: float | None) -> None:
         self._owner._answering += 1
         try:
-            await self._submit(text)
+            await self._submit(text, words_sure=sure)
         except Exception as error:  # one failed request must not stop the listening
             log.error("voice.submit_failed", text=text, error=repr(error))
         finally:

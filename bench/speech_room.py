@@ -2,11 +2,13 @@
 voice talking (babble), pink noise and reverb, heard by whisper before and after noise
 suppression + vocabulary steering, each transcript understood by the templates alone and as the
 edge understands speech (templates, the learned tier, then the repair of a misheard command,
-``assistant.interpreter.spoken``); and when the endpointer ends a command the others talk on
-after, with the VAD alone and following the speaker. piper speaks steadily (no noise drawn inside
-its model) and the rooms are seeded, so every run hears the same audio: each command in a room
-of each of ``SEEDS``' draws, because one draw of 66 rooms moved the 20 dB figure by 12 points
-against another. Run alone with ``python bench/speech_room.py``.
+``assistant.interpreter.spoken``), and so again without the learned tier's higher bar for
+words whisper doubted (``understanding.doubted_words``), to show what that bar changes; and
+when the endpointer ends a command the others talk on after, with the VAD alone and following
+the speaker. piper speaks steadily (no noise drawn inside its model) and the rooms are seeded,
+so every run hears the same audio: each command in a room of each of ``SEEDS``' draws, because
+one draw of 66 rooms moved the 20 dB figure by 12 points against another. Run alone with
+``python bench/speech_room.py``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from assistant.audio.noise_gain import clean
 from assistant.audio.speex_echo import EchoCanceller, echo_return_loss_db
 from assistant.interpreter import interpret
 from assistant.skills import Skills
+from assistant.stt import Transcript, words_sure
 from assistant.stt.listen import Heard, hear_next, hear_recording
 from assistant.stt.model_paths import package_model_dir
 from assistant.stt.vocabulary import command_prompt, hotwords
@@ -61,7 +64,7 @@ OTHER_TALK = (
 BABBLE_VOICES = (EspeakVoice("en-gb-x-rp", "f2", 160), EspeakVoice("en-us", "m5", 150))
 
 
-Understand = Callable[[str], Intent | None]
+Understand = Callable[[Transcript], Intent | None]
 """A transcript's intent: the templates alone, or everything the edge does with speech."""
 
 
@@ -105,8 +108,12 @@ async def room_rows() -> list[RoomRow]:
     after = await WhisperRecognizer.load(path, prompt=command_prompt(), hotwords=hotwords())
     edge = Understander(Skills.HANDLED | APP_INTENTS, load_model())
     understandings: dict[str, Understand] = {
-        "": interpret,
-        ", edge understanding": lambda text: edge.understand_now(text, spoken=True).intent,
+        "": lambda heard: interpret(heard.text),
+        # Before the learned tier asked more of words whisper doubted (same transcripts).
+        ", edge, doubt unheeded": lambda heard: edge.understand_now(heard.text, spoken=True).intent,
+        ", edge understanding": lambda heard: (
+            edge.understand_now(heard.text, spoken=True, words_sure=words_sure(heard)).intent
+        ),
     }
     rows: list[RoomRow] = []
     try:
@@ -123,7 +130,7 @@ async def room_rows() -> list[RoomRow]:
                     expected = (utterance.intent, utterance.slots)
                     for name, understand in understandings.items():
                         started = time.perf_counter()
-                        intent = understand(heard.transcript.text)
+                        intent = understand(heard.transcript)
                         understood_ms = (time.perf_counter() - started) * 1000
                         got = (intent.name, dict(intent.slots)) if intent else None
                         row = path_rows[name]

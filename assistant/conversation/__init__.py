@@ -100,15 +100,21 @@ class Conversation:
         return self._phrases
 
     async def submit(
-        self, text: str, trace_id: str | None = None, *, spoken: bool = False
+        self,
+        text: str,
+        trace_id: str | None = None,
+        *,
+        spoken: bool = False,
+        words_sure: float | None = None,
     ) -> UtteranceRecord:
         """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise.
-        ``spoken``: ``text`` is what a recognizer heard, and may be misheard."""
-        return await self.turns.submit(text, trace_id, spoken=spoken)
+        ``spoken``: ``text`` is what a recognizer heard, and may be misheard; ``words_sure``:
+        how sure the recognizer was of it (whisper's mean token probability), when known."""
+        return await self.turns.submit(text, trace_id, spoken=spoken, words_sure=words_sure)
 
-    async def submit_spoken(self, text: str) -> UtteranceRecord:
+    async def submit_spoken(self, text: str, *, words_sure: float | None = None) -> UtteranceRecord:
         """``submit`` for a recognizer's transcript (the microphone, satellites, the console)."""
-        return await self.turns.submit(text, spoken=True)
+        return await self.turns.submit(text, spoken=True, words_sure=words_sure)
 
     # --- what the cloud sends: CloudMessages ------------------------------------------------
 

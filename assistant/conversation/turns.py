@@ -59,10 +59,17 @@ class Turns:
         self._phrases = phrases
 
     async def submit(
-        self, text: str, trace_id: str | None = None, *, spoken: bool = False
+        self,
+        text: str,
+        trace_id: str | None = None,
+        *,
+        spoken: bool = False,
+        words_sure: float | None = None,
     ) -> UtteranceRecord:
         """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise.
-        ``spoken``: ``text`` is a recognizer's transcript, and a misheard command is repaired."""
+        ``spoken``: ``text`` is a recognizer's transcript, and a misheard command is repaired.
+        ``words_sure``: how sure the recognizer was of it (whisper's mean token probability),
+        which goes to the cloud with the words, so that its second chance keeps the same bar."""
         utterance = Utterance(
             id=new_id(),
             text=text,
@@ -70,6 +77,7 @@ class Turns:
             device_id=self._identity.device_id,
             session_id=self._identity.session_id,
             ts=time.time(),
+            words_sure=words_sure,
         )
         with traced(trace_id=utterance.trace_id):
             return await self._submit(utterance, spoken)
@@ -83,7 +91,10 @@ class Turns:
             # An answer to "the ceiling light or the counter light?" completes its command.
             or self._answer_to_the_house(utterance.text)
             or await self._understander.understand(
-                utterance.text, home=home.vocabulary(), spoken=spoken
+                utterance.text,
+                home=home.vocabulary(),
+                spoken=spoken,
+                words_sure=utterance.words_sure,
             )
         )
         intent = understood.intent

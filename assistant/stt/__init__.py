@@ -27,6 +27,13 @@ class Transcript:
     """Of which after the endpoint: what the user waits for."""
 
 
+def words_sure(transcript: Transcript) -> float | None:
+    """How sure the recognizer was of the words, on the scale the learned tier's bar for
+    doubted words was chosen on (whisper's mean token probability,
+    ``understanding.doubted_words``); ``None`` for vosk, whose word confidences mean else."""
+    return transcript.confidence if transcript.engine == "whisper" else None
+
+
 @dataclass(frozen=True, slots=True)
 class Partial:
     text: str

@@ -62,11 +62,20 @@ class EdgeClient:
         await self.ws.send_str(envelope.encode())
         return envelope
 
-    async def request(self, text: str, *, id_: str | None = None, said_at: float = 0.0) -> Envelope:
-        """``said_at``: the utterance's time on this edge's clock (0: not given)."""
+    async def request(
+        self,
+        text: str,
+        *,
+        id_: str | None = None,
+        said_at: float = 0.0,
+        words_sure: float | None = None,
+    ) -> Envelope:
+        """``said_at``: the utterance's time on this edge's clock (0: not given); ``words_sure``:
+        how sure the edge's recognizer was of ``text`` (``None``: typed)."""
         utterance = Utterance(
-            id=new_id(), text=text, trace_id=new_id(), device_id=self.device_id, ts=said_at
-        )
+            id=new_id(), text=text, trace_id=new_id(), device_id=self.device_id, ts=said_at,
+            words_sure=words_sure,
+        )  # fmt: skip
         return await self.send(
             "request",
             {"utterance": utterance.to_wire()},

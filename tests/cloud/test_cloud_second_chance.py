@@ -74,6 +74,23 @@ async def test_a_request_sent_again_is_not_sent_back_twice(clouds: CloudFactory)
     assert queued == 1
 
 
+async def test_words_the_edges_recognizer_doubted_need_the_edges_sure_guess(
+    clouds: CloudFactory,
+) -> None:
+    """Heard with little confidence (a loud room), the same words are not sent back below the
+    bar the edge itself kept: the edge forwarded them rather than act on a guess."""
+    model = load_default()
+    assert model.best(ABSTAINED).confidence < model.bar(words_sure=0.3, second_chance=True)
+    edge = await _edge(clouds, EDGE_INTENTS)
+    await edge.request(ABSTAINED, words_sure=0.3)
+    reply = await edge.expect_reply()
+    assert reply.body["text"] == cant_reply(normalize(ABSTAINED))
+    assert DEVICE_INTENT not in [each.type for each in await edge.quiet(0.3)]
+
+    await edge.request(ABSTAINED, words_sure=0.9)  # heard clearly: sent back as before
+    assert DeviceIntent.from_wire((await edge.expect(DEVICE_INTENT)).body).intent == "list.show"
+
+
 @pytest.mark.parametrize("text", ["book me a flight to paris", "what is the capital of peru"])
 async def test_out_of_scope_stays_unknown(clouds: CloudFactory, text: str) -> None:
     """What is neither the cloud's nor the device's is answered honestly, nothing sent back."""

@@ -65,6 +65,28 @@ async def test_a_spoken_utterance_may_be_repaired(client: Client) -> None:
     assert (await response.json())["error"]["code"] == "invalid_utterance"
 
 
+async def test_spoken_words_carry_how_sure_the_recognizer_was(
+    tmp_path: Path, aiohttp_client: Any
+) -> None:
+    """``"words_sure"`` with ``"spoken"``: words whisper doubted need a sure guess of the
+    learned tier, else they go to the cloud; outside 0 to 1 it is a clear 400."""
+    from assistant.skills import Skills
+    from assistant.understander import APP_INTENTS, Understander, load_model
+
+    understander = Understander(Skills.HANDLED | APP_INTENTS, load_model())
+    async with conversation_for_tests(tmp_path, understander=understander) as (conversation, bus):
+        client = await aiohttp_client(create_api(conversation, bus))
+        said = {"text": "show me the time", "spoken": True}
+        clear = await client.post("/v1/utterances", json={**said, "words_sure": 0.8})
+        assert (clear.status, (await clear.json())["intent"]) == (200, "time.now")
+        doubted = await client.post("/v1/utterances", json={**said, "words_sure": 0.3})
+        assert doubted.status == 202
+        assert (await doubted.json())["handled_by"] == "cloud"
+        wrong = await client.post("/v1/utterances", json={**said, "words_sure": 1.5})
+        assert wrong.status == 400
+        assert (await wrong.json())["error"]["code"] == "invalid_utterance"
+
+
 async def test_the_utterance_can_be_read_back(client: Client) -> None:
     """GET /v1/utterances/{id} returns the same utterance with its status and reply."""
     _, posted = await _post(client, "add milk to my shopping list")
