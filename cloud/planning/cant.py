@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from understanding.doubted_words import DOUBTED_BELOW
+
 MAX_WORDS = 25
 """The longest a "can't" reply may be, in words: one breath."""
 
@@ -85,6 +87,19 @@ TOPICS = (
 )
 
 FALLBACK = "Sorry, I can't do that yet. Ask “what can you do” to hear what I can."
+
+
+NOT_CAUGHT = "Sorry, I didn't catch that. Could you say it again?"
+"""For words the edge's recognizer doubted that nothing here can do: most likely misheard, so
+"I can't" would answer words the person never said."""
+
+
+def unknown_reply(text: str, words_sure: float | None = None) -> str:
+    """What Jarvis says when nothing can do ``text`` (normalized): ``NOT_CAUGHT`` when the
+    recognizer doubted the words (``understanding.doubted_words``), else ``cant_reply``."""
+    if words_sure is not None and words_sure < DOUBTED_BELOW:
+        return NOT_CAUGHT
+    return cant_reply(text)
 
 
 def cant_reply(text: str) -> str:

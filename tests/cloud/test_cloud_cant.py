@@ -4,6 +4,7 @@ by domain only for "what can you do"."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from cloud_helpers import CloudFactory
 
 from cloud.capabilities.answer import Answer
 from cloud.capabilities.planners import RulePlanner
-from cloud.planning.cant import FALLBACK, HELP_TEXT, MAX_WORDS, TOPICS, cant_reply
+from cloud.planning.cant import FALLBACK, HELP_TEXT, MAX_WORDS, NOT_CAUGHT, TOPICS, cant_reply
 from cloud.planning.planner import PlanContext
 from cloud.time_phrases import normalize
 from models import Utterance, new_id
@@ -52,6 +53,21 @@ async def test_a_cant_is_one_short_sentence_and_one_offer(
     assert offer in answer.text
     assert _words(answer.text) < MAX_WORDS
     assert answer.text.count(".") == 2  # two sentences: the "can't", the offer
+
+
+async def test_misheard_words_are_asked_again_not_refused() -> None:
+    """Words the edge's whisper doubted that nothing can do were most likely misheard: Jarvis
+    asks for them again instead of refusing what was never said. Doubted words the cloud can do
+    are still done, and words heard clearly still get the "can't"."""
+    utterance = Utterance(id=new_id(), text="send an email to my boss", trace_id=new_id())
+    context = PlanContext(datetime.now(UTC), ["kitchen pi"])
+    for sure, expected in ((0.3, NOT_CAUGHT), (0.8, cant_reply(normalize(utterance.text)))):
+        answer = await RulePlanner().plan(replace(utterance, words_sure=sure), context)
+        assert isinstance(answer, Answer)
+        assert (answer.text, answer.unknown) == (expected, True)
+    doubted = replace(utterance, text="remind me in 10 minutes to call mum", words_sure=0.3)
+    done = await RulePlanner().plan(doubted, context)
+    assert not (isinstance(done, Answer) and done.unknown)
 
 
 def test_every_cant_sentence_is_short() -> None:
