@@ -393,6 +393,11 @@ def cloud_failed(reason: str) -> str:
     return f"Sorry, I couldn't get an answer: {reason.strip().rstrip('.')}."
 
 
+def not_caught() -> str:
+    """For words the recognizer doubted that nothing could do: most likely misheard."""
+    return "Sorry, I didn't catch that. Could you say it again?"
+
+
 def nothing_to_repeat() -> str:
     return "I haven't said anything yet."
 

@@ -22,6 +22,7 @@ from assistant.understander import Understander, Understood
 from jarvis.logs import traced
 from models import Intent, Reply, Utterance, new_id
 from models import intent_names as names
+from understanding.doubted_words import DOUBTED_BELOW
 
 log = structlog.get_logger(__name__)
 
@@ -176,9 +177,11 @@ class Turns:
             log.warning("utterance.forward_failed", utterance_id=utterance.id, reason=str(error))
             # Answered after the 202 is returned, like any cloud reply, so listeners see one flow.
             reason = str(error)
-            failing = self._answers.finish(
-                record, status="failed", reply=replies.cloud_failed(reason), error=reason
-            )
+            # Words the recognizer doubted were most likely misheard: no reason about the cloud
+            # for words never said (the cloud itself answers them so when it is there).
+            doubted = utterance.words_sure is not None and utterance.words_sure < DOUBTED_BELOW
+            said = replies.not_caught() if doubted else replies.cloud_failed(reason)
+            failing = self._answers.finish(record, status="failed", reply=said, error=reason)
             self._answers.own(record.id, asyncio.create_task(failing))
             return record
         self._answers.own(record.id, asyncio.create_task(self._say_working_on_it(record.id)))

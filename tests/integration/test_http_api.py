@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from assistant import replies
 from assistant.database import open_database
 from assistant.history import History
 from assistant.http_api import MAX_BODY_BYTES, create_api
@@ -69,7 +70,8 @@ async def test_spoken_words_carry_how_sure_the_recognizer_was(
     tmp_path: Path, aiohttp_client: Any
 ) -> None:
     """``"words_sure"`` with ``"spoken"``: words whisper doubted need a sure guess of the
-    learned tier, else they go to the cloud; outside 0 to 1 it is a clear 400."""
+    learned tier, else they go to the cloud (here none: "say it again", not a reason about a
+    cloud for words never said); outside 0 to 1 it is a clear 400."""
     from assistant.skills import Skills
     from assistant.understander import APP_INTENTS, Understander, load_model
 
@@ -81,7 +83,15 @@ async def test_spoken_words_carry_how_sure_the_recognizer_was(
         assert (clear.status, (await clear.json())["intent"]) == (200, "time.now")
         doubted = await client.post("/v1/utterances", json={**said, "words_sure": 0.3})
         assert doubted.status == 202
-        assert (await doubted.json())["handled_by"] == "cloud"
+        body = await doubted.json()
+        assert body["handled_by"] == "cloud"
+        for _ in range(100):  # no cloud here: it fails, asking again rather than blaming it
+            fetched = await (await client.get(f"/v1/utterances/{body['id']}")).json()
+            if fetched["status"] != "pending":
+                break
+            await asyncio.sleep(0.02)
+        assert (fetched["status"], fetched["reply"]) == ("failed", replies.not_caught())
+        assert fetched["error"] == "the cloud brain is not reachable"
         wrong = await client.post("/v1/utterances", json={**said, "words_sure": 1.5})
         assert wrong.status == 400
         assert (await wrong.json())["error"]["code"] == "invalid_utterance"
