@@ -30,7 +30,8 @@ class Transcript:
 def words_sure(transcript: Transcript) -> float | None:
     """How sure the recognizer was of the words, on the scale the learned tier's bar for
     doubted words was chosen on (whisper's mean token probability,
-    ``understanding.doubted_words``); ``None`` for vosk, whose word confidences mean else."""
+    ``understanding.doubted_words``); ``None`` for vosk, whose word confidences are on another
+    scale."""
     return transcript.confidence if transcript.engine == "whisper" else None
 
 
