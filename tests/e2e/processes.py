@@ -78,10 +78,11 @@ def enroll(
     return token.group(1).split(".", 1)[0]
 
 
-def post(url: str, text: str) -> tuple[int, dict[str, Any]]:
+def post(url: str, text: str, **fields: Any) -> tuple[int, dict[str, Any]]:
+    """POST ``text`` (and ``fields``: ``spoken``, ``words_sure`` …) to the edge's utterances."""
     request = urllib.request.Request(
         f"{url}/v1/utterances",
-        data=json.dumps({"text": text}).encode(),
+        data=json.dumps({"text": text, **fields}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
