@@ -68,7 +68,7 @@ train: setup
     nice -n 10 {{bin}}/python scripts/build_encoder.py
     nice -n 10 {{bin}}/python scripts/train_understanding.py
 
-# Choose the learned tier's bar for words whisper doubted, on a spoken dev set (~10 min on 2 cores)
+# Choose where whisper's words are doubted and the learned tier's bar for them, on a spoken dev set (~25 min on 2 cores)
 choose-doubted-words *args: setup
     nice -n 10 {{bin}}/python scripts/choose_doubted_words.py {{args}}
 

@@ -22,6 +22,7 @@ from jarvis.http_guard import BODY_TIMEOUT_S, host_guard
 from models import DecodeError, strict_json, unstorable_character
 from models.limits import ID_PATTERN, MAX_TEXT_CHARS
 from models.phrases import MAX_ACTIONS_CHARS, MAX_PHRASE_CHARS
+from understanding.doubted_words import doubted
 
 log = structlog.get_logger(__name__)
 
@@ -94,7 +95,7 @@ async def post_utterance(request: web.Request) -> web.Response:
     conversation = request.app[CONVERSATION]
     record = await conversation.submit(
         body.text.strip(), trace_id=body.trace_id, spoken=body.spoken,
-        words_sure=body.words_sure if body.spoken else None,
+        words_doubted=body.spoken and doubted(body.words_sure),
     )  # fmt: skip
     view = await conversation.describe(record)
     return web.json_response(view, status=202 if record.status == "pending" else 200)

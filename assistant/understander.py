@@ -78,10 +78,10 @@ class Understander:
         return None if found is None else Understood(found, "template", 1.0)
 
     def understand_now(
-        self, text: str, *, spoken: bool = False, words_sure: float | None = None
+        self, text: str, *, spoken: bool = False, words_doubted: bool = False
     ) -> Understood:
         """Every tier, in this thread (the CLI, benchmarks, worker threads)."""
-        found = self.templates(text) or self.learned(text, words_sure)
+        found = self.templates(text) or self.learned(text, words_doubted)
         if found.intent is not None or not spoken:
             return found
         return self.spoken_repair(text) or found
@@ -92,17 +92,17 @@ class Understander:
         home: frozenset[str] | None = None,
         *,
         spoken: bool = False,
-        words_sure: float | None = None,
+        words_doubted: bool = False,
     ) -> Understood:
         """Every tier; the model runs in a worker thread, never on the event loop. ``spoken``:
         ``text`` is a recognizer's transcript, which may still be repaired (``spoken_repair``).
-        ``words_sure``: how sure the recognizer was of those words (``learned``)."""
+        ``words_doubted``: the recognizer doubted those words (``learned``)."""
         found = self.templates(text, home)
         if found is not None:
             return found
         learned = Understood(None)
         if self.model is not None:
-            learned = await asyncio.to_thread(self.learned, text, words_sure)
+            learned = await asyncio.to_thread(self.learned, text, words_doubted)
         if learned.intent is not None or not spoken:
             return learned
         # In the thread too: the first repair builds the grammar's phrase table (~0.3 s).
@@ -116,22 +116,22 @@ class Understander:
         log.info("understanding.spoken_repair", said=repaired.said, closeness=repaired.closeness)
         return Understood(repaired.intent, "spoken", repaired.closeness)
 
-    def learned(self, text: str, words_sure: float | None = None) -> Understood:
-        """The learned tier alone (blocking, milliseconds). ``words_sure``: whisper's mean token
-        probability for a transcript; words it doubted need a surer guess (``IntentModel.bar``)."""
+    def learned(self, text: str, words_doubted: bool = False) -> Understood:
+        """The learned tier alone (blocking, milliseconds). ``words_doubted``: the recognizer
+        doubted the words, which then need a surer guess (``IntentModel.bar``)."""
         if self.model is None:
             return Understood(None)
-        return self.decide(text, self.model.best(text), words_sure)
+        return self.decide(text, self.model.best(text), words_doubted)
 
-    def decide(self, text: str, best: Guess, words_sure: float | None = None) -> Understood:
+    def decide(self, text: str, best: Guess, words_doubted: bool = False) -> Understood:
         """The verdict on the model's ``best`` label for ``text``: run it, ask, or forward."""
         if self.model is None:
             return Understood(None)
-        bar = self.model.bar(words_sure)
+        bar = self.model.bar(words_doubted)
         local = best.intent in self.handled and best.confidence >= bar
         if best.intent in self.handled and self.model.threshold <= best.confidence < bar:
             log.info("understanding.doubted_words", intent=best.intent,
-                     confidence=round(best.confidence, 4), words_sure=words_sure)  # fmt: skip
+                     confidence=round(best.confidence, 4), bar=bar)  # fmt: skip
         filled = fill(best.intent, text) if local else None
         if filled is None:
             sure = 1.0 - best.confidence if best.intent in self.handled else best.confidence

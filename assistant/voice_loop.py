@@ -37,7 +37,7 @@ from assistant.errors import (
 )
 from assistant.events import WAKE_EVENT_KIND
 from assistant.listening import HEADS, LastWake, ListeningState
-from assistant.stt import Recognizer, words_sure
+from assistant.stt import Recognizer, words_doubted
 from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
 from models import Reply
@@ -55,10 +55,10 @@ log = structlog.get_logger(__name__)
 
 
 class Submit(Protocol):
-    """Where the voice loop hands what it heard: the words, and how sure whisper was of them
-    (``assistant.stt.words_sure``; ``None`` for other engines)."""
+    """Where the voice loop hands what it heard: the words, and whether whisper doubted them
+    (``assistant.stt.words_doubted``)."""
 
-    def __call__(self, text: str, *, words_sure: float | None = None) -> Awaitable[object]: ...
+    def __call__(self, text: str, *, words_doubted: bool = False) -> Awaitable[object]: ...
 
 
 PTT_TRAILING_SILENCE_MS = 10_000
@@ -393,7 +393,7 @@ class _Listener:
                     self._owner._last_end_of_speech = heard.ended_at
                     log.info("voice.heard", **heard.to_json())
                     self._owner._spawn(
-                        self._submit_safely(heard.transcript.text, words_sure(heard.transcript)),
+                        self._submit_safely(heard.transcript.text, words_doubted(heard.transcript)),
                         "voice-submit",
                     )
 
@@ -490,7 +490,9 @@ class _Listener:
         log.info("voice.heard", **{**heard.to_json(), "transcript": text})
         self._owner.listening.set_phase("thinking")
         self._follow_up = self._options.follow_up_s > 0
-        self._owner._spawn(self._submit_safely(text, words_sure(heard.transcript)), "voice-submit")
+        # Whisper was told the wake phrase came first when it opened this utterance.
+        doubted = words_doubted(heard.transcript, after_wake=after.phrase_told)
+        self._owner._spawn(self._submit_safely(text, doubted), "voice-submit")
         return True
 
     async def _push_to_talk(self, stack: contextlib.AsyncExitStack) -> PushToTalkGate | None:
@@ -504,10 +506,10 @@ class _Listener:
         await stack.enter_async_context(hotkey)
         return PushToTalkGate(hotkey, self._owner.interrupt)
 
-    async def _submit_safely(self, text: str, sure: float | None) -> None:
+    async def _submit_safely(self, text: str, doubted: bool) -> None:
         self._owner._answering += 1
         try:
-            await self._submit(text, words_sure=sure)
+            await self._submit(text, words_doubted=doubted)
         except Exception as error:  # one failed request must not stop the listening
             log.error("voice.submit_failed", text=text, error=repr(error))
         finally:

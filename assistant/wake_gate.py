@@ -218,6 +218,9 @@ class AfterWake:
         self._opening = wake
         """The wake whose phrase opens the next utterance; ``None`` once that one is heard."""
         self._endpointer = endpointer
+        self.phrase_told = False
+        """Whether the utterance last given to ``command`` was decoded told that the phrase
+        came first (whisper reads surer of such words: ``understanding.doubted_words``)."""
 
     @property
     def said_first(self) -> str:
@@ -233,6 +236,7 @@ class AfterWake:
         next utterance is no longer the first."""
         opened = self._opening is not None
         self._opening = None
+        self.phrase_told = opened
         return command_after_wake(transcript, self.phrase, phrase_heard=opened)
 
 

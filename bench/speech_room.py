@@ -30,7 +30,7 @@ from assistant.audio.noise_gain import clean
 from assistant.audio.speex_echo import EchoCanceller, echo_return_loss_db
 from assistant.interpreter import interpret
 from assistant.skills import Skills
-from assistant.stt import Transcript, words_sure
+from assistant.stt import Transcript, words_doubted
 from assistant.stt.listen import Heard, hear_next, hear_recording
 from assistant.stt.model_paths import package_model_dir
 from assistant.stt.vocabulary import command_prompt, hotwords
@@ -112,7 +112,7 @@ async def room_rows() -> list[RoomRow]:
         # Before the learned tier asked more of words whisper doubted (same transcripts).
         ", edge, doubt unheeded": lambda heard: edge.understand_now(heard.text, spoken=True).intent,
         ", edge understanding": lambda heard: (
-            edge.understand_now(heard.text, spoken=True, words_sure=words_sure(heard)).intent
+            edge.understand_now(heard.text, spoken=True, words_doubted=words_doubted(heard)).intent
         ),
     }
     rows: list[RoomRow] = []

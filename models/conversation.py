@@ -28,9 +28,9 @@ class Utterance(WireValue):
     session_id: str | None = None
     ts: float = 0.0
     """Seconds since the epoch when it was heard."""
-    words_sure: float | None = None
-    """How sure the recognizer was of ``text`` (whisper's mean token probability, 0–1);
-    ``None`` for typed text and engines whose confidence means something else."""
+    words_doubted: bool = False
+    """The recognizer that heard ``text`` doubted it (``understanding.doubted_words``): a
+    guess at a local command from these words needs to be surer."""
 
 
 @dataclass(frozen=True, slots=True)

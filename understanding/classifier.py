@@ -72,12 +72,12 @@ class IntentModel:
         """The cloud's bolder threshold for what the edge forwarded (same validation rows, a
         looser false-accept target: the alternative there is "I can't do that")."""
 
-    def bar(self, words_sure: float | None = None, *, second_chance: bool = False) -> float:
+    def bar(self, words_doubted: bool = False, *, second_chance: bool = False) -> float:
         """The confidence a guess needs: ``threshold`` (``second_chance_threshold`` for the
-        cloud's second look), raised when the recognizer doubted the words it heard
-        (``words_sure``: whisper's mean token probability; ``understanding.doubted_words``)."""
+        cloud's second look), raised for words the recognizer doubted
+        (``understanding.doubted_words``)."""
         base = self.second_chance_threshold if second_chance else self.threshold
-        return threshold_for(base, words_sure)
+        return threshold_for(base, words_doubted)
 
     def probabilities(self, texts: list[str]) -> Vectors:
         """One row of label probabilities (softmax) per text, columns in ``labels`` order."""

@@ -43,7 +43,7 @@ from yarl import URL
 from assistant.audio import SAMPLE_RATE_HZ
 from assistant.errors import ModelNotFoundError
 from assistant.http_auth import is_loopback
-from assistant.stt import words_sure
+from assistant.stt import words_doubted
 from assistant.task_owner import TaskOwner
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ class TalkSession:
         await self._send({"type": "heard", **heard.to_json(), "transport_ms_p50": transport_ms})
         conversation = self._parts.conversation
         record = await conversation.submit_spoken(
-            heard.transcript.text, words_sure=words_sure(heard.transcript)
+            heard.transcript.text, words_doubted=words_doubted(heard.transcript)
         )
         await self._send({"type": "utterance", **(await conversation.describe(record))})
         if record.status == "pending":

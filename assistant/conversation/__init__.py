@@ -105,16 +105,16 @@ class Conversation:
         trace_id: str | None = None,
         *,
         spoken: bool = False,
-        words_sure: float | None = None,
+        words_doubted: bool = False,
     ) -> UtteranceRecord:
         """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise.
-        ``spoken``: ``text`` is what a recognizer heard, and may be misheard; ``words_sure``:
-        how sure the recognizer was of it (whisper's mean token probability), when known."""
-        return await self.turns.submit(text, trace_id, spoken=spoken, words_sure=words_sure)
+        ``spoken``: ``text`` is what a recognizer heard, and may be misheard; ``words_doubted``:
+        the recognizer doubted it (``understanding.doubted_words``)."""
+        return await self.turns.submit(text, trace_id, spoken=spoken, words_doubted=words_doubted)
 
-    async def submit_spoken(self, text: str, *, words_sure: float | None = None) -> UtteranceRecord:
+    async def submit_spoken(self, text: str, *, words_doubted: bool = False) -> UtteranceRecord:
         """``submit`` for a recognizer's transcript (the microphone, satellites, the console)."""
-        return await self.turns.submit(text, spoken=True, words_sure=words_sure)
+        return await self.turns.submit(text, spoken=True, words_doubted=words_doubted)
 
     # --- what the cloud sends: CloudMessages ------------------------------------------------
 

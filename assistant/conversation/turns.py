@@ -22,7 +22,6 @@ from assistant.understander import Understander, Understood
 from jarvis.logs import traced
 from models import Intent, Reply, Utterance, new_id
 from models import intent_names as names
-from understanding.doubted_words import DOUBTED_BELOW
 
 log = structlog.get_logger(__name__)
 
@@ -65,12 +64,12 @@ class Turns:
         trace_id: str | None = None,
         *,
         spoken: bool = False,
-        words_sure: float | None = None,
+        words_doubted: bool = False,
     ) -> UtteranceRecord:
         """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise.
         ``spoken``: ``text`` is a recognizer's transcript, and a misheard command is repaired.
-        ``words_sure``: how sure the recognizer was of it (whisper's mean token probability),
-        which goes to the cloud with the words, so that its second chance keeps the same bar."""
+        ``words_doubted``: the recognizer doubted it (``understanding.doubted_words``); that
+        goes to the cloud with the words, so that its second chance keeps the same bar."""
         utterance = Utterance(
             id=new_id(),
             text=text,
@@ -78,7 +77,7 @@ class Turns:
             device_id=self._identity.device_id,
             session_id=self._identity.session_id,
             ts=time.time(),
-            words_sure=words_sure,
+            words_doubted=words_doubted,
         )
         with traced(trace_id=utterance.trace_id):
             return await self._submit(utterance, spoken)
@@ -95,7 +94,7 @@ class Turns:
                 utterance.text,
                 home=home.vocabulary(),
                 spoken=spoken,
-                words_sure=utterance.words_sure,
+                words_doubted=utterance.words_doubted,
             )
         )
         intent = understood.intent
@@ -179,8 +178,7 @@ class Turns:
             reason = str(error)
             # Words the recognizer doubted were most likely misheard: no reason about the cloud
             # for words never said (the cloud itself answers them so when it is there).
-            doubted = utterance.words_sure is not None and utterance.words_sure < DOUBTED_BELOW
-            said = replies.not_caught() if doubted else replies.cloud_failed(reason)
+            said = replies.not_caught() if utterance.words_doubted else replies.cloud_failed(reason)
             failing = self._answers.finish(record, status="failed", reply=said, error=reason)
             self._answers.own(record.id, asyncio.create_task(failing))
             return record

@@ -27,12 +27,13 @@ class Transcript:
     """Of which after the endpoint: what the user waits for."""
 
 
-def words_sure(transcript: Transcript) -> float | None:
-    """How sure the recognizer was of the words, on the scale the learned tier's bar for
-    doubted words was chosen on (whisper's mean token probability,
-    ``understanding.doubted_words``); ``None`` for vosk, whose word confidences are on another
-    scale."""
-    return transcript.confidence if transcript.engine == "whisper" else None
+def words_doubted(transcript: Transcript, *, after_wake: bool = False) -> bool:
+    """Whether whisper doubted the words it wrote (its mean token probability under the line
+    ``understanding.doubted_words`` draws; ``after_wake``: it was told the wake phrase came
+    first). Never for vosk, whose word confidences are on another scale."""
+    from understanding.doubted_words import doubted
+
+    return transcript.engine == "whisper" and doubted(transcript.confidence, after_wake=after_wake)
 
 
 @dataclass(frozen=True, slots=True)

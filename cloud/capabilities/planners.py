@@ -55,7 +55,7 @@ class RulePlanner:
             if action is not None:
                 return action
         # One short sentence and one related offer: the full list only for "what can you do".
-        return Answer(cant.unknown_reply(asked.text, utterance.words_sure), unknown=True)
+        return Answer(cant.unknown_reply(asked.text, utterance.words_doubted), unknown=True)
 
 
 class LlmPlanner:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from understanding.doubted_words import DOUBTED_BELOW
-
 MAX_WORDS = 25
 """The longest a "can't" reply may be, in words: one breath."""
 
@@ -94,12 +92,10 @@ NOT_CAUGHT = "Sorry, I didn't catch that. Could you say it again?"
 "I can't" would answer words the person never said."""
 
 
-def unknown_reply(text: str, words_sure: float | None = None) -> str:
+def unknown_reply(text: str, words_doubted: bool = False) -> str:
     """What Jarvis says when nothing can do ``text`` (normalized): ``NOT_CAUGHT`` when the
     recognizer doubted the words (``understanding.doubted_words``), else ``cant_reply``."""
-    if words_sure is not None and words_sure < DOUBTED_BELOW:
-        return NOT_CAUGHT
-    return cant_reply(text)
+    return NOT_CAUGHT if words_doubted else cant_reply(text)
 
 
 def cant_reply(text: str) -> str:

@@ -85,17 +85,17 @@ class SecondChance:
         assert self._loading is not None
         return await asyncio.shield(self._loading)
 
-    async def guess(self, text: str, words_sure: float | None = None) -> Guess | None:
+    async def guess(self, text: str, words_doubted: bool = False) -> Guess | None:
         """The local intent ``text`` most likely asks for, or None (not one, or unsure).
-        ``words_sure``: how sure the edge's recognizer was of ``text``; words it doubted need
-        the same sure guess here as on the edge (``IntentModel.bar``), else the edge's caution
-        would come straight back."""
+        ``words_doubted``: the edge's recognizer doubted ``text``; such words need the same sure
+        guess here as on the edge (``IntentModel.bar``), else the edge's caution would come
+        straight back."""
         model = await self.model()
         if model is None:
             return None
         loop = asyncio.get_running_loop()
         best = await loop.run_in_executor(self._executor, model.best, text)
-        if best.intent == "other" or best.confidence < model.bar(words_sure, second_chance=True):
+        if best.intent == "other" or best.confidence < model.bar(words_doubted, second_chance=True):
             return None
         return Guess(best.intent, best.confidence)
 
@@ -119,13 +119,13 @@ async def reconsider(
     chance: SecondChance | None,
     text: str,
     handled: Callable[[], Awaitable[Collection[str]]],
-    words_sure: float | None = None,
+    words_doubted: bool = False,
 ) -> SendBack | None:
     """The intent to send back for ``text``, or None; ``handled`` (asked only when the model
-    found one) gives the intents the asking device runs; ``words_sure``: the utterance's."""
+    found one) gives the intents the asking device runs; ``words_doubted``: the utterance's."""
     if chance is None:
         return None
-    found = await chance.guess(text, words_sure)
+    found = await chance.guess(text, words_doubted)
     if found is None:
         return None
     if found.intent not in await handled():

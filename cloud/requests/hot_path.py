@@ -220,7 +220,7 @@ class RequestBatches:
                     self._second_chance(),
                     utterance.text,
                     lambda: intents_of_device(self._pool, device_id),
-                    utterance.words_sure,
+                    utterance.words_doubted,
                 )
                 or planned
             )

@@ -68,13 +68,13 @@ class EdgeClient:
         *,
         id_: str | None = None,
         said_at: float = 0.0,
-        words_sure: float | None = None,
+        words_doubted: bool = False,
     ) -> Envelope:
-        """``said_at``: the utterance's time on this edge's clock (0: not given); ``words_sure``:
-        how sure the edge's recognizer was of ``text`` (``None``: typed)."""
+        """``said_at``: the utterance's time on this edge's clock (0: not given);
+        ``words_doubted``: the edge's recognizer doubted ``text``."""
         utterance = Utterance(
             id=new_id(), text=text, trace_id=new_id(), device_id=self.device_id, ts=said_at,
-            words_sure=words_sure,
+            words_doubted=words_doubted,
         )  # fmt: skip
         return await self.send(
             "request",

@@ -61,12 +61,12 @@ async def test_misheard_words_are_asked_again_not_refused() -> None:
     are still done, and words heard clearly still get the "can't"."""
     utterance = Utterance(id=new_id(), text="send an email to my boss", trace_id=new_id())
     context = PlanContext(datetime.now(UTC), ["kitchen pi"])
-    for sure, expected in ((0.3, NOT_CAUGHT), (0.8, cant_reply(normalize(utterance.text)))):
-        answer = await RulePlanner().plan(replace(utterance, words_sure=sure), context)
+    for doubted, expected in ((True, NOT_CAUGHT), (False, cant_reply(normalize(utterance.text)))):
+        answer = await RulePlanner().plan(replace(utterance, words_doubted=doubted), context)
         assert isinstance(answer, Answer)
         assert (answer.text, answer.unknown) == (expected, True)
-    doubted = replace(utterance, text="remind me in 10 minutes to call mum", words_sure=0.3)
-    done = await RulePlanner().plan(doubted, context)
+    reminder = replace(utterance, text="remind me in 10 minutes to call mum", words_doubted=True)
+    done = await RulePlanner().plan(reminder, context)
     assert not (isinstance(done, Answer) and done.unknown)
 
 

@@ -81,14 +81,14 @@ async def test_words_the_edges_recognizer_doubted_need_the_edges_sure_guess(
     bar the edge itself kept: the edge forwarded them rather than act on a guess. Nothing else
     can do them either, and they were most likely misheard: "say it again", not "I can't"."""
     model = load_default()
-    assert model.best(ABSTAINED).confidence < model.bar(words_sure=0.3, second_chance=True)
+    assert model.best(ABSTAINED).confidence < model.bar(words_doubted=True, second_chance=True)
     edge = await _edge(clouds, EDGE_INTENTS)
-    await edge.request(ABSTAINED, words_sure=0.3)
+    await edge.request(ABSTAINED, words_doubted=True)
     reply = await edge.expect_reply()
     assert reply.body["text"] == NOT_CAUGHT
     assert DEVICE_INTENT not in [each.type for each in await edge.quiet(0.3)]
 
-    await edge.request(ABSTAINED, words_sure=0.9)  # heard clearly: sent back as before
+    await edge.request(ABSTAINED, words_doubted=False)  # heard clearly: sent back as before
     assert DeviceIntent.from_wire((await edge.expect(DEVICE_INTENT)).body).intent == "list.show"
 
 

@@ -84,7 +84,7 @@ async def test_a_ringing_alarm_beeps_then_says_its_label(tmp_path: Path) -> None
     """The voice loop plays the alarm tone for an ``alarm`` reply, then speaks it (pyttsx3
     into a WAV: there is no sound card here)."""
 
-    async def submit(text: str, *, words_sure: float | None = None) -> None:
+    async def submit(text: str, *, words_doubted: bool = False) -> None:
         raise AssertionError(f"nothing should be heard, got {text!r}")
 
     bus, spoken = ReplyBus(), tmp_path / "ring.wav"

@@ -78,7 +78,7 @@ async def test_spoken_words_carry_how_sure_the_recognizer_was(
     understander = Understander(Skills.HANDLED | APP_INTENTS, load_model())
     async with conversation_for_tests(tmp_path, understander=understander) as (conversation, bus):
         client = await aiohttp_client(create_api(conversation, bus))
-        said = {"text": "show me the time", "spoken": True}
+        said = {"text": "i need to know what time it is", "spoken": True}
         clear = await client.post("/v1/utterances", json={**said, "words_sure": 0.8})
         assert (clear.status, (await clear.json())["intent"]) == (200, "time.now")
         doubted = await client.post("/v1/utterances", json={**said, "words_sure": 0.3})

@@ -29,7 +29,7 @@ async def test_the_voice_loop_says_when_it_listens_thinks_and_waits(
     listening.on_change(lambda: seen.append(listening.state))
     answered = asyncio.Event()
 
-    async def submit(text: str, *, words_sure: float | None = None) -> None:
+    async def submit(text: str, *, words_doubted: bool = False) -> None:
         assert listening.state == "thinking"
         bus.publish(Reply(f"You said {text}"))
         answered.set()

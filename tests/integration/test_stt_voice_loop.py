@@ -17,7 +17,6 @@ from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_speech import Recording, write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from models import Reply
-from understanding.doubted_words import DOUBTED_BELOW
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -41,7 +40,7 @@ async def test_without_a_microphone_replies_are_still_spoken(tmp_path: Path) -> 
     bus = ReplyBus()
     spoken = tmp_path / "replies.wav"
 
-    async def submit(text: str, *, words_sure: float | None = None) -> None:
+    async def submit(text: str, *, words_doubted: bool = False) -> None:
         raise AssertionError(f"nothing should be heard, got {text!r}")
 
     voice = await VoiceLoop.start(
@@ -67,17 +66,17 @@ async def test_without_a_microphone_replies_are_still_spoken(tmp_path: Path) -> 
 async def test_heard_utterances_are_submitted_and_answered(
     piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
 ) -> None:
-    """Two spoken commands in one stream reach ``submit`` in order, each with how sure whisper
-    was of it (clear speech: sure); each reply is spoken."""
+    """Two spoken commands in one stream reach ``submit`` in order, each with whether whisper
+    doubted it (clear speech: it did not); each reply is spoken."""
     chosen = [r for r in piper_recordings if r.utterance.intent in ("time.now", "media.pause")]
     stream = write_wav(tmp_path / "stream.wav", b"".join(read_wav(r.path) for r in chosen), 16000)
     bus = ReplyBus()
     submitted: list[str] = []
-    sureness: list[float | None] = []
+    doubts: list[bool] = []
 
-    async def submit(text: str, *, words_sure: float | None = None) -> None:
+    async def submit(text: str, *, words_doubted: bool = False) -> None:
         submitted.append(text)
-        sureness.append(words_sure)
+        doubts.append(words_doubted)
         bus.publish(Reply(f"You said {text}"))
 
     voice = await VoiceLoop.start(
@@ -96,7 +95,7 @@ async def test_heard_utterances_are_submitted_and_answered(
         await voice.close()
     intents = [i.name if (i := interpret(text)) else None for text in submitted]
     assert intents == [r.utterance.intent for r in chosen]
-    assert all(sure is not None and DOUBTED_BELOW <= sure <= 1.0 for sure in sureness), sureness
+    assert doubts == [False, False]
     assert _seconds(tmp_path / "replies.wav") > 1.0
 
 
@@ -110,7 +109,7 @@ async def test_talking_over_jarvis_stops_its_speech(
     long_reply = "Here is a very long answer that goes on and on. " * 5
     player = WavFilePlayer(tmp_path / "replies.wav", realtime=True)
 
-    async def submit(text: str, *, words_sure: float | None = None) -> None:
+    async def submit(text: str, *, words_doubted: bool = False) -> None:
         pass
 
     voice = await VoiceLoop.start(

@@ -132,7 +132,7 @@ class _Voice:
         self.spoken = tmp_path / "replies.wav"
         self.loop: VoiceLoop | None = None
 
-    async def submit(self, text: str, *, words_sure: float | None = None) -> None:
+    async def submit(self, text: str, *, words_doubted: bool = False) -> None:
         self.submitted.append(text)
         self.bus.publish(Reply(f"You said {text}"))
 

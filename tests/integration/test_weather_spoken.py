@@ -68,7 +68,7 @@ async def test_the_weather_is_answered_aloud_from_the_pushed_forecast(
     async with edge(tmp_path / "edge", cloud, clock, bus) as (conversation, cache):
         await cache.store(lisbon_forecast(), clock.now)
 
-        async def submit(text: str, *, words_sure: float | None = None) -> None:
+        async def submit(text: str, *, words_doubted: bool = False) -> None:
             await conversation.submit(text)
 
         voice = await VoiceLoop.start(

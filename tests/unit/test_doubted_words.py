@@ -1,5 +1,6 @@
-"""Words the recognizer doubted (whisper's mean token probability under 0.5) need a sure guess
-of the learned tier; the doubt travels with the words to the cloud. The real packaged model."""
+"""Words the recognizer doubted (whisper's mean token probability under its line) need a sure
+guess of the learned tier; the doubt travels with the words to the cloud. The real packaged
+model."""
 
 from __future__ import annotations
 
@@ -7,15 +8,24 @@ from pathlib import Path
 
 import pytest
 
+from assistant.audio.endpointing import Endpointer, EnergyDetector
+from assistant.audio.wake_word import Woke
 from assistant.skills import Skills
-from assistant.stt import Transcript, words_sure
+from assistant.stt import Transcript, words_doubted
 from assistant.testing import FakeCloudLink, conversation_for_tests
 from assistant.understander import APP_INTENTS, Understander, load_model
+from assistant.wake_gate import AfterWake, Wake
 from understanding import IntentModel
-from understanding.doubted_words import DOUBTED_BELOW, DOUBTED_THRESHOLD, threshold_for
+from understanding.doubted_words import (
+    DOUBTED_BELOW,
+    DOUBTED_BELOW_AFTER_WAKE,
+    DOUBTED_THRESHOLD,
+    doubted,
+    threshold_for,
+)
 
 HANDLED = Skills.HANDLED | APP_INTENTS
-LIKELY = "show me the time"
+LIKELY = "i need to know what time it is"
 """The model's guess, time.now, sits between its threshold and the bar for doubted words; no
 template and no repair of a misheard command claims it."""
 SURE = "Start at fifteen minute timer"
@@ -32,11 +42,21 @@ def understander(model: IntentModel) -> Understander:
     return Understander(HANDLED, model)
 
 
+def test_the_line_depends_on_how_whisper_decoded() -> None:
+    """Told the wake phrase came first, whisper reads surer of the same words: a higher line."""
+    assert DOUBTED_BELOW < DOUBTED_BELOW_AFTER_WAKE
+    assert not doubted(None)
+    assert not doubted(None, after_wake=True)
+    between = (DOUBTED_BELOW + DOUBTED_BELOW_AFTER_WAKE) / 2
+    assert (doubted(between), doubted(between, after_wake=True)) == (False, True)
+    assert doubted(DOUBTED_BELOW - 0.01)
+    assert not doubted(DOUBTED_BELOW)
+
+
 def test_the_bar_rises_only_for_doubted_words() -> None:
-    assert threshold_for(0.65, None) == 0.65
-    assert threshold_for(0.65, DOUBTED_BELOW) == 0.65
-    assert threshold_for(0.65, DOUBTED_BELOW - 0.01) == DOUBTED_THRESHOLD
-    assert threshold_for(0.99, 0.1) == 0.99  # never lowered
+    assert threshold_for(0.65, False) == 0.65
+    assert threshold_for(0.65, True) == DOUBTED_THRESHOLD
+    assert threshold_for(0.99, True) == 0.99  # never lowered
 
 
 def test_the_sentences_sit_where_the_tests_need_them(
@@ -50,20 +70,21 @@ def test_the_sentences_sit_where_the_tests_need_them(
     assert understander.spoken_repair(LIKELY) is None
 
 
-@pytest.mark.parametrize(("sure", "expected"), [(None, "time.now"), (0.9, "time.now"),
-                                                (0.3, None)])  # fmt: skip
+@pytest.mark.parametrize(("spoken", "doubt", "expected"), [
+    (False, False, "time.now"), (True, False, "time.now"), (True, True, None),
+])  # fmt: skip
 async def test_a_likely_guess_is_taken_unless_the_words_were_doubted(
-    understander: Understander, sure: float | None, expected: str | None
+    understander: Understander, spoken: bool, doubt: bool, expected: str | None
 ) -> None:
-    """Typed, or heard clearly, "show me the time" is time.now; heard with doubt, it is left to
-    the cloud rather than acted on."""
-    understood = await understander.understand(LIKELY, spoken=True, words_sure=sure)
+    """Typed, or heard clearly, the sentence is time.now; heard with doubt, it is left to the
+    cloud rather than acted on."""
+    understood = await understander.understand(LIKELY, spoken=spoken, words_doubted=doubt)
     assert (understood.intent.name if understood.intent else None) == expected
     assert understood.tier == ("model" if expected else None)
 
 
 def test_a_sure_guess_is_taken_from_doubted_words(understander: Understander) -> None:
-    understood = understander.understand_now(SURE, spoken=True, words_sure=0.2)
+    understood = understander.understand_now(SURE, spoken=True, words_doubted=True)
     assert understood.intent is not None
     assert (understood.intent.name, dict(understood.intent.slots)) == (
         "timer.start",
@@ -72,28 +93,47 @@ def test_a_sure_guess_is_taken_from_doubted_words(understander: Understander) ->
 
 
 def test_only_whispers_confidence_counts() -> None:
-    """vosk's word confidences are on another scale: they raise no bar."""
-    assert words_sure(Transcript("mute", "whisper", 0.42, 1.0, 1.0)) == 0.42
-    assert words_sure(Transcript("mute", "vosk", 0.42, 1.0, 1.0)) is None
-    assert words_sure(Transcript("mute", "vosk-grammar", 0.42, 1.0, 1.0)) is None
+    """vosk's word confidences are on another scale: they never doubt the words."""
+    low = DOUBTED_BELOW - 0.1
+    assert words_doubted(Transcript("mute", "whisper", low, 1.0, 1.0))
+    assert not words_doubted(Transcript("mute", "whisper", DOUBTED_BELOW, 1.0, 1.0))
+    assert words_doubted(Transcript("mute", "whisper", DOUBTED_BELOW, 1.0, 1.0), after_wake=True)
+    assert not words_doubted(Transcript("mute", "vosk", low, 1.0, 1.0))
+    assert not words_doubted(Transcript("mute", "vosk-grammar", low, 1.0, 1.0))
+
+
+def test_after_the_wake_word_knows_whether_whisper_was_told_the_phrase() -> None:
+    """The first utterance after a wake opens with the phrase (whisper is told so); a follow-up
+    heard without the wake word is decoded on its own."""
+    endpointer = Endpointer(EnergyDetector())
+    wake = Wake(Woke(at_s=1.0, score=1.0, verifier_score=1.0), b"", 0.5)
+    woke = AfterWake("hey jarvis", wake, endpointer)
+    assert woke.said_first == "hey jarvis"
+    assert woke.command("Hey Jarvis, what time is it?") == "what time is it?"
+    assert woke.phrase_told
+    assert woke.command("and the date") == "and the date"
+    assert not woke.phrase_told
+    follow_up = AfterWake("hey jarvis", None, endpointer)
+    assert follow_up.command("what time is it") == "what time is it"
+    assert not follow_up.phrase_told
 
 
 async def test_doubted_words_go_to_the_cloud_with_their_doubt(
     tmp_path: Path, understander: Understander
 ) -> None:
-    """The forwarded utterance says how sure the recognizer was, so that the cloud's second
-    chance keeps the edge's bar; typed text says nothing."""
+    """The forwarded utterance says the recognizer doubted it, so that the cloud's second
+    chance keeps the edge's bar; typed text and clear words do not."""
     cloud = FakeCloudLink()
     async with conversation_for_tests(tmp_path, cloud=cloud, understander=understander) as (
         conversation,
         _,
     ):
-        doubted = await conversation.submit_spoken(LIKELY, words_sure=0.3)
-        assert (doubted.intent, doubted.handled_by) == (None, "cloud")
-        clear = await conversation.submit_spoken(LIKELY, words_sure=0.8)
+        heard = await conversation.submit_spoken(LIKELY, words_doubted=True)
+        assert (heard.intent, heard.handled_by) == (None, "cloud")
+        clear = await conversation.submit_spoken(LIKELY)
         assert (clear.intent, clear.handled_by) == ("time.now", "edge")
         await conversation.submit("book me a flight to paris")
-    assert [(u.text, u.words_sure) for u in cloud.forwarded] == [
-        (LIKELY, 0.3),
-        ("book me a flight to paris", None),
+    assert [(u.text, u.words_doubted) for u in cloud.forwarded] == [
+        (LIKELY, True),
+        ("book me a flight to paris", False),
     ]
