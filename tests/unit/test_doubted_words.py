@@ -4,6 +4,8 @@ model."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,20 @@ def test_the_line_depends_on_how_whisper_decoded() -> None:
     assert (doubted(between), doubted(between, after_wake=True)) == (False, True)
     assert doubted(DOUBTED_BELOW - 0.01)
     assert not doubted(DOUBTED_BELOW)
+
+
+def test_the_rule_is_light_to_import() -> None:
+    """The edge's turns and the cloud's "can't" import the rule: that must not load the model's
+    numpy and onnxruntime (the package loads its classes only when asked for them)."""
+    probe = (
+        "import sys, understanding.doubted_words; "
+        "print(sorted({'numpy', 'onnxruntime'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]", loaded.stderr
+    from understanding import IntentModel as Loaded
+
+    assert Loaded.__module__ == "understanding.classifier"
 
 
 def test_the_bar_rises_only_for_doubted_words() -> None:
