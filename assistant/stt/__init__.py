@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.audio import FRAME_BYTES
+from understanding.doubted_words import doubted
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +32,6 @@ def words_doubted(transcript: Transcript, *, after_wake: bool = False) -> bool:
     """Whether whisper doubted the words it wrote (its mean token probability under the line
     ``understanding.doubted_words`` draws; ``after_wake``: it was told the wake phrase came
     first). Never for vosk, whose word confidences are on another scale."""
-    from understanding.doubted_words import doubted
-
     return transcript.engine == "whisper" and doubted(transcript.confidence, after_wake=after_wake)
 
 
