@@ -73,6 +73,21 @@ class Kokoro:
             styles.append(KokoroStyle(f"{names[first]}+{names[second]}", mixed))
         return styles
 
+    def unseen_mixtures(self, rng: np.random.Generator, count: int = 8) -> list[KokoroStyle]:
+        """``count`` random mixtures of the five packs, none near a style of ``styles`` (no pack
+        weighing over 0.8, no near-even blend of two): voices for choosing on, not benching."""
+        names = sorted(self._packs)
+        mixtures: list[KokoroStyle] = []
+        while len(mixtures) < count:
+            weights = rng.dirichlet(np.ones(len(names)))
+            top = np.sort(weights)[-2:]
+            if weights.max() > 0.8 or (top.sum() > 0.9 and abs(top[1] - top[0]) < 0.15):
+                continue
+            mixed = sum(w * self._packs[name] for w, name in zip(weights, names, strict=True))
+            vectors = np.asarray(mixed, np.float32)
+            mixtures.append(KokoroStyle(f"mixture {len(mixtures) + 1}", vectors))
+        return mixtures
+
     def say(
         self, text: str, style: KokoroStyle, *, speed: float = 1.0, accent: str = "en-us"
     ) -> Float32Array:

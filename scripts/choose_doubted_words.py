@@ -64,7 +64,7 @@ from assistant.stt import recognize  # noqa: E402
 from assistant.stt.listen import trim_silence  # noqa: E402
 from assistant.stt.model_paths import package_model_dir  # noqa: E402
 from assistant.stt.whisper_recognizer import WhisperRecognizer  # noqa: E402
-from assistant.testing_kokoro import Kokoro, KokoroStyle  # noqa: E402
+from assistant.testing_kokoro import Kokoro  # noqa: E402
 from assistant.testing_room import espeak, in_room  # noqa: E402
 from assistant.testing_speech import CATALOGUE  # noqa: E402
 from assistant.understander import APP_INTENTS, Understander, load_model  # noqa: E402
@@ -110,20 +110,6 @@ def dev_requests(handled: frozenset[str], rnd: random.Random) -> list[Said]:
     )
 
 
-def kokoro_styles(kokoro: Kokoro, rng: np.random.Generator) -> list[KokoroStyle]:
-    """Eight mixtures of Kokoro's voices, none dominated by one voice or an even pair."""
-    packs = sorted(kokoro._packs)
-    styles: list[KokoroStyle] = []
-    while len(styles) < 8:
-        weights = rng.dirichlet(np.ones(5))
-        top = np.sort(weights)[-2:]
-        if weights.max() > 0.8 or (top.sum() > 0.9 and abs(top[1] - top[0]) < 0.15):
-            continue
-        mixed = sum(w * kokoro._packs[p] for w, p in zip(weights, packs, strict=False))
-        styles.append(KokoroStyle("m" if len(styles) % 2 else "f", np.asarray(mixed, np.float32)))
-    return styles
-
-
 async def transcripts(
     requests: list[Said], rnd: random.Random, *, after_wake: bool = False
 ) -> list[dict[str, Any]]:
@@ -134,7 +120,7 @@ async def transcripts(
     opening = f"{DEFAULT_WAKE_WORD}, " if after_wake else ""
     kokoro = Kokoro.load()
     rng = np.random.default_rng(SEED)
-    styles = kokoro_styles(kokoro, rng)
+    styles = kokoro.unseen_mixtures(rng)
     clips = [
         kokoro.say(opening + said.text, styles[i % 8], speed=float(rng.uniform(0.9, 1.1)))
         if i % 2 == 0
