@@ -12,10 +12,9 @@ import pytest
 
 from assistant.audio.endpointing import Endpointer, EnergyDetector
 from assistant.audio.wake_word import Woke
-from assistant.skills import Skills
 from assistant.stt import Transcript, words_doubted
 from assistant.testing import FakeCloudLink, conversation_for_tests
-from assistant.understander import APP_INTENTS, Understander, load_model
+from assistant.understander import Understander
 from assistant.wake_gate import AfterWake, Wake
 from understanding import IntentModel
 from understanding.doubted_words import (
@@ -26,22 +25,11 @@ from understanding.doubted_words import (
     threshold_for,
 )
 
-HANDLED = Skills.HANDLED | APP_INTENTS
 LIKELY = "i need to know what time it is"
 """The model's guess, time.now, sits between its threshold and the bar for doubted words; no
 template and no repair of a misheard command claims it."""
 SURE = "Start at fifteen minute timer"
 """timer.start above the bar for doubted words."""
-
-
-@pytest.fixture(scope="module")
-def model() -> IntentModel:
-    return load_model()
-
-
-@pytest.fixture(scope="module")
-def understander(model: IntentModel) -> Understander:
-    return Understander(HANDLED, model)
 
 
 def test_the_line_depends_on_how_whisper_decoded() -> None:

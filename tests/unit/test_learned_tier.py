@@ -9,21 +9,11 @@ import pytest
 
 from assistant.skills import Skills
 from assistant.testing import conversation_for_tests
-from assistant.understander import APP_INTENTS, Understander, load_model
+from assistant.understander import APP_INTENTS, Understander
 from understanding import IntentModel
 from understanding.classifier import collapse
 
 HANDLED = Skills.HANDLED | APP_INTENTS
-
-
-@pytest.fixture(scope="session")
-def model() -> IntentModel:
-    return load_model()
-
-
-@pytest.fixture(scope="session")
-def understander(model: IntentModel) -> Understander:
-    return Understander(HANDLED, model)
 
 
 @pytest.mark.parametrize(
