@@ -36,7 +36,7 @@ CHROMIUM_FLAGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 20_000
-TALK_COMMAND = "Set a timer for ten seconds."
+TALK_COMMAND = "Set a timer for ten minutes."
 
 
 @dataclass
@@ -81,7 +81,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def spoken_command(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """ "set a timer for ten seconds" in piper's voice, with silence around it: chromium's fake
+    """ "set a timer for ten minutes" in piper's voice, with silence around it: chromium's fake
     microphone plays it from the start when the page opens the microphone, then loops it."""
     from assistant.testing_speech import load_piper_voice, write_wav
 
@@ -241,11 +241,11 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
     page.keyboard.down("Space")
     turn = page.locator("li.turn", has=page.locator(".said", has_text=re.compile("timer", re.I)))
     try:
-        turn.locator(".reply", has_text="Timer set for 10 seconds.").wait_for(timeout=60_000)
+        turn.locator(".reply", has_text="Timer set for 10 minutes.").wait_for(timeout=60_000)
     finally:
         page.keyboard.up("Space")
     assert "timer.start" in turn.locator(".meta").first.inner_text()
-    assert page.locator("li[data-timer]", has_text="10 second").count() == 1
+    assert page.locator("li[data-timer]", has_text="10 minute").count() == 1
     page.wait_for_function(
         "() => document.querySelector('audio.reply-audio').dataset.bytes > 10000", timeout=WAIT_MS
     )
