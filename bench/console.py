@@ -29,14 +29,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+# bench/understanding.py bears the learned tier's package name: look in bench/ last, so that
+# ``understanding`` (which ``assistant.stt`` imports) is the package.
+_BENCH = Path(__file__).resolve().parent
+sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == _BENCH)
 
-from assistant.audio.endpointing import Endpointer, EndpointSettings, load_detector
-from assistant.audio.wav_source import WavSource
-from assistant.interpreter import interpret
-from assistant.stt.auto import load_recognizer
-from assistant.stt.listen import hear_next
-from assistant.testing_speech import load_piper_voice, write_wav
+import numpy as np  # noqa: E402
+
+from assistant.audio.endpointing import Endpointer, EndpointSettings, load_detector  # noqa: E402
+from assistant.audio.wav_source import WavSource  # noqa: E402
+from assistant.interpreter import interpret  # noqa: E402
+from assistant.stt.auto import load_recognizer  # noqa: E402
+from assistant.stt.listen import hear_next  # noqa: E402
+from assistant.testing_speech import load_piper_voice, write_wav  # noqa: E402
 
 COMMAND = "Set a timer for ten seconds."
 LOADS = 15

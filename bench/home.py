@@ -25,7 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-if __name__ == "__main__":
+if not __package__:
+    # Run as `python bench/home.py`, bench/ comes first on sys.path, and bench/cloud.py would
+    # stand in for the `cloud` package.
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import aiohttp

@@ -26,8 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jiwer
-from speech_room import (
+# bench/understanding.py bears the learned tier's package name: look in bench/ last, so that
+# ``understanding`` (which ``assistant.stt`` imports) is the package.
+_BENCH = Path(__file__).resolve().parent
+sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == _BENCH)
+
+import jiwer  # noqa: E402
+from speech_room import (  # noqa: E402
     echo_figures,
     endpoint_figures,
     print_echo,
@@ -36,18 +41,18 @@ from speech_room import (
     room_rows,
 )
 
-from assistant.audio import duration_s
-from assistant.audio.endpointing import SileroDetector, trim_silence
-from assistant.audio.playback import WavFilePlayer
-from assistant.audio.wav_source import read_wav
-from assistant.interpreter import interpret
-from assistant.stt import Recognizer
-from assistant.stt.auto import AutoRecognizer
-from assistant.stt.listen import Heard, hear_recording
-from assistant.stt.model_paths import package_model_dir
-from assistant.stt.vosk_recognizer import VoskRecognizer
-from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_speech import (
+from assistant.audio import duration_s  # noqa: E402
+from assistant.audio.endpointing import SileroDetector, trim_silence  # noqa: E402
+from assistant.audio.playback import WavFilePlayer  # noqa: E402
+from assistant.audio.wav_source import read_wav  # noqa: E402
+from assistant.interpreter import interpret  # noqa: E402
+from assistant.stt import Recognizer  # noqa: E402
+from assistant.stt.auto import AutoRecognizer  # noqa: E402
+from assistant.stt.listen import Heard, hear_recording  # noqa: E402
+from assistant.stt.model_paths import package_model_dir  # noqa: E402
+from assistant.stt.vosk_recognizer import VoskRecognizer  # noqa: E402
+from assistant.stt.whisper_recognizer import WhisperRecognizer  # noqa: E402
+from assistant.testing_speech import (  # noqa: E402
     CATALOGUE,
     KOREAN_PHRASES,
     Utterance,
@@ -55,8 +60,8 @@ from assistant.testing_speech import (
     load_piper_voice,
     piper_wav,
 )
-from assistant.tts.queue import SpeechQueue, load_speaker
-from models import Intent
+from assistant.tts.queue import SpeechQueue, load_speaker  # noqa: E402
+from models import Intent  # noqa: E402
 
 REPLY = "Okay. Done."
 """What is spoken back: end of speech → first reply audio includes synthesizing its start."""

@@ -19,22 +19,28 @@ import asyncio
 import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
-import numpy as np
-from speech_room import BABBLE_VOICES, OTHER_TALK
+# bench/understanding.py bears the learned tier's package name: look in bench/ last, so that
+# ``understanding`` (which ``assistant.stt`` imports) is the package.
+_BENCH = Path(__file__).resolve().parent
+sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == _BENCH)
 
-from assistant.audio import to_pcm
-from assistant.audio.endpointing import Endpointer, SileroDetector
-from assistant.audio.wake_word import WakeWordDetector
-from assistant.interpreter import interpret
-from assistant.interpreter.spoken import interpret_heard
-from assistant.stt.listen import hear_next
-from assistant.stt.model_paths import package_model_dir
-from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_room import EspeakVoice, espeak, in_room, silence
-from assistant.testing_room import piper as piper_say
-from assistant.testing_speech import CATALOGUE, Utterance, load_piper_voice
-from assistant.wake_gate import AfterWake, WakeGate, command_after_wake, command_window
+import numpy as np  # noqa: E402
+from speech_room import BABBLE_VOICES, OTHER_TALK  # noqa: E402
+
+from assistant.audio import to_pcm  # noqa: E402
+from assistant.audio.endpointing import Endpointer, SileroDetector  # noqa: E402
+from assistant.audio.wake_word import WakeWordDetector  # noqa: E402
+from assistant.interpreter import interpret  # noqa: E402
+from assistant.interpreter.spoken import interpret_heard  # noqa: E402
+from assistant.stt.listen import hear_next  # noqa: E402
+from assistant.stt.model_paths import package_model_dir  # noqa: E402
+from assistant.stt.whisper_recognizer import WhisperRecognizer  # noqa: E402
+from assistant.testing_room import EspeakVoice, espeak, in_room, silence  # noqa: E402
+from assistant.testing_room import piper as piper_say  # noqa: E402
+from assistant.testing_speech import CATALOGUE, Utterance, load_piper_voice  # noqa: E402
+from assistant.wake_gate import AfterWake, WakeGate, command_after_wake, command_window  # noqa: E402
 
 PHRASE = "hey jarvis"
 ROOMS_DB = (None, 20.0, 10.0)

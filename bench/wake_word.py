@@ -44,9 +44,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
-import psutil
-from wake_word_references import (
+# bench/understanding.py bears the learned tier's package name: look in bench/ last, so that
+# ``understanding`` (which ``assistant.stt`` imports) is the package.
+_BENCH = Path(__file__).resolve().parent
+sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == _BENCH)
+
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+from wake_word_references import (  # noqa: E402
     OURS,
     OURS_AS_THE_EDGE,
     OURS_HIGH,
@@ -62,17 +67,17 @@ from wake_word_references import (
     has_high_sensitivity,
     step_s,
 )
-from wake_word_references import load as load_detector
+from wake_word_references import load as load_detector  # noqa: E402
 
-from assistant.audio import Float32Array, to_pcm
-from assistant.audio.wake_word import DEFAULT_WAKE_WORD
-from assistant.audio.wake_word_training import (
+from assistant.audio import Float32Array, to_pcm  # noqa: E402
+from assistant.audio.wake_word import DEFAULT_WAKE_WORD  # noqa: E402
+from assistant.audio.wake_word_training import (  # noqa: E402
     COMMANDS,
     HELD_OUT_NEAR_MISSES,
     HELD_OUT_VOICES,
     synthesize,
 )
-from assistant.testing_room import FLITE_VOICES, flite, in_room, silence
+from assistant.testing_room import FLITE_VOICES, flite, in_room, silence  # noqa: E402
 
 HWU64 = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "hwu64" / "dev.jsonl"
 SEED = 7
