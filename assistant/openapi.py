@@ -66,7 +66,9 @@ SCHEMAS: dict[str, Any] = {
                 "description": "With spoken: how sure the recognizer was of the words, when it "
                 "is whisper (its mean token probability of a transcript decoded on its own). "
                 "Below 0.5 the words are doubted: the learned tier acts on them only at 0.91 "
-                "(not 0.65), and what nothing can do gets 'say it again'.",
+                "(not 0.65); a guess below that which a command phrase says is asked about "
+                "('Did you mean “pause the music”?', answered by a yes or no), and "
+                "what nothing can do gets 'say it again'.",
             },
         },
     },

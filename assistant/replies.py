@@ -398,6 +398,16 @@ def not_caught() -> str:
     return "Sorry, I didn't catch that. Could you say it again?"
 
 
+def did_you_mean(phrase: str) -> str:
+    """Asked of words the recognizer doubted, with the grammar's phrase for the best guess."""
+    return f"Did you mean “{phrase}”?"
+
+
+def offer_declined() -> str:
+    """After a no to "did you mean …?"."""
+    return "Okay. Could you say it again?"
+
+
 def nothing_to_repeat() -> str:
     return "I haven't said anything yet."
 

@@ -40,6 +40,9 @@ class Understood:
     """0–1: how sure the tier is of ``intent`` (of forwarding, when ``intent`` is ``None``)."""
     missing: Filled | None = None
     """Set when ``intent`` still needs a required slot: ask for it before running anything."""
+    declined: Intent | None = None
+    """With ``intent`` ``None``: the learned tier's guess, slots filled, that it would have run
+    had the recognizer not doubted the words; the edge may ask "did you mean …?" with it."""
 
 
 def load_model() -> IntentModel:
@@ -128,14 +131,18 @@ class Understander:
         if self.model is None:
             return Understood(None)
         bar = self.model.bar(words_doubted)
-        local = best.intent in self.handled and best.confidence >= bar
-        if best.intent in self.handled and self.model.threshold <= best.confidence < bar:
+        handled = best.intent in self.handled
+        local = handled and best.confidence >= bar
+        doubted = handled and self.model.threshold <= best.confidence < bar
+        if doubted:
             log.info("understanding.doubted_words", intent=best.intent,
                      confidence=round(best.confidence, 4), bar=bar)  # fmt: skip
-        filled = fill(best.intent, text) if local else None
-        if filled is None:
-            sure = 1.0 - best.confidence if best.intent in self.handled else best.confidence
-            return Understood(None, confidence=round(max(sure, 0.0), 4))
+        filled = fill(best.intent, text) if local or doubted else None
+        if filled is None or not local:
+            sure = 1.0 - best.confidence if handled else best.confidence
+            # Only a guess that could run as it stands is worth offering back.
+            declined = filled.intent if filled and filled.missing is None else None
+            return Understood(None, confidence=round(max(sure, 0.0), 4), declined=declined)
         confidence = round(best.confidence, 4)
         if filled.missing is not None:
             return Understood(filled.intent, "model", confidence, missing=filled)

@@ -3,7 +3,8 @@ voice talking (babble), pink noise and reverb, heard by whisper before and after
 suppression + vocabulary steering, each transcript understood by the templates alone and as the
 edge understands speech (templates, the learned tier, then the repair of a misheard command,
 ``assistant.interpreter.spoken``), and so again without the learned tier's higher bar for
-words whisper doubted (``understanding.doubted_words``), to show what that bar changes; and
+words whisper doubted (``understanding.doubted_words``), to show what that bar changes, with
+how often the edge would ask "did you mean …?" instead, and how often its guess was right; and
 when the endpointer ends a command the others talk on after, with the VAD alone and following
 the speaker. piper speaks steadily (no noise drawn inside its model) and the rooms are seeded,
 so every run hears the same audio: each command in a room of each of ``SEEDS``' draws, because
@@ -22,28 +23,29 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from assistant.audio import to_pcm
-from assistant.audio.endpointing import Endpointer, EndpointSettings, SileroDetector, SpeechEnded
-from assistant.audio.noise_gain import clean
-from assistant.audio.speex_echo import EchoCanceller, echo_return_loss_db
-from assistant.interpreter import interpret
-from assistant.skills import Skills
-from assistant.stt import Transcript, words_doubted
-from assistant.stt.listen import Heard, hear_next, hear_recording
-from assistant.stt.model_paths import package_model_dir
-from assistant.stt.vocabulary import command_prompt, hotwords
-from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_room import EspeakVoice, espeak, in_room, speech_end_s, talk_over
-from assistant.testing_room import piper as piper_say
-from assistant.testing_speech import CATALOGUE, Utterance, load_piper_voice
-from assistant.understander import APP_INTENTS, Understander, load_model
-from models import Intent
-
-# bench/understanding.py bears the learned tier's package name: look in bench/ last.
+# bench/understanding.py bears the learned tier's package name: look in bench/ last, so that
+# ``understanding`` (which ``assistant.stt`` imports) is the package.
 _BENCH = Path(__file__).resolve().parent
 sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == _BENCH)
+
+import numpy as np  # noqa: E402
+
+from assistant.audio import to_pcm  # noqa: E402
+from assistant.audio.endpointing import Endpointer, EndpointSettings, SileroDetector, SpeechEnded  # noqa: E402
+from assistant.audio.noise_gain import clean  # noqa: E402
+from assistant.audio.speex_echo import EchoCanceller, echo_return_loss_db  # noqa: E402
+from assistant.conversation.turns import offer_phrase  # noqa: E402
+from assistant.interpreter import interpret  # noqa: E402
+from assistant.skills import Skills  # noqa: E402
+from assistant.stt import Transcript, words_doubted  # noqa: E402
+from assistant.stt.listen import Heard, hear_next, hear_recording  # noqa: E402
+from assistant.stt.model_paths import package_model_dir  # noqa: E402
+from assistant.stt.vocabulary import command_prompt, hotwords  # noqa: E402
+from assistant.stt.whisper_recognizer import WhisperRecognizer  # noqa: E402
+from assistant.testing_room import EspeakVoice, espeak, in_room, speech_end_s, talk_over  # noqa: E402
+from assistant.testing_room import piper as piper_say  # noqa: E402
+from assistant.testing_speech import CATALOGUE, Utterance, load_piper_voice  # noqa: E402
+from assistant.understander import APP_INTENTS, Understander, Understood, load_model  # noqa: E402
 
 SEEDS = (11, 12, 13)
 """Each seed draws every command's room anew (the first is the single draw of earlier runs)."""
@@ -64,8 +66,8 @@ OTHER_TALK = (
 BABBLE_VOICES = (EspeakVoice("en-gb-x-rp", "f2", 160), EspeakVoice("en-us", "m5", 150))
 
 
-Understand = Callable[[Transcript], Intent | None]
-"""A transcript's intent: the templates alone, or everything the edge does with speech."""
+Understand = Callable[[Transcript], Understood]
+"""A transcript understood: by the templates alone, or by everything the edge does with speech."""
 
 
 @dataclass
@@ -80,6 +82,11 @@ class RoomRow:
     by_draw: dict[tuple[float, int], int] = field(default_factory=dict)
     """Right intents per (SNR, seed): how far one draw of rooms alone would have moved it."""
     e2i_ms: dict[float, list[float]] = field(default_factory=dict)
+    asked: dict[float, int] = field(default_factory=dict)
+    """Not acted on, but asked about ("did you mean …?", ``offer_phrase``): the guess the
+    learned tier declined for doubted words."""
+    asked_right: dict[float, int] = field(default_factory=dict)
+    """… and that guess was the command said: a yes would have done it."""
 
 
 async def room_rows() -> list[RoomRow]:
@@ -108,11 +115,11 @@ async def room_rows() -> list[RoomRow]:
     after = await WhisperRecognizer.load(path, prompt=command_prompt(), hotwords=hotwords())
     edge = Understander(Skills.HANDLED | APP_INTENTS, load_model())
     understandings: dict[str, Understand] = {
-        "": lambda heard: interpret(heard.text),
+        "": lambda heard: Understood(interpret(heard.text)),
         # Before the learned tier asked more of words whisper doubted (same transcripts).
-        ", edge, doubt unheeded": lambda heard: edge.understand_now(heard.text, spoken=True).intent,
-        ", edge understanding": lambda heard: (
-            edge.understand_now(heard.text, spoken=True, words_doubted=words_doubted(heard)).intent
+        ", edge, doubt unheeded": lambda heard: edge.understand_now(heard.text, spoken=True),
+        ", edge understanding": lambda heard: edge.understand_now(
+            heard.text, spoken=True, words_doubted=words_doubted(heard)
         ),
     }
     rows: list[RoomRow] = []
@@ -130,10 +137,16 @@ async def room_rows() -> list[RoomRow]:
                     expected = (utterance.intent, utterance.slots)
                     for name, understand in understandings.items():
                         started = time.perf_counter()
-                        intent = understand(heard.transcript)
+                        understood = understand(heard.transcript)
                         understood_ms = (time.perf_counter() - started) * 1000
+                        intent = understood.intent
                         got = (intent.name, dict(intent.slots)) if intent else None
                         row = path_rows[name]
+                        guess = understood.declined
+                        if intent is None and guess is not None and offer_phrase(guess):
+                            row.asked[snr] = row.asked.get(snr, 0) + 1
+                            right = (guess.name, dict(guess.slots)) == expected
+                            row.asked_right[snr] = row.asked_right.get(snr, 0) + right
                         row.correct[snr] = row.correct.get(snr, 0) + (got == expected)
                         acted_wrongly = got is not None and got != expected
                         row.wrong[snr] = row.wrong.get(snr, 0) + acted_wrongly
@@ -190,6 +203,13 @@ def print_room(rows: list[RoomRow]) -> None:
             cells += f"{row.wrong.get(s, 0) / row.total[s]:>8.1%}"
             cells += f"{statistics.median(row.e2i_ms[s]):>10.0f}ms"
         print(f"{row.label:50}{cells}")
+    for row in rows:
+        if row.asked:
+            asks = "; ".join(
+                f"{row.asked.get(s, 0)} at {s:.0f} dB, {row.asked_right.get(s, 0)} of them right"
+                for s in SNRS_DB
+            )
+            print(f"  {row.label}: asked “did you mean …?” {asks}")
     goals = ", ".join(f"≥ {GOALS[s]:.0%} at {s:.0f} dB" for s in SNRS_DB)
     print(f"Goals: {goals}. Wrong: taken for another command (or other slots); the rest")
     print("were not understood on the edge (nothing heard, or words left to the cloud).")

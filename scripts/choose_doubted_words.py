@@ -58,6 +58,7 @@ from assistant.audio.wake_word_training import (  # noqa: E402
     TRAIN_VOICES,
     clinc_sentences,
 )
+from assistant.conversation.turns import offer_phrase  # noqa: E402
 from assistant.interpreter import grammar_phrases, interpret  # noqa: E402
 from assistant.skills import Skills  # noqa: E402
 from assistant.stt import recognize  # noqa: E402
@@ -73,6 +74,7 @@ from understanding.doubted_words import (  # noqa: E402
     DOUBTED_BELOW,
     DOUBTED_BELOW_AFTER_WAKE,
     DOUBTED_THRESHOLD,
+    doubted,
 )
 
 CLINC = ROOT.parent / "shared" / "data" / "clinc150" / "data_full.json"
@@ -211,6 +213,33 @@ def score(rows: list[Tiers], doubted_below: float, bar: float, threshold: float)
     return right, wrong
 
 
+def asks(
+    edge: Understander, rows: list[dict[str, Any]], *, after_wake: bool
+) -> dict[str, tuple[int, int]]:
+    """Per kind of request, how often the edge would ask "did you mean …?" about a guess its
+    learned tier declined for doubted words, and that guess was right / wrong (``offer_phrase``;
+    for ``cloud`` requests every guess is wrong)."""
+    counts = {kind: [0, 0] for kind in ("ours", "commands", "cloud")}
+    for row in rows:
+        doubt = doubted(row["sure"], after_wake=after_wake)
+        found = edge.understand_now(row["heard"], spoken=True, words_doubted=doubt)
+        guess = found.declined
+        if found.intent is not None or guess is None or offer_phrase(guess) is None:
+            continue
+        if row["kind"] == "ours":
+            right = guess.name == row["label"]
+        elif row["kind"] == "commands":
+            meant = interpret(row["text"])
+            right = meant is not None and (guess.name, dict(guess.slots)) == (
+                meant.name,
+                dict(meant.slots),
+            )
+        else:
+            right = False
+        counts[row["kind"]][0 if right else 1] += 1
+    return {kind: (right, wrong) for kind, (right, wrong) in counts.items()}
+
+
 PATHS = {"alone": False, "after the wake phrase": True}
 """How each dev set is said and decoded: the request alone, or after "hey jarvis"."""
 
@@ -238,11 +267,10 @@ def main() -> None:
     edge = Understander(Skills.HANDLED | APP_INTENTS, load_model())
     assert edge.model is not None
     threshold = edge.model.threshold
+    transcribed = {name: decoded(edge, args.cache, wake) for name, wake in PATHS.items()}
     understood = {
-        name: [
-            (row["kind"], row["snr"], tiers(edge, row)) for row in decoded(edge, args.cache, wake)
-        ]
-        for name, wake in PATHS.items()
+        name: [(row["kind"], row["snr"], tiers(edge, row)) for row in rows]
+        for name, rows in transcribed.items()
     }
 
     def value(name: str, doubted_below: float, bar: float) -> int:
@@ -280,6 +308,11 @@ def main() -> None:
         if (shipped_lines[name], DOUBTED_THRESHOLD) != (lines[name], bar):
             shipped = f"shipped: < {shipped_lines[name]} → {DOUBTED_THRESHOLD}"
             print(f"{shipped:26}" + line(shipped_lines[name], DOUBTED_THRESHOLD))
+    print("\nAsked “did you mean …?” instead (the shipped values; the guess right / wrong):")
+    for name, wake in PATHS.items():
+        asked = asks(edge, transcribed[name], after_wake=wake)
+        cells = ", ".join(f"{kind} {right} / {wrong}" for kind, (right, wrong) in asked.items())
+        print(f"  said {name}: {cells}")
     print()
     if shipped_lines == lines and bar == DOUBTED_THRESHOLD:
         print("The choice is the one understanding/doubted_words.py ships.")

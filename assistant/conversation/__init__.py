@@ -8,7 +8,7 @@
   API and the console;
 - underneath, :class:`~assistant.conversation.answers.Answers` ends utterances and owns the
   tasks that answer later, :class:`~assistant.conversation.dialogue.Dialogue` holds the short
-  windows (a question asked, a yes or no the cloud awaits), and
+  windows (a question asked, "did you mean …?", a yes or no the cloud awaits), and
   :class:`~assistant.conversation.local.LocalIntents` runs an intent on this edge.
 """
 

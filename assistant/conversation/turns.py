@@ -11,11 +11,12 @@ import structlog
 from assistant import replies
 from assistant.cloud_link import CloudLink
 from assistant.conversation.answers import Answers
-from assistant.conversation.dialogue import Dialogue
+from assistant.conversation.dialogue import Dialogue, Offered
 from assistant.conversation.identity import Identity
 from assistant.conversation.local import LocalIntents
 from assistant.errors import CloudUnavailableError
 from assistant.history import History, UtteranceRecord
+from assistant.interpreter.spoken import phrase_for
 from assistant.skills import Skills
 from assistant.skills.phrases import PhraseSkill
 from assistant.understander import Understander, Understood
@@ -30,6 +31,20 @@ WORKING_ON_IT_S = 1.0
 WEATHER_INTENTS = frozenset({names.WEATHER_CURRENT, names.WEATHER_FORECAST})
 """Said here from the cloud's forecast kept on this device while it is fresh."""
 HOME_CONVERSATION = names.HOME_CONVERSATION
+
+
+def offer_phrase(guess: Intent) -> str | None:
+    """How to ask about a guess the learned tier declined only because the words were doubted:
+    the grammar's phrase that says it exactly; ``None`` when none does, or for the weather
+    (which may need the cloud, and would be sent it as "yes"). Blocking the first time."""
+    return None if guess.name in WEATHER_INTENTS else phrase_for(guess)
+
+
+def _answered(offered: Offered) -> Understood:
+    """A yes runs the guess asked about; a no is understood as the no it is."""
+    if offered.intent is None:
+        return Understood(Intent(names.ASSISTANT_DENY, {}), "template", 1.0)
+    return Understood(offered.intent, "model", 1.0)
 
 
 class Turns:
@@ -85,8 +100,12 @@ class Turns:
     async def _submit(self, utterance: Utterance, spoken: bool = False) -> UtteranceRecord:
         started = time.perf_counter()
         home = self._skills.home
+        # A yes or no to "did you mean …?" comes first; anything else drops that question.
+        offered = self._dialogue.answer_to_offer(utterance.text)
+        said_no = offered is not None and offered.intent is None
         understood = (
-            self._taught(utterance.text)
+            (_answered(offered) if offered is not None else None)
+            or self._taught(utterance.text)
             or self._dialogue.answer_to_question(utterance.text)
             # An answer to "the ceiling light or the counter light?" completes its command.
             or self._answer_to_the_house(utterance.text)
@@ -101,6 +120,9 @@ class Turns:
         interpret_ms = (time.perf_counter() - started) * 1000
         if intent is None and home.mentions_the_house(utterance.text):
             return await self._ask_the_house(utterance, interpret_ms)
+        offer = await self._offer(understood) if intent is None else None
+        if offer is not None:
+            return await self._ask_if_meant(utterance, offer, interpret_ms)
         to_cloud = intent is None or self._dialogue.answers_the_cloud(intent)
         said_here: str | None = None
         if intent is not None and not to_cloud and intent.name in WEATHER_INTENTS:
@@ -134,8 +156,43 @@ class Turns:
             # Asked, not guessed: the next words are taken as the missing slot.
             asked = self._dialogue.ask(understood.missing)
             return await self._answers.finish(record, status="done", reply=asked)
+        if said_no:
+            return await self._answers.finish(record, status="done", reply=replies.offer_declined())
         reply = said_here or await self._local.run(intent, utterance.id)
         return await self._answers.finish(record, status="done", reply=reply)
+
+    async def _offer(self, understood: Understood) -> tuple[Intent, str] | None:
+        """The guess to ask about ("did you mean …?") and its phrase (``offer_phrase``); ``None``
+        as well for a guess the user just said no to."""
+        guess = understood.declined
+        if guess is None or not self._dialogue.may_offer(guess):
+            return None
+        # In a thread: the first call builds the grammar's phrase table (~0.3 s).
+        phrase = await asyncio.to_thread(offer_phrase, guess)
+        return None if phrase is None else (guess, phrase)
+
+    async def _ask_if_meant(
+        self, utterance: Utterance, offer: tuple[Intent, str], interpret_ms: float
+    ) -> UtteranceRecord:
+        """Asked, not done: "Did you mean “pause the music”?"; a yes runs it (``Dialogue``)."""
+        guess, phrase = offer
+        record = UtteranceRecord(
+            id=utterance.id,
+            trace_id=utterance.trace_id,
+            text=utterance.text,
+            intent=guess.name,
+            slots=dict(guess.slots),
+            handled_by="edge",
+            status="pending",
+            interpret_ms=interpret_ms,
+            created_at=utterance.ts,
+        )
+        await self._history.add(record)
+        log.info("utterance.received", utterance_id=utterance.id, intent=guess.name,
+                 handled_by="edge", interpret_ms=round(interpret_ms, 3), tier="model",
+                 asked="did you mean")  # fmt: skip
+        self._dialogue.offer(guess)
+        return await self._answers.finish(record, status="done", reply=replies.did_you_mean(phrase))
 
     def _taught(self, text: str) -> Understood | None:
         """What the user taught comes first: a taught phrase is theirs to define."""

@@ -26,6 +26,7 @@ CLINC150: S. Larson et al., EMNLP 2019, CC BY 3.0.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,8 @@ from models import Intent
 from models.intent_names import (
     ASSISTANT_CONFIRM,
     ASSISTANT_DENY,
+    ASSISTANT_REPEAT,
+    ASSISTANT_STOP,
     CHITCHAT_ABOUT,
     CHITCHAT_GOODBYE,
     CHITCHAT_GREETING,
@@ -65,6 +68,9 @@ NEVER_REPAIRED_TO = frozenset(
         CHITCHAT_THANKS,
     }
 )
+NEVER_OFFERED = NEVER_REPAIRED_TO | {ASSISTANT_STOP, ASSISTANT_REPEAT}
+"""Never asked about ("did you mean …?"): saying "stop" or "say that again" again is as quick
+as answering yes, and the rest are never repaired to either."""
 _CLAUSE_END = re.compile(r"[,.!?;:]+")
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -107,6 +113,32 @@ def interpret_heard(transcript: str, *, home: frozenset[str] | None = None) -> I
 def warm() -> None:
     """Build the grammar's phrase table now rather than at the first misheard command."""
     _phrase_list()
+
+
+def phrase_for(intent: Intent) -> str | None:
+    """The grammar's phrase that says exactly ``intent`` (its name and every slot), to ask "did
+    you mean …?" with; ``None`` when no phrase does (an item for a list, a note's words) or the
+    intent is never asked about (``NEVER_OFFERED``). Blocking the first time (the phrase table)."""
+    if intent.name in NEVER_OFFERED:
+        return None
+    return _said_as().get(_meaning(intent))
+
+
+def _meaning(intent: Intent) -> tuple[str, str]:
+    return intent.name, json.dumps(dict(intent.slots), sort_keys=True, default=str)
+
+
+@cache
+def _said_as() -> dict[tuple[str, str], str]:
+    """Each meaning the grammar can say, with the first of its phrases of two words or more
+    ("pause the music", not "pause"), or its only one."""
+    said: dict[tuple[str, str], str] = {}
+    for phrase, intent in _phrases().items():
+        meaning = _meaning(intent)
+        known = said.get(meaning)
+        if known is None or (len(known.split()) < 2 <= len(phrase.split())):
+            said[meaning] = phrase
+    return said
 
 
 def _allowed(repaired: Repaired) -> Repaired | None:

@@ -70,8 +70,9 @@ async def test_spoken_words_carry_how_sure_the_recognizer_was(
     tmp_path: Path, aiohttp_client: Any
 ) -> None:
     """``"words_sure"`` with ``"spoken"``: words whisper doubted need a sure guess of the
-    learned tier, else they go to the cloud (here none: "say it again", not a reason about a
-    cloud for words never said); outside 0 to 1 it is a clear 400."""
+    learned tier. A likely one is asked about ("did you mean …?") and a yes runs it; a no
+    leaves the words to the cloud the next time (here none: "say it again", not a reason about
+    a cloud for words never said); outside 0 to 1 it is a clear 400."""
     from assistant.skills import Skills
     from assistant.understander import APP_INTENTS, Understander, load_model
 
@@ -81,6 +82,14 @@ async def test_spoken_words_carry_how_sure_the_recognizer_was(
         said = {"text": "i need to know what time it is", "spoken": True}
         clear = await client.post("/v1/utterances", json={**said, "words_sure": 0.8})
         assert (clear.status, (await clear.json())["intent"]) == (200, "time.now")
+        asked = await client.post("/v1/utterances", json={**said, "words_sure": 0.3})
+        assert asked.status == 200
+        assert (await asked.json())["reply"] == replies.did_you_mean("what time is it")
+        yes = await client.post("/v1/utterances", json={"text": "yes", "spoken": True})
+        assert (await yes.json())["intent"] == "time.now"
+        await client.post("/v1/utterances", json={**said, "words_sure": 0.3})
+        no = await client.post("/v1/utterances", json={"text": "no"})
+        assert (await no.json())["reply"] == replies.offer_declined()
         doubted = await client.post("/v1/utterances", json={**said, "words_sure": 0.3})
         assert doubted.status == 202
         body = await doubted.json()

@@ -13,8 +13,11 @@ import pytest
 from assistant.conversation.answers import Answers
 from assistant.conversation.dialogue import (
     CONFIRMATION_WINDOW_S,
+    DENIED_FOR_S,
+    OFFER_WINDOW_S,
     SLOT_ANSWER_WINDOW_S,
     Dialogue,
+    Offered,
 )
 from assistant.conversation.local import LocalIntents
 from assistant.database import open_database
@@ -62,6 +65,42 @@ def test_a_yes_after_the_window_stays_here() -> None:
     dialogue.await_confirmation()
     clock.now += CONFIRMATION_WINDOW_S
     assert not dialogue.answers_the_cloud(Intent(names.ASSISTANT_DENY))
+
+
+def test_a_yes_answers_the_question_asked_last() -> None:
+    """The cloud awaits a yes, then the edge asks "did you mean …?": the yes is the edge's;
+    and the other way round, the cloud's."""
+    guess = Intent(names.TIME_NOW)
+    dialogue = Dialogue(FixedClock(0.0))
+    dialogue.await_confirmation()
+    dialogue.offer(guess)
+    assert dialogue.answer_to_offer("yes") == Offered(guess)
+    assert not dialogue.answers_the_cloud(Intent(names.ASSISTANT_CONFIRM))
+    dialogue.offer(guess)
+    dialogue.await_confirmation()
+    assert dialogue.answer_to_offer("yes") is None
+    assert dialogue.answers_the_cloud(Intent(names.ASSISTANT_CONFIRM))
+
+
+def test_an_offer_is_answered_once_in_its_window_and_a_no_holds_for_a_while() -> None:
+    """ "Did you mean …?": a late yes or other words drop it; a no keeps the same guess from
+    being offered again until ``DENIED_FOR_S`` has passed (another guess may be)."""
+    clock = FixedClock(0.0)
+    dialogue = Dialogue(clock)
+    guess = Intent(names.TIME_NOW)
+    assert dialogue.answer_to_offer("yes") is None  # nothing offered
+    dialogue.offer(guess)
+    clock.now += OFFER_WINDOW_S
+    assert dialogue.answer_to_offer("yes") is None
+    dialogue.offer(guess)
+    assert dialogue.answer_to_offer("what time is it") is None
+    assert dialogue.answer_to_offer("yes") is None
+    dialogue.offer(guess)
+    assert dialogue.answer_to_offer("no thanks") == Offered(None)
+    assert not dialogue.may_offer(guess)
+    assert dialogue.may_offer(Intent(names.VOLUME_MUTE))
+    clock.now += DENIED_FOR_S
+    assert dialogue.may_offer(guess)
 
 
 def test_the_next_words_answer_the_question_asked() -> None:

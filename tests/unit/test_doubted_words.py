@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant import replies
 from assistant.audio.endpointing import Endpointer, EnergyDetector
 from assistant.audio.wake_word import Woke
 from assistant.stt import Transcript, words_doubted
 from assistant.testing import FakeCloudLink, conversation_for_tests
 from assistant.understander import Understander
 from assistant.wake_gate import AfterWake, Wake
+from models import Intent
 from understanding import IntentModel
 from understanding.doubted_words import (
     DOUBTED_BELOW,
@@ -30,6 +32,9 @@ LIKELY = "i need to know what time it is"
 template and no repair of a misheard command claims it."""
 SURE = "Start at fifteen minute timer"
 """timer.start above the bar for doubted words."""
+UNPHRASED = "put eggs down for shopping"
+"""The model's list.add, between its threshold and the bar, with an item ("eggs down for
+shopping") that no grammar phrase says: never asked about, so doubted it goes to the cloud."""
 
 
 def test_the_line_depends_on_how_whisper_decoded() -> None:
@@ -69,9 +74,11 @@ def test_the_sentences_sit_where_the_tests_need_them(
     likely, sure = model.best(LIKELY), model.best(SURE)
     assert model.threshold <= likely.confidence < DOUBTED_THRESHOLD
     assert sure.confidence >= DOUBTED_THRESHOLD
-    for text in (LIKELY, SURE):
+    unphrased = model.best(UNPHRASED)
+    assert model.threshold <= unphrased.confidence < DOUBTED_THRESHOLD
+    for text in (LIKELY, SURE, UNPHRASED):
         assert understander.templates(text) is None
-    assert understander.spoken_repair(LIKELY) is None
+        assert understander.spoken_repair(text) is None
 
 
 @pytest.mark.parametrize(("spoken", "doubt", "expected"), [
@@ -80,11 +87,12 @@ def test_the_sentences_sit_where_the_tests_need_them(
 async def test_a_likely_guess_is_taken_unless_the_words_were_doubted(
     understander: Understander, spoken: bool, doubt: bool, expected: str | None
 ) -> None:
-    """Typed, or heard clearly, the sentence is time.now; heard with doubt, it is left to the
-    cloud rather than acted on."""
+    """Typed, or heard clearly, the sentence is time.now; heard with doubt, it is not acted on,
+    but the guess is kept to be offered back ("did you mean …?")."""
     understood = await understander.understand(LIKELY, spoken=spoken, words_doubted=doubt)
     assert (understood.intent.name if understood.intent else None) == expected
     assert understood.tier == ("model" if expected else None)
+    assert understood.declined == (None if expected else Intent("time.now", {}))
 
 
 def test_a_sure_guess_is_taken_from_doubted_words(understander: Understander) -> None:
@@ -132,12 +140,51 @@ async def test_doubted_words_go_to_the_cloud_with_their_doubt(
         conversation,
         _,
     ):
-        heard = await conversation.submit_spoken(LIKELY, words_doubted=True)
+        heard = await conversation.submit_spoken(UNPHRASED, words_doubted=True)
         assert (heard.intent, heard.handled_by) == (None, "cloud")
-        clear = await conversation.submit_spoken(LIKELY)
-        assert (clear.intent, clear.handled_by) == ("time.now", "edge")
+        clear = await conversation.submit_spoken(UNPHRASED)
+        assert (clear.intent, clear.handled_by) == ("list.add", "edge")
         await conversation.submit("book me a flight to paris")
     assert [(u.text, u.words_doubted) for u in cloud.forwarded] == [
-        (LIKELY, True),
+        (UNPHRASED, True),
         ("book me a flight to paris", False),
     ]
+
+
+async def test_a_doubted_guess_is_asked_about_and_a_yes_runs_it(
+    tmp_path: Path, understander: Understander
+) -> None:
+    """Doubted words whose guess a grammar phrase says get "Did you mean …?" instead of the
+    cloud; a yes runs the guess, a no asks for the words again and that guess is not offered
+    again for a while (the words go to the cloud), and anything else is understood as itself."""
+    cloud = FakeCloudLink()
+    async with conversation_for_tests(tmp_path, cloud=cloud, understander=understander) as (
+        conversation,
+        _,
+    ):
+        asked = await conversation.submit_spoken(LIKELY, words_doubted=True)
+        assert (asked.intent, asked.handled_by, asked.status) == ("time.now", "edge", "done")
+        assert asked.reply == replies.did_you_mean("what time is it")
+        yes = await conversation.submit_spoken("yes")
+        assert (yes.intent, yes.handled_by) == ("time.now", "edge")
+        assert yes.reply is not None
+        assert yes.reply.startswith("It's ")
+
+        # A second "yes" has nothing left to confirm.
+        again = await conversation.submit_spoken("yes")
+        assert again.reply == replies.nothing_to_confirm()
+
+        # Something else instead of an answer drops the question and runs as itself.
+        await conversation.submit_spoken(LIKELY, words_doubted=True)
+        other = await conversation.submit_spoken("mute")
+        assert other.intent == "volume.mute"
+        after = await conversation.submit_spoken("yes")
+        assert after.reply == replies.nothing_to_confirm()
+
+        # A no: asked again for the words, and the same guess is not offered a second time.
+        await conversation.submit_spoken(LIKELY, words_doubted=True)
+        no = await conversation.submit_spoken("no")
+        assert (no.intent, no.reply) == ("assistant.deny", replies.offer_declined())
+        forwarded = await conversation.submit_spoken(LIKELY, words_doubted=True)
+        assert (forwarded.intent, forwarded.handled_by) == (None, "cloud")
+    assert [(u.text, u.words_doubted) for u in cloud.forwarded] == [(LIKELY, True)]

@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from assistant.conversation import turns
+from assistant.conversation.turns import offer_phrase
 from assistant.interpreter import interpret
-from assistant.interpreter.spoken import CLOSE_ENOUGH, repair
+from assistant.interpreter.spoken import CLOSE_ENOUGH, phrase_for, repair
 from assistant.skills import Skills
 from assistant.understander import APP_INTENTS, Understander
+from models import Intent
 
 
 @pytest.mark.parametrize(
@@ -107,3 +110,31 @@ async def test_the_conversation_repairs_what_was_heard(tmp_path: Path) -> None:
         assert heard.text == "Have two minutes in the timer."
         typed = await conversation.submit("Have two minutes in the timer.")
         assert (typed.intent, typed.handled_by) == (None, "cloud")
+
+
+@pytest.mark.parametrize(("intent", "phrase"), [
+    (Intent("media.pause", {}), "pause the music"),  # two words or more, not "pause"
+    (Intent("timer.start", {"duration_s": 600}), "set a timer for ten minutes"),
+    (Intent("volume.change", {"delta": -10}), "volume down"),
+    (Intent("time.in_zone", {"place": "Tokyo"}), "what time is it in tokyo"),
+    (Intent("timer.start", {"duration_s": 7}), None),  # no phrase says seven seconds
+    (Intent("list.add", {"item": "eggs", "list": "shopping"}), None),  # open words
+    (Intent("chitchat.thanks", {}), None),  # never asked about
+    (Intent("assistant.stop", {}), None),
+])  # fmt: skip
+def test_the_phrase_a_guess_is_asked_about_with(intent: Intent, phrase: str | None) -> None:
+    """ "Did you mean …?" names the guess in the grammar's own words, name and slots exactly,
+    and each phrase means what it names."""
+    assert phrase_for(intent) == phrase
+    if phrase is not None:
+        assert interpret(phrase) == intent
+
+
+def test_the_weather_is_never_asked_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A yes would reach the cloud as "yes" when the forecast kept here is stale. The grammar
+    has no weather phrase today: one is supposed, for every intent."""
+    monkeypatch.setattr(turns, "phrase_for", lambda intent: "what's the weather")
+    weather = interpret("what's the weather")
+    assert weather is not None
+    assert offer_phrase(weather) is None
+    assert offer_phrase(Intent("time.now", {})) == "what's the weather"
