@@ -1,5 +1,6 @@
-"""One utterance in, one reply out: understand it, run it here, ask the house, or forward it to
-the cloud (whose answer comes later, through ``CloudMessages``)."""
+"""One utterance in, one reply out: understand it, run it here, ask the house, ask whether a
+guess about doubted words was meant ("Did you mean …?"), or forward it to the cloud (whose
+answer comes later, through ``CloudMessages``)."""
 
 from __future__ import annotations
 
