@@ -34,7 +34,7 @@ from assistant.audio import to_pcm  # noqa: E402
 from assistant.audio.endpointing import Endpointer, EndpointSettings, SileroDetector, SpeechEnded  # noqa: E402
 from assistant.audio.noise_gain import clean  # noqa: E402
 from assistant.audio.speex_echo import EchoCanceller, echo_return_loss_db  # noqa: E402
-from assistant.conversation.turns import offer_phrase  # noqa: E402
+from assistant.conversation.turns import worth_asking  # noqa: E402
 from assistant.interpreter import interpret  # noqa: E402
 from assistant.skills import Skills  # noqa: E402
 from assistant.stt import Transcript, words_doubted  # noqa: E402
@@ -83,7 +83,7 @@ class RoomRow:
     """Right intents per (SNR, seed): how far one draw of rooms alone would have moved it."""
     e2i_ms: dict[float, list[float]] = field(default_factory=dict)
     asked: dict[float, int] = field(default_factory=dict)
-    """Not acted on, but asked about ("did you mean …?", ``offer_phrase``): the guess the
+    """Not acted on, but asked about ("did you mean …?", ``worth_asking``): the guess the
     learned tier declined for doubted words."""
     asked_right: dict[float, int] = field(default_factory=dict)
     """… and that guess was the command said: a yes would have done it."""
@@ -142,8 +142,9 @@ async def room_rows() -> list[RoomRow]:
                         intent = understood.intent
                         got = (intent.name, dict(intent.slots)) if intent else None
                         row = path_rows[name]
-                        guess = understood.declined
-                        if intent is None and guess is not None and offer_phrase(guess):
+                        asked = worth_asking(understood)
+                        if asked is not None:
+                            guess = asked[0]
                             row.asked[snr] = row.asked.get(snr, 0) + 1
                             right = (guess.name, dict(guess.slots)) == expected
                             row.asked_right[snr] = row.asked_right.get(snr, 0) + right

@@ -58,7 +58,7 @@ from assistant.audio.wake_word_training import (  # noqa: E402
     TRAIN_VOICES,
     clinc_sentences,
 )
-from assistant.conversation.turns import offer_phrase  # noqa: E402
+from assistant.conversation.turns import worth_asking  # noqa: E402
 from assistant.interpreter import grammar_phrases, interpret  # noqa: E402
 from assistant.skills import Skills  # noqa: E402
 from assistant.stt import recognize  # noqa: E402
@@ -217,15 +217,15 @@ def asks(
     edge: Understander, rows: list[dict[str, Any]], *, after_wake: bool
 ) -> dict[str, tuple[int, int]]:
     """Per kind of request, how often the edge would ask "did you mean …?" about a guess its
-    learned tier declined for doubted words, and that guess was right / wrong (``offer_phrase``;
+    learned tier declined for doubted words, and that guess was right / wrong (``worth_asking``;
     for ``cloud`` requests every guess is wrong)."""
     counts = {kind: [0, 0] for kind in ("ours", "commands", "cloud")}
     for row in rows:
         doubt = doubted(row["sure"], after_wake=after_wake)
-        found = edge.understand_now(row["heard"], spoken=True, words_doubted=doubt)
-        guess = found.declined
-        if found.intent is not None or guess is None or offer_phrase(guess) is None:
+        asked = worth_asking(edge.understand_now(row["heard"], spoken=True, words_doubted=doubt))
+        if asked is None:
             continue
+        guess = asked[0]
         if row["kind"] == "ours":
             right = guess.name == row["label"]
         elif row["kind"] == "commands":

@@ -41,6 +41,16 @@ def offer_phrase(guess: Intent) -> str | None:
     return None if guess.name in WEATHER_INTENTS else phrase_for(guess)
 
 
+def worth_asking(understood: Understood) -> tuple[Intent, str] | None:
+    """The guess the edge asks about for words it did not act on ("Did you mean …?"), with its
+    phrase (``offer_phrase``); ``None`` when it acts on them or has no such guess. Blocking."""
+    guess = understood.declined
+    if understood.intent is not None or guess is None:
+        return None
+    phrase = offer_phrase(guess)
+    return None if phrase is None else (guess, phrase)
+
+
 def _answered(offered: Offered) -> Understood:
     """A yes runs the guess asked about; a no is understood as the no it is."""
     if offered.intent is None:
@@ -121,7 +131,7 @@ class Turns:
         interpret_ms = (time.perf_counter() - started) * 1000
         if intent is None and home.mentions_the_house(utterance.text):
             return await self._ask_the_house(utterance, interpret_ms)
-        offer = await self._offer(understood) if intent is None else None
+        offer = await self._offer(understood)
         if offer is not None:
             return await self._ask_if_meant(utterance, offer, interpret_ms)
         to_cloud = intent is None or self._dialogue.answers_the_cloud(intent)
@@ -163,14 +173,12 @@ class Turns:
         return await self._answers.finish(record, status="done", reply=reply)
 
     async def _offer(self, understood: Understood) -> tuple[Intent, str] | None:
-        """The guess to ask about ("did you mean …?") and its phrase (``offer_phrase``); ``None``
-        as well for a guess the user just said no to."""
-        guess = understood.declined
-        if guess is None or not self._dialogue.may_offer(guess):
+        """The guess to ask about and its phrase (``worth_asking``), unless the user just said
+        no to the same guess."""
+        if understood.declined is None or not self._dialogue.may_offer(understood.declined):
             return None
         # In a thread: the first call builds the grammar's phrase table (~0.3 s).
-        phrase = await asyncio.to_thread(offer_phrase, guess)
-        return None if phrase is None else (guess, phrase)
+        return await asyncio.to_thread(worth_asking, understood)
 
     async def _ask_if_meant(
         self, utterance: Utterance, offer: tuple[Intent, str], interpret_ms: float
