@@ -94,8 +94,9 @@ class Turns:
     ) -> UtteranceRecord:
         """Handle ``text``: the record is ``done`` for local intents, ``pending`` otherwise.
         ``spoken``: ``text`` is a recognizer's transcript, and a misheard command is repaired.
-        ``words_doubted``: the recognizer doubted it (``understanding.doubted_words``); that
-        goes to the cloud with the words, so that its second chance keeps the same bar."""
+        ``words_doubted``: the recognizer doubted it (``understanding.doubted_words``): a
+        likely guess is asked about (``worth_asking``), and the doubt goes to the cloud with the
+        words, so that its second chance keeps the same bar."""
         utterance = Utterance(
             id=new_id(),
             text=text,
