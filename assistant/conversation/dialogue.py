@@ -4,7 +4,6 @@ shopping list?", "Did you mean “pause the music”?"), or the yes or no a clou
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import structlog
 
@@ -25,13 +24,8 @@ OFFER_WINDOW_S = 30.0
 """After "Did you mean “pause the music”?", how long a yes or no answers it."""
 DENIED_FOR_S = 60.0
 """After a no, how long the same guess is not offered again (the words go on as before)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Offered:
-    """The answer to "did you mean …?": ``intent`` to run on a yes; ``None`` for a no."""
-
-    intent: Intent | None
+SAID_NO = Intent(names.ASSISTANT_DENY, {})
+"""A no, as ``answer_to_offer`` understands it."""
 
 
 class Dialogue:
@@ -84,9 +78,10 @@ class Dialogue:
         self._confirm_until = None
         log.info("utterance.offered", intent=intent.name, window_s=OFFER_WINDOW_S)
 
-    def answer_to_offer(self, text: str) -> Offered | None:
-        """The user's answer to "did you mean …?", when ``text`` is a yes or a no said in time;
-        anything else drops the question and is understood as itself ("pause the music")."""
+    def answer_to_offer(self, text: str) -> Understood | None:
+        """The user's answer to "did you mean …?", when ``text`` is a yes (the guess asked about)
+        or a no (``SAID_NO``) said in time; anything else drops the question and is understood
+        as itself ("pause the music")."""
         if self._offered is None:
             return None
         offered, until = self._offered
@@ -96,8 +91,8 @@ class Dialogue:
             return None
         if said.name == names.ASSISTANT_DENY:
             self._denied = (offered.name, self._clock() + DENIED_FOR_S)
-            return Offered(None)
-        return Offered(offered)
+            return Understood(SAID_NO, "template", 1.0)
+        return Understood(offered, "model", 1.0)
 
     def await_confirmation(self) -> None:
         """A cloud reply asked a yes-or-no question: the next yes or no goes to the cloud."""

@@ -12,7 +12,7 @@ import structlog
 from assistant import replies
 from assistant.cloud_link import CloudLink
 from assistant.conversation.answers import Answers
-from assistant.conversation.dialogue import Dialogue, Offered
+from assistant.conversation.dialogue import SAID_NO, Dialogue
 from assistant.conversation.identity import Identity
 from assistant.conversation.local import LocalIntents
 from assistant.errors import CloudUnavailableError
@@ -49,13 +49,6 @@ def worth_asking(understood: Understood) -> tuple[Intent, str] | None:
         return None
     phrase = offer_phrase(guess)
     return None if phrase is None else (guess, phrase)
-
-
-def _answered(offered: Offered) -> Understood:
-    """A yes runs the guess asked about; a no is understood as the no it is."""
-    if offered.intent is None:
-        return Understood(Intent(names.ASSISTANT_DENY, {}), "template", 1.0)
-    return Understood(offered.intent, "model", 1.0)
 
 
 class Turns:
@@ -113,10 +106,10 @@ class Turns:
         started = time.perf_counter()
         home = self._skills.home
         # A yes or no to "did you mean …?" comes first; anything else drops that question.
-        offered = self._dialogue.answer_to_offer(utterance.text)
-        said_no = offered is not None and offered.intent is None
+        answered = self._dialogue.answer_to_offer(utterance.text)
+        said_no = answered is not None and answered.intent == SAID_NO
         understood = (
-            (_answered(offered) if offered is not None else None)
+            answered
             or self._taught(utterance.text)
             or self._dialogue.answer_to_question(utterance.text)
             # An answer to "the ceiling light or the counter light?" completes its command.
@@ -133,20 +126,20 @@ class Turns:
         if intent is None and home.mentions_the_house(utterance.text):
             return await self._ask_the_house(utterance, interpret_ms)
         offer = await self._offer(understood)
-        if offer is not None:
-            return await self._ask_if_meant(utterance, offer, interpret_ms)
-        to_cloud = intent is None or self._dialogue.answers_the_cloud(intent)
+        to_cloud = offer is None and (intent is None or self._dialogue.answers_the_cloud(intent))
         said_here: str | None = None
         if intent is not None and not to_cloud and intent.name in WEATHER_INTENTS:
             # The cloud's forecast, kept here: said at once while fresh, else the cloud says it.
             said_here = await self._skills.weather_here(intent, self._cloud.is_connected())
             to_cloud = said_here is None
+        # Asked about, the guess shows as the intent, as a command asked for a slot does.
+        shown = offer[0] if offer is not None else intent
         record = UtteranceRecord(
             id=utterance.id,
             trace_id=utterance.trace_id,
             text=utterance.text,
-            intent=intent.name if intent else None,
-            slots=dict(intent.slots) if intent else {},
+            intent=shown.name if shown else None,
+            slots=dict(shown.slots) if shown else {},
             handled_by="cloud" if to_cloud else "edge",
             status="pending",
             interpret_ms=interpret_ms,
@@ -162,6 +155,11 @@ class Turns:
             tier=understood.tier,
             confidence=understood.confidence,
         )
+        if offer is not None:
+            # Asked, not done: "Did you mean “pause the music”?"; a yes runs it (``Dialogue``).
+            self._dialogue.offer(offer[0])
+            reply = replies.did_you_mean(offer[1])
+            return await self._answers.finish(record, status="done", reply=reply)
         if intent is None or to_cloud:
             return await self._forward(utterance, record)
         if understood.missing is not None:
@@ -180,29 +178,6 @@ class Turns:
             return None
         # In a thread: the first call builds the grammar's phrase table (~0.3 s).
         return await asyncio.to_thread(worth_asking, understood)
-
-    async def _ask_if_meant(
-        self, utterance: Utterance, offer: tuple[Intent, str], interpret_ms: float
-    ) -> UtteranceRecord:
-        """Asked, not done: "Did you mean “pause the music”?"; a yes runs it (``Dialogue``)."""
-        guess, phrase = offer
-        record = UtteranceRecord(
-            id=utterance.id,
-            trace_id=utterance.trace_id,
-            text=utterance.text,
-            intent=guess.name,
-            slots=dict(guess.slots),
-            handled_by="edge",
-            status="pending",
-            interpret_ms=interpret_ms,
-            created_at=utterance.ts,
-        )
-        await self._history.add(record)
-        log.info("utterance.received", utterance_id=utterance.id, intent=guess.name,
-                 handled_by="edge", interpret_ms=round(interpret_ms, 3), tier="model",
-                 asked="did you mean")  # fmt: skip
-        self._dialogue.offer(guess)
-        return await self._answers.finish(record, status="done", reply=replies.did_you_mean(phrase))
 
     def _taught(self, text: str) -> Understood | None:
         """What the user taught comes first: a taught phrase is theirs to define."""

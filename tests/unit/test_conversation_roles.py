@@ -17,7 +17,6 @@ from assistant.conversation.dialogue import (
     OFFER_WINDOW_S,
     SLOT_ANSWER_WINDOW_S,
     Dialogue,
-    Offered,
 )
 from assistant.conversation.local import LocalIntents
 from assistant.database import open_database
@@ -74,7 +73,9 @@ def test_a_yes_answers_the_question_asked_last() -> None:
     dialogue = Dialogue(FixedClock(0.0))
     dialogue.await_confirmation()
     dialogue.offer(guess)
-    assert dialogue.answer_to_offer("yes") == Offered(guess)
+    answer = dialogue.answer_to_offer("yes")
+    assert answer is not None
+    assert answer.intent == guess
     assert not dialogue.answers_the_cloud(Intent(names.ASSISTANT_CONFIRM))
     dialogue.offer(guess)
     dialogue.await_confirmation()
@@ -96,7 +97,9 @@ def test_an_offer_is_answered_once_in_its_window_and_a_no_holds_for_a_while() ->
     assert dialogue.answer_to_offer("what time is it") is None
     assert dialogue.answer_to_offer("yes") is None
     dialogue.offer(guess)
-    assert dialogue.answer_to_offer("no thanks") == Offered(None)
+    answer = dialogue.answer_to_offer("no thanks")
+    assert answer is not None
+    assert answer.intent == Intent(names.ASSISTANT_DENY)
     assert not dialogue.may_offer(guess)
     assert dialogue.may_offer(Intent(names.VOLUME_MUTE))
     clock.now += DENIED_FOR_S
