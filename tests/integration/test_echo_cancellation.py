@@ -41,9 +41,12 @@ async def test_a_command_said_over_a_reply_is_heard_with_the_canceller(
     """The echo drops by more than 15 dB once the canceller has converged, and "pause the
     music" said over the reply is recognized from the cancelled signal."""
     rng = np.random.default_rng(5)
-    reply = piper(piper_voice, REPLY)
+    # Steady synthesis: piper's own noise moved the converged echo loss between 14 and 19 dB
+    # from run to run, so the bar failed now and then on the same code.
+    reply = piper(piper_voice, REPLY, steady=True)
     command_at_s = 4.0
-    mic, echo = talk_over(reply, piper(piper_voice, "pause the music"), command_at_s, rng)
+    command = piper(piper_voice, "pause the music", steady=True)
+    mic, echo = talk_over(reply, command, command_at_s, rng)
     cleaned = cancel(mic, reply)
     converged = slice(2 * SAMPLE_RATE_HZ * 2, round(command_at_s * SAMPLE_RATE_HZ) * 2)
     assert echo_return_loss_db(to_pcm(echo)[converged], cleaned[converged]) > 15
