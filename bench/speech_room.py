@@ -6,10 +6,11 @@ edge understands speech (templates, the learned tier, then the repair of a mishe
 words whisper doubted (``understanding.doubted_words``), to show what that bar changes, with
 how often the edge would ask "did you mean …?" instead, and how often its guess was right; and
 when the endpointer ends a command the others talk on after, with the VAD alone and following
-the speaker. piper speaks steadily (no noise drawn inside its model) and the rooms are seeded,
-so every run hears the same audio: each command in a room of each of ``SEEDS``' draws, because
-one draw of 66 rooms moved the 20 dB figure by 12 points against another. Run alone with
-``python bench/speech_room.py``.
+the speaker; and, per row, the right intents for the commands whisper's prompt names word for
+word apart from the others, which the prompt flatters. piper speaks steadily (no noise drawn
+inside its model) and the rooms are seeded, so every run hears the same audio: each command in a
+room of each of ``SEEDS``' draws, because one draw of 66 rooms moved the 20 dB figure by 12
+points against another. Run alone with ``python bench/speech_room.py``.
 """
 
 from __future__ import annotations

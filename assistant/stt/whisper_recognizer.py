@@ -34,7 +34,8 @@ DOMAIN_PROMPT = (
 In a loud room whisper copies it ("set a timer for ten minutes" for half an hour, "mute"), and
 it names ten of ``bench/speech_room.py``'s commands word for word, which that bench prints
 apart. The same prompt without its values, no prompt, a sentence of prose and a list of words
-were tried against it and none did better (README, "Whisper's prompt")."""
+were tried against it on ``just choose-doubted-words``' dev set and the room bench; none did
+better on both (README, "Whisper's prompt")."""
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
 NO_REPEAT_NGRAM = 3
