@@ -173,26 +173,31 @@ class Tiers:
     sure: float
 
 
+def key(kind: str, intent: Any) -> Key:
+    """What counts of an answer to a request of ``kind``: a validation request's intent name,
+    a grammar phrase's name and slots."""
+    if intent is None:
+        return None
+    return intent.name if kind == "ours" else (intent.name, dict(intent.slots))
+
+
+def expected(row: dict[str, Any]) -> Key:
+    """The right answer to ``row``'s request; ``None`` for a request meant for the cloud."""
+    if row["kind"] == "ours":
+        return str(row["label"])
+    return key(row["kind"], interpret(row["text"])) if row["kind"] == "commands" else None
+
+
 def tiers(edge: Understander, row: dict[str, Any]) -> Tiers:
-    said = Said(row["kind"], row["text"], row["label"])
-
-    def key(intent: Any) -> Key:
-        if intent is None:
-            return None
-        return intent.name if said.kind == "ours" else (intent.name, dict(intent.slots))
-
-    heard = row["heard"]
+    kind, heard = row["kind"], row["heard"]
     template = edge.templates(heard)
     learned = edge.learned(heard) if template is None else None
     repair = edge.spoken_repair(heard) if template is None else None
-    expected: Key = said.label if said.kind == "ours" else None
-    if said.kind == "commands":
-        expected = key(interpret(said.text))
     return Tiers(
-        expected,
-        key(template.intent) if template else None,
-        (key(learned.intent), learned.confidence) if learned and learned.intent else None,
-        key(repair.intent) if repair else None,
+        expected(row),
+        key(kind, template.intent) if template else None,
+        (key(kind, learned.intent), learned.confidence) if learned and learned.intent else None,
+        key(kind, repair.intent) if repair else None,
         row["sure"],
     )
 
@@ -225,17 +230,7 @@ def asks(
         asked = worth_asking(edge.understand_now(row["heard"], spoken=True, words_doubted=doubt))
         if asked is None:
             continue
-        guess = asked[0]
-        if row["kind"] == "ours":
-            right = guess.name == row["label"]
-        elif row["kind"] == "commands":
-            meant = interpret(row["text"])
-            right = meant is not None and (guess.name, dict(guess.slots)) == (
-                meant.name,
-                dict(meant.slots),
-            )
-        else:
-            right = False
+        right = key(row["kind"], asked[0]) == expected(row)
         counts[row["kind"]][0 if right else 1] += 1
     return {kind: (right, wrong) for kind, (right, wrong) in counts.items()}
 
