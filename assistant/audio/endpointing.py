@@ -354,17 +354,15 @@ class Endpointer:
         return SpeechEnded(b"".join(kept))
 
 
-def trim_silence(
+def speech_span(
     pcm: bytes, detector: SpeechDetector, settings: EndpointSettings | None = None
-) -> bytes:
-    """``pcm`` from its first to its last speech, with padding; empty when nothing is speech."""
+) -> tuple[int, int] | None:
+    """Byte offsets in ``pcm`` from its first speech less the lead padding to its last speech
+    plus the trailing padding; ``None`` when nothing is speech. The span runs before 0 or past
+    the end where the recording has less silence around its speech than the padding."""
     settings = settings or EndpointSettings()
     detector.reset()
     chunk_bytes = detector.chunk_samples * SAMPLE_WIDTH_BYTES
-
-    def to_bytes(ms: int) -> int:
-        return round(ms * SAMPLE_RATE_HZ / 1000) * SAMPLE_WIDTH_BYTES
-
     speech = [
         start
         for start in range(0, len(pcm) - chunk_bytes + 1, chunk_bytes)
@@ -372,6 +370,38 @@ def trim_silence(
     ]
     detector.reset()
     if not speech:
+        return None
+    start = speech[0] - _bytes(settings.lead_padding_ms)
+    return start, speech[-1] + chunk_bytes + _bytes(settings.trail_padding_ms)
+
+
+BEGINS_ON_SPEECH_MS = 150
+"""Speech found this close to a recording's start means the recording was cut at its first word:
+Silero finds an onset a chunk or three (32 ms each) after it begins."""
+
+
+def trim_silence(
+    pcm: bytes, detector: SpeechDetector, settings: EndpointSettings | None = None
+) -> bytes:
+    """``pcm`` from its first to its last speech, with padding; empty when nothing is speech.
+
+    A recording cut at its first word (``BEGINS_ON_SPEECH_MS``) gets the lead padding as
+    silence, as a microphone would have heard it: whisper mishears a first word that starts at
+    the first sample ("one time a minute." for espeak-ng's "what time is it"; ``bench/speech.py``,
+    "clips cut at their first word"). Only then: put before the room's own noise (the room
+    bench's commands, 0.3 s into their recordings), silence cost whisper 11 to 15 of 198
+    commands at 10 dB SNR, and vosk misheard more of its Korean phrases after 0.3 s of silence
+    made 0.5 s."""
+    settings = settings or EndpointSettings()
+    span = speech_span(pcm, detector, settings)
+    if span is None:
         return b""
-    start = max(0, speech[0] - to_bytes(settings.lead_padding_ms))
-    return pcm[start : speech[-1] + chunk_bytes + to_bytes(settings.trail_padding_ms)]
+    start, end = span
+    lead_bytes = _bytes(settings.lead_padding_ms)
+    cut_at_speech = start + lead_bytes < _bytes(BEGINS_ON_SPEECH_MS)
+    silence = bytes(max(0, -start)) if cut_at_speech else b""
+    return silence + pcm[max(0, start) : end]
+
+
+def _bytes(ms: int) -> int:
+    return round(ms * SAMPLE_RATE_HZ / 1000) * SAMPLE_WIDTH_BYTES

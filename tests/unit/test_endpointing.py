@@ -118,6 +118,20 @@ def test_trim_silence_keeps_speech_and_padding() -> None:
     assert trim_silence(_silence(1), EnergyDetector()) == b""
 
 
+def test_trim_silence_puts_silence_before_a_recording_cut_at_its_first_word() -> None:
+    """Speech from the first sample gets the lead padding as silence, so the recognizer hears
+    the first word's onset as from a microphone; a recording with some audio before its speech
+    keeps that audio and gets nothing added."""
+    settings = EndpointSettings(lead_padding_ms=300, trail_padding_ms=100)
+    tone = _tone(1)
+    assert (
+        trim_silence(tone, EnergyDetector(), settings)
+        == bytes(2 * round(0.3 * SAMPLE_RATE_HZ)) + tone
+    )
+    partly = _silence(0.2) + tone + _silence(0.05)
+    assert trim_silence(partly, EnergyDetector(), settings) == partly
+
+
 def _tone_at(seconds: float, amplitude: float) -> bytes:
     t = np.arange(round(SAMPLE_RATE_HZ * seconds)) / SAMPLE_RATE_HZ
     return to_pcm(amplitude * np.sin(2 * np.pi * 300 * t))
