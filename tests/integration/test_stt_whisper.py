@@ -101,9 +101,9 @@ async def test_a_recording_that_begins_on_its_first_word_is_heard_from_that_word
     whisper: WhisperRecognizer,
     silero: SileroDetector,
 ) -> None:
-    """No silence before the first word or after the last (a clip cut at the speech): the
-    trimmed audio gets the silence a microphone would have heard, and whisper hears the first
-    word and the command."""
+    """No silence before the first word or after the last (a clip cut at its speech): the
+    trimmed audio gets the silence before it that a microphone would have heard, and whisper
+    hears the first word and the command."""
     from assistant.audio import to_pcm
     from assistant.interpreter.spoken import interpret_heard
     from assistant.testing_room import EspeakVoice, espeak
