@@ -22,15 +22,17 @@ from pathlib import Path
 _BENCH = Path(__file__).resolve().parent
 sys.path.sort(key=lambda entry: Path(entry or ".").resolve() == _BENCH)
 
-from assistant.audio import FRAME_BYTES, to_pcm  # noqa: E402
+from assistant.audio import to_pcm  # noqa: E402
 from assistant.audio.endpointing import SileroDetector, speech_span  # noqa: E402
 from assistant.interpreter.spoken import interpret_heard  # noqa: E402
+from assistant.stt import recognize  # noqa: E402
 from assistant.stt.listen import hear_recording  # noqa: E402
 from assistant.stt.model_paths import package_model_dir  # noqa: E402
 from assistant.stt.whisper_recognizer import WhisperRecognizer  # noqa: E402
 from assistant.testing_room import EspeakVoice, espeak  # noqa: E402
 from assistant.testing_room import piper as piper_say  # noqa: E402
 from assistant.testing_speech import CATALOGUE, Utterance, load_piper_voice  # noqa: E402
+from models import Intent  # noqa: E402
 
 ESPEAK_VOICES = tuple(
     EspeakVoice(language, variant, 175)
@@ -55,18 +57,16 @@ def _first_word(text: str) -> str:
     return "".join(c for c in words[0] if c.isalpha() or c == "'") if words else ""
 
 
-async def _without(pcm: bytes, whisper: WhisperRecognizer, detector: SileroDetector) -> tuple:
+async def _without(
+    pcm: bytes, whisper: WhisperRecognizer, detector: SileroDetector
+) -> tuple[str, Intent | None, float]:
     """The trim before: the recording's own audio around its speech, nothing added; timed as
-    ``hear_recording`` times it, from the end of the audio to the intent."""
+    ``hear_recording`` times it, the final decode and the understanding."""
     span = await asyncio.to_thread(speech_span, pcm, detector)
-    speech = pcm[max(0, span[0]) : span[1]] if span else b""
-    recognition = await whisper.begin()
-    for start in range(0, len(speech), FRAME_BYTES):
-        await recognition.feed(speech[start : start + FRAME_BYTES])
-    ended_at = time.perf_counter()
-    transcript = await recognition.finish()
+    transcript = await recognize(whisper, pcm[max(0, span[0]) : span[1]] if span else b"")
+    began = time.perf_counter()
     intent = interpret_heard(transcript.text)
-    return transcript.text, intent, (time.perf_counter() - ended_at) * 1000
+    return transcript.text, intent, transcript.finish_ms + (time.perf_counter() - began) * 1000
 
 
 async def cut_rows() -> list[CutRow]:
