@@ -88,6 +88,23 @@ def test_two_utterances_are_separated() -> None:
     assert sum(isinstance(e, SpeechEnded) for e in events) == 2
 
 
+def test_an_utterance_soon_after_another_keeps_its_whole_lead_padding() -> None:
+    """The pause after one utterance is the lead of the next: "hey jarvis", 0.8 s, "what time is
+    it" ends the first 0.6 s into the pause, and the second still gets 0.5 s of what came before
+    it — the pause's silence, none of the first utterance's speech."""
+    settings = EndpointSettings(trailing_silence_ms=600, lead_padding_ms=500, trail_padding_ms=200)
+    pcm = _silence(1) + _tone(0.5) + _silence(0.8) + _tone(0.5) + _silence(1)
+    events = _run(Endpointer(EnergyDetector(), settings), pcm)
+    started = [e for e in events if isinstance(e, SpeechStarted)]
+    ended = [e for e in events if isinstance(e, SpeechEnded)]
+    assert len(started) == len(ended) == 2
+    lead = round(0.5 * SAMPLE_RATE_HZ) * 2
+    for utterance in (started[1].pcm, ended[1].pcm):
+        assert not any(utterance[:lead])
+        assert any(utterance[lead : lead + 640])
+    assert duration_s(ended[1].pcm) == pytest.approx(0.5 + 0.5 + 0.2, abs=0.03)
+
+
 def test_a_click_does_not_start_an_utterance() -> None:
     """Sound shorter than the minimum speech run is ignored."""
     events = _run(Endpointer(EnergyDetector()), _silence(0.5) + _tone(0.04) + _silence(1))
