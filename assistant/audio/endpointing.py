@@ -347,9 +347,9 @@ class Endpointer:
     def _end(self) -> SpeechEnded:
         assert self._utterance is not None
         kept = self._utterance[: self._last_speech + self._trail_chunks]
-        # The silence after this speech is the lead of whatever is said next: cleared, a command
-        # begun within a second of the last ("hey jarvis" … "what time is it") got less lead
-        # padding than promised, and whisper hears a first word with no silence before it worse.
+        # What came after this speech is the lead of whatever is said next: cleared, an utterance
+        # begun within a second of this one ("hey jarvis", a pause, the command) got less than
+        # ``lead_padding_ms`` of it.
         self._history.clear()
         self._history.extend(self._utterance[self._last_speech :])
         self._utterance = None
