@@ -108,7 +108,8 @@ class MissionFacilities:
     venv: bool = False
     """The standard library's venv can make environments with pip (ensurepip is there)."""
     chromium: Path | None = None
-    """The configured chromium, when it exists and can be run."""
+    """The configured chromium, when it exists and can be run, and playwright is installed to
+    drive it (it is imported only at the first browser step)."""
     microphone: bool = False
     screen: ScreenCapturer | None = None
     allowed_dirs: tuple[Path, ...] = ()
@@ -119,10 +120,13 @@ async def find_facilities(settings: Settings) -> MissionFacilities:
     if not settings.worker:
         return MissionFacilities()
     chromium = settings.chromium
+    drivable = importlib.util.find_spec("playwright") is not None
     return MissionFacilities(
         uv=find_uv(),
         venv=importlib.util.find_spec("ensurepip") is not None,
-        chromium=chromium if os.access(chromium, os.X_OK) and chromium.is_file() else None,
+        chromium=chromium
+        if drivable and os.access(chromium, os.X_OK) and chromium.is_file()
+        else None,
         microphone=await asyncio.to_thread(_has_microphone),
         screen=find_screen_capturer(),
         allowed_dirs=settings.allowed_dirs,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import json
 import sys
@@ -269,3 +270,24 @@ async def test_facilities_are_found_from_the_settings(tmp_path: Path) -> None:
     assert found.uv is not None or found.venv
     idle = await find_facilities(load_settings({**base, "JARVIS_WORKER": "false"}))
     assert idle == MissionFacilities()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+async def test_no_browser_is_offered_without_playwright_to_drive_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """playwright is imported only at a browser mission's first step, so the edge starts without
+    it; then a chromium on disk must not be offered as a browser it could not drive."""
+    chromium = CHROMIUM
+    settings = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_CHROMIUM": str(chromium)})
+    assert (await find_facilities(settings)).chromium == chromium
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "playwright" else find_spec(name, *args),
+    )
+    assert (await find_facilities(settings)).chromium is None

@@ -77,3 +77,20 @@ def test_the_sql_check_finds_queries_and_statements_but_not_docstrings(tmp_path:
     )
     found = list(_sql_check().offences(source))
     assert sorted(line.split(": ", 1)[0].rsplit(":", 1)[1] for line in found) == ["4", "4", "5"]
+
+
+def test_the_edge_starts_without_importing_playwright(tmp_path: Path) -> None:
+    """playwright (~15 MB resident, ~0.7 s to import here) is imported at a browser mission's
+    first step, not when the edge starts and builds its browser runner: many edges never drive a
+    browser."""
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import assistant.app\n"
+        "from assistant.missions.browser_runner import BrowserRunner, BrowserRunnerConfig\n"
+        f"BrowserRunner(BrowserRunnerConfig(Path({str(tmp_path)!r}), Path({str(tmp_path)!r})))\n"
+        "print(sorted(name for name in sys.modules if name.startswith('playwright')))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"
