@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -44,15 +47,25 @@ from assistant.missions._steps import (
 from assistant.missions.process_tree import CappedOutput
 from models.missions import STEP_ACTIONS, Mission, MissionKind, MissionResult, Step
 
-# playwright itself is imported at the first browser step, not with this module: every edge
-# builds a runner where chromium exists, and importing playwright costs ~15 MB of resident memory
-# and ~0.7 s of start-up (both measured here) for an edge that may never drive a browser; the
-# first browser mission pays the 0.7 s once instead.
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Page, Playwright
     from playwright.async_api import Error as PlaywrightError
 
 log = structlog.get_logger(__name__)
+
+_PLAYWRIGHT_API = "playwright.async_api"
+
+
+async def _playwright() -> ModuleType:
+    """playwright's async API, imported at the first browser step rather than with this module:
+    every edge builds a runner where chromium exists, and the import costs ~15 MB of resident
+    memory and ~0.7 s (both measured here) that an edge which never drives a browser should not
+    pay at start-up. The first import runs in a thread, so the event loop does not wait it out."""
+    api = sys.modules.get(_PLAYWRIGHT_API)
+    if api is None:
+        api = await asyncio.to_thread(importlib.import_module, _PLAYWRIGHT_API)
+    return api
+
 
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -126,20 +139,18 @@ class BrowserRunner:
             return await self._context.new_page()
 
     async def _launch(self) -> BrowserContext:
-        from playwright.async_api import Error as PlaywrightError
-        from playwright.async_api import async_playwright
-
+        api = await _playwright()
         config = self._config
         config.profile_dir.mkdir(parents=True, exist_ok=True)
-        playwright = await async_playwright().start()
+        playwright: Playwright = await api.async_playwright().start()
         try:
-            context = await playwright.chromium.launch_persistent_context(
+            context: BrowserContext = await playwright.chromium.launch_persistent_context(
                 str(config.profile_dir),
                 executable_path=str(config.executable_path),
                 headless=True,
                 args=list(CHROMIUM_ARGS),
             )
-        except PlaywrightError as error:
+        except api.Error as error:
             await playwright.stop()
             raise MissionStepError(
                 f"cannot start chromium at {config.executable_path}: {_first_line(error)}"
@@ -195,27 +206,24 @@ class _Session:
 
     async def close(self) -> None:
         if self._page is not None:
-            from playwright.async_api import Error as PlaywrightError
-
-            with contextlib.suppress(PlaywrightError):  # the browser may already be gone
+            api = await _playwright()
+            with contextlib.suppress(api.Error):  # the browser may already be gone
                 await self._page.close()
 
     async def perform(self, step: Step) -> StepOutcome:
-        from playwright.async_api import Error as PlaywrightError
-        from playwright.async_api import TimeoutError as PlaywrightTimeoutError
-
+        api = await _playwright()
         timeout_ms = self._runner.timeout_ms(step)
         what = f"step {step.index} ({step.action})"
         try:
             async with asyncio.timeout(timeout_ms / 1000 + _HANG_GUARD_S):
                 page = await self._ready_page(timeout_ms)
                 return await self._act(page, step, timeout_ms)
-        except PlaywrightTimeoutError:
+        except api.TimeoutError:
             target = step.params.get("selector") or step.params.get("url") or "the page"
             raise MissionStepError(
                 f"{what}: {target!r} was not ready within {timeout_ms:g} ms"
             ) from None
-        except PlaywrightError as error:
+        except api.Error as error:
             raise MissionStepError(f"{what}: {_first_line(error)}") from None
         except TimeoutError:
             raise MissionStepError(f"{what}: the browser did not answer") from None

@@ -81,16 +81,29 @@ def test_the_sql_check_finds_queries_and_statements_but_not_docstrings(tmp_path:
 
 def test_the_edge_starts_without_importing_playwright(tmp_path: Path) -> None:
     """playwright (~15 MB resident, ~0.7 s to import here) is imported at a browser mission's
-    first step, not when the edge starts and builds its browser runner: many edges never drive a
-    browser."""
+    first step, not when the edge starts and builds its browser runner (many edges never drive a
+    browser), and then in a thread, not on the event loop."""
     probe = (
-        "import sys\n"
+        "import asyncio, importlib, sys, threading\n"
         "from pathlib import Path\n"
         "import assistant.app\n"
-        "from assistant.missions.browser_runner import BrowserRunner, BrowserRunnerConfig\n"
-        f"BrowserRunner(BrowserRunnerConfig(Path({str(tmp_path)!r}), Path({str(tmp_path)!r})))\n"
+        "from assistant.missions import browser_runner\n"
+        "config = browser_runner.BrowserRunnerConfig(Path(sys.argv[1]), Path(sys.argv[1]))\n"
+        "browser_runner.BrowserRunner(config)\n"
         "print(sorted(name for name in sys.modules if name.startswith('playwright')))\n"
+        "imported_on = []\n"
+        "real_import = importlib.import_module\n"
+        "def import_module(name, *args):\n"
+        "    imported_on.append((name, threading.current_thread() is threading.main_thread()))\n"
+        "    return real_import(name, *args)\n"
+        "importlib.import_module = import_module\n"
+        "api = asyncio.run(browser_runner._playwright())\n"
+        "print(imported_on, api.__name__)\n"
     )
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True
+    )
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.strip() == "[]"
+    at_start, first_step = loaded.stdout.strip().splitlines()
+    assert at_start == "[]"
+    assert first_step == "[('playwright.async_api', False)] playwright.async_api"
