@@ -281,9 +281,8 @@ async def test_no_browser_is_offered_without_playwright_to_drive_it(
 ) -> None:
     """playwright is imported only at a browser mission's first step, so the edge starts without
     it; then a chromium on disk must not be offered as a browser it could not drive."""
-    chromium = CHROMIUM
-    settings = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_CHROMIUM": str(chromium)})
-    assert (await find_facilities(settings)).chromium == chromium
+    settings = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_CHROMIUM": str(CHROMIUM)})
+    assert (await find_facilities(settings)).chromium == CHROMIUM
     find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util,
