@@ -227,7 +227,8 @@ def training_windows(
         collector.phrase(samples, 0, NEAR_COPIES, commands, pool)
     _everyday_runs(collector, kokoro.sentences, pool, kokoro_rng)
     windows = collector.windows()
-    say(f"  {len(said)} everyday sentences; {len(windows.labels)} windows in all, "
+    everyday = len(said) + len(kokoro.sentences)
+    say(f"  {everyday} everyday sentences; {len(windows.labels)} windows in all, "
         f"{int(windows.labels.sum())} of the phrase")  # fmt: skip
     return windows
 
