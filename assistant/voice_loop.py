@@ -296,6 +296,8 @@ class VoiceLoop:
                 status(f"Also woken by {detector.companion_name}'s '{options.wake_word}'")
             if detector.check is not None:
                 status("Also woken where whisper's encoder hears the phrase (the whisper check)")
+                if detector.check.veto > 0:
+                    status("Strict: the whisper check overrules the wake word where it is sure")
             if detector.enrolled is not None:
                 status(f"Enrolled voices: {len(set(detector.enrolled.names))}")
             if detector.enrolled_ignored is not None:
@@ -519,9 +521,10 @@ class _Listener:
 
 def _near_miss(event: NearMiss) -> None:
     # Scores only: before the wake word nothing that was said is logged.
-    log.info("voice.not_woken", reason="near miss rejected by the verifier",
+    log.info("voice.not_woken", reason=event.reason,
              at_s=round(event.at_s, 2), score=round(event.score, 3),
-             verifier_score=round(event.verifier_score, 3))  # fmt: skip
+             verifier_score=round(event.verifier_score, 3),
+             checked=None if event.checked is None else round(event.checked, 3))  # fmt: skip
 
 
 def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:

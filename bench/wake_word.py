@@ -55,6 +55,7 @@ from wake_word_references import (  # noqa: E402
     OURS,
     OURS_AS_THE_EDGE,
     OURS_HIGH,
+    OURS_STRICT,
     OURS_WITH_CHECK,
     OURS_WITH_COMPANION,
     REFERENCES,
@@ -65,6 +66,7 @@ from wake_word_references import (  # noqa: E402
     has_check,
     has_companion,
     has_high_sensitivity,
+    has_veto,
     step_s,
 )
 from wake_word_references import load as load_detector  # noqa: E402
@@ -306,7 +308,8 @@ def main() -> None:
     check = [OURS_WITH_CHECK] if has_check(args.model) else []
     micro = [OURS_WITH_COMPANION] if has_companion(args.model) else []
     edge = [OURS_AS_THE_EDGE] if check and micro else []
-    ours = [OURS, *high, *check, *micro, *edge]
+    strict = [OURS_STRICT] if edge and has_veto(args.model) else []
+    ours = [OURS, *high, *check, *micro, *edge, *strict]
     detectors = [*ours, *([] if args.ours_only else _references())]
     for family, wanted in (("kokoro", args.kokoro), ("flite", args.flite)):
         if wanted:

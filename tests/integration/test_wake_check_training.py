@@ -64,3 +64,20 @@ def test_the_training_voices_are_none_of_the_benchs() -> None:
     for mixture in mixtures:
         nearest = min(float(np.abs(mixture.vectors - style.vectors).mean()) for style in bench)
         assert nearest > 0.01, f"{mixture.name} is nearly one of the bench's voices"
+
+
+def test_the_dev_voices_are_neither_the_trainings_nor_the_benchs() -> None:
+    """The threshold and veto are chosen on Kokoro voices the check never heard, and never on
+    the bench's."""
+    kokoro = Kokoro.load()
+    training_voices = kokoro.unseen_mixtures(
+        np.random.default_rng(training.SEED + training.KOKORO_SEED), training.KOKORO_MIXTURES
+    )
+    dev = training.kokoro_dev_mixtures(
+        kokoro, training.SEED, np.random.default_rng(training.SEED + training.KOKORO_DEV_SEED)
+    )
+    assert len(dev) == training.KOKORO_DEV_MIXTURES
+    for mixture in dev:
+        for others, what in ((kokoro.styles(), "the bench's"), (training_voices, "the training's")):
+            nearest = min(float(np.abs(mixture.vectors - o.vectors).mean()) for o in others)
+            assert nearest > training.KOKORO_APART, f"{mixture.name} is nearly one of {what} voices"

@@ -5,13 +5,17 @@ neural voice (the kind of voice all three were trained with)."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from assistant.audio.wake_check import CheckHeads, check_path
 from assistant.testing_room import piper, silence
+from models.settings import WakeSensitivity
 
 # Appended, not prepended: bench/cloud.py must not hide the ``cloud`` package from other tests.
 sys.path.append(str(Path(__file__).resolve().parents[2] / "bench"))
@@ -77,3 +81,39 @@ def test_ours_at_high_sensitivity_is_left_out_for_a_model_trained_before_it(
         kept = {key: arrays[key] for key in arrays.files if key != "sensitive_thresholds"}
     np.savez(tmp_path / "before.npz", **kept)
     assert not references.has_high_sensitivity(str(tmp_path / "before.npz"))
+
+
+def test_the_checks_veto_overrules_the_heads_in_the_wakes_and_in_the_scores(
+    tmp_path: Path, phrase: np.ndarray
+) -> None:
+    """The edge at strict sensitivity, whose check's veto overrules the heads' wake where the
+    check is not sure enough: the detector does not wake, and the same-rate rows' scores are 0
+    there too (a lower threshold does not bring the overruled wake back). The edge's default
+    (normal) has no veto."""
+    bundled = references.resolve_model_path("hey jarvis")
+    heads = CheckHeads.load(check_path(bundled))
+    shutil.copy(bundled, tmp_path / "hey_jarvis.npz")
+
+    def hear_with(veto: float, sensitivity: WakeSensitivity = "strict") -> tuple[int, np.ndarray]:
+        # The check itself never wakes it here (thresholds above 1): only the heads may. As the
+        # strict column, without the companion (microWakeWord hears piper's voice too).
+        dataclasses.replace(heads, threshold=1.01, strict_threshold=1.01, veto=veto).save(
+            check_path(tmp_path / "hey_jarvis.npz"), "hey jarvis"
+        )
+        detector = references.Ours(
+            str(tmp_path / "hey_jarvis.npz"), sensitivity, companion=False, check=True
+        )
+        return bench.hear(detector, phrase)
+
+    woke, scores = hear_with(0.0)
+    assert woke == 1
+    assert scores.max() >= 0.5
+    assert not references.has_veto(str(tmp_path / "hey_jarvis.npz"))
+    woke, scores = hear_with(1.01)
+    assert woke == 0
+    assert scores.max(initial=0.0) < heads.floor
+    assert references.has_veto(str(tmp_path / "hey_jarvis.npz"))
+    # At normal sensitivity the same file's veto is not used.
+    woke, scores = hear_with(1.01, "normal")
+    assert woke == 1
+    assert scores.max() >= 0.5

@@ -3,6 +3,7 @@ is tested with the real models in ``tests/integration/test_wake_check.py``."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -47,10 +48,37 @@ def test_the_heads_survive_their_file(tmp_path: Path) -> None:
     loaded = CheckHeads.load(tmp_path / "x.check.npz")
     features = np.random.default_rng(4).standard_normal((5, 20, 384)).astype(np.float32)
     assert len(loaded.members) == 3
-    assert (loaded.floor, loaded.threshold) == pytest.approx((0.2, 0.9))
+    assert (loaded.floor, loaded.threshold, loaded.veto) == pytest.approx((0.2, 0.9, 0.0))
+    dataclasses.replace(heads, veto=0.05, strict_threshold=0.8).save(
+        tmp_path / "v.check.npz", "hey jarvis"
+    )
+    strict = CheckHeads.load(tmp_path / "v.check.npz")
+    assert strict.operating(strict=True) == pytest.approx((0.8, 0.05))
+    assert strict.operating(strict=False) == pytest.approx((0.9, 0.0))
     assert loaded.detector_digest == heads.detector_digest
     np.testing.assert_allclose(loaded.scores(features), heads.scores(features), atol=2e-3)
     assert np.all((heads.scores(features) >= 0) & (heads.scores(features) <= 1))
+
+
+def test_a_check_written_before_the_veto_never_overrules_the_heads(tmp_path: Path) -> None:
+    _heads(3).save(tmp_path / "x.check.npz", "hey jarvis")
+    with np.load(tmp_path / "x.check.npz") as data:
+        arrays = {key: data[key] for key in data.files if key not in ("veto", "strict_threshold")}
+    np.savez_compressed(tmp_path / "old.check.npz", **arrays)
+    old = CheckHeads.load(tmp_path / "old.check.npz")
+    assert old.operating(strict=True) == pytest.approx((0.9, 0.0))
+
+
+def test_the_bundled_check_overrules_the_heads_only_at_strict_sensitivity() -> None:
+    """What the dev rule chose (``wake_check_training.choose``): no veto at normal or high
+    sensitivity; at strict, a veto far below the check's threshold, so only a wake the check
+    finds unlike the phrase is overruled."""
+    model = WakeWordModel.load(bundled_path("hey jarvis"))
+    heads = CheckHeads.load(check_path(model.path))
+    assert heads.operating(strict=False) == (heads.threshold, 0.0)
+    threshold, veto = heads.operating(strict=True)
+    assert 0.0 < veto < 0.5 * threshold
+    assert threshold <= heads.threshold
 
 
 def test_a_model_without_a_check_or_with_it_turned_off_has_none(tmp_path: Path) -> None:
@@ -104,9 +132,17 @@ def test_the_training_counts_a_wake_by_the_heads_or_the_check_once_per_refractor
     detector[[10, 40, 45]] = 0.3  # checked steps: 40 and 45 lie within 2 s of each other
     detector[80] = 0.999  # the heads' own wake, where their verifier agrees
     verified[80] = 0.9
-    heard = Heard(detector, verified, np.array([10, 40, 45]), features)
-    assert wakes(heard, model, heads, threshold=1.01) == 1  # the check never agrees
+    heard = Heard(
+        detector, verified, np.array([10, 40, 45, 80]), np.concatenate([features, features[:1]])
+    )
+    never = dataclasses.replace(heads, threshold=1.01)
+    assert wakes(heard, model, never) == 1  # the check never agrees
     everything = float(scored.min()) - 1e-9
-    assert wakes(heard, model, heads, threshold=everything) == 3  # 10, 40 (45 is quiet), 80
+    at_everything = dataclasses.replace(heads, threshold=everything)
+    assert wakes(heard, model, at_everything) == 3  # 10, 40 (45 is quiet), 80
+    # The check's veto: where its probability at the heads' wake is below it, no wake.
+    at_80 = float(scored[0])
+    assert wakes(heard, model, dataclasses.replace(never, veto=at_80 - 1e-6)) == 1
+    assert wakes(heard, model, dataclasses.replace(never, veto=at_80 + 1e-6)) == 0
     verified[80] = 0.0  # the heads' verifier disagrees: their step no longer wakes
-    assert wakes(heard, model, heads, threshold=1.01) == 0
+    assert wakes(heard, model, never) == 0

@@ -123,3 +123,36 @@ def test_without_a_check_it_is_the_heads_rule_and_the_end_of_a_stream_gives_a_pe
     # A wake from elsewhere (the companion) quiets the check too.
     decision.woke_until_s = 4.0
     assert decision.step(3.9, 0.5, _never_asked, probability=_check_never_asked) is None
+
+
+def test_the_check_overrules_the_heads_wake_only_where_it_is_sure_the_phrase_was_not_said() -> None:
+    """Below the check's veto the heads' wake is a near miss (the heads quiet after it, as
+    after their verifier's); at or above it, or without a veto, the wake stands. An enrolled
+    voice's wake is never overruled, and the check is not asked for it."""
+    decision = CheckedDecision(StepDecision(0.9, 0.5), floor=0.2, threshold=0.95, veto=0.05)
+    overruled = decision.step(1.0, 0.97, lambda: 0.8, probability=lambda: 0.01)
+    assert overruled == NearMiss(1.0, 0.97, 0.8, checked=0.01)
+    assert isinstance(overruled, NearMiss)
+    assert overruled.reason == "near miss rejected by the whisper check"
+    assert NearMiss(1.0, 0.97, 0.2).reason == "near miss rejected by the verifier"
+    # The heads are quiet after it as after a wake; the check may still hear the phrase.
+    assert decision.step(1.08, 0.99, _never_asked, probability=lambda: 0.2) is None
+    assert decision.step(1.0 + REFRACTORY_S, 0.97, lambda: 0.8, probability=lambda: 0.05) == (
+        Woke(1.0 + REFRACTORY_S, 0.97, 0.8)
+    )
+
+    enrolled = CheckedDecision(
+        StepDecision(0.9, 0.5, enrolled=True), floor=0.2, threshold=0.95, veto=0.05
+    )
+    woke = enrolled.step(1.0, 0.6, lambda: 0.3, lambda _: "sam", probability=_check_never_asked)
+    assert woke == Woke(1.0, 0.6, 0.3, "sam")
+
+    no_veto = CheckedDecision(StepDecision(0.9, 0.5), floor=0.2, threshold=0.95)
+    assert no_veto.step(1.0, 0.97, lambda: 0.8, probability=_check_never_asked) == Woke(
+        1.0, 0.97, 0.8
+    )
+    # Without a check there is no veto, whatever is asked for.
+    heads_only = CheckedDecision(StepDecision(0.9, 0.5), veto=0.05)
+    assert heads_only.step(1.0, 0.97, lambda: 0.8, probability=_check_never_asked) == Woke(
+        1.0, 0.97, 0.8
+    )
