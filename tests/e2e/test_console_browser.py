@@ -277,6 +277,13 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
             "hey jarvis",
             "microWakeWord",
             "whisper check",
+            "Waiting for “hey jarvis” (strict) · also woken by whisper check and microWakeWord"
+            " · knows the voices of sam, alex",
+        ),
+        (
+            "hey jarvis",
+            "microWakeWord",
+            "whisper check",
             "Waiting for “hey jarvis” · also woken by whisper check and microWakeWord"
             " · knows the voices of sam, alex · last woke {at} (whisper check)",
         ),
@@ -314,6 +321,8 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
             "wake_companion": companion,
             "wake_check": check,
             "last_wake": None,
+            # JARVIS_WAKE_SENSITIVITY=strict, where the badge says so.
+            "wake_sensitivity": "strict" if "(strict)" in badge else "normal",
         }
     # Half a second past a whole second: the page's clock offset (milliseconds) cannot change it.
     woke_at = int(time.time()) - 30 + 0.5

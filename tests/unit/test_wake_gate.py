@@ -118,6 +118,8 @@ def test_wake_word_settings(tmp_path: Path) -> None:
     high = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_SENSITIVITY": "high"})
     assert high.wake_sensitivity == "high"
     assert voice_options(high).wake_sensitivity == "high"
+    strict = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_SENSITIVITY": "strict"})
+    assert voice_options(strict).wake_sensitivity == "strict"
     assert voice_options(default).wake_companion is True
     alone = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_COMPANION": "false"})
     assert voice_options(alone).wake_companion is False

@@ -93,10 +93,12 @@ const STATE_WORDS = {
   thinking: "Thinking", speaking: "Speaking",
 };
 
+const SENSITIVITY_WORDS = { high: " (high sensitivity)", strict: " (strict)" };
+
 function stateWords(listening) {
   if (listening.state === "waiting" && listening.wake_word) {
-    const high = listening.wake_sensitivity === "high" ? " (high sensitivity)" : "";
-    return `Waiting for “${listening.wake_word}”${high}`;
+    const sensitivity = SENSITIVITY_WORDS[listening.wake_sensitivity] || "";
+    return `Waiting for “${listening.wake_word}”${sensitivity}`;
   }
   return STATE_WORDS[listening.state] || listening.state;
 }
