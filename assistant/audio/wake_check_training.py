@@ -19,7 +19,7 @@ and at 20 / 10 dB, the dev near misses, and CLINC150 validation sentences as oth
 through the wake word's heads and the check, as the edge hears them (``choose``: nearest the
 goals, each rate in units of its goal). Never on the benchmark's voices or HWU64.
 
-Seeded: one seed builds the same check (piper's noise included). ~40 minutes on 2 cores, half
+Seeded: one seed builds the same check (piper's noise included). ~45 minutes on 2 cores, half
 of it Kokoro's synthesis; Kokoro's voices come with the ``dev`` extra.
 ``python -m assistant.audio.wake_check_training [--phrase P] [--model M.npz] [--out F]``.
 """
