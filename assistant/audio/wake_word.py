@@ -546,7 +546,7 @@ class CheckedDecision:
 
     def _overruled(self, woke: Woke, probability: Callable[[], float]) -> NearMiss | None:
         """A near miss where the check is sure the phrase of the heads' wake was not said (the
-        heads stay quiet after it, as after their verifier's); ``None`` lets the wake stand.
+        heads stay quiet after it as after a wake); ``None`` lets the wake stand.
         An enrolled voice's wake is the house's own phrase and is never overruled."""
         if self._veto <= 0.0 or woke.voice is not None:
             return None
@@ -634,13 +634,20 @@ class WakeWordDetector:
 
         model = WakeWordModel.load(resolve_model_path(setting), sensitivity)
         house = house_voices(model, data_dir)
+        checking = WakeCheck.for_model(model, check)
+        if sensitivity == "strict" and (checking is None or checking.veto <= 0):
+            log.warning(
+                "wake.strict_without_veto", phrase=model.phrase,
+                hint="strict needs the whisper check with a veto (whisper tiny.en installed, "
+                "JARVIS_WAKE_CHECK=true, `just train-wake-check`): the wake word runs as normal",
+            )  # fmt: skip
         return cls(
             model,
             FeatureModels.load(),
             house.voices,
             enrolled_ignored=house.ignored,
             companion=companion_for(model.phrase, companion),
-            check=WakeCheck.for_model(model, check),
+            check=checking,
         )
 
     @property

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from structlog.testing import capture_logs
 
 from assistant.audio.wake_check import CheckHeads, WakeCheck, check_path
-from assistant.audio.wake_word import MlpHead, WakeWordModel, bundled_path
+from assistant.audio.wake_word import MlpHead, WakeWordDetector, WakeWordModel, bundled_path
 from jarvis.settings import load_settings
 
 
@@ -146,3 +147,16 @@ def test_the_training_counts_a_wake_by_the_heads_or_the_check_once_per_refractor
     assert wakes(heard, model, dataclasses.replace(never, veto=at_80 + 1e-6)) == 0
     verified[80] = 0.0  # the heads' verifier disagrees: their step no longer wakes
     assert wakes(heard, model, never) == 0
+
+
+def test_strict_without_the_check_says_it_runs_as_normal() -> None:
+    """``JARVIS_WAKE_SENSITIVITY=strict`` with the check turned off (or not installed, or
+    stale) cannot overrule anything: the log says so instead of pretending."""
+    with capture_logs() as logs:
+        detector = WakeWordDetector.load(sensitivity="strict", companion=False, check=False)
+    assert detector.check is None
+    assert detector.model.sensitivity == "strict"
+    assert [entry["event"] for entry in logs] == ["wake.strict_without_veto"]
+    with capture_logs() as logs:
+        WakeWordDetector.load(sensitivity="normal", companion=False, check=False)
+    assert logs == []
