@@ -119,6 +119,8 @@ KOKORO_DEV_NEAR_VOICES = 10
 KOKORO_DEV_SENTENCES = 200
 """CLINC150 validation sentences (after espeak-ng's) they say as other speech."""
 KOKORO_DEV_SEED = 700
+"""The dev set's Kokoro part draws from ``seed + KOKORO_DEV_SEED`` (voices, texts, speeds) and
+``+ 100`` (rooms): the espeak-ng part is drawn as it was before it."""
 KOKORO_APART = 0.01
 """The least mean absolute difference of style vectors between a dev voice and any training
 voice: random mixtures of five packs often fall nearer (0.005) one of forty others."""
