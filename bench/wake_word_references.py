@@ -209,7 +209,9 @@ class Ours:
 
     def _overruled(self, step: int) -> bool:
         """Whether the check's veto overrules a wake of the heads at ``step`` (the edge's rule,
-        ``CheckedDecision``), asked of the 2 s ending there."""
+        ``CheckedDecision``), asked of the 2 s ending there. Each step is asked alone: the edge,
+        once it has overruled a step, is quiet for ``REFRACTORY_S``, so the same-rate rows may
+        count a later step of the same phrase that would not wake it (an upper bound)."""
         if self._veto is None:
             return False
         end = step * STEP_SAMPLES - self._audio_start
