@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-import numpy as np
 import pytest
 
-from assistant.audio.endpointing import SileroDetector
+from assistant.audio import to_pcm
+from assistant.audio.endpointing import SileroDetector, speech_span, trim_silence
 from assistant.audio.wav_source import read_wav
 from assistant.interpreter import interpret
+from assistant.stt import recognize
 from assistant.stt.auto import AutoRecognizer
 from assistant.stt.listen import hear_recording
 from assistant.stt.whisper_recognizer import WhisperRecognizer, collapse_repeats
-from assistant.testing_speech import Recording
+from assistant.testing_room import EspeakVoice, espeak
+from assistant.testing_speech import CATALOGUE, Recording
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 REQUIRED_RATIO = 0.9
@@ -64,9 +65,7 @@ async def test_told_the_wake_phrase_comes_first_whisper_writes_only_the_command(
     """Said in one breath by a voice whose "hey jarvis" whisper wrote as "John, we should", the
     command comes out alone once whisper is told the phrase opens the utterance — through
     ``auto`` too, which hands the words on to whisper."""
-    from assistant.audio import to_pcm
     from assistant.interpreter.spoken import interpret_heard
-    from assistant.testing_room import EspeakVoice, espeak
 
     pcm = to_pcm(espeak("hey jarvis, stop all timers", EspeakVoice("en-gb-x-rp", "f4", 150)))
     auto = AutoRecognizer(None, whisper, lambda text: interpret(text) is not None)
@@ -79,41 +78,55 @@ async def test_told_the_wake_phrase_comes_first_whisper_writes_only_the_command(
         assert (heard.intent.name, dict(heard.intent.slots)) == ("timer.cancel", {"all": True})
 
 
-FIRST_WORD_CASES = [
-    ("what time is it", ("en-gb", "m1", 175), "time.now"),
-    ("stop all timers", ("en-gb", "f3", 175), "timer.cancel"),
-    ("add two minutes to the timer", ("en-gb", "m1", 175), "timer.adjust"),
-    ("what's the cpu usage", ("en-gb", "m1", 140), "system.status"),
-    ("cancel the timer", ("en-us", "f3", 175), "timer.cancel"),
-    ("pasta timer for eight minutes", None, "timer.start"),
-]
-"""Recordings whose first word whisper misheard when it began at the first sample ("one time a
-minute.", "Top of all timers.", "Not two minutes …", "watch the CPU usage.", "Ken's on the
-timer.", "Host a timer …"); ``None`` is piper's voice, the others espeak-ng's."""
+CUT_VOICES = tuple(
+    EspeakVoice(language, variant, 175)
+    for language in ("en-us", "en-gb")
+    for variant in ("m1", "f3")
+)
+"""The four espeak-ng voices of ``bench/speech_cut.py``: two accents, a male and a female variant,
+at the default speed."""
 
 
-@pytest.mark.parametrize(("text", "voice", "intent"), FIRST_WORD_CASES)
-async def test_a_recording_that_begins_on_its_first_word_is_heard_from_that_word(
-    text: str,
-    voice: tuple[str, str, int] | None,
-    intent: str,
-    said: Callable[[str], np.ndarray],
-    whisper: WhisperRecognizer,
-    silero: SileroDetector,
+async def test_recordings_cut_at_their_first_word_are_heard_from_that_word(
+    whisper: WhisperRecognizer, silero: SileroDetector
 ) -> None:
-    """No silence before the first word or after the last (a clip cut at its speech): the
-    trimmed audio gets the silence before it that a microphone would have heard, and whisper
-    hears the first word and the command."""
-    from assistant.audio import to_pcm
-    from assistant.interpreter.spoken import interpret_heard
-    from assistant.testing_room import EspeakVoice, espeak
+    """The catalogue with no silence before the first word or after the last (a clip cut at its
+    speech), 132 clips: the trimmed audio gets the silence before it that a microphone would have
+    heard, and whisper hears the first word of far more clips than as they were cut ("one time a
+    minute." for "what time is it", "watch the CPU usage.").
 
-    samples = said(text) if voice is None else espeak(text, EspeakVoice(*voice))
-    heard = await hear_recording(to_pcm(samples), whisper, silero, interpret_heard)
-    first_word = re.sub(r"[^a-z']", "", heard.transcript.text.split()[0].lower())
-    assert first_word == text.split()[0], heard.transcript.text
-    assert heard.intent is not None, heard.transcript.text
-    assert heard.intent.name == intent, heard.transcript.text
+    Counted over the set, not clip by clip: which clips whisper mishears changes with the CPU
+    (CTranslate2's AVX-512 and AVX2 kernels round differently, and a decode that falls back to
+    sampling draws at random); how many barely does (``bench/speech_cut.py`` with
+    ``CT2_FORCE_CPU_ISA`` set to each of AVX512, AVX2, AVX and GENERIC: the first word of 121 to
+    125 of these clips with the silence, 108 to 111 as cut)."""
+    from assistant.interpreter.spoken import interpret_heard
+
+    heard_first = dict.fromkeys(("silence before", "as cut"), 0)
+    understood = dict.fromkeys(("silence before", "as cut"), 0)
+    for voice in CUT_VOICES:
+        for utterance in CATALOGUE:
+            pcm = to_pcm(espeak(utterance.text, voice))
+            heard = await hear_recording(pcm, whisper, silero, interpret_heard)
+            # trimmed, the clip begins on silence; as cut (the trim before), on the first word
+            assert trim_silence(pcm, silero)[:3200] == bytes(3200), utterance.text
+            span = speech_span(pcm, silero)
+            assert span is not None
+            as_cut = (await recognize(whisper, pcm[max(0, span[0]) : span[1]])).text
+            expected = (utterance.intent, utterance.slots)
+            for way, text in (("silence before", heard.transcript.text), ("as cut", as_cut)):
+                heard_first[way] += _first_word(text) == utterance.text.split()[0]
+                intent = interpret_heard(text)
+                understood[way] += bool(intent) and (intent.name, dict(intent.slots)) == expected
+    clips = len(CUT_VOICES) * len(CATALOGUE)
+    assert heard_first["silence before"] >= 0.88 * clips, (heard_first, clips)
+    assert heard_first["silence before"] >= heard_first["as cut"] + 5, heard_first
+    assert understood["silence before"] >= understood["as cut"], understood
+
+
+def _first_word(text: str) -> str:
+    words = text.lower().split()
+    return re.sub(r"[^a-z']", "", words[0]) if words else ""
 
 
 async def test_silence_gives_an_empty_transcript(
