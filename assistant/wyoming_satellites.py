@@ -186,11 +186,7 @@ async def _utterance(
 
 
 def _near_miss(event: NearMiss) -> None:
-    # Scores only: before the wake word nothing that was said is logged.
-    log.info("satellite.not_woken", reason=event.reason,
-             at_s=round(event.at_s, 2), score=round(event.score, 3),
-             verifier_score=round(event.verifier_score, 3),
-             checked=None if event.checked is None else round(event.checked, 3))  # fmt: skip
+    log.info("satellite.not_woken", **event.log_fields())
 
 
 async def _speak(client: AsyncClient, speaker: Speaker, text: str) -> None:

@@ -95,9 +95,7 @@ class CheckHeads:
             "floor": np.float32(self.floor),
             "threshold": np.float32(self.threshold),
             "veto": np.float32(self.veto),
-            "strict_threshold": np.float32(
-                self.threshold if self.strict_threshold is None else self.strict_threshold
-            ),
+            "strict_threshold": np.float32(self.operating(strict=True)[0]),
             "detector_digest": np.array(self.detector_digest),
             "mean": first.mean,
             "scale": first.scale,

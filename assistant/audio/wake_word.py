@@ -399,6 +399,17 @@ class NearMiss:
             return "near miss rejected by the whisper check"
         return "near miss rejected by the verifier"
 
+    def log_fields(self) -> dict[str, object]:
+        """What the logs say of it (the edge's and a satellite's): scores only, as before the
+        wake word nothing that was said is logged."""
+        return {
+            "reason": self.reason,
+            "at_s": round(self.at_s, 2),
+            "score": round(self.score, 3),
+            "verifier_score": round(self.verifier_score, 3),
+            "checked": None if self.checked is None else round(self.checked, 3),
+        }
+
 
 WakeEvent = Woke | NearMiss
 
