@@ -40,7 +40,7 @@ from assistant.listening import HEADS, LastWake, ListeningState
 from assistant.stt import Recognizer, words_doubted
 from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
-from models import Reply
+from models import Reply, WakeHeard
 from models.settings import WakeSensitivity
 
 if TYPE_CHECKING:
@@ -317,12 +317,13 @@ class VoiceLoop:
 
         self.interrupt()
         woke = wake.woke
-        self.listening.woke(LastWake(time.time(), woke.by or HEADS, woke.score, voice=woke.voice))
+        heard = WakeHeard(woke.by or HEADS, round(woke.score, 3), woke.voice)
+        self.listening.woke(LastWake(time.time(), heard.by, woke.score, voice=heard.voice))
         if self.speech is not None:
             pcm, rate = earcon()
             self.speech.play_sound("wake", Speech(pcm, rate))
         if self._publish is not None:
-            self._publish(Reply("", kind=WAKE_EVENT_KIND))
+            self._publish(Reply("", kind=WAKE_EVENT_KIND, woke=heard))
 
     def interrupt(self) -> None:
         """Stop speaking now (barge-in)."""

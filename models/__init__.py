@@ -1,7 +1,7 @@
 """The shared domain: values both the edge and the cloud speak. Standard library only, no I/O."""
 
 from models._wire import strict_json, unstorable_character
-from models.conversation import Intent, Reply, Utterance
+from models.conversation import Intent, Reply, Utterance, WakeHeard
 from models.devices import Device, Location
 from models.envelope import (
     MAX_FRAME_BYTES,
@@ -33,6 +33,7 @@ __all__ = [
     "Step",
     "TaughtPhrase",
     "Utterance",
+    "WakeHeard",
     "derived_id",
     "new_id",
     "phrase_key",

@@ -48,10 +48,27 @@ class Intent(WireValue):
 
 
 @dataclass(frozen=True, slots=True)
+class WakeHeard(WireValue):
+    """How the wake word was heard: which ear, how sure it was, and for whom. Never what was
+    said."""
+
+    WIRE_NAME: ClassVar[str] = "woke"
+
+    by: str
+    """``detector``, ``whisper check`` or ``microWakeWord``."""
+    score: float
+    """How sure that ear was (its own probability, 0–1)."""
+    voice: str | None = None
+    """The enrolled voice (``jarvis wake enroll``) it woke for, when that is how."""
+
+
+@dataclass(frozen=True, slots=True)
 class Reply(WireValue):
     """What Jarvis says back, tied to the utterance that caused it when there is one."""
 
     WIRE_NAME: ClassVar[str] = "reply"
+    WIRE_OMITTED_WHEN_NONE: ClassVar[tuple[str, ...]] = ("woke",)
+    """Only a wake says how it was heard: every other reply keeps the wire form it had."""
 
     text: str
     utterance_id: str | None = None
@@ -62,3 +79,6 @@ class Reply(WireValue):
     """Seconds since the epoch when a later reply to the same utterance is due (a reminder)."""
     awaiting_confirmation: bool = False
     """The cloud waits for a yes or no to this reply (a privacy action on a far device)."""
+    woke: WakeHeard | None = None
+    """On a ``wake`` (the wake word heard, ``kind`` ``wake``): which ear heard it and how sure
+    it was."""

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 from assistant import replies
 from assistant.database import open_database
 from assistant.history import History
-from assistant.http_api import MAX_BODY_BYTES, create_api
+from assistant.http_api import BUS, MAX_BODY_BYTES, create_api
 from assistant.testing import conversation_for_tests
 
 Client = TestClient[web.Request, web.Application]
@@ -306,3 +306,24 @@ async def test_a_client_may_ask_for_no_replay(tmp_path: Path, aiohttp_client: An
         lines = [await later.content.readline() for _ in range(5)]
         later.close()
     assert json.loads(lines[4].removeprefix(b"data: "))["text"] == "Your 5 second timer is done."
+
+
+async def test_the_wake_word_heard_is_a_wake_event_saying_which_ear(client: Client) -> None:
+    """The voice loop's wake goes out as a ``wake`` event (never a ``reply``), and says which
+    ear heard the phrase and how sure it was; the answer that follows is a ``reply`` again."""
+    from assistant.events import WAKE_EVENT_KIND
+    from models import Reply, WakeHeard
+
+    bus = client.app[BUS]
+    events = await client.get("/v1/events")
+    assert await events.content.readline() == b": subscribed\n"
+    assert await events.content.readline() == b"\n"
+    bus.publish(Reply("", kind=WAKE_EVENT_KIND, woke=WakeHeard("whisper check", 0.991)))
+    bus.publish(Reply("It's 3:05 PM."))
+    lines = [await events.content.readline() for _ in range(8)]
+    events.close()
+    assert (lines[1], lines[5]) == (b"event: wake\n", b"event: reply\n")
+    wake = json.loads(lines[2].removeprefix(b"data: "))
+    assert wake["kind"] == WAKE_EVENT_KIND
+    assert wake["woke"] == {"by": "whisper check", "score": 0.991, "voice": None}
+    assert "woke" not in json.loads(lines[6].removeprefix(b"data: "))

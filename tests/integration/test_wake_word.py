@@ -191,6 +191,10 @@ async def test_wake_word_then_command_in_one_breath_is_answered_after_a_chime(
     assert isinstance(last_wake, dict)
     assert last_wake["by"] == (woke.by or "detector")
     assert started < last_wake["at"] < time.time()
+    # The wake event on /v1/events says the same ear, and how sure it was.
+    heard = voice.events[0].woke
+    assert heard is not None
+    assert (heard.by, heard.score) == (last_wake["by"], last_wake["score"])
     chime = to_float(read_wav(voice.spoken))[: round(0.06 * SAMPLE_RATE_HZ)]
     spectrum = np.abs(np.fft.rfft(chime))
     assert abs(np.argmax(spectrum) * SAMPLE_RATE_HZ / chime.size - 880) < 40

@@ -23,6 +23,7 @@ from models import (
     Reply,
     Step,
     Utterance,
+    WakeHeard,
 )
 
 text = st.text(max_size=30)
@@ -93,6 +94,7 @@ replies = st.builds(
     kind=text,
     follow_up_at=st.none() | finite,
     awaiting_confirmation=st.booleans(),
+    woke=st.none() | st.builds(WakeHeard, by=text, score=finite, voice=st.none() | text),
 )
 storable_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), finite, storable_text),
@@ -281,3 +283,18 @@ def test_derived_ids_are_stable_per_source_and_role_and_look_like_new_ids() -> N
     assert derived_id(source, "reply") != derived_id(source, "ack")
     assert derived_id(source, "reply") != derived_id(new_id(), "reply")
     assert len(derived_id(source, "reply")) == len(new_id()) == 32
+
+
+def test_only_a_wake_says_how_it_was_heard_on_the_wire() -> None:
+    """A reply without ``woke`` keeps the wire form replies always had (no ``woke`` key, in an
+    envelope too); a wake carries it, and one without its score is refused."""
+    from models.messages import envelope
+
+    assert "woke" not in Reply("hi").to_wire()
+    assert "woke" not in envelope(Reply("hi")).body
+    wake = Reply("", kind="wake", woke=WakeHeard("microWakeWord", 0.97, "sam"))
+    wire = envelope(wake).body
+    assert wire["woke"] == {"by": "microWakeWord", "score": 0.97, "voice": "sam"}
+    assert Reply.from_wire(wire) == wake
+    with pytest.raises(DecodeError, match=r"reply\.woke\.score"):
+        Reply.from_wire({"text": "", "kind": "wake", "woke": {"by": "detector"}})
