@@ -46,6 +46,33 @@ class LastWake:
         return {"at": self.at, "by": self.by, "score": round(self.score, 3), "voice": self.voice}
 
 
+@dataclass(frozen=True, slots=True)
+class LastNearMiss:
+    """When the detector last fired and Jarvis stayed asleep, and which check said no: a person
+    whom Jarvis keeps ignoring sees whether it heard them at all, and who doubted them (the
+    verifier: try ``JARVIS_WAKE_SENSITIVITY=high`` or ``jarvis wake enroll``; the whisper check
+    at ``strict``: ``normal``). Scores only: nothing that was said."""
+
+    at: float
+    """Seconds since the epoch."""
+    rejected_by: str
+    """``verifier`` or ``whisper check``."""
+    score: float
+    """The detector's score, which fired."""
+    verifier_score: float
+    checked: float | None = None
+    """The whisper check's probability, when it was the check that said no."""
+
+    def view(self) -> dict[str, object]:
+        return {
+            "at": self.at,
+            "rejected_by": self.rejected_by,
+            "score": round(self.score, 3),
+            "verifier_score": round(self.verifier_score, 3),
+            "checked": None if self.checked is None else round(self.checked, 3),
+        }
+
+
 class ListeningState:
     """What the edge's ear is doing, and whether a person muted it."""
 
@@ -64,6 +91,8 @@ class ListeningState:
         """Whose voices the wake word was enrolled for (``jarvis wake enroll``) and uses."""
         self.last_wake: LastWake | None = None
         """When it last woke and by which ear (since start-up; never kept on disk)."""
+        self.last_near_miss: LastNearMiss | None = None
+        """When the detector last fired without waking it, and why (in memory, as above)."""
         self.phase: Phase = "waiting"
         self._unmuted = asyncio.Event()
         self._unmuted.set()
@@ -91,6 +120,10 @@ class ListeningState:
 
     def woke(self, wake: LastWake) -> None:
         self.last_wake = wake
+        self._changed()
+
+    def not_woken(self, near_miss: LastNearMiss) -> None:
+        self.last_near_miss = near_miss
         self._changed()
 
     def set_muted(self, muted: bool) -> None:
@@ -125,6 +158,7 @@ class ListeningState:
             "wake_check": self.wake_check,
             "enrolled_voices": list(self.enrolled_voices),
             "last_wake": self.last_wake.view() if self.last_wake else None,
+            "last_near_miss": self.last_near_miss.view() if self.last_near_miss else None,
         }
 
     def _changed(self) -> None:

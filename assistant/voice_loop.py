@@ -36,7 +36,7 @@ from assistant.errors import (
     PortAudioMissingError,
 )
 from assistant.events import WAKE_EVENT_KIND
-from assistant.listening import HEADS, LastWake, ListeningState
+from assistant.listening import HEADS, LastNearMiss, LastWake, ListeningState
 from assistant.stt import Recognizer, words_doubted
 from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
@@ -325,6 +325,19 @@ class VoiceLoop:
         if self._publish is not None:
             self._publish(Reply("", kind=WAKE_EVENT_KIND, woke=heard))
 
+    def not_woken(self, near_miss: NearMiss) -> None:
+        """The detector fired and a check said no: Jarvis stays asleep, and says why."""
+        log.info("voice.not_woken", **near_miss.log_fields())
+        self.listening.not_woken(
+            LastNearMiss(
+                time.time(),
+                near_miss.rejected_by,
+                near_miss.score,
+                near_miss.verifier_score,
+                near_miss.checked,
+            )
+        )
+
     def interrupt(self) -> None:
         """Stop speaking now (barge-in)."""
         if self.speech is not None and self.speech.speaking:
@@ -440,7 +453,7 @@ class _Listener:
         first, limit_s = b"", self._options.follow_up_s
         wake: Wake | None = None
         if not self._follow_up:
-            wake = await self._wake.wait(frames, _near_miss)
+            wake = await self._wake.wait(frames, self._owner.not_woken)
             if wake is None:
                 log.info("voice.source_ended")
                 return False
@@ -518,10 +531,6 @@ class _Listener:
         finally:
             self._owner._answering -= 1
             self._owner.listening.set_phase("waiting")
-
-
-def _near_miss(event: NearMiss) -> None:
-    log.info("voice.not_woken", **event.log_fields())
 
 
 def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:

@@ -393,11 +393,14 @@ class NearMiss:
     """The whisper check's probability when the check overruled the heads (its veto)."""
 
     @property
+    def rejected_by(self) -> str:
+        """``whisper check`` when the check's veto said no, else ``verifier``."""
+        return "verifier" if self.checked is None else "whisper check"
+
+    @property
     def reason(self) -> str:
         """Why Jarvis did not wake, for the logs."""
-        if self.checked is not None:
-            return "near miss rejected by the whisper check"
-        return "near miss rejected by the verifier"
+        return f"near miss rejected by the {self.rejected_by}"
 
     def log_fields(self) -> dict[str, object]:
         """What the logs say of it (the edge's and a satellite's): scores only, as before the

@@ -82,6 +82,27 @@ SCHEMAS: dict[str, Any] = {
                             },
                         },
                     },
+                    "last_near_miss": {
+                        "type": "object",
+                        "nullable": True,
+                        "description": "When the wake word's detector last fired and a check "
+                        "said no, so Jarvis stayed asleep (since start-up; scores only)",
+                        "required": ["at", "rejected_by", "score", "verifier_score", "checked"],
+                        "properties": {
+                            "at": {"type": "number", "description": "Seconds since the epoch"},
+                            "rejected_by": {
+                                "type": "string",
+                                "enum": ["verifier", "whisper check"],
+                            },
+                            "score": {"type": "number", "description": "The detector's score"},
+                            "verifier_score": {"type": "number"},
+                            "checked": {
+                                "type": "number",
+                                "nullable": True,
+                                "description": "The whisper check's probability, when it said no",
+                            },
+                        },
+                    },
                 },
             },
             "timers": {

@@ -294,6 +294,21 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
             "Waiting for “hey jarvis” · knows the voices of sam, alex"
             " · last woke {at} (its detector, sam's voice)",
         ),
+        (
+            "hey jarvis",
+            None,
+            None,
+            "Waiting for “hey jarvis” · knows the voices of sam, alex"
+            " · stayed asleep at {miss} (the verifier doubted it)",
+        ),
+        (
+            "hey jarvis",
+            "microWakeWord",
+            "whisper check",
+            "Waiting for “hey jarvis” · also woken by whisper check and microWakeWord"
+            " · knows the voices of sam, alex · last woke {at} (whisper check)"
+            " · stayed asleep at {miss} (the whisper check doubted it)",
+        ),
     ],
 )
 def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
@@ -307,7 +322,9 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
     """Beside the listening state, the second detector that also wakes Jarvis and whose enrolled
     voices the wake word knows; nothing about either when it listens without a wake word (a
     stale companion in the state is not shown then); when it last woke and which ear heard the
-    phrase (whose voice, for an enrolled one). The page talks to the real edge, but the
+    phrase (whose voice, for an enrolled one); when the detector last fired and a check said no,
+    unless it has woken since (the badges with a wake and no such words hold an older near
+    miss). The page talks to the real edge, but the
     listening part of its state and the listening event stream are replaced in the browser by
     what a voice loop with enrolled voices reports: this machine has no microphone, so the
     edge's own voice loop never runs here (the loop's report is tested in
@@ -330,6 +347,15 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
         by = check or "detector"
         voice = None if check else "sam"
         view["last_wake"] = {"at": woke_at, "by": by, "score": 0.97, "voice": voice}
+    if "{at}" in badge or "{miss}" in badge:
+        rejected_by = "whisper check" if "whisper check doubted" in badge else "verifier"
+        view["last_near_miss"] = {
+            "at": woke_at + 10 if "{miss}" in badge else woke_at - 10,
+            "rejected_by": rejected_by,
+            "score": 0.996,
+            "verifier_score": 0.2,
+            "checked": 0.01 if rejected_by == "whisper check" else None,
+        }
     context = browser.new_context(viewport=DESKTOP)
     opened = context.new_page()
 
@@ -349,12 +375,15 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
             "() => document.querySelector('[aria-label=\"Listening state\"]').textContent !== '…'",
             timeout=WAIT_MS,
         )
-        shown_at = opened.evaluate(
-            "(at) => new Date(at * 1000).toLocaleTimeString([],"
-            " { hour: '2-digit', minute: '2-digit', second: '2-digit' })",
-            woke_at,
+        shown_at, shown_miss = (
+            opened.evaluate(
+                "(at) => new Date(at * 1000).toLocaleTimeString([],"
+                " { hour: '2-digit', minute: '2-digit', second: '2-digit' })",
+                at,
+            )
+            for at in (woke_at, woke_at + 10)
         )
-        assert state_badge.inner_text() == badge.format(at=shown_at)
+        assert state_badge.inner_text() == badge.format(at=shown_at, miss=shown_miss)
     finally:
         context.close()
 

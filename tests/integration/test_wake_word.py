@@ -364,6 +364,36 @@ async def test_without_the_wake_word_nothing_is_heard(
     assert voice.events == []
 
 
+async def test_a_near_miss_the_check_overrules_says_so_and_wakes_nothing(
+    tmp_path: Path, whisper: WhisperRecognizer
+) -> None:
+    """At ``strict``, "hey jarvin" (the espeak-ng voice that wakes the heads, as in
+    test_wake_check) is overruled by the whisper check: no chime, no wake event, nothing
+    submitted, and the listening state says when the detector fired and which check said no
+    (scores only), while ``last_wake`` stays empty."""
+    clip = espeak("hey jarvin", EspeakVoice("en-us", "f4", 150))
+    stream = _stream(tmp_path, 1.0, clip, 1.5)
+    strict = WakeWordDetector.load(sensitivity="strict", companion=False)
+    voice = _Voice(tmp_path)
+    started = time.time()
+    loop = await voice.start(tmp_path, stream, whisper, strict)
+    try:
+        await _until(lambda: "voice-listen" not in loop._tasks.names())
+        view = loop.listening.view()
+        assert loop.speech is not None
+        assert loop.speech.sounds == []
+    finally:
+        await loop.close()
+    assert (voice.submitted, voice.events, view["last_wake"]) == ([], [], None)
+    near_miss = view["last_near_miss"]
+    assert isinstance(near_miss, dict)
+    assert near_miss["rejected_by"] == "whisper check"
+    assert started < near_miss["at"] < time.time()
+    assert strict.check is not None
+    assert near_miss["checked"] < strict.check.veto
+    assert set(near_miss) == {"at", "rejected_by", "score", "verifier_score", "checked"}
+
+
 @pytest.fixture
 def stdin_terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     """A pseudo-terminal as Jarvis's stdin; yields the user's end (the push-to-talk key)."""

@@ -110,7 +110,8 @@ function wakeWords(listening, offset) {
   const woken = [listening.wake_check, listening.wake_companion].filter(Boolean);
   const also = woken.length ? ` · also woken by ${woken.join(" and ")}` : "";
   const voices = listening.enrolled_voices || [];
-  return also + (voices.length ? ` · knows the voices of ${voices.join(", ")}` : "") + lastWake(listening.last_wake, offset);
+  return also + (voices.length ? ` · knows the voices of ${voices.join(", ")}` : "")
+    + lastWake(listening.last_wake, offset) + lastNearMiss(listening, offset);
 }
 
 // Which ear heard the phrase last: a person whom Jarvis wakes on the wrong words sees which
@@ -120,6 +121,14 @@ function lastWake(wake, offset) {
   const by = wake.by === "detector" ? "its detector" : wake.by;
   const voice = wake.voice ? `, ${wake.voice}'s voice` : "";
   return ` · last woke ${timeOf(wake.at - (offset || 0))} (${by}${voice})`;
+}
+
+// The detector fired and a check said no, since it last woke: a person whom Jarvis ignores
+// sees that it heard them, and which check to ask less of.
+function lastNearMiss(listening, offset) {
+  const miss = listening.last_near_miss;
+  if (!miss || (listening.last_wake && listening.last_wake.at >= miss.at)) return "";
+  return ` · stayed asleep at ${timeOf(miss.at - (offset || 0))} (the ${miss.rejected_by} doubted it)`;
 }
 
 // ---- push-to-talk: the browser's microphone to the edge, the reply's audio back ----------------
