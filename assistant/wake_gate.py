@@ -260,12 +260,14 @@ async def hear_after_wake(
     from assistant.interpreter.spoken import interpret_heard
     from assistant.stt.listen import hear_recording
 
-    woke = await asyncio.to_thread(first_wake, wake, pcm)
+    woke, near_miss = await asyncio.to_thread(wake_in, wake, pcm)
+    # Why it did not wake, when the detector fired and a check said no: scores, no words.
+    missed = None if near_miss is None else near_miss.log_fields()
     if woke is None:
         return {
             "transcript": "", "intent": None, "slots": {}, "handled_by": "edge",
             "stt_engine": recognizer.name, "audio_s": round(duration_s(pcm), 3), "stt_ms": 0.0,
-            "end_of_speech_to_intent_ms": 0.0, "woke_at_s": None,
+            "end_of_speech_to_intent_ms": 0.0, "woke_at_s": None, "near_miss": missed,
         }  # fmt: skip
     start = max(0, round((woke.at_s - LOOKBACK_S) * SAMPLE_RATE_HZ)) * SAMPLE_WIDTH_BYTES
     phrase = wake.model.phrase
@@ -280,7 +282,10 @@ async def hear_after_wake(
     heard = await hear_recording(pcm[start:], recognizer, vad, understood, said_first=phrase)
     outcome = heard.to_json()
     outcome.update(
-        transcript=command, audio_s=round(duration_s(pcm), 3), woke_at_s=round(woke.at_s, 3)
+        transcript=command,
+        audio_s=round(duration_s(pcm), 3),
+        woke_at_s=round(woke.at_s, 3),
+        near_miss=missed,
     )
     if woke.voice is not None:  # the enrolled voice whose own phrase woke it
         outcome["woke_for"] = woke.voice
@@ -291,9 +296,18 @@ async def hear_after_wake(
 
 def first_wake(detector: WakeWordDetector, pcm: bytes) -> Woke | None:
     """Where the wake word first ends in a recording, streamed as the microphone would be."""
+    return wake_in(detector, pcm)[0]
+
+
+def wake_in(detector: WakeWordDetector, pcm: bytes) -> tuple[Woke | None, NearMiss | None]:
+    """Where the wake word first ends in a recording, streamed as the microphone would be, and
+    the last near miss before it (the detector fired, a check said no)."""
     detector.reset()
+    near_miss: NearMiss | None = None
     for start in range(0, len(pcm), BATCH_BYTES):
         for event in detector.push(pcm[start : start + BATCH_BYTES]):
             if isinstance(event, Woke):
-                return event
-    return detector.finish()  # a wake still waiting for the detector's peak when the file ends
+                return event, near_miss
+            near_miss = event
+    # A wake still waiting for the detector's peak when the file ends.
+    return detector.finish(), near_miss

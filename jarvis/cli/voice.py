@@ -196,8 +196,19 @@ def _show_outcome(outcome: dict[str, Any], as_json: bool) -> None:
         return
     slots = " ".join(f"{key}={value!r}" for key, value in outcome["slots"].items())
     if "woke_at_s" in outcome:
-        woke = outcome["woke_at_s"]
-        click.echo("wake word not heard" if woke is None else f"woke at {woke:.2f} s")
+        woke, near_miss = outcome["woke_at_s"], outcome.get("near_miss")
+        if woke is not None:
+            click.echo(f"woke at {woke:.2f} s")
+        elif near_miss is not None:
+            scores = (
+                f"detector {near_miss['score']:.3f}, verifier {near_miss['verifier_score']:.3f}"
+            )
+            if near_miss["checked"] is not None:
+                scores += f", whisper check {near_miss['checked']:.3f}"
+            at_s = near_miss["at_s"]
+            click.echo(f"wake word not heard: {near_miss['reason']} at {at_s:.2f} s ({scores})")
+        else:
+            click.echo("wake word not heard")
     click.echo(f"heard: {outcome['transcript']!r}")
     click.echo(f"{outcome['intent'] or '(not local)'} {slots}".rstrip())
     click.echo(

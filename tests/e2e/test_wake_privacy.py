@@ -103,6 +103,7 @@ def test_listen_with_the_wake_word_reports_where_it_woke(
     assert asleep["woke_at_s"] is None
     assert asleep["transcript"] == ""
     assert asleep["intent"] is None
+    assert asleep["near_miss"] is None  # the detector never fired: no near miss either
 
 
 def test_privacy_mode_keeps_requests_on_the_edge_and_says_so(data_dir: Path) -> None:

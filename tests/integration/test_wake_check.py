@@ -25,6 +25,7 @@ from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_room import EspeakVoice, espeak, in_room, silence
 from assistant.wake_gate import first_wake, hear_after_wake
 from assistant.wyoming_wake import WakeStream
+from jarvis.cli.voice import _show_outcome
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -163,6 +164,41 @@ async def test_listen_says_the_check_woke_it(
     assert outcome["woke_by"] == NAME
     assert outcome["woke_at_s"] is not None
     assert outcome["intent"] == "time.now"
+
+
+async def test_listen_says_why_it_did_not_wake(
+    whisper: WhisperRecognizer,
+    said: Callable[[str], np.ndarray],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """At ``strict``, "hey jarvin" (the voice whose phrase the check overrules, above) wakes
+    nothing, and ``jarvis listen --wake-word --json`` says why: the near miss, which check said
+    no and the scores (no words); a command said after the phrase itself reports none, and
+    neither does speech the detector never fired on. Its text form says the same."""
+    strict = WakeWordDetector.load(sensitivity="strict", companion=False)
+    assert strict.check is not None
+    clip = espeak("hey jarvin", EspeakVoice("en-us", "f4", 150))
+    pcm = to_pcm(np.concatenate([silence(1.0), clip, silence(1.5)]))
+    outcome = await hear_after_wake(pcm, strict, whisper, load_detector())
+    assert (outcome["woke_at_s"], outcome["transcript"], outcome["intent"]) == (None, "", None)
+    near_miss = outcome["near_miss"]
+    assert near_miss["reason"] == "near miss rejected by the whisper check"
+    assert near_miss["checked"] < strict.check.veto
+    assert 1.0 < near_miss["at_s"] < 1.0 + len(clip) / 16_000 + 1.0
+    assert set(near_miss) == {"reason", "at_s", "score", "verifier_score", "checked"}
+    _show_outcome(outcome, as_json=False)
+    shown = capsys.readouterr().out
+    assert shown.startswith("wake word not heard: near miss rejected by the whisper check at ")
+    assert f"whisper check {near_miss['checked']:.3f})" in shown.splitlines()[0]
+
+    said_it = to_pcm(
+        np.concatenate([silence(1.0), said("hey jarvis, what time is it"), silence(1.0)])
+    )
+    heard = await hear_after_wake(said_it, strict, whisper, load_detector())
+    assert (heard["intent"], heard["near_miss"]) == ("time.now", None)
+    plain = to_pcm(np.concatenate([silence(1.0), said("what time is it"), silence(1.0)]))
+    asleep = await hear_after_wake(plain, strict, whisper, load_detector())
+    assert (asleep["woke_at_s"], asleep["near_miss"]) == (None, None)
 
 
 async def test_a_wake_still_waiting_for_the_peak_when_the_audio_ends_is_not_lost(
