@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import aiosqlite
 
-from assistant.events import Event
+from assistant.events import ANSWER_KINDS, Event
 from models import Reply
 
 KEEP_S = 7 * 24 * 3600.0
@@ -54,11 +54,13 @@ class EventLog:
         await self._db.commit()
 
     async def alerts(self, limit: int) -> list[Event]:
-        """The newest ``limit`` alerts (timers, reminders, news), oldest first."""
+        """The newest ``limit`` alerts (timers, reminders, news), oldest first: what
+        ``Event.is_alert`` says, so no answer and no wake word heard is listed among them."""
+        answers = sorted(ANSWER_KINDS)
         async with self._db.execute(
-            "SELECT id, ts, reply FROM events WHERE kind NOT IN ('reply', 'progress')"
+            f"SELECT id, ts, reply FROM events WHERE kind NOT IN ({', '.join('?' * len(answers))})"
             " ORDER BY id DESC LIMIT ?",
-            (limit,),
+            (*answers, limit),
         ) as cursor:
             rows = list(await cursor.fetchall())
         return [
