@@ -79,7 +79,7 @@ from assistant.audio.wake_word_training import (  # noqa: E402
     HELD_OUT_VOICES,
     synthesize,
 )
-from assistant.testing_room import FLITE_VOICES, flite, in_room, silence  # noqa: E402
+from assistant.testing_room import FLITE_VOICES, EspeakVoice, flite, in_room, silence  # noqa: E402
 
 HWU64 = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "hwu64" / "dev.jsonl"
 SEED = 7
@@ -123,7 +123,7 @@ def _speech(quick: bool, cache: Path | None) -> dict[str, list[Float32Array]]:
     count = 60 if quick else 240
     wake_texts = [f"hey jarvis {random.choice(COMMANDS)}" for _ in range(count)]
     print(f"synthesizing {count} wake utterances, {len(voices)} unseen voices…", file=sys.stderr)
-    wakes = synthesize([(t, voices[i % len(voices)]) for i, t in enumerate(wake_texts)])
+    wakes = synthesize([(t, wake_voice(i)) for i, t in enumerate(wake_texts)])
     near = synthesize(
         [(p, random.choice(voices)) for p in HELD_OUT_NEAR_MISSES for _ in range(NEAR_MISS_VOICES)]
     )
@@ -137,6 +137,20 @@ def _speech(quick: bool, cache: Path | None) -> dict[str, list[Float32Array]]:
     if path is not None:
         _save(path, speech)
     return speech
+
+
+def wake_voice(index: int) -> EspeakVoice:
+    """Who says the ``index``-th wake utterance: the held-out voices in turn."""
+    return HELD_OUT_VOICES[index % len(HELD_OUT_VOICES)]
+
+
+def missed_by_speed(woke: Sequence[bool]) -> dict[int, float]:
+    """The share of the wake utterances said at each held-out speed that did not wake it."""
+    speeds = [wake_voice(i).speed_wpm for i in range(len(woke))]
+    return {
+        speed: 1 - float(np.mean([w for w, s in zip(woke, speeds, strict=True) if s == speed]))
+        for speed in sorted(set(speeds))
+    }
 
 
 class Heard(NamedTuple):
@@ -351,6 +365,7 @@ def measure(name: str, speech: dict[str, list[Float32Array]], model: str) -> dic
         heard, near_heard, stream = wakes_job.result(), near_job.result(), stream_job.result()
     return {
         "false_rejects": {c: 1 - float(np.mean(h.woke)) for c, h in heard.items()},
+        "false_rejects_by_speed": {c: missed_by_speed(h.woke) for c, h in heard.items()},
         "wake_utterances": len(wakes),
         "false_accepts_per_hour": stream.woke / stream.hours,
         "false_accepts": stream.woke,
@@ -536,6 +551,11 @@ def print_table(every: dict[str, dict[str, Any]]) -> None:
         goal = f"≤ {GOALS['fr_10db']:.0%}" if condition == "10 dB" else ""
         row(f"false rejects, {condition}",
             [f"{f['false_rejects'][condition]:.1%}" for f in every.values()], goal)  # fmt: skip
+    # Which speeds the misses come from: the training's voices speak at 130 to 190 wpm.
+    for speed in ours["false_rejects_by_speed"]["clean"]:
+        by_speed = [f["false_rejects_by_speed"] for f in every.values()]
+        row(f"  … at {speed} wpm, clean / 10 dB",
+            [f"{b['clean'][speed]:.0%} / {b['10 dB'][speed]:.0%}" for b in by_speed])  # fmt: skip
     row("false accepts per hour",
         [f"{f['false_accepts_per_hour']:.2f} ({f['false_accepts']})" for f in every.values()],
         f"≤ {GOALS['fa_per_hour']}")  # fmt: skip

@@ -117,3 +117,14 @@ def test_the_checks_veto_overrules_the_heads_in_the_wakes_and_in_the_scores(
     woke, scores = hear_with(1.01, "normal")
     assert woke == 1
     assert scores.max() >= 0.5
+
+
+def test_the_misses_are_told_by_the_speed_they_were_said_at() -> None:
+    """The bench's utterances go round the held-out voices; its table's rows by speed count
+    each speed's utterances apart."""
+    speeds = [bench.wake_voice(i).speed_wpm for i in range(240)]
+    assert sorted(set(speeds)) == [120, 145, 175, 205]
+    missed = bench.missed_by_speed([speed != 205 for speed in speeds])
+    assert missed == {120: 0.0, 145: 0.0, 175: 0.0, 205: 1.0}
+    half = bench.missed_by_speed([i % 8 < 4 for i in range(240)])
+    assert set(half.values()) == {0.5}
