@@ -64,7 +64,8 @@ def to_wire(value: object) -> Any:
     """JSON values for ``value``: sets sorted (so a message is the same every time it is made),
     read-only mappings as objects, tuples as lists (as they come back from JSON), and the
     fields its class names in ``WIRE_OMITTED_WHEN_NONE`` left out while they are None (a field
-    added later, so what was sent before is sent byte for byte as before)."""
+    added later, so what was sent before is sent byte for byte as before). Only ``value``'s
+    own: a value nested in another writes such a field as null."""
     wire = _lists(msgspec.to_builtins(value, enc_hook=_enc_hook, order="deterministic"))
     for name in getattr(value, "WIRE_OMITTED_WHEN_NONE", ()):
         if name in wire and wire[name] is None:
