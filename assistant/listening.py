@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import structlog
 
 from assistant.audio import AudioSource
+from models import WakeHeard
+
+if TYPE_CHECKING:
+    from assistant.audio.wake_word import NearMiss
 
 log = structlog.get_logger(__name__)
 
@@ -24,7 +28,7 @@ State = Literal["off", "muted", "waiting", "listening", "thinking", "speaking"]
 """``off``: no microphone (text only); ``waiting``: for speech or the wake word."""
 
 HEADS = "detector"
-"""``LastWake.by`` when the wake word's own detector woke Jarvis (not its companion or check)."""
+"""``WakeHeard.by`` when the wake word's own detector woke Jarvis (not its companion or check)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +39,11 @@ class LastWake:
 
     at: float
     """Seconds since the epoch."""
-    by: str
-    """``detector``, ``whisper check`` or ``microWakeWord``."""
-    score: float
-    """How sure that ear was (its own probability)."""
-    voice: str | None = None
-    """The enrolled voice it woke for below the detector's own threshold, if that is how."""
+    heard: WakeHeard
+    """Which ear, how sure it was, and for whose enrolled voice (what the ``wake`` event says)."""
 
     def view(self) -> dict[str, object]:
-        return {"at": self.at, "by": self.by, "score": round(self.score, 3), "voice": self.voice}
+        return {"at": self.at, **self.heard.to_wire()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +55,14 @@ class LastNearMiss:
 
     at: float
     """Seconds since the epoch."""
-    rejected_by: str
-    """``verifier`` or ``whisper check``."""
-    score: float
-    """The detector's score, which fired."""
-    verifier_score: float
-    checked: float | None = None
-    """The whisper check's probability, when it was the check that said no."""
+    near_miss: NearMiss
 
     def view(self) -> dict[str, object]:
+        logged = self.near_miss.log_fields()  # the scores as the log rounds them
         return {
             "at": self.at,
-            "rejected_by": self.rejected_by,
-            "score": round(self.score, 3),
-            "verifier_score": round(self.verifier_score, 3),
-            "checked": None if self.checked is None else round(self.checked, 3),
+            "rejected_by": self.near_miss.rejected_by,
+            **{name: logged[name] for name in ("score", "verifier_score", "checked")},
         }
 
 

@@ -318,7 +318,7 @@ class VoiceLoop:
         self.interrupt()
         woke = wake.woke
         heard = WakeHeard(woke.by or HEADS, round(woke.score, 3), woke.voice)
-        self.listening.woke(LastWake(time.time(), heard.by, woke.score, voice=heard.voice))
+        self.listening.woke(LastWake(time.time(), heard))
         if self.speech is not None:
             pcm, rate = earcon()
             self.speech.play_sound("wake", Speech(pcm, rate))
@@ -328,15 +328,7 @@ class VoiceLoop:
     def not_woken(self, near_miss: NearMiss) -> None:
         """The detector fired and a check said no: Jarvis stays asleep, and says why."""
         log.info("voice.not_woken", **near_miss.log_fields())
-        self.listening.not_woken(
-            LastNearMiss(
-                time.time(),
-                near_miss.rejected_by,
-                near_miss.score,
-                near_miss.verifier_score,
-                near_miss.checked,
-            )
-        )
+        self.listening.not_woken(LastNearMiss(time.time(), near_miss))
 
     def interrupt(self) -> None:
         """Stop speaking now (barge-in)."""
