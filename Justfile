@@ -87,3 +87,7 @@ train-wake-check *args: setup
 # Choose how near an enrolled voice must be, on unseen dev voices, and write it into the model (~2 min on 2 cores)
 calibrate-wake-enrollment *args: setup
     nice -n 10 {{bin}}/python -m assistant.audio.wake_enrollment_calibration {{args}}
+
+# Choose the wake word's slowed look (factor, floor, verifier) on dev voices said fast and not (~10 min on 2 cores)
+calibrate-wake-slowed *args: setup
+    nice -n 10 {{bin}}/python -m assistant.audio.wake_slowed_calibration {{args}}

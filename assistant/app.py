@@ -233,6 +233,7 @@ def voice_options(settings: Settings) -> VoiceOptions:
         wake_sensitivity=settings.wake_sensitivity,
         wake_companion=settings.wake_companion,
         wake_check=settings.wake_check,
+        wake_slowed=settings.wake_slowed,
         follow_up_s=settings.follow_up_s,
         listen_to=settings.listen_to,
         noise_suppression=settings.noise_suppression,

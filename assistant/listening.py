@@ -35,7 +35,8 @@ HEADS = "detector"
 class LastWake:
     """When Jarvis last woke, and which ear heard the phrase: a person who finds it waking on
     the wrong words sees which one to turn off (``JARVIS_WAKE_CHECK``,
-    ``JARVIS_WAKE_COMPANION``). The time and the ear only: nothing that was said."""
+    ``JARVIS_WAKE_COMPANION``, ``JARVIS_WAKE_SLOWED``). The time and the ear only: nothing that
+    was said."""
 
     at: float
     """Seconds since the epoch."""
@@ -80,6 +81,8 @@ class ListeningState:
         """The second detector that also wakes Jarvis (``microWakeWord``), if one runs."""
         self.wake_check: str | None = None
         """``whisper check`` when whisper's encoder checks the steps the detector half believes."""
+        self.wake_slowed: str | None = None
+        """``slowed detector`` when the heads hear a phrase they nearly believed again, slowed."""
         self.enrolled_voices: tuple[str, ...] = ()
         """Whose voices the wake word was enrolled for (``jarvis wake enroll``) and uses."""
         self.last_wake: LastWake | None = None
@@ -149,6 +152,7 @@ class ListeningState:
             "wake_sensitivity": self.wake_sensitivity,
             "wake_companion": self.wake_companion,
             "wake_check": self.wake_check,
+            "wake_slowed": self.wake_slowed,
             "enrolled_voices": list(self.enrolled_voices),
             "last_wake": self.last_wake.view() if self.last_wake else None,
             "last_near_miss": self.last_near_miss.view() if self.last_near_miss else None,

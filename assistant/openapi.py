@@ -259,7 +259,8 @@ def _service_paths() -> dict[str, Any]:
                 "`kind`, `follow_up_at`, `awaiting_confirmation`). When the wake word is heard "
                 "a `wake` event is sent instead (`kind` `wake`, `text` empty), whose `woke` "
                 "says which ear heard the phrase and how sure it was: `{\"by\": 'detector' | "
-                "'whisper check' | 'microWakeWord', \"score\": 0-1, \"voice\": the enrolled "
+                "'whisper check' | 'microWakeWord' | 'slowed detector', \"score\": 0-1, "
+                '"voice": the enrolled '
                 "voice or null}`. `Last-Event-ID` (or `?last_event_id=`) replays what a client "
                 "missed; `?replay=0` skips the unseen alerts a new client is given.",
                 "responses": {

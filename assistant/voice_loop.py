@@ -99,6 +99,8 @@ class VoiceOptions:
     """For "hey jarvis", microWakeWord's detector wakes Jarvis too (``wake_companion``)."""
     wake_check: bool = True
     """whisper's encoder checks the steps the detector half believes (``wake_check``)."""
+    wake_slowed: bool = True
+    """The heads hear a phrase they nearly believed again, slowed down (``wake_slowed``)."""
     follow_up_s: float = 5.0
     """After a reply, a follow-up may be said without the wake word for this long."""
     command_wait_s: float = 5.0
@@ -258,6 +260,7 @@ class VoiceLoop:
         self.listening.wake_sensitivity = gate.detector.model.sensitivity if gate else None
         self.listening.wake_companion = gate.detector.companion_name if gate else None
         self.listening.wake_check = gate.detector.check_name if gate else None
+        self.listening.wake_slowed = gate.detector.slowed_name if gate else None
         enrolled = gate.detector.enrolled if gate else None
         self.listening.enrolled_voices = tuple(sorted(set(enrolled.names))) if enrolled else ()
         listen = _Listener(self, source, recognizer, endpointer, submit, options, gate)
@@ -291,6 +294,7 @@ class VoiceLoop:
                 data_dir,
                 options.wake_companion,
                 options.wake_check,
+                options.wake_slowed,
             )
             if detector.companion is not None:
                 status(f"Also woken by {detector.companion_name}'s '{options.wake_word}'")
@@ -298,6 +302,8 @@ class VoiceLoop:
                 status("Also woken where whisper's encoder hears the phrase (the whisper check)")
                 if detector.check.veto > 0:
                     status("Strict: the whisper check overrules the wake word where it is sure")
+            if detector.slowed is not None:
+                status("A phrase the wake word nearly heard is heard again, slowed down")
             if detector.enrolled is not None:
                 status(f"Enrolled voices: {len(set(detector.enrolled.names))}")
             if detector.enrolled_ignored is not None:

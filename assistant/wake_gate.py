@@ -289,7 +289,7 @@ async def hear_after_wake(
     )
     if woke.voice is not None:  # the enrolled voice whose own phrase woke it
         outcome["woke_for"] = woke.voice
-    if woke.by is not None:  # the companion detector or the whisper check, not our heads
+    if woke.by is not None:  # the companion, the whisper check or the slowed look
         outcome["woke_by"] = woke.by
     return outcome
 

@@ -85,6 +85,7 @@ class EdgeWyoming:
                     settings.data_dir,
                     companion=settings.wake_companion,
                     check=settings.wake_check,
+                    slowed=settings.wake_slowed,
                 )
             except ModelNotFoundError as error:
                 raise EdgeSetupError(str(error)) from None

@@ -7,7 +7,7 @@ streaming state) over the one loaded model, fed in 80 ms batches in a worker thr
 loop stays free. A detection is answered at once with ``Detection`` (the model's name and where
 in the stream the phrase ended); ``AudioStop`` without one gets ``NotDetected``. As on the local
 microphone, the detector keeps no text, and no audio beyond the last two seconds, in memory, for
-the whisper check (``wake_check``).
+the whisper check (``wake_check``) and the slowed look (``wake_slowed``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from assistant.audio.openwakeword_features import FeatureModels
 from assistant.audio.wake_check import WakeCheck
 from assistant.audio.wake_companion import companion_for
+from assistant.audio.wake_slowed import SlowedLook
 from assistant.audio.wake_word import (
     EnrolledVoices,
     WakeWordDetector,
@@ -47,11 +48,13 @@ class SharedWake:
         *,
         companion: bool = True,
         check: bool = True,
+        slowed: bool = True,
     ) -> None:
         self.model = model
         self.enrolled = enrolled
         self.companion = companion
         self.check = check
+        self.slowed = slowed
         self._features: FeatureModels | None = None
         self._check: WakeCheck | None = None
         """One whisper check for every stream (its encoder is thread-safe), loaded with the
@@ -67,6 +70,7 @@ class SharedWake:
         *,
         companion: bool = True,
         check: bool = True,
+        slowed: bool = True,
     ) -> SharedWake:
         """``JARVIS_WAKE_WORD``'s model at ``JARVIS_WAKE_SENSITIVITY``, with the voices enrolled
         in ``data_dir``; ``ModelNotFoundError`` names what exists."""
@@ -74,7 +78,7 @@ class SharedWake:
             lambda: WakeWordModel.load(resolve_model_path(setting), sensitivity)
         )
         enrolled = await asyncio.to_thread(load_enrolled, model, data_dir)
-        return cls(model, enrolled, companion=companion, check=check)
+        return cls(model, enrolled, companion=companion, check=check, slowed=slowed)
 
     @property
     def name(self) -> str:
@@ -97,8 +101,14 @@ class SharedWake:
                 self._features = await asyncio.to_thread(FeatureModels.load)
                 self._check = await asyncio.to_thread(WakeCheck.for_model, self.model, self.check)
         companion = await asyncio.to_thread(companion_for, self.model.phrase, self.companion)
+        slowed = SlowedLook(self.model, self._features) if self.slowed else None
         return WakeWordDetector(
-            self.model, self._features, self.enrolled, companion=companion, check=self._check
+            self.model,
+            self._features,
+            self.enrolled,
+            companion=companion,
+            check=self._check,
+            slowed=slowed,
         )
 
 

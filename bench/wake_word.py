@@ -1,9 +1,11 @@
 """Benchmark: the wake word, on speech synthesized with voices and speeds it never heard.
 
 Run ``python bench/wake_word.py`` (``--quick`` for a smaller, rougher run). From one run it prints,
-side by side for our detector (three times: our heads at ``JARVIS_WAKE_SENSITIVITY`` normal and
-high, and as the edge runs "hey jarvis" by default, the heads at normal with microWakeWord's
-detector beside them, ``wake_companion``: "ours + micro") and the two published "hey jarvis" models
+side by side for our detector (our heads at ``JARVIS_WAKE_SENSITIVITY`` normal and high; with
+their whisper check, "ours + check"; with microWakeWord's detector beside them,
+``wake_companion``: "ours + micro"; with their slowed look, ``wake_slowed``: "ours + slowed"; and
+as the edge runs "hey jarvis" by default, all of them, "the edge", and at ``strict``) and the two
+published "hey jarvis" models
 (``wake_word_references``: openWakeWord's, from the ``dev`` extra, and microWakeWord's;
 ``--ours-only`` leaves them out): false rejects on "hey jarvis …" utterances, clean and at 20 dB
 and 10 dB SNR (pink noise, babble and reverb); false accepts per hour over an hour and more of
@@ -55,6 +57,7 @@ from wake_word_references import (  # noqa: E402
     OURS,
     OURS_AS_THE_EDGE,
     OURS_HIGH,
+    OURS_SLOWED,
     OURS_STRICT,
     OURS_WITH_CHECK,
     OURS_WITH_COMPANION,
@@ -323,7 +326,7 @@ def main() -> None:
     micro = [OURS_WITH_COMPANION] if has_companion(args.model) else []
     edge = [OURS_AS_THE_EDGE] if check and micro else []
     strict = [OURS_STRICT] if edge and has_veto(args.model) else []
-    ours = [OURS, *high, *check, *micro, *edge, *strict]
+    ours = [OURS, *high, *check, *micro, OURS_SLOWED, *edge, *strict]
     detectors = [*ours, *([] if args.ours_only else _references())]
     for family, wanted in (("kokoro", args.kokoro), ("flite", args.flite)):
         if wanted:

@@ -37,11 +37,13 @@ from assistant.audio import SAMPLE_RATE_HZ, to_float
 from assistant.audio.openwakeword_features import STEP_SAMPLES, FeatureModels, StreamingFeatures
 from assistant.audio.wake_check import WakeCheck, heads_for, whisper_installed
 from assistant.audio.wake_companion import FRAME_S, WakeCompanion, companion_for
+from assistant.audio.wake_slowed import SlowedLook
 from assistant.audio.wake_word import (
     CHECK_AUDIO_SAMPLES,
     CHECK_NAME,
     DEFAULT_WAKE_WORD,
     REFRACTORY_S,
+    SLOWED_NAME,
     VERIFY_STEPS,
     WakeWordDetector,
     WakeWordModel,
@@ -61,19 +63,23 @@ step: a threshold moves the heads alone."""
 OURS_WITH_COMPANION = "ours + micro"
 """The heads and microWakeWord's detector beside them (``wake_companion``), without the check.
 Its scores are the heads', or 1 where the companion reached its cutoff in that step."""
+OURS_SLOWED = "ours + slowed"
+"""The heads and their slowed look (``wake_slowed``, ``JARVIS_WAKE_SLOWED=true``), without the
+check or the companion. Its scores are the heads', or 1 where the slowed look woke it."""
 OURS_AS_THE_EDGE = "the edge"
-"""Ours as the edge runs "hey jarvis" by default: the heads, the whisper check and the
-companion."""
+"""Ours as the edge runs "hey jarvis" by default: the heads, their slowed look, the whisper
+check and the companion."""
 OURS_STRICT = "the edge, strict"
 """The edge at ``JARVIS_WAKE_SENSITIVITY=strict``: the check's strict threshold, and its veto
-on the heads' own wakes."""
-_OURS: dict[str, tuple[WakeSensitivity, bool, bool]] = {
-    OURS: ("normal", False, False),
-    OURS_HIGH: ("high", False, False),
-    OURS_WITH_CHECK: ("normal", False, True),
-    OURS_WITH_COMPANION: ("normal", True, False),
-    OURS_AS_THE_EDGE: ("normal", True, True),
-    OURS_STRICT: ("strict", True, True),
+on the heads' own wakes (their slowed look's included)."""
+_OURS: dict[str, tuple[WakeSensitivity, bool, bool, bool]] = {
+    OURS: ("normal", False, False, False),
+    OURS_HIGH: ("high", False, False, False),
+    OURS_WITH_CHECK: ("normal", False, True, False),
+    OURS_WITH_COMPANION: ("normal", True, False, False),
+    OURS_SLOWED: ("normal", False, False, True),
+    OURS_AS_THE_EDGE: ("normal", True, True, True),
+    OURS_STRICT: ("strict", True, True, True),
 }
 OPEN_WAKE_WORD = "openWakeWord"
 MICRO_WAKE_WORD = "microWakeWord"
@@ -122,6 +128,7 @@ class Ours:
         sensitivity: WakeSensitivity = "normal",
         companion: bool = False,
         check: bool = False,
+        slowed: bool = False,
     ):
         self._model = WakeWordModel.load(resolve_model_path(model), sensitivity)
         features = FeatureModels.load()
@@ -130,6 +137,7 @@ class Ours:
             features,
             companion=companion_for(self._model.phrase, companion),
             check=WakeCheck.for_model(self._model, check),
+            slowed=SlowedLook(self._model, features) if slowed else None,
         )
         # A second companion of its own for the scores: the detector's only reports the wakes
         # it was allowed (none within REFRACTORY_S of another).
@@ -138,8 +146,8 @@ class Ours:
         self._recent: list[Any] = []
         self._steps = 0
         self._extra_steps: list[int] = []
-        """Steps (counted from the reset) where the companion reached its cutoff or the check
-        woke it, not yet scored."""
+        """Steps (counted from the reset) where the companion reached its cutoff, or the check
+        or the slowed look woke it, not yet scored."""
         self._woke = 0
         checking = self._detector.check
         self._veto = checking if checking is not None and checking.veto > 0 else None
@@ -173,7 +181,9 @@ class Ours:
         woke = [e for e in self._detector.push(pcm) if isinstance(e, Woke)]
         self._woke += len(woke)
         self._extra_steps += [
-            math.ceil(e.at_s / self.step_s - 1e-9) for e in woke if e.by == CHECK_NAME
+            math.ceil(e.at_s / self.step_s - 1e-9)
+            for e in woke
+            if e.by in (CHECK_NAME, SLOWED_NAME)
         ]
         if self._scoring_companion is not None:
             self._extra_steps += [
@@ -201,7 +211,8 @@ class Ours:
         self._steps += windows.shape[0]
         for step in self._extra_steps:
             # A check's wake is reported at the detector's peak, up to ``PEAK_STEPS`` after the
-            # push that held it: scored in this push's first step then.
+            # push that held it (the slowed look's, a step after it): scored in this push's
+            # first step then.
             if step <= self._steps:
                 out[max(step, first) - first] = 1.0
         self._extra_steps = [step for step in self._extra_steps if step > self._steps]

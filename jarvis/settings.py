@@ -152,6 +152,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Where the wake word has a whisper check (``assistant.audio.wake_check``) and whisper
     tiny.en is installed, a step the detector half believes wakes Jarvis when whisper's encoder
     hears the phrase too: it hears voices the heads miss; false: the heads alone."""
+    wake_slowed: bool = True
+    """Where the detector nearly woke (it peaks at 0.9 or more under its threshold), the heads
+    hear the last 2 s again slowed down (``assistant.audio.wake_slowed``): they learned the
+    phrase from voices slower than people who say it quickly; false: they hear it once."""
     follow_up_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 5.0
     """After a reply, seconds a follow-up may be said without the wake word (0: none)."""
     noise_suppression: bool = False
@@ -235,6 +239,7 @@ ENVIRONMENT: Mapping[str, str] = {
     "wake_sensitivity": "JARVIS_WAKE_SENSITIVITY",
     "wake_companion": "JARVIS_WAKE_COMPANION",
     "wake_check": "JARVIS_WAKE_CHECK",
+    "wake_slowed": "JARVIS_WAKE_SLOWED",
     "follow_up_s": "JARVIS_FOLLOW_UP_S",
     "edge_only": "JARVIS_EDGE_ONLY",
     "listen_to": "JARVIS_LISTEN_TO",

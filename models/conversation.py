@@ -55,7 +55,8 @@ class WakeHeard(WireValue):
     WIRE_NAME: ClassVar[str] = "woke"
 
     by: str
-    """``detector``, ``whisper check`` or ``microWakeWord``."""
+    """``detector``, ``whisper check``, ``microWakeWord`` or ``slowed detector`` (the detector
+    on the audio slowed down)."""
     score: float
     """How sure that ear was (its own probability, 0–1)."""
     voice: str | None = None

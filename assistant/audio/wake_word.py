@@ -16,9 +16,13 @@ the check's floor (0.2) also wakes Jarvis when whisper tiny.en's encoder, hearin
 it, agrees: it hears voices of families the heads never learned. At ``strict`` sensitivity it
 also overrules the heads' own wake where it is sure the phrase was not said (its veto).
 
+A phrase said faster than the training's voices spoke it peaks just under the detector's
+threshold: where the detector peaks at 0.9 or more without waking, the heads hear the 2 s again,
+slowed down (``wake_slowed``), and wake Jarvis where they hear the phrase there.
+
 The detector keeps no text and logs nothing; of the audio it keeps only the last two seconds, in
-memory, for the check (its companion keeps only its own features), so speech before the wake
-word never leaves this object.
+memory, for the check and the slowed look (its companion keeps only its own features), so speech
+before the wake word never leaves this object.
 
 A household may also *enroll* its own voices (``wake_enrollment``, ``jarvis wake enroll``): a few
 windows of each person's "hey jarvis", kept as features. A step the detector scores at least
@@ -55,6 +59,7 @@ from models.settings import WakeSensitivity
 
 if TYPE_CHECKING:
     from assistant.audio.wake_check import WakeCheck
+    from assistant.audio.wake_slowed import SlowedLook
 
 log = structlog.get_logger(__name__)
 
@@ -67,11 +72,14 @@ NEAR_MISS_QUIET_S = 0.5
 VERIFY_STEPS = 4
 """The verifier looks at the best of the last few windows (the phrase may peak a step early)."""
 CHECK_AUDIO_SAMPLES = 2 * SAMPLE_RATE_HZ + 2 * STEP_SAMPLES
-"""Audio kept for the whisper check: its 2 s window, and the steps the features lag behind."""
+"""Audio kept for the whisper check and the slowed look: their 2 s window, and the steps the
+features lag behind."""
 PEAK_STEPS = 3
 """How many steps (80 ms each) a wake the check decided may wait for the detector's peak."""
 CHECK_NAME = "whisper check"
 """``Woke.by`` for a wake the whisper check decided (``wake_check.NAME``)."""
+SLOWED_NAME = "slowed detector"
+"""``Woke.by`` for a wake our heads heard in the audio slowed down (``wake_slowed.NAME``)."""
 ENROLLED_FLOOR = 0.5
 """An enrolled voice's phrase must still score this much from the detector: the template match
 only lowers the bar for phrases the detector already half believes."""
@@ -377,8 +385,9 @@ class Woke:
     the verifier), if that is how it woke."""
     by: str | None = None
     """What woke Jarvis when it was not our heads: the companion detector
-    (``wake_companion.NAME``) or the whisper check (``CHECK_NAME``); ``score`` is then its
-    probability."""
+    (``wake_companion.NAME``) or the whisper check (``CHECK_NAME``), ``score`` then its
+    probability; or our heads on the audio slowed down (``SLOWED_NAME``), ``score`` then the
+    detector's there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,7 +549,7 @@ class CheckedDecision:
             return self._woke(self._follow_peak(score, end_s))
         event = self.decision.step(end_s, score, verified, voice)
         if isinstance(event, Woke):
-            return self._overruled(event, probability) or self._woke(event)
+            return self.overruled(event, probability) or self._woke(event)
         if self._threshold is None or self._floor is None:
             return event
         if score < self._floor or end_s < self.woke_until_s:
@@ -558,7 +567,7 @@ class CheckedDecision:
         )
         return None
 
-    def _overruled(self, woke: Woke, probability: Callable[[], float]) -> NearMiss | None:
+    def overruled(self, woke: Woke, probability: Callable[[], float]) -> NearMiss | None:
         """A near miss where the check is sure the phrase of the heads' wake was not said (the
         heads stay quiet after it as after a wake); ``None`` lets the wake stand.
         An enrolled voice's wake is the house's own phrase and is never overruled."""
@@ -605,6 +614,7 @@ class WakeWordDetector:
         enrolled_ignored: str | None = None,
         companion: WakeCompanion | None = None,
         check: WakeCheck | None = None,
+        slowed: SlowedLook | None = None,
     ):
         self.model = model
         self.enrolled = enrolled
@@ -612,8 +622,15 @@ class WakeWordDetector:
         """A second detector that also wakes Jarvis (``wake_companion``), if any."""
         self.check = check
         """whisper's ear on the steps the detector half believes (``wake_check``), if any."""
+        self.slowed = slowed
+        """Our heads again on the audio slowed down, where the detector nearly woke
+        (``wake_slowed``), if they listen twice."""
         self._audio = np.zeros(0, np.float32)
-        """The last ``CHECK_AUDIO_SAMPLES`` heard, for the check only: in memory, never kept."""
+        """The last ``CHECK_AUDIO_SAMPLES`` heard, for the check and the slowed look only: in
+        memory, never kept."""
+        self._previous: tuple[float, float, float] | None = None
+        """The last step's detector score, the score before it and its end: a peak is known
+        one step after it."""
         self.enrolled_ignored = enrolled_ignored
         """Why voices enrolled in the data dir are not used (``HouseVoices.ignored``)."""
         self._features = StreamingFeatures(features)
@@ -640,11 +657,15 @@ class WakeWordDetector:
         data_dir: Path | None = None,
         companion: bool = True,
         check: bool = True,
+        slowed: bool = True,
     ) -> WakeWordDetector:
         """The model ``setting`` names, with the voices enrolled in ``data_dir`` (if any), its
-        phrase's companion detector (if it has one and ``companion``) and its whisper check (if
-        it has one, whisper tiny.en is installed, and ``check``)."""
-        from assistant.audio.wake_check import WakeCheck  # it builds on this module's heads
+        phrase's companion detector (if it has one and ``companion``), its whisper check (if
+        it has one, whisper tiny.en is installed, and ``check``) and, with ``slowed``, the
+        slowed look."""
+        # Both build on this module's heads.
+        from assistant.audio.wake_check import WakeCheck
+        from assistant.audio.wake_slowed import SlowedLook
 
         model = WakeWordModel.load(resolve_model_path(setting), sensitivity)
         house = house_voices(model, data_dir)
@@ -655,13 +676,15 @@ class WakeWordDetector:
                 hint="strict needs the whisper check with a veto (whisper tiny.en installed, "
                 "JARVIS_WAKE_CHECK=true, `just train-wake-check`): the wake word runs as normal",
             )  # fmt: skip
+        features = FeatureModels.load()
         return cls(
             model,
-            FeatureModels.load(),
+            features,
             house.voices,
             enrolled_ignored=house.ignored,
             companion=companion_for(model.phrase, companion),
             check=checking,
+            slowed=SlowedLook(model, features) if slowed else None,
         )
 
     @property
@@ -673,6 +696,11 @@ class WakeWordDetector:
     def check_name(self) -> str | None:
         """The whisper check's name, if it runs beside the heads."""
         return CHECK_NAME if self.check is not None else None
+
+    @property
+    def slowed_name(self) -> str | None:
+        """The slowed look's name, if the heads listen twice."""
+        return SLOWED_NAME if self.slowed is not None else None
 
     @property
     def heard_s(self) -> float:
@@ -688,6 +716,7 @@ class WakeWordDetector:
         self._companion_quiet_until_s = 0.0
         self._recent.clear()
         self._audio = np.zeros(0, np.float32)
+        self._previous = None
         if self.companion is not None:
             self.companion.reset()
 
@@ -698,8 +727,12 @@ class WakeWordDetector:
 
     def finish(self) -> Woke | None:
         """At the end of a stream: the wake the check decided that was still waiting for the
-        detector's peak, if any."""
-        return self._decision.finish()
+        detector's peak, or the slowed look's where the stream ended on a peak, if any."""
+        woke = self._decision.finish()
+        if woke is not None or self._previous is None:
+            return woke
+        last = self._slowed_step(-1.0, self._previous[2], None)  # the peak was the last step
+        return last if isinstance(last, Woke) else None
 
     def push(self, pcm: bytes) -> list[WakeEvent]:
         """Feed 16 kHz mono int16 PCM; get the wakes (and near misses) it completed."""
@@ -713,7 +746,7 @@ class WakeWordDetector:
         events: list[WakeEvent] = []
         windows = self._features.push(samples)
         self._samples += samples.size
-        if self.check is not None:
+        if self.check is not None or self.slowed is not None:
             self._audio = np.concatenate([self._audio, samples.astype(np.float32)])
         # The companion's detections in time order with our steps', so whichever heard the
         # phrase first wakes Jarvis and the other is quiet after it.
@@ -724,7 +757,8 @@ class WakeWordDetector:
                 end_s = self._steps * STEP_SAMPLES / SAMPLE_RATE_HZ
                 while companion and companion[0][0] <= end_s:
                     self._add(events, self._companion_step(*companion.popleft()))
-                self._add(events, self._step(window, float(score), end_s))
+                event = self._step(window, float(score), end_s)
+                self._add(events, self._slowed_step(float(score), end_s, event))
         while companion:
             self._add(events, self._companion_step(*companion.popleft()))
         self._audio = self._audio[-CHECK_AUDIO_SAMPLES:]
@@ -763,15 +797,42 @@ class WakeWordDetector:
 
         return self._decision.step(end_s, score, verified, voice, self._checked(end_s))
 
+    def _slowed_step(self, score: float, end_s: float, event: WakeEvent | None) -> WakeEvent | None:
+        """``event`` (the step's own decision) unless it is none and the step before was a
+        detector peak the slowed look hears the phrase in: then a wake at that peak, or, at
+        ``strict``, the near miss the check's veto makes of it."""
+        previous = self._previous
+        self._previous = (score, previous[0] if previous else 0.0, end_s)
+        if event is not None or self.slowed is None or previous is None:
+            return event
+        peak, before, peak_s = previous
+        # One look per peak: higher than the step before it, at least as high as the one after.
+        if not before < peak >= score or not self.slowed.looks_at(peak):
+            return None
+        if self._decision.pending:
+            return None
+        if peak_s < self._decision.decision.quiet_until_s or peak_s < self._decision.woke_until_s:
+            return None
+        heard = self.slowed.hears(self._audio_until(end_s))
+        if heard is None:
+            return None
+        self._decision.decision.quiet_until_s = peak_s + REFRACTORY_S
+        woke = Woke(peak_s, heard.score, heard.verifier_score, by=SLOWED_NAME)
+        return self._decision.overruled(woke, self._checked(peak_s)) or woke
+
+    def _audio_until(self, end_s: float) -> Float32Array:
+        """The audio kept, up to the end of the step that ends at ``end_s``."""
+        # The step's audio ends this many samples before the newest heard (pending features).
+        behind = self._samples - round(end_s * SAMPLE_RATE_HZ)
+        return self._audio[: self._audio.size - behind] if behind > 0 else self._audio
+
     def _checked(self, end_s: float) -> Callable[[], float]:
         """The whisper check's probability for the 2 s ending at the step that ends at
         ``end_s`` (asked only when the decision needs it)."""
 
         def probability() -> float:
             assert self.check is not None
-            # The step's audio ends this many samples before the newest heard (pending features).
-            behind = self._samples - round(end_s * SAMPLE_RATE_HZ)
-            audio = self._audio[: self._audio.size - behind] if behind > 0 else self._audio
+            audio = self._audio_until(end_s)
             thread, process = time.thread_time(), time.process_time()
             checked = self.check.probability(audio)
             # The encoder computes in threads of its own: count them too (push counts this one).

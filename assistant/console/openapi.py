@@ -57,6 +57,12 @@ SCHEMAS: dict[str, Any] = {
                         "description": "'whisper check' when whisper's encoder also hears the "
                         "phrase on steps the detector half believes",
                     },
+                    "wake_slowed": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "'slowed detector' when the heads hear a phrase they "
+                        "nearly believed again, slowed down (a phrase said fast)",
+                    },
                     "enrolled_voices": {
                         "type": "array",
                         "items": {"type": "string"},
@@ -66,13 +72,15 @@ SCHEMAS: dict[str, Any] = {
                         "type": "object",
                         "nullable": True,
                         "description": "When Jarvis last woke (since start-up) and which ear "
-                        "heard the phrase: its detector, the whisper check or microWakeWord",
+                        "heard the phrase: its detector, the whisper check, microWakeWord or "
+                        "the slowed detector (its heads on the audio slowed down)",
                         "required": ["at", "by", "score", "voice"],
                         "properties": {
                             "at": {"type": "number", "description": "Seconds since the epoch"},
                             "by": {
                                 "type": "string",
-                                "description": "'detector', 'whisper check' or 'microWakeWord'",
+                                "description": "'detector', 'whisper check', 'microWakeWord' or "
+                                "'slowed detector'",
                             },
                             "score": {"type": "number"},
                             "voice": {

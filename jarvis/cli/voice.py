@@ -174,6 +174,7 @@ async def _listen_for_wake(
         settings.data_dir,
         settings.wake_companion,
         settings.wake_check,
+        settings.wake_slowed,
     )
     recognizer = await load_recognizer(
         options["engine"], settings.data_dir, vosk_model=options["vosk_model"],

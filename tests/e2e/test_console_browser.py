@@ -309,6 +309,13 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
             " · knows the voices of sam, alex · last woke {at} (whisper check)"
             " · stayed asleep at {miss} (the whisper check doubted it)",
         ),
+        (
+            "hey jarvis",
+            "microWakeWord",
+            "whisper check",
+            "Waiting for “hey jarvis” · also woken by whisper check, slowed detector and"
+            " microWakeWord · knows the voices of sam, alex · last woke {at} (slowed detector)",
+        ),
     ],
 )
 def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
@@ -337,6 +344,8 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
             "enrolled_voices": ["sam", "alex"] if wake_word else ["sam"],
             "wake_companion": companion,
             "wake_check": check,
+            # JARVIS_WAKE_SLOWED, where the badge names it.
+            "wake_slowed": "slowed detector" if "slowed detector" in badge else None,
             "last_wake": None,
             # JARVIS_WAKE_SENSITIVITY=strict, where the badge says so.
             "wake_sensitivity": "strict" if "(strict)" in badge else "normal",
@@ -344,7 +353,7 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
     # Half a second past a whole second: the page's clock offset (milliseconds) cannot change it.
     woke_at = int(time.time()) - 30 + 0.5
     if "{at}" in badge:
-        by = check or "detector"
+        by = "slowed detector" if "(slowed detector)" in badge else check or "detector"
         voice = None if check else "sam"
         view["last_wake"] = {"at": woke_at, "by": by, "score": 0.97, "voice": voice}
     if "{at}" in badge or "{miss}" in badge:

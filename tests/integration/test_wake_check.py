@@ -42,7 +42,7 @@ same audio."""
 
 @pytest.fixture(scope="module")
 def heads_alone() -> WakeWordDetector:
-    return WakeWordDetector.load(companion=False, check=False)
+    return WakeWordDetector.load(companion=False, check=False, slowed=False)
 
 
 @pytest.fixture(scope="module")

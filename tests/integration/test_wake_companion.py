@@ -30,7 +30,7 @@ def heard(detector: WakeWordDetector, pcm: bytes) -> list[WakeEvent]:
 
 @pytest.fixture(scope="module")
 def heads_alone() -> WakeWordDetector:
-    return WakeWordDetector.load(companion=False, check=False)
+    return WakeWordDetector.load(companion=False, check=False, slowed=False)
 
 
 @pytest.fixture(scope="module")

@@ -270,7 +270,9 @@ async def test_the_voice_loop_loads_the_wake_word_at_the_sensitivity_asked_for(
         assert loop.listening.view()["wake_word"] == "hey jarvis"
         assert loop.listening.view()["enrolled_voices"] == ["kim"]
         assert loop.listening.view()["wake_companion"] == "microWakeWord"
+        assert loop.listening.view()["wake_slowed"] == "slowed detector"
         assert "Also woken by microWakeWord's 'hey jarvis'" in voice.statuses
+        assert "A phrase the wake word nearly heard is heard again, slowed down" in voice.statuses
         assert "Enrolled voices: 1" in voice.statuses
         speech = loop.speech
         assert speech is not None

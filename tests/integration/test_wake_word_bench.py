@@ -1,7 +1,8 @@
 """The wake word bench's detectors (``bench/wake_word_references.py``): ours and the two published
-"hey jarvis" models (ours also at high sensitivity, and with microWakeWord's detector beside it as
-the edge runs it), heard through the same streaming path the bench measures them by, on piper's
-neural voice (the kind of voice all three were trained with)."""
+"hey jarvis" models (ours also at high sensitivity, with its slowed look, and with microWakeWord's
+detector beside it as the edge runs it), heard through the same streaming path the bench measures
+them by, on piper's neural voice (the kind of voice all three were trained with), and on a fast
+espeak-ng voice for the slowed look."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 from assistant.audio.wake_check import CheckHeads, check_path
-from assistant.testing_room import piper, silence
+from assistant.testing_room import EspeakVoice, espeak, piper, silence
 from models.settings import WakeSensitivity
 
 # Appended, not prepended: bench/cloud.py must not hide the ``cloud`` package from other tests.
@@ -128,3 +129,19 @@ def test_the_misses_are_told_by_the_speed_they_were_said_at() -> None:
     assert missed == {120: 0.0, 145: 0.0, 175: 0.0, 205: 1.0}
     half = bench.missed_by_speed([i % 8 < 4 for i in range(240)])
     assert set(half.values()) == {0.5}
+
+
+def test_the_slowed_column_wakes_on_a_fast_phrase_the_heads_miss_and_scores_it() -> None:
+    """A phrase said faster than the training's voices: the heads alone stay asleep; with their
+    slowed look (``wake_slowed``) it wakes once, and the same-rate rows score that step 1 (a
+    threshold moves the heads alone, as for the check's wakes)."""
+    fast = np.concatenate(
+        [silence(1.0), espeak("hey jarvis, what time is it", EspeakVoice("en-us", "m3", 235)),
+         silence(1.0)]
+    )  # fmt: skip
+    woke, scores = bench.hear(references.load(references.OURS), fast)
+    assert woke == 0
+    assert scores.max(initial=0.0) < 0.995
+    woke, scores = bench.hear(references.load(references.OURS_SLOWED), fast)
+    assert woke == 1
+    assert scores.max() == 1.0

@@ -123,6 +123,9 @@ def test_wake_word_settings(tmp_path: Path) -> None:
     assert voice_options(default).wake_companion is True
     alone = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_COMPANION": "false"})
     assert voice_options(alone).wake_companion is False
+    assert voice_options(default).wake_slowed is True
+    once = load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_SLOWED": "false"})
+    assert voice_options(once).wake_slowed is False
     with pytest.raises(SettingsError, match="JARVIS_WAKE_SENSITIVITY"):
         load_settings({"JARVIS_DATA_DIR": str(tmp_path), "JARVIS_WAKE_SENSITIVITY": "loud"})
     with pytest.raises(SettingsError, match="JARVIS_FOLLOW_UP_S"):

@@ -107,8 +107,11 @@ function stateWords(listening) {
 // do not.
 function wakeWords(listening, offset) {
   if (!listening.wake_word) return "";
-  const woken = [listening.wake_check, listening.wake_companion].filter(Boolean);
-  const also = woken.length ? ` · also woken by ${woken.join(" and ")}` : "";
+  const woken = [listening.wake_check, listening.wake_slowed, listening.wake_companion]
+    .filter(Boolean);
+  const listed = woken.length > 1
+    ? `${woken.slice(0, -1).join(", ")} and ${woken[woken.length - 1]}` : woken.join("");
+  const also = woken.length ? ` · also woken by ${listed}` : "";
   const voices = listening.enrolled_voices || [];
   return also + (voices.length ? ` · knows the voices of ${voices.join(", ")}` : "")
     + lastWake(listening.last_wake, offset) + lastNearMiss(listening, offset);
