@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.audio.openwakeword_features import FeatureModels
 from assistant.audio.wake_check import WakeCheck
 from assistant.audio.wake_companion import companion_for
-from assistant.audio.wake_slowed import SlowedLook
 from assistant.audio.wake_word import (
     EnrolledVoices,
     WakeWordDetector,
@@ -29,6 +29,9 @@ from assistant.audio.wake_word import (
 )
 from assistant.wake_gate import BATCH_BYTES
 from models.settings import WakeSensitivity
+
+if TYPE_CHECKING:
+    from assistant.audio.wake_slowed import SlowedLook
 
 
 def model_name(model: WakeWordModel) -> str:
@@ -59,6 +62,8 @@ class SharedWake:
         self._check: WakeCheck | None = None
         """One whisper check for every stream (its encoder is thread-safe), loaded with the
         features."""
+        self._slowed: SlowedLook | None = None
+        """One slowed look for every stream (it keeps no state), made with the features."""
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -100,16 +105,24 @@ class SharedWake:
             if self._features is None:
                 self._features = await asyncio.to_thread(FeatureModels.load)
                 self._check = await asyncio.to_thread(WakeCheck.for_model, self.model, self.check)
+                self._slowed = await asyncio.to_thread(self._slowed_look, self._features)
         companion = await asyncio.to_thread(companion_for, self.model.phrase, self.companion)
-        slowed = SlowedLook(self.model, self._features) if self.slowed else None
         return WakeWordDetector(
             self.model,
             self._features,
             self.enrolled,
             companion=companion,
             check=self._check,
-            slowed=slowed,
+            slowed=self._slowed,
         )
+
+    def _slowed_look(self, features: FeatureModels) -> SlowedLook | None:
+        if not self.slowed:
+            return None
+        # In a worker thread: the look resamples with scipy, whose import takes seconds.
+        from assistant.audio.wake_slowed import SlowedLook
+
+        return SlowedLook(self.model, features)
 
 
 class WakeStream:

@@ -13,6 +13,8 @@ calibrate-wake-slowed``) chooses on the training's dev voices, said fast and not
 misses, and CLINC150 validation sentences as other speech: the triple nearest the goals, each
 miss counted in units of its goal, as the training chooses its thresholds. A look costs ~50 ms of
 CPU; the detector peaks over ``FLOOR`` in everyday speech ~25 times an hour (~0.03% of a core).
+Importing scipy's signal module takes ~3 s here: import this module in a worker thread, as
+``WakeWordDetector.load`` and ``wyoming_wake`` do.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class SlowedHearing:
     verifier_score: float
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class SlowedLook:
     """The heads of ``model`` on audio slowed by ``factor``; synchronous, as the detector is."""
 
