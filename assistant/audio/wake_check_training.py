@@ -64,6 +64,7 @@ from assistant.audio.wake_word_training import (
     random_room,
     seeded_piper_voice,
     some_starting_with_hey,
+    speech_in_runs,
     synthesize,
 )
 from assistant.testing_room import EspeakVoice, in_room, silence, speech_end_s
@@ -254,13 +255,8 @@ def training_windows(
 
 def _everyday_runs(collector: Collector, said: Sequence[Float32Array],
                    pool: Sequence[Float32Array], rng: np.random.Generator) -> None:  # fmt: skip
-    """Sentences in runs of ``SENTENCES_PER_RUN`` with short pauses, two in three in a room."""
-    for start in range(0, len(said), SENTENCES_PER_RUN):
-        run = [part for samples in said[start : start + SENTENCES_PER_RUN]
-               for part in (samples, silence(float(rng.uniform(0.2, 0.6))))]  # fmt: skip
-        audio = np.concatenate([silence(0.3), *run]).astype(np.float32)
-        if rng.random() < 2 / 3:
-            audio = random_room(audio, pool, rng)
+    """Sentences in runs of ``SENTENCES_PER_RUN`` (``speech_in_runs``), heard as everyday speech."""
+    for audio in speech_in_runs(said, pool, rng, SENTENCES_PER_RUN):
         collector.everyday(audio)
 
 

@@ -46,7 +46,7 @@ from assistant.audio.wake_word_training import (
     FALSE_REJECT_GOAL,
     NEAR_MISS_GOAL,
     clinc_sentences,
-    random_room,
+    speech_in_runs,
     synthesize,
 )
 from assistant.testing_room import EspeakVoice, in_room, silence
@@ -244,16 +244,8 @@ def dev_set(model: WakeWordModel, seed: int, say: Callable[[str], None]) -> list
     sentences = clinc_sentences("val")[40 : 40 + OTHER_SENTENCES]
     say(f"hearing {len(sentences)} CLINC150 validation sentences as other speech")
     other = synthesize([(s, chooser.choice(everyone)) for s in sentences])
-    for start in range(0, len(other), SENTENCES_PER_RUN):
-        run = [
-            part
-            for samples in other[start : start + SENTENCES_PER_RUN]
-            for part in (samples, silence(float(rng.uniform(0.2, 0.6))))
-        ]
-        audio = np.concatenate([silence(0.3), *run])
-        if rng.random() < 2 / 3:
-            audio = random_room(audio, pool, rng)
-        heard.append(hear(model, features, audio.astype(np.float32), "other", 0, "room"))
+    for audio in speech_in_runs(other, pool, rng, SENTENCES_PER_RUN):
+        heard.append(hear(model, features, audio, "other", 0, "room"))
     return heard
 
 

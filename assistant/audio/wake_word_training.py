@@ -28,7 +28,7 @@ import json
 import random
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -548,22 +548,36 @@ def some_starting_with_hey(sentences: Sequence[str]) -> list[str]:
     return [("hey, " + s if i % 10 == 0 else s) for i, s in enumerate(sentences)]
 
 
+def speech_in_runs(
+    spoken: Sequence[Float32Array],
+    babble_pool: Sequence[Float32Array],
+    rng: np.random.Generator,
+    per_run: int = SENTENCES_PER_RUN,
+) -> Iterator[Float32Array]:
+    """Sentences in runs of ``per_run`` with short pauses between, two runs in three in a room.
+
+    Lazy on purpose: a caller that draws from ``rng`` between runs (``everyday_runs``' held-out
+    flag) keeps its draws where they were, so the same seed still builds the same audio."""
+    for start in range(0, len(spoken), per_run):
+        run = [
+            part
+            for samples in spoken[start : start + per_run]
+            for part in (samples, silence(float(rng.uniform(0.2, 0.6))))
+        ]
+        audio = np.concatenate([silence(0.3), *run]).astype(np.float32)
+        if rng.random() < 2 / 3:
+            audio = random_room(audio, babble_pool, rng)
+        yield audio
+
+
 def everyday_runs(
     spoken: Sequence[Float32Array], babble_pool: Sequence[Float32Array], rng: np.random.Generator
 ) -> list[Clip]:
-    """Everyday speech in runs of sentences with pauses between, two runs in three in a room."""
-    clips = []
-    for start in range(0, len(spoken), SENTENCES_PER_RUN):
-        run = [
-            part
-            for samples in spoken[start : start + SENTENCES_PER_RUN]
-            for part in (samples, silence(float(rng.uniform(0.2, 0.6))))
-        ]
-        audio = np.concatenate([silence(0.3), *run])
-        if rng.random() < 2 / 3:
-            audio = random_room(audio, babble_pool, rng)
-        clips.append(Clip(audio, None, SPEECH, bool(rng.random() < HELD_OUT_SHARE)))
-    return clips
+    """Everyday speech in runs (``speech_in_runs``), each held out of the fit now and then."""
+    return [
+        Clip(audio, None, SPEECH, bool(rng.random() < HELD_OUT_SHARE))
+        for audio in speech_in_runs(spoken, babble_pool, rng)
+    ]
 
 
 def more_everyday_clips(
