@@ -19,7 +19,7 @@ from assistant.audio import AudioSource
 from models import WakeHeard
 
 if TYPE_CHECKING:
-    from assistant.audio.wake_word import NearMiss
+    from assistant.audio.wake_word import NearMiss, Woke
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +29,12 @@ State = Literal["off", "muted", "waiting", "listening", "thinking", "speaking"]
 
 HEADS = "detector"
 """``WakeHeard.by`` when the wake word's own detector woke Jarvis (not its companion or check)."""
+
+
+def wake_heard(woke: Woke, satellite: str | None = None) -> WakeHeard:
+    """What a wake event says of ``woke``: the ear, its score as the log rounds it, whose
+    enrolled voice, and which satellite heard it (``None``: this edge's microphone)."""
+    return WakeHeard(woke.by or HEADS, round(woke.score, 3), woke.voice, satellite)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +50,9 @@ class LastWake:
     """Which ear, how sure it was, and for whose enrolled voice (what the ``wake`` event says)."""
 
     def view(self) -> dict[str, object]:
-        return {"at": self.at, **self.heard.to_wire()}
+        # This edge's own microphone: a satellite's wakes are events, not this ear's state.
+        heard = {name: value for name, value in self.heard.to_wire().items() if name != "satellite"}
+        return {"at": self.at, **heard}
 
 
 @dataclass(frozen=True, slots=True)

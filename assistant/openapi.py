@@ -260,8 +260,9 @@ def _service_paths() -> dict[str, Any]:
                 "a `wake` event is sent instead (`kind` `wake`, `text` empty), whose `woke` "
                 "says which ear heard the phrase and how sure it was: `{\"by\": 'detector' | "
                 "'whisper check' | 'microWakeWord' | 'slowed detector', \"score\": 0-1, "
-                '"voice": the enrolled '
-                "voice or null}`. `Last-Event-ID` (or `?last_event_id=`) replays what a client "
+                '"voice": the enrolled voice or null, "satellite": the Wyoming satellite whose '
+                "microphone heard it, as `JARVIS_WYOMING_SATELLITES` names it, or null for this "
+                "edge's own}`. `Last-Event-ID` (or `?last_event_id=`) replays what a client "
                 "missed; `?replay=0` skips the unseen alerts a new client is given.",
                 "responses": {
                     "200": {

@@ -36,11 +36,11 @@ from assistant.errors import (
     PortAudioMissingError,
 )
 from assistant.events import WAKE_EVENT_KIND
-from assistant.listening import HEADS, LastNearMiss, LastWake, ListeningState
+from assistant.listening import LastNearMiss, LastWake, ListeningState, wake_heard
 from assistant.stt import Recognizer, words_doubted
 from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
-from models import Reply, WakeHeard
+from models import Reply
 from models.settings import WakeSensitivity
 
 if TYPE_CHECKING:
@@ -322,8 +322,7 @@ class VoiceLoop:
         from assistant.wake_gate import earcon
 
         self.interrupt()
-        woke = wake.woke
-        heard = WakeHeard(woke.by or HEADS, round(woke.score, 3), woke.voice)
+        heard = wake_heard(wake.woke)
         self.listening.woke(LastWake(time.time(), heard))
         if self.speech is not None:
             pcm, rate = earcon()

@@ -111,6 +111,7 @@ class EdgeWyoming:
                 handle=handle,
                 detector=_load_detector,
                 wake=wake,
+                publish=bus.publish,
             )
             for uri in settings.wyoming_satellites
         ]

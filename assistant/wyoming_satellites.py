@@ -4,7 +4,8 @@ microphone and a speaker, no Jarvis installed) streams to Jarvis, and hears the 
 Jarvis connects to the satellite as Home Assistant would (``RunSatellite``) and runs the
 pipeline on its stream, as on the local microphone: until the wake word, the audio goes to the
 wake word detector and nowhere else (``WakeGate``: no recognizer, nothing logged or kept); on
-"hey jarvis" the satellite is told (``Detection``), our endpointer cuts the command that follows
+"hey jarvis" the satellite is told (``Detection``) and so are the edge's listeners (a ``wake``
+event on ``/v1/events`` naming the satellite), our endpointer cuts the command that follows
 (said in the same breath or within a few seconds), whisper hears it, it goes through the edge's
 conversation, and the reply is synthesized and sent back as audio for the satellite's speaker.
 With ``JARVIS_WAKE_WORD=none`` every utterance is a command. The link is re-dialled with backoff
@@ -28,11 +29,14 @@ from wyoming.wake import Detection
 from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
 from assistant.audio.endpointing import Endpointer, RoomLevels, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
+from assistant.events import WAKE_EVENT_KIND
+from assistant.listening import wake_heard
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
 from assistant.wake_gate import AfterWake, Wake, WakeGate, command_window
 from assistant.wyoming_server import CHUNK_SAMPLES, Handle
 from assistant.wyoming_wake import SharedWake, model_name
+from models import Reply
 
 log = structlog.get_logger(__name__)
 
@@ -56,8 +60,12 @@ class SatelliteLink:
         handle: Handle,
         detector: Callable[[], Awaitable[SpeechDetector]],
         wake: SharedWake | None,
+        publish: Callable[[Reply], None] | None = None,
     ) -> None:
+        """``publish`` receives a ``wake`` event each time the wake word wakes this satellite
+        (the edge's ``ReplyBus``, as the voice loop's wakes)."""
         self.uri = uri
+        self._publish = publish
         self._recognizer = recognizer
         self._speaker = speaker
         self._handle = handle
@@ -114,13 +122,16 @@ class SatelliteLink:
                 return True
             await self._answer(client, command)
             return True
-        wake = await gate.wait(frames, _near_miss)
+        wake = await gate.wait(frames, self._near_miss)
         if wake is None:
             return False
         self.woken += 1
-        log.info("satellite.woke", uri=self.uri, at_s=round(wake.woke.at_s, 2),
-                 score=round(wake.woke.score, 3), enrolled_voice=wake.woke.voice)  # fmt: skip
+        heard = wake_heard(wake.woke, satellite=self.uri)
+        log.info("satellite.woke", uri=self.uri, at_s=round(wake.woke.at_s, 2), by=heard.by,
+                 score=heard.score, enrolled_voice=heard.voice)  # fmt: skip
         await client.write_event(Detection(name=model_name(gate.detector.model)).event())
+        if self._publish is not None:
+            self._publish(Reply("", kind=WAKE_EVENT_KIND, woke=heard))
         window = command_window(
             frames, wake.after, limit_s=COMMAND_WAIT_S,
             in_speech=lambda: endpointer.in_speech, busy=lambda: False,
@@ -148,6 +159,9 @@ class SatelliteLink:
             if command := after.command(heard):
                 return command
         return ""
+
+    def _near_miss(self, event: NearMiss) -> None:
+        log.info("satellite.not_woken", uri=self.uri, **event.log_fields())
 
     async def _answer(self, client: AsyncClient, command: str) -> None:
         await client.write_event(Transcript(text=command).event())
@@ -183,10 +197,6 @@ async def _utterance(
                 return ended.pcm
     last = endpointer.flush()
     return last.pcm if last is not None else None
-
-
-def _near_miss(event: NearMiss) -> None:
-    log.info("satellite.not_woken", **event.log_fields())
 
 
 async def _speak(client: AsyncClient, speaker: Speaker, text: str) -> None:

@@ -61,6 +61,9 @@ class WakeHeard(WireValue):
     """How sure that ear was (its own probability, 0–1)."""
     voice: str | None = None
     """The enrolled voice (``jarvis wake enroll``) it woke for, when that is how."""
+    satellite: str | None = None
+    """The Wyoming satellite whose microphone heard the phrase (its address as configured in
+    ``JARVIS_WYOMING_SATELLITES``); ``None`` for this edge's own microphone."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,18 +19,21 @@ import pytest
 from assistant import testing_hass
 from assistant.audio import SAMPLE_RATE_HZ, to_pcm
 from assistant.audio.wav_source import read_wav
+from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing import conversation_for_tests
 from assistant.testing_room import EspeakVoice, espeak, silence
 from assistant.testing_speech import piper_wav, write_wav
 from assistant.wyoming_edge import EdgeWyoming
 from jarvis.settings import load_settings
+from models import Reply
 
 pytestmark = pytest.mark.slow
 
 SATELLITE_PINS = ("wyoming-satellite==1.0.0",)
 """It pins wyoming 1.4.1, older than ours: its own environment, like Home Assistant's."""
 REPLY_RATE_HZ = 22050
+EARS = ("detector", "whisper check", "microWakeWord", "slowed detector")
 WAIT_S = 90.0
 
 
@@ -121,11 +124,12 @@ def satellite(
 
 
 @pytest.fixture
-async def start_jarvis(
+async def bus_and_start(
     tmp_path: Path, satellite: Satellite
-) -> AsyncIterator[Callable[[], Awaitable[EdgeWyoming]]]:
-    """Starts Jarvis's side with the satellite as a microphone (whisper, piper, its
-    conversation); each call a fresh one, as after a restart. All are closed at the end."""
+) -> AsyncIterator[tuple[ReplyBus, Callable[[], Awaitable[EdgeWyoming]]]]:
+    """The edge's event bus, and what starts Jarvis's side with the satellite as a microphone
+    (whisper, piper, its conversation); each call a fresh one, as after a restart. All are
+    closed at the end."""
     settings = load_settings(
         {
             "JARVIS_DATA_DIR": str(tmp_path),
@@ -142,10 +146,24 @@ async def start_jarvis(
             return started[-1]
 
         try:
-            yield start
+            yield bus, start
         finally:
             for wyoming in started:
                 await wyoming.close()
+
+
+@pytest.fixture
+def start_jarvis(
+    bus_and_start: tuple[ReplyBus, Callable[[], Awaitable[EdgeWyoming]]],
+) -> Callable[[], Awaitable[EdgeWyoming]]:
+    return bus_and_start[1]
+
+
+async def _wakes(bus: ReplyBus) -> list[Reply]:
+    """The ``wake`` events the edge's listeners were sent so far (``/v1/events`` replays them)."""
+    async with bus.stream(last_event_id=0, replay=True) as events:
+        sent = [events.get_nowait().reply for _ in range(events.qsize())]
+    return [reply for reply in sent if reply.kind == WAKE_EVENT_KIND]
 
 
 def _with_pause(first: Path, pause_s: float, second: Path, path: Path) -> Path:
@@ -188,20 +206,25 @@ def _as_wav(raw: Path) -> Path:
 
 
 async def test_the_satellite_plays_the_spoken_answer_and_the_link_survives_restarts(
-    start_jarvis: Callable[[], Awaitable[EdgeWyoming]],
+    bus_and_start: tuple[ReplyBus, Callable[[], Awaitable[EdgeWyoming]]],
     satellite: Satellite,
     whisper: WhisperRecognizer,
 ) -> None:
     """ "hey jarvis, what time is it" from the satellite's microphone wakes the wake word
-    detector and gets the time spoken on its speaker; after the satellite is killed and started
-    again, and after Jarvis's side is restarted, the link comes back by itself and answers
-    again."""
+    detector, tells the edge's listeners which satellite woke, and gets the time spoken on its
+    speaker; after the satellite is killed and started again, and after Jarvis's side is
+    restarted, the link comes back by itself and answers again."""
+    bus, start_jarvis = bus_and_start
     edge = await start_jarvis()
     first = await _next_reply(satellite, 0)
     assert _tells_the_time(await _words(whisper, first))
     (link,) = edge.links
     assert link.connections == 1
     assert link.woken >= 1  # the detector woke it: nothing is recognized before the wake word
+    wakes = await _wakes(bus)
+    assert len(wakes) == link.woken
+    assert all(w.woke is not None and w.woke.satellite == link.uri for w in wakes)
+    assert all(w.woke is not None and w.woke.by in EARS for w in wakes)
 
     satellite.kill()
     await asyncio.sleep(1.0)

@@ -325,5 +325,5 @@ async def test_the_wake_word_heard_is_a_wake_event_saying_which_ear(client: Clie
     assert (lines[1], lines[5]) == (b"event: wake\n", b"event: reply\n")
     wake = json.loads(lines[2].removeprefix(b"data: "))
     assert wake["kind"] == WAKE_EVENT_KIND
-    assert wake["woke"] == {"by": "whisper check", "score": 0.991, "voice": None}
+    assert wake["woke"] == {"by": "whisper check", "score": 0.991, "voice": None, "satellite": None}
     assert "woke" not in json.loads(lines[6].removeprefix(b"data: "))

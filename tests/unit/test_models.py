@@ -294,7 +294,7 @@ def test_only_a_wake_says_how_it_was_heard_on_the_wire() -> None:
     assert "woke" not in envelope(Reply("hi")).body
     wake = Reply("", kind="wake", woke=WakeHeard("microWakeWord", 0.97, "sam"))
     wire = envelope(wake).body
-    assert wire["woke"] == {"by": "microWakeWord", "score": 0.97, "voice": "sam"}
+    assert wire["woke"] == {"by": "microWakeWord", "score": 0.97, "voice": "sam", "satellite": None}
     assert Reply.from_wire(wire) == wake
     with pytest.raises(DecodeError, match=r"reply\.woke\.score"):
         Reply.from_wire({"text": "", "kind": "wake", "woke": {"by": "detector"}})
