@@ -112,6 +112,7 @@ class EdgeWyoming:
                 detector=_load_detector,
                 wake=wake,
                 publish=bus.publish,
+                follow_up_s=settings.follow_up_s,
             )
             for uri in settings.wyoming_satellites
         ]

@@ -8,7 +8,11 @@ wake word detector and nowhere else (``WakeGate``: no recognizer, nothing logged
 event on ``/v1/events`` naming the satellite), our endpointer cuts the command that follows
 (said in the same breath or within a few seconds), whisper hears it, it goes through the edge's
 conversation, and the reply is synthesized and sent back as audio for the satellite's speaker.
-With ``JARVIS_WAKE_WORD=none`` every utterance is a command. The link is re-dialled with backoff
+After a reply a follow-up needs no wake word for ``JARVIS_FOLLOW_UP_S`` seconds, counted from
+when the satellite should have finished playing it: the satellite (``wyoming-satellite`` 1.0)
+says nothing when it has, and keeps streaming its microphone while it plays, so what it hears
+until then (the reply itself) is dropped unheard. With ``JARVIS_WAKE_WORD=none`` every
+utterance is a command. The link is re-dialled with backoff
 whenever it drops, whichever side restarted: the failure satellite users report most is one
 that never comes back after a server reboot.
 """
@@ -46,6 +50,13 @@ RETRY_MAX_S = 10.0
 COMMAND_WAIT_S = 5.0
 """After the wake word, seconds of audio in which the command must begin (as on the local
 microphone's ``command_wait_s``); then the satellite goes back to sleep."""
+STALLED_S = 10.0
+"""A command window also closes this long after its own limit by the clock (a satellite that
+stopped streaming sends no audio to count), leaving the time a slow decode takes."""
+PLAYBACK_SLACK_S = 0.75
+"""How long after its reply's length a satellite may still be playing it: the network, its
+sound command's start-up and its buffers (without an echo canceller there, what the microphone
+hears until then is the reply)."""
 
 
 class SatelliteLink:
@@ -61,11 +72,20 @@ class SatelliteLink:
         detector: Callable[[], Awaitable[SpeechDetector]],
         wake: SharedWake | None,
         publish: Callable[[Reply], None] | None = None,
+        follow_up_s: float = 0.0,
     ) -> None:
         """``publish`` receives a ``wake`` event each time the wake word wakes this satellite
-        (the edge's ``ReplyBus``, as the voice loop's wakes)."""
+        (the edge's ``ReplyBus``, as the voice loop's wakes); after a reply, a follow-up needs
+        no wake word for ``follow_up_s`` (0: every command needs it)."""
         self.uri = uri
         self._publish = publish
+        self._follow_up_s = follow_up_s
+        self._follow_up = False
+        """The last turn was answered: the next command may come without the wake word."""
+        self._speaker_levels: RoomLevels | None = None
+        """How loud whoever last said the wake word was: a follow-up is theirs too."""
+        self._playing_until = 0.0
+        """When (the loop's clock) the satellite should have finished playing the reply."""
         self._recognizer = recognizer
         self._speaker = speaker
         self._handle = handle
@@ -75,6 +95,8 @@ class SatelliteLink:
         """How many times the link came up (a test's and a status page's view)."""
         self.woken = 0
         self.answered = 0
+        self.followed_up = 0
+        """Commands answered that were said in a follow-up window, without the wake word."""
 
     async def run(self) -> None:
         delay = RETRY_MIN_S
@@ -94,6 +116,7 @@ class SatelliteLink:
             log.info("satellite.connected", uri=self.uri, connections=self.connections)
             endpointer = Endpointer(await self._detector())
             gate = WakeGate(await self._wake.detector()) if self._wake is not None else None
+            self._follow_up = False  # a new session: its first command needs the wake word
             try:
                 async with contextlib.aclosing(_audio(client)) as frames:
                     while await self._turn(client, frames, gate, endpointer):
@@ -110,8 +133,8 @@ class SatelliteLink:
         gate: WakeGate | None,
         endpointer: Endpointer,
     ) -> bool:
-        """Sleep until the wake word, hear the command, answer it; false when the satellite
-        hung up."""
+        """Sleep until the wake word (unless a follow-up may come), hear the command, answer it;
+        false when the satellite hung up."""
         if gate is None:
             pcm = await _utterance(frames, endpointer)
             if pcm is None:
@@ -122,9 +145,44 @@ class SatelliteLink:
                 return True
             await self._answer(client, command)
             return True
-        wake = await gate.wait(frames, self._near_miss)
-        if wake is None:
-            return False
+        wake: Wake | None = None
+        first, limit_s = b"", self._follow_up_s
+        if not self._follow_up:
+            wake = await gate.wait(frames, self._near_miss)
+            if wake is None:
+                return False
+            await self._woke(client, wake, gate)
+            first, limit_s = wake.after, COMMAND_WAIT_S
+            self._speaker_levels = wake.levels
+        # A follow-up is heard once the reply has been played (until then the microphone
+        # hears the reply); a command after the wake word is heard at once, as before.
+        loop = asyncio.get_running_loop()
+        window = command_window(
+            frames, first, limit_s=limit_s, in_speech=lambda: endpointer.in_speech,
+            busy=self._playing if wake is None else lambda: False, hear_while_busy=False,
+        )  # fmt: skip
+        # The window counts the audio it hears; a satellite that stops streaming sends none,
+        # so the clock closes it too: speech hours later must not pass without the wake word.
+        opens = max(loop.time(), self._playing_until if wake is None else 0.0)
+        deadline = opens + limit_s + STALLED_S
+        in_time = until_deadline(window, deadline, lambda: endpointer.in_speech)
+        async with contextlib.aclosing(window), contextlib.aclosing(in_time) as passed:
+            command = await self._command(passed, endpointer, wake, gate.detector.model.phrase)
+        following_up, self._follow_up = self._follow_up, False
+        if not command:
+            reason = "follow-up window ended" if following_up else "no command after the wake word"
+            log.info("satellite.asleep", uri=self.uri, reason=reason)
+            return True
+        if following_up:
+            self.followed_up += 1
+            log.info("satellite.follow_up", uri=self.uri)
+        await self._answer(client, command)
+        self._follow_up = self._follow_up_s > 0
+        return True
+
+    async def _woke(self, client: AsyncClient, wake: Wake, gate: WakeGate) -> None:
+        """Tell the satellite (``Detection``: its awake sound, its lights) and the edge's
+        listeners (a ``wake`` event naming it)."""
         self.woken += 1
         heard = wake_heard(wake.woke, satellite=self.uri)
         log.info("satellite.woke", uri=self.uri, at_s=round(wake.woke.at_s, 2), by=heard.by,
@@ -132,26 +190,19 @@ class SatelliteLink:
         await client.write_event(Detection(name=model_name(gate.detector.model)).event())
         if self._publish is not None:
             self._publish(Reply("", kind=WAKE_EVENT_KIND, woke=heard))
-        window = command_window(
-            frames, wake.after, limit_s=COMMAND_WAIT_S,
-            in_speech=lambda: endpointer.in_speech, busy=lambda: False,
-        )  # fmt: skip
-        async with contextlib.aclosing(window) as passed:
-            command = await self._command(passed, endpointer, wake, gate.detector.model.phrase)
-        if not command:
-            log.info("satellite.asleep", uri=self.uri, reason="no command after the wake word")
-            return True
-        await self._answer(client, command)
-        return True
+
+    def _playing(self) -> bool:
+        return asyncio.get_running_loop().time() < self._playing_until
 
     async def _command(
-        self, frames: AsyncIterator[bytes], endpointer: Endpointer, wake: Wake, phrase: str
+        self, frames: AsyncIterator[bytes], endpointer: Endpointer, wake: Wake | None, phrase: str
     ) -> str:
-        """The command after the wake phrase; empty when none began in time. The first
-        utterance begins with the phrase itself (``wake.after``): said before a pause, the
-        phrase alone (not recognized), and the command is the next utterance."""
+        """The command after the wake phrase (or, with no ``wake``, in a follow-up window);
+        empty when none began in time. The first utterance after a wake begins with the phrase
+        itself (``wake.after``): said before a pause, the phrase alone (not recognized), and the
+        command is the next utterance."""
         after = AfterWake(phrase, wake, endpointer)
-        while (pcm := await _utterance(frames, endpointer, wake.levels)) is not None:
+        while (pcm := await _utterance(frames, endpointer, self._speaker_levels)) is not None:
             heard = ""
             if after.worth_decoding():
                 recognizer = await self._recognizer()
@@ -169,7 +220,8 @@ class SatelliteLink:
         self.answered += 1
         log.info("satellite.answered", uri=self.uri, replied=reply is not None)
         if reply and self._speaker is not None:
-            await _speak(client, await self._speaker(), reply)
+            played_s = await _speak(client, await self._speaker(), reply)
+            self._playing_until = asyncio.get_running_loop().time() + played_s + PLAYBACK_SLACK_S
 
 
 async def _audio(client: AsyncClient) -> AsyncGenerator[bytes, None]:
@@ -181,6 +233,19 @@ async def _audio(client: AsyncClient) -> AsyncGenerator[bytes, None]:
             return
         if AudioChunk.is_type(event.type):
             yield converter.convert(AudioChunk.from_event(event)).audio
+
+
+async def until_deadline(
+    frames: AsyncIterator[bytes], deadline: float, in_speech: Callable[[], bool]
+) -> AsyncGenerator[bytes, None]:
+    """``frames`` until the first to arrive after ``deadline`` (the loop's clock) while nobody
+    is speaking, which is dropped (as ``command_window`` drops the one that ends it); ``frames``
+    itself is never closed here."""
+    loop = asyncio.get_running_loop()
+    async for frame in frames:
+        if loop.time() > deadline and not in_speech():
+            return
+        yield frame
 
 
 async def _utterance(
@@ -199,14 +264,17 @@ async def _utterance(
     return last.pcm if last is not None else None
 
 
-async def _speak(client: AsyncClient, speaker: Speaker, text: str) -> None:
+async def _speak(client: AsyncClient, speaker: Speaker, text: str) -> float:
+    """Send ``text`` spoken to the satellite's speaker; how many seconds of audio that was."""
     started = False
     rate = SAMPLE_RATE_HZ
+    seconds = 0.0
     async for speech in speaker.synthesize(text):
         rate = speech.sample_rate_hz
         if not started:
             await client.write_event(AudioStart(rate=rate, width=2, channels=1).event())
             started = True
+        seconds += len(speech.pcm) / (2 * rate)
         step = CHUNK_SAMPLES * 2
         for offset in range(0, len(speech.pcm), step):
             audio = speech.pcm[offset : offset + step]
@@ -215,3 +283,4 @@ async def _speak(client: AsyncClient, speaker: Speaker, text: str) -> None:
             )
     if started:
         await client.write_event(AudioStop().event())
+    return seconds

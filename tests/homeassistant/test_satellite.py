@@ -8,9 +8,11 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import time
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,17 +39,46 @@ EARS = ("detector", "whisper check", "microWakeWord", "slowed detector")
 WAIT_S = 90.0
 
 
-class Satellite:
-    """``wyoming-satellite`` on loopback: its microphone says ``wav`` every few seconds (sox),
-    what it plays is written to files in ``played``."""
+@dataclass(frozen=True)
+class FollowUp:
+    """The satellite's microphone says "Hey Jarvis, what time is it?", then, ``pause_s`` later,
+    "What day is it?" without the wake word."""
 
-    def __init__(self, venv: Path, port: int, wav: Path, played: Path, log: Path) -> None:
+    pause_s: float
+
+
+PACED_MIC = """
+import sys, time
+pcm = sys.stdin.buffer.read()
+start = time.monotonic()
+for sent in range(0, len(pcm), 3200):
+    sys.stdout.buffer.write(pcm[sent : sent + 3200])
+    sys.stdout.buffer.flush()
+    time.sleep(max(0.0, start + (sent + 3200) / 32000 - time.monotonic()))
+"""
+"""Passes 16 kHz int16 PCM on as fast as it was spoken (sox writes it all at once)."""
+
+
+class Satellite:
+    """``wyoming-satellite`` on loopback: its microphone says ``wav`` every few seconds (sox,
+    all at once; ``paced``: as fast as it was spoken), what it plays is written to files in
+    ``played``."""
+
+    def __init__(
+        self, venv: Path, port: int, wav: Path, played: Path, log: Path, *, paced: bool = False
+    ) -> None:
         self._venv, self.port, self._wav, self.played, self._log = venv, port, wav, played, log
+        self._paced = paced
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         raw = "-t raw -r 16000 -c 1 -b 16 -e signed-integer -"
-        mic = f"while true; do sox {shlex.quote(str(self._wav))} {raw}; sleep 8; done"
+        say = f"sox {shlex.quote(str(self._wav))} {raw}"
+        if self._paced:
+            pacer = self._log.with_name("paced_mic.py")
+            pacer.write_text(PACED_MIC)
+            say += f" | {shlex.quote(sys.executable)} {shlex.quote(str(pacer))}"
+        mic = f"while true; do {say}; sleep 8; done"
         sound = f"cat > {shlex.quote(str(self.played))}/reply-$(date +%s%N).raw"
         with self._log.open("ab") as log:
             self._process = subprocess.Popen(
@@ -96,10 +127,17 @@ def satellite(
 ) -> Iterator[Satellite]:
     """Says "Hey Jarvis, what time is it?" in one breath (piper's voice, or the espeak-ng voice
     that is the fixture's parameter); with a pause in seconds as the parameter, "Hey Jarvis."
-    and the question that long after it."""
+    and the question that long after it; with a ``FollowUp``, a second question after it."""
     param = getattr(request, "param", None)
     if param is None:
         wav = piper_wav(piper_voice, "Hey Jarvis, what time is it?", tmp_path / "ask.wav")
+    elif isinstance(param, FollowUp):
+        wav = _with_pause(
+            piper_wav(piper_voice, "Hey Jarvis, what time is it?", tmp_path / "first.wav"),
+            param.pause_s,
+            piper_wav(piper_voice, "What day is it?", tmp_path / "then.wav"),
+            tmp_path / "ask.wav",
+        )
     elif isinstance(param, EspeakVoice):
         # A room's quiet around it, as a live microphone streams: the satellite's microphone
         # here (sox, then a sleep) sends nothing between takes.
@@ -116,7 +154,12 @@ def satellite(
     played = tmp_path / "played"
     played.mkdir()
     running = Satellite(
-        satellite_venv, testing_hass.free_port(), wav, played, tmp_path / "satellite.log"
+        satellite_venv,
+        testing_hass.free_port(),
+        wav,
+        played,
+        tmp_path / "satellite.log",
+        paced=isinstance(param, FollowUp),
     )
     running.start()
     yield running
@@ -124,8 +167,14 @@ def satellite(
 
 
 @pytest.fixture
+def jarvis_env() -> dict[str, str]:
+    """More of Jarvis's settings (a test parametrizes it)."""
+    return {}
+
+
+@pytest.fixture
 async def bus_and_start(
-    tmp_path: Path, satellite: Satellite
+    tmp_path: Path, satellite: Satellite, jarvis_env: dict[str, str]
 ) -> AsyncIterator[tuple[ReplyBus, Callable[[], Awaitable[EdgeWyoming]]]]:
     """The edge's event bus, and what starts Jarvis's side with the satellite as a microphone
     (whisper, piper, its conversation); each call a fresh one, as after a restart. All are
@@ -136,6 +185,7 @@ async def bus_and_start(
             "JARVIS_WYOMING_SATELLITES": f"tcp://127.0.0.1:{satellite.port}",
             "JARVIS_STT_ENGINE": "whisper",
             "JARVIS_TTS_ENGINE": "piper",
+            **jarvis_env,
         }
     )
     started: list[EdgeWyoming] = []
@@ -199,6 +249,13 @@ reply changes with the hour, so its words do too)."""
 
 def _tells_the_time(words: str) -> bool:
     return TIME_SAID.search(words) is not None
+
+
+DAY_SAID = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
+    r"april|may|june|july|august|september|october|november|december|today is)\b"
+)
+"""What whisper writes for "Today is Sunday, December 6, 2026." spoken."""
 
 
 def _as_wav(raw: Path) -> Path:
@@ -274,3 +331,26 @@ async def test_a_question_in_the_same_breath_is_answered_when_whisper_would_mish
     reply = await _next_reply(satellite, 0)
     assert _tells_the_time(await _words(whisper, reply))
     assert edge.links[0].answered >= 1
+
+
+@pytest.mark.parametrize("satellite", [FollowUp(9.0)], indirect=True)
+@pytest.mark.parametrize("jarvis_env", [{"JARVIS_FOLLOW_UP_S": "10"}])
+async def test_a_follow_up_needs_no_wake_word_once_the_reply_has_played(
+    bus_and_start: tuple[ReplyBus, Callable[[], Awaitable[EdgeWyoming]]],
+    satellite: Satellite,
+    whisper: WhisperRecognizer,
+) -> None:
+    """After the time is told, "What day is it?" said without the wake word is answered: the
+    follow-up window opens once the satellite should have played the reply (what its
+    microphone hears until then is dropped), as on the local microphone. Without it, the
+    second reply would be the time again, from the next "hey jarvis" of the satellite's loop."""
+    _, start_jarvis = bus_and_start
+    edge = await start_jarvis()
+    first = await _next_reply(satellite, 0)
+    assert _tells_the_time(await _words(whisper, first))
+    second = await _next_reply(satellite, 1)
+    said = await _words(whisper, second)
+    assert DAY_SAID.search(said), said
+    (link,) = edge.links
+    assert link.followed_up >= 1
+    assert link.woken == 1  # the second question woke nothing: it was a follow-up
