@@ -498,10 +498,16 @@ def print_family(family: str, every: dict[str, dict[str, float]]) -> None:
     f = every[OURS]
     counts = f"{f['utterances']:.0f} utterances, {f['near miss utterances']:.0f} near misses"
     print(f"\nWake word 'hey jarvis' — {FAMILIES[family][0]}, never trained on ({counts})")
-    print(f"{'':34}" + "".join(f"{name:>15}" for name in every))
+    width = column_width(every)
+    print(f"{'':34}" + "".join(f"{name:>{width}}" for name in every))
     for row in ("false rejects, clean", "false rejects, 20 dB", "false rejects, 10 dB",
                 "near misses that wake it"):  # fmt: skip
-        print(f"{row:34}" + "".join(f"{figures[row]:>15.1%}" for figures in every.values()))
+        print(f"{row:34}" + "".join(f"{figures[row]:>{width}.1%}" for figures in every.values()))
+
+
+def column_width(every: dict[str, Any]) -> int:
+    """Wide enough for every detector's name with a gap before it ("the edge, strict")."""
+    return max(15, *(len(name) + 2 for name in every))
 
 
 ENROLLED_VOICES = HELD_OUT_VOICES[::3]
@@ -545,10 +551,11 @@ def print_table(every: dict[str, dict[str, Any]]) -> None:
     print(f"\nWake word 'hey jarvis' — unseen voices ({ours['wake_utterances']} utterances each,"
           f" {ours['near_miss_utterances']} near misses, {ours['other_speech_min']:.0f} min of"
           " other speech)")  # fmt: skip
-    print(f"{'':34}" + "".join(f"{name:>15}" for name in every) + f"{'goal':>10}")
+    width = column_width(every)
+    print(f"{'':34}" + "".join(f"{name:>{width}}" for name in every) + f"{'goal':>10}")
 
     def row(label: str, cells: list[str], goal: str = "") -> None:
-        print(f"{label:34}" + "".join(f"{cell:>15}" for cell in cells) + f"{goal:>10}")
+        print(f"{label:34}" + "".join(f"{cell:>{width}}" for cell in cells) + f"{goal:>10}")
 
     for condition in CONDITIONS:
         goal = f"≤ {GOALS['fr_10db']:.0%}" if condition == "10 dB" else ""

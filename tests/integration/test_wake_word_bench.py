@@ -145,3 +145,19 @@ def test_the_slowed_column_wakes_on_a_fast_phrase_the_heads_miss_and_scores_it()
     woke, scores = bench.hear(references.load(references.OURS_SLOWED), fast)
     assert woke == 1
     assert scores.max() == 1.0
+
+
+def test_every_column_is_printed_apart_however_long_its_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ "the edge, strict" is longer than the other columns: its name and figures still stand
+    apart from the column before them."""
+    rows = ("false rejects, clean", "false rejects, 20 dB", "false rejects, 10 dB",
+            "near misses that wake it")  # fmt: skip
+    names = (references.OURS, references.OURS_AS_THE_EDGE, references.OURS_STRICT)
+    every = {name: dict.fromkeys(rows, 0.5) for name in names}
+    every[references.OURS] |= {"utterances": 120, "near miss utterances": 60}
+    bench.print_family("flite", every)
+    header, *lines = capsys.readouterr().out.strip().splitlines()[1:]
+    assert [name.strip() for name in header.strip().split("  ") if name.strip()] == list(names)
+    assert all(line.split()[-3:] == ["50.0%"] * 3 for line in lines)
