@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from structlog.testing import capture_logs
 
 from assistant import testing_hass
 from assistant.audio import SAMPLE_RATE_HZ, to_pcm
@@ -24,7 +26,7 @@ from assistant.audio.wav_source import read_wav
 from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing import conversation_for_tests
-from assistant.testing_room import EspeakVoice, espeak, silence
+from assistant.testing_room import EspeakVoice, espeak, piper, silence
 from assistant.testing_speech import piper_wav, write_wav
 from assistant.wyoming_edge import EdgeWyoming
 from jarvis.settings import load_settings
@@ -45,6 +47,19 @@ class FollowUp:
     "What day is it?" without the wake word."""
 
     pause_s: float
+
+
+CHATTER = (
+    "what time is it", "my bank password is swordfish", "set a timer for ten minutes",
+    "call the dentist about my appointment", "add milk to my shopping list",
+    "the kids are asleep upstairs", "hey travis come here", "turn the volume up",
+)  # fmt: skip
+SECRET_WORDS = ("swordfish", "dentist", "shopping list", "upstairs", "travis")
+
+
+@dataclass(frozen=True)
+class Chatter:
+    """The satellite's microphone says ``CHATTER``, commands and secrets, never the wake word."""
 
 
 PACED_MIC = """
@@ -138,6 +153,12 @@ def satellite(
             piper_wav(piper_voice, "What day is it?", tmp_path / "then.wav"),
             tmp_path / "ask.wav",
         )
+    elif isinstance(param, Chatter):
+        said = [
+            part for text in CHATTER
+            for part in (piper(piper_voice, text, steady=True), silence(0.8))
+        ]  # fmt: skip
+        wav = write_wav(tmp_path / "ask.wav", to_pcm(np.concatenate(said)), SAMPLE_RATE_HZ)
     elif isinstance(param, EspeakVoice):
         # A room's quiet around it, as a live microphone streams: the satellite's microphone
         # here (sox, then a sleep) sends nothing between takes.
@@ -159,7 +180,7 @@ def satellite(
         wav,
         played,
         tmp_path / "satellite.log",
-        paced=isinstance(param, FollowUp),
+        paced=isinstance(param, FollowUp | Chatter),
     )
     running.start()
     yield running
@@ -354,3 +375,41 @@ async def test_a_follow_up_needs_no_wake_word_once_the_reply_has_played(
     (link,) = edge.links
     assert link.followed_up >= 1
     assert link.woken == 1  # the second question woke nothing: it was a follow-up
+
+
+@pytest.mark.parametrize("satellite", [Chatter()], indirect=True)
+async def test_a_satellite_hearing_speech_without_the_wake_word_keeps_and_sends_nothing(
+    bus_and_start: tuple[ReplyBus, Callable[[], Awaitable[EdgeWyoming]]],
+    satellite: Satellite,
+    tmp_path: Path,
+) -> None:
+    """Nothing leaves the device unasked, from a satellite's microphone too: commands and
+    secrets said without the wake word, streamed as a person says them, wake nothing, are never
+    recognized or answered, and leave no utterance, no event and no words in the log."""
+    bus, start_jarvis = bus_and_start
+    said_s = _seconds(tmp_path / "ask.wav")
+    with capture_logs() as logs:
+        edge = await start_jarvis()
+        (link,) = edge.links
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            if link.connections:
+                break
+            await asyncio.sleep(0.2)
+        assert link.connections == 1
+        await asyncio.sleep(said_s + 3.0)  # the whole of it, paced, and the detector's last step
+    assert (link.woken, link.answered, link.followed_up) == (0, 0, 0)
+    assert satellite.replies() == []
+    async with bus.stream(last_event_id=0, replay=True) as events:
+        assert events.empty()
+    logged = repr(logs).lower()
+    assert "satellite.woke" not in logged
+    assert "satellite.answered" not in logged
+    assert not [word for word in SECRET_WORDS if word in logged]
+    with sqlite3.connect(tmp_path / "edge.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM utterances").fetchone() == (0,)
+
+
+def _seconds(wav: Path) -> float:
+    with wave.open(str(wav)) as said:
+        return said.getnframes() / said.getframerate()
