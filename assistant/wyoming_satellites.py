@@ -176,8 +176,10 @@ class SatelliteLink:
         if following_up:
             self.followed_up += 1
             log.info("satellite.follow_up", uri=self.uri)
-        await self._answer(client, command)
-        self._follow_up = self._follow_up_s > 0
+        # After a reply only: with none (a cloud that never answered), what the satellite heard
+        # meanwhile goes to the wake word, not into a window nobody opened.
+        replied = await self._answer(client, command)
+        self._follow_up = replied and self._follow_up_s > 0
         return True
 
     async def _woke(self, client: AsyncClient, wake: Wake, gate: WakeGate) -> None:
@@ -214,7 +216,8 @@ class SatelliteLink:
     def _near_miss(self, event: NearMiss) -> None:
         log.info("satellite.not_woken", uri=self.uri, **event.log_fields())
 
-    async def _answer(self, client: AsyncClient, command: str) -> None:
+    async def _answer(self, client: AsyncClient, command: str) -> bool:
+        """Hand ``command`` to the conversation and play its reply; whether there was one."""
         await client.write_event(Transcript(text=command).event())
         reply = await self._handle(command)
         self.answered += 1
@@ -222,6 +225,7 @@ class SatelliteLink:
         if reply and self._speaker is not None:
             played_s = await _speak(client, await self._speaker(), reply)
             self._playing_until = asyncio.get_running_loop().time() + played_s + PLAYBACK_SLACK_S
+        return bool(reply)
 
 
 async def _audio(client: AsyncClient) -> AsyncGenerator[bytes, None]:
