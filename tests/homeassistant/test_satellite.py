@@ -22,14 +22,19 @@ from structlog.testing import capture_logs
 
 from assistant import testing_hass
 from assistant.audio import SAMPLE_RATE_HZ, to_pcm
+from assistant.audio.endpointing import load_detector
 from assistant.audio.wav_source import read_wav
 from assistant.events import WAKE_EVENT_KIND, ReplyBus
+from assistant.stt import Recognizer
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing import conversation_for_tests
 from assistant.testing_room import EspeakVoice, espeak, piper, silence
 from assistant.testing_speech import piper_wav, write_wav
 from assistant.wyoming_edge import EdgeWyoming
+from assistant.wyoming_satellites import SatelliteLink
+from assistant.wyoming_wake import SharedWake
 from jarvis.settings import load_settings
+from jarvis.tasks import cancel_and_wait
 from models import Reply
 
 pytestmark = pytest.mark.slow
@@ -154,11 +159,11 @@ def satellite(
             tmp_path / "ask.wav",
         )
     elif isinstance(param, Chatter):
-        said = [
+        chatter = [
             part for text in CHATTER
             for part in (piper(piper_voice, text, steady=True), silence(0.8))
         ]  # fmt: skip
-        wav = write_wav(tmp_path / "ask.wav", to_pcm(np.concatenate(said)), SAMPLE_RATE_HZ)
+        wav = write_wav(tmp_path / "ask.wav", to_pcm(np.concatenate(chatter)), SAMPLE_RATE_HZ)
     elif isinstance(param, EspeakVoice):
         # A room's quiet around it, as a live microphone streams: the satellite's microphone
         # here (sox, then a sleep) sends nothing between takes.
@@ -412,4 +417,56 @@ async def test_a_satellite_hearing_speech_without_the_wake_word_keeps_and_sends_
 
 def _seconds(wav: Path) -> float:
     with wave.open(str(wav)) as said:
-        return said.getnframes() / said.getframerate()
+        return float(said.getnframes() / said.getframerate())
+
+
+@pytest.mark.parametrize("satellite", [FollowUp(9.0)], indirect=True)
+@pytest.mark.parametrize("reply", ["It's noon.", None])
+async def test_only_a_reply_opens_the_follow_up_window(
+    satellite: Satellite, whisper: WhisperRecognizer, reply: str | None
+) -> None:
+    """A command that got a reply opens the window ("what day is it?" 9 s later is heard
+    without the wake word); one that got none (a cloud that never answered) does not, and the
+    question is never heard: the next thing is the satellite's next "hey jarvis". No speaker
+    here: the window opens as soon as the reply is given."""
+    heard: list[str] = []
+
+    async def handle(text: str) -> str | None:
+        heard.append(text.lower().strip(" .?!"))
+        return reply
+
+    async def recognizer() -> Recognizer:
+        return whisper
+
+    link = SatelliteLink(
+        f"tcp://127.0.0.1:{satellite.port}",
+        recognizer=recognizer,
+        speaker=None,
+        handle=handle,
+        detector=lambda: asyncio.to_thread(load_detector),
+        wake=await SharedWake.load("hey jarvis"),
+        # With no reply played, the window counts from the command's end: the question comes
+        # 10.4 s later (the pause and piper's own silence around both).
+        follow_up_s=15.0,
+    )
+    running = asyncio.create_task(link.run(), name="satellite under test")
+    try:
+        if reply is not None:
+            await _until_true(lambda: link.answered >= 2)
+            assert heard == ["what time is it", "what day is it"]
+            assert (link.woken, link.followed_up) == (1, 1)
+        else:
+            await _until_true(lambda: link.woken >= 2)  # the loop's next "hey jarvis" (~20 s)
+            assert heard == ["what time is it"]
+            assert link.followed_up == 0
+    finally:
+        await cancel_and_wait(running)
+
+
+async def _until_true(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"not within {WAIT_S} s")
