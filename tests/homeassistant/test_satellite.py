@@ -251,14 +251,18 @@ def _with_pause(first: Path, pause_s: float, second: Path, path: Path) -> Path:
 
 
 async def _next_reply(satellite: Satellite, after: int) -> Path:
+    await _until_true(lambda: len(satellite.replies()) > after, f"reply #{after + 1}")
+    await asyncio.sleep(0.5)  # let the speaker command finish writing it
+    return satellite.replies()[after]
+
+
+async def _until_true(condition: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
-        replies = satellite.replies()
-        if len(replies) > after:
-            await asyncio.sleep(0.5)  # let the speaker command finish writing it
-            return satellite.replies()[after]
+        if condition():
+            return
         await asyncio.sleep(0.2)
-    raise AssertionError(f"no reply #{after + 1} within {WAIT_S} s")
+    raise AssertionError(f"no {what} within {WAIT_S} s")
 
 
 async def _words(whisper: WhisperRecognizer, raw: Path) -> str:
@@ -396,11 +400,7 @@ async def test_a_satellite_hearing_speech_without_the_wake_word_keeps_and_sends_
     with capture_logs() as logs:
         edge = await start_jarvis()
         (link,) = edge.links
-        deadline = time.monotonic() + WAIT_S
-        while time.monotonic() < deadline:
-            if link.connections:
-                break
-            await asyncio.sleep(0.2)
+        await _until_true(lambda: link.connections > 0, "connection")
         assert link.connections == 1
         await asyncio.sleep(said_s + 3.0)  # the whole of it, paced, and the detector's last step
     assert (link.woken, link.answered, link.followed_up) == (0, 0, 0)
@@ -452,21 +452,13 @@ async def test_only_a_reply_opens_the_follow_up_window(
     running = asyncio.create_task(link.run(), name="satellite under test")
     try:
         if reply is not None:
-            await _until_true(lambda: link.answered >= 2)
+            await _until_true(lambda: link.answered >= 2, "second answer")
             assert heard == ["what time is it", "what day is it"]
             assert (link.woken, link.followed_up) == (1, 1)
         else:
-            await _until_true(lambda: link.woken >= 2)  # the loop's next "hey jarvis" (~20 s)
+            # The loop's next "hey jarvis" (~20 s).
+            await _until_true(lambda: link.woken >= 2, "second wake")
             assert heard == ["what time is it"]
             assert link.followed_up == 0
     finally:
         await cancel_and_wait(running)
-
-
-async def _until_true(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not within {WAIT_S} s")
