@@ -49,6 +49,7 @@ from assistant.missions.privacy import (
 )
 from assistant.missions.python_env import VenvTools, find_uv
 from assistant.missions.python_runner import PythonRunner, PythonRunnerConfig
+from assistant.mute_store import MuteStore
 from assistant.outbox import Inbox, Outbox
 from assistant.phrase_book import PhraseBook
 from assistant.platform import PlatformAdapters, discover
@@ -268,6 +269,10 @@ async def run_edge(
             conversation = await _conversation(settings, identity, db, bus, skills, link)
             stack.push_async_callback(conversation.close)
             listening = ListeningState()
+            for uri in settings.wyoming_satellites:
+                listening.satellite(uri)
+            mutes = MuteStore(db)
+            await mutes.restore(listening)  # before any microphone opens: a mute outlives us
             await _start_voice(stack, settings, conversation, bus, listening, on_status, on_reply)
             # Loaded once the voice and the printer listen, so a timer that ended while the edge
             # was off is said aloud too.
@@ -280,11 +285,11 @@ async def run_edge(
                 conversation, History(db), skills, listening,
                 _owned(stack, ConsoleCloud(settings.cloud_url, token)), bus,
                 _owned(stack, TalkEngines(settings.data_dir, voice_options(settings))),
-                access=access, loopback_only=is_loopback(settings.edge_host),
+                access=access, loopback_only=is_loopback(settings.edge_host), mutes=mutes,
             )  # fmt: skip
             url = await _serve_api(stack, settings, conversation, bus, console, access, tls)
             if settings.wyoming_uri or settings.wyoming_satellites:
-                await _start_wyoming(stack, settings, conversation, bus)
+                await _start_wyoming(stack, settings, conversation, bus, listening)
             log.info(
                 "edge.ready",
                 url=url,
@@ -454,12 +459,16 @@ def _owned(stack: AsyncExitStack, part: _C) -> _C:
 
 
 async def _start_wyoming(
-    stack: AsyncExitStack, settings: Settings, conversation: Conversation, bus: ReplyBus
+    stack: AsyncExitStack,
+    settings: Settings,
+    conversation: Conversation,
+    bus: ReplyBus,
+    listening: ListeningState,
 ) -> None:
     # Imported only when asked for: most edges never speak Wyoming.
     from assistant.wyoming_edge import EdgeWyoming
 
-    wyoming = await EdgeWyoming.start(settings, conversation.submit_spoken, bus)
+    wyoming = await EdgeWyoming.start(settings, conversation.submit_spoken, bus, listening)
     stack.push_async_callback(wyoming.close)
 
 

@@ -121,6 +121,13 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX events_by_time ON events (ts);
     """,
+    # 8: mute switches — a row per ear a person muted, so a mute survives a restart
+    """
+    CREATE TABLE mutes (
+        ear TEXT PRIMARY KEY,      -- "microphone", or a Wyoming satellite's address as configured
+        muted_at REAL NOT NULL     -- epoch seconds
+    );
+    """,
 )
 
 

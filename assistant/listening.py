@@ -1,9 +1,11 @@
-"""The state of listening, as a person sees it, and the mute switch that really stops the mic.
+"""The state of listening, as a person sees it, and the mute switches that really stop the mics.
 
 ``ListeningState`` is told by the voice loop what it is doing (waiting, listening, thinking) and
 asks the speech queue whether it is speaking; the console shows the result. ``MutableSource``
 wraps the microphone: muting closes the device (the operating system's "in use" light goes out),
-unmuting opens it again. Nothing is heard, kept or sent while muted.
+unmuting opens it again. Each Wyoming satellite has a switch of its own (``SatelliteEar``):
+muted, Jarvis hangs up on it, and a satellite streams only to a server that asked. Nothing is
+heard, kept or sent while muted.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ log = structlog.get_logger(__name__)
 Phase = Literal["waiting", "listening", "thinking"]
 State = Literal["off", "muted", "waiting", "listening", "thinking", "speaking"]
 """``off``: no microphone (text only); ``waiting``: for speech or the wake word."""
+
+MICROPHONE = "microphone"
+"""The mute store's name for this edge's own microphone (a satellite's is its address)."""
 
 HEADS = "detector"
 """``WakeHeard.by`` when the wake word's own detector woke Jarvis (not its companion or check)."""
@@ -75,8 +80,53 @@ class LastNearMiss:
         }
 
 
+class SatelliteEar:
+    """A Wyoming satellite as a person sees it: whether its link is up, and its mute switch.
+    Muted, Jarvis hangs up on it and does not dial it again until unmuted (as Home Assistant's
+    satellite mute switch does): the satellite keeps its microphone, but nothing it hears reaches
+    Jarvis, and a command it was saying is dropped unheard."""
+
+    def __init__(self, uri: str, changed: Callable[[], None]) -> None:
+        self.uri = uri
+        self.connected = False
+        self._muted = asyncio.Event()
+        self._unmuted = asyncio.Event()
+        self._unmuted.set()
+        self._changed = changed
+
+    @property
+    def muted(self) -> bool:
+        return self._muted.is_set()
+
+    def set_muted(self, muted: bool) -> None:
+        if muted == self.muted:
+            return
+        if muted:
+            self._unmuted.clear()
+            self._muted.set()
+        else:
+            self._muted.clear()
+            self._unmuted.set()
+        log.info("satellite.muted" if muted else "satellite.unmuted", uri=self.uri)
+        self._changed()
+
+    def set_connected(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected = connected
+            self._changed()
+
+    async def wait_muted(self) -> None:
+        await self._muted.wait()
+
+    async def wait_unmuted(self) -> None:
+        await self._unmuted.wait()
+
+    def view(self) -> dict[str, object]:
+        return {"uri": self.uri, "connected": self.connected, "muted": self.muted}
+
+
 class ListeningState:
-    """What the edge's ear is doing, and whether a person muted it."""
+    """What the edge's ear is doing, whether a person muted it, and its satellites' switches."""
 
     def __init__(self) -> None:
         self.microphone = False
@@ -98,6 +148,8 @@ class ListeningState:
         self.last_near_miss: LastNearMiss | None = None
         """When the detector last fired without waking it, and why (in memory, as above)."""
         self.phase: Phase = "waiting"
+        self.satellites: dict[str, SatelliteEar] = {}
+        """The Wyoming satellites it listens through, by address as configured."""
         self._unmuted = asyncio.Event()
         self._unmuted.set()
         self._speaking: Callable[[], bool] = lambda: False
@@ -143,6 +195,14 @@ class ListeningState:
     async def wait_unmuted(self) -> None:
         await self._unmuted.wait()
 
+    def satellite(self, uri: str) -> SatelliteEar:
+        """The switch of the satellite at ``uri`` (as ``JARVIS_WYOMING_SATELLITES`` names it),
+        made on first ask."""
+        ear = self.satellites.get(uri)
+        if ear is None:
+            ear = self.satellites[uri] = SatelliteEar(uri, self._changed)
+        return ear
+
     def speaking_from(self, speaking: Callable[[], bool]) -> None:
         self._speaking = speaking
 
@@ -164,6 +224,7 @@ class ListeningState:
             "enrolled_voices": list(self.enrolled_voices),
             "last_wake": self.last_wake.view() if self.last_wake else None,
             "last_near_miss": self.last_near_miss.view() if self.last_near_miss else None,
+            "satellites": [ear.view() for ear in self.satellites.values()],
         }
 
     def _changed(self) -> None:

@@ -272,6 +272,9 @@ class VoiceLoop:
             f"Listening ({options.stt_engine}) {waits_for}; replies spoken: "
             f"{self.speech is not None}"
         )
+        if self.listening.muted:
+            # Kept from before the restart: say why the microphone is not heard.
+            status("The microphone is muted (from the console); unmute it there to be heard")
 
     async def _wake_gate(
         self,

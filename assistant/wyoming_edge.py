@@ -17,6 +17,7 @@ from assistant.audio.endpointing import (
 )
 from assistant.errors import EdgeSetupError, ModelNotFoundError
 from assistant.events import ReplyBus
+from assistant.listening import ListeningState
 from assistant.stt import Recognizer
 from assistant.stt.auto import load_recognizer
 from assistant.tts import Speaker
@@ -52,8 +53,15 @@ class EdgeWyoming:
 
     @classmethod
     async def start(
-        cls, settings: Settings, submit: Callable[[str], Awaitable[Any]], bus: ReplyBus
+        cls,
+        settings: Settings,
+        submit: Callable[[str], Awaitable[Any]],
+        bus: ReplyBus,
+        listening: ListeningState | None = None,
     ) -> EdgeWyoming:
+        """``listening`` holds each satellite's switch (the console's); without one, switches
+        of their own."""
+        listening = listening if listening is not None else ListeningState()
         engine = "whisper" if settings.stt_engine == "auto" else settings.stt_engine
 
         async def recognizer() -> Recognizer:
@@ -113,6 +121,7 @@ class EdgeWyoming:
                 wake=wake,
                 publish=bus.publish,
                 follow_up_s=settings.follow_up_s,
+                ear=listening.satellite(uri),
             )
             for uri in settings.wyoming_satellites
         ]

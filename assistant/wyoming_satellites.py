@@ -14,7 +14,9 @@ says nothing when it has, and keeps streaming its microphone while it plays, so 
 until then (the reply itself) is dropped unheard. With ``JARVIS_WAKE_WORD=none`` every
 utterance is a command. The link is re-dialled with backoff
 whenever it drops, whichever side restarted: the failure satellite users report most is one
-that never comes back after a server reboot.
+that never comes back after a server reboot. Muted (its ``SatelliteEar``, the console's switch),
+Jarvis hangs up on the satellite, dropping a command it was saying, and dials it again only once
+unmuted.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import structlog
 from wyoming.asr import Transcript
 from wyoming.audio import AudioChunk, AudioChunkConverter, AudioStart, AudioStop
 from wyoming.client import AsyncClient
+from wyoming.event import Event
 from wyoming.satellite import RunSatellite
 from wyoming.wake import Detection
 
@@ -34,12 +37,13 @@ from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
 from assistant.audio.endpointing import Endpointer, RoomLevels, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
 from assistant.events import WAKE_EVENT_KIND
-from assistant.listening import wake_heard
+from assistant.listening import SatelliteEar, wake_heard
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
 from assistant.wake_gate import AfterWake, Wake, WakeGate, command_window
 from assistant.wyoming_server import CHUNK_SAMPLES, Handle
 from assistant.wyoming_wake import SharedWake, model_name
+from jarvis.tasks import cancel_and_wait
 from models import Reply
 
 log = structlog.get_logger(__name__)
@@ -73,11 +77,15 @@ class SatelliteLink:
         wake: SharedWake | None,
         publish: Callable[[Reply], None] | None = None,
         follow_up_s: float = 0.0,
+        ear: SatelliteEar | None = None,
     ) -> None:
         """``publish`` receives a ``wake`` event each time the wake word wakes this satellite
         (the edge's ``ReplyBus``, as the voice loop's wakes); after a reply, a follow-up needs
-        no wake word for ``follow_up_s`` (0: every command needs it)."""
+        no wake word for ``follow_up_s`` (0: every command needs it). ``ear`` is told whether
+        the link is up, and its mute switch hangs up on the satellite."""
         self.uri = uri
+        self.ear = ear
+        """Its switch and whether it is connected, as the console shows them."""
         self._publish = publish
         self._follow_up_s = follow_up_s
         self._follow_up = False
@@ -101,30 +109,43 @@ class SatelliteLink:
     async def run(self) -> None:
         delay = RETRY_MIN_S
         while True:
+            if self.ear is not None and self.ear.muted:
+                await self.ear.wait_unmuted()  # nothing is dialled while muted
+                delay = RETRY_MIN_S
             try:
                 await self._session()
                 delay = RETRY_MIN_S  # it was up: the satellite restarted, dial again soon
             except (OSError, EOFError, asyncio.IncompleteReadError) as error:
                 log.info("satellite.unreachable", uri=self.uri, reason=str(error) or "refused")
+            if self._muted():
+                continue  # it hung up because a person muted it: wait for the switch
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_S)
+
+    def _muted(self) -> bool:
+        return self.ear is not None and self.ear.muted
 
     async def _session(self) -> None:
         async with AsyncClient.from_uri(self.uri) as client:
             await client.write_event(RunSatellite().event())
             self.connections += 1
             log.info("satellite.connected", uri=self.uri, connections=self.connections)
+            if self.ear is not None:
+                self.ear.set_connected(True)
             endpointer = Endpointer(await self._detector())
             gate = WakeGate(await self._wake.detector()) if self._wake is not None else None
             self._follow_up = False  # a new session: its first command needs the wake word
             try:
-                async with contextlib.aclosing(_audio(client)) as frames:
+                async with contextlib.aclosing(_audio(client, self.ear)) as frames:
                     while await self._turn(client, frames, gate, endpointer):
                         pass
             finally:
+                if self.ear is not None:
+                    self.ear.set_connected(False)
                 if gate is not None:
                     await gate.close()
-            log.info("satellite.disconnected", uri=self.uri)
+            reason = "muted" if self._muted() else "the satellite hung up"
+            log.info("satellite.disconnected", uri=self.uri, reason=reason)
 
     async def _turn(
         self,
@@ -137,8 +158,8 @@ class SatelliteLink:
         false when the satellite hung up."""
         if gate is None:
             pcm = await _utterance(frames, endpointer)
-            if pcm is None:
-                return False
+            if pcm is None or self._muted():
+                return False  # hung up, or muted while it was said: nobody hears it
             command = (await recognize(await self._recognizer(), pcm)).text.strip()
             if not command:
                 log.info("satellite.asleep", uri=self.uri, reason="nothing was said")
@@ -168,6 +189,8 @@ class SatelliteLink:
         in_time = until_deadline(window, deadline, lambda: endpointer.in_speech)
         async with contextlib.aclosing(window), contextlib.aclosing(in_time) as passed:
             command = await self._command(passed, endpointer, wake, gate.detector.model.phrase)
+        if self._muted():
+            return False  # muted while the command was said: it is dropped unheard
         following_up, self._follow_up = self._follow_up, False
         if not command:
             reason = "follow-up window ended" if following_up else "no command after the wake word"
@@ -205,6 +228,8 @@ class SatelliteLink:
         command is the next utterance."""
         after = AfterWake(phrase, wake, endpointer)
         while (pcm := await _utterance(frames, endpointer, self._speaker_levels)) is not None:
+            if self._muted():
+                return ""  # the frames ended because a person muted it: never decoded
             heard = ""
             if after.worth_decoding():
                 recognizer = await self._recognizer()
@@ -228,15 +253,38 @@ class SatelliteLink:
         return bool(reply)
 
 
-async def _audio(client: AsyncClient) -> AsyncGenerator[bytes, None]:
-    """The satellite's microphone as 16 kHz mono int16 PCM, until it hangs up."""
+async def _audio(client: AsyncClient, ear: SatelliteEar | None) -> AsyncGenerator[bytes, None]:
+    """The satellite's microphone as 16 kHz mono int16 PCM, until it hangs up or ``ear`` is
+    muted (then at once, even with a read under way: what the satellite sends after is never
+    read)."""
     converter = AudioChunkConverter(rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1)
-    while True:
-        event = await client.read_event()
-        if event is None:
-            return
-        if AudioChunk.is_type(event.type):
-            yield converter.convert(AudioChunk.from_event(event)).audio
+    muting = None
+    if ear is not None:
+        muting = asyncio.create_task(ear.wait_muted(), name=f"mute switch {ear.uri}")
+    try:
+        while (event := await _next_event(client, muting)) is not None:
+            if AudioChunk.is_type(event.type):
+                yield converter.convert(AudioChunk.from_event(event)).audio
+    finally:
+        if muting is not None:
+            await cancel_and_wait(muting)
+
+
+async def _next_event(client: AsyncClient, muting: asyncio.Task[None] | None) -> Event | None:
+    """The satellite's next event; ``None`` when it hung up or ``muting`` ended first."""
+    if muting is None:
+        return await client.read_event()
+    if muting.done():
+        return None
+    reading = asyncio.create_task(client.read_event(), name="satellite event")
+    try:
+        await asyncio.wait((reading, muting), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not reading.done():
+            await cancel_and_wait(reading)  # the link is about to close: the read is moot
+    if muting.done():
+        return None  # an event read as the switch moved is dropped with the rest
+    return reading.result()
 
 
 async def until_deadline(

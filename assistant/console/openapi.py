@@ -111,6 +111,23 @@ SCHEMAS: dict[str, Any] = {
                             },
                         },
                     },
+                    "satellites": {
+                        "type": "array",
+                        "description": "The Wyoming satellites it listens through "
+                        "(JARVIS_WYOMING_SATELLITES), each with its own mute switch",
+                        "items": {
+                            "type": "object",
+                            "required": ["uri", "connected", "muted"],
+                            "properties": {
+                                "uri": {"type": "string", "description": "As configured"},
+                                "connected": {"type": "boolean"},
+                                "muted": {
+                                    "type": "boolean",
+                                    "description": "Jarvis hung up on it and does not dial it",
+                                },
+                            },
+                        },
+                    },
                 },
             },
             "timers": {
@@ -257,15 +274,28 @@ def console_paths() -> dict[str, Any]:
         "/v1/console/listening": {
             "put": {
                 "operationId": "setMuted",
-                "summary": "Mute (close the microphone) or unmute",
+                "summary": "Mute (close the microphone, or hang up on a satellite) or unmute; "
+                "kept across restarts",
                 "requestBody": json_body(
                     {
                         "type": "object",
                         "required": ["muted"],
-                        "properties": {"muted": {"type": "boolean"}},
+                        "properties": {
+                            "muted": {"type": "boolean"},
+                            "satellite": {
+                                "type": "string",
+                                "nullable": True,
+                                "description": "A Wyoming satellite's address as configured; "
+                                "absent or null: this edge's microphone",
+                            },
+                        },
                     }
                 ),
-                "responses": {"200": json_response("The listening state", OBJECT), **BODY_ERRORS},
+                "responses": {
+                    "200": json_response("The listening state", OBJECT),
+                    "404": error("No satellite has that address"),
+                    **BODY_ERRORS,
+                },
             }
         },
         "/v1/console/listening/events": {

@@ -28,7 +28,8 @@ from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import read_body
 from assistant.http_auth import AccessPolicy
-from assistant.listening import ListeningState
+from assistant.listening import MICROPHONE, ListeningState
+from assistant.mute_store import MuteStore
 from assistant.skills import Skills
 from jarvis.http_errors import error_response
 from models import unstorable_character
@@ -62,6 +63,8 @@ class ConsoleParts:
     """Checked by the talk socket itself (a browser cannot send it a header)."""
     loopback_only: bool = True
     """The API binds loopback: the talk socket then wants a loopback ``Host`` too."""
+    mutes: MuteStore | None = None
+    """Where the mute switches are kept across restarts (``None``: in memory only)."""
 
 
 PARTS = web.AppKey("console", ConsoleParts)
@@ -77,6 +80,8 @@ class _Item(msgspec.Struct):
 
 class _Mute(msgspec.Struct):
     muted: bool
+    satellite: str | None = None
+    """A Wyoming satellite's address as configured; absent: this edge's microphone."""
 
 
 def add_console(app: web.Application, parts: ConsoleParts) -> None:
@@ -196,12 +201,27 @@ async def delete_list_item(request: web.Request) -> web.Response:
 
 
 async def put_listening(request: web.Request) -> web.Response:
-    """``{"muted": true}`` closes the microphone; ``false`` opens it again."""
+    """``{"muted": true}`` closes the microphone; ``false`` opens it again. With
+    ``"satellite": ADDRESS`` the switch is that Wyoming satellite's instead. The switch is kept
+    across restarts."""
     body = await read_body(request, _Mute, "invalid_body")
     if isinstance(body, web.Response):
         return body
-    listening = request.app[PARTS].listening
-    listening.set_muted(body.muted)
+    parts = request.app[PARTS]
+    listening = parts.listening
+    if body.satellite is None:
+        listening.set_muted(body.muted)
+    elif (ear := listening.satellites.get(body.satellite)) is not None:
+        ear.set_muted(body.muted)
+    else:
+        known = ", ".join(listening.satellites) or "none"
+        return error_response(
+            404,
+            "unknown_satellite",
+            f"No satellite {body.satellite!r} is configured (JARVIS_WYOMING_SATELLITES: {known}).",
+        )
+    if parts.mutes is not None:
+        await parts.mutes.save(body.satellite or MICROPHONE, body.muted)
     return web.json_response(listening.view())
 
 

@@ -68,7 +68,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             edge_dir,
             cloud_url=cloud.url,
             device_name="kitchen",
-            extra_env={"JARVIS_TTS_ENGINE": "piper"},
+            extra_env={
+                "JARVIS_TTS_ENGINE": "piper",
+                # A satellite that is never there: the page shows its switch, offline.
+                "JARVIS_WYOMING_SATELLITES": f"tcp://127.0.0.1:{free_port()}",
+            },
         )
         running = edge
         wait_for(lambda: _status(running)["cloud"]["connected"], 60, "the edge to connect")
@@ -395,6 +399,28 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
         assert state_badge.inner_text() == badge.format(at=shown_at, miss=shown_miss)
     finally:
         context.close()
+
+
+def test_a_satellite_is_muted_and_unmuted_from_the_page(page: Any, stack: Stack) -> None:
+    """The configured satellite has its own switch beside the microphone's: the page says it is
+    offline (nothing answers at its address), a click mutes it at the edge, another unmutes it."""
+    (satellite,) = _console_state(stack.edge)["listening"]["satellites"]
+    name = satellite["uri"].removeprefix("tcp://")
+    page.get_by_role("button", name=f"Mute {name} (offline)", exact=True).click()
+    unmute = page.get_by_role("button", name=f"Unmute {name}", exact=True)
+    unmute.wait_for(timeout=WAIT_MS)
+    assert unmute.get_attribute("aria-pressed") == "true"
+    assert _console_state(stack.edge)["listening"]["satellites"][0]["muted"] is True
+    assert _console_state(stack.edge)["listening"]["muted"] is False  # the microphone's own
+    unmute.click()
+    page.get_by_role("button", name=f"Mute {name} (offline)", exact=True).wait_for(timeout=WAIT_MS)
+    assert _console_state(stack.edge)["listening"]["satellites"][0]["muted"] is False
+
+
+def _console_state(edge: EdgeProcess) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{edge.url}/v1/console/state", timeout=10) as response:
+        state: dict[str, Any] = json.load(response)
+    return state
 
 
 def test_the_talk_socket_refuses_another_origin(stack: Stack) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from edges import JARVIS, EdgeProcess, edge_environment, start_edge
-from processes import post
+from processes import free_port, post, wait_for
 
 
 def _first_reply_event(url: str, timeout_s: float) -> tuple[dict[str, Any], float]:
@@ -154,3 +154,48 @@ def _seconds(path: Path) -> float:
             return audio.getnframes() / audio.getframerate()
     except (FileNotFoundError, EOFError, wave.Error):
         return 0.0
+
+
+def test_a_muted_satellite_stays_muted_and_undialled_after_a_restart(data_dir: Path) -> None:
+    """Muted from the console, a Wyoming satellite (and the microphone) are muted again when the
+    edge starts next, and the satellite is never dialled then; unmuted, it is dialled as ever."""
+    nowhere = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there: each dial is refused
+    settings = {"JARVIS_WYOMING_SATELLITES": nowhere}
+    first = start_edge(data_dir, extra_env=settings)
+    try:
+        wait_for(lambda: "satellite.unreachable" in first.log(), 30, "a first dial")
+        view = _put_listening(first.url, {"muted": True, "satellite": nowhere})
+        assert view["satellites"] == [{"uri": nowhere, "connected": False, "muted": True}]
+        _put_listening(first.url, {"muted": True})
+    finally:
+        assert first.stop() == 0
+
+    second = start_edge(data_dir, "edge-again.log", extra_env=settings)
+    try:
+        listening = _console_state(second.url)["listening"]
+        time.sleep(3.0)  # a few re-dials' time, had it dialled
+        assert "satellite.unreachable" not in second.log()
+        _put_listening(second.url, {"muted": False, "satellite": nowhere})
+        wait_for(lambda: "satellite.unreachable" in second.log(), 30, "a dial once unmuted")
+    finally:
+        assert second.stop() == 0
+    assert listening["muted"] is True
+    assert listening["satellites"] == [{"uri": nowhere, "connected": False, "muted": True}]
+
+
+def _put_listening(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{url}/v1/console/listening",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        view: dict[str, Any] = json.load(response)
+    return view
+
+
+def _console_state(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{url}/v1/console/state", timeout=10) as response:
+        state: dict[str, Any] = json.load(response)
+    return state

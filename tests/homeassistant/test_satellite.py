@@ -80,20 +80,20 @@ for sent in range(0, len(pcm), 3200):
 
 
 class Satellite:
-    """``wyoming-satellite`` on loopback: its microphone says ``wav`` every few seconds (sox,
+    """``wyoming-satellite`` on loopback: its microphone says ``said`` every few seconds (sox,
     all at once; ``paced``: as fast as it was spoken), what it plays is written to files in
     ``played``."""
 
     def __init__(
         self, venv: Path, port: int, wav: Path, played: Path, log: Path, *, paced: bool = False
     ) -> None:
-        self._venv, self.port, self._wav, self.played, self._log = venv, port, wav, played, log
+        self._venv, self.port, self.said, self.played, self._log = venv, port, wav, played, log
         self._paced = paced
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         raw = "-t raw -r 16000 -c 1 -b 16 -e signed-integer -"
-        say = f"sox {shlex.quote(str(self._wav))} {raw}"
+        say = f"sox {shlex.quote(str(self.said))} {raw}"
         if self._paced:
             pacer = self._log.with_name("paced_mic.py")
             pacer.write_text(PACED_MIC)
@@ -462,3 +462,31 @@ async def test_only_a_reply_opens_the_follow_up_window(
             assert link.followed_up == 0
     finally:
         await cancel_and_wait(running)
+
+
+async def test_a_muted_satellite_is_hung_up_on_until_it_is_unmuted(
+    start_jarvis: Callable[[], Awaitable[EdgeWyoming]],
+    satellite: Satellite,
+    whisper: WhisperRecognizer,
+) -> None:
+    """The console's switch for a satellite (its ``SatelliteEar``): muted, Jarvis hangs up on it
+    at once, and its "hey jarvis, what time is it?" said again meanwhile wakes nothing and gets
+    no reply; unmuted, the link comes back by itself and the next one is answered."""
+    edge = await start_jarvis()
+    await _next_reply(satellite, 0)
+    (link,) = edge.links
+    ear = link.ear
+    assert ear is not None
+    assert ear.connected
+    ear.set_muted(True)
+    await _until_true(lambda: not ear.connected, "hang-up")
+    woken, replies = link.woken, len(satellite.replies())
+    # The satellite's microphone says it all again within a loop (the phrase, then 8 s).
+    await asyncio.sleep(_seconds(satellite.said) + 8.0 + 3.0)
+    assert (link.woken, link.answered, link.connections) == (woken, woken, 1)
+    assert len(satellite.replies()) == replies
+
+    ear.set_muted(False)
+    reply = await _next_reply(satellite, replies)
+    assert _tells_the_time(await _words(whisper, reply))
+    assert link.connections == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC
 from pathlib import Path
@@ -24,18 +25,21 @@ from assistant.console.routes import (
 )
 from assistant.console.talk import TalkEngines
 from assistant.conversation import Conversation, Identity
-from assistant.database import open_database
+from assistant.database import DATABASE_FILE, open_database
 from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
 from assistant.http_auth import AccessPolicy
 from assistant.listening import ListeningState, MutableSource
+from assistant.mute_store import MuteStore
 from assistant.platform import PlatformAdapters
 from assistant.skills import Skills
 from assistant.voice_loop import VoiceOptions
 
 Client = TestClient[web.Request, web.Application]
 TOKEN = "console-test-token"
+KITCHEN = "tcp://kitchen-pi:10700"
+"""A Wyoming satellite the edge is configured with (never dialled here)."""
 
 
 async def _console_app(
@@ -54,9 +58,12 @@ async def _console_app(
     cloud = ConsoleCloud(None, None)
     app = create_api(conversation, bus, access=access)
     talk = TalkEngines(data_dir, VoiceOptions(tts_engine="none"))
+    listening = ListeningState()
+    listening.satellite(KITCHEN)
     parts = ConsoleParts(
-        conversation, History(db), skills, ListeningState(), cloud, bus, talk, access=access
-    )
+        conversation, History(db), skills, listening, cloud, bus, talk, access=access,
+        mutes=MuteStore(db),
+    )  # fmt: skip
     add_console(app, parts)
     try:
         yield app
@@ -235,6 +242,39 @@ async def test_the_listening_stream_pushes_each_change(client: Client) -> None:
         await client.put("/v1/console/listening", json={"muted": True})
         changed = await _next_event(stream)
     assert changed["muted"] is True
+
+
+async def test_a_satellite_is_muted_by_its_address_and_the_switch_is_kept(
+    client: Client, tmp_path: Path
+) -> None:
+    """``"satellite"`` names whose switch moves (the microphone's stays as it was); the edge's
+    database keeps it for the next start; an address not configured is a 404 naming those
+    that are, and moves nothing."""
+    muted = await client.put("/v1/console/listening", json={"muted": True, "satellite": KITCHEN})
+    assert muted.status == 200
+    view = await muted.json()
+    assert view["satellites"] == [{"uri": KITCHEN, "connected": False, "muted": True}]
+    assert view["muted"] is False
+    assert _kept_mutes(tmp_path) == [KITCHEN]
+
+    unknown = await client.put(
+        "/v1/console/listening", json={"muted": False, "satellite": "tcp://attic-pi:10700"}
+    )
+    assert unknown.status == 404
+    error = (await unknown.json())["error"]
+    assert error["code"] == "unknown_satellite"
+    assert KITCHEN in error["message"]
+    state = await (await client.get("/v1/console/state")).json()
+    assert state["listening"]["satellites"][0]["muted"] is True
+
+    await client.put("/v1/console/listening", json={"muted": True})
+    await client.put("/v1/console/listening", json={"muted": False, "satellite": KITCHEN})
+    assert _kept_mutes(tmp_path) == ["microphone"]
+
+
+def _kept_mutes(data_dir: Path) -> list[str]:
+    with sqlite3.connect(data_dir / DATABASE_FILE) as db:
+        return [row[0] for row in db.execute("SELECT ear FROM mutes ORDER BY ear")]
 
 
 async def _next_event(stream: Any) -> dict[str, Any]:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.audio import AudioSource
 from assistant.audio.wav_source import WavSource
 from assistant.events import ReplyBus
-from assistant.listening import ListeningState
+from assistant.listening import ListeningState, MutableSource
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_speech import Recording
 from assistant.voice_loop import VoiceLoop, VoiceOptions
@@ -52,3 +53,44 @@ async def test_the_voice_loop_says_when_it_listens_thinks_and_waits(
     assert seen == ["listening", "thinking", "waiting"]
     listening.set_muted(True)
     assert listening.state == "muted"
+
+
+async def test_a_microphone_muted_before_a_restart_stays_closed_and_says_so(
+    piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
+) -> None:
+    """A mute kept from before the restart (``MuteStore``): the voice loop starts with the
+    device released and unheard, says why in its status lines, and hears the command only once
+    a person unmutes it, from a freshly opened device."""
+    recording = next(r for r in piper_recordings if r.utterance.intent == "time.now")
+    listening = ListeningState()
+    listening.set_muted(True)
+    opened: list[WavSource] = []
+
+    async def open_device() -> AudioSource:
+        opened.append(WavSource(recording.path, trailing_silence_s=1.0))
+        return opened[-1]
+
+    heard: list[str] = []
+    answered = asyncio.Event()
+
+    async def submit(text: str, *, words_doubted: bool = False) -> None:
+        heard.append(text)
+        answered.set()
+
+    lines: list[str] = []
+    voice = await VoiceLoop.start(
+        tmp_path, submit=submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
+        source=MutableSource(await open_device(), open_device, listening), on_status=lines.append,
+        options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+    )  # fmt: skip
+    try:
+        await asyncio.sleep(2.0)  # longer than the recording: it would have been heard
+        assert heard == []
+        assert listening.state == "muted"
+        listening.set_muted(False)
+        await asyncio.wait_for(answered.wait(), 60)
+    finally:
+        await voice.close()
+    assert "The microphone is muted (from the console); unmute it there to be heard" in lines
+    assert len(opened) == 2  # the first device was released unheard, a fresh one opened
+    assert "time" in heard[0].lower()

@@ -128,6 +128,16 @@ function lastWake(wake, offset) {
 
 // The detector fired and a check said no, since it last woke: a person whom Jarvis ignores
 // sees that it heard them, and which check to ask less of.
+// A Wyoming satellite by its host and port, as JARVIS_WYOMING_SATELLITES names it.
+function satelliteName(uri) {
+  return uri.replace(/^tcp:\/\//, "");
+}
+
+function satelliteStatus(satellite) {
+  if (satellite.muted) return `${satellite.uri}: muted, Jarvis hung up on it`;
+  return `${satellite.uri}: ${satellite.connected ? "connected, waiting for the wake word" : "not connected, Jarvis keeps dialling"}`;
+}
+
 function lastNearMiss(listening, offset) {
   const miss = listening.last_near_miss;
   if (!miss || (listening.last_wake && listening.last_wake.at >= miss.at)) return "";
@@ -587,6 +597,11 @@ function App() {
     api("/v1/console/listening", { method: "PUT", body: { muted } }).then(() => refreshState(), fail);
   }, [state, refreshState, fail]);
 
+  const toggleSatellite = useCallback((satellite) => {
+    const body = { muted: !satellite.muted, satellite: satellite.uri };
+    api("/v1/console/listening", { method: "PUT", body }).then(() => refreshState(), fail);
+  }, [refreshState, fail]);
+
   if (!talker.current) {
     talker.current = new Talk({
       onState: setTalkState,
@@ -631,6 +646,9 @@ function App() {
       <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) + wakeWords(listening, offset) : "…"}</span>
       <button class="quiet" aria-pressed=${Boolean(listening?.muted)} disabled=${!listening?.microphone}
         onClick=${toggleMute}>${listening?.muted ? "Unmute microphone" : "Mute microphone"}</button>
+      ${(listening?.satellites || []).map((satellite) => html`
+        <button class="quiet satellite" key=${satellite.uri} aria-pressed=${satellite.muted} onClick=${() => toggleSatellite(satellite)}
+          title=${satelliteStatus(satellite)}>${satellite.muted ? "Unmute" : "Mute"} ${satelliteName(satellite.uri)}${satellite.muted || satellite.connected ? "" : " (offline)"}</button>`)}
     </header>
     <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${announcement}</div>
     <div class="layout">
