@@ -225,3 +225,8 @@ main.add_command(trace)
 from jarvis.cli.phrases import phrases  # noqa: E402  (taught phrases live in their own module)
 
 main.add_command(phrases)
+
+from jarvis.cli.listening import mute, unmute  # noqa: E402  (the mute switches live in their own module)
+
+main.add_command(mute)
+main.add_command(unmute)

@@ -6,16 +6,12 @@ another phrase) and tells the cloud, which keeps the list for every device.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from typing import Any
 from urllib.parse import quote
 
 import click
 
-from jarvis.cli.support import settings_or_exit
-
-REQUEST_TIMEOUT_S = 10.0
+from jarvis.cli.support import call_edge
 
 
 @click.group()
@@ -28,7 +24,7 @@ def phrases() -> None:
 @click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
 def list_phrases(as_json: bool, url: str | None) -> None:
     """Show every taught phrase and what it does."""
-    body = _call("GET", "/v1/phrases", url)
+    body = call_edge("GET", "/v1/phrases", url)
     taught = body["phrases"]
     if as_json:
         for phrase in taught:
@@ -46,7 +42,9 @@ def list_phrases(as_json: bool, url: str | None) -> None:
 @click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
 def add_phrase(phrase: str, actions: str, url: str | None) -> None:
     """Teach PHRASE to run ACTIONS: local commands joined by "and" or "then"."""
-    click.echo(_call("POST", "/v1/phrases", url, {"phrase": phrase, "actions": actions})["reply"])
+    click.echo(
+        call_edge("POST", "/v1/phrases", url, {"phrase": phrase, "actions": actions})["reply"]
+    )
 
 
 @phrases.command("remove")
@@ -54,31 +52,4 @@ def add_phrase(phrase: str, actions: str, url: str | None) -> None:
 @click.option("--url", help="The edge's base URL (default: from JARVIS_EDGE_PORT).")
 def remove_phrase(phrase: str, url: str | None) -> None:
     """Forget PHRASE."""
-    click.echo(_call("DELETE", f"/v1/phrases/{quote(phrase, safe='')}", url)["reply"])
-
-
-def _call(method: str, path: str, url: str | None, body: Any = None) -> dict[str, Any]:
-    settings = settings_or_exit()
-    base_url = url or f"http://{settings.edge_host}:{settings.edge_port}"
-    token = settings.edge_token
-    return asyncio.run(_request(method, base_url + path, body, token))
-
-
-async def _request(method: str, url: str, body: Any, token: str | None) -> dict[str, Any]:
-    import aiohttp
-
-    headers = {"Authorization": f"Bearer {token}"} if token else None
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
-            session.request(method, url, json=body) as response,
-        ):
-            answer: dict[str, Any] = await response.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-        raise click.ClickException(
-            f"No edge answers at {url} ({error}). Is `jarvis up` running?"
-        ) from None
-    if response.status >= 400:
-        raise click.ClickException(answer.get("error", {}).get("message", str(answer)))
-    return answer
+    click.echo(call_edge("DELETE", f"/v1/phrases/{quote(phrase, safe='')}", url)["reply"])

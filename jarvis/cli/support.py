@@ -100,3 +100,35 @@ async def live_source(from_stdin: bool, input_device: str | None) -> AudioSource
     from assistant.audio.microphone import Microphone
 
     return await Microphone.open(input_device)
+
+
+EDGE_REQUEST_TIMEOUT_S = 10.0
+
+
+def call_edge(method: str, path: str, url: str | None, body: Any = None) -> dict[str, Any]:
+    """The running edge's JSON answer to ``method path`` (``url``: its base URL, by default
+    from the settings); an edge that is not there, or refuses, is a one-line error."""
+    settings = settings_or_exit()
+    base_url = url or f"http://{settings.edge_host}:{settings.edge_port}"
+    token = settings.edge_token
+    return asyncio.run(_request_edge(method, base_url + path, body, token))
+
+
+async def _request_edge(method: str, url: str, body: Any, token: str | None) -> dict[str, Any]:
+    import aiohttp
+
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    timeout = aiohttp.ClientTimeout(total=EDGE_REQUEST_TIMEOUT_S)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout, headers=headers) as session,
+            session.request(method, url, json=body) as response,
+        ):
+            answer: dict[str, Any] = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        raise click.ClickException(
+            f"No edge answers at {url} ({error}). Is `jarvis up` running?"
+        ) from None
+    if response.status >= 400:
+        raise click.ClickException(answer.get("error", {}).get("message", str(answer)))
+    return answer

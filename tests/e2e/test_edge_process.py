@@ -157,16 +157,20 @@ def _seconds(path: Path) -> float:
 
 
 def test_a_muted_satellite_stays_muted_and_undialled_after_a_restart(data_dir: Path) -> None:
-    """Muted from the console, a Wyoming satellite (and the microphone) are muted again when the
-    edge starts next, and the satellite is never dialled then; unmuted, it is dialled as ever."""
+    """Muted with `jarvis mute`, a Wyoming satellite (and the microphone) are muted again when
+    the edge starts next, and the satellite is never dialled then; `jarvis unmute` lets it be
+    dialled again. An address that is not configured is refused, naming the one that is."""
     nowhere = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there: each dial is refused
     settings = {"JARVIS_WYOMING_SATELLITES": nowhere}
     first = start_edge(data_dir, extra_env=settings)
     try:
         wait_for(lambda: "satellite.unreachable" in first.log(), 30, "a first dial")
-        view = _put_listening(first.url, {"muted": True, "satellite": nowhere})
-        assert view["satellites"] == [{"uri": nowhere, "connected": False, "muted": True}]
-        _put_listening(first.url, {"muted": True})
+        muted = _jarvis(data_dir, "mute", nowhere, "--url", first.url)
+        assert muted.stdout.splitlines() == ["microphone: none (text only)", f"{nowhere}: muted"]
+        assert _jarvis(data_dir, "mute", "--url", first.url).stdout.startswith("microphone: muted")
+        wrong = _jarvis(data_dir, "unmute", "tcp://attic-pi:10700", "--url", first.url, ok=False)
+        assert wrong.returncode == 1
+        assert f"JARVIS_WYOMING_SATELLITES: {nowhere}" in wrong.stderr
     finally:
         assert first.stop() == 0
 
@@ -175,7 +179,11 @@ def test_a_muted_satellite_stays_muted_and_undialled_after_a_restart(data_dir: P
         listening = _console_state(second.url)["listening"]
         time.sleep(3.0)  # a few re-dials' time, had it dialled
         assert "satellite.unreachable" not in second.log()
-        _put_listening(second.url, {"muted": False, "satellite": nowhere})
+        unmuted = _jarvis(data_dir, "unmute", nowhere, "--url", second.url)
+        assert unmuted.stdout.splitlines() == [
+            "microphone: muted",
+            f"{nowhere}: not connected (dialling)",
+        ]
         wait_for(lambda: "satellite.unreachable" in second.log(), 30, "a dial once unmuted")
     finally:
         assert second.stop() == 0
@@ -183,16 +191,18 @@ def test_a_muted_satellite_stays_muted_and_undialled_after_a_restart(data_dir: P
     assert listening["satellites"] == [{"uri": nowhere, "connected": False, "muted": True}]
 
 
-def _put_listening(url: str, body: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(
-        f"{url}/v1/console/listening",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="PUT",
+def _jarvis(data_dir: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [JARVIS, *args],
+        env=edge_environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        view: dict[str, Any] = json.load(response)
-    return view
+    if ok:
+        assert result.returncode == 0, result.stderr
+    return result
 
 
 def _console_state(url: str) -> dict[str, Any]:
