@@ -480,10 +480,10 @@ async def test_a_muted_satellite_is_hung_up_on_until_it_is_unmuted(
     assert ear.connected
     ear.set_muted(True)
     await _until_true(lambda: not ear.connected, "hang-up")
-    woken, replies = link.woken, len(satellite.replies())
+    woken, answered, replies = link.woken, link.answered, len(satellite.replies())
     # The satellite's microphone says it all again within a loop (the phrase, then 8 s).
     await asyncio.sleep(_seconds(satellite.said) + 8.0 + 3.0)
-    assert (link.woken, link.answered, link.connections) == (woken, woken, 1)
+    assert (link.woken, link.answered, link.connections) == (woken, answered, 1)
     assert len(satellite.replies()) == replies
 
     ear.set_muted(False)
