@@ -122,12 +122,11 @@ def test_the_training_counts_a_wake_by_the_heads_or_the_check_once_per_refractor
     """The threshold is chosen on dev speech heard as the edge hears it: a step wakes Jarvis by
     the heads' own rule or where the detector reached the floor and the check agrees, and
     wakes within ``REFRACTORY_S`` of another are one."""
-    from assistant.audio.wake_check_training import Heard, wakes
+    from assistant.audio.wake_check_training import Heard, checked, wakes
 
     model = WakeWordModel.load(bundled_path("hey jarvis"))
     heads = _heads(7, model.detector.digest)
     features = np.random.default_rng(8).standard_normal((3, 20, 384)).astype(np.float32)
-    scored = heads.scores(features)
     detector = np.zeros(100)
     verified = np.zeros(100)
     detector[[10, 40, 45]] = 0.3  # checked steps: 40 and 45 lie within 2 s of each other
@@ -136,13 +135,16 @@ def test_the_training_counts_a_wake_by_the_heads_or_the_check_once_per_refractor
     heard = Heard(
         detector, verified, np.array([10, 40, 45, 80]), np.concatenate([features, features[:1]])
     )
+    # The check's probabilities as ``wakes`` computes them, all steps in one batch: the same
+    # rows scored in another batch may round apart by more than the margins below.
+    scored = checked(heard, heads)
     never = dataclasses.replace(heads, threshold=1.01)
     assert wakes(heard, model, never) == 1  # the check never agrees
-    everything = float(scored.min()) - 1e-9
+    everything = float(scored[heard.checked_steps].min()) - 1e-9
     at_everything = dataclasses.replace(heads, threshold=everything)
     assert wakes(heard, model, at_everything) == 3  # 10, 40 (45 is quiet), 80
     # The check's veto: where its probability at the heads' wake is below it, no wake.
-    at_80 = float(scored[0])
+    at_80 = float(scored[80])
     assert wakes(heard, model, dataclasses.replace(never, veto=at_80 - 1e-6)) == 1
     assert wakes(heard, model, dataclasses.replace(never, veto=at_80 + 1e-6)) == 0
     verified[80] = 0.0  # the heads' verifier disagrees: their step no longer wakes
