@@ -274,7 +274,7 @@ class VoiceLoop:
         )
         if self.listening.muted:
             # Kept from before the restart: say why the microphone is not heard.
-            status("The microphone is muted (from the console); unmute it there to be heard")
+            status("The microphone is muted: unmute it in the console or with `jarvis unmute`")
 
     async def _wake_gate(
         self,

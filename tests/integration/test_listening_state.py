@@ -91,6 +91,6 @@ async def test_a_microphone_muted_before_a_restart_stays_closed_and_says_so(
         await asyncio.wait_for(answered.wait(), 60)
     finally:
         await voice.close()
-    assert "The microphone is muted (from the console); unmute it there to be heard" in lines
+    assert "The microphone is muted: unmute it in the console or with `jarvis unmute`" in lines
     assert len(opened) == 2  # the first device was released unheard, a fresh one opened
     assert "time" in heard[0].lower()

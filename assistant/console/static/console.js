@@ -126,8 +126,6 @@ function lastWake(wake, offset) {
   return ` · last woke ${timeOf(wake.at - (offset || 0))} (${by}${voice})`;
 }
 
-// The detector fired and a check said no, since it last woke: a person whom Jarvis ignores
-// sees that it heard them, and which check to ask less of.
 // A Wyoming satellite by its host and port, as JARVIS_WYOMING_SATELLITES names it.
 function satelliteName(uri) {
   return uri.replace(/^tcp:\/\//, "");
@@ -138,6 +136,8 @@ function satelliteStatus(satellite) {
   return `${satellite.uri}: ${satellite.connected ? "connected, waiting for the wake word" : "not connected, Jarvis keeps dialling"}`;
 }
 
+// The detector fired and a check said no, since it last woke: a person whom Jarvis ignores
+// sees that it heard them, and which check to ask less of.
 function lastNearMiss(listening, offset) {
   const miss = listening.last_near_miss;
   if (!miss || (listening.last_wake && listening.last_wake.at >= miss.at)) return "";
