@@ -249,7 +249,10 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
     finally:
         page.keyboard.up("Space")
     assert "timer.start" in turn.locator(".meta").first.inner_text()
-    assert page.locator("li[data-timer]", has_text="10 minute").count() == 1
+    # The timers panel is fetched again after the reply: wait for it before counting.
+    timers = page.locator("li[data-timer]", has_text="10 minute")
+    timers.first.wait_for(timeout=WAIT_MS)
+    assert timers.count() == 1
     page.wait_for_function(
         "() => document.querySelector('audio.reply-audio').dataset.bytes > 10000", timeout=WAIT_MS
     )
