@@ -98,7 +98,8 @@ async def test_muting_hangs_up_at_once_and_only_unmuting_dials_again(
         assert (satellite.dialled, link.connections) == (0, 0)
 
         ear.set_muted(False)
-        await _until(lambda: ear.connected, "the link up")
+        # Up on both sides: the link says so, and the satellite has read its first line.
+        await _until(lambda: ear.connected and bool(satellite.first_lines), "the link up")
         assert satellite.dialled == 1
         assert b'"run-satellite"' in satellite.first_lines[0]
 
