@@ -80,6 +80,38 @@ class LastNearMiss:
         }
 
 
+class MuteSwitch:
+    """One ear's mute switch, awaitable either way: the microphone waits to be unmuted, a
+    satellite's link both to be muted (to hang up) and unmuted (to dial again)."""
+
+    def __init__(self) -> None:
+        self._muted = asyncio.Event()
+        self._unmuted = asyncio.Event()
+        self._unmuted.set()
+
+    @property
+    def muted(self) -> bool:
+        return self._muted.is_set()
+
+    def set(self, muted: bool) -> bool:
+        """Whether the switch moved."""
+        if muted == self.muted:
+            return False
+        if muted:
+            self._unmuted.clear()
+            self._muted.set()
+        else:
+            self._muted.clear()
+            self._unmuted.set()
+        return True
+
+    async def wait_muted(self) -> None:
+        await self._muted.wait()
+
+    async def wait_unmuted(self) -> None:
+        await self._unmuted.wait()
+
+
 class SatelliteEar:
     """A Wyoming satellite as a person sees it: whether its link is up, and its mute switch.
     Muted, Jarvis hangs up on it and does not dial it again until unmuted (as Home Assistant's
@@ -89,26 +121,17 @@ class SatelliteEar:
     def __init__(self, uri: str, changed: Callable[[], None]) -> None:
         self.uri = uri
         self.connected = False
-        self._muted = asyncio.Event()
-        self._unmuted = asyncio.Event()
-        self._unmuted.set()
+        self._switch = MuteSwitch()
         self._changed = changed
 
     @property
     def muted(self) -> bool:
-        return self._muted.is_set()
+        return self._switch.muted
 
     def set_muted(self, muted: bool) -> None:
-        if muted == self.muted:
-            return
-        if muted:
-            self._unmuted.clear()
-            self._muted.set()
-        else:
-            self._muted.clear()
-            self._unmuted.set()
-        log.info("satellite.muted" if muted else "satellite.unmuted", uri=self.uri)
-        self._changed()
+        if self._switch.set(muted):
+            log.info("satellite.muted" if muted else "satellite.unmuted", uri=self.uri)
+            self._changed()
 
     def set_connected(self, connected: bool) -> None:
         if connected != self.connected:
@@ -116,10 +139,10 @@ class SatelliteEar:
             self._changed()
 
     async def wait_muted(self) -> None:
-        await self._muted.wait()
+        await self._switch.wait_muted()
 
     async def wait_unmuted(self) -> None:
-        await self._unmuted.wait()
+        await self._switch.wait_unmuted()
 
     def view(self) -> dict[str, object]:
         return {"uri": self.uri, "connected": self.connected, "muted": self.muted}
@@ -150,14 +173,13 @@ class ListeningState:
         self.phase: Phase = "waiting"
         self.satellites: dict[str, SatelliteEar] = {}
         """The Wyoming satellites it listens through, by address as configured."""
-        self._unmuted = asyncio.Event()
-        self._unmuted.set()
+        self._switch = MuteSwitch()
         self._speaking: Callable[[], bool] = lambda: False
         self._listeners: set[Callable[[], None]] = set()
 
     @property
     def muted(self) -> bool:
-        return not self._unmuted.is_set()
+        return self._switch.muted
 
     @property
     def state(self) -> State:
@@ -183,17 +205,12 @@ class ListeningState:
         self._changed()
 
     def set_muted(self, muted: bool) -> None:
-        if muted == self.muted:
-            return
-        if muted:
-            self._unmuted.clear()
-        else:
-            self._unmuted.set()
-        log.info("listening.muted" if muted else "listening.unmuted")
-        self._changed()
+        if self._switch.set(muted):
+            log.info("listening.muted" if muted else "listening.unmuted")
+            self._changed()
 
     async def wait_unmuted(self) -> None:
-        await self._unmuted.wait()
+        await self._switch.wait_unmuted()
 
     def satellite(self, uri: str) -> SatelliteEar:
         """The switch of the satellite at ``uri`` (as ``JARVIS_WYOMING_SATELLITES`` names it),
