@@ -14,7 +14,9 @@ says nothing when it has, and keeps streaming its microphone while it plays, so 
 until then (the reply itself) is dropped unheard. With ``JARVIS_WAKE_WORD=none`` every
 utterance is a command. The link is re-dialled with backoff
 whenever it drops, whichever side restarted: the failure satellite users report most is one
-that never comes back after a server reboot. Muted (its ``SatelliteEar``, the console's switch),
+that never comes back after a server reboot, and one that sends audio we cannot read (a chunk
+without its format, or not whole frames of it) is hung up on and dialled again the same way,
+not left dead. Muted (its ``SatelliteEar``, the console's switch),
 Jarvis hangs up on the satellite, dropping a command it was saying, and dials it again only once
 unmuted.
 """
@@ -27,13 +29,13 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
 import structlog
 from wyoming.asr import Transcript
-from wyoming.audio import AudioChunk, AudioChunkConverter, AudioStart, AudioStop
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncClient
 from wyoming.event import Event
 from wyoming.satellite import RunSatellite
 from wyoming.wake import Detection
 
-from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
+from assistant.audio import SAMPLE_RATE_HZ
 from assistant.audio.endpointing import Endpointer, RoomLevels, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
 from assistant.events import WAKE_EVENT_KIND
@@ -41,6 +43,7 @@ from assistant.listening import SatelliteEar, wake_heard
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
 from assistant.wake_gate import AfterWake, Wake, WakeGate, command_window
+from assistant.wyoming_audio import BadAudio, chunk_converter, read_chunk
 from assistant.wyoming_server import CHUNK_SAMPLES, Handle
 from assistant.wyoming_wake import SharedWake, model_name
 from jarvis.tasks import cancel_and_wait
@@ -105,6 +108,8 @@ class SatelliteLink:
         self.answered = 0
         self.followed_up = 0
         """Commands answered that were said in a follow-up window, without the wake word."""
+        self.bad_audio = 0
+        """Times it was hung up on for sending audio we cannot read."""
 
     async def run(self) -> None:
         delay = RETRY_MIN_S
@@ -117,6 +122,17 @@ class SatelliteLink:
                 delay = RETRY_MIN_S  # it was up: the satellite restarted, dial again soon
             except (OSError, EOFError, asyncio.IncompleteReadError) as error:
                 log.info("satellite.unreachable", uri=self.uri, reason=str(error) or "refused")
+            except BadAudio as error:
+                # A satellite that sends audio we cannot read is hung up on, and dialled again
+                # with the same backoff: it may have been restarted with other settings.
+                log.warning("satellite.bad_audio", uri=self.uri, reason=str(error))
+                self.bad_audio += 1
+            except Exception as error:
+                # Anything else (a model that failed to load, a reply that could not be spoken)
+                # must not leave a room deaf until the edge restarts: logged, and dialled again.
+                log.exception(
+                    "satellite.failed", uri=self.uri, error=f"{type(error).__name__}: {error}"
+                )
             if self._muted():
                 continue  # it hung up because a person muted it: wait for the switch
             await asyncio.sleep(delay)
@@ -256,15 +272,15 @@ class SatelliteLink:
 async def _audio(client: AsyncClient, ear: SatelliteEar | None) -> AsyncGenerator[bytes, None]:
     """The satellite's microphone as 16 kHz mono int16 PCM, until it hangs up or ``ear`` is
     muted (then at once, even with a read under way: what the satellite sends after is never
-    read)."""
-    converter = AudioChunkConverter(rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1)
+    read); :class:`BadAudio` from a chunk that cannot be read as audio."""
+    converter = chunk_converter()
     muting = None
     if ear is not None:
         muting = asyncio.create_task(ear.wait_muted(), name=f"mute switch {ear.uri}")
     try:
         while (event := await _next_event(client, muting)) is not None:
             if AudioChunk.is_type(event.type):
-                yield converter.convert(AudioChunk.from_event(event)).audio
+                yield read_chunk(event, converter).audio
     finally:
         if muting is not None:
             await cancel_and_wait(muting)

@@ -4,7 +4,9 @@ its voices, its wake word and its understanding.
 ``Describe`` is answered with ``Info`` naming our recognizer, voice, wake word and intent
 handling, with versions. Speech to text: ``Transcribe`` (optional), ``AudioStart``,
 ``AudioChunk``…, ``AudioStop`` → ``Transcript``; the audio, any rate or width, becomes 16 kHz
-mono int16 and its silence is trimmed by our endpointer before whisper hears it. Wake word:
+mono int16 and its silence is trimmed by our endpointer before whisper hears it (a chunk
+without a usable format, or not whole frames of it, is answered with an ``Error``, code
+``BadAudio``, and dropped; the stream goes on). Wake word:
 ``Detect``, then the audio → ``Detection`` as soon as "hey jarvis" is heard, or ``NotDetected``
 at ``AudioStop`` (:mod:`assistant.wyoming_wake`). Text to speech: ``Synthesize`` →
 ``AudioStart``, ``AudioChunk``…, ``AudioStop``. Understanding: a ``Transcript`` sent to us is
@@ -23,7 +25,7 @@ from typing import Any
 
 import structlog
 from wyoming.asr import Transcribe, Transcript
-from wyoming.audio import AudioChunk, AudioChunkConverter, AudioStart, AudioStop
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.handle import Handled, NotHandled
@@ -44,11 +46,12 @@ from wyoming.server import AsyncEventHandler, AsyncServer
 from wyoming.tts import Synthesize
 from wyoming.wake import Detect, Detection, NotDetected
 
-from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
+from assistant.audio import SAMPLE_RATE_HZ
 from assistant.audio.wake_word import Woke
 from assistant.errors import ModelNotFoundError
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
+from assistant.wyoming_audio import chunk_converter, read_chunk
 from assistant.wyoming_wake import SharedWake, WakeStream
 from models import Reply
 
@@ -199,9 +202,7 @@ class JarvisHandler(AsyncEventHandler):
     ) -> None:
         super().__init__(reader, writer)
         self._services = services
-        self._converter = AudioChunkConverter(
-            rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1
-        )
+        self._converter = chunk_converter()
         self._audio = bytearray()
         self._detecting = False
         """The audio belongs to a ``Detect`` (``_wake`` is its stream, unless it was refused)."""
@@ -212,8 +213,15 @@ class JarvisHandler(AsyncEventHandler):
             await self._on(event)
         except (OSError, ValueError, RuntimeError, ModelNotFoundError) as error:
             # A model that failed, audio we cannot read: said to the client, and the link stays.
-            log.warning("wyoming.failed", event=event.type, error=str(error))
+            log.warning("wyoming.failed", wyoming_event=event.type, error=str(error))
             await self.write_event(Error(text=str(error), code=type(error).__name__).event())
+        except (KeyError, TypeError) as error:
+            # The wyoming package reads an event's fields without checking them: one missing or
+            # of the wrong type is the client's mistake, said to it, not a dropped connection.
+            fault = f"no {error}" if isinstance(error, KeyError) else str(error)
+            text = f"malformed {event.type} event: {fault}"
+            log.warning("wyoming.malformed", wyoming_event=event.type, error=text)
+            await self.write_event(Error(text=text, code="malformed-event").event())
         return True
 
     async def _on(self, event: Event) -> None:
@@ -227,7 +235,7 @@ class JarvisHandler(AsyncEventHandler):
         elif AudioStart.is_type(event.type):
             self._new_stream()
         elif AudioChunk.is_type(event.type):
-            chunk = self._converter.convert(AudioChunk.from_event(event))
+            chunk = read_chunk(event, self._converter)
             if self._detecting:
                 await self._listen(chunk)
             else:
@@ -238,16 +246,14 @@ class JarvisHandler(AsyncEventHandler):
             else:
                 await self._transcribe()
         elif Synthesize.is_type(event.type):
-            await self._synthesize(Synthesize.from_event(event).text)
+            await self._synthesize(_text(event))
         elif Transcript.is_type(event.type):
-            await self._handle(Transcript.from_event(event).text)
+            await self._handle(_text(event))
 
     def _new_stream(self) -> None:
         self._audio.clear()
         # The resampler's state belongs to one stream, not to the next.
-        self._converter = AudioChunkConverter(
-            rate=SAMPLE_RATE_HZ, width=SAMPLE_WIDTH_BYTES, channels=1
-        )
+        self._converter = chunk_converter()
 
     async def _detect(self, detect: Detect) -> None:
         self._detecting, self._wake = True, None
@@ -406,3 +412,12 @@ def conversation_handle(
                 return None
 
     return handle
+
+
+def _text(event: Event) -> str:
+    """A ``synthesize`` or ``transcript`` event's text (the package's own ``from_event`` would
+    pass a number or a list on to the voice or the conversation)."""
+    text = event.data.get("text")
+    if not isinstance(text, str):
+        raise TypeError(f"its text must be a string, not {text!r}")
+    return text

@@ -226,3 +226,53 @@ async def test_a_client_hanging_up_mid_stream_leaves_the_others_served(
         )
     (event,) = await _detect(uri, pcm)
     assert Detection.from_event(event).name == "hey_jarvis"
+
+
+async def test_an_unreadable_chunk_gets_an_error_and_the_stream_goes_on(
+    server: tuple[str, Conversation], piper_voice: object
+) -> None:
+    """A chunk without its rate, and one that is not whole frames, are each answered with an
+    Error naming the fault (code BadAudio); the connection stays, and the speech sent around
+    them is still transcribed at AudioStop."""
+    uri, _ = server
+    pcm, _ = _spoken(piper_voice, "what time is it")
+    half = len(pcm) // 4 * 2
+    fmt = {"rate": SAMPLE_RATE_HZ, "width": 2, "channels": 1}
+    async with AsyncClient.from_uri(uri) as client:
+        await client.write_event(AudioStart(**fmt).event())
+        await client.write_event(AudioChunk(audio=pcm[:half], **fmt).event())
+        await client.write_event(Event(type="audio-chunk", data={"width": 2, "channels": 1},
+                                       payload=b"\0\0"))  # fmt: skip
+        await client.write_event(Event(type="audio-chunk", data=fmt, payload=b"\0\0\0"))
+        await client.write_event(AudioChunk(audio=pcm[half:], **fmt).event())
+        await client.write_event(AudioStop().event())
+        received = []
+        while not received or received[-1].type != "transcript":
+            event = await client.read_event()
+            assert event is not None, "the server hung up"
+            received.append(event)
+    errors = [Error.from_event(event) for event in received if event.type == "error"]
+    assert [error.code for error in errors] == ["BadAudio", "BadAudio"]
+    assert "without its rate" in errors[0].text
+    assert "not a whole number of 2-byte frames" in errors[1].text
+    assert "what time is it" in Transcript.from_event(received[-1]).text.lower()
+
+
+async def test_an_event_missing_its_fields_gets_an_error_and_the_link_stays(
+    server: tuple[str, Conversation],
+) -> None:
+    """A Transcript without its text and a Synthesize whose text is a number are the client's
+    mistakes: each gets an Error, and the same connection is then described as usual."""
+    uri, _ = server
+    events = await _exchange(
+        uri,
+        Event(type="transcript", data={}),
+        Event(type="synthesize", data={"text": 42}),
+        Describe().event(),
+        until="info",
+    )
+    errors = [Error.from_event(event) for event in events if event.type == "error"]
+    assert [error.code for error in errors] == ["malformed-event", "malformed-event"]
+    assert errors[0].text == "malformed transcript event: its text must be a string, not None"
+    assert errors[1].text == "malformed synthesize event: its text must be a string, not 42"
+    assert Info.from_event(events[-1]).asr
