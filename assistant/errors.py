@@ -23,6 +23,10 @@ class NoInputDeviceError(Exception):
     """No microphone (sound input device) exists, or the one asked for is not there."""
 
 
+class MicrophoneLost(Exception):
+    """A microphone that was streaming stopped by itself: unplugged, or its driver failed."""
+
+
 class NoOutputDeviceError(Exception):
     """No sound output device exists, so replies cannot be played aloud."""
 

@@ -3,21 +3,24 @@
 ``ListeningState`` is told by the voice loop what it is doing (waiting, listening, thinking) and
 asks the speech queue whether it is speaking; the console shows the result. ``MutableSource``
 wraps the microphone: muting closes the device (the operating system's "in use" light goes out),
-unmuting opens it again. Each Wyoming satellite has a switch of its own (``SatelliteEar``):
-muted, Jarvis hangs up on it, and a satellite streams only to a server that asked. Nothing is
-heard, kept or sent while muted.
+unmuting opens it again; a microphone that stops by itself (unplugged) is ``lost``, and opened
+again, with backoff, until it is back. Each Wyoming satellite has a switch of its own
+(``SatelliteEar``): muted, Jarvis hangs up on it, and a satellite streams only to a server that
+asked. Nothing is heard, kept or sent while muted.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import structlog
 
 from assistant.audio import AudioSource
+from assistant.errors import MicrophoneLost, NoInputDeviceError
 from models import WakeHeard
 
 if TYPE_CHECKING:
@@ -26,8 +29,12 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 Phase = Literal["waiting", "listening", "thinking"]
-State = Literal["off", "muted", "waiting", "listening", "thinking", "speaking"]
-"""``off``: no microphone (text only); ``waiting``: for speech or the wake word."""
+State = Literal["off", "muted", "lost", "waiting", "listening", "thinking", "speaking"]
+"""``off``: no microphone (text only); ``lost``: the microphone stopped by itself (unplugged)
+and is being opened again; ``waiting``: for speech or the wake word."""
+REOPEN_FIRST_S = 1.0
+REOPEN_MAX_S = 10.0
+"""A lost microphone is opened again after the first, doubling up to the second."""
 
 MICROPHONE = "microphone"
 """The mute store's name for this edge's own microphone (a satellite's is its address)."""
@@ -154,6 +161,8 @@ class ListeningState:
     def __init__(self) -> None:
         self.microphone = False
         """True once a microphone feeds the voice loop."""
+        self.microphone_lost: str | None = None
+        """Why the microphone stopped by itself, until it is open again."""
         self.wake_word: str | None = None
         """The phrase that must come first, when the voice loop waits for one."""
         self.wake_sensitivity: str | None = None
@@ -187,6 +196,8 @@ class ListeningState:
             return "speaking" if self._speaking() else "off"
         if self.muted:
             return "muted"
+        if self.microphone_lost is not None:
+            return "lost"
         if self._speaking():
             return "speaking"
         return self.phase
@@ -204,10 +215,19 @@ class ListeningState:
         self.last_near_miss = near_miss
         self._changed()
 
+    def set_microphone_lost(self, reason: str | None) -> None:
+        """Why the microphone stopped by itself, or ``None`` once it is open again."""
+        if reason != self.microphone_lost:
+            self.microphone_lost = reason
+            self._changed()
+
     def set_muted(self, muted: bool) -> None:
         if self._switch.set(muted):
             log.info("listening.muted" if muted else "listening.unmuted")
             self._changed()
+
+    async def wait_muted(self) -> None:
+        await self._switch.wait_muted()
 
     async def wait_unmuted(self) -> None:
         await self._switch.wait_unmuted()
@@ -233,6 +253,7 @@ class ListeningState:
             "state": self.state,
             "muted": self.muted,
             "microphone": self.microphone,
+            "microphone_lost": self.microphone_lost,
             "wake_word": self.wake_word,
             "wake_sensitivity": self.wake_sensitivity,
             "wake_companion": self.wake_companion,
@@ -250,36 +271,74 @@ class ListeningState:
 
 
 class MutableSource:
-    """An ``AudioSource`` that closes its device while muted and opens a fresh one after."""
+    """An ``AudioSource`` that closes its device while muted and opens a fresh one after, and
+    opens a fresh one, with backoff, after the device stopped by itself (``MicrophoneLost``) or
+    could not be opened (``NoInputDeviceError``: unplugged)."""
 
     def __init__(
         self,
         source: AudioSource,
         reopen: Callable[[], Awaitable[AudioSource]],
         listening: ListeningState,
+        *,
+        reopen_first_s: float = REOPEN_FIRST_S,
+        reopen_max_s: float = REOPEN_MAX_S,
     ) -> None:
         self._source: AudioSource | None = source
         self._reopen = reopen
         self._listening = listening
         self._closed = False
+        self._reopen_first_s = reopen_first_s
+        self._reopen_max_s = reopen_max_s
+        self.reopen_failures = 0
+        """Tries to open the device again that failed."""
         listening.microphone = True
 
-    async def frames(self) -> AsyncIterator[bytes]:
+    async def frames(self) -> AsyncGenerator[bytes, None]:
+        delay = self._reopen_first_s
         while not self._closed:
             if self._listening.muted:
                 await self._release()
                 await self._listening.wait_unmuted()
                 continue
             if self._source is None:
-                self._source = await self._reopen()
-                log.info("listening.microphone_reopened")
-            async for frame in self._source.frames():
-                if self._listening.muted:
-                    break  # the frame was heard while muting: dropped, never passed on
-                yield frame
-            else:
-                if not self._listening.muted:
-                    return  # the device ended by itself
+                try:
+                    self._source = await self._reopen()
+                except NoInputDeviceError as error:
+                    self._lost(str(error))
+                    self.reopen_failures += 1
+                    await self._wait_or_muted(delay)
+                    delay = min(delay * 2, self._reopen_max_s)
+                    continue
+                delay = self._reopen_first_s
+                if self._listening.microphone_lost is not None:
+                    log.info("listening.microphone_back")
+                    self._listening.set_microphone_lost(None)
+                else:
+                    log.info("listening.microphone_reopened")
+            try:
+                async for frame in self._source.frames():
+                    if self._listening.muted:
+                        break  # the frame was heard while muting: dropped, never passed on
+                    yield frame
+                else:
+                    if not self._listening.muted:
+                        return  # the source ended by itself (a file): so does this
+            except MicrophoneLost as error:
+                self._lost(str(error))
+                await self._release()
+
+    def _lost(self, reason: str) -> None:
+        if self._listening.microphone_lost is None:
+            log.warning("listening.microphone_lost", reason=reason)
+        self._listening.set_microphone_lost(reason)
+
+    async def _wait_or_muted(self, seconds: float) -> None:
+        """Sleep before the next try, unless a person mutes it meanwhile (then no device is
+        wanted until unmuted)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._listening.wait_muted()
 
     async def _release(self) -> None:
         source, self._source = self._source, None

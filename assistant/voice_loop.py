@@ -158,7 +158,8 @@ class VoiceLoop:
         loading the one ``options.wake_word`` names (the caller keeps it).
         """
         options = options or VoiceOptions()
-        status = _once_each(on_status or (lambda line: log.info("voice.status", line=line)))
+        say = on_status or (lambda line: log.info("voice.status", line=line))
+        status = _once_each(say)
         loop = cls()
         loop.listening = listening or loop.listening
         loop._publish = publish
@@ -169,6 +170,7 @@ class VoiceLoop:
                 await loop._start_listening(
                     data_dir, options, source, submit, status, recognizer, wake_detector
                 )
+                loop._say_when_the_microphone_is_lost(say)
         except BaseException:
             await loop.close()
             raise
@@ -275,6 +277,30 @@ class VoiceLoop:
         if self.listening.muted:
             # Kept from before the restart: say why the microphone is not heard.
             status("The microphone is muted: unmute it in the console or with `jarvis unmute`")
+
+    def _say_when_the_microphone_is_lost(self, say: Callable[[str], None]) -> None:
+        """A line each time the microphone stops by itself and each time it is back (every
+        time, not once: a loose cable may come and go)."""
+        listening = self.listening
+        said = listening.microphone_lost
+
+        def changed() -> None:
+            nonlocal said
+            if listening.microphone_lost == said:
+                return
+            if listening.microphone_lost is not None and said is None:
+                say(f"The microphone stopped ({listening.microphone_lost}): "
+                    "listening again as soon as it is back")  # fmt: skip
+            elif listening.microphone_lost is None:
+                say("The microphone is back: listening again")
+            said = listening.microphone_lost
+
+        undo = listening.on_change(changed)
+
+        async def stop_saying() -> None:
+            undo()
+
+        self._closers.append(stop_saying)
 
     async def _wake_gate(
         self,

@@ -36,10 +36,26 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {
                     "state": {
                         "type": "string",
-                        "enum": ["off", "muted", "waiting", "listening", "thinking", "speaking"],
+                        "enum": [
+                            "off",
+                            "muted",
+                            "lost",
+                            "waiting",
+                            "listening",
+                            "thinking",
+                            "speaking",
+                        ],
+                        "description": "'off': no microphone (text only); 'lost': the "
+                        "microphone stopped by itself (unplugged) and is being opened again",
                     },
                     "muted": {"type": "boolean"},
                     "microphone": {"type": "boolean"},
+                    "microphone_lost": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "Why the microphone stopped by itself ('USB Mic sent "
+                        "no sound for 3 s', 'no microphone found: …'), until it is open again",
+                    },
                     "wake_word": {"type": "string", "nullable": True},
                     "wake_sensitivity": {
                         "type": "string",

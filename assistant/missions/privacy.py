@@ -29,6 +29,7 @@ import structlog
 from assistant.audio import SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES, AudioSource
 from assistant.errors import (
     DeviceCapabilityError,
+    MicrophoneLost,
     MissionStepError,
     NoInputDeviceError,
     PathNotAllowedError,
@@ -218,6 +219,8 @@ class PrivacyRunner:
                         break
         except TimeoutError:
             raise MissionStepError("the microphone stopped delivering audio") from None
+        except MicrophoneLost as error:
+            raise MissionStepError(f"the microphone was lost mid-recording: {error}") from None
         finally:
             await source.close()
         del pcm[wanted:]

@@ -20,6 +20,7 @@ from assistant.console.cloud_client import ConsoleCloud
 from assistant.console.routes import (
     CONTENT_SECURITY_POLICY,
     NO_CLOUD,
+    PARTS,
     ConsoleParts,
     add_console,
 )
@@ -242,6 +243,25 @@ async def test_the_listening_stream_pushes_each_change(client: Client) -> None:
         await client.put("/v1/console/listening", json={"muted": True})
         changed = await _next_event(stream)
     assert changed["muted"] is True
+
+
+async def test_a_lost_microphone_is_pushed_with_its_reason_and_its_return(
+    client: Client,
+) -> None:
+    """The console's listening stream says ``lost`` (with why) when the microphone stops by
+    itself, and ``waiting`` once it is open again; the state route agrees."""
+    listening = client.app[PARTS].listening
+    listening.microphone = True
+    async with client.get("/v1/console/listening/events") as stream:
+        assert (await _next_event(stream))["state"] == "waiting"
+        listening.set_microphone_lost("USB Mic stopped")
+        lost = await _next_event(stream)
+        state = await (await client.get("/v1/console/state")).json()
+        listening.set_microphone_lost(None)
+        back = await _next_event(stream)
+    assert (lost["state"], lost["microphone_lost"]) == ("lost", "USB Mic stopped")
+    assert state["listening"]["state"] == "lost"
+    assert (back["state"], back["microphone_lost"]) == ("waiting", None)
 
 
 async def test_a_satellite_is_muted_by_its_address_and_the_switch_is_kept(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from assistant.audio import AudioSource
 from assistant.audio.wav_source import WavSource
+from assistant.errors import MicrophoneLost, NoInputDeviceError
 from assistant.events import ReplyBus
 from assistant.listening import ListeningState, MutableSource
 from assistant.stt.whisper_recognizer import WhisperRecognizer
@@ -94,3 +96,58 @@ async def test_a_microphone_muted_before_a_restart_stays_closed_and_says_so(
     assert "The microphone is muted: unmute it in the console or with `jarvis unmute`" in lines
     assert len(opened) == 2  # the first device was released unheard, a fresh one opened
     assert "time" in heard[0].lower()
+
+
+class _Unplugged:
+    """A microphone pulled out after half a second of silence (a stand-in: this machine has no
+    sound hardware; the real adapter's ``MicrophoneLost`` is shown in
+    tests/unit/test_audio_microphone.py)."""
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        for _ in range(25):
+            await asyncio.sleep(0.02)
+            yield bytes(640)
+        raise MicrophoneLost("USB Mic stopped")
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_the_voice_loop_outlives_a_lost_microphone_and_says_so(
+    piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
+) -> None:
+    """Pulled out, the microphone is sought again (the first try finds none), and the command
+    said into it once it is back is heard; the terminal is told both times."""
+    recording = next(r for r in piper_recordings if r.utterance.intent == "time.now")
+    listening = ListeningState()
+    tries: list[str] = []
+
+    async def open_device() -> AudioSource:
+        tries.append("try")
+        if len(tries) == 1:
+            raise NoInputDeviceError("no microphone found: this machine has no sound input device")
+        return WavSource(recording.path, trailing_silence_s=1.0)
+
+    heard: list[str] = []
+    answered = asyncio.Event()
+
+    async def submit(text: str, *, words_doubted: bool = False) -> None:
+        heard.append(text)
+        answered.set()
+
+    lines: list[str] = []
+    source = MutableSource(_Unplugged(), open_device, listening, reopen_first_s=0.05)
+    voice = await VoiceLoop.start(
+        tmp_path, submit=submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
+        source=source, on_status=lines.append,
+        options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+    )  # fmt: skip
+    try:
+        await asyncio.wait_for(answered.wait(), 60)
+    finally:
+        await voice.close()
+    assert "time" in heard[0].lower()
+    assert len(tries) == 2
+    lost = "The microphone stopped (USB Mic stopped): listening again as soon as it is back"
+    assert lines.index(lost) < lines.index("The microphone is back: listening again")
+    assert listening.microphone_lost is None

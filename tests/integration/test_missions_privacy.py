@@ -6,6 +6,7 @@ import asyncio
 import os
 import sys
 import wave
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 
 from assistant.audio import AudioSource
 from assistant.audio.wav_source import WavSource
-from assistant.errors import NoInputDeviceError
+from assistant.errors import MicrophoneLost, NoInputDeviceError
 from assistant.missions.privacy import (
     CommandScreenCapturer,
     Photo,
@@ -166,6 +167,37 @@ async def test_record_audio_without_a_microphone_says_so(config: PrivacyRunnerCo
     assert with_error.error == "no microphone found: this machine has no sound input device"
     unwired = await run(PrivacyRunner(config), mission(("record_audio", {"seconds": 1})))
     assert unwired.error == "this device has no microphone"
+
+
+class _PulledOut:
+    """A microphone pulled out after 0.2 s (a stand-in: no sound hardware here)."""
+
+    closed = False
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield bytes(640)
+        raise MicrophoneLost("USB Mic stopped")
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+async def test_record_audio_from_a_microphone_pulled_out_fails_saying_so(
+    config: PrivacyRunnerConfig,
+) -> None:
+    """The step fails with the reason, the device is released, and no recording is left."""
+    source = _PulledOut()
+
+    async def open_audio() -> AudioSource:
+        return source
+
+    result = await run(
+        PrivacyRunner(config, open_audio=open_audio), mission(("record_audio", {"seconds": 1}))
+    )
+    assert result.error == "the microphone was lost mid-recording: USB Mic stopped"
+    assert source.closed
+    assert not (config.data_dir / "recordings" / "p-1-0.wav").exists()
 
 
 async def test_record_audio_length_is_capped(config: PrivacyRunnerConfig) -> None:

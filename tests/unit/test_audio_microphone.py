@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from assistant.audio.microphone import FrameBridge, InputDevice, Microphone, choose_device
-from assistant.errors import NoInputDeviceError
+from assistant.errors import MicrophoneLost, NoInputDeviceError
 
 DEVICES = [
     InputDevice(0, "HDA Intel PCH: ALC256 Analog", 2, 44100.0),
@@ -47,6 +47,7 @@ async def test_frames_cross_from_the_audio_thread_in_order() -> None:
     thread.start()
     received = []
     while (frame := await asyncio.wait_for(bridge.queue.get(), 5)) is not None:
+        assert isinstance(frame, bytes)
         received.append(frame[0])
     thread.join()
     assert received == list(range(100))
@@ -60,3 +61,91 @@ async def test_a_lagging_loop_drops_the_oldest_frames() -> None:
     await asyncio.sleep(0)
     assert [bridge.queue.get_nowait() for _ in range(3)] == [b"\x02", b"\x03", b"\x04"]
     assert bridge.dropped == 2
+
+
+class FakeSoundDevice:
+    """sounddevice with one input device whose stream plays a script on its own thread: there is
+    no sound hardware on this machine, so PortAudio's side is the only fake here. ``frames``
+    frames are called back, then the stream either finishes by itself (``then="finished"``, as
+    PortAudio does when a device fails) or goes quiet (``then="quiet"``, as ALSA often does when
+    a USB microphone is pulled out)."""
+
+    PortAudioError = OSError
+
+    def __init__(self, frames: int, then: str) -> None:
+        self.script = (frames, then)
+        self.closed = threading.Event()
+
+    def query_devices(self) -> list[dict[str, object]]:
+        return [{"name": "USB Mic", "max_input_channels": 1, "default_samplerate": 48000.0}]
+
+    def RawInputStream(self, **kwargs: object) -> FakeSoundDevice.Stream:
+        return FakeSoundDevice.Stream(self, kwargs)
+
+    class Stream:
+        def __init__(self, device: FakeSoundDevice, kwargs: dict[str, object]) -> None:
+            self._device = device
+            self._callback = kwargs["callback"]
+            self._finished = kwargs["finished_callback"]
+            self._thread = threading.Thread(target=self._play)
+            self._finished_once = threading.Lock()
+
+        def start(self) -> None:
+            self._thread.start()
+
+        def _play(self) -> None:
+            frames, then = self._device.script
+            for n in range(frames):
+                self._callback(bytes([n]) * 640, 320, None, None)  # type: ignore[operator]
+            if then == "finished":
+                self._finish()
+
+        def _finish(self) -> None:
+            if self._finished_once.acquire(blocking=False):
+                self._finished()  # type: ignore[operator]
+
+        def close(self) -> None:
+            self._thread.join()
+            self._finish()  # PortAudio calls it when the stream stops, whoever stopped it
+            self._device.closed.set()
+
+
+async def _opened(monkeypatch: pytest.MonkeyPatch, device: FakeSoundDevice) -> Microphone:
+    monkeypatch.setattr("assistant.audio.microphone.load_sounddevice", lambda: device)
+    return await Microphone.open(stall_s=0.3)
+
+
+@pytest.mark.parametrize(
+    ("then", "says"),
+    [("finished", "USB Mic stopped"), ("quiet", "USB Mic sent no sound for 0.3 s")],
+)
+async def test_a_device_that_stops_by_itself_is_lost_after_its_last_frame(
+    monkeypatch: pytest.MonkeyPatch, then: str, says: str
+) -> None:
+    """Every frame it sent is passed on, then ``MicrophoneLost`` says why: never a silent
+    hang of the voice loop on a queue nobody fills."""
+    microphone = await _opened(monkeypatch, FakeSoundDevice(5, then))
+    received: list[int] = []
+
+    async def listen() -> None:
+        async for frame in microphone.frames():
+            received.append(frame[0])
+
+    with pytest.raises(MicrophoneLost, match=says):
+        await listen()
+    assert received == [0, 1, 2, 3, 4]
+    await microphone.close()
+
+
+async def test_a_microphone_closed_by_its_owner_just_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing stops the stream, which calls PortAudio's finished callback too: that is an end,
+    not a lost device."""
+    device = FakeSoundDevice(3, "quiet")
+    microphone = await _opened(monkeypatch, device)
+    received = []
+    async for frame in microphone.frames():
+        received.append(frame[0])
+        if len(received) == 3:
+            await microphone.close()
+    assert received == [0, 1, 2]
+    assert device.closed.is_set()

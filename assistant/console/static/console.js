@@ -89,8 +89,8 @@ function timeOf(epochSeconds) {
 }
 
 const STATE_WORDS = {
-  off: "Text only", muted: "Muted", waiting: "Waiting", listening: "Listening",
-  thinking: "Thinking", speaking: "Speaking",
+  off: "Text only", muted: "Muted", lost: "Microphone lost: plug it back in", waiting: "Waiting",
+  listening: "Listening", thinking: "Thinking", speaking: "Speaking",
 };
 
 const SENSITIVITY_WORDS = { high: " (high sensitivity)", strict: " (strict)" };
@@ -643,7 +643,7 @@ function App() {
       <h1>Jarvis${state ? html` <span class="meta">· ${state.device.device_name}</span>` : ""}</h1>
       <span class=${`badge ${live ? "on" : "off"}`} title="The live event stream">${live ? "live" : "reconnecting"}</span>
       <span class=${`badge ${cloud?.connected ? "on" : "off"}`}>${cloud ? (cloud.connected ? "cloud connected" : cloud.configured ? "cloud offline" : "no cloud") : "…"}</span>
-      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state">${listening ? stateWords(listening) + wakeWords(listening, offset) : "…"}</span>
+      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state" title=${listening?.microphone_lost || ""}>${listening ? stateWords(listening) + wakeWords(listening, offset) : "…"}</span>
       <button class="quiet" aria-pressed=${Boolean(listening?.muted)} disabled=${!listening?.microphone}
         onClick=${toggleMute}>${listening?.muted ? "Unmute microphone" : "Mute microphone"}</button>
       ${(listening?.satellites || []).map((satellite) => html`
