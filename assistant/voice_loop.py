@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import structlog
 
-from assistant.audio import AudioSource
+from assistant.audio import AudioSource, duration_s
 from assistant.audio.alarm_tone import alarm_tone
 from assistant.audio.wake_word import DEFAULT_WAKE_WORD
 from assistant.errors import (
@@ -62,6 +62,11 @@ class Submit(Protocol):
 
 
 PTT_TRAILING_SILENCE_MS = 10_000
+QUIET_S = 0.5
+"""After an utterance that could not be heard, this long without speech means none was under
+way: listening starts again."""
+SKIP_MAX_S = 15.0
+"""… and the rest of one that was under way is dropped for at most this long."""
 
 
 class ReplySource(Protocol):
@@ -402,42 +407,70 @@ class _Listener:
         """How loud whoever said the wake word was: a follow-up is theirs too."""
 
     async def run(self) -> None:
-        from assistant.interpreter import interpret
-        from assistant.stt.listen import hear_next
-
         frames = self._microphone()
         async with contextlib.AsyncExitStack() as stack:
             gate = await self._push_to_talk(stack)
             while True:
-                if self._wake is not None:
-                    if not await self._hear_after_wake(frames):
+                try:
+                    if not await self._hear_one(frames, gate):
                         return
-                    continue
-                heard_frames = gate.frames(frames) if gate else _same(frames)
-                async with (
-                    contextlib.aclosing(heard_frames) as passed,
-                    contextlib.aclosing(self._cleaned(passed)) as s,
-                ):
-                    heard = await hear_next(
-                        s,
-                        self._recognizer,
-                        self._endpointer,
-                        interpret,
-                        on_speech_start=self._speech_started,
-                    )
-                if heard is None:
-                    if gate is None:
-                        log.info("voice.source_ended")
-                        return
-                    continue
-                self._owner.listening.set_phase("thinking" if heard.transcript.text else "waiting")
-                if heard.transcript.text:
-                    self._owner._last_end_of_speech = heard.ended_at
-                    log.info("voice.heard", **heard.to_json())
-                    self._owner._spawn(
-                        self._submit_safely(heard.transcript.text, words_doubted(heard.transcript)),
-                        "voice-submit",
-                    )
+                except Exception as error:
+                    # One utterance that could not be heard (a recognizer that failed, a
+                    # detector that raised) must not leave Jarvis deaf until a restart.
+                    log.exception("voice.hear_failed", error=f"{type(error).__name__}: {error}")
+                    self._owner.listening.set_phase("waiting")
+                    await self._skip_the_rest(frames)
+
+    async def _skip_the_rest(self, frames: AsyncIterator[bytes]) -> None:
+        """After an utterance that could not be heard, drop the rest of it: the endpointer hears
+        the frames until the speech under way ends (or, after ``QUIET_S``, none is), so the tail
+        of a failed command is not taken for a command of its own. Nothing else hears them."""
+        from assistant.audio.endpointing import SpeechEnded
+
+        self._endpointer.reset()
+        heard_s = 0.0
+        async for pcm in frames:
+            events = await asyncio.to_thread(self._endpointer.push, pcm)
+            heard_s += duration_s(pcm)
+            if any(isinstance(event, SpeechEnded) for event in events):
+                break
+            if heard_s >= SKIP_MAX_S or (heard_s >= QUIET_S and not self._endpointer.in_speech):
+                break
+        self._endpointer.reset()
+
+    async def _hear_one(self, frames: AsyncIterator[bytes], gate: PushToTalkGate | None) -> bool:
+        """Hear one utterance and hand it on; false when the source ended."""
+        from assistant.interpreter import interpret
+        from assistant.stt.listen import hear_next
+
+        if self._wake is not None:
+            return await self._hear_after_wake(frames)
+        heard_frames = gate.frames(frames) if gate else _same(frames)
+        async with (
+            contextlib.aclosing(heard_frames) as passed,
+            contextlib.aclosing(self._cleaned(passed)) as s,
+        ):
+            heard = await hear_next(
+                s,
+                self._recognizer,
+                self._endpointer,
+                interpret,
+                on_speech_start=self._speech_started,
+            )
+        if heard is None:
+            if gate is None:
+                log.info("voice.source_ended")
+                return False
+            return True
+        self._owner.listening.set_phase("thinking" if heard.transcript.text else "waiting")
+        if heard.transcript.text:
+            self._owner._last_end_of_speech = heard.ended_at
+            log.info("voice.heard", **heard.to_json())
+            self._owner._spawn(
+                self._submit_safely(heard.transcript.text, words_doubted(heard.transcript)),
+                "voice-submit",
+            )
+        return True
 
     def _microphone(self) -> AsyncIterator[bytes]:
         """The source's frames, with Jarvis's own voice cancelled when a canceller runs."""

@@ -7,14 +7,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
-from assistant.audio import AudioSource
-from assistant.audio.wav_source import WavSource
+from assistant.audio import SAMPLE_RATE_HZ, AudioSource
+from assistant.audio.wav_source import WavSource, read_wav
 from assistant.errors import MicrophoneLost, NoInputDeviceError
 from assistant.events import ReplyBus
 from assistant.listening import ListeningState, MutableSource
+from assistant.stt import Recognition
 from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing_speech import Recording
+from assistant.testing_speech import Recording, write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from models import Reply
 
@@ -151,3 +153,61 @@ async def test_the_voice_loop_outlives_a_lost_microphone_and_says_so(
     lost = "The microphone stopped (USB Mic stopped): listening again as soon as it is back"
     assert lines.index(lost) < lines.index("The microphone is back: listening again")
     assert listening.microphone_lost is None
+
+
+class _FailsOnce:
+    """Whisper, except that its first utterance fails as a decoder out of memory would (a fault
+    injected around the real engine: it cannot be made to fail on demand)."""
+
+    def __init__(self, whisper: WhisperRecognizer) -> None:
+        self._whisper = whisper
+        self.name = whisper.name
+        self.begun = 0
+
+    async def begin(self, *, said_first: str = "") -> Recognition:
+        self.begun += 1
+        if self.begun == 1:
+            raise RuntimeError("CTranslate2: out of memory")
+        return await self._whisper.begin(said_first=said_first)
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
+    piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
+) -> None:
+    """The recognizer fails as the first of two commands begins: the failure is logged with its
+    cause, the rest of that command is dropped (not heard as a command of its own: "time is
+    it?"), and the second command is heard and handed on, by the same voice loop."""
+    first = next(r for r in piper_recordings if r.utterance.intent == "time.now")
+    second = next(r for r in piper_recordings if r.utterance.text == "what's the date today")
+    gap = bytes(SAMPLE_RATE_HZ * 2 * 2)  # two seconds of silence between them
+    both = write_wav(
+        tmp_path / "two.wav",
+        read_wav(first.path) + gap + read_wav(second.path),
+        SAMPLE_RATE_HZ,
+    )
+    recognizer = _FailsOnce(whisper)
+    heard: list[str] = []
+    answered = asyncio.Event()
+
+    async def submit(text: str, *, words_doubted: bool = False) -> None:
+        heard.append(text)
+        answered.set()
+
+    with capture_logs() as logs:
+        voice = await VoiceLoop.start(
+            tmp_path, submit=submit, bus=ReplyBus(), recognizer=recognizer,
+            source=WavSource(both, trailing_silence_s=1.0),
+            options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+        )  # fmt: skip
+        try:
+            await asyncio.wait_for(answered.wait(), 60)
+        finally:
+            await voice.close()
+    assert recognizer.begun == 2  # the rest of the first command was dropped, not decoded
+    assert len(heard) == 1
+    assert "date" in heard[0].lower()
+    (failure,) = [line for line in logs if line["event"] == "voice.hear_failed"]
+    assert failure["error"] == "RuntimeError: CTranslate2: out of memory"
