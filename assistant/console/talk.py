@@ -58,6 +58,8 @@ log = structlog.get_logger(__name__)
 HELLO_TIMEOUT_S = 10.0
 MAX_MESSAGE_BYTES = 64 * 1024
 """A chunk is 20 ms of audio (648 bytes); anything near this is not one."""
+HEAR_FAILED = "Sorry, I could not hear that: the speech recognizer failed. Please say it again."
+"""Said to the browser when recognizing an utterance failed (the log has the error)."""
 STAMP_BYTES = 8
 MAX_QUEUED_CHUNKS = 1500
 """30 s of 20 ms chunks: a browser sending faster than the edge hears is cut off, not buffered
@@ -71,11 +73,14 @@ class TalkEngines:
     """The recognizer and speaker browser push-to-talk needs, loaded once on first use (a
     browser may never talk) and shared by every socket; ``close()`` releases them."""
 
-    def __init__(self, data_dir: Any, options: VoiceOptions) -> None:
+    def __init__(
+        self, data_dir: Any, options: VoiceOptions, *, recognizer: Recognizer | None = None
+    ) -> None:
+        """``recognizer``: one already loaded, instead of loading one on first use."""
         self._data_dir = data_dir
         self._options = options
         self._lock = asyncio.Lock()
-        self._recognizer: Recognizer | None = None
+        self._recognizer: Recognizer | None = recognizer
         self._speaker: Speaker | None = None
         self._speaker_loaded = False
 
@@ -256,6 +261,12 @@ class TalkSession:
         chunks = frames()
         try:
             heard = await hear_next(chunks, recognizer, endpointer, interpret)
+        except Exception as error:
+            # A recognizer that failed costs this utterance, said to the browser; the socket
+            # stays, and the next press is heard afresh.
+            log.exception("talk.hear_failed", error=f"{type(error).__name__}: {error}")
+            await self._send({"type": "error", "message": HEAR_FAILED})
+            return
         finally:
             await chunks.aclose()
             if self._audio is queue:

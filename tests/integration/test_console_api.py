@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator
+import struct
+import time
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from recognizer_faults import FailsOnce
 
-from assistant.audio import FRAME_BYTES
+from assistant.audio import FRAME_BYTES, to_pcm
 from assistant.cloud_link import NoCloudLink
 from assistant.console.cloud_client import ConsoleCloud
 from assistant.console.routes import (
@@ -24,7 +28,7 @@ from assistant.console.routes import (
     ConsoleParts,
     add_console,
 )
-from assistant.console.talk import TalkEngines
+from assistant.console.talk import HEAR_FAILED, TalkEngines
 from assistant.conversation import Conversation, Identity
 from assistant.database import DATABASE_FILE, open_database
 from assistant.events import ReplyBus
@@ -35,6 +39,8 @@ from assistant.listening import ListeningState, MutableSource
 from assistant.mute_store import MuteStore
 from assistant.platform import PlatformAdapters
 from assistant.skills import Skills
+from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing_room import silence
 from assistant.voice_loop import VoiceOptions
 
 Client = TestClient[web.Request, web.Application]
@@ -44,7 +50,7 @@ KITCHEN = "tcp://kitchen-pi:10700"
 
 
 async def _console_app(
-    data_dir: Path, access: AccessPolicy | None
+    data_dir: Path, access: AccessPolicy | None, talk: TalkEngines | None = None
 ) -> AsyncIterator[web.Application]:
     db = await open_database(data_dir)
     bus = ReplyBus()
@@ -58,7 +64,7 @@ async def _console_app(
     )
     cloud = ConsoleCloud(None, None)
     app = create_api(conversation, bus, access=access)
-    talk = TalkEngines(data_dir, VoiceOptions(tts_engine="none"))
+    talk = talk or TalkEngines(data_dir, VoiceOptions(tts_engine="none"))
     listening = ListeningState()
     listening.satellite(KITCHEN)
     parts = ConsoleParts(
@@ -317,3 +323,40 @@ async def test_alarms_are_listed_soonest_first_with_when_they_ring(client: Clien
         ("07:00", "weekdays", False),
     }
     assert alarms[0]["rings_at"] <= alarms[1]["rings_at"]
+
+
+async def test_a_recognizer_that_fails_is_said_to_the_browser_and_the_next_press_is_heard(
+    tmp_path: Path,
+    aiohttp_client: Any,
+    whisper: WhisperRecognizer,
+    said: Callable[[str], np.ndarray],
+) -> None:
+    """Browser push-to-talk: the first press's speech meets a recognizer that fails, and the
+    browser is told so (it waited for a "heard" that would never come); the same socket's
+    next press is heard."""
+    recognizer = FailsOnce(whisper)
+    talk = TalkEngines(tmp_path, VoiceOptions(tts_engine="none"), recognizer=recognizer)
+    speech = to_pcm(np.concatenate([silence(0.3), said("what time is it"), silence(1.0)]))
+    answers = []
+    async for app in _console_app(tmp_path, None, talk):
+        client = await aiohttp_client(app)
+        page = f"http://{client.host}:{client.port}"  # the socket admits only the edge's page
+        async with client.ws_connect("/v1/console/talk", headers={"Origin": page}) as socket:
+            await socket.send_json({"type": "hello", "token": None})
+            assert (await socket.receive_json(timeout=30))["type"] == "ready"
+            for _ in range(2):
+                await socket.send_json({"type": "start"})
+                for at in range(0, len(speech), FRAME_BYTES):
+                    stamp = struct.pack("<d", time.time() * 1000)
+                    await socket.send_bytes(stamp + speech[at : at + FRAME_BYTES])
+                await socket.send_json({"type": "stop"})
+                while (answer := await socket.receive_json(timeout=60))["type"] not in (
+                    "heard",
+                    "error",
+                ):
+                    pass
+                answers.append(answer)
+    assert answers[0] == {"type": "error", "message": HEAR_FAILED}
+    assert answers[1]["type"] == "heard"
+    assert answers[1]["intent"] == "time.now"
+    assert recognizer.begun == 2

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from recognizer_faults import FailsOnce
 from structlog.testing import capture_logs
 
 from assistant.audio import SAMPLE_RATE_HZ, AudioSource
@@ -14,7 +15,6 @@ from assistant.audio.wav_source import WavSource, read_wav
 from assistant.errors import MicrophoneLost, NoInputDeviceError
 from assistant.events import ReplyBus
 from assistant.listening import ListeningState, MutableSource
-from assistant.stt import Recognition
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_speech import Recording, write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
@@ -155,25 +155,6 @@ async def test_the_voice_loop_outlives_a_lost_microphone_and_says_so(
     assert listening.microphone_lost is None
 
 
-class _FailsOnce:
-    """Whisper, except that its first utterance fails as a decoder out of memory would (a fault
-    injected around the real engine: it cannot be made to fail on demand)."""
-
-    def __init__(self, whisper: WhisperRecognizer) -> None:
-        self._whisper = whisper
-        self.name = whisper.name
-        self.begun = 0
-
-    async def begin(self, *, said_first: str = "") -> Recognition:
-        self.begun += 1
-        if self.begun == 1:
-            raise RuntimeError("CTranslate2: out of memory")
-        return await self._whisper.begin(said_first=said_first)
-
-    async def close(self) -> None:
-        pass
-
-
 async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
     piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
 ) -> None:
@@ -188,7 +169,7 @@ async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
         read_wav(first.path) + gap + read_wav(second.path),
         SAMPLE_RATE_HZ,
     )
-    recognizer = _FailsOnce(whisper)
+    recognizer = FailsOnce(whisper)
     heard: list[str] = []
     answered = asyncio.Event()
 
