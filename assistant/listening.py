@@ -306,27 +306,38 @@ class MutableSource:
                     self._source = await self._reopen()
                 except NoInputDeviceError as error:
                     self._lost(str(error))
-                    self.reopen_failures += 1
-                    await self._wait_or_muted(delay)
-                    delay = min(delay * 2, self._reopen_max_s)
+                    delay = await self._retry_later(delay)
                     continue
-                delay = self._reopen_first_s
-                if self._listening.microphone_lost is not None:
-                    log.info("listening.microphone_back")
-                    self._listening.set_microphone_lost(None)
-                else:
+                if self._listening.microphone_lost is None:
                     log.info("listening.microphone_reopened")
+            heard_any = False
             try:
                 async for frame in self._source.frames():
                     if self._listening.muted:
                         break  # the frame was heard while muting: dropped, never passed on
+                    if not heard_any:
+                        heard_any = True
+                        # Back only once it sends sound: a device PortAudio still lists may
+                        # open and then stay silent.
+                        if self._listening.microphone_lost is not None:
+                            log.info("listening.microphone_back")
+                            self._listening.set_microphone_lost(None)
+                            delay = self._reopen_first_s
                     yield frame
                 else:
                     if not self._listening.muted:
                         return  # the source ended by itself (a file): so does this
             except MicrophoneLost as error:
-                self._lost(str(error))
                 await self._release()
+                self._lost(str(error))
+                if not heard_any:  # opened again, but never sent a frame: not at once again
+                    delay = await self._retry_later(delay)
+
+    async def _retry_later(self, delay: float) -> float:
+        """Count a failed try and wait ``delay`` (or until muted); the next delay."""
+        self.reopen_failures += 1
+        await self._wait_or_muted(delay)
+        return min(delay * 2, self._reopen_max_s)
 
     def _lost(self, reason: str) -> None:
         if self._listening.microphone_lost is None:

@@ -114,3 +114,23 @@ async def test_a_source_that_ends_as_a_file_does_is_not_lost() -> None:
     assert [frame async for frame in source.frames()] == [b"a", b"a"]
     assert plug.tries == 0
     assert listening.microphone_lost is None
+
+
+async def test_a_device_that_opens_but_stays_silent_is_not_back() -> None:
+    """PortAudio may still list a device that was pulled out and open it, silent: it is not
+    back until it sends sound, and it is tried again after a pause, not at once."""
+    silent, back = _Device(b"s", 0, lost=True), _Device(b"b", 1, lost=False)
+    plug = _Plug(silent, back)
+    listening = ListeningState()
+    states: list[tuple[str, str | None]] = []
+    listening.on_change(lambda: states.append((listening.state, listening.microphone_lost)))
+    source = MutableSource(_Device(b"a", 2, lost=True), plug.open, listening, reopen_first_s=0.01)
+    with capture_logs() as logs:
+        heard = [frame async for frame in source.frames()]
+    assert heard == [b"a", b"a", b"b"]
+    assert silent.closed
+    assert (plug.tries, source.reopen_failures) == (2, 1)
+    assert states == [("lost", "USB Mic stopped"), ("waiting", None)]
+    events = [line["event"] for line in logs]
+    assert events.count("listening.microphone_lost") == 1
+    assert events.count("listening.microphone_back") == 1
