@@ -59,6 +59,21 @@ async def test_the_voice_loop_says_when_it_listens_thinks_and_waits(
     assert listening.state == "muted"
 
 
+class _Heard:
+    """What the voice loop handed on (its ``submit``), and a wait for the first."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self._answered = asyncio.Event()
+
+    async def submit(self, text: str, *, words_doubted: bool = False) -> None:
+        self.texts.append(text)
+        self._answered.set()
+
+    async def first(self, timeout_s: float) -> None:
+        await asyncio.wait_for(self._answered.wait(), timeout_s)
+
+
 async def test_a_microphone_muted_before_a_restart_stays_closed_and_says_so(
     piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
 ) -> None:
@@ -74,30 +89,24 @@ async def test_a_microphone_muted_before_a_restart_stays_closed_and_says_so(
         opened.append(WavSource(recording.path, trailing_silence_s=1.0))
         return opened[-1]
 
-    heard: list[str] = []
-    answered = asyncio.Event()
-
-    async def submit(text: str, *, words_doubted: bool = False) -> None:
-        heard.append(text)
-        answered.set()
-
+    heard = _Heard()
     lines: list[str] = []
     voice = await VoiceLoop.start(
-        tmp_path, submit=submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
+        tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
         source=MutableSource(await open_device(), open_device, listening), on_status=lines.append,
         options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
     )  # fmt: skip
     try:
         await asyncio.sleep(2.0)  # longer than the recording: it would have been heard
-        assert heard == []
+        assert heard.texts == []
         assert listening.state == "muted"
         listening.set_muted(False)
-        await asyncio.wait_for(answered.wait(), 60)
+        await heard.first(60)
     finally:
         await voice.close()
     assert "The microphone is muted: unmute it in the console or with `jarvis unmute`" in lines
     assert len(opened) == 2  # the first device was released unheard, a fresh one opened
-    assert "time" in heard[0].lower()
+    assert "time" in heard.texts[0].lower()
 
 
 class _Unplugged:
@@ -130,25 +139,19 @@ async def test_the_voice_loop_outlives_a_lost_microphone_and_says_so(
             raise NoInputDeviceError("no microphone found: this machine has no sound input device")
         return WavSource(recording.path, trailing_silence_s=1.0)
 
-    heard: list[str] = []
-    answered = asyncio.Event()
-
-    async def submit(text: str, *, words_doubted: bool = False) -> None:
-        heard.append(text)
-        answered.set()
-
+    heard = _Heard()
     lines: list[str] = []
     source = MutableSource(_Unplugged(), open_device, listening, reopen_first_s=0.05)
     voice = await VoiceLoop.start(
-        tmp_path, submit=submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
+        tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
         source=source, on_status=lines.append,
         options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
     )  # fmt: skip
     try:
-        await asyncio.wait_for(answered.wait(), 60)
+        await heard.first(60)
     finally:
         await voice.close()
-    assert "time" in heard[0].lower()
+    assert "time" in heard.texts[0].lower()
     assert len(tries) == 2
     lost = "The microphone stopped (USB Mic stopped): listening again as soon as it is back"
     assert lines.index(lost) < lines.index("The microphone is back: listening again")
@@ -170,25 +173,19 @@ async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
         SAMPLE_RATE_HZ,
     )
     recognizer = FailsOnce(whisper)
-    heard: list[str] = []
-    answered = asyncio.Event()
-
-    async def submit(text: str, *, words_doubted: bool = False) -> None:
-        heard.append(text)
-        answered.set()
-
+    heard = _Heard()
     with capture_logs() as logs:
         voice = await VoiceLoop.start(
-            tmp_path, submit=submit, bus=ReplyBus(), recognizer=recognizer,
+            tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=recognizer,
             source=WavSource(both, trailing_silence_s=1.0),
             options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
         )  # fmt: skip
         try:
-            await asyncio.wait_for(answered.wait(), 60)
+            await heard.first(60)
         finally:
             await voice.close()
     assert recognizer.begun == 2  # the rest of the first command was dropped, not decoded
-    assert len(heard) == 1
-    assert "date" in heard[0].lower()
+    assert len(heard.texts) == 1
+    assert "date" in heard.texts[0].lower()
     (failure,) = [line for line in logs if line["event"] == "voice.hear_failed"]
     assert failure["error"] == "RuntimeError: CTranslate2: out of memory"

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from structlog.testing import capture_logs
+from tcp_peers import serving, until
 from wyoming.audio import AudioChunk
 from wyoming.event import Event, async_write_event
 
@@ -29,8 +30,6 @@ from assistant.testing_room import silence
 from assistant.wyoming_satellites import SatelliteLink
 from jarvis.tasks import cancel_and_wait
 
-WAIT_S = 10.0
-POLL_S = 0.05
 SILENCE = AudioChunk(rate=16_000, width=2, channels=1, audio=bytes(640)).event()
 
 
@@ -61,18 +60,9 @@ class FaultySatellite:
 @pytest.fixture
 async def satellite() -> AsyncIterator[FaultySatellite]:
     peer = FaultySatellite()
-    server = await asyncio.start_server(peer.serve, "127.0.0.1", 0)
-    peer.uri = f"tcp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    async with server:
+    async with serving(peer.serve) as uri:
+        peer.uri = uri
         yield peer
-
-
-async def _until(condition: Callable[[], bool], what: str) -> None:
-    for _ in range(round(WAIT_S / POLL_S)):
-        if condition():
-            return
-        await asyncio.sleep(POLL_S)
-    raise AssertionError(f"no {what} within {WAIT_S} s")
 
 
 async def test_a_satellite_sending_unreadable_audio_is_hung_up_on_and_dialled_again(
@@ -95,7 +85,7 @@ async def test_a_satellite_sending_unreadable_audio_is_hung_up_on_and_dialled_ag
     with capture_logs() as logs:
         running = asyncio.create_task(link.run(), name="satellite under test")
         try:
-            await _until(lambda: link.connections == 2, "second connection")
+            await until(lambda: link.connections == 2, "second connection")
             await asyncio.sleep(0.5)  # the well-formed stream is read without a fault
             assert not running.done()
             assert (link.bad_audio, satellite.hung_up, satellite.dialled) == (1, 1, 2)
@@ -158,22 +148,21 @@ async def test_a_recognizer_that_failed_to_load_costs_one_command_not_the_satell
     dials again, and the command said on the next connection is heard and handled."""
     speech = to_pcm(np.concatenate([silence(0.5), said("what time is it"), silence(1.0)]))
     peer = TalkingSatellite(speech)
-    server = await asyncio.start_server(peer.serve, "127.0.0.1", 0)
-    peer.uri = f"tcp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     recognizers = Recognizers(tmp_path / "no-such-model", whisper)
-    link = SatelliteLink(
-        peer.uri,
-        recognizer=recognizers.get,
-        speaker=None,
-        handle=recognizers.handle,
-        detector=lambda: asyncio.to_thread(load_detector),
-        wake=None,
-    )
-    async with server:
+    async with serving(peer.serve) as uri:
+        peer.uri = uri
+        link = SatelliteLink(
+            uri,
+            recognizer=recognizers.get,
+            speaker=None,
+            handle=recognizers.handle,
+            detector=lambda: asyncio.to_thread(load_detector),
+            wake=None,
+        )
         with capture_logs() as logs:
             running = asyncio.create_task(link.run(), name="satellite under test")
             try:
-                await _until(lambda: bool(recognizers.handled), "command handled")
+                await until(lambda: bool(recognizers.handled), "command handled")
             finally:
                 await cancel_and_wait(running)
     assert "time" in recognizers.handled[0].lower()

@@ -9,11 +9,12 @@ The real ``wyoming-satellite`` is muted mid-stream in tests/homeassistant/test_s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from tcp_peers import serving, until
 
 from assistant.audio.endpointing import load_detector
 from assistant.database import open_database
@@ -22,9 +23,6 @@ from assistant.mute_store import MuteStore
 from assistant.stt import Recognizer
 from assistant.wyoming_satellites import SatelliteLink
 from jarvis.tasks import cancel_and_wait
-
-WAIT_S = 10.0
-POLL_S = 0.05
 
 
 @dataclass
@@ -48,18 +46,9 @@ class SilentSatellite:
 @pytest.fixture
 async def satellite() -> AsyncIterator[SilentSatellite]:
     peer = SilentSatellite()
-    server = await asyncio.start_server(peer.serve, "127.0.0.1", 0)
-    peer.uri = f"tcp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    async with server:
+    async with serving(peer.serve) as uri:
+        peer.uri = uri
         yield peer
-
-
-async def _until(condition: Callable[[], bool], what: str) -> None:
-    for _ in range(round(WAIT_S / POLL_S)):
-        if condition():
-            return
-        await asyncio.sleep(POLL_S)
-    raise AssertionError(f"no {what} within {WAIT_S} s")
 
 
 def _link(uri: str, listening: ListeningState) -> SatelliteLink:
@@ -99,18 +88,18 @@ async def test_muting_hangs_up_at_once_and_only_unmuting_dials_again(
 
         ear.set_muted(False)
         # Up on both sides: the link says so, and the satellite has read its first line.
-        await _until(lambda: ear.connected and bool(satellite.first_lines), "the link up")
+        await until(lambda: ear.connected and bool(satellite.first_lines), "the link up")
         assert satellite.dialled == 1
         assert b'"run-satellite"' in satellite.first_lines[0]
 
         ear.set_muted(True)
-        await _until(lambda: satellite.hung_up == 1, "the link hung up")
+        await until(lambda: satellite.hung_up == 1, "the link hung up")
         assert not ear.connected
         await asyncio.sleep(1.5)
         assert (satellite.dialled, link.connections) == (1, 1)
 
         ear.set_muted(False)
-        await _until(lambda: ear.connected, "the link up again")
+        await until(lambda: ear.connected, "the link up again")
         assert (satellite.dialled, link.connections) == (2, 2)
     finally:
         await cancel_and_wait(running)
