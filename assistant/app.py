@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -38,7 +39,12 @@ from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
 from assistant.http_auth import AccessPolicy, access_policy, is_loopback
-from assistant.listening import ListeningState, open_mutable_microphone
+from assistant.listening import ListeningState
+from assistant.microphone_plug import (
+    can_be_plugged_in,
+    microphone_plugged_in,
+    open_mutable_microphone,
+)
 from assistant.missions import MissionRunner
 from assistant.missions.browser_runner import BrowserRunner, BrowserRunnerConfig
 from assistant.missions.privacy import (
@@ -376,20 +382,23 @@ async def _start_voice(
     both subscribed to the replies when this returns."""
     speaks = False
     if settings.voice == "auto":
+        # A recording to hear (JARVIS_LISTEN_TO) is opened by the loop itself.
+        microphone = None
+        plugged_in_later = None
+        if settings.listen_to is None:
+            microphone = await open_mutable_microphone(settings.input_device, listening)
+            if microphone is None and await asyncio.to_thread(can_be_plugged_in):
+                plugged_in_later = partial(microphone_plugged_in, settings.input_device, listening)
         voice = await VoiceLoop.start(
             settings.data_dir,
             submit=conversation.submit_spoken,
             bus=bus,
             options=voice_options(settings),
             on_status=on_status,
-            # A recording to hear (JARVIS_LISTEN_TO) is opened by the loop itself.
-            source=(
-                None
-                if settings.listen_to is not None
-                else await open_mutable_microphone(settings.input_device, listening)
-            ),
+            source=microphone,
             listening=listening,
             publish=bus.publish,
+            source_later=plugged_in_later,
         )
         stack.push_async_callback(voice.close)
         speaks = voice.speech is not None

@@ -360,21 +360,3 @@ class MutableSource:
     async def close(self) -> None:
         self._closed = True
         await self._release()
-
-
-async def open_mutable_microphone(
-    input_device: str | None, listening: ListeningState
-) -> MutableSource | None:
-    """The microphone behind a mute switch; None when there is none (the voice loop then says
-    it runs text-only)."""
-    from assistant.audio.microphone import Microphone
-    from assistant.errors import NoInputDeviceError
-
-    async def open_device() -> AudioSource:
-        return await Microphone.open(input_device)
-
-    try:
-        device = await open_device()
-    except NoInputDeviceError:
-        return None
-    return MutableSource(device, open_device, listening)

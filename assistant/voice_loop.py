@@ -151,6 +151,7 @@ class VoiceLoop:
         listening: ListeningState | None = None,
         publish: Callable[[Reply], None] | None = None,
         wake_detector: WakeWordDetector | None = None,
+        source_later: Callable[[], Awaitable[AudioSource]] | None = None,
     ) -> VoiceLoop:
         """Load what the options ask for (models once, off the loop) and start both tasks.
 
@@ -160,7 +161,9 @@ class VoiceLoop:
         receives the human-readable progress lines ("Loading whisper model…", "text-only: …");
         ``listening`` is told what the loop does (a ``MutableSource`` over it mutes the mic).
         ``publish`` receives the ``wake`` events for ``/v1/events``; ``wake_detector`` replaces
-        loading the one ``options.wake_word`` names (the caller keeps it).
+        loading the one ``options.wake_word`` names (the caller keeps it). Without a
+        microphone, ``source_later`` is awaited in the background (a microphone plugged in
+        later) and the loop listens to what it returns.
         """
         options = options or VoiceOptions()
         say = on_status or (lambda line: log.info("voice.status", line=line))
@@ -176,6 +179,11 @@ class VoiceLoop:
                     data_dir, options, source, submit, status, recognizer, wake_detector
                 )
                 loop._say_when_the_microphone_is_lost(say)
+            elif source_later is not None:
+                listen_later = loop._listen_once_plugged_in(
+                    source_later, data_dir, options, submit, say, recognizer, wake_detector
+                )
+                loop._spawn(listen_later, "voice-await-microphone")
         except BaseException:
             await loop.close()
             raise
@@ -282,6 +290,25 @@ class VoiceLoop:
         if self.listening.muted:
             # Kept from before the restart: say why the microphone is not heard.
             status("The microphone is muted: unmute it in the console or with `jarvis unmute`")
+
+    async def _listen_once_plugged_in(
+        self,
+        source_later: Callable[[], Awaitable[AudioSource]],
+        data_dir: Path,
+        options: VoiceOptions,
+        submit: Submit,
+        say: Callable[[str], None],
+        recognizer: Recognizer | None,
+        wake_detector: WakeWordDetector | None,
+    ) -> None:
+        """Text-only until a microphone is plugged in; then the same as one found at start
+        (its models are loaded now: a machine that never gets one never pays for them)."""
+        source = await source_later()
+        say("A microphone was plugged in")
+        await self._start_listening(
+            data_dir, options, source, submit, _once_each(say), recognizer, wake_detector
+        )
+        self._say_when_the_microphone_is_lost(say)
 
     def _say_when_the_microphone_is_lost(self, say: Callable[[str], None]) -> None:
         """A line each time the microphone stops by itself and each time it is back (every

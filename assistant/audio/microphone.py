@@ -12,6 +12,7 @@ sends nothing for ``STALL_S`` counts as gone too. Either way it is never a silen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,14 @@ from typing import Any
 import structlog
 
 from assistant.audio import FRAME_BYTES, SAMPLE_RATE_HZ, SAMPLE_WIDTH_BYTES
-from assistant.audio.portaudio import load_sounddevice
+from assistant.audio.portaudio import (
+    close_stream,
+    load_sounddevice,
+    open_stream,
+    opened_in_thread,
+    query_devices,
+    rescan_devices,
+)
 from assistant.errors import MicrophoneLost, NoInputDeviceError
 
 log = structlog.get_logger(__name__)
@@ -44,11 +52,15 @@ class InputDevice:
     default_rate_hz: float
 
 
-def input_devices() -> list[InputDevice]:
-    """The sound devices that can record; empty (never an error) on a machine without any."""
+def input_devices(rescan: bool = False) -> list[InputDevice]:
+    """The sound devices that can record; empty (never an error) on a machine without any.
+    ``rescan``: as plugged in now, not as when PortAudio started (when no stream is open).
+    Blocking: call it from a thread."""
     sounddevice = load_sounddevice()
+    if rescan:
+        rescan_devices()
     try:
-        devices: Any = sounddevice.query_devices()
+        devices: Any = query_devices()
     except sounddevice.PortAudioError:
         return []
     return [
@@ -113,10 +125,13 @@ class Microphone:
         self._closed = False
 
     @classmethod
-    async def open(cls, wanted: str | int | None = None, stall_s: float = STALL_S) -> Microphone:
-        """Open and start the device; ``NoInputDeviceError`` when there is none."""
+    async def open(
+        cls, wanted: str | int | None = None, stall_s: float = STALL_S, *, rescan: bool = False
+    ) -> Microphone:
+        """Open and start the device; ``NoInputDeviceError`` when there is none. ``rescan``:
+        look for it among the devices plugged in now (one pulled out and put back may have
+        another number; one plugged in after start is not in PortAudio's first list)."""
         sounddevice = load_sounddevice()
-        device = choose_device(wanted, await asyncio.to_thread(input_devices))
         bridge = FrameBridge(asyncio.get_running_loop())
 
         def callback(indata: Any, _frames: int, _time: Any, status: Any) -> None:
@@ -124,19 +139,34 @@ class Microphone:
                 log.debug("microphone.status", status=str(status))
             bridge.from_thread(bytes(indata))
 
-        try:
-            stream = sounddevice.RawInputStream(
-                samplerate=SAMPLE_RATE_HZ,
-                blocksize=FRAME_BYTES // SAMPLE_WIDTH_BYTES,
-                device=device.index,
-                channels=1,
-                dtype="int16",
-                callback=callback,
-                finished_callback=bridge.stopped_from_thread,
-            )
-            stream.start()
-        except sounddevice.PortAudioError as error:
-            raise NoInputDeviceError(f"cannot open microphone {device.name!r}: {error}") from None
+        def start() -> tuple[InputDevice, Any]:
+            # Chosen and opened under one hold of PortAudio: a rescan in between would
+            # renumber the devices.
+            device = choose_device(wanted, input_devices(rescan))
+            stream = None
+            try:
+                stream = sounddevice.RawInputStream(
+                    samplerate=SAMPLE_RATE_HZ,
+                    blocksize=FRAME_BYTES // SAMPLE_WIDTH_BYTES,
+                    device=device.index,
+                    channels=1,
+                    dtype="int16",
+                    callback=callback,
+                    finished_callback=bridge.stopped_from_thread,
+                )
+                stream.start()
+            except sounddevice.PortAudioError as error:
+                if stream is not None:  # opened, but would not start
+                    with contextlib.suppress(sounddevice.PortAudioError):
+                        stream.close()
+                raise NoInputDeviceError(
+                    f"cannot open microphone {device.name!r}: {error}"
+                ) from None
+            return device, stream
+
+        device, stream = await opened_in_thread(
+            lambda: open_stream(start), lambda opened: close_stream(opened[1])
+        )
         log.info("microphone.open", device=device.name, index=device.index)
         return cls(device, stream, bridge, stall_s)
 
@@ -163,7 +193,8 @@ class Microphone:
             return
         self._closed = True
         try:
-            await asyncio.to_thread(self._stream.close)  # waits for the audio thread to stop
+            # Waits for the audio thread to stop.
+            await asyncio.to_thread(close_stream, self._stream)
         except load_sounddevice().PortAudioError as error:
             # A device that was pulled out may fail to close; it is released either way.
             log.warning("microphone.close_failed", device=self.device.name, error=str(error))

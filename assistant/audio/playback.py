@@ -16,7 +16,13 @@ import numpy as np
 import structlog
 
 from assistant.audio import resample, to_float, to_pcm
-from assistant.audio.portaudio import load_sounddevice
+from assistant.audio.portaudio import (
+    close_stream,
+    load_sounddevice,
+    open_stream,
+    opened_in_thread,
+    query_devices,
+)
 from assistant.errors import NoOutputDeviceError
 from assistant.tts import Speech
 
@@ -30,7 +36,7 @@ def has_output_device() -> bool:
     """Whether a device can play sound; ``PortAudioMissingError`` when PortAudio is missing."""
     sounddevice = load_sounddevice()
     try:
-        devices: Any = sounddevice.query_devices()
+        devices: Any = query_devices()
     except sounddevice.PortAudioError:
         return False
     return any(int(d["max_output_channels"]) > 0 for d in devices)
@@ -45,8 +51,7 @@ class SoundDevicePlayer:
         self._device = device
 
     async def play(self, speech: Speech) -> None:
-        import sounddevice
-
+        sounddevice = load_sounddevice()
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         remaining = memoryview(speech.pcm)
@@ -67,17 +72,32 @@ class SoundDevicePlayer:
         def finished() -> None:
             loop.call_soon_threadsafe(settle)
 
-        stream = sounddevice.RawOutputStream(
-            samplerate=speech.sample_rate_hz, channels=1, dtype="int16",
-            device=self._device, callback=callback, finished_callback=finished,
-        )  # fmt: skip
-        stream.start()
+        def start() -> Any:
+            stream = sounddevice.RawOutputStream(
+                samplerate=speech.sample_rate_hz, channels=1, dtype="int16",
+                device=self._device, callback=callback, finished_callback=finished,
+            )  # fmt: skip
+            try:
+                stream.start()
+            except BaseException:
+                stream.close()
+                raise
+            return stream
+
+        def stop(stream: Any) -> None:
+            try:
+                # abort() drops the buffered audio (barge-in): silence within milliseconds.
+                stream.abort()
+            finally:
+                close_stream(stream)  # closed even when the device was pulled out mid-reply
+
+        # Opened in a thread: opening a sound device blocks, and so does a rescan of the
+        # devices holding PortAudio meanwhile.
+        stream = await opened_in_thread(lambda: open_stream(start), stop)
         try:
             await done
         finally:
-            # On cancellation abort() drops the buffered audio: silence within milliseconds.
-            await asyncio.to_thread(stream.abort)
-            await asyncio.to_thread(stream.close)
+            await asyncio.to_thread(stop, stream)
 
     async def close(self) -> None:
         pass

@@ -189,3 +189,41 @@ async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
     assert "date" in heard.texts[0].lower()
     (failure,) = [line for line in logs if line["event"] == "voice.hear_failed"]
     assert failure["error"] == "RuntimeError: CTranslate2: out of memory"
+
+
+async def test_a_microphone_plugged_in_after_start_ends_text_only(
+    piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
+) -> None:
+    """Started with no microphone (this machine has none), the loop says it runs text-only and
+    hears nothing; once one is plugged in (a stand-in for what ``microphone_plugged_in``
+    finds: tests/unit/test_microphone_plug.py) it says so, listens, and hands on the command
+    said into it."""
+    recording = next(r for r in piper_recordings if r.utterance.intent == "time.now")
+    listening = ListeningState()
+    plugged_in = asyncio.Event()
+
+    async def open_device() -> AudioSource:
+        return WavSource(recording.path, trailing_silence_s=1.0)
+
+    async def microphone_plugged_in() -> AudioSource:
+        await plugged_in.wait()
+        return MutableSource(await open_device(), open_device, listening)
+
+    heard = _Heard()
+    lines: list[str] = []
+    voice = await VoiceLoop.start(
+        tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
+        source_later=microphone_plugged_in, on_status=lines.append,
+        options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+    )  # fmt: skip
+    try:
+        assert lines == ["text-only: no microphone found: this machine has no sound input device"]
+        assert (voice.mode, listening.state) == ("text-only", "off")
+        plugged_in.set()
+        await heard.first(60)
+        assert (voice.mode, listening.microphone) == ("voice", True)
+    finally:
+        await voice.close()
+    plugged = lines.index("A microphone was plugged in")
+    assert lines[plugged + 1].startswith("Listening (whisper) all the time")
+    assert "time" in heard.texts[0].lower()

@@ -6,6 +6,7 @@ import asyncio
 import threading
 
 import pytest
+from fake_sounddevice import FakeSoundDevice
 
 from assistant.audio.microphone import FrameBridge, InputDevice, Microphone, choose_device
 from assistant.errors import MicrophoneLost, NoInputDeviceError
@@ -63,55 +64,8 @@ async def test_a_lagging_loop_drops_the_oldest_frames() -> None:
     assert bridge.dropped == 2
 
 
-class FakeSoundDevice:
-    """sounddevice with one input device whose stream plays a script on its own thread: there is
-    no sound hardware on this machine, so PortAudio's side is the only fake here. ``frames``
-    frames are called back, then the stream either finishes by itself (``then="finished"``, as
-    PortAudio does when a device fails) or goes quiet (``then="quiet"``, as ALSA often does when
-    a USB microphone is pulled out)."""
-
-    PortAudioError = OSError
-
-    def __init__(self, frames: int, then: str) -> None:
-        self.script = (frames, then)
-        self.closed = threading.Event()
-
-    def query_devices(self) -> list[dict[str, object]]:
-        return [{"name": "USB Mic", "max_input_channels": 1, "default_samplerate": 48000.0}]
-
-    def RawInputStream(self, **kwargs: object) -> FakeSoundDevice.Stream:
-        return FakeSoundDevice.Stream(self, kwargs)
-
-    class Stream:
-        def __init__(self, device: FakeSoundDevice, kwargs: dict[str, object]) -> None:
-            self._device = device
-            self._callback = kwargs["callback"]
-            self._finished = kwargs["finished_callback"]
-            self._thread = threading.Thread(target=self._play)
-            self._finished_once = threading.Lock()
-
-        def start(self) -> None:
-            self._thread.start()
-
-        def _play(self) -> None:
-            frames, then = self._device.script
-            for n in range(frames):
-                self._callback(bytes([n]) * 640, 320, None, None)  # type: ignore[operator]
-            if then == "finished":
-                self._finish()
-
-        def _finish(self) -> None:
-            if self._finished_once.acquire(blocking=False):
-                self._finished()  # type: ignore[operator]
-
-        def close(self) -> None:
-            self._thread.join()
-            self._finish()  # PortAudio calls it when the stream stops, whoever stopped it
-            self._device.closed.set()
-
-
 async def _opened(monkeypatch: pytest.MonkeyPatch, device: FakeSoundDevice) -> Microphone:
-    monkeypatch.setattr("assistant.audio.microphone.load_sounddevice", lambda: device)
+    device.install(monkeypatch)
     return await Microphone.open(stall_s=0.3)
 
 
