@@ -84,6 +84,11 @@ def number(value: float) -> str:
 # --- timers ----------------------------------------------------------------------------------
 
 
+def not_heard() -> str:
+    """Said when recognizing what someone said to Jarvis failed (the log has the error)."""
+    return "Sorry, I could not hear that: the speech recognizer failed. Please say it again."
+
+
 def timer_label(name: str | None, duration_s: float | None = None) -> str:
     """What a timer is called in a sentence: ``pasta timer``, ``5 minute timer`` or ``timer``."""
     if name:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import structlog
 
+from assistant import replies
 from assistant.audio import AudioSource, duration_s
 from assistant.audio.alarm_tone import alarm_tone
 from assistant.audio.wake_word import DEFAULT_WAKE_WORD
@@ -391,6 +392,14 @@ class VoiceLoop:
         if self._publish is not None:
             self._publish(Reply("", kind=WAKE_EVENT_KIND, woke=heard))
 
+    def say_now(self, text: str) -> None:
+        """Say ``text`` of the loop's own accord: on the replies' stream (spoken, shown in the
+        console, kept) when the loop has one, else straight to the speaker."""
+        if self._publish is not None:
+            self._publish(Reply(text))
+        elif self.speech is not None:
+            self.speech.say(text)
+
     def not_woken(self, near_miss: NearMiss) -> None:
         """The detector fired and a check said no: Jarvis stays asleep, and says why."""
         log.info("voice.not_woken", **near_miss.log_fields())
@@ -432,12 +441,16 @@ class _Listener:
         self._follow_up = False
         self._speaker: RoomLevels | None = None
         """How loud whoever said the wake word was: a follow-up is theirs too."""
+        self._addressed = False
+        """The utterance being heard was said to Jarvis (its speech started after the wake
+        word or the key, or Jarvis listens all the time)."""
 
     async def run(self) -> None:
         frames = self._microphone()
         async with contextlib.AsyncExitStack() as stack:
             gate = await self._push_to_talk(stack)
             while True:
+                self._addressed = False
                 try:
                     if not await self._hear_one(frames, gate):
                         return
@@ -446,6 +459,10 @@ class _Listener:
                     # detector that raised) must not leave Jarvis deaf until a restart.
                     log.exception("voice.hear_failed", error=f"{type(error).__name__}: {error}")
                     self._owner.listening.set_phase("waiting")
+                    if self._addressed:
+                        # Someone spoke to Jarvis and would otherwise wait for an answer. Never
+                        # before the wake word: nobody asked, and the room must not hear it.
+                        self._owner.say_now(replies.not_heard())
                     await self._skip_the_rest(frames)
 
     async def _skip_the_rest(self, frames: AsyncIterator[bytes]) -> None:
@@ -517,6 +534,9 @@ class _Listener:
         return cleaned(frames, NoiseGain.create())
 
     def _speech_started(self) -> None:
+        # Only speech Jarvis acts on starts here: after the wake word or the key, or any
+        # speech when it listens all the time.
+        self._addressed = True
         self._owner.listening.set_phase("listening")
         if self._speech_barge_in():
             self._owner.interrupt()

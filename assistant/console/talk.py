@@ -40,6 +40,7 @@ import structlog
 from aiohttp import WSMsgType, web
 from yarl import URL
 
+from assistant import replies
 from assistant.audio import SAMPLE_RATE_HZ
 from assistant.errors import ModelNotFoundError
 from assistant.http_auth import is_loopback
@@ -58,7 +59,7 @@ log = structlog.get_logger(__name__)
 HELLO_TIMEOUT_S = 10.0
 MAX_MESSAGE_BYTES = 64 * 1024
 """A chunk is 20 ms of audio (648 bytes); anything near this is not one."""
-HEAR_FAILED = "Sorry, I could not hear that: the speech recognizer failed. Please say it again."
+HEAR_FAILED = replies.not_heard()
 """Said to the browser when recognizing an utterance failed (the log has the error)."""
 STAMP_BYTES = 8
 MAX_QUEUED_CHUNKS = 1500

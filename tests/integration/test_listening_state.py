@@ -15,6 +15,7 @@ from assistant.audio.wav_source import WavSource, read_wav
 from assistant.errors import MicrophoneLost, NoInputDeviceError
 from assistant.events import ReplyBus
 from assistant.listening import ListeningState, MutableSource
+from assistant.replies import not_heard
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_speech import Recording, write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
@@ -162,8 +163,9 @@ async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
     piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
 ) -> None:
     """The recognizer fails as the first of two commands begins: the failure is logged with its
-    cause, the rest of that command is dropped (not heard as a command of its own: "time is
-    it?"), and the second command is heard and handed on, by the same voice loop."""
+    cause and said ("Sorry, I could not hear that…"), the rest of that command is dropped (not
+    heard as a command of its own: "time is it?"), and the second command is heard and handed
+    on, by the same voice loop."""
     first = next(r for r in piper_recordings if r.utterance.intent == "time.now")
     second = next(r for r in piper_recordings if r.utterance.text == "what's the date today")
     gap = bytes(SAMPLE_RATE_HZ * 2 * 2)  # two seconds of silence between them
@@ -174,10 +176,11 @@ async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
     )
     recognizer = FailsOnce(whisper)
     heard = _Heard()
+    published: list[Reply] = []
     with capture_logs() as logs:
         voice = await VoiceLoop.start(
             tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=recognizer,
-            source=WavSource(both, trailing_silence_s=1.0),
+            source=WavSource(both, trailing_silence_s=1.0), publish=published.append,
             options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
         )  # fmt: skip
         try:
@@ -189,6 +192,8 @@ async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
     assert "date" in heard.texts[0].lower()
     (failure,) = [line for line in logs if line["event"] == "voice.hear_failed"]
     assert failure["error"] == "RuntimeError: CTranslate2: out of memory"
+    # Listening all the time, whoever spoke was heard as speaking to Jarvis: told once.
+    assert [reply.text for reply in published] == [not_heard()]
 
 
 async def test_a_microphone_plugged_in_after_start_ends_text_only(

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from recognizer_faults import FailsOnce
+from structlog.testing import capture_logs
 
 from assistant.audio import SAMPLE_RATE_HZ, to_float, to_pcm
 from assistant.audio.openwakeword_features import FeatureModels, StreamingFeatures, clip_windows
@@ -21,6 +23,7 @@ from assistant.audio.wake_word import WakeWordDetector, WakeWordModel, Woke, bun
 from assistant.audio.wav_source import WavSource, read_wav
 from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.interpreter import interpret
+from assistant.replies import not_heard
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_room import EspeakVoice, espeak, in_room, silence
 from assistant.testing_speech import write_wav
@@ -364,6 +367,67 @@ async def test_without_the_wake_word_nothing_is_heard(
         await voice_loop.close()
     assert voice.submitted == []
     assert voice.events == []
+
+
+async def test_a_command_that_cannot_be_heard_after_the_wake_word_is_said_so(
+    tmp_path: Path,
+    said: Callable[[str], np.ndarray],
+    whisper: WhisperRecognizer,
+    wake_detector: WakeWordDetector,
+) -> None:
+    """Woken, and then the recognizer fails: the person who spoke to Jarvis is told so aloud
+    (and on /v1/events) instead of waiting for an answer that never comes."""
+    stream = _stream(tmp_path, 1.0, said("Hey Jarvis, what time is it?"), 1.5)
+    voice = _Voice(tmp_path)
+    with capture_logs() as logs:
+        loop = await voice.start(tmp_path, stream, FailsOnce(whisper), wake_detector)
+        try:
+            speech = loop.speech
+            assert speech is not None
+            await _until(lambda: len(speech.spoken) == 1)
+        finally:
+            await loop.close()
+    assert speech.spoken == [not_heard()]
+    assert [(e.kind, e.text) for e in voice.events] == [
+        (WAKE_EVENT_KIND, ""),
+        ("reply", not_heard()),
+    ]
+    assert voice.submitted == []
+    assert [line["event"] for line in logs].count("voice.hear_failed") == 1
+
+
+async def test_a_failure_before_the_wake_word_says_nothing(
+    tmp_path: Path,
+    said: Callable[[str], np.ndarray],
+    whisper: WhisperRecognizer,
+    wake_detector: WakeWordDetector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The wake word detector fails on speech nobody said to Jarvis: it is logged, and the room
+    hears nothing, sees no event; the detector then listens on."""
+    pushed = wake_detector.push
+    calls: list[int] = []
+
+    def fails_once(pcm: bytes) -> list[object]:
+        calls.append(len(pcm))
+        if len(calls) == 5:
+            raise RuntimeError("onnxruntime: bad allocation")
+        return pushed(pcm)
+
+    monkeypatch.setattr(wake_detector, "push", fails_once)
+    stream = _stream(tmp_path, 0.5, said("what time is it"), 1.0)
+    voice = _Voice(tmp_path)
+    with capture_logs() as logs:
+        loop = await voice.start(tmp_path, stream, whisper, wake_detector)
+        try:
+            await _until(lambda: "voice-listen" not in loop._tasks.names())
+            assert loop.speech is not None
+            assert (loop.speech.spoken, loop.speech.sounds) == ([], [])
+        finally:
+            await loop.close()
+    assert voice.events == []
+    assert [line["event"] for line in logs].count("voice.hear_failed") == 1
+    assert len(calls) > 5  # heard on after the failure
 
 
 async def test_a_near_miss_the_check_overrules_says_so_and_wakes_nothing(
