@@ -228,7 +228,7 @@ class JarvisHandler(AsyncEventHandler):
         if Describe.is_type(event.type):
             await self.write_event(self._services.info().event())
         elif Detect.is_type(event.type):
-            await self._detect(Detect.from_event(event))
+            await self._detect(Detect(names=_names(event)))
         elif Transcribe.is_type(event.type):
             self._detecting, self._wake = False, None
             self._new_stream()
@@ -412,6 +412,17 @@ def conversation_handle(
                 return None
 
     return handle
+
+
+def _names(event: Event) -> list[str] | None:
+    """A ``detect`` event's wake word names: a list of strings, or none (any). The package
+    would pass a lone string on, and it would be read letter by letter."""
+    names = event.data.get("names")
+    if names is not None and not (
+        isinstance(names, list) and all(isinstance(name, str) for name in names)
+    ):
+        raise TypeError(f"its names must be a list of strings, not {names!r}")
+    return names
 
 
 def _text(event: Event) -> str:

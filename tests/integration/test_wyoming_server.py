@@ -261,18 +261,24 @@ async def test_an_unreadable_chunk_gets_an_error_and_the_stream_goes_on(
 async def test_an_event_missing_its_fields_gets_an_error_and_the_link_stays(
     server: tuple[str, Conversation],
 ) -> None:
-    """A Transcript without its text and a Synthesize whose text is a number are the client's
-    mistakes: each gets an Error, and the same connection is then described as usual."""
+    """A Transcript without its text, a Synthesize whose text is a number and a Detect whose
+    names are one string (read letter by letter, it would be refused as "No wake word named
+    h, e, y…") are the client's mistakes: each gets an Error, and the same connection is then
+    described as usual."""
     uri, _ = server
     events = await _exchange(
         uri,
         Event(type="transcript", data={}),
         Event(type="synthesize", data={"text": 42}),
+        Event(type="detect", data={"names": "hey_jarvis"}),
         Describe().event(),
         until="info",
     )
     errors = [Error.from_event(event) for event in events if event.type == "error"]
-    assert [error.code for error in errors] == ["malformed-event", "malformed-event"]
+    assert [error.code for error in errors] == ["malformed-event"] * 3
+    assert errors[2].text == (
+        "malformed detect event: its names must be a list of strings, not 'hey_jarvis'"
+    )
     assert errors[0].text == "malformed transcript event: its text must be a string, not None"
     assert errors[1].text == "malformed synthesize event: its text must be a string, not 42"
     assert Info.from_event(events[-1]).asr
