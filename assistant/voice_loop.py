@@ -463,6 +463,9 @@ class _Listener:
                         # Someone spoke to Jarvis and would otherwise wait for an answer. Never
                         # before the wake word: nobody asked, and the room must not hear it.
                         self._owner.say_now(replies.not_heard())
+                        # "Please say it again" is answered without the wake word, as a
+                        # follow-up is.
+                        self._follow_up = self._wake is not None and self._options.follow_up_s > 0
                     await self._skip_the_rest(frames)
 
     async def _skip_the_rest(self, frames: AsyncIterator[bytes]) -> None:

@@ -16,9 +16,10 @@ utterance is a command. The link is re-dialled with backoff
 whenever it drops, whichever side restarted: the failure satellite users report most is one
 that never comes back after a server reboot, and one that sends audio we cannot read (a chunk
 without its format, or not whole frames of it) is hung up on and dialled again the same way,
-not left dead. Muted (its ``SatelliteEar``, the console's switch),
-Jarvis hangs up on the satellite, dropping a command it was saying, and dials it again only once
-unmuted.
+not left dead. A recognizer that fails on a command costs that command alone: the room is told
+it was not heard, and may say it again as a follow-up. Muted (its ``SatelliteEar``, the
+console's switch), Jarvis hangs up on the satellite, dropping a command it was saying, and dials
+it again only once unmuted.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from wyoming.event import Event
 from wyoming.satellite import RunSatellite
 from wyoming.wake import Detection
 
+from assistant import replies
 from assistant.audio import SAMPLE_RATE_HZ
 from assistant.audio.endpointing import Endpointer, RoomLevels, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
@@ -110,6 +112,8 @@ class SatelliteLink:
         """Commands answered that were said in a follow-up window, without the wake word."""
         self.bad_audio = 0
         """Times it was hung up on for sending audio we cannot read."""
+        self.not_heard = 0
+        """Commands said to Jarvis that the recognizer failed on (the room was told)."""
 
     async def run(self) -> None:
         delay = RETRY_MIN_S
@@ -170,13 +174,36 @@ class SatelliteLink:
         gate: WakeGate | None,
         endpointer: Endpointer,
     ) -> bool:
+        """One command: heard and answered, or said not to be heard; false when the satellite
+        hung up."""
+        try:
+            return await self._hear_and_answer(client, frames, gate, endpointer)
+        except _NotHeard as failure:
+            # Said to Jarvis (after the wake word, or it hears every utterance) and not heard:
+            # the room is told rather than left waiting, and may say it again without the
+            # wake word, as a follow-up. The link stays: the next command may be heard.
+            error = failure.__cause__
+            log.exception("satellite.hear_failed", uri=self.uri,
+                          error=f"{type(error).__name__}: {error}")  # fmt: skip
+            self.not_heard += 1
+            await self._say(client, replies.not_heard())
+            self._follow_up = gate is not None and self._follow_up_s > 0
+            return True
+
+    async def _hear_and_answer(
+        self,
+        client: AsyncClient,
+        frames: AsyncIterator[bytes],
+        gate: WakeGate | None,
+        endpointer: Endpointer,
+    ) -> bool:
         """Sleep until the wake word (unless a follow-up may come), hear the command, answer it;
         false when the satellite hung up."""
         if gate is None:
             pcm = await _utterance(frames, endpointer)
             if pcm is None or self._muted():
                 return False  # hung up, or muted while it was said: nobody hears it
-            command = (await recognize(await self._recognizer(), pcm)).text.strip()
+            command = (await self._recognized(pcm)).strip()
             if not command:
                 log.info("satellite.asleep", uri=self.uri, reason="nothing was said")
                 return True
@@ -248,11 +275,19 @@ class SatelliteLink:
                 return ""  # the frames ended because a person muted it: never decoded
             heard = ""
             if after.worth_decoding():
-                recognizer = await self._recognizer()
-                heard = (await recognize(recognizer, pcm, said_first=after.said_first)).text
+                heard = await self._recognized(pcm, said_first=after.said_first)
             if command := after.command(heard):
                 return command
         return ""
+
+    async def _recognized(self, pcm: bytes, said_first: str = "") -> str:
+        """What ``pcm`` says; ``_NotHeard`` (from the cause) when the recognizer, or loading
+        it, failed."""
+        try:
+            recognizer = await self._recognizer()
+            return (await recognize(recognizer, pcm, said_first=said_first)).text
+        except Exception as error:
+            raise _NotHeard from error
 
     def _near_miss(self, event: NearMiss) -> None:
         log.info("satellite.not_woken", uri=self.uri, **event.log_fields())
@@ -263,10 +298,20 @@ class SatelliteLink:
         reply = await self._handle(command)
         self.answered += 1
         log.info("satellite.answered", uri=self.uri, replied=reply is not None)
-        if reply and self._speaker is not None:
-            played_s = await _speak(client, await self._speaker(), reply)
-            self._playing_until = asyncio.get_running_loop().time() + played_s + PLAYBACK_SLACK_S
+        if reply:
+            await self._say(client, reply)
         return bool(reply)
+
+    async def _say(self, client: AsyncClient, text: str) -> None:
+        """Play ``text`` on the satellite's speaker (when Jarvis speaks); a follow-up is heard
+        once it should have been played."""
+        if self._speaker is not None:
+            played_s = await _speak(client, await self._speaker(), text)
+            self._playing_until = asyncio.get_running_loop().time() + played_s + PLAYBACK_SLACK_S
+
+
+class _NotHeard(Exception):
+    """The recognizer failed on a command (its ``__cause__`` says how)."""
 
 
 async def _audio(client: AsyncClient, ear: SatelliteEar | None) -> AsyncGenerator[bytes, None]:
