@@ -78,20 +78,23 @@ async def test_told_the_wake_phrase_comes_first_whisper_writes_only_the_command(
         assert (heard.intent.name, dict(heard.intent.slots)) == ("timer.cancel", {"all": True})
 
 
-CUT_VOICES = tuple(
-    EspeakVoice(language, variant, 175)
-    for language in ("en-us", "en-gb")
-    for variant in ("m1", "f3")
+CUT_VOICES = (
+    EspeakVoice("en-us", "f3", 175),
+    EspeakVoice("en-gb", "m1", 175),
+    EspeakVoice("en-gb", "f3", 175),
 )
-"""The four espeak-ng voices of ``bench/speech_cut.py``: two accents, a male and a female variant,
-at the default speed."""
+"""Three of the four espeak-ng voices of ``bench/speech_cut.py`` (two accents, a male and a
+female variant, at the default speed): those whose first words whisper loses when a clip is cut
+at them (the bench's table: 79–82% of first words right as cut, 94–97% with the silence). The
+fourth, en-us m1, reads 93.9% either way there: its 33 decodes (40 s of the suite) would test
+nothing."""
 
 
 async def test_recordings_cut_at_their_first_word_are_heard_from_that_word(
     whisper: WhisperRecognizer, silero: SileroDetector
 ) -> None:
     """The catalogue with no silence before the first word or after the last (a clip cut at its
-    speech), 132 clips: the trimmed audio gets the silence before it that a microphone would have
+    speech), 99 clips: the trimmed audio gets the silence before it that a microphone would have
     heard, and whisper hears the first word of far more clips than as they were cut ("one time a
     minute." for "what time is it", "watch the CPU usage.").
 
@@ -99,7 +102,8 @@ async def test_recordings_cut_at_their_first_word_are_heard_from_that_word(
     (CTranslate2's AVX-512 and AVX2 kernels round differently, and a decode that falls back to
     sampling draws at random); how many barely does (``bench/speech_cut.py`` with
     ``CT2_FORCE_CPU_ISA`` set to each of AVX512, AVX2, AVX and GENERIC: the first word of 121 to
-    125 of these clips with the silence, 108 to 111 as cut)."""
+    125 of the four voices' 132 clips with the silence, 108 to 111 as cut; en-us m1, left out
+    here, hears about 31 of its 33 either way)."""
     from assistant.interpreter.spoken import interpret_heard
 
     heard_first = dict.fromkeys(("silence before", "as cut"), 0)
