@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import structlog
 
-from assistant.audio import resample, to_float, to_pcm
+from assistant.audio import SAMPLE_WIDTH_BYTES, resample, to_float, to_pcm
 from assistant.audio.portaudio import (
     close_stream,
     load_sounddevice,
@@ -28,6 +28,9 @@ from assistant.tts import Speech
 
 log = structlog.get_logger(__name__)
 
+STALL_SLACK_S = 2.0
+"""How much longer than its length a reply may take to play (the device's own latency is a
+fraction of this) before the speaker counts as gone."""
 CHUNK_S = 0.02
 """Granularity of a paced WAV write: an interruption cuts the file within 20 ms."""
 
@@ -94,8 +97,19 @@ class SoundDevicePlayer:
         # Opened in a thread: opening a sound device blocks, and so does a rescan of the
         # devices holding PortAudio meanwhile.
         stream = await opened_in_thread(lambda: open_stream(start), stop)
+        length_s = len(speech.pcm) / (SAMPLE_WIDTH_BYTES * speech.sample_rate_hz)
         try:
-            await done
+            # A speaker pulled out mid-reply may stop calling back without finishing the
+            # stream: waited for without end, every later reply would queue behind it, and
+            # Jarvis would count as speaking (follow-up windows never open).
+            async with asyncio.timeout(length_s + STALL_SLACK_S):
+                await done
+        except TimeoutError:
+            log.warning("playback.stalled", length_s=round(length_s, 2))
+            raise NoOutputDeviceError(
+                f"the speaker stopped playing: {length_s:.1f} s of speech had not played "
+                f"after {length_s + STALL_SLACK_S:.1f} s"
+            ) from None
         finally:
             await asyncio.to_thread(stop, stream)
 

@@ -34,7 +34,14 @@ class FakeSoundDevice:
     class CallbackStop(Exception):
         """What a callback raises to end its stream once all was played."""
 
-    def __init__(self, frames: int = 0, then: str = "quiet", *, plugged_in: bool = True) -> None:
+    def __init__(
+        self,
+        frames: int = 0,
+        then: str = "quiet",
+        *,
+        plugged_in: bool = True,
+        speaker_stalls: int = 0,
+    ) -> None:
         self.script = (frames, then)
         self.closed = threading.Event()
         self.plugged_in = plugged_in
@@ -43,6 +50,9 @@ class FakeSoundDevice:
         self.restarts = 0
         self.opened = 0
         self.speakers: list[FakeSoundDevice.Speaker] = []
+        self.speaker_stalls = speaker_stalls
+        """How many of the next replies stop being called back after five blocks (a speaker
+        pulled out mid-reply) until aborted."""
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         for module in (
@@ -72,29 +82,39 @@ class FakeSoundDevice:
         return FakeSoundDevice.Stream(self, kwargs)
 
     def RawOutputStream(self, **kwargs: object) -> FakeSoundDevice.Speaker:
-        self.speakers.append(FakeSoundDevice.Speaker(kwargs))
+        stalls = self.speaker_stalls > 0
+        self.speaker_stalls -= stalls
+        self.speakers.append(FakeSoundDevice.Speaker(kwargs, stalls=stalls))
         return self.speakers[-1]
 
     class Speaker:
-        """Plays (into ``played``) on its own thread, 20 ms a block, until the callback
-        stops it, as PortAudio does; ``heard`` is set once the first block was taken."""
+        """Plays (into ``played``) on its own thread, 20 ms a block at the stream's rate, until
+        the callback stops it, as PortAudio does; ``heard`` is set once the first block was
+        taken."""
 
-        def __init__(self, kwargs: dict[str, object]) -> None:
+        def __init__(self, kwargs: dict[str, object], *, stalls: bool = False) -> None:
             self._callback = kwargs["callback"]
             self._finished = kwargs["finished_callback"]
             self._thread = threading.Thread(target=self._play)
             self._aborted = threading.Event()
+            self._stalls = stalls
+            self._block_bytes = 2 * round(int(kwargs["samplerate"]) * 0.02)  # type: ignore[call-overload]
             self.played = bytearray()
             self.heard = threading.Event()
+            self.closed = False
 
         def start(self) -> None:
             self._thread.start()
 
         def _play(self) -> None:
+            blocks = 0
             while not self._aborted.wait(0.02):
-                block = bytearray(640)
+                blocks += 1
+                if self._stalls and blocks > 5:
+                    continue  # no more callbacks, and no end: only an abort stops it
+                block = bytearray(self._block_bytes)
                 try:
-                    self._callback(block, 320, None, None)  # type: ignore[operator]
+                    self._callback(block, self._block_bytes // 2, None, None)  # type: ignore[operator]
                 except FakeSoundDevice.CallbackStop:
                     self.played += block
                     break
@@ -108,6 +128,7 @@ class FakeSoundDevice:
         def close(self) -> None:
             self._aborted.set()
             self._thread.join()
+            self.closed = True
 
     class Stream:
         def __init__(self, device: FakeSoundDevice, kwargs: dict[str, object]) -> None:
