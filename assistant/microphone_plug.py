@@ -35,13 +35,15 @@ SOUND_NODES = Path("/dev/snd")
 
 def capture_nodes(folder: Path = SOUND_NODES) -> frozenset[str] | None:
     """Linux: the capture devices' nodes (none when the folder is missing: no sound card at
-    all); None elsewhere, where there is no such signal."""
+    all); None elsewhere, or where the folder cannot be read: no such signal."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         names = os.listdir(folder)
     except FileNotFoundError:
         return frozenset()
+    except OSError:
+        return None
     return frozenset(name for name in names if name.startswith("pcm") and name.endswith("c"))
 
 

@@ -76,11 +76,12 @@ async def test_a_reply_holds_portaudio_while_it_plays(
 
 def test_capture_nodes_are_the_recording_devices_of_dev_snd(tmp_path: Path) -> None:
     """``pcmC1D0c`` is a card's capture device; playback (``…p``) and control nodes are not;
-    a missing folder is a machine without any sound card."""
+    a missing folder is a machine without any sound card, one that cannot be read no signal."""
     for name in ("controlC0", "pcmC0D0p", "pcmC1D0c", "timer"):
         (tmp_path / name).touch()
     assert capture_nodes(tmp_path) == {"pcmC1D0c"}
     assert capture_nodes(tmp_path / "missing") == frozenset()
+    assert capture_nodes(tmp_path / "timer") is None  # not a folder
 
 
 async def test_a_microphone_put_back_is_found_only_among_the_devices_plugged_in_now(
