@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import json
 import re
 import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,7 +111,14 @@ class EventRecorder:
 
     def __init__(self, url: str) -> None:
         self.events: list[dict[str, Any]] = []
-        self._stream = urllib.request.urlopen(f"{url}/v1/events", timeout=300)
+        address = urllib.parse.urlsplit(url)
+        connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=300)
+        connection.connect()
+        # Kept to cut the stream at close: closing the response from this thread would wait for
+        # the reader's blocked read, that is for the edge's next keep-alive (15 s).
+        self._socket = connection.sock
+        connection.request("GET", "/v1/events")
+        self._stream = connection.getresponse()
         self._stream.readline()  # ": subscribed"
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -129,6 +138,9 @@ class EventRecorder:
         return [e for e in self.events if e["utterance_id"] == utterance_id and e["kind"] == kind]
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._thread.join(10)
         self._stream.close()
 
 

@@ -17,8 +17,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def few(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two voices and two near misses: each Kokoro clip takes about its own length to make."""
+    """Two voices at two speeds and two near misses said once: each Kokoro clip takes about its
+    own length to make, and the test makes the set three times."""
     monkeypatch.setattr(training, "KOKORO_MIXTURES", 2)
+    monkeypatch.setattr(training, "KOKORO_SPEEDS", (0.85, 1.15))
+    monkeypatch.setattr(training, "KOKORO_NEAR_COPIES", 1)
     monkeypatch.setattr(training, "NEAR_MISSES", ("hey travis", "hey harvey"))
 
 
