@@ -23,6 +23,9 @@ from models import Reply
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
+ALWAYS_LISTENING = VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None)
+"""Whisper, nothing spoken, no wake word: these tests are about the states, not the wake word."""
+
 
 async def test_the_voice_loop_says_when_it_listens_thinks_and_waits(
     piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
@@ -43,8 +46,7 @@ async def test_the_voice_loop_says_when_it_listens_thinks_and_waits(
     voice = await VoiceLoop.start(
         tmp_path, submit=submit, bus=bus, recognizer=whisper, listening=listening,
         source=WavSource(recording.path, trailing_silence_s=1.0),
-        # Always listening: this test is about the states, not the wake word.
-        options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+        options=ALWAYS_LISTENING,
     )  # fmt: skip
     try:
         assert listening.microphone
@@ -95,7 +97,7 @@ async def test_a_microphone_muted_before_a_restart_stays_closed_and_says_so(
     voice = await VoiceLoop.start(
         tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
         source=MutableSource(await open_device(), open_device, listening), on_status=lines.append,
-        options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+        options=ALWAYS_LISTENING,
     )  # fmt: skip
     try:
         await asyncio.sleep(2.0)  # longer than the recording: it would have been heard
@@ -146,7 +148,7 @@ async def test_the_voice_loop_outlives_a_lost_microphone_and_says_so(
     voice = await VoiceLoop.start(
         tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
         source=source, on_status=lines.append,
-        options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+        options=ALWAYS_LISTENING,
     )  # fmt: skip
     try:
         await heard.first(60)
@@ -181,7 +183,7 @@ async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
         voice = await VoiceLoop.start(
             tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=recognizer,
             source=WavSource(both, trailing_silence_s=1.0), publish=published.append,
-            options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+            options=ALWAYS_LISTENING,
         )  # fmt: skip
         try:
             await heard.first(60)
@@ -219,7 +221,7 @@ async def test_a_microphone_plugged_in_after_start_ends_text_only(
     voice = await VoiceLoop.start(
         tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=whisper, listening=listening,
         source_later=microphone_plugged_in, on_status=lines.append,
-        options=VoiceOptions(stt_engine="whisper", tts_engine="none", wake_word=None),
+        options=ALWAYS_LISTENING,
     )  # fmt: skip
     try:
         assert lines == ["text-only: no microphone found: this machine has no sound input device"]
