@@ -64,6 +64,7 @@ from assistant.skills import AlarmSettings, Skills
 from assistant.skills.home import CACHE_FILE as HOME_CACHE_FILE
 from assistant.skills.home import HomeSkill, config_from
 from assistant.skills.phrases import PhraseSkill
+from assistant.speaker_plug import speaker_plugged_in
 from assistant.understander import APP_INTENTS, Understander
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from assistant.weather_cache import WeatherCache
@@ -385,10 +386,15 @@ async def _start_voice(
         # A recording to hear (JARVIS_LISTEN_TO) is opened by the loop itself.
         microphone = None
         plugged_in_later = None
+        speaker_later = None
         if settings.listen_to is None:
             microphone = await open_mutable_microphone(settings.input_device, listening)
-            if microphone is None and await asyncio.to_thread(can_be_plugged_in):
-                plugged_in_later = partial(microphone_plugged_in, settings.input_device, listening)
+            if await asyncio.to_thread(can_be_plugged_in):
+                speaker_later = speaker_plugged_in
+                if microphone is None:
+                    plugged_in_later = partial(
+                        microphone_plugged_in, settings.input_device, listening
+                    )
         voice = await VoiceLoop.start(
             settings.data_dir,
             submit=conversation.submit_spoken,
@@ -399,6 +405,7 @@ async def _start_voice(
             listening=listening,
             publish=bus.publish,
             source_later=plugged_in_later,
+            speaker_later=speaker_later,
         )
         stack.push_async_callback(voice.close)
         speaks = voice.speech is not None

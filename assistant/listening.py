@@ -35,6 +35,9 @@ and is being opened again; ``waiting``: for speech or the wake word."""
 REOPEN_FIRST_S = 1.0
 REOPEN_MAX_S = 10.0
 """A lost microphone is opened again after the first, doubling up to the second."""
+CLOSED_BETWEEN_WAIT_S = 5.0
+"""How long ``MutableSource.reopened_around`` waits for the listening to let go of the device
+(a frame comes every 20 ms while it is listened to)."""
 
 MICROPHONE = "microphone"
 """The mute store's name for this edge's own microphone (a satellite's is its address)."""
@@ -163,6 +166,8 @@ class ListeningState:
         """True once a microphone feeds the voice loop."""
         self.microphone_lost: str | None = None
         """Why the microphone stopped by itself, until it is open again."""
+        self.speaker = False
+        """True once the voice loop speaks its replies aloud (a speaker, or a WAV sink)."""
         self.wake_word: str | None = None
         """The phrase that must come first, when the voice loop waits for one."""
         self.wake_sensitivity: str | None = None
@@ -221,6 +226,11 @@ class ListeningState:
             self.microphone_lost = reason
             self._changed()
 
+    def set_speaker(self, speaker: bool) -> None:
+        if speaker != self.speaker:
+            self.speaker = speaker
+            self._changed()
+
     def set_muted(self, muted: bool) -> None:
         if self._switch.set(muted):
             log.info("listening.muted" if muted else "listening.unmuted")
@@ -254,6 +264,7 @@ class ListeningState:
             "muted": self.muted,
             "microphone": self.microphone,
             "microphone_lost": self.microphone_lost,
+            "speaker": self.speaker,
             "wake_word": self.wake_word,
             "wake_sensitivity": self.wake_sensitivity,
             "wake_companion": self.wake_companion,
@@ -268,6 +279,14 @@ class ListeningState:
     def _changed(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+
+@dataclass(frozen=True, slots=True)
+class _ClosedBetween:
+    """What ``MutableSource.reopened_around`` asks the listening to run with the device closed."""
+
+    between: Callable[[], bool]
+    done: asyncio.Future[bool]
 
 
 class MutableSource:
@@ -292,7 +311,28 @@ class MutableSource:
         self._reopen_max_s = reopen_max_s
         self.reopen_failures = 0
         """Tries to open the device again that failed."""
+        self._between: _ClosedBetween | None = None
         listening.microphone = True
+
+    async def reopened_around(
+        self, between: Callable[[], bool], wait_s: float = CLOSED_BETWEEN_WAIT_S
+    ) -> bool:
+        """``between()`` (blocking: run in a thread) with the device closed, and the device
+        opened again after it: starting PortAudio again (to find a speaker plugged in since)
+        would cut its stream off. What ``between()`` returned; False, with nothing run, when
+        the device is open but nobody listens to it within ``wait_s``."""
+        if self._source is None or self._closed:
+            return await asyncio.to_thread(between)
+        request = _ClosedBetween(between, asyncio.get_running_loop().create_future())
+        self._between = request
+        try:
+            async with asyncio.timeout(wait_s):
+                return await asyncio.shield(request.done)
+        except TimeoutError:
+            if self._between is request:  # never taken up: withdrawn
+                self._between = None
+                return False
+            return await request.done  # under way in its thread: its result is coming
 
     async def frames(self) -> AsyncGenerator[bytes, None]:
         delay = self._reopen_first_s
@@ -313,7 +353,7 @@ class MutableSource:
             heard_any = False
             try:
                 async for frame in self._source.frames():
-                    if self._listening.muted:
+                    if self._listening.muted or self._between is not None:
                         break  # the frame was heard while muting: dropped, never passed on
                     if not heard_any:
                         heard_any = True
@@ -332,6 +372,18 @@ class MutableSource:
                 self._lost(str(error))
                 if not heard_any:  # opened again, but never sent a frame: not at once again
                     delay = await self._retry_later(delay)
+            if self._between is not None:
+                await self._close_between(self._between)
+
+    async def _close_between(self, request: _ClosedBetween) -> None:
+        """Run what ``reopened_around`` asked for with the device closed; the loop above then
+        opens it again (and says it is lost if it cannot)."""
+        self._between = None
+        await self._release()
+        try:
+            request.done.set_result(await asyncio.to_thread(request.between))
+        except Exception as error:  # the asker gets it; the listening goes on
+            request.done.set_exception(error)
 
     async def _retry_later(self, delay: float) -> float:
         """Count a failed try and wait ``delay`` (or until muted); the next delay."""

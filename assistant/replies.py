@@ -89,6 +89,14 @@ def not_heard() -> str:
     return "Sorry, I could not hear that: the speech recognizer failed. Please say it again."
 
 
+def still_not_heard() -> str:
+    """Said when the recognizer failed again, right after ``not_heard``."""
+    return (
+        "Sorry, the speech recognizer keeps failing, so I cannot hear you right now. "
+        "Typed requests still work."
+    )
+
+
 def timer_label(name: str | None, duration_s: float | None = None) -> str:
     """What a timer is called in a sentence: ``pasta timer``, ``5 minute timer`` or ``timer``."""
     if name:

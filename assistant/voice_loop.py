@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import structlog
 
-from assistant import replies
 from assistant.audio import AudioSource, duration_s
 from assistant.audio.alarm_tone import alarm_tone
+from assistant.audio.portaudio import PortAudioRescan
 from assistant.audio.wake_word import DEFAULT_WAKE_WORD
 from assistant.errors import (
     ModelNotFoundError,
@@ -37,7 +37,8 @@ from assistant.errors import (
     PortAudioMissingError,
 )
 from assistant.events import WAKE_EVENT_KIND
-from assistant.listening import LastNearMiss, LastWake, ListeningState, wake_heard
+from assistant.listening import LastNearMiss, LastWake, ListeningState, MutableSource, wake_heard
+from assistant.not_heard import NotHeardStreak
 from assistant.stt import Recognizer, words_doubted
 from assistant.task_owner import TaskOwner
 from assistant.tts import AudioPlayer
@@ -136,6 +137,8 @@ class VoiceLoop:
         """Utterances submitted whose answer has not come back yet."""
         self.echo: EchoReference | None = None
         """What is being played, for the echo canceller; ``None`` without one."""
+        self.rescan = PortAudioRescan()
+        """Starts PortAudio again around the microphone (a speaker plugged in since)."""
 
     @classmethod
     async def start(
@@ -153,6 +156,7 @@ class VoiceLoop:
         publish: Callable[[Reply], None] | None = None,
         wake_detector: WakeWordDetector | None = None,
         source_later: Callable[[], Awaitable[AudioSource]] | None = None,
+        speaker_later: Callable[[PortAudioRescan], Awaitable[AudioPlayer]] | None = None,
     ) -> VoiceLoop:
         """Load what the options ask for (models once, off the loop) and start both tasks.
 
@@ -164,7 +168,8 @@ class VoiceLoop:
         ``publish`` receives the ``wake`` events for ``/v1/events``; ``wake_detector`` replaces
         loading the one ``options.wake_word`` names (the caller keeps it). Without a
         microphone, ``source_later`` is awaited in the background (a microphone plugged in
-        later) and the loop listens to what it returns.
+        later) and the loop listens to what it returns; without a speaker, ``speaker_later``
+        is, and the loop speaks through what it returns.
         """
         options = options or VoiceOptions()
         say = on_status or (lambda line: log.info("voice.status", line=line))
@@ -174,6 +179,9 @@ class VoiceLoop:
         loop._publish = publish
         try:
             await loop._start_speaking(options, bus, status, player)
+            if loop.speech is None and speaker_later is not None and _may_plug_in(options):
+                speak_later = loop._speak_once_plugged_in(speaker_later, options, bus, say)
+                loop._spawn(speak_later, "voice-await-speaker")
             source = source or await _open_microphone(options, status)
             if source is not None:
                 await loop._start_listening(
@@ -197,18 +205,38 @@ class VoiceLoop:
         status: Callable[[str], None],
         player: AudioPlayer | None,
     ) -> None:
-        from assistant.audio.speex_echo import EchoReference, ReferencingPlayer, canceller_problem
-        from assistant.tts.queue import SpeechQueue, load_speaker
+        from assistant.audio.speex_echo import EchoReference, canceller_problem
 
-        player = player or _open_player(options, status)
+        player = player or _open_player(options, status, self.rescan)
         if options.echo_cancellation:
             problem = await asyncio.to_thread(canceller_problem)
             if problem is None:
                 self.echo = EchoReference()
             else:
                 status(f"{problem}; talking over Jarvis needs the push-to-talk key")
-        if player is None:
-            return
+        if player is not None:
+            await self._speak_through(player, options, bus)
+
+    async def _speak_once_plugged_in(
+        self,
+        speaker_later: Callable[[PortAudioRescan], Awaitable[AudioPlayer]],
+        options: VoiceOptions,
+        bus: ReplySource,
+        say: Callable[[str], None],
+    ) -> None:
+        """Replies shown, not spoken, until a speaker is plugged in; then spoken as if it had
+        been there at start (its voice is loaded now: a machine that never gets one never
+        pays for it). The replies before it stay unspoken: a late timer is not said twice."""
+        player = await speaker_later(self.rescan)
+        await self._speak_through(player, options, bus)
+        say("A speaker was plugged in: replies are spoken")
+
+    async def _speak_through(
+        self, player: AudioPlayer, options: VoiceOptions, bus: ReplySource
+    ) -> None:
+        from assistant.audio.speex_echo import ReferencingPlayer
+        from assistant.tts.queue import SpeechQueue, load_speaker
+
         if self.echo is not None:
             player = ReferencingPlayer(player, self.echo)
         speaker = await load_speaker(options.tts_engine, piper_voice=_str(options.piper_voice))
@@ -216,6 +244,7 @@ class VoiceLoop:
         speech.start()
         self.speech = speech
         self.listening.speaking_from(lambda: speech.speaking)
+        self.listening.set_speaker(True)
         self._closers.append(speech.close)
         self._spawn(self._speak_replies(bus, speech), "voice-speak")
 
@@ -249,6 +278,8 @@ class VoiceLoop:
         from assistant.stt.auto import load_recognizer
 
         self._closers.append(source.close)
+        if isinstance(source, MutableSource):
+            self.rescan.microphone = source  # a speaker plugged in later is found around it
         if recognizer is None:
             try:
                 recognizer = await load_recognizer(
@@ -444,6 +475,8 @@ class _Listener:
         self._addressed = False
         """The utterance being heard was said to Jarvis (its speech started after the wake
         word or the key, or Jarvis listens all the time)."""
+        # Listening all the time: no wake word, no key.
+        self._not_heard = NotHeardStreak(always_listening=wake is None and not options.ptt_key)
 
     async def run(self) -> None:
         frames = self._microphone()
@@ -460,13 +493,19 @@ class _Listener:
                     log.exception("voice.hear_failed", error=f"{type(error).__name__}: {error}")
                     self._owner.listening.set_phase("waiting")
                     if self._addressed:
-                        # Someone spoke to Jarvis and would otherwise wait for an answer. Never
-                        # before the wake word: nobody asked, and the room must not hear it.
-                        self._owner.say_now(replies.not_heard())
-                        # "Please say it again" is answered without the wake word, as a
-                        # follow-up is.
-                        self._follow_up = self._wake is not None and self._options.follow_up_s > 0
+                        self._say_not_heard()
                     await self._skip_the_rest(frames)
+
+    def _say_not_heard(self) -> None:
+        """Someone spoke to Jarvis and would otherwise wait for an answer (never before the
+        wake word: nobody asked, and the room must not hear it)."""
+        said = self._not_heard.failed()
+        if said is not None:
+            self._owner.say_now(said)
+        # "Please say it again" is answered without the wake word, as a follow-up is.
+        self._follow_up = (
+            self._not_heard.follow_up and self._wake is not None and self._options.follow_up_s > 0
+        )
 
     async def _skip_the_rest(self, frames: AsyncIterator[bytes]) -> None:
         """After an utterance that could not be heard, drop the rest of it: the endpointer hears
@@ -509,6 +548,7 @@ class _Listener:
                 log.info("voice.source_ended")
                 return False
             return True
+        self._not_heard.heard()
         self._owner.listening.set_phase("thinking" if heard.transcript.text else "waiting")
         if heard.transcript.text:
             self._owner._last_end_of_speech = heard.ended_at
@@ -600,6 +640,8 @@ class _Listener:
                     keep=after.worth_decoding,
                 )
                 text = after.command(heard.transcript.text) if heard else ""
+                if heard is not None:
+                    self._not_heard.heard()
                 # Only the wake phrase (a pause after it), or a noise: wait on for the command.
                 if heard is None or text:
                     break
@@ -642,7 +684,14 @@ class _Listener:
             self._owner.listening.set_phase("waiting")
 
 
-def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:
+def _may_plug_in(options: VoiceOptions) -> bool:
+    """Whether replies would be spoken through a sound device plugged in later."""
+    return options.tts_engine != "none" and options.speak_to is None
+
+
+def _open_player(
+    options: VoiceOptions, status: Callable[[str], None], rescan: PortAudioRescan
+) -> Any:
     from assistant.audio.playback import SoundDevicePlayer, WavFilePlayer
 
     if options.tts_engine == "none":
@@ -650,7 +699,7 @@ def _open_player(options: VoiceOptions, status: Callable[[str], None]) -> Any:
     if options.speak_to is not None:
         return WavFilePlayer(options.speak_to)
     try:
-        return SoundDevicePlayer()
+        return SoundDevicePlayer(rescan=rescan)
     except PortAudioMissingError as error:
         status(f"text-only: {error}")  # the microphone says the same; said once
         return None

@@ -36,12 +36,12 @@ from wyoming.event import Event
 from wyoming.satellite import RunSatellite
 from wyoming.wake import Detection
 
-from assistant import replies
 from assistant.audio import SAMPLE_RATE_HZ
 from assistant.audio.endpointing import Endpointer, RoomLevels, SpeechDetector, SpeechEnded
 from assistant.audio.wake_word import NearMiss
 from assistant.events import WAKE_EVENT_KIND
 from assistant.listening import SatelliteEar, wake_heard
+from assistant.not_heard import NotHeardStreak
 from assistant.stt import Recognizer, recognize
 from assistant.tts import Speaker
 from assistant.wake_gate import AfterWake, Wake, WakeGate, command_window
@@ -114,6 +114,7 @@ class SatelliteLink:
         """Times it was hung up on for sending audio we cannot read."""
         self.not_heard = 0
         """Commands said to Jarvis that the recognizer failed on (the room was told)."""
+        self._not_heard_streak = NotHeardStreak(always_listening=wake is None)
 
     async def run(self) -> None:
         delay = RETRY_MIN_S
@@ -186,8 +187,11 @@ class SatelliteLink:
             log.exception("satellite.hear_failed", uri=self.uri,
                           error=f"{type(error).__name__}: {error}")  # fmt: skip
             self.not_heard += 1
-            await self._say(client, replies.not_heard())
-            self._follow_up = gate is not None and self._follow_up_s > 0
+            said = self._not_heard_streak.failed()
+            if said is not None:
+                await self._say(client, said)
+            following = self._not_heard_streak.follow_up
+            self._follow_up = following and gate is not None and self._follow_up_s > 0
             return True
 
     async def _hear_and_answer(
@@ -285,9 +289,11 @@ class SatelliteLink:
         it, failed."""
         try:
             recognizer = await self._recognizer()
-            return (await recognize(recognizer, pcm, said_first=said_first)).text
+            heard = (await recognize(recognizer, pcm, said_first=said_first)).text
         except Exception as error:
             raise _NotHeard from error
+        self._not_heard_streak.heard()
+        return heard
 
     def _near_miss(self, event: NearMiss) -> None:
         log.info("satellite.not_woken", uri=self.uri, **event.log_fields())

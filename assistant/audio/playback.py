@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import wave
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,23 @@ def has_output_device() -> bool:
 
 
 class SoundDevicePlayer:
-    """Plays through the default output device; the audio thread signals the end back."""
+    """Plays through the default output device; the audio thread signals the end back.
 
-    def __init__(self, device: str | int | None = None):
+    ``rescan`` starts PortAudio again (``speaker_plug.PortAudioRescan``) when a reply cannot be
+    opened on the device: PortAudio lists the devices plugged in when it started, so a speaker
+    pulled out and put back (under another card number, on bare ALSA) is found only then.
+    """
+
+    def __init__(
+        self,
+        device: str | int | None = None,
+        *,
+        rescan: Callable[[], Awaitable[bool]] | None = None,
+    ):
         if not has_output_device():
             raise NoOutputDeviceError("no sound output device: replies cannot be played aloud")
         self._device = device
+        self._rescan = rescan
 
     async def play(self, speech: Speech) -> None:
         sounddevice = load_sounddevice()
@@ -94,9 +106,7 @@ class SoundDevicePlayer:
             finally:
                 close_stream(stream)  # closed even when the device was pulled out mid-reply
 
-        # Opened in a thread: opening a sound device blocks, and so does a rescan of the
-        # devices holding PortAudio meanwhile.
-        stream = await opened_in_thread(lambda: open_stream(start), stop)
+        stream = await self._opened(start, stop)
         length_s = len(speech.pcm) / (SAMPLE_WIDTH_BYTES * speech.sample_rate_hz)
         try:
             # A speaker pulled out mid-reply may stop calling back without finishing the
@@ -112,6 +122,24 @@ class SoundDevicePlayer:
             ) from None
         finally:
             await asyncio.to_thread(stop, stream)
+
+    async def _opened(self, start: Callable[[], Any], stop: Callable[[Any], None]) -> Any:
+        """The stream ``start`` opens; once more after a rescan if the device would not open;
+        ``NoOutputDeviceError`` saying why otherwise."""
+        sounddevice = load_sounddevice()
+        try:
+            # Opened in a thread: opening a sound device blocks, and so does a rescan of the
+            # devices holding PortAudio meanwhile.
+            return await opened_in_thread(lambda: open_stream(start), stop)
+        except sounddevice.PortAudioError as error:
+            failure = error
+        log.warning("playback.open_failed", error=str(failure))
+        if self._rescan is not None and await self._rescan():
+            try:
+                return await opened_in_thread(lambda: open_stream(start), stop)
+            except sounddevice.PortAudioError as error:
+                failure = error
+        raise NoOutputDeviceError(f"the speaker cannot be opened: {failure}") from None
 
     async def close(self) -> None:
         pass

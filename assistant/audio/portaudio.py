@@ -15,7 +15,7 @@ import asyncio
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import structlog
 
@@ -112,3 +112,29 @@ async def opened_in_thread(opening: Callable[[], T], closing: Callable[[T], None
 
         attempt.add_done_callback(close_when_open)
         raise
+
+
+class ClosesAround(Protocol):
+    """A source that can close its device for a moment (``MutableSource``)."""
+
+    async def reopened_around(self, between: Callable[[], bool]) -> bool: ...
+
+
+class PortAudioRescan:
+    """``rescan_devices`` even while the edge's microphone is open (which the voice loop sets
+    once it has one): the microphone is closed for those milliseconds and opened again after,
+    so the listening goes on, a few frames short. How a speaker plugged in since is found."""
+
+    def __init__(self) -> None:
+        self.microphone: ClosesAround | None = None
+
+    async def __call__(self) -> bool:
+        """True once the list was read anew; False while a stream other than the microphone's
+        holds PortAudio (a recording mission), or when it would not start."""
+        if await asyncio.to_thread(rescan_devices):
+            return True
+        if self.microphone is None:
+            return False
+        restarted = await self.microphone.reopened_around(rescan_devices)
+        log.info("portaudio.restarted_around_microphone", restarted=restarted)
+        return restarted

@@ -56,6 +56,11 @@ SCHEMAS: dict[str, Any] = {
                         "description": "Why the microphone stopped by itself ('USB Mic sent "
                         "no sound for 3 s', 'no microphone found: …'), until it is open again",
                     },
+                    "speaker": {
+                        "type": "boolean",
+                        "description": "Whether replies are spoken aloud here (false: shown "
+                        "only, until a speaker is plugged in)",
+                    },
                     "wake_word": {"type": "string", "nullable": True},
                     "wake_sensitivity": {
                         "type": "string",

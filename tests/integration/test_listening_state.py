@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from recognizer_faults import FailsOnce
+from recognizer_faults import FailsOn, FailsOnce
 from structlog.testing import capture_logs
 
 from assistant.audio import SAMPLE_RATE_HZ, AudioSource
@@ -15,7 +15,7 @@ from assistant.audio.wav_source import WavSource, read_wav
 from assistant.errors import MicrophoneLost, NoInputDeviceError
 from assistant.events import ReplyBus
 from assistant.listening import ListeningState, MutableSource
-from assistant.replies import not_heard
+from assistant.replies import not_heard, still_not_heard
 from assistant.stt.whisper_recognizer import WhisperRecognizer
 from assistant.testing_speech import Recording, write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
@@ -196,6 +196,35 @@ async def test_an_utterance_that_cannot_be_heard_costs_only_itself(
     assert failure["error"] == "RuntimeError: CTranslate2: out of memory"
     # Listening all the time, whoever spoke was heard as speaking to Jarvis: told once.
     assert [reply.text for reply in published] == [not_heard()]
+
+
+async def test_a_recognizer_that_keeps_failing_is_not_apologised_for_without_end(
+    piper_recordings: list[Recording], whisper: WhisperRecognizer, tmp_path: Path
+) -> None:
+    """Listening all the time, a broken recognizer would apologise to the echo of its own
+    apology: the first failure says "could not hear that", the second that it keeps failing,
+    the third nothing; once a command is heard, the next failure is apologised for again."""
+    command = next(r for r in piper_recordings if r.utterance.intent == "time.now")
+    gap = bytes(SAMPLE_RATE_HZ * 2 * 2)
+    five = write_wav(tmp_path / "five.wav", (read_wav(command.path) + gap) * 5, SAMPLE_RATE_HZ)
+    recognizer = FailsOn(whisper, frozenset({1, 2, 3, 5}))
+    heard = _Heard()
+    published: list[Reply] = []
+    voice = await VoiceLoop.start(
+        tmp_path, submit=heard.submit, bus=ReplyBus(), recognizer=recognizer,
+        source=WavSource(five, trailing_silence_s=1.0), publish=published.append,
+        options=ALWAYS_LISTENING,
+    )  # fmt: skip
+    try:
+        await heard.first(60)
+        for _ in range(600):
+            if recognizer.begun == 5 and len(published) == 3:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await voice.close()
+    assert recognizer.begun == 5
+    assert [reply.text for reply in published] == [not_heard(), still_not_heard(), not_heard()]
 
 
 async def test_a_microphone_plugged_in_after_start_ends_text_only(

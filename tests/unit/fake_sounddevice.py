@@ -25,9 +25,11 @@ SPEAKER = {
 class FakeSoundDevice:
     """Its stream plays a script on its own thread: ``frames`` frames are called back, then the
     stream either finishes by itself (``then="finished"``, as PortAudio does when a device
-    fails) or goes quiet (``then="quiet"``, as ALSA often does when a USB microphone is pulled
-    out). As PortAudio does, it lists the devices plugged in when it last started
-    (``_initialize``), not the ones plugged in since (``plugged_in``)."""
+    fails), goes quiet (``then="quiet"``, as ALSA often does when a USB microphone is pulled
+    out) or goes on, a frame every 10 ms, until closed (``then="live"``). As PortAudio does,
+    it lists the devices plugged in when it last started (``_initialize``), not the ones
+    plugged in since (``plugged_in`` for the microphone, ``speaker_plugged_in`` for the
+    speaker)."""
 
     PortAudioError = OSError
 
@@ -41,11 +43,14 @@ class FakeSoundDevice:
         *,
         plugged_in: bool = True,
         speaker_stalls: int = 0,
+        speaker_plugged_in: bool = True,
     ) -> None:
         self.script = (frames, then)
         self.closed = threading.Event()
         self.plugged_in = plugged_in
         self._listed = plugged_in
+        self.speaker_plugged_in = speaker_plugged_in
+        self._speaker_listed = speaker_plugged_in
         self._initialized = 1
         self.restarts = 0
         self.opened = 0
@@ -70,10 +75,11 @@ class FakeSoundDevice:
         self._initialized += 1
         self.restarts += 1
         self._listed = self.plugged_in
+        self._speaker_listed = self.speaker_plugged_in
 
     def query_devices(self) -> list[dict[str, object]]:
         assert self._initialized, "PortAudio asked while stopped"
-        return [USB_MIC, SPEAKER] if self._listed else [SPEAKER]
+        return [USB_MIC] * self._listed + [SPEAKER] * self._speaker_listed
 
     def RawInputStream(self, **kwargs: object) -> FakeSoundDevice.Stream:
         if not self.plugged_in:
@@ -82,6 +88,9 @@ class FakeSoundDevice:
         return FakeSoundDevice.Stream(self, kwargs)
 
     def RawOutputStream(self, **kwargs: object) -> FakeSoundDevice.Speaker:
+        if not (self.speaker_plugged_in and self._speaker_listed):
+            # As PortAudio on ALSA: a device pulled out, or one not in its list since it started.
+            raise self.PortAudioError("Error querying device -1")
         stalls = self.speaker_stalls > 0
         self.speaker_stalls -= stalls
         self.speakers.append(FakeSoundDevice.Speaker(kwargs, stalls=stalls))
@@ -137,6 +146,7 @@ class FakeSoundDevice:
             self._finished = kwargs["finished_callback"]
             self._thread = threading.Thread(target=self._play)
             self._finished_once = threading.Lock()
+            self._closing = threading.Event()
 
         def start(self) -> None:
             self._thread.start()
@@ -145,6 +155,8 @@ class FakeSoundDevice:
             frames, then = self._device.script
             for n in range(frames):
                 self._callback(bytes([n]) * 640, 320, None, None)  # type: ignore[operator]
+            while then == "live" and not self._closing.wait(0.01):
+                self._callback(bytes(640), 320, None, None)  # type: ignore[operator]
             if then == "finished":
                 self._finish()
 
@@ -153,6 +165,7 @@ class FakeSoundDevice:
                 self._finished()  # type: ignore[operator]
 
         def close(self) -> None:
+            self._closing.set()
             self._thread.join()
             self._finish()  # PortAudio calls it when the stream stops, whoever stopped it
             self._device.closed.set()

@@ -211,7 +211,7 @@ async def test_without_dev_snd_the_list_is_read_anew_now_and_then(
 ) -> None:
     """macOS and Windows have no folder to watch: PortAudio is restarted every
     ``rescan_every_s`` instead."""
-    monkeypatch.setattr("assistant.microphone_plug.sys.platform", "darwin")
+    monkeypatch.setattr("assistant.audio.hotplug.sys.platform", "darwin")
     device = FakeSoundDevice(plugged_in=False)
     device.install(monkeypatch)
     watching = await _watching(ListeningState(), tmp_path, rescan_every_s=0.05)
