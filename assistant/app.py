@@ -8,7 +8,7 @@ import os
 import ssl
 import sys
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -39,7 +39,7 @@ from assistant.events import ReplyBus
 from assistant.history import History
 from assistant.http_api import create_api
 from assistant.http_auth import AccessPolicy, access_policy, is_loopback
-from assistant.listening import ListeningState
+from assistant.listening import ListeningState, MutableSource
 from assistant.microphone_plug import (
     can_be_plugged_in,
     microphone_plugged_in,
@@ -206,7 +206,9 @@ def mission_runners(
 
     runners[MissionKind.DEVICE_ACTION] = PrivacyRunner(
         PrivacyRunnerConfig(data_dir=missions_dir, allowed_dirs=settings.allowed_dirs),
-        open_audio=open_audio if facilities.microphone else None,
+        # Even without a microphone now: one plugged in later is offered then (and a mission
+        # sent to a device that has none fails saying so).
+        open_audio=open_audio,
         screen=facilities.screen,
         camera=None,
     )
@@ -280,7 +282,13 @@ async def run_edge(
                 listening.satellite(uri)
             mutes = MuteStore(db)
             await mutes.restore(listening)  # before any microphone opens: a mute outlives us
-            await _start_voice(stack, settings, conversation, bus, listening, on_status, on_reply)
+            # A worker that gets a microphone after start offers it for recording missions.
+            offer_microphone = None
+            if isinstance(link, EdgeLink) and settings.worker and not facilities.microphone:
+                offer_microphone = partial(link.offer, offered | {"microphone"})
+            await _start_voice(
+                stack, settings, conversation, bus, listening, on_status, on_reply, offer_microphone
+            )
             # Loaded once the voice and the printer listen, so a timer that ended while the edge
             # was off is said aloud too.
             await skills.load()
@@ -378,9 +386,11 @@ async def _start_voice(
     listening: ListeningState,
     on_status: Callable[[str], None] | None,
     on_reply: Callable[[Reply], None] | None,
+    offer_microphone: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """The voice loop (``JARVIS_VOICE=auto``), and the printer for replies nothing speaks;
-    both subscribed to the replies when this returns."""
+    both subscribed to the replies when this returns. ``offer_microphone`` is awaited when a
+    microphone is plugged in after start."""
     speaks = False
     if settings.voice == "auto":
         # A recording to hear (JARVIS_LISTEN_TO) is opened by the loop itself.
@@ -393,7 +403,7 @@ async def _start_voice(
                 speaker_later = speaker_plugged_in
                 if microphone is None:
                     plugged_in_later = partial(
-                        microphone_plugged_in, settings.input_device, listening
+                        _microphone_found_later, settings.input_device, listening, offer_microphone
                     )
         voice = await VoiceLoop.start(
             settings.data_dir,
@@ -411,6 +421,19 @@ async def _start_voice(
         speaks = voice.speech is not None
     if on_reply is not None and not speaks:
         await print_replies(stack, bus, on_reply)
+
+
+async def _microphone_found_later(
+    input_device: str | None,
+    listening: ListeningState,
+    offer: Callable[[], Awaitable[None]] | None,
+) -> MutableSource:
+    """A microphone plugged in after start, for the voice loop; and for recording missions,
+    offered to the cloud."""
+    source = await microphone_plugged_in(input_device, listening)
+    if offer is not None:
+        await offer()
+    return source
 
 
 async def _start_link(

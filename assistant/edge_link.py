@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import OrderedDict
 from typing import Protocol
@@ -155,6 +156,8 @@ class EdgeLink:
         self._ack_waiters: dict[str, asyncio.Event] = {}
         self._recent_acks: OrderedDict[str, None] = OrderedDict()
         self._dialer = Dialer(self._url)
+        self._said = device
+        """The device as the current link's hello said it."""
 
     def is_connected(self) -> bool:
         return self._connected.is_set()
@@ -173,6 +176,17 @@ class EdgeLink:
 
     async def close(self) -> None:
         await cancel_and_wait(self._task)
+
+    async def offer(self, capabilities: frozenset[str]) -> None:
+        """Say ``capabilities`` from now on (a microphone plugged in after start): the cloud
+        learns a device's capabilities from its hello, so a link that is up says hello again."""
+        if capabilities == self._device.capabilities:
+            return
+        self._device = dataclasses.replace(self._device, capabilities=capabilities)
+        log.info("edge_link.capabilities_changed", capabilities=sorted(capabilities))
+        if (ws := self._ws) is not None:
+            # What it is waiting on ends with the close, and _session dials again at once.
+            await ws.close(message=b"saying hello again: capabilities changed")
 
     async def send(self, envelope: Envelope) -> None:
         """Store ``envelope`` in the outbox, and send it now if the link is up. One too big
@@ -227,11 +241,15 @@ class EdgeLink:
 
     async def _session(self, session: aiohttp.ClientSession, handler: LinkHandler) -> None:
         """Dial, then serve the link until it ends; raises how it ended, for the dialler to
-        back off (or, after a long healthy link, to dial again at once)."""
+        back off (or, after a long healthy link, to dial again at once). Returns when the link
+        ended to say hello again (``offer``): it is dialled again at once."""
         ws = await self._dialer.dial(session)
         opened = asyncio.get_running_loop().time()
         try:
             await self._serve(session, ws, handler)
+        except _HelloAgain:
+            log.info("edge_link.hello_again")
+            return
         except RETRIED as error:
             if asyncio.get_running_loop().time() - opened >= STABLE_AFTER_S:
                 raise StableLinkEndedError(str(error) or type(error).__name__) from error
@@ -248,7 +266,8 @@ class EdgeLink:
         ws: aiohttp.ClientWebSocketResponse,
         handler: LinkHandler,
     ) -> None:
-        hello = envelope(HelloBody(DeviceOnWire.of(self._device), self._version))
+        said = self._said = self._device
+        hello = envelope(HelloBody(DeviceOnWire.of(said), self._version))
         await ws.send_str(hello.encode())
         welcome = await self._welcome(ws)
         if welcome.config is not None:
@@ -259,6 +278,8 @@ class EdgeLink:
             except DecodeError as error:
                 log.warning("edge_link.bad_phrases", field=error.field, problem=error.problem)
         self._ws = ws
+        if self._device is not said:  # offered something else while the cloud answered
+            raise _HelloAgain
         async with self._send_lock:
             for frame in await self._outbox.pending():
                 await ws.send_str(frame)
@@ -297,6 +318,8 @@ class EdgeLink:
         while True:
             message = await ws.receive(timeout=timeout_s)
             if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                if self._said is not self._device:
+                    raise _HelloAgain  # closed by ``offer``
                 raise LinkDroppedError(f"the cloud closed the link ({ws.close_code})")
             if message.type == aiohttp.WSMsgType.ERROR:
                 raise LinkDroppedError(str(ws.exception()))
@@ -474,6 +497,10 @@ def _sample_load() -> Load:
         cpu_percent=psutil.cpu_percent(interval=None),
         memory_percent=psutil.virtual_memory().percent,
     )
+
+
+class _HelloAgain(Exception):
+    """The link ends so that a hello says the device as it is now (``EdgeLink.offer``)."""
 
 
 class _RefusedUtterance(msgspec.Struct, frozen=True):

@@ -21,7 +21,10 @@ from assistant.database import open_database
 from assistant.device_config import ConfigCache
 from assistant.edge_link import EdgeLink
 from assistant.outbox import Inbox, Outbox
+from cloud.store import device_state
 from models import Device, Envelope, Reply, new_id
+from models.device_intents import DeviceIntent
+from models.phrases import TaughtPhrase
 
 
 class Heard:
@@ -40,6 +43,12 @@ class Heard:
         return None
 
     async def on_refused(self, utterance_id: str, reason: str) -> None:
+        return None
+
+    async def on_phrases(self, phrases: tuple[TaughtPhrase, ...]) -> None:
+        return None
+
+    async def on_device_intent(self, sent: DeviceIntent) -> None:
         return None
 
 
@@ -185,3 +194,35 @@ async def test_a_frame_too_large_is_refused_by_id_and_the_link_stays_up(tmp_path
     assert [ack.body["ids"] for ack in older.of_type("ack")] == [[older.after.id]]
     assert [reply.text for reply in heard.replies] == ["the next one"]
     assert older.connections == 1
+
+
+async def test_capabilities_offered_after_start_reach_the_cloud_with_a_new_hello(
+    clouds: CloudFactory, tmp_path: Path
+) -> None:
+    """A microphone plugged in after start: the link says hello again (one new connection, not
+    backed off as a failure) and the cloud records the new capabilities; offering the same
+    again changes nothing."""
+    cloud = await clouds.start()
+    device_id, token = await clouds.enroll("kitchen pi")
+    proxy = CountingProxy(cloud.url)
+    url = await proxy.start()
+    try:
+        with structlog.testing.capture_logs() as logs:
+            async for link in _link(tmp_path, url, token, device_id=device_id):
+                link.start(Heard())
+                await asyncio.wait_for(link.wait_connected(), 10)
+                assert await device_state.capabilities_of(clouds.pool, device_id) == []
+                await link.offer(frozenset({"microphone"}))
+                for _ in range(200):
+                    if await device_state.capabilities_of(clouds.pool, device_id):
+                        break
+                    await asyncio.sleep(0.05)
+                await asyncio.wait_for(link.wait_connected(), 10)
+                await link.offer(frozenset({"microphone"}))  # the same again: no new hello
+                await asyncio.sleep(0.5)
+                assert link.is_connected()
+    finally:
+        await proxy.close()
+    assert await device_state.capabilities_of(clouds.pool, device_id) == ["microphone"]
+    assert proxy.connections == 2
+    assert "edge_link.retrying" not in [line["event"] for line in logs]
