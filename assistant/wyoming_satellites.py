@@ -34,6 +34,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncClient
 from wyoming.event import Event
 from wyoming.satellite import RunSatellite
+from wyoming.snd import Played
 from wyoming.wake import Detection
 
 from assistant.audio import SAMPLE_RATE_HZ
@@ -66,6 +67,10 @@ PLAYBACK_SLACK_S = 0.75
 """How long after its reply's length a satellite may still be playing it: the network, its
 sound command's start-up and its buffers (without an echo canceller there, what the microphone
 hears until then is the reply)."""
+PLAYED_WAIT_S = 10.0
+"""With a satellite that says when a reply has played (wyoming-satellite's ``played``), how much
+longer than the reply's length it is waited for before the follow-up window opens anyway (a
+lost ``played``); a speaker far behind (Bluetooth) is then never heard as a follow-up."""
 
 
 class SatelliteLink:
@@ -99,6 +104,9 @@ class SatelliteLink:
         """How loud whoever last said the wake word was: a follow-up is theirs too."""
         self._playing_until = 0.0
         """When (the loop's clock) the satellite should have finished playing the reply."""
+        self._says_played = False
+        """This connection's satellite says when a reply has played (``played``): its word
+        ends the wait, not the reply's length."""
         self._recognizer = recognizer
         self._speaker = speaker
         self._handle = handle
@@ -156,8 +164,10 @@ class SatelliteLink:
             endpointer = Endpointer(await self._detector())
             gate = WakeGate(await self._wake.detector()) if self._wake is not None else None
             self._follow_up = False  # a new session: its first command needs the wake word
+            self._says_played = False  # perhaps another program now
             try:
-                async with contextlib.aclosing(_audio(client, self.ear)) as frames:
+                frames_and_played = _audio(client, self.ear, self._played)
+                async with contextlib.aclosing(frames_and_played) as frames:
                     while await self._turn(client, frames, gate, endpointer):
                         pass
             finally:
@@ -313,17 +323,28 @@ class SatelliteLink:
         once it should have been played."""
         if self._speaker is not None:
             played_s = await _speak(client, await self._speaker(), text)
-            self._playing_until = asyncio.get_running_loop().time() + played_s + PLAYBACK_SLACK_S
+            slack_s = PLAYED_WAIT_S if self._says_played else PLAYBACK_SLACK_S
+            self._playing_until = asyncio.get_running_loop().time() + played_s + slack_s
+
+    def _played(self) -> None:
+        """The satellite says the reply has played: a follow-up may come from now on."""
+        if not self._says_played:
+            log.info("satellite.says_played", uri=self.uri)
+        self._says_played = True
+        self._playing_until = min(self._playing_until, asyncio.get_running_loop().time())
 
 
 class _NotHeard(Exception):
     """The recognizer failed on a command (its ``__cause__`` says how)."""
 
 
-async def _audio(client: AsyncClient, ear: SatelliteEar | None) -> AsyncGenerator[bytes, None]:
+async def _audio(
+    client: AsyncClient, ear: SatelliteEar | None, played: Callable[[], None]
+) -> AsyncGenerator[bytes, None]:
     """The satellite's microphone as 16 kHz mono int16 PCM, until it hangs up or ``ear`` is
     muted (then at once, even with a read under way: what the satellite sends after is never
-    read); :class:`BadAudio` from a chunk that cannot be read as audio."""
+    read); :class:`BadAudio` from a chunk that cannot be read as audio. ``played`` is called
+    when the satellite says a reply has finished playing."""
     converter = chunk_converter()
     muting = None
     if ear is not None:
@@ -332,6 +353,8 @@ async def _audio(client: AsyncClient, ear: SatelliteEar | None) -> AsyncGenerato
         while (event := await _next_event(client, muting)) is not None:
             if AudioChunk.is_type(event.type):
                 yield read_chunk(event, converter).audio
+            elif Played.is_type(event.type):
+                played()
     finally:
         if muting is not None:
             await cancel_and_wait(muting)
