@@ -226,7 +226,7 @@ class VoiceLoop:
     ) -> None:
         """Replies shown, not spoken, until a speaker is plugged in; then spoken as if it had
         been there at start (its voice is loaded now: a machine that never gets one never
-        pays for it). The replies before it stay unspoken: a late timer is not said twice."""
+        pays for it). The replies before it stay shown only: a timer that rang is not said late."""
         player = await speaker_later(self.rescan)
         await self._speak_through(player, options, bus)
         say("A speaker was plugged in: replies are spoken")

@@ -320,7 +320,8 @@ class SatelliteLink:
 
     async def _say(self, client: AsyncClient, text: str) -> None:
         """Play ``text`` on the satellite's speaker (when Jarvis speaks); a follow-up is heard
-        once it should have been played."""
+        once the satellite says it has played, or (one that never says so) once it should
+        have."""
         if self._speaker is not None:
             played_s = await _speak(client, await self._speaker(), text)
             slack_s = PLAYED_WAIT_S if self._says_played else PLAYBACK_SLACK_S

@@ -49,7 +49,7 @@ def has_output_device() -> bool:
 class SoundDevicePlayer:
     """Plays through the default output device; the audio thread signals the end back.
 
-    ``rescan`` starts PortAudio again (``speaker_plug.PortAudioRescan``) when a reply cannot be
+    ``rescan`` starts PortAudio again (``portaudio.PortAudioRescan``) when a reply cannot be
     opened on the device: PortAudio lists the devices plugged in when it started, so a speaker
     pulled out and put back (under another card number, on bare ALSA) is found only then.
     """
