@@ -323,6 +323,14 @@ def test_push_to_talk_in_the_browser_sets_a_timer_and_plays_the_reply(page: Any)
             "Waiting for “hey jarvis” · also woken by whisper check, slowed detector and"
             " microWakeWord · knows the voices of sam, alex · last woke {at} (slowed detector)",
         ),
+        (
+            "hey jarvis",
+            None,
+            None,
+            "Waiting for “hey jarvis” · knows the voices of sam, alex"
+            " · replies shown, not spoken (no speaker)",
+        ),
+        (None, None, None, "Waiting · replies shown, not spoken (no speaker)"),
     ],
 )
 def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
@@ -338,7 +346,8 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
     stale companion in the state is not shown then); when it last woke and which ear heard the
     phrase (whose voice, for an enrolled one); when the detector last fired and a check said no,
     unless it has woken since (the badges with a wake and no such words hold an older near
-    miss). The page talks to the real edge, but the
+    miss); that replies are not spoken when the edge has no speaker. The page talks to the real
+    edge, but the
     listening part of its state and the listening event stream are replaced in the browser by
     what a voice loop with enrolled voices reports: this machine has no microphone, so the
     edge's own voice loop never runs here (the loop's report is tested in
@@ -356,6 +365,8 @@ def test_the_listening_badge_names_the_companion_and_the_enrolled_voices(
             "last_wake": None,
             # JARVIS_WAKE_SENSITIVITY=strict, where the badge says so.
             "wake_sensitivity": "strict" if "(strict)" in badge else "normal",
+            # No speaker (this machine has none) only where the badge says so.
+            "speaker": "not spoken" not in badge,
         }
     # Half a second past a whole second: the page's clock offset (milliseconds) cannot change it.
     woke_at = int(time.time()) - 30 + 0.5

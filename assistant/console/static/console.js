@@ -103,6 +103,13 @@ function stateWords(listening) {
   return STATE_WORDS[listening.state] || listening.state;
 }
 
+// A voice edge that cannot speak (no speaker yet): whoever waits for an answer aloud sees why
+// none comes. A text-only edge says so already.
+function speakerWords(listening) {
+  return listening.microphone && listening.speaker === false
+    ? " · replies shown, not spoken (no speaker)" : "";
+}
+
 // Shown beside the state, never announced: the state changes often, the detectors and voices
 // do not.
 function wakeWords(listening, offset) {
@@ -643,7 +650,7 @@ function App() {
       <h1>Jarvis${state ? html` <span class="meta">· ${state.device.device_name}</span>` : ""}</h1>
       <span class=${`badge ${live ? "on" : "off"}`} title="The live event stream">${live ? "live" : "reconnecting"}</span>
       <span class=${`badge ${cloud?.connected ? "on" : "off"}`}>${cloud ? (cloud.connected ? "cloud connected" : cloud.configured ? "cloud offline" : "no cloud") : "…"}</span>
-      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state" title=${listening?.microphone_lost || ""}>${listening ? stateWords(listening) + wakeWords(listening, offset) : "…"}</span>
+      <span class=${`badge state-${listening?.state || "off"}`} aria-label="Listening state" title=${listening?.microphone_lost || ""}>${listening ? stateWords(listening) + wakeWords(listening, offset) + speakerWords(listening) : "…"}</span>
       <button class="quiet" aria-pressed=${Boolean(listening?.muted)} disabled=${!listening?.microphone}
         onClick=${toggleMute}>${listening?.muted ? "Unmute microphone" : "Mute microphone"}</button>
       ${(listening?.satellites || []).map((satellite) => html`
