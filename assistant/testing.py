@@ -233,6 +233,24 @@ class FakeExecutable:
         return [json.loads(line) for line in log.read_text().splitlines()]
 
 
+async def until(
+    condition: Callable[[], bool],
+    what: str = "the condition",
+    *,
+    within_s: float = 10.0,
+    poll_s: float = 0.05,
+) -> None:
+    """Return once ``condition()`` holds, looking every ``poll_s``; ``AssertionError`` naming
+    ``what`` after ``within_s``. For what a test waits on that happens in its own time (a task,
+    a peer, a thread), never to assert how fast it happens."""
+    for _ in range(max(1, round(within_s / poll_s))):
+        if condition():
+            return
+        await asyncio.sleep(poll_s)
+    if not condition():
+        raise AssertionError(f"waited {within_s:g} s for {what}")
+
+
 @asynccontextmanager
 async def conversation_for_tests(
     data_dir: Path,

@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import wave
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from assistant.audio.wav_source import read_wav
 from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.stt import Recognizer
 from assistant.stt.whisper_recognizer import WhisperRecognizer
-from assistant.testing import conversation_for_tests
+from assistant.testing import conversation_for_tests, until
 from assistant.testing_room import EspeakVoice, espeak, piper, silence
 from assistant.testing_speech import piper_wav, write_wav
 from assistant.wyoming_edge import EdgeWyoming
@@ -251,18 +250,9 @@ def _with_pause(first: Path, pause_s: float, second: Path, path: Path) -> Path:
 
 
 async def _next_reply(satellite: Satellite, after: int) -> Path:
-    await _until_true(lambda: len(satellite.replies()) > after, f"reply #{after + 1}")
+    await until(lambda: len(satellite.replies()) > after, f"reply #{after + 1}", within_s=WAIT_S)
     await asyncio.sleep(0.5)  # let the speaker command finish writing it
     return satellite.replies()[after]
-
-
-async def _until_true(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no {what} within {WAIT_S} s")
 
 
 async def _words(whisper: WhisperRecognizer, raw: Path) -> str:
@@ -400,7 +390,7 @@ async def test_a_satellite_hearing_speech_without_the_wake_word_keeps_and_sends_
     with capture_logs() as logs:
         edge = await start_jarvis()
         (link,) = edge.links
-        await _until_true(lambda: link.connections > 0, "connection")
+        await until(lambda: link.connections > 0, "connection", within_s=WAIT_S)
         assert link.connections == 1
         await asyncio.sleep(said_s + 3.0)  # the whole of it, paced, and the detector's last step
     assert (link.woken, link.answered, link.followed_up) == (0, 0, 0)
@@ -452,12 +442,12 @@ async def test_only_a_reply_opens_the_follow_up_window(
     running = asyncio.create_task(link.run(), name="satellite under test")
     try:
         if reply is not None:
-            await _until_true(lambda: link.answered >= 2, "second answer")
+            await until(lambda: link.answered >= 2, "second answer", within_s=WAIT_S)
             assert heard == ["what time is it", "what day is it"]
             assert (link.woken, link.followed_up) == (1, 1)
         else:
             # The loop's next "hey jarvis" (~20 s).
-            await _until_true(lambda: link.woken >= 2, "second wake")
+            await until(lambda: link.woken >= 2, "second wake", within_s=WAIT_S)
             assert heard == ["what time is it"]
             assert link.followed_up == 0
     finally:
@@ -479,7 +469,7 @@ async def test_a_muted_satellite_is_hung_up_on_until_it_is_unmuted(
     assert ear is not None
     assert ear.connected
     ear.set_muted(True)
-    await _until_true(lambda: not ear.connected, "hang-up")
+    await until(lambda: not ear.connected, "hang-up", within_s=WAIT_S)
     woken, answered, replies = link.woken, link.answered, len(satellite.replies())
     # The satellite's microphone says it all again within a loop (the phrase, then 8 s).
     await asyncio.sleep(_seconds(satellite.said) + 8.0 + 3.0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from tcp_peers import serving
+from tcp_peers import serving, until
 from wyoming.audio import AudioChunk
 from wyoming.event import Event, async_read_event, async_write_event
 from wyoming.snd import Played
@@ -147,10 +147,8 @@ async def test_the_follow_up_window_opens_when_the_satellite_says_the_reply_has_
         )
         running = asyncio.create_task(link.run(), name="satellite under test")
         try:
-            for _ in range(1200):  # the wake word's models load on the first phrase
-                if peer.replies >= 2:
-                    break
-                await asyncio.sleep(0.05)
+            # The wake word's models load on the first phrase.
+            await until(lambda: peer.replies >= 2, "the second reply", within_s=60)
             await asyncio.sleep(peer.playing_s + 1.0)  # the aside said, the reply played
         finally:
             await cancel_and_wait(running)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import wave
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,19 +12,14 @@ from assistant.audio.wav_source import WavSource, read_wav
 from assistant.events import ReplyBus
 from assistant.interpreter import interpret
 from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing import until
 from assistant.testing_speech import Recording, write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from models import Reply
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-
-
-async def _until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
-    for _ in range(round(timeout_s / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the condition never became true")
+WAIT_S = 60.0
+"""How long a voice loop here may take to hear and answer (the models are real)."""
 
 
 def _seconds(path: Path) -> float:
@@ -50,12 +43,12 @@ async def test_without_a_microphone_replies_are_still_spoken(tmp_path: Path) -> 
     try:
         assert voice.mode == "text-only"
         assert any("text-only" in line and "no microphone" in line for line in lines)
-        await _until(lambda: bus.subscriber_count == 1)
+        await until(lambda: bus.subscriber_count == 1, within_s=WAIT_S)
         bus.publish(Reply("Timer set for five minutes."))
         bus.publish(Reply("Your timer is done.", kind="timer"))
         speech = voice.speech
         assert speech is not None
-        await _until(lambda: len(speech.spoken) == 2)
+        await until(lambda: len(speech.spoken) == 2, within_s=WAIT_S)
         assert speech.spoken == ["Timer set for five minutes.", "Your timer is done."]
     finally:
         await voice.close()
@@ -90,7 +83,7 @@ async def test_heard_utterances_are_submitted_and_answered(
         assert voice.mode == "voice"
         speech = voice.speech
         assert speech is not None
-        await _until(lambda: len(speech.spoken) == 2)
+        await until(lambda: len(speech.spoken) == 2, within_s=WAIT_S)
     finally:
         await voice.close()
     intents = [i.name if (i := interpret(text)) else None for text in submitted]
@@ -120,9 +113,9 @@ async def test_talking_over_jarvis_stops_its_speech(
     try:
         speech = voice.speech
         assert speech is not None
-        await _until(lambda: bus.subscriber_count == 1)
+        await until(lambda: bus.subscriber_count == 1, within_s=WAIT_S)
         bus.publish(Reply(long_reply))
-        await _until(lambda: bool(speech.interrupted))
+        await until(lambda: bool(speech.interrupted), within_s=WAIT_S)
         assert speech.interrupted == [long_reply]
         assert speech.spoken == []
     finally:

@@ -25,6 +25,7 @@ from assistant.events import WAKE_EVENT_KIND, ReplyBus
 from assistant.interpreter import interpret
 from assistant.replies import not_heard
 from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing import until
 from assistant.testing_room import EspeakVoice, espeak, in_room, silence
 from assistant.testing_speech import write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
@@ -32,6 +33,8 @@ from assistant.wake_gate import first_wake
 from models import Reply
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+WAIT_S = 90.0
+"""How long a voice loop here may take to hear and answer (the models are real)."""
 
 NEAR_MISSES = ("hey travis", "hey harvey", "jarvis is a name", "hey service")
 KIM = EspeakVoice("en-us", "m3", 160)
@@ -47,14 +50,6 @@ def _stream(tmp_path: Path, *parts: np.ndarray | float) -> Path:
     """A WAV of speech clips and pauses (numbers are seconds of silence)."""
     pieces = [silence(p) if isinstance(p, float) else p for p in parts]
     return write_wav(tmp_path / "stream.wav", to_pcm(np.concatenate(pieces)), SAMPLE_RATE_HZ)
-
-
-async def _until(condition: Callable[[], bool], timeout_s: float = 90.0) -> None:
-    for _ in range(round(timeout_s / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError("the condition never became true")
 
 
 def test_streamed_features_equal_the_batched_ones() -> None:
@@ -179,7 +174,7 @@ async def test_wake_word_then_command_in_one_breath_is_answered_after_a_chime(
         speech = loop.speech
         assert speech is not None
         assert loop.listening.view()["last_wake"] is None
-        await _until(lambda: len(speech.spoken) == 1)
+        await until(lambda: len(speech.spoken) == 1, within_s=WAIT_S)
         assert speech.sounds == ["wake"]
         last_wake = loop.listening.view()["last_wake"]
     finally:
@@ -246,7 +241,7 @@ async def test_a_command_in_the_same_breath_is_heard_after_the_wake_phrase(
     try:
         speech = loop.speech
         assert speech is not None
-        await _until(lambda: len(speech.spoken) == 1)
+        await until(lambda: len(speech.spoken) == 1, within_s=WAIT_S)
     finally:
         await loop.close()
     assert heard.intents() == [intent], heard.submitted
@@ -279,7 +274,7 @@ async def test_the_voice_loop_loads_the_wake_word_at_the_sensitivity_asked_for(
         assert "Enrolled voices: 1" in voice.statuses
         speech = loop.speech
         assert speech is not None
-        await _until(lambda: len(speech.spoken) == 1)
+        await until(lambda: len(speech.spoken) == 1, within_s=WAIT_S)
     finally:
         await loop.close()
     assert voice.intents() == ["time.now"]
@@ -300,7 +295,7 @@ async def test_a_command_after_the_chime_and_a_follow_up_need_no_second_wake_wor
     voice = _Voice(tmp_path)
     loop = await voice.start(tmp_path, stream, whisper, wake_detector, follow_up_s=2.5)
     try:
-        await _until(lambda: "voice-listen" not in loop._tasks.names())
+        await until(lambda: "voice-listen" not in loop._tasks.names(), within_s=WAIT_S)
     finally:
         await loop.close()
     assert voice.intents() == ["media.pause", "media.next"]
@@ -335,7 +330,7 @@ async def test_the_wake_phrase_said_alone_among_other_talkers_is_no_command(
     voice = _Voice(tmp_path)
     loop = await voice.start(tmp_path, stream, whisper, wake_detector)
     try:
-        await _until(lambda: "voice-listen" not in loop._tasks.names())
+        await until(lambda: "voice-listen" not in loop._tasks.names(), within_s=WAIT_S)
     finally:
         await loop.close()
     assert [e.kind for e in voice.events] == [WAKE_EVENT_KIND]
@@ -359,7 +354,7 @@ async def test_without_the_wake_word_nothing_is_heard(
         publish=voice.publish, wake_detector=wake_detector,
     )  # fmt: skip
     try:
-        await _until(lambda: "voice-listen" not in voice_loop._tasks.names())
+        await until(lambda: "voice-listen" not in voice_loop._tasks.names(), within_s=WAIT_S)
         assert voice_loop.speech is not None
         assert voice_loop.speech.sounds == []
         assert voice_loop.listening.view()["last_wake"] is None
@@ -386,8 +381,8 @@ async def test_a_command_that_cannot_be_heard_after_the_wake_word_is_said_so(
         try:
             speech = loop.speech
             assert speech is not None
-            await _until(lambda: "voice-listen" not in loop._tasks.names())
-            await _until(lambda: len(speech.spoken) == 2)
+            await until(lambda: "voice-listen" not in loop._tasks.names(), within_s=WAIT_S)
+            await until(lambda: len(speech.spoken) == 2, within_s=WAIT_S)
         finally:
             await loop.close()
     assert speech.spoken[0] == not_heard()
@@ -423,7 +418,7 @@ async def test_a_failure_before_the_wake_word_says_nothing(
     with capture_logs() as logs:
         loop = await voice.start(tmp_path, stream, whisper, wake_detector)
         try:
-            await _until(lambda: "voice-listen" not in loop._tasks.names())
+            await until(lambda: "voice-listen" not in loop._tasks.names(), within_s=WAIT_S)
             assert loop.speech is not None
             assert (loop.speech.spoken, loop.speech.sounds) == ([], [])
         finally:
@@ -447,7 +442,7 @@ async def test_a_near_miss_the_check_overrules_says_so_and_wakes_nothing(
     started = time.time()
     loop = await voice.start(tmp_path, stream, whisper, strict)
     try:
-        await _until(lambda: "voice-listen" not in loop._tasks.names())
+        await until(lambda: "voice-listen" not in loop._tasks.names(), within_s=WAIT_S)
         view = loop.listening.view()
         assert loop.speech is not None
         assert loop.speech.sounds == []
@@ -494,7 +489,7 @@ async def test_push_to_talk_needs_no_wake_word(
         os.write(stdin_terminal, b" ")  # a tap: talking on
         await asyncio.sleep(3.0)
         os.write(stdin_terminal, b" ")  # the second tap ends the utterance
-        await _until(lambda: bool(voice.submitted))
+        await until(lambda: bool(voice.submitted), within_s=WAIT_S)
     finally:
         await loop.close()
     assert voice.intents() == ["media.pause"]

@@ -7,7 +7,7 @@ there is no sound hardware here, ``fake_sounddevice.py``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,19 +22,12 @@ from assistant.events import ReplyBus
 from assistant.listening import ListeningState, MutableSource
 from assistant.microphone_plug import open_mutable_microphone
 from assistant.speaker_plug import speaker_plugged_in
+from assistant.testing import until
 from assistant.tts import AudioPlayer, Speech
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from models import Reply
 
 REPLY = Speech(pcm=bytes(range(256)) * 25, sample_rate_hz=16_000)  # 0.2 s
-
-
-async def _until(condition: Callable[[], bool], what: str) -> None:
-    for _ in range(500):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never {what}")
 
 
 async def _still_watching(task: asyncio.Task[SoundDevicePlayer], looks: int = 10) -> None:
@@ -65,7 +58,7 @@ class _Listened:
     async def more(self) -> None:
         """Wait until more frames come than have come so far."""
         now = self.count
-        await _until(lambda: self.count > now + 5, "heard more frames")
+        await until(lambda: self.count > now + 5, "more frames")
 
     async def stop(self) -> None:
         self._task.cancel()
@@ -192,12 +185,12 @@ async def test_a_voice_loop_without_a_speaker_speaks_once_one_is_plugged_in(
         assert (voice.speech, listening.speaker) == (None, False)
         bus.publish(Reply("This one is shown only, as there is no speaker to say it."))
         plugged_in.set()
-        await _until(lambda: bus.subscriber_count == 1, "subscribed to the replies")
+        await until(lambda: bus.subscriber_count == 1, "the speech queue to subscribe")
         assert listening.view()["speaker"] is True
         bus.publish(Reply("Done."))
         speech = voice.speech
         assert speech is not None
-        await _until(lambda: speech.idle and spoken.exists(), "spoke the reply")
+        await until(lambda: speech.idle and spoken.exists(), "the reply to be spoken")
     finally:
         await voice.close()
     assert lines[-1] == "A speaker was plugged in: replies are spoken"
@@ -226,7 +219,7 @@ async def test_a_microphone_nobody_listens_to_is_not_closed_for_a_restart(
         assert (ran, device.closed.is_set()) == ([], False)
         listening.set_muted(True)
         listened = _Listened(microphone)  # takes none: muted, it lets go of the device
-        await _until(device.closed.is_set, "closed the muted microphone")
+        await until(device.closed.is_set, "the muted microphone to close")
         assert await microphone.reopened_around(between)
         assert ran == ["restarted"]
         await listened.stop()
