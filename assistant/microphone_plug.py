@@ -14,16 +14,11 @@ from pathlib import Path
 import structlog
 
 from assistant.audio import AudioSource
-from assistant.audio.hotplug import RESCAN_EVERY_S, SOUND_NODES, WATCH_S, plugged_in, sound_nodes
+from assistant.audio.hotplug import RESCAN_EVERY_S, SOUND_NODES, WATCH_S, plugged_in
 from assistant.errors import NoInputDeviceError, PortAudioMissingError
 from assistant.listening import ListeningState, MutableSource
 
 log = structlog.get_logger(__name__)
-
-
-def capture_nodes(folder: Path = SOUND_NODES) -> frozenset[str] | None:
-    """The capture devices' nodes in ``/dev/snd`` (see ``sound_nodes``)."""
-    return sound_nodes("capture", folder)
 
 
 def _opener(

@@ -92,6 +92,12 @@ class CountingProxy:
             self._pumps.add(pump)
             pump.add_done_callback(self._pumps.discard)
 
+    async def __aenter__(self) -> str:
+        return await self.start()
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
     async def close(self) -> None:
         assert self._server is not None
         self._server.close()
@@ -119,16 +125,13 @@ async def test_a_link_the_cloud_keeps_closing_backs_off_and_says_so(
     cloud = await clouds.start()
     _, token = await clouds.enroll("kitchen pi")
     proxy = CountingProxy(cloud.url)
-    url = await proxy.start()
-    try:
+    async with proxy as url:
         with structlog.testing.capture_logs() as logs:
             async for link in _link(tmp_path, url, token, device_id=new_id()):
                 link.start(Heard())
                 await asyncio.sleep(5.0)
                 problem = link.problem()
                 assert not link.is_connected()
-    finally:
-        await proxy.close()
     # Waits of 0.5, 1, 2 s (plus up to 1 s of jitter each): 3 or 4 dials in 5 s, where
     # dialling again at once made hundreds.
     assert 3 <= proxy.connections <= 4
@@ -205,8 +208,7 @@ async def test_capabilities_offered_after_start_reach_the_cloud_with_a_new_hello
     cloud = await clouds.start()
     device_id, token = await clouds.enroll("kitchen pi")
     proxy = CountingProxy(cloud.url)
-    url = await proxy.start()
-    try:
+    async with proxy as url:
         with structlog.testing.capture_logs() as logs:
             async for link in _link(tmp_path, url, token, device_id=device_id):
                 link.start(Heard())
@@ -221,8 +223,6 @@ async def test_capabilities_offered_after_start_reach_the_cloud_with_a_new_hello
                 await link.offer(frozenset({"microphone"}))  # the same again: no new hello
                 await asyncio.sleep(0.5)
                 assert link.is_connected()
-    finally:
-        await proxy.close()
     assert await device_state.capabilities_of(clouds.pool, device_id) == ["microphone"]
     assert proxy.connections == 2
     assert "edge_link.retrying" not in [line["event"] for line in logs]

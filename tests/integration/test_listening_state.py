@@ -17,6 +17,7 @@ from assistant.events import ReplyBus
 from assistant.listening import ListeningState, MutableSource
 from assistant.replies import not_heard, still_not_heard
 from assistant.stt.whisper_recognizer import WhisperRecognizer
+from assistant.testing import until
 from assistant.testing_speech import Recording, write_wav
 from assistant.voice_loop import VoiceLoop, VoiceOptions
 from models import Reply
@@ -217,10 +218,11 @@ async def test_a_recognizer_that_keeps_failing_is_not_apologised_for_without_end
     )  # fmt: skip
     try:
         await heard.first(60)
-        for _ in range(600):
-            if recognizer.begun == 5 and len(published) == 3:
-                break
-            await asyncio.sleep(0.05)
+        await until(
+            lambda: recognizer.begun == 5 and len(published) == 3,
+            "the fifth command and the third answer",
+            within_s=30,
+        )
     finally:
         await voice.close()
     assert recognizer.begun == 5

@@ -13,12 +13,13 @@ import pytest
 import sounddevice
 from fake_sounddevice import FakeSoundDevice
 
+from assistant.audio.hotplug import sound_nodes
 from assistant.audio.microphone import Microphone
 from assistant.audio.playback import SoundDevicePlayer
 from assistant.audio.portaudio import close_stream, open_stream, opened_in_thread, rescan_devices
 from assistant.errors import NoInputDeviceError
 from assistant.listening import ListeningState, MutableSource
-from assistant.microphone_plug import capture_nodes, microphone_plugged_in
+from assistant.microphone_plug import microphone_plugged_in
 from assistant.tts import Speech
 
 
@@ -74,14 +75,16 @@ async def test_a_reply_holds_portaudio_while_it_plays(
     assert device.restarts == 1
 
 
-def test_capture_nodes_are_the_recording_devices_of_dev_snd(tmp_path: Path) -> None:
-    """``pcmC1D0c`` is a card's capture device; playback (``…p``) and control nodes are not;
-    a missing folder is a machine without any sound card, one that cannot be read no signal."""
+def test_sound_nodes_are_the_recording_and_playing_devices_of_dev_snd(tmp_path: Path) -> None:
+    """``pcmC1D0c`` is a card's capture device, ``pcmC0D0p`` a playback one; control nodes are
+    neither; a missing folder is a machine without any sound card, one that cannot be read no
+    signal."""
     for name in ("controlC0", "pcmC0D0p", "pcmC1D0c", "timer"):
         (tmp_path / name).touch()
-    assert capture_nodes(tmp_path) == {"pcmC1D0c"}
-    assert capture_nodes(tmp_path / "missing") == frozenset()
-    assert capture_nodes(tmp_path / "timer") is None  # not a folder
+    assert sound_nodes("capture", tmp_path) == {"pcmC1D0c"}
+    assert sound_nodes("playback", tmp_path) == {"pcmC0D0p"}
+    assert sound_nodes("capture", tmp_path / "missing") == frozenset()
+    assert sound_nodes("capture", tmp_path / "timer") is None  # not a folder
 
 
 async def test_a_microphone_put_back_is_found_only_among_the_devices_plugged_in_now(

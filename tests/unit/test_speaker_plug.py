@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from fake_sounddevice import FakeSoundDevice
 
-from assistant.audio.hotplug import sound_nodes
 from assistant.audio.playback import SoundDevicePlayer, WavFilePlayer
 from assistant.audio.portaudio import PortAudioRescan
 from assistant.audio.wav_source import read_wav
@@ -64,13 +63,6 @@ class _Listened:
         self._task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await self._task
-
-
-def test_playback_nodes_are_the_playing_devices_of_dev_snd(tmp_path: Path) -> None:
-    for name in ("controlC0", "pcmC0D0p", "pcmC1D0c", "timer"):
-        (tmp_path / name).touch()
-    assert sound_nodes("playback", tmp_path) == {"pcmC0D0p"}
-    assert sound_nodes("capture", tmp_path) == {"pcmC1D0c"}
 
 
 async def test_a_speaker_plugged_in_after_start_is_found_and_played_through(
